@@ -1,0 +1,4 @@
+import type { Command } from '../command.js';
+
+/** Every subcommand, in the order `finerouter --help` lists them. Add one import and one entry per command. */
+export const COMMANDS: readonly Command[] = [];

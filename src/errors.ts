@@ -1,0 +1,36 @@
+/**
+ * The one error class of the router and the adapters (STYLE: "Options, docs, errors").
+ * Pure functions throw TypeError / RangeError instead. Tests assert `code`, never message text.
+ */
+export type FineRouterErrorCode =
+  | 'RUNTIME_MISSING'
+  | 'PROVIDER_UNAVAILABLE'
+  | 'MODEL_INVALID'
+  | 'TOKENIZER_INVALID'
+  | 'ARTIFACT_MISSING'
+  | 'ARTIFACT_UNEXPECTED'
+  | 'ARTIFACT_CHECKSUM'
+  | 'ARTIFACT_SCHEMA'
+  | 'ARTIFACT_PATH'
+  | 'DIMENSION_MISMATCH'
+  | 'DATA_INVALID'
+  | 'HTTP_ERROR'
+  | 'ABORTED'
+  | 'INVALID_ARGUMENT';
+
+export class FineRouterError extends Error {
+  readonly code: FineRouterErrorCode;
+
+  constructor(code: FineRouterErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'FineRouterError';
+    this.code = code;
+  }
+}
+
+/** Throws a FineRouterError with code 'ABORTED' when the signal has fired. */
+export function throwIfAborted(signal: AbortSignal | undefined, where: string): void {
+  if (signal?.aborted) {
+    throw new FineRouterError('ABORTED', `${where}: aborted`, { cause: signal.reason });
+  }
+}
