@@ -4,3 +4,10 @@ export type { FineRouterErrorCode } from './errors.js';
 export type { OnnxRuntime, RuntimeSession, RuntimeTensor, SessionOptions, TensorType, TensorDataMap } from './runtime/types.js';
 export type { Encoder, EmbedOptions } from './encoder/types.js';
 export type { RoutingRecord } from './data/types.js';
+export { DISCOVERY_DEFAULTS, TASKS_SCHEMA, TASKS_VERSION } from './discovery/types.js';
+export type {
+  DiscoveryResult, DiscoveredTask, DiscoveryOthers, DiscoveryOptions, ResolvedDiscoveryOptions, DiscoveryStage,
+  DiscoveryStats, DiscoveryLevelStats, Describer, DescribeOptions, FusedScore, TasksFile,
+} from './discovery/types.js';
+export { validateManifest, assertSafeArtifactPath, MANIFEST_SCHEMA, MANIFEST_VERSION } from './router/manifest.js';
+export type { Manifest, ManifestModel, ManifestTask, ManifestOthers } from './router/manifest.js';
