@@ -13,6 +13,8 @@ export type FineRouterErrorCode =
   | 'ARTIFACT_SCHEMA'
   | 'ARTIFACT_PATH'
   | 'DIMENSION_MISMATCH'
+  | 'ENCODER_MISMATCH'
+  | 'DISPOSED'
   | 'DATA_INVALID'
   | 'HTTP_ERROR'
   | 'ABORTED'
