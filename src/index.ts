@@ -11,3 +11,4 @@ export type {
 } from './discovery/types.js';
 export { validateManifest, assertSafeArtifactPath, MANIFEST_SCHEMA, MANIFEST_VERSION } from './router/manifest.js';
 export type { Manifest, ManifestModel, ManifestTask, ManifestOthers } from './router/manifest.js';
+export { parseRoutingLine, validateRoutingRecord, modelsOf, rankingIndices } from './data/parse.js';
