@@ -9,6 +9,12 @@ export type {
   DiscoveryResult, DiscoveredTask, DiscoveryOthers, DiscoveryOptions, ResolvedDiscoveryOptions, DiscoveryStage,
   DiscoveryStats, DiscoveryLevelStats, Describer, DescribeOptions, FusedScore, TasksFile,
 } from './discovery/types.js';
-export { validateManifest, assertSafeArtifactPath, MANIFEST_SCHEMA, MANIFEST_VERSION } from './router/manifest.js';
-export type { Manifest, ManifestModel, ManifestTask, ManifestOthers } from './router/manifest.js';
+export {
+  FineRouter, FINE_ROUTER_DEFAULTS, GRAPH_NAMES, sha256Hex, aggregateAndSelect, minMaxNormalize, FLAT_NORMALIZED_VALUE,
+  TOLERANCE_EPSILON, validateManifest, assertSafeArtifactPath, MANIFEST_SCHEMA, MANIFEST_VERSION,
+} from './router/index.js';
+export type {
+  FineRouterCreateOptions, RouteOptions, RouteResult, RoutedTask, ModelScore, EncoderCheck, Selection, Manifest,
+  ManifestModel, ManifestTask, ManifestOthers,
+} from './router/index.js';
 export { parseRoutingLine, validateRoutingRecord, modelsOf, rankingIndices } from './data/parse.js';

@@ -1,0 +1,543 @@
+/**
+ * FineRouter inference (paper Sect. 3.3): encoder → task classifier (Sect. 3.1.2) → task-aware MoE quality
+ * estimator (Sect. 3.2, the task adapters picked by a Gather inside router.onnx) → Eq. 5 aggregation →
+ * selection (Eq. 6 argmax, generalized by IPR's tolerance τ; see ./score.ts).
+ *
+ * Pure: depends only on the {@link OnnxRuntime} and {@link Encoder} interfaces; `finerouter/node` and
+ * `finerouter/web` load artifacts and pass the real runtime in.
+ *
+ * Deliberate choices:
+ *   - Task assignment: the task with the highest classifier probability if it is ≥ `manifest.classifier.threshold`,
+ *     otherwise Others (∅). Equal probabilities go to the task listed first in the manifest.
+ *   - The classifier and router graphs always run on the whole batch at once (two runtime calls per batch).
+ *   - Integrity (sha256), encoder identity and dimension, graph input/output names and output shapes are all
+ *     checked in {@link FineRouter.create}, before the first route: a probe run on a zero embedding checks
+ *     that task_probs is [1, T] and quality is [1, M].
+ *   - A router holds no per-call mutable state, so concurrent `route()` calls are safe and return what
+ *     sequential calls return. `dispose()` waits for the calls in flight, then releases the sessions.
+ */
+import { FineRouterError } from '../errors.js';
+import type { Encoder } from '../encoder/types.js';
+import type { OnnxRuntime, RuntimeSession, RuntimeTensor, SessionOptions } from '../runtime/types.js';
+import type { Manifest } from './manifest.js';
+import { aggregateAndSelect } from './score.js';
+
+/** Graph input/output names fixed by the artifact contract (docs/router.md). */
+export const GRAPH_NAMES = Object.freeze({
+  classifierInput: 'embedding',
+  classifierOutput: 'task_probs',
+  routerEmbedding: 'embedding',
+  routerTask: 'task',
+  routerOutput: 'quality',
+});
+
+/** What to do when the encoder's id differs from `manifest.encoder.id`. */
+export type EncoderCheck = 'error' | 'warn' | 'ignore';
+
+/** Options of {@link FineRouter.create}. */
+export interface FineRouterCreateOptions {
+  /** The validated manifest (see `validateManifest`). */
+  manifest: Manifest;
+  /** Bytes of the classifier graph (`manifest.classifier.file`). */
+  classifierModel: Uint8Array;
+  /** Bytes of the router graph (`manifest.router.file`). */
+  routerModel: Uint8Array;
+  /** The ONNX runtime the sessions are created on. */
+  runtime: OnnxRuntime;
+  /** The sentence encoder; must produce `manifest.encoder.dimension` dimensions. */
+  encoder: Encoder;
+  /** Passed to `runtime.createSession` for both heads. @defaultValue {} */
+  sessionOptions?: SessionOptions;
+  /**
+   * Encoder id differs from `manifest.encoder.id`: 'error' throws ENCODER_MISMATCH; 'warn' calls `onWarning`;
+   * 'ignore' accepts silently (for a re-exported copy of the same encoder under another id).
+   * A dimension mismatch is always an error (DIMENSION_MISMATCH).
+   * @defaultValue 'error'
+   */
+  encoderCheck?: EncoderCheck;
+  /** Receives warnings. @defaultValue console.warn */
+  onWarning?: (message: string) => void;
+  /** Whether `dispose()` also disposes the encoder. @defaultValue false */
+  disposeEncoder?: boolean;
+  /** Skip the sha256 check of the model bytes (for bytes already verified by the caller). @defaultValue false */
+  skipChecksums?: boolean;
+}
+
+/** Defaults of {@link FineRouterCreateOptions} and {@link RouteOptions}. */
+export const FINE_ROUTER_DEFAULTS = Object.freeze({
+  encoderCheck: 'error' as EncoderCheck,
+  disposeEncoder: false,
+  skipChecksums: false,
+  embedBatchSize: 32,
+});
+
+/** Per-call options of {@link FineRouter.route}. */
+export interface RouteOptions {
+  /** τ ∈ [0, 1]: pick the cheapest model whose final score is ≥ best − τ. @defaultValue manifest.defaults.tolerance */
+  tolerance?: number;
+  /** α ∈ [0, 1], the Eq. 5 weight of the stage-2 (prompt-specific) score. @defaultValue manifest.defaults.alpha */
+  alpha?: number;
+  /** Only these model ids may be chosen (and normalization runs over them). @defaultValue every model */
+  allowedModels?: readonly string[];
+  /** These model ids may not be chosen. @defaultValue none */
+  excludedModels?: readonly string[];
+  /** Aborts before each runtime call. */
+  signal?: AbortSignal;
+}
+
+/** The task a prompt was assigned to. */
+export interface RoutedTask {
+  readonly id: number;
+  readonly description: string;
+  /** Classifier probability of this task. */
+  readonly confidence: number;
+  readonly candidates: readonly string[];
+}
+
+/** Per-model scores of one routed prompt. */
+export interface ModelScore {
+  readonly model: string;
+  /** Raw stage-1 median Q̄ of the assigned task (or Others). */
+  readonly stage1: number;
+  /** Raw stage-2 estimate Q̃_t(p, M). */
+  readonly stage2: number;
+  /** Eq. 5 score in [0, 1]. */
+  readonly final: number;
+  /** Expected cost per query, null when unknown. */
+  readonly cost: number | null;
+  /** Whether the final score is within τ of the best. */
+  readonly eligible: boolean;
+  /** 'task' when a task-specific adapter produced stage2 (model is a candidate of the assigned task), else 'general'. */
+  readonly adapter: 'task' | 'general';
+}
+
+/** The routing decision for one prompt. */
+export interface RouteResult {
+  /** The chosen model id. */
+  readonly model: string;
+  /** The assigned task, or null for Others (∅). */
+  readonly task: RoutedTask | null;
+  /** Highest classifier probability (equals task.confidence when a task is assigned). */
+  readonly topTaskProbability: number;
+  /** Considered models, best final score first (ties: manifest order). */
+  readonly scores: readonly ModelScore[];
+  /** The α and τ used. */
+  readonly alpha: number;
+  readonly tolerance: number;
+  /** One readable sentence saying why. */
+  readonly explanation: string;
+}
+
+/** sha256 of bytes, lowercase hex, through WebCrypto (Node ≥ 20 and browsers). */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const subtle = globalThis.crypto?.subtle;
+  if (!subtle) throw new FineRouterError('RUNTIME_MISSING', 'sha256Hex: WebCrypto (crypto.subtle) is not available; use Node ≥ 20 or a secure browser context');
+  // Copy into a plain ArrayBuffer: WebCrypto rejects views over SharedArrayBuffer.
+  const digest = new Uint8Array(await subtle.digest('SHA-256', bytes.slice().buffer as ArrayBuffer));
+  let hex = '';
+  for (let i = 0; i < digest.length; i++) hex += digest[i]!.toString(16).padStart(2, '0');
+  return hex;
+}
+
+function invalid(message: string): FineRouterError {
+  return new FineRouterError('INVALID_ARGUMENT', message);
+}
+
+function formatNumber(x: number): string {
+  return Number.isInteger(x) ? String(x) : x.toPrecision(3).replace(/\.?0+$/, '');
+}
+
+function formatCost(cost: number | null): string {
+  if (cost === null) return 'cost unknown';
+  return `$${cost.toPrecision(3)}`;
+}
+
+async function createChecked(runtime: OnnxRuntime, bytes: Uint8Array, file: string, options: SessionOptions): Promise<RuntimeSession> {
+  try {
+    return await runtime.createSession(bytes, options);
+  } catch (cause) {
+    if (cause instanceof FineRouterError) throw cause;
+    throw new FineRouterError('MODEL_INVALID', `FineRouter: ${runtime.name} could not load ${file}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
+function requireNames(session: RuntimeSession, file: string, inputs: readonly string[], outputs: readonly string[]): void {
+  for (const name of inputs) {
+    if (!session.inputNames.includes(name)) {
+      throw new FineRouterError('MODEL_INVALID', `FineRouter: ${file} has no input '${name}' (inputs: ${session.inputNames.join(', ') || 'none'})`);
+    }
+  }
+  for (const name of outputs) {
+    if (!session.outputNames.includes(name)) {
+      throw new FineRouterError('MODEL_INVALID', `FineRouter: ${file} has no output '${name}' (outputs: ${session.outputNames.join(', ') || 'none'})`);
+    }
+  }
+}
+
+function checkOutput(tensor: RuntimeTensor | undefined, file: string, name: string, rows: number, cols: number): Float32Array {
+  if (!tensor || tensor.type !== 'float32') {
+    throw new FineRouterError('MODEL_INVALID', `FineRouter: ${file} output '${name}' is missing or not float32 (received ${tensor?.type ?? 'nothing'})`);
+  }
+  const dims = tensor.dims;
+  if (dims.length !== 2 || dims[0] !== rows || dims[1] !== cols || tensor.data.length !== rows * cols) {
+    throw new FineRouterError('MODEL_INVALID', `FineRouter: ${file} output '${name}' has shape [${dims.join(', ')}], expected [${rows}, ${cols}]`);
+  }
+  return tensor.data as Float32Array;
+}
+
+/**
+ * A loaded FineRouter: routes prompts to models of the pool. Create with {@link FineRouter.create}
+ * (pure, bytes in hand) or `loadFineRouter` from `finerouter/node` / `finerouter/web`.
+ *
+ * @example
+ * const router = await FineRouter.create({ manifest, classifierModel, routerModel, runtime, encoder });
+ * const { model, task, explanation } = await router.route('Integrate x^2 sin x dx', { tolerance: 0.1 });
+ * await router.dispose();
+ */
+export class FineRouter {
+  /** The validated manifest the router was built from. */
+  readonly manifest: Manifest;
+  /** The encoder embedding prompts. */
+  readonly encoder: Encoder;
+  readonly #classifier: RuntimeSession;
+  readonly #router: RuntimeSession;
+  readonly #disposeEncoder: boolean;
+  readonly #modelIndex: ReadonlyMap<string, number>;
+  readonly #costs: Float64Array;
+  readonly #candidateMasks: readonly Uint8Array[];
+  readonly #inFlight = new Set<Promise<unknown>>();
+  #disposed = false;
+
+  private constructor(manifest: Manifest, encoder: Encoder, classifier: RuntimeSession, router: RuntimeSession, disposeEncoder: boolean) {
+    this.manifest = manifest;
+    this.encoder = encoder;
+    this.#classifier = classifier;
+    this.#router = router;
+    this.#disposeEncoder = disposeEncoder;
+    this.#modelIndex = new Map(manifest.models.map((m, i) => [m.id, i]));
+    this.#costs = Float64Array.from(manifest.models, (m) => (m.cost === null ? Number.NaN : m.cost));
+    this.#candidateMasks = manifest.tasks.map((t) => {
+      const mask = new Uint8Array(manifest.models.length);
+      for (const c of t.candidates) mask[this.#modelIndex.get(c)!] = 1;
+      return mask;
+    });
+  }
+
+  /**
+   * Builds a router from a validated manifest and the two graphs' bytes, checking everything before the
+   * first route.
+   *
+   * @param options - see {@link FineRouterCreateOptions}.
+   * @returns the ready router.
+   * @throws FineRouterError ARTIFACT_CHECKSUM (bytes differ from `manifest.files`), DIMENSION_MISMATCH
+   *   (encoder dimension), ENCODER_MISMATCH (encoder id, when `encoderCheck` is 'error'), MODEL_INVALID
+   *   (a graph fails to load, lacks a contract input/output, or returns the wrong shape), INVALID_ARGUMENT.
+   * @example
+   * const router = await FineRouter.create({ manifest, classifierModel, routerModel, runtime, encoder });
+   */
+  static async create(options: FineRouterCreateOptions): Promise<FineRouter> {
+    const { manifest, classifierModel, routerModel, runtime, encoder } = options;
+    if (!manifest || manifest.schema !== 'finerouter/artifacts') throw invalid('FineRouter.create: expected a manifest returned by validateManifest');
+    if (!(classifierModel instanceof Uint8Array) || !(routerModel instanceof Uint8Array)) {
+      throw invalid('FineRouter.create: expected classifierModel and routerModel as Uint8Array');
+    }
+    if (!runtime || typeof runtime.createSession !== 'function') throw invalid('FineRouter.create: expected an OnnxRuntime');
+    if (!encoder || typeof encoder.embed !== 'function') throw invalid('FineRouter.create: expected an Encoder');
+    const encoderCheck = options.encoderCheck ?? FINE_ROUTER_DEFAULTS.encoderCheck;
+    if (encoderCheck !== 'error' && encoderCheck !== 'warn' && encoderCheck !== 'ignore') {
+      throw invalid(`FineRouter.create: encoderCheck: expected 'error' | 'warn' | 'ignore', received ${String(encoderCheck)}`);
+    }
+
+    if (!(options.skipChecksums ?? FINE_ROUTER_DEFAULTS.skipChecksums)) {
+      for (const [file, bytes] of [[manifest.classifier.file, classifierModel], [manifest.router.file, routerModel]] as const) {
+        const actual = await sha256Hex(bytes);
+        if (actual !== manifest.files[file]) {
+          throw new FineRouterError('ARTIFACT_CHECKSUM', `FineRouter: ${file} has sha256 ${actual}, manifest says ${manifest.files[file]}; the artifacts are corrupted or from another training run`);
+        }
+      }
+    }
+    if (encoder.dimension !== manifest.encoder.dimension) {
+      throw new FineRouterError('DIMENSION_MISMATCH', `FineRouter: encoder '${encoder.id}' produces ${encoder.dimension} dimensions, the artifacts were trained on ${manifest.encoder.dimension} ('${manifest.encoder.id}')`);
+    }
+    if (encoder.id !== manifest.encoder.id && encoderCheck !== 'ignore') {
+      const message = `FineRouter: encoder '${encoder.id}' differs from the one the artifacts were trained on ('${manifest.encoder.id}'); pass the same encoder, or encoderCheck: 'warn' | 'ignore' if it is the same model under another id`;
+      if (encoderCheck === 'error') throw new FineRouterError('ENCODER_MISMATCH', message);
+      (options.onWarning ?? ((m: string) => console.warn(m)))(message);
+    }
+
+    const sessionOptions = options.sessionOptions ?? {};
+    const classifier = await createChecked(runtime, classifierModel, manifest.classifier.file, sessionOptions);
+    let router: RuntimeSession | undefined;
+    try {
+      router = await createChecked(runtime, routerModel, manifest.router.file, sessionOptions);
+      requireNames(classifier, manifest.classifier.file, [GRAPH_NAMES.classifierInput], [GRAPH_NAMES.classifierOutput]);
+      requireNames(router, manifest.router.file, [GRAPH_NAMES.routerEmbedding, GRAPH_NAMES.routerTask], [GRAPH_NAMES.routerOutput]);
+      const instance = new FineRouter(manifest, encoder, classifier, router, options.disposeEncoder ?? FINE_ROUTER_DEFAULTS.disposeEncoder);
+      await instance.#runHeads(new Float32Array(manifest.encoder.dimension), 1, undefined);
+      return instance;
+    } catch (error) {
+      await classifier.release().catch(() => undefined);
+      await router?.release().catch(() => undefined);
+      if (error instanceof FineRouterError) throw error;
+      throw new FineRouterError('MODEL_INVALID', `FineRouter: the artifact graphs failed a probe run: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+  }
+
+  /** Model ids in manifest order. */
+  get models(): readonly string[] {
+    return this.manifest.models.map((m) => m.id);
+  }
+
+  /**
+   * Routes one prompt.
+   *
+   * @param prompt - the prompt text.
+   * @param options - see {@link RouteOptions}.
+   * @returns the chosen model, the assigned task, per-model scores and an explanation.
+   * @throws FineRouterError INVALID_ARGUMENT (bad prompt or options, unknown model ids, nothing left to
+   *   choose from), ABORTED, DISPOSED.
+   * @example
+   * const { model } = await router.route('Write a haiku about autumn', { tolerance: 0.05 });
+   */
+  async route(prompt: string, options: RouteOptions = {}): Promise<RouteResult> {
+    if (typeof prompt !== 'string') throw invalid(`FineRouter.route: expected a string prompt, received ${typeof prompt}`);
+    const [result] = await this.routeBatch([prompt], options);
+    return result!;
+  }
+
+  /**
+   * Routes many prompts: one encoder call (in batches of 32) and one run of each head for the whole batch.
+   *
+   * @param prompts - prompt texts.
+   * @param options - applied to every prompt.
+   * @returns one result per prompt, in order.
+   * @throws FineRouterError as {@link FineRouter.route}.
+   * @example
+   * const results = await router.routeBatch(['2+2?', 'Translate to French: cat']);
+   */
+  async routeBatch(prompts: readonly string[], options: RouteOptions = {}): Promise<RouteResult[]> {
+    if (!Array.isArray(prompts)) throw invalid('FineRouter.routeBatch: expected an array of prompts');
+    prompts.forEach((p, i) => {
+      if (typeof p !== 'string') throw invalid(`FineRouter.routeBatch: expected string prompts, received ${typeof p} at index ${i}`);
+    });
+    return this.#track(async () => {
+      const resolved = this.#resolveOptions(options);
+      if (prompts.length === 0) return [];
+      this.#checkAbort(options.signal);
+      const embeddings = await this.encoder.embed(prompts, options.signal ? { signal: options.signal, batchSize: FINE_ROUTER_DEFAULTS.embedBatchSize } : { batchSize: FINE_ROUTER_DEFAULTS.embedBatchSize });
+      return this.#routeEmbeddings(embeddings, prompts.length, resolved, options.signal);
+    });
+  }
+
+  /**
+   * Routes prompts already embedded with the manifest's encoder (row-major n × D, L2-normalized rows), for
+   * apps that embed elsewhere. Same results as {@link FineRouter.routeBatch} on the same embeddings.
+   *
+   * @param embeddings - n × D floats.
+   * @param options - as {@link FineRouter.route}.
+   * @returns one result per row.
+   * @throws FineRouterError INVALID_ARGUMENT when the length is not a multiple of D, as route otherwise.
+   * @example
+   * const [r] = await router.routeEmbeddings(await encoder.embed(['hello']));
+   */
+  async routeEmbeddings(embeddings: Float32Array, options: RouteOptions = {}): Promise<RouteResult[]> {
+    const d = this.manifest.encoder.dimension;
+    if (!(embeddings instanceof Float32Array) || embeddings.length % d !== 0) {
+      throw invalid(`FineRouter.routeEmbeddings: expected a Float32Array of n × ${d} values, received ${embeddings instanceof Float32Array ? embeddings.length : typeof embeddings}`);
+    }
+    for (let i = 0; i < embeddings.length; i++) {
+      if (!Number.isFinite(embeddings[i]!)) throw invalid(`FineRouter.routeEmbeddings: non-finite value at index ${i}`);
+    }
+    return this.#track(async () => {
+      const resolved = this.#resolveOptions(options);
+      const n = embeddings.length / d;
+      if (n === 0) return [];
+      return this.#routeEmbeddings(embeddings, n, resolved, options.signal);
+    });
+  }
+
+  /**
+   * Waits for routes in flight, then releases both sessions (and the encoder when created with
+   * `disposeEncoder: true`). Later calls throw DISPOSED; a second dispose is a no-op.
+   *
+   * @returns when everything is released.
+   * @example
+   * await router.dispose();
+   */
+  async dispose(): Promise<void> {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    await Promise.allSettled([...this.#inFlight]);
+    await this.#classifier.release();
+    await this.#router.release();
+    if (this.#disposeEncoder) await this.encoder.dispose();
+  }
+
+  #checkAbort(signal: AbortSignal | undefined): void {
+    if (signal?.aborted) throw new FineRouterError('ABORTED', 'FineRouter.route: aborted', { cause: signal.reason });
+  }
+
+  async #track<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#disposed) throw new FineRouterError('DISPOSED', 'FineRouter: the router was disposed');
+    const promise = work();
+    this.#inFlight.add(promise);
+    try {
+      return await promise;
+    } finally {
+      this.#inFlight.delete(promise);
+    }
+  }
+
+  #resolveOptions(options: RouteOptions): { alpha: number; tolerance: number; mask: Uint8Array } {
+    if (typeof options !== 'object' || options === null) throw invalid('FineRouter.route: options must be an object');
+    const alpha = options.alpha ?? this.manifest.defaults.alpha;
+    const tolerance = options.tolerance ?? this.manifest.defaults.tolerance;
+    if (typeof alpha !== 'number' || !(alpha >= 0 && alpha <= 1)) throw invalid(`FineRouter.route: alpha: expected a number in [0, 1], received ${String(alpha)}`);
+    if (typeof tolerance !== 'number' || !(tolerance >= 0 && tolerance <= 1)) throw invalid(`FineRouter.route: tolerance: expected a number in [0, 1], received ${String(tolerance)}`);
+    const M = this.manifest.models.length;
+    const mask = new Uint8Array(M);
+    const lookup = (id: unknown, where: string): number => {
+      const index = typeof id === 'string' ? this.#modelIndex.get(id) : undefined;
+      if (index === undefined) throw invalid(`FineRouter.route: ${where}: unknown model ${JSON.stringify(id)} (known: ${this.models.join(', ')})`);
+      return index;
+    };
+    if (options.allowedModels !== undefined) {
+      if (!Array.isArray(options.allowedModels)) throw invalid('FineRouter.route: allowedModels: expected an array of model ids');
+      for (const id of options.allowedModels) mask[lookup(id, 'allowedModels')] = 1;
+    } else {
+      mask.fill(1);
+    }
+    if (options.excludedModels !== undefined) {
+      if (!Array.isArray(options.excludedModels)) throw invalid('FineRouter.route: excludedModels: expected an array of model ids');
+      for (const id of options.excludedModels) mask[lookup(id, 'excludedModels')] = 0;
+    }
+    if (!mask.includes(1)) throw invalid('FineRouter.route: allowedModels / excludedModels leave no model to choose from');
+    return { alpha, tolerance, mask };
+  }
+
+  /** Runs both heads on n rows; returns task positions (T = Others), top probabilities and the n × M quality. */
+  async #runHeads(embeddings: Float32Array, n: number, signal: AbortSignal | undefined): Promise<{ task: Int32Array; probability: Float32Array; quality: Float32Array }> {
+    const { manifest } = this;
+    const D = manifest.encoder.dimension;
+    const T = manifest.tasks.length;
+    const M = manifest.models.length;
+    const embedding: RuntimeTensor<'float32'> = { type: 'float32', data: embeddings, dims: [n, D] };
+    const task = new Int32Array(n).fill(T);
+    const probability = new Float32Array(n);
+    this.#checkAbort(signal);
+    const probs = checkOutput(
+      (await this.#classifier.run({ [GRAPH_NAMES.classifierInput]: embedding }))[GRAPH_NAMES.classifierOutput],
+      manifest.classifier.file, GRAPH_NAMES.classifierOutput, n, T,
+    );
+    const threshold = manifest.classifier.threshold;
+    for (let r = 0; r < n; r++) {
+      let best = -1;
+      let bestP = -Infinity;
+      for (let j = 0; j < T; j++) {
+        const p = probs[r * T + j]!;
+        if (Number.isNaN(p)) throw new FineRouterError('MODEL_INVALID', `FineRouter: ${manifest.classifier.file} returned NaN`);
+        if (p > bestP) {
+          bestP = p;
+          best = j;
+        }
+      }
+      probability[r] = T > 0 ? bestP : 0;
+      if (best >= 0 && bestP >= threshold) task[r] = best;
+    }
+    const taskTensor: RuntimeTensor<'int64'> = { type: 'int64', data: BigInt64Array.from(task, (t) => BigInt(t)), dims: [n] };
+    this.#checkAbort(signal);
+    const quality = checkOutput(
+      (await this.#router.run({ [GRAPH_NAMES.routerEmbedding]: embedding, [GRAPH_NAMES.routerTask]: taskTensor }))[GRAPH_NAMES.routerOutput],
+      manifest.router.file, GRAPH_NAMES.routerOutput, n, M,
+    );
+    for (let i = 0; i < quality.length; i++) {
+      if (!Number.isFinite(quality[i]!)) throw new FineRouterError('MODEL_INVALID', `FineRouter: ${manifest.router.file} returned a non-finite quality`);
+    }
+    return { task, probability, quality };
+  }
+
+  async #routeEmbeddings(
+    embeddings: Float32Array,
+    n: number,
+    resolved: { alpha: number; tolerance: number; mask: Uint8Array },
+    signal: AbortSignal | undefined,
+  ): Promise<RouteResult[]> {
+    const { manifest } = this;
+    const M = manifest.models.length;
+    const D = manifest.encoder.dimension;
+    if (embeddings.length !== n * D) {
+      throw new FineRouterError('DIMENSION_MISMATCH', `FineRouter: the encoder returned ${embeddings.length} values for ${n} prompts, expected ${n * D}`);
+    }
+    const heads = await this.#runHeads(embeddings, n, signal);
+    const results: RouteResult[] = new Array(n);
+    for (let r = 0; r < n; r++) {
+      const position = heads.task[r]!;
+      const taskEntry = position < manifest.tasks.length ? manifest.tasks[position]! : null;
+      const stage1 = taskEntry ? taskEntry.stage1 : manifest.others.stage1;
+      const stage2 = heads.quality.subarray(r * M, (r + 1) * M);
+      const sel = aggregateAndSelect(stage1, stage2, this.#costs, resolved.mask, resolved.alpha, resolved.tolerance);
+      const candidateMask = taskEntry ? this.#candidateMasks[position]! : undefined;
+      const order: number[] = [];
+      for (let k = 0; k < M; k++) if (resolved.mask[k] === 1) order.push(k);
+      order.sort((a, b) => sel.final[b]! - sel.final[a]! || a - b);
+      const scores: ModelScore[] = order.map((k) => ({
+        model: manifest.models[k]!.id,
+        stage1: stage1[k]!,
+        stage2: stage2[k]!,
+        final: sel.final[k]!,
+        cost: manifest.models[k]!.cost,
+        eligible: sel.eligible[k] === 1,
+        adapter: candidateMask?.[k] === 1 ? 'task' : 'general',
+      }));
+      const task: RoutedTask | null = taskEntry
+        ? { id: taskEntry.id, description: taskEntry.description, confidence: heads.probability[r]!, candidates: taskEntry.candidates }
+        : null;
+      results[r] = {
+        model: manifest.models[sel.selected]!.id,
+        task,
+        topTaskProbability: heads.probability[r]!,
+        scores,
+        alpha: resolved.alpha,
+        tolerance: resolved.tolerance,
+        explanation: this.#explain(task, heads.probability[r]!, sel.selected, sel.best, sel.final, sel.eligible, resolved),
+      };
+    }
+    return results;
+  }
+
+  #explain(
+    task: RoutedTask | null,
+    topProbability: number,
+    selected: number,
+    best: number,
+    final: Float64Array,
+    eligible: Uint8Array,
+    resolved: { alpha: number; tolerance: number; mask: Uint8Array },
+  ): string {
+    const { manifest } = this;
+    const id = (k: number): string => manifest.models[k]!.id;
+    const parts: string[] = [];
+    if (task) {
+      parts.push(`task ${task.id} '${task.description}' (confidence ${formatNumber(task.confidence)}); candidates ${task.candidates.join(', ') || 'none'}`);
+    } else {
+      parts.push(`no task (Others: top classifier probability ${formatNumber(topProbability)} < threshold ${formatNumber(manifest.classifier.threshold)}); general adapters only`);
+    }
+    const considered = resolved.mask.reduce((a, b) => a + b, 0);
+    if (considered < manifest.models.length) parts.push(`${considered} of ${manifest.models.length} models allowed`);
+    const chosen = id(selected);
+    const score = `final ${formatNumber(final[selected]!)}`;
+    const cost = formatCost(manifest.models[selected]!.cost);
+    if (selected === best) {
+      const within = [];
+      for (let k = 0; k < eligible.length; k++) if (eligible[k] === 1 && k !== selected) within.push(id(k));
+      if (resolved.tolerance > 0 && within.length > 0) {
+        parts.push(`${chosen} has the best score (${score}, ${cost}); also within τ=${formatNumber(resolved.tolerance)}: ${within.join(', ')}, none cheaper`);
+      } else {
+        parts.push(`${chosen} has the best score (${score}, ${cost}, α=${formatNumber(resolved.alpha)})`);
+      }
+    } else {
+      parts.push(`${chosen} (${score}, ${cost}) is within τ=${formatNumber(resolved.tolerance)} of the best ${id(best)} (final ${formatNumber(final[best]!)}, ${formatCost(manifest.models[best]!.cost)}) and the cheapest such model`);
+    }
+    return parts.join('; ');
+  }
+}
