@@ -18,3 +18,5 @@ export type {
   ManifestModel, ManifestTask, ManifestOthers,
 } from './router/index.js';
 export { parseRoutingLine, validateRoutingRecord, modelsOf, rankingIndices } from './data/parse.js';
+export { promptDescriber, truncateText, PROMPT_DESCRIBER_DEFAULTS, DESCRIPTION_INSTRUCTION, SUMMARY_INSTRUCTION } from './discovery/describer.js';
+export type { PromptDescriberOptions } from './discovery/describer.js';

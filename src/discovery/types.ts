@@ -37,6 +37,12 @@ export interface Describer {
    * @throws FineRouterError ('HTTP_ERROR', 'ABORTED') from network describers.
    */
   describe(texts: readonly string[], options?: DescribeOptions): Promise<string[]>;
+  /**
+   * Optional: one summarizing description per group of member descriptions (a task's samples,
+   * paper Sect. 3.1.2 "LLM-generated summarizing task descriptions for each prompt cluster").
+   * When absent, discovery calls `describe` on the samples joined one per line.
+   */
+  summarize?(groups: readonly (readonly string[])[], options?: DescribeOptions): Promise<string[]>;
 }
 
 export interface DescribeOptions {

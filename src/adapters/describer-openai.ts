@@ -1,0 +1,321 @@
+/**
+ * A Describer over any OpenAI-compatible chat-completions endpoint (POST {baseUrl}/chat/completions),
+ * e.g. OpenAI, vLLM, llama.cpp server, Ollama's /v1. Platform-neutral: uses the global `fetch` and
+ * `crypto.subtle`; the on-disk cache for Node is `createFileDescriptionCache`
+ * (src/adapters/node/describer-cache.ts). Paper: Sect. 3.1.1 and Appendix A (one LLM-written sentence per prompt).
+ *
+ * Behaviour: bounded concurrency; retries on 408/409/429/5xx, timeouts, network errors, malformed or
+ * empty responses, with exponential backoff and full jitter (429/503 honour Retry-After); other
+ * 4xx fail at once. Results are cached under sha256(JSON [model, instruction, text]) so a rerun
+ * makes no request for texts already described.
+ */
+import { FineRouterError, throwIfAborted } from '../errors.js';
+import { DESCRIPTION_INSTRUCTION, SUMMARY_INSTRUCTION, truncateText } from '../discovery/describer.js';
+import type { DescribeOptions, Describer } from '../discovery/types.js';
+
+/** Storage for descriptions, keyed by a sha256 hex string. */
+export interface DescriptionCache {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, description: string): Promise<void>;
+}
+
+export interface OpenAiDescriberOptions {
+  /** Endpoint base including the version path, e.g. 'https://api.openai.com/v1' or 'http://127.0.0.1:8000/v1'. */
+  baseUrl: string;
+  /** Model name sent in the request. */
+  model: string;
+  /** Bearer key; when absent, read from the environment variable `apiKeyEnv` (no header when neither is set). */
+  apiKey?: string;
+  /** Environment variable holding the key. @defaultValue 'OPENAI_API_KEY' */
+  apiKeyEnv?: string;
+  /** Requests in flight at once. @defaultValue 8 */
+  concurrency?: number;
+  /** Retries after the first attempt. @defaultValue 5 */
+  retries?: number;
+  /** First backoff in ms; attempt a waits a random time in [0, base·2^a] (full jitter). @defaultValue 500 */
+  retryBaseMs?: number;
+  /** Longest single wait, Retry-After included. @defaultValue 30000 */
+  maxRetryDelayMs?: number;
+  /** Per-request timeout in ms. @defaultValue 60000 */
+  timeoutMs?: number;
+  /** System message for prompt descriptions. @defaultValue DESCRIPTION_INSTRUCTION */
+  instruction?: string;
+  /** System message for task summaries. @defaultValue SUMMARY_INSTRUCTION */
+  summaryInstruction?: string;
+  /** Prompt characters sent (longer prompts are truncated). @defaultValue 4000 */
+  maxPromptChars?: number;
+  /** `max_tokens` of each request. @defaultValue 80 */
+  maxTokens?: number;
+  /** Cache of finished descriptions (see createFileDescriptionCache in finerouter/node). @defaultValue none */
+  cache?: DescriptionCache;
+  /** fetch implementation. @defaultValue globalThis.fetch */
+  fetch?: typeof fetch;
+  /** Source of jitter in [0, 1). @defaultValue Math.random */
+  random?: () => number;
+}
+
+/** Defaults of {@link OpenAiDescriberOptions}. */
+export const OPENAI_DESCRIBER_DEFAULTS = Object.freeze({
+  apiKeyEnv: 'OPENAI_API_KEY',
+  concurrency: 8,
+  retries: 5,
+  retryBaseMs: 500,
+  maxRetryDelayMs: 30_000,
+  timeoutMs: 60_000,
+  maxPromptChars: 4000,
+  maxTokens: 80,
+});
+
+/** Counters of an OpenAI describer, for reports and tests. */
+export interface OpenAiDescriberStats {
+  /** HTTP requests sent (retries included). */
+  requests: number;
+  /** Texts answered from the cache. */
+  cacheHits: number;
+  /** Retries after a failed attempt. */
+  retries: number;
+}
+
+export interface OpenAiDescriber extends Describer {
+  readonly stats: OpenAiDescriberStats;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * sha256 of `text` as lowercase hex (WebCrypto, available in Node ≥ 20 and browsers).
+ * @param text - any string.
+ * @returns 64 hex characters.
+ * @example
+ * await sha256Hex('abc'); // 'ba7816bf…'
+ */
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', encoder.encode(text));
+  let hex = '';
+  for (const byte of new Uint8Array(digest)) hex += byte.toString(16).padStart(2, '0');
+  return hex;
+}
+
+function readEnv(name: string): string | undefined {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  const value = env?.[name];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function positiveInteger(name: string, value: number, min: number): number {
+  if (!Number.isInteger(value) || value < min) {
+    throw new FineRouterError('INVALID_ARGUMENT', `createOpenAiDescriber: ${name} must be an integer ≥ ${min}, received ${String(value)}`);
+  }
+  return value;
+}
+
+/** Parses Retry-After (seconds or an HTTP date) to ms, or undefined. */
+function retryAfterMs(header: string | null): number | undefined {
+  if (header === null) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const date = Date.parse(header);
+  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(new FineRouterError('ABORTED', 'describer: aborted', { cause: signal.reason }));
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(new FineRouterError('ABORTED', 'describer: aborted', { cause: signal?.reason }));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Cleans a model reply into one line: trims, collapses whitespace, strips wrapping quotes. */
+function cleanReply(content: string): string {
+  let text = content.replace(/\s+/g, ' ').trim();
+  if (text.length >= 2 && /^["'“]/.test(text) && /["'”]$/.test(text)) text = text.slice(1, -1).trim();
+  return text;
+}
+
+class RetryableError extends Error {
+  readonly delayMs: number | undefined;
+  constructor(message: string, delayMs?: number) {
+    super(message);
+    this.delayMs = delayMs;
+  }
+}
+
+/**
+ * Creates a Describer that asks an OpenAI-compatible chat-completions endpoint for one sentence per
+ * prompt (system message = `instruction`, user message = the prompt, temperature 0).
+ *
+ * @param options - see {@link OpenAiDescriberOptions}; `baseUrl` and `model` are required.
+ * @returns a Describer (id `openai:<model>`) with request/cache counters in `stats`.
+ * @throws FineRouterError 'INVALID_ARGUMENT' for bad options. Its `describe` rejects with
+ *   'HTTP_ERROR' (non-retryable status, or retries exhausted; 401/403 say to set the key) or 'ABORTED'.
+ * @example
+ * const describer = createOpenAiDescriber({ baseUrl: 'http://127.0.0.1:8000/v1', model: 'qwen2.5-7b-instruct' });
+ * const [sentence] = await describer.describe(['Solve 3x + 2 = 11.']);
+ */
+export function createOpenAiDescriber(options: OpenAiDescriberOptions): OpenAiDescriber {
+  if (typeof options?.baseUrl !== 'string' || !/^https?:\/\//.test(options.baseUrl)) {
+    throw new FineRouterError('INVALID_ARGUMENT', `createOpenAiDescriber: baseUrl must be an http(s) URL, received ${String(options?.baseUrl)}`);
+  }
+  if (typeof options.model !== 'string' || options.model.length === 0) {
+    throw new FineRouterError('INVALID_ARGUMENT', `createOpenAiDescriber: model must be a non-empty string, received ${String(options.model)}`);
+  }
+  const d = OPENAI_DESCRIBER_DEFAULTS;
+  const concurrency = positiveInteger('concurrency', options.concurrency ?? d.concurrency, 1);
+  const retries = positiveInteger('retries', options.retries ?? d.retries, 0);
+  const retryBaseMs = positiveInteger('retryBaseMs', options.retryBaseMs ?? d.retryBaseMs, 0);
+  const maxRetryDelayMs = positiveInteger('maxRetryDelayMs', options.maxRetryDelayMs ?? d.maxRetryDelayMs, 0);
+  const timeoutMs = positiveInteger('timeoutMs', options.timeoutMs ?? d.timeoutMs, 1);
+  const maxPromptChars = positiveInteger('maxPromptChars', options.maxPromptChars ?? d.maxPromptChars, 2);
+  const maxTokens = positiveInteger('maxTokens', options.maxTokens ?? d.maxTokens, 1);
+  const instruction = options.instruction ?? DESCRIPTION_INSTRUCTION;
+  const summaryInstruction = options.summaryInstruction ?? SUMMARY_INSTRUCTION;
+  const apiKey = options.apiKey ?? readEnv(options.apiKeyEnv ?? d.apiKeyEnv);
+  const fetchImpl = options.fetch ?? globalThis.fetch;
+  if (typeof fetchImpl !== 'function') {
+    throw new FineRouterError('INVALID_ARGUMENT', 'createOpenAiDescriber: no fetch available; pass options.fetch');
+  }
+  const random = options.random ?? Math.random;
+  const url = `${options.baseUrl.replace(/\/+$/, '')}/chat/completions`;
+  const stats: OpenAiDescriberStats = { requests: 0, cacheHits: 0, retries: 0 };
+
+  async function attempt(system: string, user: string, signal: AbortSignal | undefined): Promise<string> {
+    const controller = new AbortController();
+    const onAbort = (): void => controller.abort(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort(new Error('timeout'));
+    }, timeoutMs);
+    try {
+      stats.requests++;
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (apiKey !== undefined) headers.authorization = `Bearer ${apiKey}`;
+      const body = JSON.stringify({
+        model: options.model,
+        messages: [
+          { role: 'system', content: system },
+          { role: 'user', content: user },
+        ],
+        temperature: 0,
+        max_tokens: maxTokens,
+      });
+      let response: Response;
+      let text: string;
+      try {
+        response = await fetchImpl(url, { method: 'POST', headers, body, signal: controller.signal });
+        text = await response.text();
+      } catch (error) {
+        if (signal?.aborted) throw new FineRouterError('ABORTED', 'describer: aborted', { cause: signal.reason });
+        throw new RetryableError(timedOut ? `timed out after ${timeoutMs} ms` : `network error: ${(error as Error).message}`);
+      }
+      const status = response.status;
+      if (status === 408 || status === 409 || status === 429 || status >= 500) {
+        const after = status === 429 || status === 503 ? retryAfterMs(response.headers.get('retry-after')) : undefined;
+        throw new RetryableError(`HTTP ${status}: ${text.slice(0, 200)}`, after);
+      }
+      if (status < 200 || status >= 300) {
+        const hint = status === 401 || status === 403 ? ` (set ${options.apiKeyEnv ?? d.apiKeyEnv} or pass apiKey)` : '';
+        throw new FineRouterError('HTTP_ERROR', `describer: ${url} answered HTTP ${status}${hint}: ${text.slice(0, 200)}`);
+      }
+      let content: unknown;
+      try {
+        const json = JSON.parse(text) as { choices?: { message?: { content?: unknown } }[] };
+        content = json.choices?.[0]?.message?.content;
+      } catch {
+        throw new RetryableError(`malformed JSON response: ${text.slice(0, 120)}`);
+      }
+      if (typeof content !== 'string' || cleanReply(content).length === 0) {
+        throw new RetryableError('response has no choices[0].message.content text');
+      }
+      return cleanReply(content);
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async function complete(system: string, user: string, signal: AbortSignal | undefined): Promise<string> {
+    for (let a = 0; ; a++) {
+      try {
+        return await attempt(system, user, signal);
+      } catch (error) {
+        if (!(error instanceof RetryableError)) throw error;
+        if (a >= retries) {
+          throw new FineRouterError('HTTP_ERROR', `describer: ${url} failed after ${a + 1} attempts: ${error.message}`, { cause: error });
+        }
+        stats.retries++;
+        const backoff = random() * retryBaseMs * 2 ** a;
+        await sleep(Math.min(maxRetryDelayMs, Math.max(backoff, error.delayMs ?? 0)), signal);
+      }
+    }
+  }
+
+  async function run(system: string, users: readonly string[], options2: DescribeOptions | undefined): Promise<string[]> {
+    const signal = options2?.signal;
+    throwIfAborted(signal, 'describer');
+    const out = new Array<string>(users.length);
+    // Identical texts are asked once.
+    const byKey = new Map<string, number[]>();
+    const keys = await Promise.all(users.map((user) => sha256Hex(JSON.stringify([options.model, system, user]))));
+    keys.forEach((key, i) => {
+      const list = byKey.get(key);
+      if (list) list.push(i);
+      else byKey.set(key, [i]);
+    });
+    const work = [...byKey.entries()];
+    let done = 0;
+    let next = 0;
+    let failed = false;
+    const worker = async (): Promise<void> => {
+      while (!failed && next < work.length) {
+        const [key, indices] = work[next++]!;
+        let description = await options.cache?.get(key);
+        if (description !== undefined) stats.cacheHits += indices.length;
+        else {
+          description = await complete(system, users[indices[0]!]!, signal);
+          await options.cache?.set(key, description);
+        }
+        for (const i of indices) out[i] = description;
+        done += indices.length;
+        options2?.onProgress?.(done, users.length);
+      }
+    };
+    const workers = Array.from({ length: Math.min(concurrency, work.length) }, () =>
+      worker().catch((error: unknown) => {
+        failed = true;
+        throw error;
+      }),
+    );
+    const settled = await Promise.allSettled(workers);
+    const rejected = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (rejected) throw rejected.reason;
+    return out;
+  }
+
+  return {
+    id: `openai:${options.model}`,
+    stats,
+    describe(texts: readonly string[], describeOptions?: DescribeOptions): Promise<string[]> {
+      texts.forEach((text, i) => {
+        if (typeof text !== 'string') throw new TypeError(`describe: expected texts[${i}] to be a string, received ${typeof text}`);
+      });
+      return run(instruction, texts.map((t) => truncateText(t, maxPromptChars)), describeOptions);
+    },
+    summarize(groups: readonly (readonly string[])[], describeOptions?: DescribeOptions): Promise<string[]> {
+      const users = groups.map((group) => group.map((line) => `- ${truncateText(line, 400)}`).join('\n'));
+      return run(summaryInstruction, users, describeOptions);
+    },
+  };
+}
