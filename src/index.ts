@@ -10,7 +10,7 @@ export type {
   DiscoveryStats, DiscoveryLevelStats, Describer, DescribeOptions, FusedScore, TasksFile,
 } from './discovery/types.js';
 export {
-  FineRouter, FINE_ROUTER_DEFAULTS, GRAPH_NAMES, sha256Hex, aggregateAndSelect, minMaxNormalize, FLAT_NORMALIZED_VALUE,
+  FineRouter, FINE_ROUTER_DEFAULTS, GRAPH_NAMES, sha256Digest, aggregateAndSelect, minMaxNormalize, FLAT_NORMALIZED_VALUE,
   TOLERANCE_EPSILON, validateManifest, assertSafeArtifactPath, MANIFEST_SCHEMA, MANIFEST_VERSION,
 } from './router/index.js';
 export type {

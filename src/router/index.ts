@@ -1,5 +1,5 @@
 // src/router: FineRouter inference (paper Sect. 3.3). Re-exports only.
-export { FineRouter, FINE_ROUTER_DEFAULTS, GRAPH_NAMES, sha256Hex } from './router.js';
+export { FineRouter, FINE_ROUTER_DEFAULTS, GRAPH_NAMES, sha256Digest } from './router.js';
 export type { FineRouterCreateOptions, RouteOptions, RouteResult, RoutedTask, ModelScore, EncoderCheck } from './router.js';
 export { aggregateAndSelect, minMaxNormalize, FLAT_NORMALIZED_VALUE, TOLERANCE_EPSILON } from './score.js';
 export type { Selection } from './score.js';

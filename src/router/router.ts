@@ -129,9 +129,9 @@ export interface RouteResult {
 }
 
 /** sha256 of bytes, lowercase hex, through WebCrypto (Node ≥ 20 and browsers). */
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+export async function sha256Digest(bytes: Uint8Array): Promise<string> {
   const subtle = globalThis.crypto?.subtle;
-  if (!subtle) throw new FineRouterError('RUNTIME_MISSING', 'sha256Hex: WebCrypto (crypto.subtle) is not available; use Node ≥ 20 or a secure browser context');
+  if (!subtle) throw new FineRouterError('RUNTIME_MISSING', 'sha256Digest: WebCrypto (crypto.subtle) is not available; use Node ≥ 20 or a secure browser context');
   // Copy into a plain ArrayBuffer: WebCrypto rejects views over SharedArrayBuffer.
   const digest = new Uint8Array(await subtle.digest('SHA-256', bytes.slice().buffer as ArrayBuffer));
   let hex = '';
@@ -250,7 +250,7 @@ export class FineRouter {
 
     if (!(options.skipChecksums ?? FINE_ROUTER_DEFAULTS.skipChecksums)) {
       for (const [file, bytes] of [[manifest.classifier.file, classifierModel], [manifest.router.file, routerModel]] as const) {
-        const actual = await sha256Hex(bytes);
+        const actual = await sha256Digest(bytes);
         if (actual !== manifest.files[file]) {
           throw new FineRouterError('ARTIFACT_CHECKSUM', `FineRouter: ${file} has sha256 ${actual}, manifest says ${manifest.files[file]}; the artifacts are corrupted or from another training run`);
         }

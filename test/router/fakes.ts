@@ -9,7 +9,7 @@
 import type { Encoder, EmbedOptions } from '../../src/encoder/types.js';
 import type { OnnxRuntime, RuntimeSession, RuntimeTensor, SessionOptions } from '../../src/runtime/types.js';
 import type { Manifest } from '../../src/router/manifest.js';
-import { sha256Hex } from '../../src/router/router.js';
+import { sha256Digest } from '../../src/router/router.js';
 
 export interface FakeGraph {
   kind: 'classifier' | 'router';
@@ -139,7 +139,7 @@ export async function fixture(overrides: { classifier?: Partial<FakeGraph>; rout
     classifier: { file: 'classifier.onnx', threshold: 0.5 },
     router: { file: 'router.onnx' },
     defaults: { alpha: 0.5, tolerance: 0 },
-    files: { 'classifier.onnx': await sha256Hex(classifierModel), 'router.onnx': await sha256Hex(routerModel) },
+    files: { 'classifier.onnx': await sha256Digest(classifierModel), 'router.onnx': await sha256Digest(routerModel) },
   };
   // Rows: [p(task7), p(task9), qA, qB, qC, pad]
   const table = new Map<string, number[]>([

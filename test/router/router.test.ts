@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { FineRouterError } from '../../src/errors.js';
 import { validateManifest } from '../../src/router/manifest.js';
-import { FineRouter, sha256Hex } from '../../src/router/router.js';
+import { FineRouter, sha256Digest } from '../../src/router/router.js';
 import type { FineRouterCreateOptions } from '../../src/router/router.js';
 import { FakeEncoder, FakeRuntime, fakeModelBytes, fixture } from './fakes.js';
 import type { Fixture } from './fakes.js';
@@ -26,9 +26,9 @@ async function expectCode(promise: Promise<unknown>, code: string): Promise<void
   expect((error as FineRouterError).code).toBe(code);
 }
 
-describe('sha256Hex', () => {
+describe('sha256Digest', () => {
   it('matches the known digest of "abc"', async () => {
-    expect(await sha256Hex(new TextEncoder().encode('abc'))).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(await sha256Digest(new TextEncoder().encode('abc'))).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
   });
 });
 
@@ -214,7 +214,7 @@ describe('FineRouter.create checks', () => {
     }
     const f = await fixture();
     const garbage = new Uint8Array([1, 2, 3]);
-    f.manifestJson.files['router.onnx'] = await sha256Hex(garbage);
+    f.manifestJson.files['router.onnx'] = await sha256Digest(garbage);
     await expectCode(setup({ routerModel: garbage }, f), 'MODEL_INVALID');
   });
   it('passes session options to the runtime', async () => {
