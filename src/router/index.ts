@@ -5,3 +5,5 @@ export { aggregateAndSelect, minMaxNormalize, FLAT_NORMALIZED_VALUE, TOLERANCE_E
 export type { Selection } from './score.js';
 export { validateManifest, assertSafeArtifactPath, MANIFEST_SCHEMA, MANIFEST_VERSION } from './manifest.js';
 export type { Manifest, ManifestModel, ManifestTask, ManifestOthers } from './manifest.js';
+export { parseManifest, checkArtifactListing, verifyArtifactChecksums, isIgnoredArtifactEntry, MANIFEST_FILE } from './load.js';
+export type { LoadFineRouterCommonOptions } from './load.js';
