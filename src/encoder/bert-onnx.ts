@@ -1,0 +1,293 @@
+/**
+ * Builds an ONNX BERT sentence encoder from a Hugging Face BERT checkpoint (config.json + safetensors
+ * tensors), with the pooling and L2 normalization of sentence-transformers inside the graph.
+ *
+ * Sources: Devlin et al. 2019 (BERT) and the Hugging Face `BertModel` layout (post-LayerNorm encoder:
+ * x = LN(x + Attn(x)); x = LN(x + FFN(x)); FFN = W2·GELU(W1·x), exact GELU x·½(1+erf(x/√2)));
+ * Reimers & Gurevych 2019 (sentence-transformers): attention-masked mean pooling, then L2 normalize.
+ * all-MiniLM-L6-v2 is this architecture with 6 layers, hidden 384, 12 heads (paper Appendix B uses it).
+ *
+ * Deliberate deviations, all exact up to float rounding:
+ * - token_type_ids are not an input: every sentence is segment 0, so token_type_embeddings[0] is folded
+ *   into the position table.
+ * - Q, K and V are one fused MatMul against a [H, 3H] weight, then Split.
+ * - The additive attention mask is (mask − 1)·10000 (as in the original BERT code); exp underflows to 0
+ *   in float32, so padded keys get zero weight and a padded batch equals one-at-a-time runs.
+ * - The BERT pooler (tanh dense on [CLS]) is not used by sentence-transformers and is left out.
+ * - `weightType: 'float16'` keeps the word-embedding table in fp16 (Gather, then Cast of the gathered rows,
+ *   saving ~23 MB for MiniLM) and stores dense weights as fp16 behind Cast nodes, which onnxruntime's
+ *   constant folding turns into fp32 at session creation; `'float32'` stores everything as fp32.
+ * Pure: uses only src/onnx; no runtime, fs or network.
+ */
+import { FineRouterError } from '../errors.js';
+import { OnnxGraphBuilder } from '../onnx/builder.js';
+import { float16ToFloat32 } from '../onnx/float16.js';
+import type { SafetensorsTensor } from './safetensors.js';
+
+/** Bumped whenever the graph this file builds changes (part of the on-disk cache key). */
+export const BERT_ONNX_BUILDER_VERSION = 1;
+
+/** The config.json fields the builder reads. */
+export interface BertConfig {
+  readonly hiddenSize: number;
+  readonly numHiddenLayers: number;
+  readonly numAttentionHeads: number;
+  readonly intermediateSize: number;
+  readonly layerNormEps: number;
+  readonly vocabSize: number;
+  readonly maxPositionEmbeddings: number;
+}
+
+/** Pooling applied inside the graph: 'mean' (masked mean), 'cls' (first token), 'none' (per-token states). */
+export type BertPooling = 'mean' | 'cls' | 'none';
+
+/** Options for {@link buildBertOnnx}. */
+export interface BuildBertOnnxOptions {
+  /**
+   * Storage type of the weights in the ONNX file (see the file header).
+   * @defaultValue 'float16'
+   */
+  weightType?: 'float16' | 'float32';
+  /**
+   * Pooling inside the graph. 'none' outputs `last_hidden_state` [batch, seq, hidden] instead of
+   * `sentence_embedding` [batch, hidden].
+   * @defaultValue 'mean'
+   */
+  pooling?: BertPooling;
+  /**
+   * L2-normalize the pooled vector (ignored with pooling 'none').
+   * @defaultValue true
+   */
+  normalize?: boolean;
+}
+
+/** Defaults of {@link BuildBertOnnxOptions}. */
+export const BERT_ONNX_DEFAULTS = Object.freeze({ weightType: 'float16' as const, pooling: 'mean' as BertPooling, normalize: true });
+
+function invalid(message: string): FineRouterError {
+  return new FineRouterError('MODEL_INVALID', `buildBertOnnx: ${message}`);
+}
+
+/**
+ * Reads and validates the BERT fields of a Hugging Face config.json.
+ * @param json - The parsed config.json.
+ * @returns The fields the graph needs.
+ * @throws FineRouterError MODEL_INVALID when a field is missing, not a positive number, the model is not
+ *   BERT-like, the activation is not exact GELU, or hidden size is not divisible by the head count.
+ * @example readBertConfig(JSON.parse(configText)).hiddenSize // 384 for all-MiniLM-L6-v2
+ */
+export function readBertConfig(json: unknown): BertConfig {
+  if (json === null || typeof json !== 'object') throw invalid('config.json is not an object');
+  const c = json as Record<string, unknown>;
+  const int = (key: string): number => {
+    const v = c[key];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw invalid(`config.json: expected ${key} as a positive integer, received ${JSON.stringify(v)}`);
+    return v;
+  };
+  if (c['model_type'] !== undefined && c['model_type'] !== 'bert') throw invalid(`config.json: model_type ${String(c['model_type'])} is not bert`);
+  if (c['hidden_act'] !== undefined && c['hidden_act'] !== 'gelu') throw invalid(`config.json: hidden_act ${String(c['hidden_act'])} is not supported (only exact 'gelu')`);
+  if (c['position_embedding_type'] !== undefined && c['position_embedding_type'] !== 'absolute') {
+    throw invalid(`config.json: position_embedding_type ${String(c['position_embedding_type'])} is not supported`);
+  }
+  const eps = c['layer_norm_eps'] ?? 1e-12;
+  if (typeof eps !== 'number' || !(eps > 0)) throw invalid(`config.json: expected layer_norm_eps > 0, received ${JSON.stringify(eps)}`);
+  const config: BertConfig = {
+    hiddenSize: int('hidden_size'),
+    numHiddenLayers: int('num_hidden_layers'),
+    numAttentionHeads: int('num_attention_heads'),
+    intermediateSize: int('intermediate_size'),
+    layerNormEps: eps,
+    vocabSize: int('vocab_size'),
+    maxPositionEmbeddings: int('max_position_embeddings'),
+  };
+  if (config.hiddenSize % config.numAttentionHeads !== 0) {
+    throw invalid(`config.json: hidden_size ${config.hiddenSize} is not divisible by num_attention_heads ${config.numAttentionHeads}`);
+  }
+  return config;
+}
+
+/** Row-major transpose of a [rows, cols] matrix into [cols, rows]. */
+function transpose<T extends Float32Array | Uint16Array>(data: T, rows: number, cols: number): T {
+  const out = new (data.constructor as new (n: number) => T)(data.length);
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    for (let c = 0; c < cols; c++) out[c * rows + r] = data[base + c]!;
+  }
+  return out;
+}
+
+/**
+ * Builds the ONNX encoder graph.
+ *
+ * Inputs: `input_ids` int64 [batch, sequence], `attention_mask` int64 [batch, sequence] (1 = token, 0 = pad).
+ * Output: `sentence_embedding` float32 [batch, hidden] (or `last_hidden_state` with pooling 'none').
+ *
+ * @param config - From {@link readBertConfig}.
+ * @param tensors - Checkpoint tensors by name (with or without a `bert.` prefix), F16 or F32.
+ * @param options - See {@link BuildBertOnnxOptions}.
+ * @returns Serialized ModelProto bytes.
+ * @throws FineRouterError MODEL_INVALID when a tensor is missing or its shape disagrees with the config.
+ * @example
+ * ```ts
+ * const { tensors } = parseSafetensors(weights);
+ * const onnx = buildBertOnnx(readBertConfig(config), tensors);
+ * ```
+ */
+export function buildBertOnnx(config: BertConfig, tensors: ReadonlyMap<string, SafetensorsTensor>, options: BuildBertOnnxOptions = {}): Uint8Array {
+  const weightType = options.weightType ?? BERT_ONNX_DEFAULTS.weightType;
+  const pooling = options.pooling ?? BERT_ONNX_DEFAULTS.pooling;
+  const normalize = options.normalize ?? BERT_ONNX_DEFAULTS.normalize;
+  if (weightType !== 'float16' && weightType !== 'float32') throw new TypeError(`buildBertOnnx: expected weightType 'float16' or 'float32', received ${String(weightType)}`);
+  if (pooling !== 'mean' && pooling !== 'cls' && pooling !== 'none') throw new TypeError(`buildBertOnnx: expected pooling 'mean', 'cls' or 'none', received ${String(pooling)}`);
+  const H = config.hiddenSize;
+  const heads = config.numAttentionHeads;
+  const dh = H / heads;
+  const I = config.intermediateSize;
+  const prefix = tensors.has('embeddings.word_embeddings.weight') ? '' : 'bert.';
+
+  const get = (name: string, shape: readonly number[]): SafetensorsTensor => {
+    const t = tensors.get(prefix + name);
+    if (t === undefined) throw invalid(`missing tensor ${prefix + name}`);
+    if (t.dtype !== 'F16' && t.dtype !== 'F32') throw invalid(`tensor ${prefix + name} has dtype ${t.dtype}, expected F16 or F32`);
+    if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+      throw invalid(`tensor ${prefix + name} has shape [${t.shape.join(', ')}], config.json implies [${shape.join(', ')}]`);
+    }
+    return t;
+  };
+  const f32 = (t: SafetensorsTensor): Float32Array => (t.dtype === 'F16' ? float16ToFloat32(t.data as Uint16Array) : (t.data as Float32Array));
+  const half = (t: SafetensorsTensor): Uint16Array | undefined => (t.dtype === 'F16' ? (t.data as Uint16Array) : undefined);
+
+  const g = new OnnxGraphBuilder('bert_sentence_encoder');
+  const ids = g.input('input_ids', 'int64', ['batch', 'sequence']);
+  const mask = g.input('attention_mask', 'int64', ['batch', 'sequence']);
+  let counter = 0;
+  const tmp = (label: string): string => `${label}_${counter++}`;
+  const op = (type: string, inputs: readonly string[], attrs?: Parameters<OnnxGraphBuilder['node']>[3], label = type.toLowerCase()): string => {
+    const out = tmp(label);
+    g.node(type, inputs, [out], attrs);
+    return out;
+  };
+  const scalar = (name: string, value: number): string => g.initializer(name, 'float32', Float32Array.of(value), []);
+  const int64s = (name: string, values: readonly number[]): string => g.initializer(name, 'int64', BigInt64Array.from(values.map(BigInt)), [values.length]);
+
+  /** A dense weight given as (rows × cols) fp32 or fp16, stored per weightType, returned as an fp32-valued graph name. */
+  const denseWeight = (name: string, data32: Float32Array | undefined, data16: Uint16Array | undefined, dims: readonly number[]): string => {
+    if (weightType === 'float16' && data16 !== undefined) {
+      const stored = g.initializer(`${name}_fp16`, 'float16', data16, dims);
+      g.node('Cast', [stored], [name], { to: { int: 1 } });
+      return name;
+    }
+    return g.initializer(name, 'float32', data32 ?? float16ToFloat32(data16!), dims);
+  };
+  /** A linear layer's weight [out, in] transposed to [in, out] for MatMul. */
+  const linearWeight = (name: string, t: SafetensorsTensor, out: number, inDim: number): string => {
+    const h = half(t);
+    if (weightType === 'float16' && h !== undefined) return denseWeight(name, undefined, transpose(h, out, inDim), [inDim, out]);
+    return denseWeight(name, transpose(f32(t), out, inDim), undefined, [inDim, out]);
+  };
+  const vector = (name: string, t: SafetensorsTensor): string => g.initializer(name, 'float32', f32(t), [t.shape[0]!]);
+  const layerNorm = (x: string, base: string): string => {
+    const gamma = vector(`${base}.weight`, get(`${base}.weight`, [H]));
+    const beta = vector(`${base}.bias`, get(`${base}.bias`, [H]));
+    return op('LayerNormalization', [x, gamma, beta], { axis: { int: -1 }, epsilon: { float: config.layerNormEps } }, 'ln');
+  };
+
+  // Embeddings: word rows + (position rows + token type 0), then LayerNorm.
+  const wordT = get('embeddings.word_embeddings.weight', [config.vocabSize, H]);
+  let words: string;
+  if (weightType === 'float16' && wordT.dtype === 'F16') {
+    const table = g.initializer('word_embeddings_fp16', 'float16', wordT.data as Uint16Array, [config.vocabSize, H]);
+    words = op('Cast', [op('Gather', [table, ids], { axis: { int: 0 } })], { to: { int: 1 } });
+  } else {
+    const table = g.initializer('word_embeddings', 'float32', f32(wordT), [config.vocabSize, H]);
+    words = op('Gather', [table, ids], { axis: { int: 0 } });
+  }
+  const posTable = f32(get('embeddings.position_embeddings.weight', [config.maxPositionEmbeddings, H])).slice();
+  const typeTensor = tensors.get(`${prefix}embeddings.token_type_embeddings.weight`);
+  if (typeTensor !== undefined) {
+    if (typeTensor.shape.length !== 2 || typeTensor.shape[1] !== H) throw invalid('token_type_embeddings has the wrong shape');
+    const type0 = f32(typeTensor);
+    for (let p = 0; p < config.maxPositionEmbeddings; p++) for (let j = 0; j < H; j++) posTable[p * H + j]! += type0[j]!;
+  }
+  const pos = g.initializer('position_embeddings', 'float32', posTable, [config.maxPositionEmbeddings, H]);
+  const seqLen = op('Shape', [ids], { start: { int: 1 }, end: { int: 2 } }, 'seq_len');
+  const positions = op('Slice', [pos, int64s('zero_1', [0]), seqLen, int64s('axis0_1', [0])], undefined, 'positions');
+  let x = layerNorm(op('Add', [words, positions]), 'embeddings.LayerNorm');
+
+  // Additive attention mask [batch, 1, 1, sequence].
+  const maskF = op('Cast', [mask], { to: { int: 1 } }, 'mask_f');
+  const additive = op('Mul', [op('Sub', [maskF, scalar('one', 1)]), scalar('mask_scale', 10000)]);
+  const mask4 = op('Unsqueeze', [additive, int64s('axes_1_2', [1, 2])], undefined, 'mask4');
+  const headShape = int64s('head_shape', [0, 0, heads, dh]);
+  const mergedShape = int64s('merged_shape', [0, 0, H]);
+  const split3 = int64s('split_qkv', [H, H, H]);
+  const qScale = scalar('q_scale', 1 / Math.sqrt(dh));
+
+  for (let l = 0; l < config.numHiddenLayers; l++) {
+    const p = `encoder.layer.${l}.`;
+    // Fused QKV weight [H, 3H]: columns 0..H-1 = Q, H..2H-1 = K, 2H..3H-1 = V.
+    const parts = ['query', 'key', 'value'].map((n) => get(`${p}attention.self.${n}.weight`, [H, H]));
+    const biases = ['query', 'key', 'value'].map((n) => f32(get(`${p}attention.self.${n}.bias`, [H])));
+    const allHalf = weightType === 'float16' && parts.every((t) => t.dtype === 'F16');
+    const qkvName = `layer${l}.qkv.weight`;
+    let qkvW: string;
+    if (allHalf) {
+      // Stacking the [out, in] weights row-wise gives [3H, H]; transposing gives [H, 3H].
+      const stacked = new Uint16Array(3 * H * H);
+      parts.forEach((t, i) => stacked.set(t.data as Uint16Array, i * H * H));
+      qkvW = denseWeight(qkvName, undefined, transpose(stacked, 3 * H, H), [H, 3 * H]);
+    } else {
+      const stacked = new Float32Array(3 * H * H);
+      parts.forEach((t, i) => stacked.set(f32(t), i * H * H));
+      qkvW = denseWeight(qkvName, transpose(stacked, 3 * H, H), undefined, [H, 3 * H]);
+    }
+    const qkvB = new Float32Array(3 * H);
+    biases.forEach((b, i) => qkvB.set(b, i * H));
+    const qkv = op('Add', [op('MatMul', [x, qkvW]), g.initializer(`layer${l}.qkv.bias`, 'float32', qkvB, [3 * H])], undefined, 'qkv');
+    const [q, k, v] = [tmp('q'), tmp('k'), tmp('v')];
+    g.node('Split', [qkv, split3], [q, k, v], { axis: { int: -1 } });
+    const qh = op('Transpose', [op('Reshape', [op('Mul', [q, qScale]), headShape])], { perm: { ints: [0, 2, 1, 3] } }, 'qh');
+    const kt = op('Transpose', [op('Reshape', [k, headShape])], { perm: { ints: [0, 2, 3, 1] } }, 'kt');
+    const vh = op('Transpose', [op('Reshape', [v, headShape])], { perm: { ints: [0, 2, 1, 3] } }, 'vh');
+    const probs = op('Softmax', [op('Add', [op('MatMul', [qh, kt]), mask4])], { axis: { int: -1 } }, 'probs');
+    const context = op('Reshape', [op('Transpose', [op('MatMul', [probs, vh])], { perm: { ints: [0, 2, 1, 3] } }), mergedShape], undefined, 'context');
+    const wo = linearWeight(`${p}attention.output.dense.weight`, get(`${p}attention.output.dense.weight`, [H, H]), H, H);
+    const bo = vector(`${p}attention.output.dense.bias`, get(`${p}attention.output.dense.bias`, [H]));
+    const attnOut = op('Add', [op('MatMul', [context, wo]), bo]);
+    x = layerNorm(op('Add', [attnOut, x]), `${p}attention.output.LayerNorm`);
+    // Feed-forward with exact GELU.
+    const w1 = linearWeight(`${p}intermediate.dense.weight`, get(`${p}intermediate.dense.weight`, [I, H]), I, H);
+    const b1 = vector(`${p}intermediate.dense.bias`, get(`${p}intermediate.dense.bias`, [I]));
+    const hIn = op('Add', [op('MatMul', [x, w1]), b1]);
+    const erf = op('Erf', [op('Mul', [hIn, scalar(`layer${l}.inv_sqrt2`, Math.SQRT1_2)])]);
+    const gelu = op('Mul', [op('Mul', [hIn, op('Add', [erf, scalar(`layer${l}.one`, 1)])]), scalar(`layer${l}.half`, 0.5)], undefined, 'gelu');
+    const w2 = linearWeight(`${p}output.dense.weight`, get(`${p}output.dense.weight`, [H, I]), H, I);
+    const b2 = vector(`${p}output.dense.bias`, get(`${p}output.dense.bias`, [H]));
+    x = layerNorm(op('Add', [op('Add', [op('MatMul', [gelu, w2]), b2]), x]), `${p}output.LayerNorm`);
+  }
+
+  if (pooling === 'none') {
+    g.node('Identity', [x], ['last_hidden_state']);
+    g.output('last_hidden_state', 'float32', ['batch', 'sequence', H]);
+    return g.toBytes();
+  }
+  let pooled: string;
+  if (pooling === 'mean') {
+    const mask3 = op('Unsqueeze', [maskF, int64s('axes_2', [2])], undefined, 'mask3');
+    const axis1 = int64s('axes_1', [1]);
+    const sum = op('ReduceSum', [op('Mul', [x, mask3]), axis1], { keepdims: { int: 0 } }, 'sum');
+    const count = op('Max', [op('ReduceSum', [mask3, axis1], { keepdims: { int: 0 } }), scalar('count_floor', 1e-9)], undefined, 'count');
+    pooled = op('Div', [sum, count], undefined, 'mean');
+  } else {
+    pooled = op('Gather', [x, g.initializer('index0', 'int64', BigInt64Array.of(0n), [])], { axis: { int: 1 } }, 'cls');
+  }
+  if (normalize) {
+    const sq = op('ReduceSum', [op('Mul', [pooled, pooled]), int64s('axes_last', [-1])], { keepdims: { int: 1 } }, 'sumsq');
+    const norm = op('Max', [op('Sqrt', [sq]), scalar('norm_floor', 1e-12)], undefined, 'norm');
+    g.node('Div', [pooled, norm], ['sentence_embedding']);
+  } else {
+    g.node('Identity', [pooled], ['sentence_embedding']);
+  }
+  g.output('sentence_embedding', 'float32', ['batch', H]);
+  return g.toBytes();
+}
