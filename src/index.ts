@@ -4,6 +4,10 @@ export type { FineRouterErrorCode } from './errors.js';
 export type { OnnxRuntime, RuntimeSession, RuntimeTensor, SessionOptions, TensorType, TensorDataMap } from './runtime/types.js';
 export type { Encoder, EmbedOptions } from './encoder/types.js';
 export type { RoutingRecord } from './data/types.js';
+export { rankBiasedOverlap, RBO_DEFAULTS, createRboKernel, rankingFromScores } from './rbo/index.js';
+export type { RboOptions, RboResult, RboKernel, RankedList } from './rbo/index.js';
+export { reciprocalRankFusion, selectCandidates, FUSION_DEFAULTS, CANDIDATE_DEFAULTS } from './rankfusion/index.js';
+export type { ReciprocalRankFusionOptions, SelectCandidatesOptions, FusedItem, CandidateSelection } from './rankfusion/index.js';
 export { DISCOVERY_DEFAULTS, TASKS_SCHEMA, TASKS_VERSION } from './discovery/types.js';
 export type {
   DiscoveryResult, DiscoveredTask, DiscoveryOthers, DiscoveryOptions, ResolvedDiscoveryOptions, DiscoveryStage,
