@@ -1,4 +1,5 @@
 import type { Command } from '../command.js';
+import { demoCommand } from './demo.js';
 
 /** Every subcommand, in the order `finerouter --help` lists them. Add one import and one entry per command. */
-export const COMMANDS: readonly Command[] = [];
+export const COMMANDS: readonly Command[] = [demoCommand];
