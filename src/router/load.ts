@@ -109,6 +109,8 @@ export interface LoadFineRouterCommonOptions {
   encoderCheck?: EncoderCheck;
   /** See FineRouterCreateOptions.onWarning. @defaultValue console.warn */
   onWarning?: (message: string) => void;
+  /** See FineRouterCreateOptions.costs. @defaultValue {} */
+  costs?: Readonly<Record<string, number | null>>;
 }
 
 /**
@@ -138,6 +140,7 @@ export async function createFromVerified(
       skipChecksums: true,
       ...(options.encoderCheck !== undefined ? { encoderCheck: options.encoderCheck } : {}),
       ...(options.onWarning !== undefined ? { onWarning: options.onWarning } : {}),
+      ...(options.costs !== undefined ? { costs: options.costs } : {}),
     });
   } catch (error) {
     if (ownsEncoder) await encoder.dispose().catch(() => undefined);

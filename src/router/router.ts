@@ -61,6 +61,11 @@ export interface FineRouterCreateOptions {
   disposeEncoder?: boolean;
   /** Skip the sha256 check of the model bytes (for bytes already verified by the caller). @defaultValue false */
   skipChecksums?: boolean;
+  /**
+   * Expected USD per query by model id, overriding `manifest.models[].cost` (e.g. after a price change);
+   * null marks a cost unknown. Models not named keep the manifest's cost. @defaultValue {}
+   */
+  costs?: Readonly<Record<string, number | null>>;
 }
 
 /** Defaults of {@link FineRouterCreateOptions} and {@link RouteOptions}. */
@@ -204,18 +209,27 @@ export class FineRouter {
   readonly #disposeEncoder: boolean;
   readonly #modelIndex: ReadonlyMap<string, number>;
   readonly #costs: Float64Array;
+  readonly #costList: readonly (number | null)[];
   readonly #candidateMasks: readonly Uint8Array[];
   readonly #inFlight = new Set<Promise<unknown>>();
   #disposed = false;
 
-  private constructor(manifest: Manifest, encoder: Encoder, classifier: RuntimeSession, router: RuntimeSession, disposeEncoder: boolean) {
+  private constructor(
+    manifest: Manifest,
+    encoder: Encoder,
+    classifier: RuntimeSession,
+    router: RuntimeSession,
+    disposeEncoder: boolean,
+    costs: readonly (number | null)[],
+  ) {
     this.manifest = manifest;
     this.encoder = encoder;
     this.#classifier = classifier;
     this.#router = router;
     this.#disposeEncoder = disposeEncoder;
     this.#modelIndex = new Map(manifest.models.map((m, i) => [m.id, i]));
-    this.#costs = Float64Array.from(manifest.models, (m) => (m.cost === null ? Number.NaN : m.cost));
+    this.#costList = costs;
+    this.#costs = Float64Array.from(costs, (c) => (c === null ? Number.NaN : c));
     this.#candidateMasks = manifest.tasks.map((t) => {
       const mask = new Uint8Array(manifest.models.length);
       for (const c of t.candidates) mask[this.#modelIndex.get(c)!] = 1;
@@ -265,6 +279,19 @@ export class FineRouter {
       (options.onWarning ?? ((m: string) => console.warn(m)))(message);
     }
 
+    const costs: (number | null)[] = manifest.models.map((m) => m.cost);
+    if (options.costs !== undefined) {
+      if (typeof options.costs !== 'object' || options.costs === null) throw invalid('FineRouter.create: costs: expected an object of model id → USD per query');
+      for (const [id, cost] of Object.entries(options.costs)) {
+        const k = manifest.models.findIndex((m) => m.id === id);
+        if (k < 0) throw invalid(`FineRouter.create: costs: unknown model ${JSON.stringify(id)}`);
+        if (cost !== null && !(typeof cost === 'number' && Number.isFinite(cost) && cost >= 0)) {
+          throw invalid(`FineRouter.create: costs[${JSON.stringify(id)}]: expected a finite number ≥ 0 or null, received ${String(cost)}`);
+        }
+        costs[k] = cost;
+      }
+    }
+
     const sessionOptions = options.sessionOptions ?? {};
     const classifier = await createChecked(runtime, classifierModel, manifest.classifier.file, sessionOptions);
     let router: RuntimeSession | undefined;
@@ -272,7 +299,7 @@ export class FineRouter {
       router = await createChecked(runtime, routerModel, manifest.router.file, sessionOptions);
       requireNames(classifier, manifest.classifier.file, [GRAPH_NAMES.classifierInput], [GRAPH_NAMES.classifierOutput]);
       requireNames(router, manifest.router.file, [GRAPH_NAMES.routerEmbedding, GRAPH_NAMES.routerTask], [GRAPH_NAMES.routerOutput]);
-      const instance = new FineRouter(manifest, encoder, classifier, router, options.disposeEncoder ?? FINE_ROUTER_DEFAULTS.disposeEncoder);
+      const instance = new FineRouter(manifest, encoder, classifier, router, options.disposeEncoder ?? FINE_ROUTER_DEFAULTS.disposeEncoder, costs);
       await instance.#runHeads(new Float32Array(manifest.encoder.dimension), 1, undefined);
       return instance;
     } catch (error) {
@@ -286,6 +313,11 @@ export class FineRouter {
   /** Model ids in manifest order. */
   get models(): readonly string[] {
     return this.manifest.models.map((m) => m.id);
+  }
+
+  /** Expected cost per query of each model in manifest order (manifest, overridden by the `costs` option). */
+  get costs(): readonly (number | null)[] {
+    return this.#costList;
   }
 
   /**
@@ -485,7 +517,7 @@ export class FineRouter {
         stage1: stage1[k]!,
         stage2: stage2[k]!,
         final: sel.final[k]!,
-        cost: manifest.models[k]!.cost,
+        cost: this.#costList[k]!,
         eligible: sel.eligible[k] === 1,
         adapter: candidateMask?.[k] === 1 ? 'task' : 'general',
       }));
@@ -526,7 +558,7 @@ export class FineRouter {
     if (considered < manifest.models.length) parts.push(`${considered} of ${manifest.models.length} models allowed`);
     const chosen = id(selected);
     const score = `final ${formatNumber(final[selected]!)}`;
-    const cost = formatCost(manifest.models[selected]!.cost);
+    const cost = formatCost(this.#costList[selected]!);
     if (selected === best) {
       const within = [];
       for (let k = 0; k < eligible.length; k++) if (eligible[k] === 1 && k !== selected) within.push(id(k));
@@ -536,7 +568,7 @@ export class FineRouter {
         parts.push(`${chosen} has the best score (${score}, ${cost}, α=${formatNumber(resolved.alpha)})`);
       }
     } else {
-      parts.push(`${chosen} (${score}, ${cost}) is within τ=${formatNumber(resolved.tolerance)} of the best ${id(best)} (final ${formatNumber(final[best]!)}, ${formatCost(manifest.models[best]!.cost)}) and the cheapest such model`);
+      parts.push(`${chosen} (${score}, ${cost}) is within τ=${formatNumber(resolved.tolerance)} of the best ${id(best)} (final ${formatNumber(final[best]!)}, ${formatCost(this.#costList[best]!)}) and the cheapest such model`);
     }
     return parts.join('; ');
   }

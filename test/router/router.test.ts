@@ -252,3 +252,17 @@ describe('fake model bytes', () => {
     expect(fakeModelBytes({ kind: 'router', T: 1, M: 1 })).not.toEqual(fakeModelBytes({ kind: 'router', T: 1, M: 2 }));
   });
 });
+
+describe('cost override', () => {
+  it('replaces manifest costs, fills unknown ones and changes the tolerance choice', async () => {
+    const { router } = await setup({ costs: { C: 0.5 } });
+    expect(router.costs).toEqual([1, 2, 0.5]);
+    const r = await router.route('math', { tolerance: 0.25 });
+    expect(r.model).toBe('C'); // C is now the cheapest within τ
+    expect(r.scores.find((s) => s.model === 'C')!.cost).toBe(0.5);
+    const unknown = await setup({ costs: { A: null } });
+    expect(unknown.router.costs).toEqual([null, 2, null]);
+    await expectCode(setup({ costs: { Z: 1 } }), 'INVALID_ARGUMENT');
+    await expectCode(setup({ costs: { A: -1 } }), 'INVALID_ARGUMENT');
+  });
+});
