@@ -3,6 +3,7 @@ export { FineRouterError } from './errors.js';
 export type { FineRouterErrorCode } from './errors.js';
 export type { OnnxRuntime, RuntimeSession, RuntimeTensor, SessionOptions, TensorType, TensorDataMap } from './runtime/types.js';
 export type { Encoder, EmbedOptions } from './encoder/types.js';
+export type { PoolingMode } from './encoder/sentence-encoder.js';
 export type { RoutingRecord } from './data/types.js';
 export { rankBiasedOverlap, RBO_DEFAULTS, createRboKernel, rankingFromScores } from './rbo/index.js';
 export type { RboOptions, RboResult, RboKernel, RankedList } from './rbo/index.js';
@@ -24,3 +25,15 @@ export type {
 export { parseRoutingLine, validateRoutingRecord, modelsOf, rankingIndices } from './data/parse.js';
 export { promptDescriber, truncateText, PROMPT_DESCRIBER_DEFAULTS, DESCRIPTION_INSTRUCTION, SUMMARY_INSTRUCTION } from './discovery/describer.js';
 export type { PromptDescriberOptions } from './discovery/describer.js';
+export {
+  splitRecords, hashUnit, SPLIT_DEFAULTS, buildEvalTable, poolOf, meanModelCost, selectByScores, evaluateSelection,
+  costQualityCurve, nonDecreasingHull, hullQualityAt, aiq, headroomCaptured, expectedCalibrationError, macroF1, mulberry32,
+  singleModelScores, oracleScores, randomScores, modelMeans, fitKnnRouter, fitMlpRouter, KNN_DEFAULTS, MLP_DEFAULTS,
+  runArtifactHeads, gatherRows, medianCenters, nearestCenter, stage1Scores, fineRouterSelect, alignDiscovery, evaluateRouters,
+  reportMarkdown, costQualitySvg, qualityBarsSvg,
+} from './eval/index.js';
+export type {
+  SplitOptions, RecordSplit, EvalTable, EvalTableOptions, DataIssues, RoutingSelection, SelectOptions, SelectionResult,
+  CurvePoint, CostQuality, Calibration, KnnOptions, KnnRouter, MlpOptions, MlpRouter, ArtifactHeads, RunArtifactHeadsOptions,
+  DiscoveryView, EvaluateOptions, EvalReport, SplitReport, MethodReport, TwoStageInput, ReportMarkdownOptions, SvgOptions,
+} from './eval/index.js';

@@ -1,0 +1,43 @@
+// src/eval: routing evaluation (splits, metrics, baselines, FineRouter ablations, reports). Re-exports only.
+export { splitRecords, hashUnit, SPLIT_DEFAULTS } from './split.js';
+export type { SplitOptions, RecordSplit } from './split.js';
+export { buildEvalTable, poolOf, meanModelCost } from './table.js';
+export type { EvalTable, EvalTableOptions, DataIssues } from './table.js';
+export {
+  selectByScores,
+  evaluateSelection,
+  costQualityCurve,
+  nonDecreasingHull,
+  hullQualityAt,
+  aiq,
+  headroomCaptured,
+  expectedCalibrationError,
+  macroF1,
+} from './metrics.js';
+export type { Selection as RoutingSelection, SelectOptions, SelectionResult, CurvePoint, CostQuality, Calibration } from './metrics.js';
+export {
+  mulberry32,
+  singleModelScores,
+  oracleScores,
+  randomScores,
+  modelMeans,
+  fitKnnRouter,
+  fitMlpRouter,
+  KNN_DEFAULTS,
+  MLP_DEFAULTS,
+} from './baselines.js';
+export type { KnnOptions, KnnRouter, MlpOptions, MlpRouter } from './baselines.js';
+export {
+  runArtifactHeads,
+  gatherRows,
+  medianCenters,
+  nearestCenter,
+  stage1Scores,
+  fineRouterSelect,
+  alignDiscovery,
+} from './twostage.js';
+export type { ArtifactHeads, RunArtifactHeadsOptions, DiscoveryView } from './twostage.js';
+export { evaluateRouters } from './harness.js';
+export type { EvaluateOptions, EvalReport, SplitReport, MethodReport, TwoStageInput } from './harness.js';
+export { reportMarkdown, costQualitySvg, qualityBarsSvg } from './report.js';
+export type { ReportMarkdownOptions, SvgOptions } from './report.js';
