@@ -1,0 +1,404 @@
+/**
+ * End-to-end training of FineRouter's trainable parts from routing records, frozen prompt embeddings and a
+ * discovery result (paper Sect. 3.1.2, 3.2.2, 3.3): classifier → relabel → MoE phase 1 → phase 2 → ONNX
+ * bytes + manifest (without `files`: the writer, src/adapters/node/artifacts-write.ts, adds the sha256 digests).
+ *
+ * Splits: the records are split once, seeded, into train / dev / holdout (`devFraction`, `holdoutFraction`).
+ * Dev drives early stopping and the ∅ threshold; holdout is touched only for the reported figures
+ * (classifier macro-F1 and coverage on held-out discovery assignments, MoE MSE).
+ *
+ * Costs (manifest `models[].cost`, expected USD per query): the mean of the records' `costs` for the model
+ * where any record has one; otherwise from `prices` ({@link ModelPrice}); otherwise null.
+ */
+import type { RoutingRecord } from '../data/types.js';
+import type { DiscoveryResult } from '../discovery/types.js';
+import type { Manifest } from '../router/manifest.js';
+import { MANIFEST_SCHEMA, MANIFEST_VERSION } from '../router/manifest.js';
+import { throwIfAborted } from '../errors.js';
+import { assignTasks, classifierForward } from './heads.js';
+import { macroF1, trainClassifier, type ClassifierOptions } from './classifier.js';
+import { routerMse, trainGeneral, trainTaskAdapters, type MoeData, type MoeOptions } from './moe.js';
+import { buildClassifierOnnx, buildRouterOnnx } from './onnx-export.js';
+import { splitIndices } from './random.js';
+
+/** A model's price: USD per query, or USD per 1M input/output tokens. */
+export interface ModelPrice {
+  perQuery?: number;
+  inputPer1M?: number;
+  outputPer1M?: number;
+}
+
+/** Options of {@link trainRouter}. */
+export interface TrainRouterOptions {
+  /** Encoder identity written into the manifest (the embeddings must come from it). */
+  encoder: { id: string; dimension: number };
+  /** Row-major [T, D] task description embeddings initializing the classifier; default: discovery centers. */
+  taskEmbeddings?: Float32Array;
+  /** Share of records held out for early stopping and the threshold. @defaultValue 0.1 */
+  devFraction?: number;
+  /** Share of records held out for the reported figures only. @defaultValue 0.1 */
+  holdoutFraction?: number;
+  /** Seed of the split, initialization and shuffles. @defaultValue 42 */
+  seed?: number;
+  classifier?: ClassifierOptions;
+  moe?: MoeOptions;
+  /** Prices by model id, used where records carry no costs. */
+  prices?: Readonly<Record<string, ModelPrice>>;
+  /** Output tokens assumed per query when pricing per 1M tokens. @defaultValue 256 */
+  outputTokens?: number;
+  /** Eq. 5 α written as the default. @defaultValue 0.5 */
+  alpha?: number;
+  /** IPR tolerance τ written as the default. @defaultValue 0 */
+  tolerance?: number;
+  /** File names inside the artifact directory. @defaultValue 'classifier.onnx' / 'router.onnx' */
+  classifierFile?: string;
+  routerFile?: string;
+  /** Progress: (stage, done, total); epochs for training stages. */
+  onProgress?: (stage: 'classifier' | 'general' | 'tasks' | 'export', done: number, total: number, detail?: string) => void;
+  signal?: AbortSignal;
+}
+
+/** Defaults of {@link TrainRouterOptions}. */
+export const TRAIN_ROUTER_DEFAULTS = Object.freeze({
+  devFraction: 0.1,
+  holdoutFraction: 0.1,
+  seed: 42,
+  outputTokens: 256,
+  alpha: 0.5,
+  tolerance: 0,
+  classifierFile: 'classifier.onnx',
+  routerFile: 'router.onnx',
+});
+
+/** The manifest before checksums. */
+export type ManifestDraft = Omit<Manifest, 'files'>;
+
+/** Figures of one training run. */
+export interface TrainMetrics {
+  records: number;
+  split: { train: number; dev: number; holdout: number };
+  tasks: number;
+  models: number;
+  classifier: {
+    threshold: number;
+    epochs: number;
+    bestEpoch: number;
+    devMacroF1: number;
+    /** Macro-F1 over T + 1 classes on held-out discovery assignments (paper App. C: 0.643 on 332 classes). */
+    holdoutMacroF1: number | null;
+    /** Share of held-out prompts assigned to a task (paper: 71% of its test set). */
+    holdoutCoverage: number | null;
+    /** Share of all records the classifier assigns to a task (the relabelled training set). */
+    coverage: number;
+  };
+  moe: {
+    phase1Epochs: number;
+    phase2Epochs: number;
+    devMseGeneral: number;
+    devMseTask: number;
+    holdoutMseGeneral: number | null;
+    holdoutMseFull: number | null;
+    /** MSE of predicting each model's mean training score (a baseline for the figures above). */
+    holdoutMseMean: number | null;
+  };
+  ms: { classifier: number; general: number; tasks: number; export: number };
+}
+
+/** Result of {@link trainRouter}. */
+export interface TrainRouterResult {
+  classifierBytes: Uint8Array;
+  routerBytes: Uint8Array;
+  manifest: ManifestDraft;
+  metrics: TrainMetrics;
+}
+
+/**
+ * Expected USD per query of each model: mean of records' `costs`, else from `prices`, else null.
+ * Per-1M-token prices use ⌈prompt characters / 4⌉ input tokens (mean over the records) and `outputTokens`.
+ *
+ * @param records - routing records.
+ * @param models - model ids.
+ * @param prices - optional price table.
+ * @param outputTokens - assumed output tokens per query.
+ * @returns cost per model, in `models` order.
+ * @throws RangeError on a negative or non-finite price.
+ * @example
+ * modelCosts(records, ['a'], { a: { perQuery: 0.001 } }); // [0.001] unless records carry costs for 'a'
+ */
+export function modelCosts(records: readonly RoutingRecord[], models: readonly string[], prices?: Readonly<Record<string, ModelPrice>>, outputTokens = 256): (number | null)[] {
+  let chars = 0;
+  for (const r of records) chars += Math.ceil(r.prompt.length / 4);
+  const meanInput = records.length > 0 ? chars / records.length : 0;
+  return models.map((id) => {
+    let sum = 0;
+    let count = 0;
+    for (const r of records) {
+      const c = r.costs?.[id];
+      if (typeof c === 'number' && Number.isFinite(c)) {
+        sum += c;
+        count += 1;
+      }
+    }
+    if (count > 0) return sum / count;
+    const p = prices?.[id];
+    if (!p) return null;
+    for (const [k, v] of Object.entries(p)) {
+      if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= 0)) throw new RangeError(`modelCosts: expected ${id}.${k} to be a finite number ≥ 0, received ${String(v)}`);
+    }
+    if (p.perQuery !== undefined) return p.perQuery;
+    if (p.inputPer1M !== undefined || p.outputPer1M !== undefined) {
+      return ((p.inputPer1M ?? 0) * meanInput + (p.outputPer1M ?? 0) * outputTokens) / 1e6;
+    }
+    return null;
+  });
+}
+
+/**
+ * Normalizes a prices JSON object: `{ model: number }` (USD per query), `{ model: { perQuery } }`,
+ * `{ model: { inputPer1M, outputPer1M } }`, or LLMRouter's `default_llm.json` form
+ * `{ model: { input_price, output_price } }` (USD per 1M tokens).
+ *
+ * @param json - parsed JSON.
+ * @returns a price table.
+ * @throws TypeError when the shape is not one of the above.
+ * @example
+ * parsePrices({ 'gpt-4o': 0.01, 'gemma': { input_price: 0.1, output_price: 0.1 } });
+ */
+export function parsePrices(json: unknown): Record<string, ModelPrice> {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new TypeError(`parsePrices: expected an object keyed by model id, received ${Array.isArray(json) ? 'an array' : typeof json}`);
+  const out: Record<string, ModelPrice> = {};
+  const num = (v: unknown, where: string): number => {
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new TypeError(`parsePrices: expected ${where} to be a number ≥ 0, received ${String(v)}`);
+    return v;
+  };
+  for (const [id, value] of Object.entries(json as Record<string, unknown>)) {
+    if (typeof value === 'number') {
+      out[id] = { perQuery: num(value, id) };
+      continue;
+    }
+    if (typeof value !== 'object' || value === null) throw new TypeError(`parsePrices: expected a number or object for ${id}, received ${String(value)}`);
+    const v = value as Record<string, unknown>;
+    const price: ModelPrice = {};
+    if (v.perQuery !== undefined) price.perQuery = num(v.perQuery, `${id}.perQuery`);
+    const input = v.inputPer1M ?? v.input_price;
+    const output = v.outputPer1M ?? v.output_price;
+    if (input !== undefined) price.inputPer1M = num(input, `${id}.inputPer1M`);
+    if (output !== undefined) price.outputPer1M = num(output, `${id}.outputPer1M`);
+    if (Object.keys(price).length === 0) throw new TypeError(`parsePrices: ${id} has none of perQuery, inputPer1M/input_price, outputPer1M/output_price`);
+    out[id] = price;
+  }
+  return out;
+}
+
+/**
+ * Builds the score matrix and mask [n, M] from records (missing score ⇒ mask 0).
+ *
+ * @param records - routing records.
+ * @param models - model ids (column order).
+ * @returns scores and mask.
+ * @throws RangeError on a non-finite score.
+ * @example
+ * scoreMatrix([{ id: 'a', prompt: 'p', scores: { x: 1 } }], ['x', 'y']); // scores [1, 0], mask [1, 0]
+ */
+export function scoreMatrix(records: readonly RoutingRecord[], models: readonly string[]): { scores: Float32Array; mask: Uint8Array } {
+  const m = models.length;
+  const scores = new Float32Array(records.length * m);
+  const mask = new Uint8Array(records.length * m);
+  records.forEach((r, i) => {
+    models.forEach((id, j) => {
+      const s = r.scores[id];
+      if (s === undefined) return;
+      if (typeof s !== 'number' || !Number.isFinite(s)) throw new RangeError(`scoreMatrix: record ${r.id} has a non-finite score for ${id}: ${String(s)}`);
+      scores[i * m + j] = s;
+      mask[i * m + j] = 1;
+    });
+  });
+  return { scores, mask };
+}
+
+function normalizeRows(matrix: Float32Array, width: number): Float32Array {
+  const out = matrix.slice();
+  for (let r = 0; r < out.length / width; r++) {
+    let s = 0;
+    for (let c = 0; c < width; c++) s += out[r * width + c] ** 2;
+    const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
+    for (let c = 0; c < width; c++) out[r * width + c] *= inv;
+  }
+  return out;
+}
+
+/**
+ * Trains the classifier and the MoE quality estimator and exports both as ONNX with a manifest draft.
+ * Pure (no fs, no runtime); deterministic for a seed.
+ *
+ * @param records - routing records (the discovery input, same order).
+ * @param embeddings - row-major [n, D] frozen prompt embeddings of `records`.
+ * @param discovery - task discovery over the same records.
+ * @param options - see {@link TrainRouterOptions}.
+ * @returns ONNX bytes, manifest draft (no `files`) and figures.
+ * @throws RangeError when sizes disagree, discovery found no task, or a candidate is unknown;
+ *   FineRouterError ABORTED when `signal` fires.
+ * @example
+ * const { classifierBytes, routerBytes, manifest, metrics } = await trainRouter(records, embeddings, discovery, { encoder: { id, dimension: 384 } });
+ */
+export async function trainRouter(records: readonly RoutingRecord[], embeddings: Float32Array, discovery: DiscoveryResult, options: TrainRouterOptions): Promise<TrainRouterResult> {
+  const o = { ...TRAIN_ROUTER_DEFAULTS, ...options };
+  const n = records.length;
+  const d = o.encoder.dimension;
+  if (!(embeddings instanceof Float32Array) || embeddings.length !== n * d) {
+    throw new RangeError(`trainRouter: expected ${n} × ${d} embeddings, received ${embeddings?.length}`);
+  }
+  if (discovery.assignment.length !== n) throw new RangeError(`trainRouter: discovery covers ${discovery.assignment.length} records, received ${n}`);
+  const tasks = discovery.tasks;
+  const tc = tasks.length;
+  if (tc === 0) throw new RangeError('trainRouter: discovery found no task; lower minTaskSize or the RBO threshold, or add data');
+  const models = discovery.models;
+  const m = models.length;
+  const modelIndex = new Map(models.map((id, j) => [id, j]));
+  const position = new Map(tasks.map((t, i) => [t.id, i]));
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const a = discovery.assignment[i];
+    labels[i] = a < 0 ? -1 : (position.get(a) ?? -1);
+  }
+  const candidates = tasks.map((t) => t.candidates.map((c) => {
+    const j = modelIndex.get(c);
+    if (j === undefined) throw new RangeError(`trainRouter: task ${t.id} candidate ${c} is not in discovery.models`);
+    return j;
+  }));
+  let taskInit: Float32Array;
+  if (o.taskEmbeddings) {
+    if (o.taskEmbeddings.length !== tc * d) throw new RangeError(`trainRouter: expected ${tc} × ${d} task embeddings, received ${o.taskEmbeddings.length}`);
+    taskInit = normalizeRows(o.taskEmbeddings, d);
+  } else {
+    taskInit = new Float32Array(tc * d);
+    tasks.forEach((t, i) => {
+      if (t.center.length !== d) throw new RangeError(`trainRouter: task ${t.id} center has ${t.center.length} values, expected ${d}`);
+      taskInit.set(t.center, i * d);
+    });
+    taskInit = normalizeRows(taskInit, d);
+  }
+
+  const [train, dev, holdout] = splitIndices(n, [o.devFraction, o.holdoutFraction], o.seed);
+  const { signal } = o;
+  const tick = performance.now.bind(performance);
+
+  // Stage 1 classifier.
+  let t0 = tick();
+  const cOpts: ClassifierOptions = { seed: o.seed, ...o.classifier };
+  const cls = trainClassifier({ embeddings, dimension: d, labels, taskCount: tc, taskInit, train, dev }, {
+    ...cOpts,
+    onEpoch: (epoch, trainLoss, devLoss) => {
+      throwIfAborted(signal, 'trainRouter');
+      o.onProgress?.('classifier', epoch + 1, cOpts.epochs ?? 10, `bce ${trainLoss.toFixed(4)} / dev ${devLoss.toFixed(4)}`);
+      cOpts.onEpoch?.(epoch, trainLoss, devLoss);
+    },
+  });
+  const probs = classifierForward(cls.heads, embeddings, n);
+  const assigned = assignTasks(probs, n, tc, cls.threshold);
+  let covered = 0;
+  for (let i = 0; i < n; i++) if (assigned[i] < tc) covered += 1;
+  let holdoutMacroF1: number | null = null;
+  let holdoutCoverage: number | null = null;
+  if (holdout.length > 0) {
+    const truth = new Int32Array(holdout.length);
+    const pred = new Int32Array(holdout.length);
+    let c = 0;
+    holdout.forEach((idx, r) => {
+      truth[r] = labels[idx] < 0 ? tc : labels[idx];
+      pred[r] = assigned[idx];
+      if (pred[r] < tc) c += 1;
+    });
+    holdoutMacroF1 = macroF1(truth, pred, tc + 1);
+    holdoutCoverage = c / holdout.length;
+  }
+  const msClassifier = tick() - t0;
+
+  // Stage 2 MoE.
+  t0 = tick();
+  const { scores, mask } = scoreMatrix(records, models);
+  const data: MoeData = { embeddings, dimension: d, scores, mask, modelCount: m, train, dev };
+  const mOpts: MoeOptions = { seed: o.seed, ...o.moe };
+  const onEpoch = (phase: 1 | 2, epoch: number, trainLoss: number, devLoss: number): void => {
+    throwIfAborted(signal, 'trainRouter');
+    o.onProgress?.(phase === 1 ? 'general' : 'tasks', epoch + 1, (phase === 1 ? mOpts.epochs : mOpts.taskEpochs) ?? 10, `mse ${trainLoss.toFixed(4)} / dev ${devLoss.toFixed(4)}`);
+    mOpts.onEpoch?.(phase, epoch, trainLoss, devLoss);
+  };
+  const phase1 = trainGeneral(data, { ...mOpts, onEpoch });
+  const msGeneral = tick() - t0;
+  t0 = tick();
+  const phase2 = trainTaskAdapters(phase1.heads, data, assigned, candidates, { ...mOpts, onEpoch });
+  const msTasks = tick() - t0;
+
+  let holdoutMseGeneral: number | null = null;
+  let holdoutMseFull: number | null = null;
+  let holdoutMseMean: number | null = null;
+  if (holdout.length > 0) {
+    const others = new Int32Array(n).fill(tc);
+    holdoutMseGeneral = routerMse(phase2.heads, data, others, holdout);
+    holdoutMseFull = routerMse(phase2.heads, data, assigned, holdout);
+    const mean = new Float64Array(m);
+    const cnt = new Float64Array(m);
+    for (const i of train) for (let j = 0; j < m; j++) if (mask[i * m + j]) { mean[j] += scores[i * m + j]; cnt[j] += 1; }
+    let sse = 0;
+    let c = 0;
+    for (const i of holdout) for (let j = 0; j < m; j++) if (mask[i * m + j]) { const dl = scores[i * m + j] - (cnt[j] > 0 ? mean[j] / cnt[j] : 0); sse += dl * dl; c += 1; }
+    holdoutMseMean = c > 0 ? sse / c : null;
+  }
+
+  // Export.
+  throwIfAborted(signal, 'trainRouter');
+  t0 = tick();
+  o.onProgress?.('export', 0, 2);
+  const classifierBytes = buildClassifierOnnx(cls.heads);
+  o.onProgress?.('export', 1, 2);
+  const routerBytes = buildRouterOnnx(phase2.heads);
+  o.onProgress?.('export', 2, 2);
+  const msExport = tick() - t0;
+
+  const costs = modelCosts(records, models, o.prices, o.outputTokens);
+  const stage1 = (record: Record<string, number>): number[] => models.map((id) => record[id] ?? 0);
+  const metrics: TrainMetrics = {
+    records: n,
+    split: { train: train.length, dev: dev.length, holdout: holdout.length },
+    tasks: tc,
+    models: m,
+    classifier: {
+      threshold: cls.threshold,
+      epochs: cls.epochs,
+      bestEpoch: cls.bestEpoch,
+      devMacroF1: cls.devMacroF1,
+      holdoutMacroF1,
+      holdoutCoverage,
+      coverage: covered / n,
+    },
+    moe: {
+      phase1Epochs: phase1.epochs,
+      phase2Epochs: phase2.epochs,
+      devMseGeneral: phase2.devMseGeneral,
+      devMseTask: phase2.devMseTask,
+      holdoutMseGeneral,
+      holdoutMseFull,
+      holdoutMseMean,
+    },
+    ms: { classifier: msClassifier, general: msGeneral, tasks: msTasks, export: msExport },
+  };
+  const h = phase2.heads;
+  const manifest: ManifestDraft = {
+    schema: MANIFEST_SCHEMA,
+    version: MANIFEST_VERSION,
+    encoder: { id: o.encoder.id, dimension: d },
+    models: models.map((id, j) => ({ id, cost: costs[j] })),
+    tasks: tasks.map((t) => ({ id: t.id, description: t.description, size: t.size, candidates: [...t.candidates], stage1: stage1(t.stage1) })),
+    others: { size: discovery.others.size, stage1: stage1(discovery.others.stage1) },
+    classifier: { file: o.classifierFile, threshold: cls.threshold },
+    router: { file: o.routerFile },
+    defaults: { alpha: o.alpha, tolerance: o.tolerance },
+    training: {
+      seed: o.seed,
+      heads: { projection: h.projection, hidden: h.hidden, taskHidden: h.taskHidden, slots: h.slots, activation: h.activation },
+      metrics: JSON.parse(JSON.stringify(metrics)) as Record<string, unknown>,
+    },
+  };
+  return { classifierBytes, routerBytes, manifest, metrics };
+}
