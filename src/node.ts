@@ -1,5 +1,10 @@
 // finerouter/node: the pure core plus the Node adapters (onnxruntime-node, tokenizers, fs). Re-exports only.
 export * from './index.js';
+export { createNodeRuntime, NODE_RUNTIME_DEFAULTS } from './adapters/node/runtime.js';
+export type { NodeRuntimeOptions } from './adapters/node/runtime.js';
+export type { ProviderFallback } from './adapters/ort-session.js';
+export { loadMiniLmEncoder, loadOnnxSentenceEncoder, defaultMiniLmModelDir, MINILM_DEFAULTS } from './adapters/node/minilm.js';
+export type { MiniLmEncoderOptions, OnnxSentenceEncoderOptions } from './adapters/node/minilm.js';
 export { readRoutingJsonl, READ_ROUTING_JSONL_DEFAULTS } from './adapters/node/jsonl.js';
 export type { ReadRoutingJsonlOptions, ReadRoutingJsonlResult } from './adapters/node/jsonl.js';
 export { createOpenAiDescriber, OPENAI_DESCRIBER_DEFAULTS, sha256Hex } from './adapters/describer-openai.js';
