@@ -274,7 +274,11 @@ export async function evaluateRouters(options: EvaluateOptions): Promise<EvalRep
     const emb = gatherRows(embeddings, D, table.recordIndex);
     const M = models.length;
     const scorers: Scorer[] = [];
-    for (let j = 0; j < M; j++) scorers.push({ name: `model:${models[j]}`, kind: 'single', scores: singleModelScores(table, j), curve: false });
+    // Single models are not masked: each is averaged over the prompts where it is scored (`scored` says how many).
+    for (let j = 0; j < M; j++) {
+      const fixed: Selection = { choice: new Int32Array(table.ids.length).fill(j), maskedChoices: 0 };
+      scorers.push({ name: `model:${models[j]}`, kind: 'single', scores: singleModelScores(table, j), select: () => fixed, curve: false });
+    }
     scorers.push({ name: 'oracle', kind: 'oracle', scores: oracleScores(table), curve: true });
     scorers.push({ name: 'random', kind: 'random', scores: randomScores(table, seed), curve: false });
     let t1 = now();
