@@ -18,7 +18,7 @@
  * from a grid (0.05 … 0.95, step 0.01) to maximize macro-F1 over the T + 1 classes (Others included); ties go
  * to the lower θ. Early stopping: dev BCE, patience epochs, best weights restored.
  */
-import { AdamW, EarlyStopping, createParam } from './optimizer.js';
+import { AdamW, EarlyStopping, createParam, type Param } from './optimizer.js';
 import { addBias, biasGrad, matmul, matmulTransA, matmulTransB, sigmoidBce } from './kernels.js';
 import { createRandom, shuffleInPlace } from './random.js';
 import { assignTasks, classifierForward, type ClassifierHeads } from './heads.js';
@@ -144,6 +144,68 @@ export function selectThreshold(probs: Float32Array, n: number, taskCount: numbe
 }
 
 /**
+ * The classifier network over shared weight buffers, with preallocated batch buffers. Exposed for gradient
+ * checks; {@link trainClassifier} is the way to train it.
+ */
+export class ClassifierNet {
+  readonly heads: ClassifierHeads;
+  readonly capacity: number;
+  readonly params: readonly Param[];
+  private readonly z: Float32Array;
+  private readonly dz: Float32Array;
+  private readonly dLogits: Float32Array;
+  /** Logits of the last {@link ClassifierNet.batchLoss}, [count, T]. */
+  readonly logits: Float32Array;
+
+  /**
+   * @param heads - weights, trained in place.
+   * @param capacity - largest batch.
+   */
+  constructor(heads: ClassifierHeads, capacity: number) {
+    const { dimension: d, taskCount: tc } = heads;
+    this.heads = heads;
+    this.capacity = capacity;
+    this.params = [
+      createParam('classifier.weight', heads.weight, true),
+      createParam('classifier.bias', heads.bias, false),
+      createParam('classifier.taskEncodings', heads.taskEncodings, true),
+      createParam('classifier.taskBias', heads.taskBias, false),
+    ];
+    this.z = new Float32Array(capacity * d);
+    this.dz = new Float32Array(capacity * d);
+    this.logits = new Float32Array(capacity * tc);
+    this.dLogits = new Float32Array(capacity * tc);
+  }
+
+  /**
+   * BCE (summed over tasks, averaged over rows) of one batch; with `backward`, ADDS gradients into the
+   * parameters' `grad`.
+   *
+   * @param x - [count, D] embeddings.
+   * @param targets - [count, T] 0/1 targets.
+   * @param count - rows (≤ capacity).
+   * @param backward - compute gradients.
+   * @returns the loss.
+   */
+  batchLoss(x: Float32Array, targets: Float32Array, count: number, backward: boolean): number {
+    if (count > this.capacity) throw new RangeError(`ClassifierNet.batchLoss: expected at most ${this.capacity} rows, received ${count}`);
+    const { dimension: d, taskCount: tc, weight, bias, taskEncodings, taskBias } = this.heads;
+    const { z, logits, dLogits, dz } = this;
+    const [pW, pB, pU, pC] = this.params;
+    addBias(matmul(x, weight, z, count, d, d), bias, count, d);
+    addBias(matmul(z, taskEncodings, logits, count, d, tc), taskBias, count, tc);
+    const loss = sigmoidBce(logits, targets, count * tc, count, backward ? dLogits : undefined);
+    if (!backward) return loss;
+    matmulTransA(z, dLogits, pU.grad, count, d, tc, true);
+    biasGrad(dLogits, pC.grad, count, tc, true);
+    matmulTransB(dLogits, taskEncodings, dz, count, tc, d);
+    matmulTransA(x, dz, pW.grad, count, d, d, true);
+    biasGrad(dz, pB.grad, count, d, true);
+    return loss;
+  }
+}
+
+/**
  * Trains the bilinear task classifier on frozen embeddings (seeded, AdamW, early stopping on dev BCE) and picks
  * the ∅ threshold on the dev split. Pure: inputs are not modified.
  *
@@ -175,40 +237,28 @@ export function trainClassifier(data: ClassifierData, options: ClassifierOptions
   const taskBias = new Float32Array(tc).fill(-o.initScale / 2);
   const heads: ClassifierHeads = { dimension: d, taskCount: tc, weight, bias, taskEncodings, taskBias };
 
-  const pW = createParam('classifier.weight', weight, true);
-  const pB = createParam('classifier.bias', bias, false);
-  const pU = createParam('classifier.taskEncodings', taskEncodings, true);
-  const pC = createParam('classifier.taskBias', taskBias, false);
-  const params = [pW, pB, pU, pC];
-  const opt = new AdamW(params, { learningRate: o.learningRate, weightDecay: o.weightDecay });
-  const stop = new EarlyStopping(params, o.patience);
+  const net = new ClassifierNet(heads, Math.max(1, Math.min(o.batchSize, data.train.length)));
+  const opt = new AdamW(net.params, { learningRate: o.learningRate, weightDecay: o.weightDecay });
+  const stop = new EarlyStopping(net.params, o.patience);
   const rng = createRandom(o.seed);
-
-  const bs = Math.max(1, Math.min(o.batchSize, data.train.length));
+  const bs = net.capacity;
   const x = new Float32Array(bs * d);
-  const z = new Float32Array(bs * d);
-  const logits = new Float32Array(bs * tc);
   const targets = new Float32Array(bs * tc);
-  const dLogits = new Float32Array(bs * tc);
-  const dz = new Float32Array(bs * d);
   const order = Int32Array.from(data.train);
-
-  const forwardBatch = (rows: Int32Array, from: number, count: number): void => {
+  const load = (rows: Int32Array, from: number, count: number): void => {
     targets.fill(0, 0, count * tc);
     for (let r = 0; r < count; r++) {
       const idx = rows[from + r];
       x.set(embeddings.subarray(idx * d, idx * d + d), r * d);
       if (labels[idx] >= 0) targets[r * tc + labels[idx]] = 1;
     }
-    addBias(matmul(x, weight, z, count, d, d), bias, count, d);
-    addBias(matmul(z, taskEncodings, logits, count, d, tc), taskBias, count, tc);
   };
   const evaluate = (rows: Int32Array): number => {
     let total = 0;
     for (let from = 0; from < rows.length; from += bs) {
       const count = Math.min(bs, rows.length - from);
-      forwardBatch(rows, from, count);
-      total += sigmoidBce(logits, targets, count * tc, 1);
+      load(rows, from, count);
+      total += net.batchLoss(x, targets, count, false) * count;
     }
     return total / rows.length;
   };
@@ -220,14 +270,9 @@ export function trainClassifier(data: ClassifierData, options: ClassifierOptions
     let trainLoss = 0;
     for (let from = 0; from < order.length; from += bs) {
       const count = Math.min(bs, order.length - from);
-      forwardBatch(order, from, count);
-      trainLoss += sigmoidBce(logits, targets, count * tc, count, dLogits) * count;
+      load(order, from, count);
       opt.zeroGrad();
-      matmulTransA(z, dLogits, pU.grad, count, d, tc);
-      biasGrad(dLogits, pC.grad, count, tc);
-      matmulTransB(dLogits, taskEncodings, dz, count, tc, d);
-      matmulTransA(x, dz, pW.grad, count, d, d);
-      biasGrad(dz, pB.grad, count, d);
+      trainLoss += net.batchLoss(x, targets, count, true) * count;
       opt.step();
     }
     const devLoss = evaluate(dev);

@@ -96,8 +96,8 @@ export interface GeneralResult {
   history: { train: number; dev: number }[];
 }
 
-/** Scratch and gradients of one bank of 2-layer heads sharing an input (Q heads, hidden Hh each). */
-interface Bank {
+/** Parameters of one bank of 2-layer heads sharing an input (Q heads, hidden Hh each). */
+export interface Bank {
   q: number;
   hh: number;
   w1: Param;
@@ -184,6 +184,152 @@ function checkData(fn: string, data: MoeData): void {
 }
 
 /**
+ * The phase-1 network (projection, LLM embeddings, general adapters) with preallocated batch buffers.
+ * Exposed for gradient checks; {@link trainGeneral} is the way to train it.
+ */
+export class GeneralNet {
+  readonly d: number;
+  readonly m: number;
+  readonly p: number;
+  readonly e: number;
+  readonly hd: number;
+  readonly act: Activation;
+  readonly projW: Param;
+  readonly projB: Param;
+  readonly llm: Param;
+  readonly w1e: Param;
+  readonly bank: Bank;
+  /** All trainable parameters. */
+  readonly params: readonly Param[];
+  private readonly capacity: number;
+  private readonly hp: Float32Array;
+  private readonly a: Float32Array;
+  private readonly g: Float32Array;
+  private readonly da: Float32Array;
+  private readonly dOut: Float32Array;
+  private readonly dhp: Float32Array;
+  private readonly llmBias: Float32Array;
+  private readonly colSums: Float32Array;
+  /** Predictions of the last {@link GeneralNet.batchLoss}, [count, M]. */
+  readonly out: Float32Array;
+
+  /**
+   * @param d - embedding dimension.
+   * @param m - model count.
+   * @param sizes - projection P, LLM embedding E, hidden H, activation.
+   * @param capacity - largest batch.
+   * @param rng - seeded initialization source.
+   */
+  constructor(d: number, m: number, sizes: { projection: number; llmEmbedding: number; hidden: number; activation: Activation }, capacity: number, rng: Random) {
+    for (const [k, v] of Object.entries({ d, m, capacity, ...sizes })) {
+      if (k !== 'activation' && !(Number.isInteger(v) && (v as number) >= 1)) throw new RangeError(`GeneralNet: expected ${k} to be a positive integer, received ${String(v)}`);
+    }
+    if (sizes.activation !== 'relu' && sizes.activation !== 'gelu') throw new TypeError(`GeneralNet: expected activation 'relu' or 'gelu', received ${String(sizes.activation)}`);
+    this.d = d;
+    this.m = m;
+    const p = (this.p = sizes.projection);
+    const e = (this.e = sizes.llmEmbedding);
+    const hd = (this.hd = sizes.hidden);
+    this.act = sizes.activation;
+    this.capacity = capacity;
+    this.projW = createParam('moe.projWeight', xavierUniform(new Float32Array(d * p), d, p, rng), true);
+    this.projB = createParam('moe.projBias', new Float32Array(p), false);
+    const llm = new Float32Array(m * e);
+    for (let i = 0; i < llm.length; i++) llm[i] = rng.normal() / Math.sqrt(e);
+    this.llm = createParam('moe.llmEmbedding', llm, false);
+    this.bank = newBank('moe.general', m, p, hd, p + e, rng, false);
+    this.w1e = createParam('moe.general.w1llm', heNormal(new Float32Array(m * e * hd), p + e, rng), true);
+    this.params = [this.projW, this.projB, this.llm, this.bank.w1, this.bank.b1, this.bank.w2, this.bank.b2, this.w1e];
+    const mh = m * hd;
+    this.hp = new Float32Array(capacity * p);
+    this.a = new Float32Array(capacity * mh);
+    this.g = new Float32Array(capacity * mh);
+    this.da = new Float32Array(capacity * mh);
+    this.out = new Float32Array(capacity * m);
+    this.dOut = new Float32Array(capacity * m);
+    this.dhp = new Float32Array(capacity * p);
+    this.llmBias = new Float32Array(mh);
+    this.colSums = new Float32Array(mh);
+  }
+
+  /** llmBias[j·H + h] = Σ_e m_j[e] · E_j[e, h] (the LLM-embedding half of concat(h, m_j) through layer 1). */
+  private computeLlmBias(): void {
+    const { m, e, hd } = this;
+    for (let j = 0; j < m; j++) {
+      matmul(this.llm.value.subarray(j * e, j * e + e), this.w1e.value.subarray(j * e * hd, (j + 1) * e * hd), this.llmBias.subarray(j * hd, j * hd + hd), 1, e, hd);
+    }
+  }
+
+  /**
+   * Forward (and optionally backward) on one batch: masked MSE of predictions vs targets. With `backward`, ADDS
+   * the gradients into the parameters' `grad` (call `zeroGrad` first).
+   *
+   * @param x - [count, D] embeddings.
+   * @param target - [count, M] scores.
+   * @param tmask - [count, M] observed mask.
+   * @param count - rows (≤ capacity).
+   * @param backward - compute gradients.
+   * @returns masked MSE and observed count.
+   */
+  batchLoss(x: Float32Array, target: Float32Array, tmask: Uint8Array, count: number, backward: boolean): { loss: number; count: number } {
+    if (count > this.capacity) throw new RangeError(`GeneralNet.batchLoss: expected at most ${this.capacity} rows, received ${count}`);
+    const { d, m, p, e, hd, act, bank, hp } = this;
+    const mh = m * hd;
+    this.computeLlmBias();
+    matmul(x, this.projW.value, hp, count, d, p);
+    for (let r = 0; r < count; r++) for (let c = 0; c < p; c++) hp[r * p + c] += this.projB.value[c];
+    bankForward(bank, hp, this.llmBias, this.a, this.g, this.out, count, p, act);
+    const r = maskedMse(this.out, target, tmask, count * m, backward ? this.dOut : undefined);
+    if (!backward || r.count === 0) return r;
+    bankBackward(bank, hp, this.a, this.g, this.dOut, this.da, count, p, act);
+    // The LLM-embedding path: d(llmBias) = column sums of dA (= what bankBackward added to b1.grad this call).
+    const colSums = this.colSums;
+    biasGrad(this.da, colSums, count, mh);
+    for (let j = 0; j < m; j++) {
+      const mj = this.llm.value.subarray(j * e, j * e + e);
+      const gj = colSums.subarray(j * hd, j * hd + hd);
+      const ej = this.w1e.value.subarray(j * e * hd, (j + 1) * e * hd);
+      matmulTransA(mj, gj, this.w1e.grad.subarray(j * e * hd, (j + 1) * e * hd), 1, e, hd, true);
+      matmulTransB(gj, ej, this.llm.grad.subarray(j * e, j * e + e), 1, hd, e, true);
+    }
+    matmulTransB(this.da, bank.w1.value, this.dhp, count, mh, p);
+    matmulTransA(x, this.dhp, this.projW.grad, count, d, p, true);
+    biasGrad(this.dhp, this.projB.grad, count, p, true);
+    return r;
+  }
+
+  /** The exported form of the general part (task tensors empty, T = 0). */
+  exportHeads(taskHidden: number): RouterHeads {
+    this.computeLlmBias();
+    const { d, m, p, hd, bank } = this;
+    const mh = m * hd;
+    const b1 = new Float32Array(mh);
+    for (let c = 0; c < mh; c++) b1[c] = bank.b1.value[c] + this.llmBias[c];
+    return {
+      dimension: d,
+      projection: p,
+      modelCount: m,
+      hidden: hd,
+      taskCount: 0,
+      slots: 1,
+      taskHidden,
+      activation: this.act,
+      projWeight: this.projW.value.slice(),
+      projBias: this.projB.value.slice(),
+      w1: bank.w1.value.slice(),
+      b1,
+      w2: bank.w2.value.slice(),
+      b2: bank.b2.value.slice(),
+      tw1: new Float32Array(p * taskHidden),
+      tb1: new Float32Array(taskHidden),
+      tw2: new Float32Array(taskHidden),
+      tb2: new Float32Array(1),
+      slotModels: new Float32Array(m),
+    };
+  }
+}
+
+/**
  * Phase 1: trains the prompt projection, the LLM embeddings and one general adapter per model on all training
  * rows (masked MSE, AdamW, early stopping on dev MSE). Pure: inputs are not modified.
  *
@@ -198,51 +344,21 @@ export function trainGeneral(data: MoeData, options: MoeOptions = {}): GeneralRe
   checkData('trainGeneral', data);
   const o = { ...MOE_DEFAULTS, ...options };
   const { embeddings, dimension: d, scores, mask, modelCount: m } = data;
-  const p = o.projection;
-  const e = o.llmEmbedding;
-  const hd = o.hidden;
-  const mh = m * hd;
-  const act = o.activation;
   const rng = createRandom(o.seed);
-
-  const projW = createParam('moe.projWeight', xavierUniform(new Float32Array(d * p), d, p, rng), true);
-  const projB = createParam('moe.projBias', new Float32Array(p), false);
-  const llm = new Float32Array(m * e);
-  for (let i = 0; i < llm.length; i++) llm[i] = rng.normal() / Math.sqrt(e);
-  const llmP = createParam('moe.llmEmbedding', llm, false);
-  const bank = newBank('moe.general', m, p, hd, p + e, rng, false);
-  const w1e = createParam('moe.general.w1llm', heNormal(new Float32Array(m * e * hd), p + e, rng), true);
+  const bs = Math.max(1, Math.min(o.batchSize, data.train.length));
+  const net = new GeneralNet(d, m, o, bs, rng);
   // Start every output bias at the model's mean observed training score.
   for (let j = 0; j < m; j++) {
     let s = 0;
     let c = 0;
     for (const idx of data.train) if (mask[idx * m + j]) { s += scores[idx * m + j]; c += 1; }
-    bank.b2.value[j] = c > 0 ? s / c : 0;
+    net.bank.b2.value[j] = c > 0 ? s / c : 0;
   }
-  const params = [projW, projB, llmP, bank.w1, bank.b1, bank.w2, bank.b2, w1e];
-  const opt = new AdamW(params, { learningRate: o.learningRate, weightDecay: o.weightDecay });
-  const stop = new EarlyStopping(params, o.patience);
-
-  const bs = Math.max(1, Math.min(o.batchSize, data.train.length));
+  const opt = new AdamW(net.params, { learningRate: o.learningRate, weightDecay: o.weightDecay });
+  const stop = new EarlyStopping(net.params, o.patience);
   const x = new Float32Array(bs * d);
-  const hp = new Float32Array(bs * p);
-  const a = new Float32Array(bs * mh);
-  const g = new Float32Array(bs * mh);
-  const da = new Float32Array(bs * mh);
-  const out = new Float32Array(bs * m);
   const target = new Float32Array(bs * m);
   const tmask = new Uint8Array(bs * m);
-  const dOut = new Float32Array(bs * m);
-  const dhp = new Float32Array(bs * p);
-  const llmBias = new Float32Array(mh);
-  const dLlmBias = new Float32Array(mh);
-
-  const computeLlmBias = (): void => {
-    // llmBias[j·H + h] = Σ_e m_j[e] · E_j[e, h]
-    for (let j = 0; j < m; j++) {
-      matmul(llm.subarray(j * e, j * e + e), w1e.value.subarray(j * e * hd, (j + 1) * e * hd), llmBias.subarray(j * hd, j * hd + hd), 1, e, hd);
-    }
-  };
   const load = (rows: Int32Array, from: number, count: number): void => {
     for (let r = 0; r < count; r++) {
       const idx = rows[from + r];
@@ -250,18 +366,14 @@ export function trainGeneral(data: MoeData, options: MoeOptions = {}): GeneralRe
       target.set(scores.subarray(idx * m, idx * m + m), r * m);
       tmask.set(mask.subarray(idx * m, idx * m + m), r * m);
     }
-    matmul(x, projW.value, hp, count, d, p);
-    for (let r = 0; r < count; r++) for (let c = 0; c < p; c++) hp[r * p + c] += projB.value[c];
   };
   const evaluate = (rows: Int32Array): number => {
-    computeLlmBias();
     let sse = 0;
     let cnt = 0;
     for (let from = 0; from < rows.length; from += bs) {
       const count = Math.min(bs, rows.length - from);
       load(rows, from, count);
-      bankForward(bank, hp, llmBias, a, g, out, count, p, act);
-      const r = maskedMse(out, target, tmask, count * m);
+      const r = net.batchLoss(x, target, tmask, count, false);
       sse += r.loss * r.count;
       cnt += r.count;
     }
@@ -278,27 +390,12 @@ export function trainGeneral(data: MoeData, options: MoeOptions = {}): GeneralRe
     let cnt = 0;
     for (let from = 0; from < order.length; from += bs) {
       const count = Math.min(bs, order.length - from);
-      computeLlmBias();
       load(order, from, count);
-      bankForward(bank, hp, llmBias, a, g, out, count, p, act);
-      const r = maskedMse(out, target, tmask, count * m, dOut);
+      opt.zeroGrad();
+      const r = net.batchLoss(x, target, tmask, count, true);
       if (r.count === 0) continue;
       sse += r.loss * r.count;
       cnt += r.count;
-      opt.zeroGrad();
-      bankBackward(bank, hp, a, g, dOut, da, count, p, act);
-      // The LLM-embedding path: d(llmBias) = d(b1) = column sums of dA.
-      dLlmBias.set(bank.b1.grad);
-      for (let j = 0; j < m; j++) {
-        const mj = llm.subarray(j * e, j * e + e);
-        const gj = dLlmBias.subarray(j * hd, j * hd + hd);
-        const ej = w1e.value.subarray(j * e * hd, (j + 1) * e * hd);
-        matmulTransA(mj, gj, w1e.grad.subarray(j * e * hd, (j + 1) * e * hd), 1, e, hd, true);
-        matmulTransB(gj, ej, llmP.grad.subarray(j * e, j * e + e), 1, hd, e, true);
-      }
-      matmulTransB(da, bank.w1.value, dhp, count, mh, p);
-      matmulTransA(x, dhp, projW.grad, count, d, p, true);
-      biasGrad(dhp, projB.grad, count, p, true);
       opt.step();
     }
     const devLoss = evaluate(dev);
@@ -309,30 +406,7 @@ export function trainGeneral(data: MoeData, options: MoeOptions = {}): GeneralRe
     if (stop.report(epoch, devLoss)) break;
   }
   stop.restore();
-  computeLlmBias();
-  const b1 = new Float32Array(mh);
-  for (let c = 0; c < mh; c++) b1[c] = bank.b1.value[c] + llmBias[c];
-  const heads: RouterHeads = {
-    dimension: d,
-    projection: p,
-    modelCount: m,
-    hidden: hd,
-    taskCount: 0,
-    slots: 1,
-    taskHidden: o.taskHidden,
-    activation: act,
-    projWeight: projW.value,
-    projBias: projB.value,
-    w1: bank.w1.value,
-    b1,
-    w2: bank.w2.value,
-    b2: bank.b2.value,
-    tw1: new Float32Array(p * o.taskHidden),
-    tb1: new Float32Array(o.taskHidden),
-    tw2: new Float32Array(o.taskHidden),
-    tb2: new Float32Array(1),
-    slotModels: new Float32Array(m),
-  };
+  const heads = net.exportHeads(o.taskHidden);
   return { heads, devMse: stop.bestLoss, epochs, bestEpoch: stop.bestEpoch, history };
 }
 
