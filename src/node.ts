@@ -10,3 +10,5 @@ export type { ReadRoutingJsonlOptions, ReadRoutingJsonlResult } from './adapters
 export { createOpenAiDescriber, OPENAI_DESCRIBER_DEFAULTS, sha256Hex } from './adapters/describer-openai.js';
 export type { OpenAiDescriber, OpenAiDescriberOptions, OpenAiDescriberStats, DescriptionCache } from './adapters/describer-openai.js';
 export { createFileDescriptionCache } from './adapters/node/describer-cache.js';
+export { loadFineRouter } from './adapters/node/artifacts.js';
+export type { LoadFineRouterOptions } from './adapters/node/artifacts.js';

@@ -1,5 +1,6 @@
 import type { Command } from '../command.js';
 import { demoCommand } from './demo.js';
+import { routeCommand } from './route.js';
 import { embedCommand } from './embed.js';
 
 /** Every subcommand, in the order `finerouter --help` lists them. Add one import and one entry per command. */

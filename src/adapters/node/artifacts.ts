@@ -1,0 +1,101 @@
+/**
+ * `loadFineRouter(dir)` for Node: reads an artifact directory (manifest.json, classifier.onnx, router.onnx),
+ * runs every check of src/router/load.ts before the first route, and builds a {@link FineRouter} over
+ * onnxruntime-node and the default MiniLM encoder.
+ *
+ * Directory rules: every file listed in manifest.json must exist (ARTIFACT_MISSING); any other regular file
+ * or subdirectory entry is an error (ARTIFACT_UNEXPECTED), except entries whose name starts with '.'
+ * (`.DS_Store`, `.gitkeep`, dot-directories are not descended). A listed file whose real path (after
+ * symlinks) lies outside the directory is rejected with ARTIFACT_PATH.
+ */
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { FineRouterError } from '../../errors.js';
+import type { Encoder } from '../../encoder/types.js';
+import { checkArtifactListing, createFromVerified, MANIFEST_FILE, parseManifest, verifyArtifactChecksums } from '../../router/load.js';
+import type { LoadFineRouterCommonOptions } from '../../router/load.js';
+import type { FineRouter } from '../../router/router.js';
+import { loadMiniLmEncoder } from './minilm.js';
+import { createNodeRuntime } from './runtime.js';
+
+/** Options of {@link loadFineRouter} (Node). */
+export interface LoadFineRouterOptions extends LoadFineRouterCommonOptions {
+  /**
+   * Where the default MiniLM encoder caches its built .onnx (see loadMiniLmEncoder `cacheDir`); ignored when
+   * `encoder` is given. @defaultValue undefined (built in memory on every load)
+   */
+  encoderCacheDir?: string;
+}
+
+async function listFiles(root: string, prefix = ''): Promise<string[]> {
+  const out: string[] = [];
+  const entries = await readdir(join(root, prefix), { withFileTypes: true });
+  for (const entry of entries) {
+    if (entry.name.startsWith('.')) continue;
+    const path = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) out.push(...(await listFiles(root, path)));
+    else out.push(path);
+  }
+  return out;
+}
+
+/**
+ * Loads a trained FineRouter from an artifact directory.
+ *
+ * @param dir - the artifact directory (as written by `finerouter train --out DIR`).
+ * @param options - see {@link LoadFineRouterOptions}.
+ * @returns a ready router; call `dispose()` when done.
+ * @throws FineRouterError ARTIFACT_MISSING, ARTIFACT_UNEXPECTED, ARTIFACT_SCHEMA, ARTIFACT_PATH,
+ *   ARTIFACT_CHECKSUM, DIMENSION_MISMATCH, ENCODER_MISMATCH, MODEL_INVALID, RUNTIME_MISSING.
+ * @example
+ * import { loadFineRouter } from 'finerouter/node';
+ * const router = await loadFineRouter('./artifacts');
+ * console.log((await router.route('Prove that √2 is irrational')).model);
+ * await router.dispose();
+ */
+export async function loadFineRouter(dir: string, options: LoadFineRouterOptions = {}): Promise<FineRouter> {
+  if (typeof dir !== 'string' || dir.length === 0) {
+    throw new FineRouterError('INVALID_ARGUMENT', `loadFineRouter: expected an artifact directory path, received ${typeof dir}`);
+  }
+  const info = await stat(dir).catch(() => undefined);
+  if (!info?.isDirectory()) {
+    throw new FineRouterError('ARTIFACT_MISSING', `loadFineRouter: ${dir} is not a directory; train one with 'finerouter train --data FILE --out ${dir}'`);
+  }
+  const manifestPath = join(dir, MANIFEST_FILE);
+  const text = await readFile(manifestPath, 'utf8').catch((cause: unknown) => {
+    throw new FineRouterError('ARTIFACT_MISSING', `loadFineRouter: cannot read ${manifestPath}`, { cause });
+  });
+  const manifest = parseManifest(text, manifestPath);
+  checkArtifactListing(manifest, await listFiles(dir), dir);
+
+  const root = await realpath(dir);
+  const bytes: Record<string, Uint8Array> = {};
+  for (const file of Object.keys(manifest.files)) {
+    const full = await realpath(join(dir, file));
+    const rel = relative(root, full);
+    if (rel.startsWith('..') || rel.split(sep).includes('..') || rel === '') {
+      throw new FineRouterError('ARTIFACT_PATH', `loadFineRouter: ${file} resolves outside ${dir} (to ${full})`);
+    }
+    bytes[file] = new Uint8Array(await readFile(full));
+  }
+  await verifyArtifactChecksums(manifest, bytes, dir);
+
+  const runtimeOptions = {
+    ...(options.executionProviders !== undefined ? { executionProviders: options.executionProviders } : {}),
+    ...(options.intraOpNumThreads !== undefined ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
+  };
+  const runtime = options.runtime ?? createNodeRuntime(runtimeOptions);
+  let encoder: Encoder;
+  let ownsEncoder = false;
+  if (options.encoder) {
+    encoder = options.encoder;
+  } else {
+    encoder = await loadMiniLmEncoder({
+      runtime,
+      ...runtimeOptions,
+      ...(options.encoderCacheDir !== undefined ? { cacheDir: options.encoderCacheDir } : {}),
+    });
+    ownsEncoder = true;
+  }
+  return createFromVerified(manifest, bytes, runtime, encoder, ownsEncoder, options);
+}

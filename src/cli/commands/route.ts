@@ -1,0 +1,102 @@
+/** `finerouter route`: load an artifact directory and route prompts, one JSON line per prompt on stdout. */
+import { parseArgs } from 'node:util';
+import { loadFineRouter } from '../../adapters/node/artifacts.js';
+import { FineRouterError } from '../../errors.js';
+import type { RouteOptions } from '../../router/router.js';
+import type { Command } from '../command.js';
+
+const usage = `Usage: finerouter route --artifacts DIR [options] PROMPT...
+
+Routes each PROMPT with a trained router and prints one JSON line per prompt:
+{"prompt", "model", "task": {id, description, confidence} | null, "scores": [{model, stage1, stage2, final, cost, ...}], "explanation"}
+
+Options:
+  --artifacts DIR    artifact directory written by 'finerouter train' (required)
+  --tolerance T      τ in [0, 1]: cheapest model within T of the best final score (default: manifest, usually 0)
+  --alpha A          Eq. 5 weight of the prompt-specific score in [0, 1] (default: manifest, usually 0.5)
+  --allow m1,m2      only these models may be chosen
+  --exclude m1,m2    these models may not be chosen
+  --threads N        onnxruntime intra-op threads (default: onnxruntime's choice)
+  --stdin            read prompts from stdin, one per line, in addition to PROMPT arguments
+  --help             this text`;
+
+function unitOption(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const x = Number(value);
+  if (value.trim() === '' || !Number.isFinite(x) || x < 0 || x > 1) {
+    throw new FineRouterError('INVALID_ARGUMENT', `route: --${name} expects a number in [0, 1], received '${value}'`);
+  }
+  return x;
+}
+
+function listOption(value: string | undefined): string[] | undefined {
+  return value === undefined ? undefined : value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+async function readStdinLines(): Promise<string[]> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').split(/\r?\n/).filter((line) => line.trim().length > 0);
+}
+
+export const routeCommand: Command = {
+  name: 'route',
+  summary: 'route prompts with a trained router (one JSON line per prompt)',
+  usage,
+  async run(argv) {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        artifacts: { type: 'string' },
+        tolerance: { type: 'string' },
+        alpha: { type: 'string' },
+        allow: { type: 'string' },
+        exclude: { type: 'string' },
+        threads: { type: 'string' },
+        stdin: { type: 'boolean' },
+      },
+    });
+    if (!values.artifacts) {
+      process.stderr.write(`route: --artifacts DIR is required\n\n${usage}\n`);
+      return 2;
+    }
+    const prompts = [...positionals, ...(values.stdin ? await readStdinLines() : [])];
+    if (prompts.length === 0) {
+      process.stderr.write(`route: give at least one PROMPT (or --stdin)\n\n${usage}\n`);
+      return 2;
+    }
+    const options: RouteOptions = {};
+    const tolerance = unitOption(values.tolerance, 'tolerance');
+    const alpha = unitOption(values.alpha, 'alpha');
+    const allowed = listOption(values.allow);
+    const excluded = listOption(values.exclude);
+    if (tolerance !== undefined) options.tolerance = tolerance;
+    if (alpha !== undefined) options.alpha = alpha;
+    if (allowed !== undefined) options.allowedModels = allowed;
+    if (excluded !== undefined) options.excludedModels = excluded;
+    let threads: number | undefined;
+    if (values.threads !== undefined) {
+      threads = Number(values.threads);
+      if (!Number.isInteger(threads) || threads < 0) throw new FineRouterError('INVALID_ARGUMENT', `route: --threads expects a non-negative integer, received '${values.threads}'`);
+    }
+
+    const router = await loadFineRouter(values.artifacts, threads !== undefined ? { intraOpNumThreads: threads } : {});
+    try {
+      const results = await router.routeBatch(prompts, options);
+      results.forEach((r, i) => {
+        const line = {
+          prompt: prompts[i],
+          model: r.model,
+          task: r.task === null ? null : { id: r.task.id, description: r.task.description, confidence: r.task.confidence },
+          scores: r.scores,
+          explanation: r.explanation,
+        };
+        process.stdout.write(`${JSON.stringify(line)}\n`);
+      });
+    } finally {
+      await router.dispose();
+    }
+    return 0;
+  },
+};
