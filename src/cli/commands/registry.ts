@@ -1,7 +1,7 @@
 import type { Command } from '../command.js';
 import { demoCommand } from './demo.js';
-import { routeCommand } from './route.js';
 import { embedCommand } from './embed.js';
+import { routeCommand } from './route.js';
 
 /** Every subcommand, in the order `finerouter --help` lists them. Add one import and one entry per command. */
-export const COMMANDS: readonly Command[] = [demoCommand, embedCommand];
+export const COMMANDS: readonly Command[] = [demoCommand, embedCommand, routeCommand];
