@@ -1,0 +1,29 @@
+import { describe, expect, it, vi } from 'vitest';
+import { embedCommand } from '../../src/cli/commands/embed.js';
+
+describe('finerouter embed', () => {
+  it('prints one JSON line per text with dims and a unit embedding', async () => {
+    const out: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      out.push(String(chunk));
+      return true;
+    });
+    let code: number;
+    try {
+      code = await embedCommand.run(['--threads', '1', 'This is an example sentence', '']);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(code).toBe(0);
+    const lines = out.join('').trim().split('\n').map((l) => JSON.parse(l) as { text: string; dims: number; embedding: number[] });
+    expect(lines.map((l) => l.text)).toEqual(['This is an example sentence', '']);
+    expect(lines[0]!.dims).toBe(384);
+    expect(lines[0]!.embedding).toHaveLength(384);
+    expect(lines[0]!.embedding[0]).toBeCloseTo(0.06766, 4);
+  });
+
+  it('rejects unknown options and a lone --model', async () => {
+    await expect(embedCommand.run(['--bogus', 'x'])).rejects.toThrow(RangeError);
+    await expect(embedCommand.run(['--model', 'm.onnx', 'x'])).rejects.toThrow(RangeError);
+  });
+});
