@@ -3,11 +3,11 @@
  * OnnxGraphBuilder into a temporary artifact directory, loaded with loadFineRouter. Outputs are checked
  * against the same computation done here in plain TypeScript.
  */
-import { mkdtemp, rm, symlink, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, symlink, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadFineRouter } from '../../src/adapters/node/artifacts.js';
+import { loadFineRouter, writeFineRouterArtifacts } from '../../src/adapters/node/artifacts.js';
 import { loadMiniLmEncoder } from '../../src/adapters/node/minilm.js';
 import { createNodeRuntime } from '../../src/adapters/node/runtime.js';
 import type { Encoder } from '../../src/encoder/types.js';
@@ -220,5 +220,51 @@ describe('FineRouter end to end (onnxruntime-node + MiniLM)', () => {
     text.files['router.onnx'] = await sha256Digest(garbage);
     await writeFile(join(invalid, 'manifest.json'), JSON.stringify(text));
     expect(await code(invalid, { runtime: createNodeRuntime() })).toBe('MODEL_INVALID');
+  }, 60_000);
+
+  it('writeFineRouterArtifacts writes a directory loadFineRouter accepts, and validates before writing', async () => {
+    const draft = {
+      schema: 'finerouter/artifacts' as const,
+      version: 1 as const,
+      encoder: { id: encoder.id, dimension: D },
+      models: MODELS,
+      tasks: [],
+      others: { size: 5, stage1: [0.5, 0.6, 0.9] },
+      classifier: { file: 'heads/classifier.onnx', threshold: 0.5 },
+      router: { file: 'heads/router.onnx' },
+      defaults: { alpha: 0.5, tolerance: 0.1 },
+    };
+    // zero tasks: a classifier with T = 0 columns is still a valid graph for the contract
+    const g = new OnnxGraphBuilder('classifier0');
+    g.input('embedding', 'float32', ['N', D]);
+    g.initializer('W0', 'float32', new Float32Array(0), [D, 0]);
+    g.node('MatMul', ['embedding', 'W0'], ['task_probs']);
+    g.output('task_probs', 'float32', ['N', 0]);
+    const r = new OnnxGraphBuilder('router0');
+    r.input('embedding', 'float32', ['N', D]);
+    r.input('task', 'int64', ['N']);
+    r.initializer('Wq', 'float32', Wq, [D, M]);
+    r.initializer('bonus', 'float32', new Float32Array(M), [1, M]);
+    r.node('MatMul', ['embedding', 'Wq'], ['general']);
+    r.node('Gather', ['bonus', 'task'], ['adapter'], { axis: { int: 0 } });
+    r.node('Add', ['general', 'adapter'], ['quality']);
+    r.output('quality', 'float32', ['N', M]);
+    const target = join(dir, 'written');
+    const written = await writeFineRouterArtifacts(target, {
+      manifest: draft,
+      files: { 'heads/classifier.onnx': g.toBytes(), 'heads/router.onnx': r.toBytes() },
+    });
+    expect(Object.keys(written.files).sort()).toEqual(['heads/classifier.onnx', 'heads/router.onnx']);
+    expect((await readdir(target)).sort()).toEqual(['heads', 'manifest.json']);
+    const router = await loadFineRouter(target, { encoder });
+    const result = await router.route(PROMPTS[0]!);
+    expect(result.task).toBeNull();
+    expect(result.tolerance).toBe(0.1);
+    await router.dispose();
+
+    const refused = join(dir, 'refused');
+    const error = await writeFineRouterArtifacts(refused, { manifest: { ...draft, router: { file: '../evil.onnx' } }, files: { 'heads/classifier.onnx': g.toBytes(), '../evil.onnx': r.toBytes() } }).then(() => undefined, (e: unknown) => e);
+    expect((error as FineRouterError).code).toBe('ARTIFACT_PATH');
+    expect(await readdir(refused).catch(() => 'absent')).toBe('absent');
   }, 60_000);
 });

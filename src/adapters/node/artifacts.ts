@@ -8,12 +8,15 @@
  * (`.DS_Store`, `.gitkeep`, dot-directories are not descended). A listed file whose real path (after
  * symlinks) lies outside the directory is rejected with ARTIFACT_PATH.
  */
-import { readdir, readFile, realpath, stat } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { mkdir, readdir, readFile, realpath, rename, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
 import { FineRouterError } from '../../errors.js';
 import type { Encoder } from '../../encoder/types.js';
 import { checkArtifactListing, createFromVerified, MANIFEST_FILE, parseManifest, verifyArtifactChecksums } from '../../router/load.js';
 import type { LoadFineRouterCommonOptions } from '../../router/load.js';
+import type { Manifest } from '../../router/manifest.js';
+import { validateManifest } from '../../router/manifest.js';
+import { sha256Digest } from '../../router/router.js';
 import type { FineRouter } from '../../router/router.js';
 import { loadMiniLmEncoder } from './minilm.js';
 import { createNodeRuntime } from './runtime.js';
@@ -98,4 +101,41 @@ export async function loadFineRouter(dir: string, options: LoadFineRouterOptions
     ownsEncoder = true;
   }
   return createFromVerified(manifest, bytes, runtime, encoder, ownsEncoder, options);
+}
+
+/** Input of {@link writeFineRouterArtifacts}. */
+export interface FineRouterArtifacts {
+  /** The manifest without `files` (its digests are computed here). */
+  manifest: Omit<Manifest, 'files'>;
+  /** Relative path → bytes; must include `manifest.classifier.file` and `manifest.router.file`. */
+  files: Readonly<Record<string, Uint8Array>>;
+}
+
+/**
+ * Writes an artifact directory that {@link loadFineRouter} accepts: each file, then manifest.json with the
+ * sha256 of every file (written last, through a temporary name, so a reader never sees a manifest whose
+ * files are not in place). The manifest is validated before anything is written.
+ *
+ * @param dir - target directory (created if needed). Existing unrelated files make a later load fail
+ *   with ARTIFACT_UNEXPECTED, so write into an empty or dedicated directory.
+ * @param artifacts - manifest draft and file bytes.
+ * @returns the validated manifest as written.
+ * @throws FineRouterError ARTIFACT_SCHEMA / ARTIFACT_PATH when the manifest or a path is invalid.
+ * @example
+ * await writeFineRouterArtifacts('out', { manifest: draft, files: { 'classifier.onnx': c, 'router.onnx': r } });
+ */
+export async function writeFineRouterArtifacts(dir: string, artifacts: FineRouterArtifacts): Promise<Manifest> {
+  const files: Record<string, string> = {};
+  for (const [name, bytes] of Object.entries(artifacts.files)) files[name] = await sha256Digest(bytes);
+  const manifest = validateManifest({ ...artifacts.manifest, files });
+  await mkdir(dir, { recursive: true });
+  for (const [name, bytes] of Object.entries(artifacts.files)) {
+    const target = join(dir, name);
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, bytes);
+  }
+  const temporary = join(dir, `.${MANIFEST_FILE}.tmp`);
+  await writeFile(temporary, `${JSON.stringify(manifest, null, 2)}\n`);
+  await rename(temporary, join(dir, MANIFEST_FILE));
+  return manifest;
 }
