@@ -20,8 +20,8 @@
  *   - Equal fused scores are ordered by item: numbers before strings, numbers ascending, strings in
  *     UTF-16 code-unit order. The order never depends on input order.
  */
-import { compareCodeUnits, describeValue, flattenRanking } from '../rbo/ranking.js';
-import type { FlatRanking, RankedList } from '../rbo/ranking.js';
+import { checkItem, compareCodeUnits, describeValue } from '../rbo/ranking.js';
+import type { RankedList } from '../rbo/ranking.js';
 
 /** Options of {@link reciprocalRankFusion}. */
 export interface ReciprocalRankFusionOptions {
@@ -88,22 +88,92 @@ function resolveEpsilon(fnName: string, epsilon: unknown): number {
   return epsilon;
 }
 
-function flattenAll<T extends string | number>(
+/** Rankings flattened to one entry per (list, item): item index and 1-based rank, plus list starts. */
+interface Entries<T> {
+  /** Distinct items, in order of first appearance. */
+  items: T[];
+  /** entryItem[e]: index into `items`. */
+  entryItem: number[];
+  /** entryRank[e]: 1-based rank (the first position of the item's tie group). */
+  entryRank: number[];
+  /** Entries of list i are [listStart[i], listStart[i + 1]). */
+  listStart: Int32Array;
+  maxRank: number;
+}
+
+/**
+ * Validates every list (same errors as the RBO input check) and flattens them in one pass. Duplicates
+ * are found with a per-item "last list seen" mark instead of a set per list.
+ */
+function collectEntries<T extends string | number>(
   fnName: string,
   rankings: readonly RankedList<T>[],
   allowEmptyList: boolean,
-): FlatRanking<T>[] {
+): Entries<T> {
   if (!Array.isArray(rankings)) {
     throw new TypeError(`${fnName}: expected rankings to be an array of ranked lists, received ${describeValue(rankings)}`);
   }
   if (rankings.length === 0) {
     throw new RangeError(`${fnName}: expected at least one ranked list (|C| ≥ 1), received an empty array`);
   }
-  const flat: FlatRanking<T>[] = [];
+  const index = new Map<T, number>();
+  const items: T[] = [];
+  const lastList: number[] = [];
+  const entryItem: number[] = [];
+  const entryRank: number[] = [];
+  const listStart = new Int32Array(rankings.length + 1);
+  let maxRank = 0;
   for (let i = 0; i < rankings.length; i++) {
-    flat.push(flattenRanking(fnName, `rankings[${i}]`, rankings[i] as RankedList<T>, allowEmptyList));
+    const list = rankings[i] as unknown;
+    const name = `rankings[${i}]`;
+    if (!Array.isArray(list)) {
+      throw new TypeError(`${fnName}: expected ${name} to be an array (a ranked list), received ${describeValue(list)}`);
+    }
+    if (list.length === 0 && !allowEmptyList) {
+      throw new RangeError(`${fnName}: expected ${name} to be a non-empty ranked list, received an empty array`);
+    }
+    listStart[i] = entryItem.length;
+    let position = 0;
+    const add = (item: T, rank: number): void => {
+      let at = index.get(item);
+      if (at === undefined) {
+        at = items.length;
+        index.set(item, at);
+        items.push(item);
+        lastList.push(-1);
+      } else if (lastList[at] === i) {
+        throw new RangeError(`${fnName}: expected the items of ${name} to be unique, received ${describeValue(item)} twice`);
+      }
+      lastList[at] = i;
+      entryItem.push(at);
+      entryRank.push(rank);
+    };
+    for (let g = 0; g < list.length; g++) {
+      const element = list[g] as unknown;
+      const rank = position + 1;
+      if (Array.isArray(element)) {
+        if (element.length === 0) {
+          throw new RangeError(`${fnName}: expected ${name}[${g}] to be a non-empty tie group, received an empty array`);
+        }
+        for (let k = 0; k < element.length; k++) {
+          const item = element[k] as unknown;
+          if (Array.isArray(item)) {
+            throw new TypeError(`${fnName}: expected ${name}[${g}][${k}] to be an item (tie groups do not nest), received ${describeValue(item)}`);
+          }
+          checkItem(fnName, name, item, `[${g}][${k}]`);
+          add(item as T, rank);
+        }
+        position += element.length;
+      } else {
+        checkItem(fnName, name, element, `[${g}]`);
+        add(element as T, rank);
+        position++;
+      }
+    }
+    if (position > maxRank) maxRank = position;
   }
-  return flat;
+  listStart[rankings.length] = entryItem.length;
+  return { items, entryItem, entryRank, listStart, maxRank };
 }
 
 /** Total order on items: numbers (ascending) before strings (UTF-16 code units). */
@@ -112,55 +182,55 @@ function compareItems(x: string | number, y: string | number): number {
   return typeof y === 'number' ? 1 : compareCodeUnits(x, y);
 }
 
-function fuse<T extends string | number>(flat: readonly FlatRanking<T>[], epsilon: number): FusedItem<T>[] {
-  // Index items, then sort all (item, rank) pairs by one numeric key so each item's terms are
-  // summed in ascending rank order: the same sums whatever the order of the lists.
-  const index = new Map<T, number>();
-  const items: T[] = [];
-  let entries = 0;
-  let maxRank = 0;
-  for (const list of flat) {
-    for (let i = 0; i < list.items.length; i++) {
-      const item = list.items[i] as T;
-      if (!index.has(item)) {
-        index.set(item, items.length);
-        items.push(item);
-      }
-    }
-    entries += list.items.length;
-    if (list.items.length > maxRank) maxRank = list.items.length;
-  }
-  const base = maxRank + 1;
-  const keys = new Float64Array(entries);
-  let k = 0;
-  for (const list of flat) {
-    for (let i = 0; i < list.items.length; i++) {
-      keys[k++] = (index.get(list.items[i] as T) as number) * base + (list.tops[i] as number) + 1;
-    }
-  }
-  keys.sort();
+/** The fused order, and `position[item index]` = the item's place in it. */
+interface Fusion<T> {
+  fused: FusedItem<T>[];
+  position: Int32Array;
+}
+
+function fuse<T extends string | number>(entries: Entries<T>, listCount: number, epsilon: number): Fusion<T> {
+  const { items, entryItem, entryRank, maxRank } = entries;
+  const total = entryItem.length;
+  // Bucket entries by rank (counting sort), then add rank by rank: every item receives its terms in
+  // ascending rank order, and terms of equal rank are equal, so the sums are bit-identical whatever
+  // the order of the lists.
+  const bucketStart = new Int32Array(maxRank + 2);
+  for (let e = 0; e < total; e++) bucketStart[(entryRank[e] as number) + 1]++;
+  for (let r = 1; r <= maxRank + 1; r++) bucketStart[r] += bucketStart[r - 1] as number;
+  const byRank = new Int32Array(total);
+  const fill = bucketStart.slice(0, maxRank + 1);
+  for (let e = 0; e < total; e++) byRank[fill[entryRank[e] as number]++] = entryItem[e] as number;
   const sums = new Float64Array(items.length);
-  let current = -1;
-  let sum = 0;
-  let compensation = 0;
-  for (let e = 0; e <= entries; e++) {
-    const itemIndex = e < entries ? Math.floor((keys[e] as number) / base) : -2;
-    if (itemIndex !== current) {
-      if (current >= 0) sums[current] = sum + compensation;
-      current = itemIndex;
-      sum = 0;
-      compensation = 0;
+  const compensation = new Float64Array(items.length);
+  for (let r = 1; r <= maxRank; r++) {
+    const term = 1 / (r + epsilon);
+    for (let k = bucketStart[r] as number, end = bucketStart[r + 1] as number; k < end; k++) {
+      const at = byRank[k] as number;
+      const sum = sums[at] as number;
+      const t = sum + term;
+      compensation[at] += sum >= term ? sum - t + term : term - t + sum; // Neumaier (terms are > 0)
+      sums[at] = t;
     }
-    if (e === entries) break;
-    const term = 1 / ((keys[e] as number) - itemIndex * base + epsilon);
-    const t = sum + term;
-    compensation += Math.abs(sum) >= Math.abs(term) ? sum - t + term : term - t + sum;
-    sum = t;
   }
-  const count = flat.length;
-  const fused: FusedItem<T>[] = items.map((item, i) => ({ item, score: (sums[i] as number) / count }));
-  fused.sort((x, y) => (x.score === y.score ? compareItems(x.item, y.item) : y.score > x.score ? 1 : -1));
-  return fused;
+  const scores = new Float64Array(items.length);
+  const order: number[] = new Array<number>(items.length);
+  for (let i = 0; i < items.length; i++) {
+    scores[i] = ((sums[i] as number) + (compensation[i] as number)) / listCount;
+    order[i] = i;
+  }
+  order.sort((x, y) => {
+    const sx = scores[x] as number;
+    const sy = scores[y] as number;
+    return sx === sy ? compareItems(items[x] as T, items[y] as T) : sy > sx ? 1 : -1;
+  });
+  const fused: FusedItem<T>[] = new Array<FusedItem<T>>(items.length);
+  const position = new Int32Array(items.length);
+  for (let k = 0; k < order.length; k++) {
+    const i = order[k] as number;
+    fused[k] = { item: items[i] as T, score: scores[i] as number };
+    position[i] = k;
+  }
+  return { fused, position };
 }
 
 /**
@@ -191,7 +261,7 @@ export function reciprocalRankFusion<T extends string | number>(
   const fn = 'reciprocalRankFusion';
   checkOptions(fn, options);
   const epsilon = resolveEpsilon(fn, options?.epsilon);
-  return fuse(flattenAll(fn, rankings, true), epsilon);
+  return fuse(collectEntries(fn, rankings, true), rankings.length, epsilon).fused;
 }
 
 /**
@@ -229,21 +299,19 @@ export function selectCandidates<T extends string | number>(
   if (!(delta > 0 && delta <= 1)) {
     throw new RangeError(`${fn}: expected options.coverage to be in (0, 1], received ${String(delta)}`);
   }
-  const flat = flattenAll(fn, rankings, false);
-  const fused = fuse(flat, epsilon);
-  const position = new Map<T, number>();
-  for (let i = 0; i < fused.length; i++) position.set((fused[i] as FusedItem<T>).item, i);
+  const entries = collectEntries(fn, rankings, false);
+  const { fused, position } = fuse(entries, rankings.length, epsilon);
   // coveredFrom[k]: rankings whose top group first meets the fused order at position k.
   const coveredFrom = new Int32Array(fused.length);
-  for (const list of flat) {
+  const total = rankings.length;
+  for (let i = 0; i < total; i++) {
     let first = fused.length;
-    for (let i = 0; i < list.items.length && list.tops[i] === 0; i++) {
-      const at = position.get(list.items[i] as T) as number;
+    for (let e = entries.listStart[i] as number; e < (entries.listStart[i + 1] as number) && entries.entryRank[e] === 1; e++) {
+      const at = position[entries.entryItem[e] as number] as number;
       if (at < first) first = at;
     }
     coveredFrom[first]++;
   }
-  const total = flat.length;
   let covered = 0;
   let length = 0;
   while (length < fused.length) {

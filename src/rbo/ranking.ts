@@ -18,7 +18,9 @@ export interface FlatRanking<T> {
   /** Items in list order (members of a tie group keep their order inside the group). */
   readonly items: T[];
   /** 0-based position of the first slot of each item's tie group. Non-decreasing. */
-  readonly tops: Int32Array;
+  readonly tops: readonly number[];
+  /** item → its entry in `tops` (the map that also caught duplicates). */
+  readonly topOf: Map<T, number>;
 }
 
 /** Short description of a received value for error messages. */
@@ -39,7 +41,8 @@ export function describeValue(value: unknown): string {
   }
 }
 
-function checkItem(fnName: string, argName: string, item: unknown, where: string): void {
+/** Throws unless `item` is a string or a non-NaN number. @internal */
+export function checkItem(fnName: string, argName: string, item: unknown, where: string): void {
   if (typeof item === 'string') return;
   if (typeof item === 'number') {
     if (Number.isNaN(item)) throw new RangeError(`${fnName}: expected ${argName}${where} to be a string or a number other than NaN, received NaN`);
@@ -68,7 +71,7 @@ export function flattenRanking<T extends string | number>(
   }
   const items: T[] = [];
   const topList: number[] = [];
-  const seen = new Set<T>();
+  const seen = new Map<T, number>();
   for (let g = 0; g < list.length; g++) {
     const element = list[g];
     const top = items.length;
@@ -89,14 +92,14 @@ export function flattenRanking<T extends string | number>(
       pushUnique(fnName, argName, element as T, seen, items, topList, top);
     }
   }
-  return { items, tops: Int32Array.from(topList) };
+  return { items, tops: topList, topOf: seen };
 }
 
-function pushUnique<T>(fnName: string, argName: string, item: T, seen: Set<T>, items: T[], tops: number[], top: number): void {
+function pushUnique<T>(fnName: string, argName: string, item: T, seen: Map<T, number>, items: T[], tops: number[], top: number): void {
   if (seen.has(item)) {
     throw new RangeError(`${fnName}: expected the items of ${argName} to be unique, received ${describeValue(item)} twice`);
   }
-  seen.add(item);
+  seen.set(item, top);
   items.push(item);
   tops.push(top);
 }

@@ -114,14 +114,8 @@ export function extFromCounts(
   return clampUnit(((1 - p) / p) * sum + ((overlap + (l - s) * agreementAtS) / l) * weight);
 }
 
-/** Σ_{d > k} p^d / d = −ln(1 − p) − Σ_{d=1}^{k} p^d / d. */
-function logSeriesTail(p: number, k: number): number {
-  let partial = 0;
-  let weight = 1;
-  for (let d = 1; d <= k; d++) {
-    weight *= p;
-    partial += weight / d;
-  }
+/** Σ_{d > k} p^d / d from the partial sum Σ_{d=1}^{k} p^d / d: −ln(1 − p) − partial (≥ 0). */
+function logSeriesTail(p: number, partial: number): number {
   const tail = -Math.log1p(-p) - partial;
   return tail > 0 ? tail : 0;
 }
@@ -161,20 +155,25 @@ export function rankBiasedOverlap<T extends string | number>(
   const s = S.items.length;
   const l = L.items.length;
 
-  const topInShort = new Map<T, number>();
-  for (let i = 0; i < s; i++) topInShort.set(S.items[i], S.tops[i]);
-  const common = new Int32Array(l); // common items by the position where the later of the two enters
-  const longOnly = new Int32Array(l); // items of L absent from S, by entry position
+  // Four count arrays of length l in one reused scratch buffer (the call is synchronous):
+  //   common  [0, l):   shared items by the position where the later of the two lists has them
+  //   longOnly[l, 2l):  items of L absent from S, by entry position
+  //   sizesS  [2l, 3l): |S_:d| at 2l + d − 1;   sizesL [3l, 4l): |L_:d| at 3l + d − 1
+  const counts = scratchFor(4 * l);
+  const longOnly0 = l;
+  const sizesShort0 = 2 * l;
+  const sizesLong0 = 3 * l;
+  const topInShort = S.topOf;
   for (let i = 0; i < l; i++) {
-    const topL = L.tops[i];
-    const topS = topInShort.get(L.items[i]);
-    if (topS === undefined) longOnly[topL]++;
-    else common[topS > topL ? topS : topL]++;
+    const topL = L.tops[i] as number;
+    const topS = topInShort.get(L.items[i] as T);
+    if (topS === undefined) counts[longOnly0 + topL]++;
+    else counts[topS > topL ? topS : topL]++;
   }
-  const sizesShort = cumulativeSizes(S.tops, s);
-  const sizesLong = cumulativeSizes(L.tops, l);
+  cumulativeSizes(S.tops, s, counts, sizesShort0);
+  cumulativeSizes(L.tops, l, counts, sizesLong0);
 
-  const ext = extFromCounts(p, s, l, common, 0, sizesShort, 0, sizesLong, 0);
+  const ext = extFromCounts(p, s, l, counts, 0, counts, sizesShort0, counts, sizesLong0);
 
   // Lower bound (Eq. 11 at depth l) and residual (Eq. 30), from the same per-depth counts.
   let weight = 1;
@@ -182,14 +181,16 @@ export function rankBiasedOverlap<T extends string | number>(
   let resSum = 0; // Σ_{s<d≤l} (A^max_d − A^min_d) p^d
   let overlap = 0;
   let longOnlyEntered = 0; // N_d: items of L missing from S that L has shown by depth d
+  let partial = 0; // Σ_{d' ≤ d} p^d' / d'
   for (let d = 1; d <= l; d++) {
     weight *= p;
-    overlap += common[d - 1];
-    longOnlyEntered += longOnly[d - 1];
+    partial += weight / d;
+    overlap += counts[d - 1] as number;
+    longOnlyEntered += counts[longOnly0 + d - 1] as number;
     if (d <= s) {
-      minSum += ((2 * overlap) / (sizesShort[d - 1] + sizesLong[d - 1])) * weight;
+      minSum += ((2 * overlap) / ((counts[sizesShort0 + d - 1] as number) + (counts[sizesLong0 + d - 1] as number))) * weight;
     } else {
-      const denominator = d + sizesLong[d - 1];
+      const denominator = d + (counts[sizesLong0 + d - 1] as number);
       minSum += ((2 * overlap) / denominator) * weight;
       // Best case: S continues with L's unmatched items in L's order; those L has shown by depth d
       // overlap. There are d − s of them in S by depth d.
@@ -200,16 +201,17 @@ export function rankBiasedOverlap<T extends string | number>(
   const overlapAtL = overlap;
   const scale = (1 - p) / p;
   // Beyond l (worst case) the agreement is X_l / d.
-  const min = scale * (minSum + overlapAtL * logSeriesTail(p, l));
+  const min = scale * (minSum + overlapAtL * logSeriesTail(p, partial));
   // Beyond l (best case) both lists add one matching item each per depth until all f items match.
   const f = l + s - overlapAtL;
   let depthWeight = weight; // p^l
   for (let d = l + 1; d <= f; d++) {
     depthWeight *= p;
+    partial += depthWeight / d;
     resSum += ((2 * d - l - s) / d) * depthWeight;
   }
   // d > f: best agreement 1, worst X_l / d.
-  resSum += (depthWeight * p) / (1 - p) - overlapAtL * logSeriesTail(p, f);
+  resSum += (depthWeight * p) / (1 - p) - overlapAtL * logSeriesTail(p, partial);
   const res = scale * resSum;
 
   const minClamped = clampUnit(min);
@@ -217,10 +219,16 @@ export function rankBiasedOverlap<T extends string | number>(
   return { ext, min: minClamped, res: resClamped, max: clampUnit(minClamped + resClamped) };
 }
 
-/** sizes[d − 1] = number of items whose tie group starts before position d (d = 1..n). @internal */
-export function cumulativeSizes(tops: Int32Array, n: number): Int32Array {
-  const sizes = new Int32Array(n);
-  for (let i = 0; i < n; i++) sizes[tops[i]]++;
-  for (let d = 1; d < n; d++) sizes[d] += sizes[d - 1];
-  return sizes;
+/** Writes |list_:d| (items whose tie group starts before position d) to out[at + d − 1], d = 1..n. */
+function cumulativeSizes(tops: ArrayLike<number>, n: number, out: Int32Array, at: number): void {
+  for (let i = 0; i < n; i++) out[at + (tops[i] as number)]++;
+  for (let d = 1; d < n; d++) out[at + d] += out[at + d - 1] as number;
+}
+
+let scratch = new Int32Array(256);
+/** A zeroed Int32Array of at least `length` slots, reused across calls. */
+function scratchFor(length: number): Int32Array {
+  if (scratch.length < length) scratch = new Int32Array(Math.max(length, 2 * scratch.length));
+  scratch.fill(0, 0, length);
+  return scratch;
 }
