@@ -221,8 +221,9 @@ export class GeneralNet {
    * @param rng - seeded initialization source.
    */
   constructor(d: number, m: number, sizes: { projection: number; llmEmbedding: number; hidden: number; activation: Activation }, capacity: number, rng: Random) {
-    for (const [k, v] of Object.entries({ d, m, capacity, ...sizes })) {
-      if (k !== 'activation' && !(Number.isInteger(v) && (v as number) >= 1)) throw new RangeError(`GeneralNet: expected ${k} to be a positive integer, received ${String(v)}`);
+    const dims = { d, m, capacity, projection: sizes.projection, llmEmbedding: sizes.llmEmbedding, hidden: sizes.hidden };
+    for (const [k, v] of Object.entries(dims)) {
+      if (!(Number.isInteger(v) && v >= 1)) throw new RangeError(`GeneralNet: expected ${k} to be a positive integer, received ${String(v)}`);
     }
     if (sizes.activation !== 'relu' && sizes.activation !== 'gelu') throw new TypeError(`GeneralNet: expected activation 'relu' or 'gelu', received ${String(sizes.activation)}`);
     this.d = d;
@@ -615,4 +616,120 @@ export function routerMse(heads: RouterHeads, data: MoeData, assigned: Int32Arra
     }
   });
   return cnt > 0 ? sse / cnt : 0;
+}
+
+/** Result of {@link trainAddedModel}. */
+export interface AddedModelResult {
+  /** The heads with one more model (last column); every other output is bit-identical. */
+  heads: RouterHeads;
+  devMse: number;
+  epochs: number;
+}
+
+/**
+ * Trains a general adapter for one new model on frozen projected prompts (everything else frozen) and appends
+ * it as the last model. Used by `finerouter add-model`: a small sample of the new model's scores suffices.
+ *
+ * @param heads - trained router heads (not modified).
+ * @param embeddings - [n, D] embeddings of the sample prompts.
+ * @param scores - [n] the new model's scores.
+ * @param options - `hidden` is taken from `heads`; epochs, batchSize, learningRate, weightDecay, patience, seed apply.
+ * @returns the extended heads and dev MSE on a seeded 10% split (the train rows when the sample is < 10).
+ * @throws RangeError when sizes disagree, the sample is empty or a score is not finite.
+ * @example
+ * const { heads: extended } = trainAddedModel(heads, sampleEmbeddings, sampleScores);
+ */
+export function trainAddedModel(heads: RouterHeads, embeddings: Float32Array, scores: Float32Array, options: MoeOptions = {}): AddedModelResult {
+  const o = { ...MOE_DEFAULTS, ...options };
+  const n = scores.length;
+  if (n === 0) throw new RangeError('trainAddedModel: expected at least one scored prompt, received 0');
+  for (let i = 0; i < n; i++) if (!Number.isFinite(scores[i])) throw new RangeError(`trainAddedModel: score ${i} is not finite (${scores[i]})`);
+  const { projection: p, hidden: hd, modelCount: m, activation: act } = heads;
+  const hp = projectPrompts(heads, embeddings, n);
+  const rng = createRandom(o.seed);
+  const bank = newBank('added', 1, p, hd, p + o.llmEmbedding, rng, false);
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += scores[i];
+  bank.b2.value[0] = mean / n;
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  shuffleInPlace(order, createRandom(o.seed + 7));
+  const devCount = n >= 10 ? Math.floor(n / 10) : 0;
+  const dev = devCount > 0 ? order.slice(0, devCount) : order.slice();
+  const train = devCount > 0 ? order.slice(devCount) : order.slice();
+  const params = [bank.w1, bank.b1, bank.w2, bank.b2];
+  const opt = new AdamW(params, { learningRate: o.learningRate, weightDecay: o.weightDecay });
+  const stop = new EarlyStopping(params, o.patience);
+  const bs = Math.max(1, Math.min(o.batchSize, train.length));
+  const x = new Float32Array(bs * p);
+  const a = new Float32Array(bs * hd);
+  const g = new Float32Array(bs * hd);
+  const da = new Float32Array(bs * hd);
+  const out = new Float32Array(bs);
+  const target = new Float32Array(bs);
+  const tmask = new Uint8Array(bs).fill(1);
+  const dOut = new Float32Array(bs);
+  const load = (rows: Int32Array, from: number, count: number): void => {
+    for (let r = 0; r < count; r++) {
+      const idx = rows[from + r];
+      x.set(hp.subarray(idx * p, idx * p + p), r * p);
+      target[r] = scores[idx];
+    }
+  };
+  const evaluate = (): number => {
+    let sse = 0;
+    for (let from = 0; from < dev.length; from += bs) {
+      const count = Math.min(bs, dev.length - from);
+      load(dev, from, count);
+      bankForward(bank, x, null, a, g, out, count, p, act);
+      sse += maskedMse(out, target, tmask, count).loss * count;
+    }
+    return sse / dev.length;
+  };
+  let epochs = 0;
+  for (let epoch = 0; epoch < o.epochs; epoch++) {
+    shuffleInPlace(train, rng);
+    for (let from = 0; from < train.length; from += bs) {
+      const count = Math.min(bs, train.length - from);
+      load(train, from, count);
+      bankForward(bank, x, null, a, g, out, count, p, act);
+      maskedMse(out, target, tmask, count, dOut);
+      opt.zeroGrad();
+      bankBackward(bank, x, a, g, dOut, da, count, p, act);
+      opt.step();
+    }
+    epochs = epoch + 1;
+    const devLoss = evaluate();
+    o.onEpoch?.(1, epoch, devLoss, devLoss);
+    if (stop.report(epoch, devLoss)) break;
+  }
+  stop.restore();
+  const m2 = m + 1;
+  const w1 = new Float32Array(p * m2 * hd);
+  for (let r = 0; r < p; r++) {
+    w1.set(heads.w1.subarray(r * m * hd, (r + 1) * m * hd), r * m2 * hd);
+    w1.set(bank.w1.value.subarray(r * hd, (r + 1) * hd), r * m2 * hd + m * hd);
+  }
+  const concat = (x0: Float32Array, x1: Float32Array): Float32Array => {
+    const c = new Float32Array(x0.length + x1.length);
+    c.set(x0);
+    c.set(x1, x0.length);
+    return c;
+  };
+  const rowsK = (heads.taskCount + 1) * heads.slots;
+  const slotModels = new Float32Array(rowsK * m2);
+  for (let r = 0; r < rowsK; r++) slotModels.set(heads.slotModels.subarray(r * m, (r + 1) * m), r * m2);
+  return {
+    heads: {
+      ...heads,
+      modelCount: m2,
+      w1,
+      b1: concat(heads.b1, bank.b1.value),
+      w2: concat(heads.w2, bank.w2.value),
+      b2: concat(heads.b2, bank.b2.value),
+      slotModels,
+    },
+    devMse: stop.bestLoss,
+    epochs,
+  };
 }

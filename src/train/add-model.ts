@@ -1,0 +1,108 @@
+/**
+ * Adding a model to trained artifacts without retraining the rest (issue #6, "Adding a model"): only a new
+ * general adapter (./moe.ts `trainAddedModel`) and the model's stage-1 medians (paper Eq. 5, Q̄_t(M)) are
+ * computed, from a small sample of its scores. The classifier, the projection, the other general adapters and
+ * every task adapter are frozen, so every other model's quality estimate is unchanged. The new model is not
+ * made a candidate of any task (candidates come from discovery); it is scored by its general adapter.
+ *
+ * Stage-1 medians: the sample prompts are assigned to tasks by the trained classifier (threshold from the
+ * manifest); a task's median is over the sample prompts assigned to it, falling back to the median over the
+ * whole sample when none is; the same for Others.
+ */
+import type { RoutingRecord } from '../data/types.js';
+import type { Manifest } from '../router/manifest.js';
+import { assignTasks, classifierForward } from './heads.js';
+import { trainAddedModel, type MoeOptions } from './moe.js';
+import { buildRouterOnnx, readClassifierOnnx, readRouterOnnx } from './onnx-export.js';
+import { modelCosts, type ManifestDraft, type ModelPrice } from './train-router.js';
+
+/** Options of {@link addModel}. */
+export interface AddModelOptions {
+  /** Training settings of the new adapter (epochs, learningRate, batchSize, patience, seed). */
+  moe?: MoeOptions;
+  /** Prices used when the records carry no costs for the model. */
+  prices?: Readonly<Record<string, ModelPrice>>;
+  /** Output tokens assumed per query when pricing per 1M tokens. @defaultValue 256 */
+  outputTokens?: number;
+}
+
+/** Result of {@link addModel}. */
+export interface AddModelResult {
+  routerBytes: Uint8Array;
+  manifest: ManifestDraft;
+  metrics: { samples: number; devMse: number; epochs: number; assignedToTasks: number };
+}
+
+function median(values: number[]): number {
+  const s = values.slice().sort((a, b) => a - b);
+  const h = s.length >> 1;
+  return s.length % 2 === 1 ? s[h] : (s[h - 1] + s[h]) / 2;
+}
+
+/**
+ * Appends a model to trained artifacts.
+ *
+ * @param artifacts - current manifest and ONNX bytes.
+ * @param records - sample records; those without a score for `modelId` are ignored.
+ * @param embeddings - [records.length, D] embeddings of `records` (same encoder as the manifest).
+ * @param modelId - the new model's id.
+ * @param options - see {@link AddModelOptions}.
+ * @returns the new router bytes and manifest draft (classifier bytes are unchanged).
+ * @throws RangeError when the model already exists, no record scores it, or sizes disagree.
+ * @example
+ * const { routerBytes, manifest } = addModel({ manifest, classifierBytes, routerBytes }, sample, emb, 'new-model');
+ */
+export function addModel(
+  artifacts: { manifest: Manifest | ManifestDraft; classifierBytes: Uint8Array; routerBytes: Uint8Array },
+  records: readonly RoutingRecord[],
+  embeddings: Float32Array,
+  modelId: string,
+  options: AddModelOptions = {},
+): AddModelResult {
+  const { manifest } = artifacts;
+  if (typeof modelId !== 'string' || modelId.length === 0) throw new TypeError(`addModel: expected a model id, received ${String(modelId)}`);
+  if (manifest.models.some((mm) => mm.id === modelId)) throw new RangeError(`addModel: model ${modelId} is already in the artifacts`);
+  const d = manifest.encoder.dimension;
+  if (embeddings.length !== records.length * d) throw new RangeError(`addModel: expected ${records.length} × ${d} embeddings, received ${embeddings.length}`);
+  const rows: number[] = [];
+  records.forEach((r, i) => {
+    if (typeof r.scores[modelId] === 'number') rows.push(i);
+  });
+  if (rows.length === 0) throw new RangeError(`addModel: no record has a score for ${modelId}`);
+  const emb = new Float32Array(rows.length * d);
+  const scores = new Float32Array(rows.length);
+  rows.forEach((idx, r) => {
+    emb.set(embeddings.subarray(idx * d, idx * d + d), r * d);
+    scores[r] = records[idx].scores[modelId];
+  });
+  const cls = readClassifierOnnx(artifacts.classifierBytes);
+  const heads = readRouterOnnx(artifacts.routerBytes);
+  if (cls.dimension !== d || heads.dimension !== d) throw new RangeError(`addModel: ONNX heads expect dimension ${heads.dimension}, manifest says ${d}`);
+  if (heads.modelCount !== manifest.models.length) throw new RangeError(`addModel: router.onnx has ${heads.modelCount} models, manifest lists ${manifest.models.length}`);
+  const tc = manifest.tasks.length;
+  const assigned = assignTasks(classifierForward(cls, emb, rows.length), rows.length, tc, manifest.classifier.threshold);
+  const trained = trainAddedModel(heads, emb, scores, options.moe);
+
+  const all = Array.from(scores);
+  const overall = median(all);
+  const perTask: number[][] = Array.from({ length: tc + 1 }, () => []);
+  assigned.forEach((t, r) => perTask[t].push(scores[r]));
+  const stage1Of = (t: number): number => (perTask[t].length > 0 ? median(perTask[t]) : overall);
+  const [cost] = modelCosts(rows.map((i) => records[i]), [modelId], options.prices, options.outputTokens ?? 256);
+  const previous = (manifest.training ?? {}) as Record<string, unknown>;
+  const added = Array.isArray(previous.addedModels) ? (previous.addedModels as unknown[]) : [];
+  const metrics = { samples: rows.length, devMse: trained.devMse, epochs: trained.epochs, assignedToTasks: assigned.filter((t) => t < tc).length };
+  const draft: ManifestDraft = {
+    schema: manifest.schema,
+    version: manifest.version,
+    encoder: { ...manifest.encoder },
+    models: [...manifest.models.map((mm) => ({ ...mm })), { id: modelId, cost }],
+    tasks: manifest.tasks.map((t, i) => ({ ...t, candidates: [...t.candidates], stage1: [...t.stage1, stage1Of(i)] })),
+    others: { size: manifest.others.size, stage1: [...manifest.others.stage1, stage1Of(tc)] },
+    classifier: { ...manifest.classifier },
+    router: { ...manifest.router },
+    defaults: { ...manifest.defaults },
+    training: { ...previous, addedModels: [...added, { id: modelId, ...metrics }] },
+  };
+  return { routerBytes: buildRouterOnnx(trained.heads), manifest: draft, metrics };
+}
