@@ -26,7 +26,7 @@ export { parseRoutingLine, validateRoutingRecord, modelsOf, rankingIndices } fro
 export { promptDescriber, truncateText, PROMPT_DESCRIBER_DEFAULTS, DESCRIPTION_INSTRUCTION, SUMMARY_INSTRUCTION } from './discovery/describer.js';
 export type { PromptDescriberOptions } from './discovery/describer.js';
 export {
-  splitRecords, hashUnit, SPLIT_DEFAULTS, buildEvalTable, poolOf, meanModelCost, selectByScores, evaluateSelection,
+  splitRecords, hashUnit, sampleIndices, SPLIT_DEFAULTS, buildEvalTable, poolOf, meanModelCost, selectByScores, evaluateSelection,
   costQualityCurve, nonDecreasingHull, hullQualityAt, aiq, headroomCaptured, expectedCalibrationError, macroF1, mulberry32,
   singleModelScores, oracleScores, randomScores, modelMeans, fitKnnRouter, fitMlpRouter, KNN_DEFAULTS, MLP_DEFAULTS,
   runArtifactHeads, gatherRows, medianCenters, nearestCenter, stage1Scores, fineRouterSelect, alignDiscovery, evaluateRouters,

@@ -198,6 +198,8 @@ export async function evaluateRouters(options: EvaluateOptions): Promise<EvalRep
   const progress = options.onProgress ?? (() => undefined);
   const two = options.twoStage;
   const evalName = options.evaluate ?? 'test';
+  rowsOf(split, evalName);
+  for (const name of options.alsoEvaluate ?? []) rowsOf(split, name);
 
   // Pool: the manifest's models (its order) when artifacts are given, else every model scored in train.
   let models: string[];

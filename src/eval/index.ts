@@ -1,5 +1,5 @@
 // src/eval: routing evaluation (splits, metrics, baselines, FineRouter ablations, reports). Re-exports only.
-export { splitRecords, hashUnit, SPLIT_DEFAULTS } from './split.js';
+export { splitRecords, hashUnit, sampleIndices, SPLIT_DEFAULTS } from './split.js';
 export type { SplitOptions, RecordSplit } from './split.js';
 export { buildEvalTable, poolOf, meanModelCost } from './table.js';
 export type { EvalTable, EvalTableOptions, DataIssues } from './table.js';

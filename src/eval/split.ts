@@ -145,3 +145,20 @@ export function splitRecords(records: readonly RoutingRecord[], options: SplitOp
     description: `id hash split ${pct} train/dev/test (FNV-1a + fmix32 of "seed:id", seed ${seed})${values.size > 0 ? `; the data's split field has only [${[...values].join(', ')}]` : ''}`,
   };
 }
+
+/**
+ * A deterministic subsample of the records: record i is kept when hashUnit(`sample:${id}`) < fraction. The hash
+ * ignores the seed on purpose, so a larger fraction always contains a smaller one (embedding caches filled in
+ * this order serve every fraction up to their coverage).
+ * @param records - routing records
+ * @param fraction - share to keep, in (0, 1]
+ * @returns kept record indices, ascending
+ * @throws RangeError when fraction is outside (0, 1]
+ * @example sampleIndices(records, 0.25)
+ */
+export function sampleIndices(records: readonly RoutingRecord[], fraction: number): Int32Array {
+  if (!(fraction > 0 && fraction <= 1)) throw new RangeError(`sampleIndices: expected a fraction in (0, 1], received ${fraction}`);
+  const out: number[] = [];
+  for (let i = 0; i < records.length; i++) if (fraction === 1 || hashUnit(`sample:${records[i]!.id}`) < fraction) out.push(i);
+  return Int32Array.from(out);
+}

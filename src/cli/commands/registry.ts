@@ -1,7 +1,8 @@
 import type { Command } from '../command.js';
 import { demoCommand } from './demo.js';
 import { embedCommand } from './embed.js';
+import { evalCommand } from './eval.js';
 import { routeCommand } from './route.js';
 
 /** Every subcommand, in the order `finerouter --help` lists them. Add one import and one entry per command. */
-export const COMMANDS: readonly Command[] = [demoCommand, embedCommand, routeCommand];
+export const COMMANDS: readonly Command[] = [demoCommand, embedCommand, routeCommand, evalCommand];

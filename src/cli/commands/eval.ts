@@ -1,0 +1,262 @@
+/**
+ * `finerouter eval`: evaluate FineRouter and the paper's baselines on a routing JSONL file (src/eval does the
+ * work; this file parses arguments, caches embeddings on disk, wires the Node runtime, writes the outputs and
+ * draws progress on stderr).
+ */
+import { createHash } from 'node:crypto';
+import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { readRoutingJsonl } from '../../adapters/node/jsonl.js';
+import { loadMiniLmEncoder } from '../../adapters/node/minilm.js';
+import { createNodeRuntime } from '../../adapters/node/runtime.js';
+import { loadFineRouter } from '../../adapters/node/artifacts.js';
+import type { RoutingRecord } from '../../data/types.js';
+import type { Encoder } from '../../encoder/types.js';
+import { FineRouterError } from '../../errors.js';
+import { evaluateRouters, type TwoStageInput } from '../../eval/harness.js';
+import { costQualitySvg, qualityBarsSvg, reportMarkdown } from '../../eval/report.js';
+import { sampleIndices, splitRecords } from '../../eval/split.js';
+import { runArtifactHeads } from '../../eval/twostage.js';
+import type { Manifest } from '../../router/manifest.js';
+import { modelCosts, parsePrices } from '../../train/train-router.js';
+import type { Command } from '../command.js';
+
+const usage = `Usage: finerouter eval --data FILE [options]
+
+Evaluates FineRouter against every single model, the oracle, random, kNN and MLP routers and the stage-1 /
+stage-2 ablations on one split of a routing JSONL file, and writes report.json, report.md and a figure.
+
+Options:
+  --data FILE          routing JSONL (required)
+  --artifacts DIR      trained artifacts to evaluate (without it the FineRouter rows are left out)
+  --split NAME         split to evaluate: test (default), dev, or an extra split of the data such as ood
+  --out DIR            write report.json, report.md and cost-quality.svg (or quality.svg) there
+  --json               print report.json to stdout
+  --seed N             seed of the random baseline, the MLP and the hash split (default 0)
+  --sample F           evaluate a deterministic id-hash subsample, fraction F in (0, 1] (default 1)
+  --prices FILE        per-model prices (USD per query, or per 1M tokens: default_llm.json form) used where
+                       records carry no per-prompt costs
+  --output-tokens N    output tokens assumed per query when pricing per 1M tokens (default 256)
+  --alpha A            Eq. 5 weight for the FineRouter rows (default: the manifest's)
+  --cache DIR          embedding cache directory (default .cache/embeddings; --no-cache to disable)
+  --no-cache           embed everything in memory
+  --threads N          onnxruntime intra-op threads for the encoder
+  --help               this text`;
+
+const RECORD_HEADER = 32;
+
+/** Content-addressed embedding store: one append-only file of [sha256(text)][D float32] records per encoder. */
+class EmbeddingStore {
+  readonly #rows = new Map<string, Float32Array>();
+  readonly #file: string | null;
+  readonly #dimension: number;
+
+  private constructor(file: string | null, dimension: number) {
+    this.#file = file;
+    this.#dimension = dimension;
+  }
+
+  static async open(dir: string | null, encoder: Encoder): Promise<EmbeddingStore> {
+    if (dir === null) return new EmbeddingStore(null, encoder.dimension);
+    await mkdir(dir, { recursive: true });
+    const file = join(dir, `${encoder.id.replace(/[^A-Za-z0-9._-]+/g, '_')}-${encoder.dimension}.bin`);
+    const store = new EmbeddingStore(file, encoder.dimension);
+    const bytes = await readFile(file).catch(() => null);
+    if (bytes) {
+      const size = RECORD_HEADER + 4 * encoder.dimension;
+      for (let o = 0; o + size <= bytes.length; o += size) {
+        const key = bytes.subarray(o, o + RECORD_HEADER).toString('hex');
+        const row = new Float32Array(encoder.dimension);
+        new Uint8Array(row.buffer).set(bytes.subarray(o + RECORD_HEADER, o + size));
+        store.#rows.set(key, row);
+      }
+    }
+    return store;
+  }
+
+  static key(text: string): string {
+    return createHash('sha256').update(text, 'utf8').digest('hex');
+  }
+
+  get(key: string): Float32Array | undefined {
+    return this.#rows.get(key);
+  }
+
+  async add(keys: readonly string[], embeddings: Float32Array): Promise<void> {
+    const D = this.#dimension;
+    const size = RECORD_HEADER + 4 * D;
+    const out = Buffer.alloc(keys.length * size);
+    keys.forEach((key, i) => {
+      const row = embeddings.slice(i * D, (i + 1) * D);
+      this.#rows.set(key, row);
+      Buffer.from(key, 'hex').copy(out, i * size);
+      Buffer.from(row.buffer).copy(out, i * size + RECORD_HEADER);
+    });
+    if (this.#file) await appendFile(this.#file, out);
+  }
+}
+
+function progressLine(text: string): void {
+  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K${text}`);
+  else process.stderr.write(`${text}\n`);
+}
+
+/**
+ * Embeds every record's prompt, reading and filling the store; chunks are sorted by length so padding stays small.
+ */
+async function embedRecords(records: readonly RoutingRecord[], encoder: Encoder, store: EmbeddingStore): Promise<Float32Array> {
+  const D = encoder.dimension;
+  const out = new Float32Array(records.length * D);
+  const keys = records.map((r) => EmbeddingStore.key(r.prompt));
+  const missing: number[] = [];
+  const seen = new Set<string>();
+  keys.forEach((k, i) => {
+    if (!store.get(k) && !seen.has(k)) {
+      missing.push(i);
+      seen.add(k);
+    }
+  });
+  const started = Date.now();
+  for (let s = 0; s < missing.length; s += 256) {
+    const chunk = missing.slice(s, s + 256).sort((a, b) => records[a]!.prompt.length - records[b]!.prompt.length);
+    const emb = await encoder.embed(chunk.map((i) => records[i]!.prompt), { batchSize: 16 });
+    await store.add(chunk.map((i) => keys[i]!), emb);
+    const done = Math.min(missing.length, s + 256);
+    const rate = done / Math.max(1e-3, (Date.now() - started) / 1000);
+    progressLine(`eval: embedded ${done}/${missing.length} new prompts (${rate.toFixed(1)}/s)`);
+  }
+  if (missing.length > 0 && process.stderr.isTTY) process.stderr.write('\n');
+  keys.forEach((k, i) => out.set(store.get(k)!, i * D));
+  return out;
+}
+
+function numberOption(value: string | undefined, name: string, check: (x: number) => boolean, what: string): number | undefined {
+  if (value === undefined) return undefined;
+  const x = Number(value);
+  if (value.trim() === '' || !Number.isFinite(x) || !check(x)) throw new FineRouterError('INVALID_ARGUMENT', `eval: --${name} expects ${what}, received '${value}'`);
+  return x;
+}
+
+export const evalCommand: Command = {
+  name: 'eval',
+  summary: 'evaluate FineRouter and the baselines on routing data (tables, cost-quality curve, AIQ)',
+  usage,
+  async run(argv) {
+    const { values } = parseArgs({
+      args: [...argv],
+      options: {
+        data: { type: 'string' },
+        artifacts: { type: 'string' },
+        split: { type: 'string' },
+        out: { type: 'string' },
+        json: { type: 'boolean' },
+        seed: { type: 'string' },
+        sample: { type: 'string' },
+        prices: { type: 'string' },
+        'output-tokens': { type: 'string' },
+        alpha: { type: 'string' },
+        cache: { type: 'string' },
+        'no-cache': { type: 'boolean' },
+        threads: { type: 'string' },
+      },
+    });
+    if (!values.data) {
+      process.stderr.write(`eval: --data FILE is required\n\n${usage}\n`);
+      return 2;
+    }
+    const seed = numberOption(values.seed, 'seed', Number.isInteger, 'an integer') ?? 0;
+    const sample = numberOption(values.sample, 'sample', (x) => x > 0 && x <= 1, 'a fraction in (0, 1]') ?? 1;
+    const outputTokens = numberOption(values['output-tokens'], 'output-tokens', (x) => Number.isInteger(x) && x >= 0, 'a non-negative integer') ?? 256;
+    const alpha = numberOption(values.alpha, 'alpha', (x) => x >= 0 && x <= 1, 'a number in [0, 1]');
+    const threads = numberOption(values.threads, 'threads', (x) => Number.isInteger(x) && x >= 1, 'a positive integer');
+    const timings: Record<string, number> = {};
+    const t0 = Date.now();
+
+    const read = await readRoutingJsonl(values.data, { onBadLine: 'skip' });
+    if (read.skipped.length > 0) process.stderr.write(`eval: skipped ${read.skipped.length} bad lines (first: line ${read.skipped[0]!.line}: ${read.skipped[0]!.reason})\n`);
+    const kept = sampleIndices(read.records, sample);
+    const records = Array.from(kept, (i) => read.records[i]!);
+    const split = splitRecords(records, { seed });
+    process.stderr.write(`eval: ${records.length} records${sample < 1 ? ` (sample ${sample} of ${read.records.length})` : ''}; ${split.description}\n`);
+    timings.readMs = Date.now() - t0;
+
+    let t = Date.now();
+    const encoder = await loadMiniLmEncoder({ cacheDir: join(values.cache ?? '.cache', 'minilm'), ...(threads !== undefined ? { intraOpNumThreads: threads } : {}) });
+    const store = await EmbeddingStore.open(values['no-cache'] ? null : (values.cache ?? join('.cache', 'embeddings')), encoder);
+    const embeddings = await embedRecords(records, encoder, store);
+    timings.embedMs = Date.now() - t;
+
+    let modelCostsProxy: Record<string, number> | undefined;
+    let costNote: string | undefined;
+    if (values.prices) {
+      const prices = parsePrices(JSON.parse(await readFile(values.prices, 'utf8')));
+      const trainRecords = Array.from(split.train, (i) => records[i]!);
+      const ids = Object.keys(prices);
+      const costs = modelCosts(trainRecords.map((r) => ({ ...r, costs: {} })), ids, prices, outputTokens);
+      modelCostsProxy = {};
+      ids.forEach((id, j) => {
+        if (costs[j] !== null && costs[j] !== undefined) modelCostsProxy![id] = costs[j]!;
+      });
+      const meanChars = trainRecords.reduce((s, r) => s + Math.ceil(r.prompt.length / 4), 0) / Math.max(1, trainRecords.length);
+      costNote = `price proxy from ${values.prices}: USD per 1M tokens × (mean ⌈prompt chars / 4⌉ = ${meanChars.toFixed(0)} input tokens over the training prompts + ${outputTokens} output tokens), the same for every prompt; records' own per-prompt costs take precedence`;
+    }
+
+    let twoStage: TwoStageInput | undefined;
+    let dispose: (() => Promise<void>) | undefined;
+    if (values.artifacts) {
+      t = Date.now();
+      const router = await loadFineRouter(values.artifacts, { encoder });
+      const manifest: Manifest = router.manifest;
+      const classifierModel = new Uint8Array(await readFile(join(values.artifacts, manifest.classifier.file)));
+      const routerModel = new Uint8Array(await readFile(join(values.artifacts, manifest.router.file)));
+      const runtime = createNodeRuntime();
+      twoStage = {
+        manifest,
+        heads: (emb) => runArtifactHeads({ runtime, manifest, classifierModel, routerModel, embeddings: emb }),
+        routeCheck: async (emb) => (await router.routeEmbeddings(emb, { tolerance: 0 })).map((r) => r.model),
+      };
+      dispose = () => router.dispose();
+      timings.loadArtifactsMs = Date.now() - t;
+    }
+
+    t = Date.now();
+    const report = await evaluateRouters({
+      records,
+      embeddings,
+      dimension: encoder.dimension,
+      split,
+      evaluate: values.split ?? 'test',
+      seed,
+      dataset: values.data,
+      ...(modelCostsProxy ? { modelCosts: modelCostsProxy } : {}),
+      ...(costNote ? { costNote } : {}),
+      ...(alpha !== undefined ? { alpha } : {}),
+      ...(twoStage ? { twoStage } : {}),
+      onProgress: (stage) => progressLine(`eval: ${stage}`),
+    });
+    if (process.stderr.isTTY) process.stderr.write('\n');
+    timings.evaluateMs = Date.now() - t;
+    timings.totalMs = Date.now() - t0;
+    Object.assign(report.timings, timings);
+    await dispose?.();
+    await encoder.dispose();
+
+    const figure = report.cost.available ? 'cost-quality.svg' : 'quality.svg';
+    const json = `${JSON.stringify({ ...report, input: { path: values.data, lines: read.records.length + read.skipped.length, badLines: read.skipped.length, sample } }, null, 1)}\n`;
+    if (values.out) {
+      await mkdir(values.out, { recursive: true });
+      await writeFile(join(values.out, 'report.json'), json);
+      await writeFile(join(values.out, 'report.md'), reportMarkdown(report, { figure }));
+      await writeFile(join(values.out, figure), report.cost.available ? costQualitySvg(report) : qualityBarsSvg(report));
+      process.stderr.write(`eval: wrote ${join(values.out, 'report.json')}, report.md, ${figure}\n`);
+    }
+    if (values.json) process.stdout.write(json);
+    else {
+      const fr = report.methods.find((m) => m.name === 'finerouter');
+      const lines = report.methods.map((m) => `${m.name.padEnd(40)} ${(m.quality * 100).toFixed(2).padStart(6)}${m.cost !== null ? `  $${m.cost.toExponential(3)}` : ''}${m.headroom !== null ? `  headroom ${m.headroom.toFixed(3)}` : ''}`);
+      process.stdout.write(`${lines.join('\n')}\n${fr ? '' : '(no --artifacts: FineRouter rows left out)\n'}`);
+    }
+    return 0;
+  },
+};
