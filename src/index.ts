@@ -37,3 +37,9 @@ export type {
   CurvePoint, CostQuality, Calibration, KnnOptions, KnnRouter, MlpOptions, MlpRouter, ArtifactHeads, RunArtifactHeadsOptions,
   DiscoveryView, EvaluateOptions, EvalReport, SplitReport, MethodReport, TwoStageInput, ReportMarkdownOptions, SvgOptions,
 } from './eval/index.js';
+export { discoverTasks } from './discovery/discover.js';
+export { exactKnn, approximateKnn, nearestNeighbors, knnRecall, KNN_DEFAULTS } from './discovery/knn.js';
+export type { KnnGraph, ExactKnnOptions, ApproximateKnnOptions, NearestNeighborsOptions } from './discovery/knn.js';
+export { buildPromptGraph, PROMPT_GRAPH_DEFAULTS } from './discovery/graph.js';
+export type { PromptGraph, PromptGraphInput, PromptGraphOptions } from './discovery/graph.js';
+export * from './train/index.js';

@@ -138,6 +138,12 @@ export interface DiscoveryOptions {
   coverage?: number;
   /** MRR constant ε (Eq. 4). @defaultValue 60 */
   epsilon?: number;
+  /**
+   * Lower end of the min-max normalization of cosine and RBO before the geometric mean (0 = the
+   * literal reading, where the weakest kept edges get weight 0 and vanish; see docs/discovery.md).
+   * @defaultValue 0.05
+   */
+  weightFloor?: number;
   /** Leiden quality function. @defaultValue 'modularity' */
   objective?: 'modularity' | 'cpm';
   /** Leiden resolution γ. @defaultValue 1 */
@@ -174,6 +180,7 @@ export interface ResolvedDiscoveryOptions {
   iterations: number;
   coverage: number;
   epsilon: number;
+  weightFloor: number;
   objective: 'modularity' | 'cpm';
   resolution: number;
   randomness: number;
@@ -194,6 +201,7 @@ export const DISCOVERY_DEFAULTS: Readonly<Omit<ResolvedDiscoveryOptions, 'descri
   iterations: 3,
   coverage: 0.8,
   epsilon: 60,
+  weightFloor: 0.05,
   objective: 'modularity',
   resolution: 1,
   randomness: 0.01,
