@@ -48,10 +48,22 @@ export interface SelectCandidatesOptions {
   epsilon?: number;
 }
 
-/** Default options of {@link reciprocalRankFusion} (the paper's ε). */
+/**
+ * Default options of {@link reciprocalRankFusion}: the paper's ε (frozen).
+ * @example
+ * ```ts
+ * FUSION_DEFAULTS.epsilon; // 60
+ * ```
+ */
 export const FUSION_DEFAULTS: Readonly<Required<ReciprocalRankFusionOptions>> = Object.freeze({ epsilon: 60 });
 
-/** Default options of {@link selectCandidates} (the paper's δ and ε). */
+/**
+ * Default options of {@link selectCandidates}: the paper's δ and ε (frozen).
+ * @example
+ * ```ts
+ * CANDIDATE_DEFAULTS; // { coverage: 0.8, epsilon: 60 }
+ * ```
+ */
 export const CANDIDATE_DEFAULTS: Readonly<Required<SelectCandidatesOptions>> = Object.freeze({ coverage: 0.8, epsilon: 60 });
 
 /** One item of a fused ranking with its MRR score. */

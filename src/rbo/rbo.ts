@@ -38,7 +38,13 @@ export interface RboOptions {
   p?: number;
 }
 
-/** Default options of {@link rankBiasedOverlap} and {@link createRboKernel}. */
+/**
+ * Default options of {@link rankBiasedOverlap} and {@link createRboKernel} (frozen).
+ * @example
+ * ```ts
+ * RBO_DEFAULTS.p; // 0.9
+ * ```
+ */
 export const RBO_DEFAULTS: Readonly<Required<RboOptions>> = Object.freeze({ p: 0.9 });
 
 /** The four RBO values of Webber et al. (2010); all lie in [0, 1] and min ≤ ext ≤ max. */
