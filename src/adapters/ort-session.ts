@@ -7,7 +7,7 @@
  * 1. The caller's providers are tried as one list, in order (onnxruntime assigns each node to the first
  *    provider that supports it).
  * 2. If creating the session fails and the list names a provider other than the final fallback provider
- *    (cpu on Node, wasm on web): with `fallback: 'cpu'` (the default) the session is created again with the
+ *    (cpu on Node, wasm on web): with `fallback: 'cpu'` (the default; on web it means "fall back to wasm") the session is created again with the
  *    fallback provider alone, `executionProvider` reports it and `onFallback` is called with the reason;
  *    with `fallback: 'error'` a FineRouterError PROVIDER_UNAVAILABLE is thrown carrying the reason.
  * 3. A provider that failed once is remembered by the runtime instance and not retried for later sessions.
@@ -54,6 +54,8 @@ export interface OrtRuntimeConfig {
   readonly fallback: ProviderFallback;
   readonly intraOpNumThreads: number | undefined;
   readonly onFallback: ((provider: string, reason: Error) => void) | undefined;
+  /** Optional cheap availability check per accelerator; resolves to the reason it is unavailable, or undefined. */
+  readonly precheck?: ((provider: string) => Promise<Error | undefined>) | undefined;
 }
 
 const TENSOR_TYPES: ReadonlySet<string> = new Set(['float32', 'int64', 'int32', 'bool']);
@@ -119,6 +121,19 @@ function asError(e: unknown): Error {
  */
 export function createOrtRuntime(config: OrtRuntimeConfig): OnnxRuntime {
   const failed = new Map<string, Error>();
+  const prechecked = new Set<string>();
+  const markFailed = (provider: string, reason: Error): void => {
+    failed.set(provider, reason);
+    if (config.fallback === 'cpu') config.onFallback?.(provider, reason);
+  };
+  const unavailable = (providers: readonly string[], cause: unknown): FineRouterError => {
+    const reasons = providers.map((p) => `${p}: ${failed.get(p)?.message ?? 'unavailable'}`).join('; ');
+    return new FineRouterError(
+      'PROVIDER_UNAVAILABLE',
+      `${config.name}: execution provider unavailable (${reasons}); pass fallback: 'cpu' to fall back to ${config.fallbackProvider}`,
+      { cause },
+    );
+  };
   return {
     name: config.name,
     async createSession(model: Uint8Array, options: SessionOptions = {}): Promise<RuntimeSession> {
@@ -126,60 +141,59 @@ export function createOrtRuntime(config: OrtRuntimeConfig): OnnxRuntime {
         throw new TypeError(`createSession: expected model bytes as a Uint8Array, received ${Object.prototype.toString.call(model)}`);
       }
       const ort = await config.load();
-      const requested = (options.executionProviders ?? config.executionProviders).filter((p) => !failed.has(p));
+      const wanted = options.executionProviders ?? config.executionProviders;
+      const accelerators = wanted.filter((p) => p !== config.fallbackProvider);
+      // Cheap availability checks first (e.g. navigator.gpu for webgpu), once per provider.
+      if (config.precheck !== undefined) {
+        for (const p of accelerators) {
+          if (prechecked.has(p) || failed.has(p)) continue;
+          prechecked.add(p);
+          const reason = await config.precheck(p);
+          if (reason !== undefined) markFailed(p, reason);
+        }
+      }
+      const known = accelerators.filter((p) => failed.has(p));
+      if (known.length > 0 && config.fallback === 'error') throw unavailable(known, failed.get(known[0]!));
+      const requested = wanted.filter((p) => !failed.has(p));
+      if (!requested.includes(config.fallbackProvider) && requested.length === 0) requested.push(config.fallbackProvider);
+      const live = requested.filter((p) => p !== config.fallbackProvider);
       const threads = options.intraOpNumThreads ?? config.intraOpNumThreads;
       const base: Record<string, unknown> = { graphOptimizationLevel: 'all' };
       if (threads !== undefined) base['intraOpNumThreads'] = threads;
-      const accelerators = requested.filter((p) => p !== config.fallbackProvider);
-      const skipped = (options.executionProviders ?? config.executionProviders).filter((p) => failed.has(p));
-      if (skipped.length > 0 && config.fallback === 'error') {
-        throw new FineRouterError('PROVIDER_UNAVAILABLE', `${config.name}: execution provider ${skipped.join(', ')} is unavailable`, {
-          cause: failed.get(skipped[0]!),
-        });
-      }
-      if (requested.length === 0) requested.push(config.fallbackProvider);
       let firstError: unknown;
       try {
         const session = await ort.InferenceSession.create(model, {
           ...base,
           executionProviders: requested,
-          // Quiet the native log while probing accelerators; the reason travels in our error instead.
-          ...(accelerators.length > 0 ? { logSeverityLevel: 4 } : {}),
+          // Quiet the native log while trying accelerators; the reason travels in our error instead.
+          ...(live.length > 0 ? { logSeverityLevel: 4 } : {}),
         });
         return new OrtSession(ort, session, requested[0]!);
       } catch (e) {
         firstError = e;
       }
-      if (accelerators.length === 0) {
+      if (live.length === 0) {
         throw new FineRouterError('MODEL_INVALID', `${config.name}: could not create a session: ${asError(firstError).message}`, { cause: firstError });
       }
       // Which accelerator failed? Probe each alone on a one-node model, so a broken model is not blamed
       // on the provider and the reason is attributed and remembered.
-      const reasons: string[] = [];
-      for (const provider of accelerators) {
+      const newlyFailed: string[] = [];
+      for (const provider of live) {
         try {
           const probe = await ort.InferenceSession.create(probeModel(), { executionProviders: [provider], logSeverityLevel: 4 });
           await probe.release();
         } catch (e) {
-          failed.set(provider, asError(e));
-          reasons.push(`${provider}: ${asError(e).message}`);
+          markFailed(provider, asError(e));
+          newlyFailed.push(provider);
         }
       }
-      if (reasons.length === 0) {
+      if (newlyFailed.length === 0) {
         // Every accelerator works on the probe, so the model itself is the problem.
         throw new FineRouterError('MODEL_INVALID', `${config.name}: could not create a session: ${asError(firstError).message}`, { cause: firstError });
       }
-      if (config.fallback === 'error') {
-        throw new FineRouterError('PROVIDER_UNAVAILABLE', `${config.name}: execution provider unavailable (${reasons.join('; ')}); pass fallback: 'cpu' to fall back`, {
-          cause: firstError,
-        });
-      }
+      if (config.fallback === 'error') throw unavailable(newlyFailed, firstError);
       const working = requested.filter((p) => !failed.has(p));
       if (!working.includes(config.fallbackProvider)) working.push(config.fallbackProvider);
-      for (const provider of accelerators) {
-        const reason = failed.get(provider);
-        if (reason !== undefined) config.onFallback?.(provider, reason);
-      }
       try {
         const session = await ort.InferenceSession.create(model, { ...base, executionProviders: working });
         return new OrtSession(ort, session, working[0]!);

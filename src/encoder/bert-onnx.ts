@@ -21,7 +21,7 @@
  */
 import { FineRouterError } from '../errors.js';
 import { OnnxGraphBuilder } from '../onnx/builder.js';
-import { float16ToFloat32 } from '../onnx/float16.js';
+import { float16Table, float16ToFloat32 } from '../onnx/float16.js';
 import type { SafetensorsTensor } from './safetensors.js';
 
 /** Bumped whenever the graph this file builds changes (part of the on-disk cache key). */
@@ -106,12 +106,35 @@ export function readBertConfig(json: unknown): BertConfig {
   return config;
 }
 
-/** Row-major transpose of a [rows, cols] matrix into [cols, rows]. */
-function transpose<T extends Float32Array | Uint16Array>(data: T, rows: number, cols: number): T {
-  const out = new (data.constructor as new (n: number) => T)(data.length);
-  for (let r = 0; r < rows; r++) {
-    const base = r * cols;
-    for (let c = 0; c < cols; c++) out[c * rows + r] = data[base + c]!;
+const TILE = 32;
+
+/** Row-major transpose of a [rows, cols] fp16 matrix into [cols, rows] (tiled for cache locality). */
+function transposeHalf(data: Uint16Array, rows: number, cols: number): Uint16Array {
+  const out = new Uint16Array(data.length);
+  for (let r0 = 0; r0 < rows; r0 += TILE) {
+    const r1 = Math.min(rows, r0 + TILE);
+    for (let c0 = 0; c0 < cols; c0 += TILE) {
+      const c1 = Math.min(cols, c0 + TILE);
+      for (let r = r0; r < r1; r++) for (let c = c0; c < c1; c++) out[c * rows + r] = data[r * cols + c]!;
+    }
+  }
+  return out;
+}
+
+/** Transpose of a [rows, cols] matrix (fp16 bits decoded through `table`, or fp32) into fp32 [cols, rows]. */
+function transposeToFloat(data: Uint16Array | Float32Array, rows: number, cols: number, table: Float32Array): Float32Array {
+  const out = new Float32Array(data.length);
+  const half = data instanceof Uint16Array;
+  for (let r0 = 0; r0 < rows; r0 += TILE) {
+    const r1 = Math.min(rows, r0 + TILE);
+    for (let c0 = 0; c0 < cols; c0 += TILE) {
+      const c1 = Math.min(cols, c0 + TILE);
+      if (half) {
+        for (let r = r0; r < r1; r++) for (let c = c0; c < c1; c++) out[c * rows + r] = table[data[r * cols + c]!]!;
+      } else {
+        for (let r = r0; r < r1; r++) for (let c = c0; c < c1; c++) out[c * rows + r] = data[r * cols + c]!;
+      }
+    }
   }
   return out;
 }
@@ -180,10 +203,11 @@ export function buildBertOnnx(config: BertConfig, tensors: ReadonlyMap<string, S
     return g.initializer(name, 'float32', data32 ?? float16ToFloat32(data16!), dims);
   };
   /** A linear layer's weight [out, in] transposed to [in, out] for MatMul. */
+  const table = float16Table();
   const linearWeight = (name: string, t: SafetensorsTensor, out: number, inDim: number): string => {
     const h = half(t);
-    if (weightType === 'float16' && h !== undefined) return denseWeight(name, undefined, transpose(h, out, inDim), [inDim, out]);
-    return denseWeight(name, transpose(f32(t), out, inDim), undefined, [inDim, out]);
+    if (weightType === 'float16' && h !== undefined) return denseWeight(name, undefined, transposeHalf(h, out, inDim), [inDim, out]);
+    return denseWeight(name, transposeToFloat(t.data as Uint16Array | Float32Array, out, inDim, table), undefined, [inDim, out]);
   };
   const vector = (name: string, t: SafetensorsTensor): string => g.initializer(name, 'float32', f32(t), [t.shape[0]!]);
   const layerNorm = (x: string, base: string): string => {
@@ -235,11 +259,11 @@ export function buildBertOnnx(config: BertConfig, tensors: ReadonlyMap<string, S
       // Stacking the [out, in] weights row-wise gives [3H, H]; transposing gives [H, 3H].
       const stacked = new Uint16Array(3 * H * H);
       parts.forEach((t, i) => stacked.set(t.data as Uint16Array, i * H * H));
-      qkvW = denseWeight(qkvName, undefined, transpose(stacked, 3 * H, H), [H, 3 * H]);
+      qkvW = denseWeight(qkvName, undefined, transposeHalf(stacked, 3 * H, H), [H, 3 * H]);
     } else {
       const stacked = new Float32Array(3 * H * H);
       parts.forEach((t, i) => stacked.set(f32(t), i * H * H));
-      qkvW = denseWeight(qkvName, transpose(stacked, 3 * H, H), undefined, [H, 3 * H]);
+      qkvW = denseWeight(qkvName, transposeToFloat(stacked, 3 * H, H, table), undefined, [H, 3 * H]);
     }
     const qkvB = new Float32Array(3 * H);
     biases.forEach((b, i) => qkvB.set(b, i * H));

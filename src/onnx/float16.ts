@@ -18,6 +18,21 @@ function halfToFloat(h: number): number {
   return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
+let table: Float32Array | undefined;
+
+/**
+ * The float32 value of every float16 bit pattern (64 Ki entries, 256 KiB), built on first use.
+ * @returns The shared table; do not modify it.
+ * @example float16Table()[0x3c00] // 1
+ */
+export function float16Table(): Float32Array {
+  if (table === undefined) {
+    table = new Float32Array(1 << 16);
+    for (let i = 0; i < table.length; i++) table[i] = halfToFloat(i);
+  }
+  return table;
+}
+
 /**
  * Decodes float16 bit patterns to float32 values.
  * @param half - Bit patterns.
@@ -25,15 +40,13 @@ function halfToFloat(h: number): number {
  * @example float16ToFloat32(Uint16Array.of(0x3c00)) // Float32Array [1]
  */
 export function float16ToFloat32(half: Uint16Array): Float32Array {
-  // 64 Ki entries cover every pattern; build the table once per call only when it pays off.
   const out = new Float32Array(half.length);
-  if (half.length > 1 << 16) {
-    const table = new Float32Array(1 << 16);
-    for (let i = 0; i < table.length; i++) table[i] = halfToFloat(i);
-    for (let i = 0; i < half.length; i++) out[i] = table[half[i]!]!;
-  } else {
+  if (half.length < 4096 && table === undefined) {
     for (let i = 0; i < half.length; i++) out[i] = halfToFloat(half[i]!);
+    return out;
   }
+  const t = float16Table();
+  for (let i = 0; i < half.length; i++) out[i] = t[half[i]!]!;
   return out;
 }
 

@@ -13,7 +13,8 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FineRouterError } from '../../errors.js';
-import { BERT_ONNX_BUILDER_VERSION } from '../../encoder/bert-onnx.js';
+import { BERT_ONNX_BUILDER_VERSION, buildBertOnnx, readBertConfig } from '../../encoder/bert-onnx.js';
+import { parseSafetensors } from '../../encoder/safetensors.js';
 import type { PoolingMode } from '../../encoder/sentence-encoder.js';
 import type { Encoder } from '../../encoder/types.js';
 import type { OnnxRuntime, SessionOptions } from '../../runtime/types.js';
@@ -191,6 +192,47 @@ export async function loadMiniLmEncoder(options: MiniLmEncoderOptions = {}): Pro
             },
     },
   );
+}
+
+/** Options for {@link buildMiniLmOnnx}. */
+export interface BuildMiniLmOnnxOptions {
+  /** @defaultValue the installed package's model directory */
+  modelDir?: string;
+  /** @defaultValue 'float32' */
+  weightType?: 'float16' | 'float32';
+  /**
+   * 'mean' (the encoder's graph: `sentence_embedding`, L2-normalized) or 'none' (`last_hidden_state`).
+   * @defaultValue 'mean'
+   */
+  pooling?: 'mean' | 'none';
+}
+
+/**
+ * Builds the ONNX bytes of the embedded encoder's graph (what {@link loadMiniLmEncoder} runs), e.g. to
+ * save it as a file, run it elsewhere, or benchmark it directly. Inputs `input_ids`, `attention_mask`
+ * (int64 [batch, sequence]); output `sentence_embedding` float32 [batch, 384].
+ * @param options - See {@link BuildMiniLmOnnxOptions}.
+ * @returns ModelProto bytes.
+ * @throws FineRouterError MODEL_INVALID when the weights or config are missing or corrupt.
+ * @example
+ * ```ts
+ * await writeFile('minilm.onnx', await buildMiniLmOnnx());
+ * ```
+ */
+export async function buildMiniLmOnnx(options: BuildMiniLmOnnxOptions = {}): Promise<Uint8Array> {
+  const dir = options.modelDir ?? defaultMiniLmModelDir();
+  const weightsPath = existsSync(join(dir, 'model.fp16.safetensors')) ? join(dir, 'model.fp16.safetensors') : join(dir, 'model.safetensors');
+  const [weights, config] = await Promise.all([readModelFile(weightsPath), readModelFile(join(dir, 'config.json'))]);
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder().decode(config));
+  } catch (e) {
+    throw new FineRouterError('MODEL_INVALID', 'config.json is not valid JSON', { cause: e });
+  }
+  return buildBertOnnx(readBertConfig(json), parseSafetensors(weights).tensors, {
+    weightType: options.weightType ?? MINILM_DEFAULTS.weightType,
+    pooling: options.pooling ?? 'mean',
+  });
 }
 
 /** Options for {@link loadOnnxSentenceEncoder}. */
