@@ -38,7 +38,7 @@ export type {
   DiscoveryView, EvaluateOptions, EvalReport, SplitReport, MethodReport, TwoStageInput, ReportMarkdownOptions, SvgOptions,
 } from './eval/index.js';
 export { discoverTasks } from './discovery/discover.js';
-export { exactKnn, approximateKnn, nearestNeighbors, knnRecall, KNN_DEFAULTS } from './discovery/knn.js';
+export { exactKnn, approximateKnn, nearestNeighbors, knnRecall, NEAREST_NEIGHBORS_DEFAULTS } from './discovery/knn.js';
 export type { KnnGraph, ExactKnnOptions, ApproximateKnnOptions, NearestNeighborsOptions } from './discovery/knn.js';
 export { buildPromptGraph, PROMPT_GRAPH_DEFAULTS } from './discovery/graph.js';
 export type { PromptGraph, PromptGraphInput, PromptGraphOptions } from './discovery/graph.js';

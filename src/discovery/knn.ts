@@ -74,7 +74,7 @@ export interface NearestNeighborsOptions extends ApproximateKnnOptions {
 }
 
 /** Defaults of the kNN options. */
-export const KNN_DEFAULTS = Object.freeze({
+export const NEAREST_NEIGHBORS_DEFAULTS = Object.freeze({
   blockSize: 128,
   trees: 6,
   sampleRate: 0.5,
@@ -162,7 +162,7 @@ function offer(ids: Int32Array, sims: Float32Array, flags: Uint8Array, base: num
  */
 export function exactKnn(vectors: Float32Array, dimension: number, k: number, options: ExactKnnOptions = {}): KnnGraph {
   const n = checkInputs('exactKnn', vectors, dimension, k);
-  const blockSize = options.blockSize ?? KNN_DEFAULTS.blockSize;
+  const blockSize = options.blockSize ?? NEAREST_NEIGHBORS_DEFAULTS.blockSize;
   if (!Number.isInteger(blockSize) || blockSize < 4 || blockSize % 4 !== 0) {
     throw new RangeError(`exactKnn: expected blockSize to be a positive multiple of 4, received ${String(blockSize)}`);
   }
@@ -280,12 +280,12 @@ export function approximateKnn(vectors: Float32Array, dimension: number, k: numb
   const n = checkInputs(fn, vectors, dimension, k);
   const d = dimension;
   const K = Math.max(k, options.degree ?? Math.max(2 * k, 10));
-  const trees = options.trees ?? KNN_DEFAULTS.trees;
+  const trees = options.trees ?? NEAREST_NEIGHBORS_DEFAULTS.trees;
   const leafSize = options.leafSize ?? Math.max(2 * K, 24);
-  const rho = options.sampleRate ?? KNN_DEFAULTS.sampleRate;
-  const maxIterations = options.maxIterations ?? KNN_DEFAULTS.maxIterations;
-  const delta = options.delta ?? KNN_DEFAULTS.delta;
-  const seed = options.seed ?? KNN_DEFAULTS.seed;
+  const rho = options.sampleRate ?? NEAREST_NEIGHBORS_DEFAULTS.sampleRate;
+  const maxIterations = options.maxIterations ?? NEAREST_NEIGHBORS_DEFAULTS.maxIterations;
+  const delta = options.delta ?? NEAREST_NEIGHBORS_DEFAULTS.delta;
+  const seed = options.seed ?? NEAREST_NEIGHBORS_DEFAULTS.seed;
   if (!Number.isInteger(K) || K < 1) throw new RangeError(`${fn}: expected degree to be a positive integer, received ${String(options.degree)}`);
   if (!Number.isInteger(trees) || trees < 0) throw new RangeError(`${fn}: expected trees to be an integer ≥ 0, received ${String(trees)}`);
   if (!Number.isInteger(leafSize) || leafSize < 2) throw new RangeError(`${fn}: expected leafSize to be an integer ≥ 2, received ${String(leafSize)}`);
@@ -505,11 +505,11 @@ export function nearestNeighbors(
   options: NearestNeighborsOptions = {},
 ): KnnGraph & { method: 'exact' | 'approximate' } {
   const n = checkInputs('nearestNeighbors', vectors, dimension, k);
-  const method = options.method ?? KNN_DEFAULTS.method;
+  const method = options.method ?? NEAREST_NEIGHBORS_DEFAULTS.method;
   if (method !== 'auto' && method !== 'exact' && method !== 'approximate') {
     throw new RangeError(`nearestNeighbors: expected method 'auto' | 'exact' | 'approximate', received ${String(method)}`);
   }
-  const exactMax = options.exactMaxNodes ?? KNN_DEFAULTS.exactMaxNodes;
+  const exactMax = options.exactMaxNodes ?? NEAREST_NEIGHBORS_DEFAULTS.exactMaxNodes;
   const useExact = method === 'exact' || (method === 'auto' && n <= exactMax);
   if (useExact) {
     const exactOptions: ExactKnnOptions = {};
