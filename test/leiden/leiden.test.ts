@@ -1,0 +1,171 @@
+import { describe, expect, it } from 'vitest';
+import { FineRouterError } from '../../src/errors.js';
+import { buildGraph, leiden, LEIDEN_DEFAULTS, modularity } from '../../src/leiden/index.js';
+import type { CsrGraph, LeidenIterationInfo } from '../../src/leiden/index.js';
+import { disconnectedCommunities, haveBenchGraphs, loadBenchGraph, samePartition } from './helpers.js';
+
+function checkInvariants(graph: CsrGraph, r: ReturnType<typeof leiden>): void {
+  expect(r.membership.length).toBe(graph.nodeCount);
+  const sizes = new Int32Array(r.communityCount);
+  let outOfRange = 0;
+  for (const c of r.membership) {
+    if (c < 0 || c >= r.communityCount) outOfRange++;
+    else sizes[c]!++;
+  }
+  expect(outOfRange).toBe(0);
+  expect(sizes.every((size) => size > 0)).toBe(true);
+  expect(sizes.every((size, c) => c === 0 || size <= sizes[c - 1]!)).toBe(true); // largest first
+  expect(disconnectedCommunities(graph, r.membership)).toBe(0);
+  expect(r.modularity).toBeCloseTo(modularity(graph, r.membership), 12);
+  expect(Number.isFinite(r.quality)).toBe(true);
+}
+
+describe('leiden: defaults and degenerate graphs', () => {
+  it('has frozen defaults with the paper values', () => {
+    expect(Object.isFrozen(LEIDEN_DEFAULTS)).toBe(true);
+    expect(LEIDEN_DEFAULTS).toEqual({ objective: 'modularity', resolution: 1, randomness: 0.01, seed: 0, maxIterations: Infinity });
+  });
+
+  it('returns an empty partition for the empty graph and singletons without edges', () => {
+    const empty = leiden(buildGraph({ nodeCount: 0, source: [], target: [] }));
+    expect(empty).toEqual({ membership: new Int32Array(0), communityCount: 0, quality: 0, modularity: 0, iterations: 0 });
+    const none = leiden(buildGraph({ nodeCount: 4, source: [], target: [] }), { initialMembership: [0, 0, 1, 1] });
+    expect(Array.from(none.membership)).toEqual([0, 1, 2, 3]);
+    expect(none.communityCount).toBe(4);
+    const zero = leiden(buildGraph({ nodeCount: 3, source: [0, 1], target: [1, 2], weight: [0, 0] }));
+    expect(zero.communityCount).toBe(3);
+    const onlyLoops = leiden(buildGraph({ nodeCount: 3, source: [0, 1], target: [0, 1] }));
+    expect(onlyLoops.communityCount).toBe(3);
+  });
+
+  it('separates components, keeps isolated nodes alone, handles a single edge', () => {
+    // two triangles without a bridge, plus isolated node 6
+    const g = buildGraph({ nodeCount: 7, source: [0, 1, 0, 3, 4, 3], target: [1, 2, 2, 4, 5, 5] });
+    const r = leiden(g, { seed: 3 });
+    checkInvariants(g, r);
+    expect(samePartition(r.membership, [0, 0, 0, 1, 1, 1, 2])).toBe(true);
+    expect(r.modularity).toBeCloseTo(0.5, 14);
+    const one = leiden(buildGraph({ nodeCount: 2, source: [0], target: [1] }));
+    expect(Array.from(one.membership)).toEqual([0, 0]);
+  });
+});
+
+describe('leiden: options and errors', () => {
+  const g = buildGraph({ nodeCount: 6, source: [0, 0, 1, 3, 3, 4, 2], target: [1, 2, 2, 4, 5, 5, 3] });
+
+  it('rejects bad options with RangeError / TypeError', () => {
+    expect(() => leiden(g, { resolution: -1 })).toThrow(RangeError);
+    expect(() => leiden(g, { resolution: Number.NaN })).toThrow(RangeError);
+    expect(() => leiden(g, { randomness: -0.1 })).toThrow(RangeError);
+    expect(() => leiden(g, { seed: 1.5 })).toThrow(RangeError);
+    expect(() => leiden(g, { maxIterations: 0 })).toThrow(RangeError);
+    expect(() => leiden(g, { maxIterations: 2.5 })).toThrow(RangeError);
+    expect(() => leiden(g, { objective: 'louvain' as 'cpm' })).toThrow(RangeError);
+    expect(() => leiden(g, { objective: 3 as unknown as 'cpm' })).toThrow(TypeError);
+    expect(() => leiden(g, { initialMembership: [0, 0, 0] })).toThrow(RangeError);
+    expect(() => leiden(g, { initialMembership: [0, 0, 0, 1, 1, Number.NaN] })).toThrow(RangeError);
+    expect(() => leiden(g, { onIteration: 5 as never })).toThrow(TypeError);
+    expect(() => leiden({ nodeCount: 2 } as never)).toThrow(TypeError);
+    expect(() => leiden(g, { resolution: -1 })).toThrow(/leiden: .*resolution.*-1/);
+  });
+
+  it('does not mutate the graph or the initial membership', () => {
+    const initial = [0, 0, 0, 0, 1, 1];
+    const before = [Array.from(g.targets), Array.from(g.weights), Array.from(g.strength)];
+    leiden(g, { initialMembership: initial });
+    expect(initial).toEqual([0, 0, 0, 0, 1, 1]);
+    expect([Array.from(g.targets), Array.from(g.weights), Array.from(g.strength)]).toEqual(before);
+  });
+
+  it('calls onIteration once per iteration, honours maxIterations and an aborted signal', () => {
+    const seen: LeidenIterationInfo[] = [];
+    const r = leiden(g, { onIteration: (info) => seen.push(info) });
+    expect(seen.map((s) => s.iteration)).toEqual(Array.from({ length: r.iterations }, (_, i) => i + 1));
+    expect(seen.at(-1)!.quality).toBeCloseTo(r.quality, 12);
+    expect(leiden(g, { maxIterations: 1 }).iterations).toBe(1);
+    const controller = new AbortController();
+    controller.abort();
+    try {
+      leiden(g, { signal: controller.signal });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(FineRouterError);
+      expect((error as FineRouterError).code).toBe('ABORTED');
+    }
+  });
+
+  it('splits a disconnected initial community and keeps every community connected', () => {
+    const r = leiden(g, { initialMembership: [0, 1, 0, 1, 0, 1], maxIterations: 1 });
+    checkInvariants(g, r);
+  });
+});
+
+describe.skipIf(!haveBenchGraphs)('leiden on the bench graphs (shared/bench-graphs)', () => {
+  it('karate reaches the maximum modularity 0.419790 with 4 communities', () => {
+    const { graph } = loadBenchGraph('karate');
+    const runs = [0, 1, 2, 3, 4].map((seed) => leiden(graph, { seed }));
+    for (const r of runs) checkInvariants(graph, r);
+    const best = runs.reduce((a, b) => (b.modularity > a.modularity ? b : a));
+    expect(best.modularity).toBeCloseTo(0.41979, 5);
+    expect(best.communityCount).toBe(4);
+    expect(best.quality).toBeCloseTo(best.modularity, 14); // γ = 1: the objective is modularity
+  });
+
+  it('CPM on the ring of 30 five-cliques recovers the cliques (modularity merges pairs)', () => {
+    const { graph, truth } = loadBenchGraph('ring_of_cliques_30x5');
+    for (const seed of [0, 1, 2]) {
+      const r = leiden(graph, { objective: 'cpm', resolution: 0.5, seed });
+      checkInvariants(graph, r);
+      expect(r.communityCount).toBe(30);
+      expect(samePartition(r.membership, truth)).toBe(true);
+      expect(r.modularity).toBeCloseTo(0.875758, 6);
+      // CPM: (2·(30·10) − 0.5·30·25) / (2·330)
+      expect(r.quality).toBeCloseTo((600 - 375) / 660, 12);
+    }
+    expect(leiden(graph, { seed: 0 }).communityCount).toBeLessThan(30); // resolution limit
+  });
+
+  it('is deterministic by seed and independent of the input edge order', () => {
+    const { graph } = loadBenchGraph('lfr10k_mu03');
+    const a = leiden(graph, { seed: 7 });
+    const b = leiden(graph, { seed: 7 });
+    expect(Array.from(a.membership)).toEqual(Array.from(b.membership));
+    expect(a.quality).toBe(b.quality);
+    const c = leiden(graph, { seed: 8 });
+    expect(Array.from(c.membership)).not.toEqual(Array.from(a.membership));
+    // the same graph from reversed edges gives the same CSR, hence the same partition
+    const source: number[] = [];
+    const target: number[] = [];
+    const weight: number[] = [];
+    for (let v = graph.nodeCount - 1; v >= 0; v--) {
+      for (let e = graph.offsets[v]!; e < graph.offsets[v + 1]!; e++) {
+        if (graph.targets[e]! < v) {
+          source.push(v);
+          target.push(graph.targets[e]!);
+          weight.push(graph.weights[e]!);
+        }
+      }
+    }
+    const reversed = buildGraph({ nodeCount: graph.nodeCount, source, target, weight });
+    expect(Array.from(leiden(reversed, { seed: 7 }).membership)).toEqual(Array.from(a.membership));
+  });
+
+  it.each(['karate_weighted', 'ring_of_cliques_30x5', 'lfr10k_mu03', 'lfr10k_mu05', 'ppm10k_mu03', 'ppm10k_mu05'])(
+    'returns connected communities covering every node on %s',
+    (name) => {
+      const { graph, truth } = loadBenchGraph(name);
+      const r = leiden(graph, { seed: 1 });
+      checkInvariants(graph, r);
+      if (name.startsWith('ppm10k_mu03')) expect(r.communityCount).toBe(100);
+      expect(truth.length).toBe(graph.nodeCount);
+    },
+  );
+
+  it('improves on, or keeps, a given initial membership', () => {
+    const { graph, truth } = loadBenchGraph('lfr10k_mu03');
+    const start = modularity(graph, truth);
+    const r = leiden(graph, { initialMembership: truth, seed: 2 });
+    checkInvariants(graph, r);
+    expect(r.modularity).toBeGreaterThanOrEqual(start - 1e-12);
+  });
+});
