@@ -43,3 +43,5 @@ export type { KnnGraph, ExactKnnOptions, ApproximateKnnOptions, NearestNeighbors
 export { buildPromptGraph, PROMPT_GRAPH_DEFAULTS } from './discovery/graph.js';
 export type { PromptGraph, PromptGraphInput, PromptGraphOptions } from './discovery/graph.js';
 export * from './train/index.js';
+export { buildGraph, leiden, LEIDEN_DEFAULTS, modularity, parseEdgeList } from './leiden/index.js';
+export type { CsrGraph, GraphInput, LeidenOptions, LeidenResult, LeidenIterationInfo, ModularityOptions, EdgeList } from './leiden/index.js';
