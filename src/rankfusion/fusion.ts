@@ -146,41 +146,34 @@ function collectEntries<T extends string | number>(
     }
     listStart[i] = entryItem.length;
     let position = 0;
-    const add = (item: T, rank: number): void => {
-      let at = index.get(item);
-      if (at === undefined) {
-        at = items.length;
-        index.set(item, at);
-        items.push(item);
-        lastList.push(-1);
-      } else if (lastList[at] === i) {
-        throw new RangeError(`${fnName}: expected the items of ${name} to be unique, received ${describeValue(item)} twice`);
-      }
-      lastList[at] = i;
-      entryItem.push(at);
-      entryRank.push(rank);
-    };
     for (let g = 0; g < list.length; g++) {
       const element = list[g] as unknown;
-      const rank = position + 1;
-      if (Array.isArray(element)) {
-        if (element.length === 0) {
-          throw new RangeError(`${fnName}: expected ${name}[${g}] to be a non-empty tie group, received an empty array`);
-        }
-        for (let k = 0; k < element.length; k++) {
-          const item = element[k] as unknown;
-          if (Array.isArray(item)) {
-            throw new TypeError(`${fnName}: expected ${name}[${g}][${k}] to be an item (tie groups do not nest), received ${describeValue(item)}`);
-          }
-          checkItem(fnName, name, item, `[${g}][${k}]`);
-          add(item as T, rank);
-        }
-        position += element.length;
-      } else {
-        checkItem(fnName, name, element, `[${g}]`);
-        add(element as T, rank);
-        position++;
+      const isGroup = Array.isArray(element);
+      const size = isGroup ? (element as unknown[]).length : 1;
+      if (size === 0) {
+        throw new RangeError(`${fnName}: expected ${name}[${g}] to be a non-empty tie group, received an empty array`);
       }
+      const rank = position + 1;
+      for (let k = 0; k < size; k++) {
+        const item = isGroup ? (element as unknown[])[k] : element;
+        if (isGroup && Array.isArray(item)) {
+          throw new TypeError(`${fnName}: expected ${name}[${g}][${k}] to be an item (tie groups do not nest), received ${describeValue(item)}`);
+        }
+        checkItem(fnName, name, item, g, isGroup ? k : -1);
+        let at = index.get(item as T);
+        if (at === undefined) {
+          at = items.length;
+          index.set(item as T, at);
+          items.push(item as T);
+          lastList.push(-1);
+        } else if (lastList[at] === i) {
+          throw new RangeError(`${fnName}: expected the items of ${name} to be unique, received ${describeValue(item)} twice`);
+        }
+        lastList[at] = i;
+        entryItem.push(at);
+        entryRank.push(rank);
+      }
+      position += size;
     }
     if (position > maxRank) maxRank = position;
   }

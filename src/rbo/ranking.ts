@@ -41,14 +41,24 @@ export function describeValue(value: unknown): string {
   }
 }
 
-/** Throws unless `item` is a string or a non-NaN number. @internal */
-export function checkItem(fnName: string, argName: string, item: unknown, where: string): void {
+/**
+ * Throws unless `item` is a string or a non-NaN number. `group` / `member` locate it in the list
+ * (`member` = -1 for an element outside a tie group); the location string is built only on error.
+ * @internal
+ */
+export function checkItem(fnName: string, argName: string, item: unknown, group: number, member: number): void {
   if (typeof item === 'string') return;
   if (typeof item === 'number') {
-    if (Number.isNaN(item)) throw new RangeError(`${fnName}: expected ${argName}${where} to be a string or a number other than NaN, received NaN`);
-    return;
+    if (item === item) return;
+    throw new RangeError(`${fnName}: expected ${argName}${where(group, member)} to be a string or a number other than NaN, received NaN`);
   }
-  throw new TypeError(`${fnName}: expected ${argName}${where} to be an item (string or number) or a tie group (array of items), received ${describeValue(item)}`);
+  throw new TypeError(
+    `${fnName}: expected ${argName}${where(group, member)} to be an item (string or number) or a tie group (array of items), received ${describeValue(item)}`,
+  );
+}
+
+function where(group: number, member: number): string {
+  return member < 0 ? `[${group}]` : `[${group}][${member}]`;
 }
 
 /**
@@ -84,11 +94,11 @@ export function flattenRanking<T extends string | number>(
         if (Array.isArray(item)) {
           throw new TypeError(`${fnName}: expected ${argName}[${g}][${k}] to be an item (tie groups do not nest), received ${describeValue(item)}`);
         }
-        checkItem(fnName, argName, item, `[${g}][${k}]`);
+        checkItem(fnName, argName, item, g, k);
         pushUnique(fnName, argName, item as T, seen, items, topList, top);
       }
     } else {
-      checkItem(fnName, argName, element, `[${g}]`);
+      checkItem(fnName, argName, element, g, -1);
       pushUnique(fnName, argName, element as T, seen, items, topList, top);
     }
   }
