@@ -12,3 +12,7 @@ export type { OpenAiDescriber, OpenAiDescriberOptions, OpenAiDescriberStats, Des
 export { createFileDescriptionCache } from './adapters/node/describer-cache.js';
 export { loadFineRouter, writeFineRouterArtifacts } from './adapters/node/artifacts.js';
 export type { LoadFineRouterOptions, FineRouterArtifacts } from './adapters/node/artifacts.js';
+export { writeArtifacts, readArtifacts } from './adapters/node/artifacts-write.js';
+export type { TrainedArtifacts } from './adapters/node/artifacts-write.js';
+export { embedTextsCached } from './adapters/node/embedding-store.js';
+export type { EmbedCachedOptions } from './adapters/node/embedding-store.js';

@@ -3,7 +3,9 @@ import { demoCommand } from './demo.js';
 import { embedCommand } from './embed.js';
 import { evalCommand } from './eval.js';
 import { routeCommand } from './route.js';
+import { trainCommand } from './train.js';
+import { addModelCommand } from './add-model.js';
 import { leidenCommand } from './leiden.js';
 
 /** Every subcommand, in the order `finerouter --help` lists them. Add one import and one entry per command. */
-export const COMMANDS: readonly Command[] = [demoCommand, embedCommand, routeCommand, evalCommand, leidenCommand];
+export const COMMANDS: readonly Command[] = [demoCommand, embedCommand, routeCommand, evalCommand, trainCommand, addModelCommand, leidenCommand];
