@@ -258,9 +258,11 @@ export function costQualitySvg(report: EvalReport, options: SvgOptions = {}): st
     li++;
   };
   const routers = report.methods.filter((x) => x.kind !== 'single');
+  const colors = new Map<string, string>();
   let ci = 0;
   for (const r of routers) {
     const color = r.name === 'finerouter' ? '#d62728' : r.name === 'oracle' ? '#999' : PALETTE[(ci++ % (PALETTE.length - 2)) + 2]!;
+    colors.set(r.name, color);
     if (r.curve && r.curve.length > 1) {
       const sorted = [...r.curve].sort((a, b) => a.tolerance - b.tolerance);
       const d = sorted.map((p, k) => `${k === 0 ? 'M' : 'L'}${f(X(p.cost * scale))} ${f(Y(p.quality))}`).join(' ');
@@ -277,8 +279,7 @@ export function costQualitySvg(report: EvalReport, options: SvgOptions = {}): st
   }
   for (const r of routers) {
     if (r.cost === null || !r.curve || r.curve.length <= 1) continue;
-    const color = r.name === 'finerouter' ? '#d62728' : '#555';
-    s.push(`<path d="M${f(X(r.cost * scale))} ${f(Y(r.quality) - 6)} l5.5 10 l-11 0 Z" fill="${color}" stroke="white" stroke-width="0.8"/>`);
+    s.push(`<path d="M${f(X(r.cost * scale))} ${f(Y(r.quality) - 6)} l5.5 10 l-11 0 Z" fill="${colors.get(r.name)!}" stroke="black" stroke-width="0.8"/>`);
   }
   legendItem('#1f77b4', 'single models', 'circle');
   for (const mt of report.methods.filter((x) => x.kind === 'single')) {

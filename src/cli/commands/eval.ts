@@ -11,6 +11,12 @@ import { readRoutingJsonl } from '../../adapters/node/jsonl.js';
 import { loadMiniLmEncoder } from '../../adapters/node/minilm.js';
 import { createNodeRuntime } from '../../adapters/node/runtime.js';
 import { loadFineRouter } from '../../adapters/node/artifacts.js';
+import { writeArtifacts } from '../../adapters/node/artifacts-write.js';
+import { discoverTasks } from '../../discovery/discover.js';
+import { FineRouter, sha256Digest } from '../../router/router.js';
+import { validateManifest } from '../../router/manifest.js';
+import { alignDiscovery, gatherRows } from '../../eval/twostage.js';
+import { trainRouter } from '../../train/train-router.js';
 import type { RoutingRecord } from '../../data/types.js';
 import type { Encoder } from '../../encoder/types.js';
 import { FineRouterError } from '../../errors.js';
@@ -19,7 +25,7 @@ import { costQualitySvg, qualityBarsSvg, reportMarkdown } from '../../eval/repor
 import { sampleIndices, splitRecords } from '../../eval/split.js';
 import { runArtifactHeads } from '../../eval/twostage.js';
 import type { Manifest } from '../../router/manifest.js';
-import { modelCosts, parsePrices } from '../../train/train-router.js';
+import { modelCosts, parsePrices, type ModelPrice } from '../../train/train-router.js';
 import type { Command } from '../command.js';
 
 const usage = `Usage: finerouter eval --data FILE [options]
@@ -29,7 +35,9 @@ stage-2 ablations on one split of a routing JSONL file, and writes report.json, 
 
 Options:
   --data FILE          routing JSONL (required)
-  --artifacts DIR      trained artifacts to evaluate (without it the FineRouter rows are left out)
+  --artifacts DIR      trained artifacts to evaluate; without it, discovery and training run first on the
+                       train split (written to OUT/artifacts with --out)
+  --baselines-only     skip FineRouter entirely (no training, no FineRouter rows)
   --split NAME         split to evaluate: test (default), dev, or an extra split of the data such as ood
   --out DIR            write report.json, report.md and cost-quality.svg (or quality.svg) there
   --json               print report.json to stdout
@@ -131,6 +139,13 @@ async function embedRecords(records: readonly RoutingRecord[], encoder: Encoder,
   return out;
 }
 
+/** A short dataset name: the file's folder for `.../<name>/routing.jsonl`, else the file name. */
+function datasetName(path: string): string {
+  const parts = path.split(/[\\/]/).filter((p) => p.length > 0);
+  const file = parts[parts.length - 1] ?? path;
+  return file === 'routing.jsonl' && parts.length > 1 ? parts[parts.length - 2]! : file;
+}
+
 function numberOption(value: string | undefined, name: string, check: (x: number) => boolean, what: string): number | undefined {
   if (value === undefined) return undefined;
   const x = Number(value);
@@ -159,6 +174,7 @@ export const evalCommand: Command = {
         cache: { type: 'string' },
         'no-cache': { type: 'boolean' },
         threads: { type: 'string' },
+        'baselines-only': { type: 'boolean' },
       },
     });
     if (!values.data) {
@@ -188,9 +204,11 @@ export const evalCommand: Command = {
     timings.embedMs = Date.now() - t;
 
     let modelCostsProxy: Record<string, number> | undefined;
+    let pricesTable: Record<string, ModelPrice> | undefined;
     let costNote: string | undefined;
     if (values.prices) {
       const prices = parsePrices(JSON.parse(await readFile(values.prices, 'utf8')));
+      pricesTable = prices;
       const trainRecords = Array.from(split.train, (i) => records[i]!);
       const ids = Object.keys(prices);
       const costs = modelCosts(trainRecords.map((r) => ({ ...r, costs: {} })), ids, prices, outputTokens);
@@ -204,20 +222,61 @@ export const evalCommand: Command = {
 
     let twoStage: TwoStageInput | undefined;
     let dispose: (() => Promise<void>) | undefined;
-    if (values.artifacts) {
+    let training: Record<string, unknown> | undefined;
+    if (!values['baselines-only']) {
       t = Date.now();
-      const router = await loadFineRouter(values.artifacts, { encoder });
+      let router: FineRouter;
+      let classifierModel: Uint8Array;
+      let routerModel: Uint8Array;
+      let centers: Float32Array | undefined;
+      let trainLabels: Map<number, number> | undefined;
+      if (values.artifacts) {
+        router = await loadFineRouter(values.artifacts, { encoder });
+        classifierModel = new Uint8Array(await readFile(join(values.artifacts, router.manifest.classifier.file)));
+        routerModel = new Uint8Array(await readFile(join(values.artifacts, router.manifest.router.file)));
+        timings.loadArtifactsMs = Date.now() - t;
+      } else {
+        // Train on the train split only (dev and test never reach discovery or training).
+        const D = encoder.dimension;
+        const trainRecords = Array.from(split.train, (i) => records[i]!);
+        const trainEmb = gatherRows(embeddings, D, split.train);
+        const discovery = await discoverTasks(trainRecords, trainEmb, { seed, onProgress: (stage, done, total) => progressLine(`eval: discover ${stage} ${done}/${total}`) });
+        timings.discoverMs = Date.now() - t;
+        t = Date.now();
+        const result = await trainRouter(trainRecords, trainEmb, discovery, {
+          encoder: { id: encoder.id, dimension: D },
+          seed,
+          ...(pricesTable ? { prices: pricesTable, outputTokens } : {}),
+          onProgress: (stage, done, total) => progressLine(`eval: train ${stage} ${done}/${total}`),
+        });
+        timings.trainMs = Date.now() - t;
+        training = { tasks: result.manifest.tasks.length, others: result.manifest.others.size, metrics: result.metrics };
+        classifierModel = result.classifierBytes;
+        routerModel = result.routerBytes;
+        const manifest = values.out
+          ? await writeArtifacts(join(values.out, 'artifacts'), result)
+          : validateManifest({
+              ...result.manifest,
+              files: { [result.manifest.classifier.file]: await sha256Digest(classifierModel), [result.manifest.router.file]: await sha256Digest(routerModel) },
+            });
+        router = await FineRouter.create({ manifest, classifierModel, routerModel, runtime: createNodeRuntime(), encoder });
+        const aligned = alignDiscovery(discovery, manifest, D);
+        centers = aligned.centers;
+        trainLabels = new Map();
+        for (let k = 0; k < aligned.labels.length; k++) trainLabels.set(split.train[k]!, aligned.labels[k]!);
+      }
       const manifest: Manifest = router.manifest;
-      const classifierModel = new Uint8Array(await readFile(join(values.artifacts, manifest.classifier.file)));
-      const routerModel = new Uint8Array(await readFile(join(values.artifacts, manifest.router.file)));
       const runtime = createNodeRuntime();
+      const cm = classifierModel;
+      const rm = routerModel;
       twoStage = {
         manifest,
-        heads: (emb) => runArtifactHeads({ runtime, manifest, classifierModel, routerModel, embeddings: emb }),
+        heads: (emb) => runArtifactHeads({ runtime, manifest, classifierModel: cm, routerModel: rm, embeddings: emb }),
         routeCheck: async (emb) => (await router.routeEmbeddings(emb, { tolerance: 0 })).map((r) => r.model),
+        ...(centers ? { centers } : {}),
+        ...(trainLabels ? { trainLabels } : {}),
       };
       dispose = () => router.dispose();
-      timings.loadArtifactsMs = Date.now() - t;
     }
 
     t = Date.now();
@@ -228,7 +287,7 @@ export const evalCommand: Command = {
       split,
       evaluate: values.split ?? 'test',
       seed,
-      dataset: values.data,
+      dataset: datasetName(values.data),
       ...(modelCostsProxy ? { modelCosts: modelCostsProxy } : {}),
       ...(costNote ? { costNote } : {}),
       ...(alpha !== undefined ? { alpha } : {}),
@@ -243,7 +302,7 @@ export const evalCommand: Command = {
     await encoder.dispose();
 
     const figure = report.cost.available ? 'cost-quality.svg' : 'quality.svg';
-    const json = `${JSON.stringify({ ...report, input: { path: values.data, lines: read.records.length + read.skipped.length, badLines: read.skipped.length, sample } }, null, 1)}\n`;
+    const json = `${JSON.stringify({ ...report, input: { path: values.data, lines: read.records.length + read.skipped.length, badLines: read.skipped.length, sample }, ...(training ? { training } : {}) }, null, 1)}\n`;
     if (values.out) {
       await mkdir(values.out, { recursive: true });
       await writeFile(join(values.out, 'report.json'), json);
