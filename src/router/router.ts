@@ -152,6 +152,12 @@ function formatNumber(x: number): string {
   return Number.isInteger(x) ? String(x) : x.toPrecision(3).replace(/\.?0+$/, '');
 }
 
+/** Whitespace collapsed, cut to `max` characters with an ellipsis (explanations stay one readable line). */
+function shorten(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
 function formatCost(cost: number | null): string {
   if (cost === null) return 'cost unknown';
   return `$${cost.toPrecision(3)}`;
@@ -550,7 +556,7 @@ export class FineRouter {
     const id = (k: number): string => manifest.models[k]!.id;
     const parts: string[] = [];
     if (task) {
-      parts.push(`task ${task.id} '${task.description}' (confidence ${formatNumber(task.confidence)}); candidates ${task.candidates.join(', ') || 'none'}`);
+      parts.push(`task ${task.id} '${shorten(task.description, 80)}' (confidence ${formatNumber(task.confidence)}); candidates ${task.candidates.join(', ') || 'none'}`);
     } else {
       parts.push(`no task (Others: top classifier probability ${formatNumber(topProbability)} < threshold ${formatNumber(manifest.classifier.threshold)}); general adapters only`);
     }
