@@ -57,7 +57,7 @@ describe('discoverTasks on hand-made data', () => {
   const embeddings = new Float32Array(rows);
 
   it('recovers the three groups with one Leiden pass, with their preferred model as candidate', async () => {
-    const result = await discoverTasks(records, embeddings, { iterations: 1 });
+    const result = await discoverTasks(records, embeddings, { iterations: 1, objective: 'modularity', resolution: 1 });
     checkInvariants(result, 30);
     expect(result.tasks).toHaveLength(3);
     const byGroup = result.tasks.map((t) => [...new Set(t.members.map((p) => Math.floor(p / 10)))]);
@@ -148,20 +148,39 @@ describe('discoverTasks on synthetic clustered data', () => {
     for (const task of a.tasks) expect(task.members.length).toBeGreaterThan(0);
   });
 
+  const purity = (result: DiscoveryResult): number => {
+    let agree = 0;
+    for (const task of result.tasks) {
+      const counts = new Map<number, number>();
+      for (const p of task.members) counts.set(label[p]!, (counts.get(label[p]!) ?? 0) + 1);
+      agree += Math.max(...counts.values());
+    }
+    return agree / 600;
+  };
+
+  it('with the defaults (CPM, 3 levels) the levels merge CPM fragments back into whole clusters', async () => {
+    const result = await discoverTasks(records, x);
+    checkInvariants(result, 600);
+    const levels = result.stats.levels;
+    expect(levels).toHaveLength(3);
+    expect(levels[0]!.communities).toBeGreaterThan(levels[2]!.communities);
+    // Completeness: each planted cluster lands (almost) whole in one task. Clusters that share a
+    // preferred model may merge: RBO over these short rankings with a shared tail stays above τ.
+    for (let c = 0; c < 12; c++) {
+      const tasksOfCluster = new Map<number, number>();
+      for (let p = 0; p < 600; p++) if (label[p] === c) tasksOfCluster.set(result.assignment[p]!, (tasksOfCluster.get(result.assignment[p]!) ?? 0) + 1);
+      expect(Math.max(...tasksOfCluster.values())).toBeGreaterThanOrEqual(45);
+    }
+    expect(result.tasks.length).toBeGreaterThanOrEqual(6);
+  });
+
   it('finds the 12 clusters with one level and exact kNN, and the same with NN-descent', async () => {
-    const exact = await discoverTasks(records, x, { iterations: 1, knn: 'exact' });
+    const modularity = { objective: 'modularity', resolution: 1 } as const;
+    const exact = await discoverTasks(records, x, { iterations: 1, knn: 'exact', ...modularity });
     checkInvariants(exact, 600);
-    const purity = (result: DiscoveryResult): number => {
-      let agree = 0;
-      for (const task of result.tasks) {
-        const counts = new Map<number, number>();
-        for (const p of task.members) counts.set(label[p]!, (counts.get(label[p]!) ?? 0) + 1);
-        agree += Math.max(...counts.values());
-      }
-      return agree / 600;
-    };
+    expect(exact.tasks).toHaveLength(12);
     expect(purity(exact)).toBeGreaterThan(0.95);
-    const approximate = await discoverTasks(records, x, { iterations: 1, knn: 'approximate' });
+    const approximate = await discoverTasks(records, x, { iterations: 1, knn: 'approximate', ...modularity });
     checkInvariants(approximate, 600);
     expect(purity(approximate)).toBeGreaterThan(0.95);
     expect(approximate.stats.levels[0]!.knn).toBe('approximate');
