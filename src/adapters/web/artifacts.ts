@@ -10,7 +10,7 @@
  *   ARTIFACT_UNEXPECTED; keys starting with '.' are ignored).
  * - HTTP 404/410 → ARTIFACT_MISSING; other non-2xx or network failures → HTTP_ERROR.
  * - The encoder must be passed in (`options.encoder`, e.g. the web MiniLM loader of finerouter/web): a
- *   browser app decides where the encoder weights come from.
+ *   browser app decides where the encoder weights come from. The runtime defaults to createWebRuntime().
  */
 import { FineRouterError } from '../../errors.js';
 import type { Encoder } from '../../encoder/types.js';
@@ -18,6 +18,7 @@ import type { OnnxRuntime } from '../../runtime/types.js';
 import { checkArtifactListing, createFromVerified, MANIFEST_FILE, parseManifest, verifyArtifactChecksums } from '../../router/load.js';
 import type { LoadFineRouterCommonOptions } from '../../router/load.js';
 import type { FineRouter } from '../../router/router.js';
+import { createWebRuntime } from './runtime.js';
 
 /** Explicit URLs of each artifact file. */
 export interface ArtifactUrlMap {
@@ -29,8 +30,8 @@ export interface ArtifactUrlMap {
 
 /** Options of {@link loadFineRouter} (web). */
 export interface LoadFineRouterWebOptions extends LoadFineRouterCommonOptions {
-  /** Runtime for the heads, e.g. createWebRuntime(). */
-  runtime: OnnxRuntime;
+  /** Runtime for the heads. @defaultValue createWebRuntime({ executionProviders }) */
+  runtime?: OnnxRuntime;
   /** Sentence encoder, e.g. from the web MiniLM loader. */
   encoder: Encoder;
   /** fetch implementation. @defaultValue globalThis.fetch */
@@ -66,17 +67,17 @@ function toUrl(value: string | URL, base: string | undefined, where: string): UR
  * Loads a trained FineRouter from URLs.
  *
  * @param source - base URL of the artifact directory, or an {@link ArtifactUrlMap}.
- * @param options - runtime and encoder (required), see {@link LoadFineRouterWebOptions}.
+ * @param options - the encoder (required) and more, see {@link LoadFineRouterWebOptions}.
  * @returns a ready router.
  * @throws FineRouterError ARTIFACT_MISSING, ARTIFACT_UNEXPECTED, ARTIFACT_SCHEMA, ARTIFACT_PATH, ARTIFACT_CHECKSUM,
  *   HTTP_ERROR, ABORTED, DIMENSION_MISMATCH, ENCODER_MISMATCH, MODEL_INVALID, INVALID_ARGUMENT.
  * @example
- * import { loadFineRouter, createWebRuntime } from 'finerouter/web';
- * const router = await loadFineRouter('/artifacts/', { runtime: createWebRuntime(), encoder });
+ * import { loadFineRouter, loadMiniLmEncoder } from 'finerouter/web';
+ * const router = await loadFineRouter('/artifacts/', { encoder });
  */
 export async function loadFineRouter(source: string | URL | ArtifactUrlMap, options: LoadFineRouterWebOptions): Promise<FineRouter> {
-  if (!options || !options.runtime || !options.encoder) {
-    throw new FineRouterError('INVALID_ARGUMENT', 'loadFineRouter (web): pass { runtime, encoder }, e.g. createWebRuntime() and the web MiniLM encoder');
+  if (!options || !options.encoder) {
+    throw new FineRouterError('INVALID_ARGUMENT', "loadFineRouter (web): pass { encoder }, e.g. the web MiniLM encoder (loadMiniLmEncoder from 'finerouter/web')");
   }
   const fetcher = options.fetch ?? globalThis.fetch;
   if (typeof fetcher !== 'function') throw new FineRouterError('RUNTIME_MISSING', 'loadFineRouter (web): no fetch available; pass options.fetch');
@@ -113,5 +114,6 @@ export async function loadFineRouter(source: string | URL | ArtifactUrlMap, opti
     }),
   );
   await verifyArtifactChecksums(manifest, bytes, where);
-  return createFromVerified(manifest, bytes, options.runtime, options.encoder, false, options);
+  const runtime = options.runtime ?? createWebRuntime(options.executionProviders !== undefined ? { executionProviders: options.executionProviders } : {});
+  return createFromVerified(manifest, bytes, runtime, options.encoder, false, options);
 }
