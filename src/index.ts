@@ -45,3 +45,7 @@ export type { PromptGraph, PromptGraphInput, PromptGraphOptions } from './discov
 export * from './train/index.js';
 export { buildGraph, leiden, LEIDEN_DEFAULTS, modularity, parseEdgeList } from './leiden/index.js';
 export type { CsrGraph, GraphInput, LeidenOptions, LeidenResult, LeidenIterationInfo, ModularityOptions, EdgeList } from './leiden/index.js';
+export { toTasksFile, validateTasksFile } from './discovery/tasks-file.js';
+export type { ToTasksFileOptions } from './discovery/tasks-file.js';
+export { tasksReportMarkdown, TASKS_REPORT_DEFAULTS } from './discovery/report.js';
+export type { TasksReportOptions } from './discovery/report.js';

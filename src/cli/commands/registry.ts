@@ -5,7 +5,8 @@ import { evalCommand } from './eval.js';
 import { routeCommand } from './route.js';
 import { trainCommand } from './train.js';
 import { addModelCommand } from './add-model.js';
+import { discoverCommand } from './discover.js';
 import { leidenCommand } from './leiden.js';
 
 /** Every subcommand, in the order `finerouter --help` lists them. Add one import and one entry per command. */
-export const COMMANDS: readonly Command[] = [demoCommand, embedCommand, routeCommand, evalCommand, trainCommand, addModelCommand, leidenCommand];
+export const COMMANDS: readonly Command[] = [demoCommand, embedCommand, discoverCommand, routeCommand, evalCommand, trainCommand, addModelCommand, leidenCommand];

@@ -1,0 +1,241 @@
+/**
+ * `finerouter discover`: Stage 1 offline task discovery on a routing JSONL file (paper Sect. 3.1.1).
+ * Argument parsing, file I/O and progress bars only: reading is readRoutingJsonl, descriptions come
+ * from a Describer, embeddings from loadMiniLmEncoder through the shared on-disk embedding cache
+ * (embedTextsCached, `.cache/embeddings`, shared with `train` and `eval`), the work is discoverTasks.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { readRoutingJsonl } from '../../adapters/node/jsonl.js';
+import { loadMiniLmEncoder } from '../../adapters/node/minilm.js';
+import { embedTextsCached } from '../../adapters/node/embedding-store.js';
+import { createOpenAiDescriber } from '../../adapters/describer-openai.js';
+import { createFileDescriptionCache } from '../../adapters/node/describer-cache.js';
+import { discoverTasks } from '../../discovery/discover.js';
+import { promptDescriber } from '../../discovery/describer.js';
+import { tasksReportMarkdown } from '../../discovery/report.js';
+import { toTasksFile } from '../../discovery/tasks-file.js';
+import type { Describer, DiscoveryOptions } from '../../discovery/types.js';
+import { FineRouterError } from '../../errors.js';
+import type { Command } from '../command.js';
+
+const usage = `Usage: finerouter discover --data FILE --out DIR [options]
+
+Discovers fine-grained task types (FineRouter Stage 1): embeds one description per prompt, builds the kNN +
+RBO prompt graph, runs iterative Leiden, and writes DIR/tasks.json (schema finerouter/tasks v1) and DIR/tasks.md.
+
+Data:
+  --data FILE            routing JSONL (required)
+  --split NAME           use only records of this split (e.g. train)
+  --on-bad-line MODE     throw (default) or skip (skipped lines are listed on stderr)
+  --out DIR              output directory (required)
+
+Descriptions:
+  --describer NAME       prompt (default: the prompt text itself) or openai (any OpenAI-compatible endpoint)
+  --base-url URL         endpoint for --describer openai, e.g. http://127.0.0.1:8000/v1
+  --model NAME           model for --describer openai
+  --api-key-env VAR      environment variable with the key (default OPENAI_API_KEY)
+  --concurrency N        requests in flight (default 8)
+  --timeout-ms N         per-request timeout (default 60000)
+
+Discovery (defaults: the paper's values where it gives them; see docs/discovery.md):
+  --k N                  nearest neighbours (5)
+  --tau X                RBO threshold τ (0.4)
+  --iterations N         Leiden levels ℓ (3)
+  --coverage X           candidate coverage δ (0.8)
+  --epsilon X            MRR ε (60)
+  --objective NAME       cpm (default) or modularity
+  --resolution X         Leiden γ (0.2)
+  --min-task-size N      smaller communities go to Others (5)
+  --weight-floor X       min-max normalization floor of edge weights (0.05)
+  --knn METHOD           auto (default), exact or approximate
+  --seed N               seed (42)
+
+Runtime:
+  --cache DIR            cache root: DIR/embeddings, DIR/descriptions (default .cache)
+  --no-cache             keep nothing on disk
+  --threads N            onnxruntime intra-op threads for the encoder
+  --help                 this text`;
+
+let lastStage = '';
+let lastDraw = 0;
+function bar(label: string, done: number, total: number): void {
+  const width = 24;
+  const filled = total > 0 ? Math.round((width * Math.min(done, total)) / total) : width;
+  const line = `${label.padEnd(18)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`;
+  const finished = done >= total;
+  if (process.stderr.isTTY) {
+    const t = Date.now();
+    if (!finished && label === lastStage && t - lastDraw < 100) return;
+    lastDraw = t;
+    if (label !== lastStage && lastStage !== '') process.stderr.write('\n');
+    process.stderr.write(`\r\x1b[2K${line}`);
+    lastStage = label;
+    if (finished) {
+      process.stderr.write('\n');
+      lastStage = '';
+    }
+  } else if (finished) {
+    process.stderr.write(`${line}\n`);
+  }
+}
+
+function note(text: string): void {
+  process.stderr.write(`${text}\n`);
+}
+
+function numberOption(value: string | undefined, name: string, check: (v: number) => boolean): number | undefined {
+  if (value === undefined) return undefined;
+  const v = Number(value);
+  if (!Number.isFinite(v) || !check(v)) throw new FineRouterError('INVALID_ARGUMENT', `--${name}: invalid value '${value}'`);
+  return v;
+}
+
+export const discoverCommand: Command = {
+  name: 'discover',
+  summary: 'discover fine-grained task types in routing JSONL (kNN + RBO graph, iterative Leiden); write tasks.json',
+  usage,
+  async run(argv) {
+    const { values } = parseArgs({
+      args: [...argv],
+      options: {
+        data: { type: 'string' },
+        split: { type: 'string' },
+        'on-bad-line': { type: 'string' },
+        out: { type: 'string' },
+        describer: { type: 'string' },
+        'base-url': { type: 'string' },
+        model: { type: 'string' },
+        'api-key-env': { type: 'string' },
+        concurrency: { type: 'string' },
+        'timeout-ms': { type: 'string' },
+        k: { type: 'string' },
+        tau: { type: 'string' },
+        iterations: { type: 'string' },
+        coverage: { type: 'string' },
+        epsilon: { type: 'string' },
+        objective: { type: 'string' },
+        resolution: { type: 'string' },
+        'min-task-size': { type: 'string' },
+        'weight-floor': { type: 'string' },
+        knn: { type: 'string' },
+        seed: { type: 'string' },
+        cache: { type: 'string' },
+        'no-cache': { type: 'boolean' },
+        threads: { type: 'string' },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+    if (!values.data || !values.out) throw new FineRouterError('INVALID_ARGUMENT', 'discover: --data and --out are required (see --help)');
+    const onBadLine = values['on-bad-line'] ?? 'throw';
+    if (onBadLine !== 'throw' && onBadLine !== 'skip') throw new FineRouterError('INVALID_ARGUMENT', `--on-bad-line: expected throw or skip, received ${onBadLine}`);
+    const integer = (v: number): boolean => Number.isInteger(v);
+    const options: DiscoveryOptions = {};
+    const set = <K extends keyof DiscoveryOptions>(key: K, value: DiscoveryOptions[K] | undefined): void => {
+      if (value !== undefined) options[key] = value;
+    };
+    set('k', numberOption(values.k, 'k', integer));
+    set('rboThreshold', numberOption(values.tau, 'tau', () => true));
+    set('iterations', numberOption(values.iterations, 'iterations', integer));
+    set('coverage', numberOption(values.coverage, 'coverage', () => true));
+    set('epsilon', numberOption(values.epsilon, 'epsilon', () => true));
+    set('resolution', numberOption(values.resolution, 'resolution', () => true));
+    set('minTaskSize', numberOption(values['min-task-size'], 'min-task-size', integer));
+    set('weightFloor', numberOption(values['weight-floor'], 'weight-floor', () => true));
+    set('seed', numberOption(values.seed, 'seed', integer));
+    if (values.objective !== undefined) {
+      if (values.objective !== 'cpm' && values.objective !== 'modularity') throw new FineRouterError('INVALID_ARGUMENT', `--objective: expected cpm or modularity, received ${values.objective}`);
+      options.objective = values.objective;
+    }
+    if (values.knn !== undefined) {
+      if (values.knn !== 'auto' && values.knn !== 'exact' && values.knn !== 'approximate') throw new FineRouterError('INVALID_ARGUMENT', `--knn: expected auto, exact or approximate, received ${values.knn}`);
+      options.knn = values.knn;
+    }
+    const threads = numberOption(values.threads, 'threads', (v) => integer(v) && v >= 1);
+    const cacheRoot = values['no-cache'] ? null : (values.cache ?? '.cache');
+
+    const started = performance.now();
+    const read = await readRoutingJsonl(values.data, { onBadLine, ...(values.split !== undefined ? { split: values.split } : {}) });
+    for (const s of read.skipped.slice(0, 20)) note(`skipped line ${s.line}: ${s.reason}`);
+    if (read.skipped.length > 20) note(`... and ${read.skipped.length - 20} more skipped lines`);
+    const records = read.records;
+    note(`read ${records.length} records from ${values.data}${values.split ? ` (split ${values.split}; ${read.filtered} of other splits left out)` : ''}${read.skipped.length ? `; ${read.skipped.length} bad lines skipped` : ''}`);
+    if (records.length === 0) throw new FineRouterError('DATA_INVALID', `discover: no records${values.split ? ` in split '${values.split}'` : ''} in ${values.data}`);
+
+    // Descriptions: the LLM's one sentence per prompt, or the prompt itself.
+    let describer: Describer | undefined;
+    let descriptions: string[];
+    const describerName = values.describer ?? 'prompt';
+    if (describerName === 'openai') {
+      if (!values['base-url'] || !values.model) throw new FineRouterError('INVALID_ARGUMENT', '--describer openai needs --base-url and --model');
+      const openai = createOpenAiDescriber({
+        baseUrl: values['base-url'],
+        model: values.model,
+        ...(values['api-key-env'] !== undefined ? { apiKeyEnv: values['api-key-env'] } : {}),
+        ...(values.concurrency !== undefined ? { concurrency: numberOption(values.concurrency, 'concurrency', integer)! } : {}),
+        ...(values['timeout-ms'] !== undefined ? { timeoutMs: numberOption(values['timeout-ms'], 'timeout-ms', integer)! } : {}),
+        ...(cacheRoot !== null ? { cache: createFileDescriptionCache(join(cacheRoot, 'descriptions')) } : {}),
+      });
+      descriptions = await openai.describe(
+        records.map((r) => r.prompt),
+        { onProgress: (done, total) => bar('describe', done, total) },
+      );
+      note(`descriptions: ${openai.stats.requests} requests, ${openai.stats.cacheHits} from cache, ${openai.stats.retries} retries`);
+      describer = openai;
+    } else if (describerName === 'prompt') {
+      // Records that carry a description keep it; the encoder truncates long prompts itself.
+      descriptions = records.map((r) => r.description ?? r.prompt);
+    } else {
+      throw new FineRouterError('INVALID_ARGUMENT', `--describer: expected prompt or openai, received ${describerName}`);
+    }
+
+    const tLoad = performance.now();
+    const encoder = await loadMiniLmEncoder({
+      ...(threads !== undefined ? { intraOpNumThreads: threads } : {}),
+      ...(cacheRoot !== null ? { cacheDir: join(cacheRoot, 'onnx') } : {}),
+    });
+    let embedded = 0;
+    let embeddings: Float32Array;
+    try {
+      const result = await embedTextsCached(encoder, descriptions, {
+        cacheDir: cacheRoot === null ? null : join(cacheRoot, 'embeddings'),
+        onProgress: (done, total) => bar('embed', done, total),
+      });
+      embeddings = result.embeddings;
+      embedded = result.embedded;
+    } finally {
+      await encoder.dispose();
+    }
+    const tEmbed = performance.now();
+    note(`embeddings: ${embedded} embedded, ${descriptions.length - embedded} from cache (${((tEmbed - tLoad) / 1000).toFixed(1)} s)`);
+
+    const offline = describerName === 'prompt' ? promptDescriber() : undefined;
+    const result = await discoverTasks(records, embeddings, {
+      ...options,
+      descriptions: offline ? await offline.describe(descriptions) : descriptions,
+      ...(describer ? { describer } : {}),
+      onProgress: (stage, done, total) => bar(stage, done, total),
+    });
+    const tDiscover = performance.now();
+
+    const file = toTasksFile(result, {
+      ids: records.map((r) => r.id),
+      encoder: { id: encoder.id, dimension: encoder.dimension },
+      data: { path: values.data, ...(values.split !== undefined ? { split: values.split } : {}) },
+    });
+    await mkdir(values.out, { recursive: true });
+    const timing = `Timings: read + describe ${((tLoad - started) / 1000).toFixed(1)} s, embed ${((tEmbed - tLoad) / 1000).toFixed(1)} s (${embedded} new), discovery ${((tDiscover - tEmbed) / 1000).toFixed(1)} s.`;
+    await writeFile(join(values.out, 'tasks.json'), `${JSON.stringify(file)}\n`);
+    await writeFile(join(values.out, 'tasks.md'), tasksReportMarkdown(file, records, { notes: [timing] }));
+    const n = records.length;
+    const meanCandidates = result.tasks.length ? result.tasks.reduce((s, t) => s + t.candidates.length, 0) / result.tasks.length : 0;
+    process.stdout.write(
+      `${result.tasks.length} tasks, Others ${result.others.size} of ${n} (${((100 * result.others.size) / n).toFixed(1)}%), ` +
+        `mean candidates ${meanCandidates.toFixed(2)} of ${result.models.length}; wrote ${join(values.out, 'tasks.json')} and tasks.md\n`,
+    );
+    note(timing);
+    return 0;
+  },
+};
