@@ -25,7 +25,7 @@ import { float16Table, float16ToFloat32 } from '../onnx/float16.js';
 import type { SafetensorsTensor } from './safetensors.js';
 
 /** Bumped whenever the graph this file builds changes (part of the on-disk cache key). */
-export const BERT_ONNX_BUILDER_VERSION = 1;
+export const BERT_ONNX_BUILDER_VERSION = 2;
 
 /** The config.json fields the builder reads. */
 export interface BertConfig {
@@ -283,7 +283,8 @@ export function buildBertOnnx(config: BertConfig, tensors: ReadonlyMap<string, S
     const w1 = linearWeight(`${p}intermediate.dense.weight`, get(`${p}intermediate.dense.weight`, [I, H]), I, H);
     const b1 = vector(`${p}intermediate.dense.bias`, get(`${p}intermediate.dense.bias`, [I]));
     const hIn = op('Add', [op('MatMul', [x, w1]), b1]);
-    const erf = op('Erf', [op('Mul', [hIn, scalar(`layer${l}.inv_sqrt2`, Math.SQRT1_2)])]);
+    // Written as Div by √2 (the pattern onnxruntime's GeluFusion recognizes, giving one Gelu kernel).
+    const erf = op('Erf', [op('Div', [hIn, scalar(`layer${l}.sqrt2`, Math.SQRT2)])]);
     const gelu = op('Mul', [op('Mul', [hIn, op('Add', [erf, scalar(`layer${l}.one`, 1)])]), scalar(`layer${l}.half`, 0.5)], undefined, 'gelu');
     const w2 = linearWeight(`${p}output.dense.weight`, get(`${p}output.dense.weight`, [H, I]), H, I);
     const b2 = vector(`${p}output.dense.bias`, get(`${p}output.dense.bias`, [H]));
