@@ -2,7 +2,7 @@
 // datasets one after another and prints one summary table. Outputs go to bench/out/eval/<dataset>/
 // (report.json, report.md, the SVG figure, the trained artifacts).
 //
-//   node bench/eval.bench.mjs [--only name1,name2] [--full] [--seed N]
+//   node bench/eval.bench.mjs [--only name1,name2] [--full] [--paper-size] [--seed N]
 //
 // --full evaluates every record; by default the three large datasets run on a deterministic id-hash sample
 // (SAMPLE below) so that each dataset's train + eval fits in about ten minutes on a shared 2-core machine.
@@ -26,10 +26,13 @@ const only = arg('--only')?.split(',');
 const DATASETS = [
   { name: 'routeprofile-test', sample: 1 },
   { name: 'llmrouter-dcrouter', sample: 1, prices: join(data, 'llmrouter-dcrouter/raw/example_data/llm_candidates/default_llm.json') },
-  { name: 'mmlu-pro-29models', sample: 0.2 },
-  { name: 'routellm-gpt4-mixtral', sample: 0.2, prices: join(root, 'bench/prices/routellm-gpt4-mixtral.json') },
-  { name: 'routerdc-7model', sample: 0.15 },
+  { name: 'mmlu-pro-29models', sample: 0.15 },
+  { name: 'routellm-gpt4-mixtral', sample: 0.15, prices: join(root, 'bench/prices/routellm-gpt4-mixtral.json') },
+  { name: 'routerdc-7model', sample: 0.12 },
 ];
+// Training preset for a shared 2-core CPU: narrower MoE adapters than the paper's 512 (see docs/EVALUATION.md);
+// --paper-size keeps trainRouter's defaults.
+const PRESET = args.includes('--paper-size') ? [] : ['--epochs', '8', '--moe-hidden', '128', '--moe-projection', '128', '--moe-llm-embedding', '64'];
 
 const cli = join(root, 'dist/cli.js');
 if (!existsSync(cli)) {
@@ -43,6 +46,7 @@ for (const ds of DATASETS) {
   const sample = full ? 1 : ds.sample;
   const cmd = ['eval', '--data', join(data, ds.name, 'routing.jsonl'), '--out', out, '--seed', seed, '--sample', String(sample)];
   if (ds.prices) cmd.push('--prices', ds.prices);
+  cmd.push(...PRESET);
   console.error(`\n== ${ds.name}: node dist/cli.js ${cmd.join(' ')}`);
   const started = Date.now();
   const run = spawnSync(process.execPath, [cli, ...cmd], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });

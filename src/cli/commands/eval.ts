@@ -38,6 +38,10 @@ Options:
   --artifacts DIR      trained artifacts to evaluate; without it, discovery and training run first on the
                        train split (written to OUT/artifacts with --out)
   --baselines-only     skip FineRouter entirely (no training, no FineRouter rows)
+  --epochs N           training epochs of the classifier and both MoE phases (default: trainRouter's, 10)
+  --moe-hidden N       MoE adapter hidden width (default 512, the paper's); smaller trains faster on CPU
+  --moe-projection N   MoE prompt projection width (default 256)
+  --moe-llm-embedding N  MoE LLM embedding width (default 512, the paper's)
   --split NAME         split to evaluate: test (default), dev, or an extra split of the data such as ood
   --out DIR            write report.json, report.md and cost-quality.svg (or quality.svg) there
   --json               print report.json to stdout
@@ -175,6 +179,10 @@ export const evalCommand: Command = {
         'no-cache': { type: 'boolean' },
         threads: { type: 'string' },
         'baselines-only': { type: 'boolean' },
+        epochs: { type: 'string' },
+        'moe-hidden': { type: 'string' },
+        'moe-projection': { type: 'string' },
+        'moe-llm-embedding': { type: 'string' },
       },
     });
     if (!values.data) {
@@ -186,6 +194,17 @@ export const evalCommand: Command = {
     const outputTokens = numberOption(values['output-tokens'], 'output-tokens', (x) => Number.isInteger(x) && x >= 0, 'a non-negative integer') ?? 256;
     const alpha = numberOption(values.alpha, 'alpha', (x) => x >= 0 && x <= 1, 'a number in [0, 1]');
     const threads = numberOption(values.threads, 'threads', (x) => Number.isInteger(x) && x >= 1, 'a positive integer');
+    const positive = (x: number): boolean => Number.isInteger(x) && x >= 1;
+    const epochs = numberOption(values.epochs, 'epochs', positive, 'a positive integer');
+    const moe: Record<string, number> = {};
+    for (const [flag, key] of [['moe-hidden', 'hidden'], ['moe-projection', 'projection'], ['moe-llm-embedding', 'llmEmbedding']] as const) {
+      const v = numberOption(values[flag], flag, positive, 'a positive integer');
+      if (v !== undefined) moe[key] = v;
+    }
+    if (epochs !== undefined) {
+      moe.epochs = epochs;
+      moe.taskEpochs = epochs;
+    }
     const timings: Record<string, number> = {};
     const t0 = Date.now();
 
@@ -247,10 +266,12 @@ export const evalCommand: Command = {
           encoder: { id: encoder.id, dimension: D },
           seed,
           ...(pricesTable ? { prices: pricesTable, outputTokens } : {}),
+          ...(epochs !== undefined ? { classifier: { epochs } } : {}),
+          moe,
           onProgress: (stage, done, total) => progressLine(`eval: train ${stage} ${done}/${total}`),
         });
         timings.trainMs = Date.now() - t;
-        training = { tasks: result.manifest.tasks.length, others: result.manifest.others.size, metrics: result.metrics };
+        training = { tasks: result.manifest.tasks.length, others: result.manifest.others.size, options: { epochs: epochs ?? null, moe }, metrics: result.metrics };
         classifierModel = result.classifierBytes;
         routerModel = result.routerBytes;
         const manifest = values.out
