@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadFineRouter, writeFineRouterArtifacts } from '../../src/adapters/node/artifacts.js';
 import { loadMiniLmEncoder } from '../../src/adapters/node/minilm.js';
 import { createNodeRuntime } from '../../src/adapters/node/runtime.js';
+import { routeCommand } from '../../src/cli/commands/route.js';
 import type { Encoder } from '../../src/encoder/types.js';
 import { FineRouterError } from '../../src/errors.js';
 import { OnnxGraphBuilder } from '../../src/onnx/builder.js';
@@ -266,5 +267,36 @@ describe('FineRouter end to end (onnxruntime-node + MiniLM)', () => {
     const error = await writeFineRouterArtifacts(refused, { manifest: { ...draft, router: { file: '../evil.onnx' } }, files: { 'heads/classifier.onnx': g.toBytes(), '../evil.onnx': r.toBytes() } }).then(() => undefined, (e: unknown) => e);
     expect((error as FineRouterError).code).toBe('ARTIFACT_PATH');
     expect(await readdir(refused).catch(() => 'absent')).toBe('absent');
+  }, 60_000);
+
+  it('finerouter route prints one JSON line per prompt (default MiniLM encoder and runtime)', async () => {
+    const chunks: string[] = [];
+    const errors: string[] = [];
+    const out = process.stdout.write;
+    const err = process.stderr.write;
+    process.stdout.write = ((c: string) => (chunks.push(String(c)), true)) as typeof process.stdout.write;
+    process.stderr.write = ((c: string) => (errors.push(String(c)), true)) as typeof process.stderr.write;
+    let code: number;
+    let missing: number;
+    try {
+      code = await routeCommand.run(['--artifacts', join(dir, 'ok'), '--tolerance', '0.3', '--exclude', 'large', '--threads', '1', PROMPTS[0]!, PROMPTS[1]!]);
+      missing = await routeCommand.run([PROMPTS[0]!]);
+    } finally {
+      process.stdout.write = out;
+      process.stderr.write = err;
+    }
+    expect(code).toBe(0);
+    expect(missing).toBe(2);
+    const lines = chunks.join('').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(2);
+    expect(lines[0].prompt).toBe(PROMPTS[0]);
+    expect(lines[0].task.description).toBe(DESCRIPTIONS[0]);
+    expect(lines[1].task.description).toBe(DESCRIPTIONS[1]);
+    for (const line of lines) {
+      expect(['small', 'medium']).toContain(line.model);
+      expect(line.scores.map((s: { model: string }) => s.model).sort()).toEqual(['medium', 'small']);
+      expect(typeof line.explanation).toBe('string');
+    }
+    await expect(routeCommand.run(['--artifacts', join(dir, 'ok'), '--tolerance', '2', 'x'])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   }, 60_000);
 });
