@@ -3,11 +3,12 @@
 //   node bench/train.bench.mjs            kernels vs ml-matrix, then end-to-end training on llmrouter-dcrouter train
 //   node bench/train.bench.mjs kernels    only the kernel comparison
 //   node bench/train.bench.mjs train      only the end-to-end run
-// Env: FINEROUTER_DATA (routing.jsonl), FINEROUTER_CACHE (cache dir, default .cache), FINEROUTER_LIMIT (first N records).
+// Env: FINEROUTER_DATA (routing.jsonl), FINEROUTER_CACHE (cache dir, default .cache), FINEROUTER_LIMIT (first N records),
+//      FINEROUTER_DISCOVERY (JSON DiscoveryOptions, e.g. '{"resolution":5}').
 // Prints medians; the end-to-end figures are single runs (training takes minutes).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { matmul, matmulTransA, matmulTransB, createRandom, discoverTasks, trainRouter } from '../dist/index.js';
+import { matmul, matmulTransA, matmulTransB, discoverTasks, trainRouter } from '../dist/index.js';
 import { readRoutingJsonl, loadMiniLmEncoder, embedTextsCached } from '../dist/node.js';
 
 const what = process.argv[2] ?? 'all';
@@ -36,8 +37,9 @@ async function kernels() {
     process.stdout.write('ml-matrix is not installed (npm install --save-dev ml-matrix); skipping the comparison\n');
     return;
   }
-  const rng = createRandom(1);
-  const fill = (n) => Float32Array.from({ length: n }, () => rng.normal());
+  let state = 12345;
+  const next = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 4294967296) - 0.5;
+  const fill = (n) => Float32Array.from({ length: n }, next);
   // Hot-path shapes: the brief's 256×384·384×512, phase-1 forward (batch 64, P 256 → 9 models × H 128),
   // phase-1 weight gradient (Hpᵀ·dA) and input gradient (dA·W1ᵀ), classifier forward (64×384·384×384).
   const shapes = [
@@ -97,7 +99,8 @@ async function endToEnd() {
   const tEmbed = performance.now() - t;
   await encoder.dispose();
   t = performance.now();
-  const discovery = await discoverTasks(records, embeddings, { seed: 42 });
+  const discoveryOptions = process.env.FINEROUTER_DISCOVERY ? JSON.parse(process.env.FINEROUTER_DISCOVERY) : {};
+  const discovery = await discoverTasks(records, embeddings, { seed: 42, ...discoveryOptions });
   const tDiscover = performance.now() - t;
   t = performance.now();
   const result = await trainRouter(records, embeddings, discovery, { encoder: { id: encoder.id, dimension: encoder.dimension }, seed: 42 });
@@ -107,7 +110,7 @@ async function endToEnd() {
   process.stdout.write([
     `data: ${data} split train, ${records.length} prompts x ${discovery.models.length} models`,
     `load data + encoder: ${s(tLoad)}; embed: ${s(tEmbed)} (${embedded} prompts newly embedded, the rest from ${join(cache, 'embeddings')})`,
-    `discovery: ${s(tDiscover)} -> ${discovery.tasks.length} tasks, Others ${discovery.others.size}`,
+    `discovery ${JSON.stringify(discoveryOptions)}: ${s(tDiscover)} -> ${discovery.tasks.length} tasks, Others ${discovery.others.size}`,
     `train: ${s(tTrain)} (classifier ${s(m.ms.classifier)}, ${m.classifier.epochs} epochs; MoE phase 1 ${s(m.ms.general)}, ${m.moe.phase1Epochs} epochs; phase 2 ${s(m.ms.tasks)}, ${m.moe.phase2Epochs} epochs; export ${s(m.ms.export)})`,
     `end to end (load + embed + discovery + train): ${s(tLoad + tEmbed + tDiscover + tTrain)}; without embedding: ${s(tLoad + tDiscover + tTrain)}`,
     `classifier: threshold ${m.classifier.threshold.toFixed(2)}, held-out macro-F1 ${m.classifier.holdoutMacroF1?.toFixed(3)} over ${m.tasks + 1} classes (paper 0.643 / 333), held-out coverage ${((m.classifier.holdoutCoverage ?? 0) * 100).toFixed(1)}% (paper 71%), dev macro-F1 ${m.classifier.devMacroF1.toFixed(3)}`,

@@ -29,7 +29,7 @@ export interface MoeOptions {
   projection?: number;
   /** LLM embedding width E (paper: 512). @defaultValue 512 */
   llmEmbedding?: number;
-  /** General adapter hidden width H (paper: 512). @defaultValue 512 */
+  /** General adapter hidden width H (paper: 512; 128 here, see docs/training.md "Sizes"). @defaultValue 128 */
   hidden?: number;
   /** Task adapter hidden width Ht (paper: 512; smaller here, see docs/training.md). @defaultValue 64 */
   taskHidden?: number;
@@ -59,7 +59,7 @@ export interface MoeOptions {
 export const MOE_DEFAULTS = Object.freeze({
   projection: 256,
   llmEmbedding: 512,
-  hidden: 512,
+  hidden: 128,
   taskHidden: 64,
   activation: 'relu' as Activation,
   epochs: 10,
