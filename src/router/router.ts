@@ -11,7 +11,7 @@
  *     otherwise Others (∅). Equal probabilities go to the task listed first in the manifest.
  *   - The classifier and router graphs always run on the whole batch at once (two runtime calls per batch).
  *   - Integrity (sha256), encoder identity and dimension, graph input/output names and output shapes are all
- *     checked in {@link FineRouter.create}, before the first route: a probe run on a zero embedding checks
+ *     checked in {@link FineRouter.create}, before the first route: a probe run on a unit embedding checks
  *     that task_probs is [1, T] and quality is [1, M].
  *   - A router holds no per-call mutable state, so concurrent `route()` calls are safe and return what
  *     sequential calls return. `dispose()` waits for the calls in flight, then releases the sessions.
@@ -306,7 +306,8 @@ export class FineRouter {
       requireNames(classifier, manifest.classifier.file, [GRAPH_NAMES.classifierInput], [GRAPH_NAMES.classifierOutput]);
       requireNames(router, manifest.router.file, [GRAPH_NAMES.routerEmbedding, GRAPH_NAMES.routerTask], [GRAPH_NAMES.routerOutput]);
       const instance = new FineRouter(manifest, encoder, classifier, router, options.disposeEncoder ?? FINE_ROUTER_DEFAULTS.disposeEncoder, costs);
-      await instance.#runHeads(new Float32Array(manifest.encoder.dimension), 1, undefined);
+      // Probe with a unit-length row (real inputs are L2-normalized; a zero row could divide by zero in a graph).
+      await instance.#runHeads(new Float32Array(manifest.encoder.dimension).fill(1 / Math.sqrt(manifest.encoder.dimension)), 1, undefined);
       return instance;
     } catch (error) {
       await classifier.release().catch(() => undefined);
