@@ -81,6 +81,10 @@ export const routeCommand: Command = {
       if (!Number.isInteger(threads) || threads < 0) throw new FineRouterError('INVALID_ARGUMENT', `route: --threads expects a non-negative integer, received '${values.threads}'`);
     }
 
+    // A closed pipe (`finerouter route … | head -1`) is not an error of ours.
+    process.stdout.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') process.stderr.write(`route: cannot write to stdout: ${error.message}\n`);
+    });
     const router = await loadFineRouter(values.artifacts, threads !== undefined ? { intraOpNumThreads: threads } : {});
     try {
       const results = await router.routeBatch(prompts, options);
