@@ -21,10 +21,13 @@ if (args.includes('--help') || args.includes('-h')) {
   process.stdout.write(`Usage: npm run bench [-- NAME ... | -- all]\nAvailable: ${available.join(', ') || '(none)'}\nDefault: ${DEFAULT_SET.join(', ')} (those that exist)\n`);
   process.exit(0);
 }
+// Arguments starting with `--` (e.g. `--paper-scale`) are passed through to every benchmark run.
+const passthrough = args.filter((arg) => arg.startsWith('--'));
+const positional = args.filter((arg) => !arg.startsWith('--'));
 let names;
-if (args.length === 0) names = DEFAULT_SET.filter((name) => available.includes(name));
-else if (args.length === 1 && args[0] === 'all') names = available;
-else names = args;
+if (positional.length === 0) names = DEFAULT_SET.filter((name) => available.includes(name));
+else if (positional.length === 1 && positional[0] === 'all') names = available;
+else names = positional;
 
 const unknown = names.filter((name) => !available.includes(name));
 if (unknown.length > 0) {
@@ -39,7 +42,7 @@ if (!existsSync(join(here, '..', 'dist', 'index.js'))) {
 let failed = 0;
 for (const name of names) {
   process.stdout.write(`\n=== bench/${name}.bench.mjs (node ${process.version}) ===\n`);
-  const result = spawnSync(process.execPath, [join(here, `${name}.bench.mjs`)], { stdio: 'inherit' });
+  const result = spawnSync(process.execPath, [join(here, `${name}.bench.mjs`), ...passthrough], { stdio: 'inherit' });
   if (result.status !== 0) {
     failed++;
     process.stderr.write(`bench: ${name} exited with ${result.status ?? result.signal}\n`);

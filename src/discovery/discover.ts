@@ -17,6 +17,8 @@
  *    stage-1 medians, median-pooled center, medoid, top sources, description.
  *
  * Decisions and deviations (docs/discovery.md):
+ * - Summary levels stop early when fewer than `minLevelNodes` communities remain (a kNN graph on a
+ *   handful of nodes is nearly complete and Leiden would merge everything).
  * - ℓ counts Leiden passes (one over prompts + ℓ − 1 over summaries); the paper does not say
  *   whether its ℓ = 3 includes the first pass.
  * - Summaries at every level pool over all prompts of the community (not over child summaries), so
@@ -63,6 +65,7 @@ function resolveOptions(options: DiscoveryOptions): ResolvedDiscoveryOptions {
     rboThreshold: options.rboThreshold ?? d.rboThreshold,
     rboP: options.rboP ?? d.rboP,
     iterations: options.iterations ?? d.iterations,
+    minLevelNodes: options.minLevelNodes ?? d.minLevelNodes,
     coverage: options.coverage ?? d.coverage,
     epsilon: options.epsilon ?? d.epsilon,
     objective: options.objective ?? d.objective,
@@ -90,6 +93,7 @@ function resolveOptions(options: DiscoveryOptions): ResolvedDiscoveryOptions {
   inRange('rboThreshold', r.rboThreshold, 0, 1, false);
   inRange('rboP', r.rboP, 0, 0.999999, true);
   integer('iterations', r.iterations, 1);
+  integer('minLevelNodes', r.minLevelNodes, 2);
   inRange('coverage', r.coverage, 0, 1, true);
   inRange('epsilon', r.epsilon, 0, Number.MAX_VALUE, false);
   if (r.objective !== 'modularity' && r.objective !== 'cpm') {
@@ -302,7 +306,7 @@ export async function discoverTasks(
   const scratch = new Float64Array(n);
   for (let level = 0; level < opts.iterations; level++) {
     throwIfAborted(signal, fn);
-    if (nodeCount < 2) break;
+    if (nodeCount < 2 || (level > 0 && nodeCount < opts.minLevelNodes)) break;
     const graph = buildPromptGraph(
       { vectors: nodeVectors, dimension: d, rankings: nodeRankings, kernel },
       {
@@ -335,7 +339,7 @@ export async function discoverTasks(
     await yieldToEventLoop();
 
     let summariesMs = 0;
-    if (level < opts.iterations - 1 && communities >= 2) {
+    if (level < opts.iterations - 1 && communities >= opts.minLevelNodes) {
       const tSummaries = now();
       const { offsets, items } = groupBy(promptCommunity, communities);
       const vectors = new Float32Array(communities * d);

@@ -134,6 +134,13 @@ export interface DiscoveryOptions {
   rboP?: number;
   /** Number of Leiden passes ℓ: one over prompts, then ℓ − 1 over community summaries. @defaultValue 3 */
   iterations?: number;
+  /**
+   * A summary level (1..ℓ−1) runs only when the previous level left at least this many communities:
+   * on fewer nodes the k-NN graph is nearly complete and Leiden merges everything (measured: 60
+   * prompts → 15 → 5 → 1 community). Level 0 always runs.
+   * @defaultValue 50
+   */
+  minLevelNodes?: number;
   /** Candidate coverage threshold δ. @defaultValue 0.8 */
   coverage?: number;
   /** MRR constant ε (Eq. 4). @defaultValue 60 */
@@ -187,6 +194,7 @@ export interface ResolvedDiscoveryOptions {
   rboThreshold: number;
   rboP: number;
   iterations: number;
+  minLevelNodes: number;
   coverage: number;
   epsilon: number;
   weightFloor: number;
@@ -208,6 +216,7 @@ export const DISCOVERY_DEFAULTS: Readonly<Omit<ResolvedDiscoveryOptions, 'descri
   rboThreshold: 0.4,
   rboP: 0.9,
   iterations: 3,
+  minLevelNodes: 50,
   coverage: 0.8,
   epsilon: 60,
   weightFloor: 0.05,

@@ -142,36 +142,43 @@ describe('discoverTasks on synthetic clustered data', () => {
     expect(Array.from(b.assignment)).toEqual(Array.from(a.assignment));
     expect(b.tasks).toEqual(a.tasks);
     expect(a.stats.levels.length).toBeGreaterThan(1);
+    const three = await discoverTasks(records, x, { seed: 3, minLevelNodes: 2 });
+    expect(three.stats.levels).toHaveLength(3);
+    checkInvariants(three, 600);
     // Levels shrink the node count.
     for (let l = 1; l < a.stats.levels.length; l++) expect(a.stats.levels[l]!.nodes).toBe(a.stats.levels[l - 1]!.communities);
     // Tasks refine or merge clusters but never split a cluster's prompts across many tasks.
     for (const task of a.tasks) expect(task.members.length).toBeGreaterThan(0);
   });
 
+  /** Share of prompts in tasks that belong to their task's majority cluster. */
   const purity = (result: DiscoveryResult): number => {
     let agree = 0;
+    let inTasks = 0;
     for (const task of result.tasks) {
       const counts = new Map<number, number>();
       for (const p of task.members) counts.set(label[p]!, (counts.get(label[p]!) ?? 0) + 1);
       agree += Math.max(...counts.values());
+      inTasks += task.size;
     }
-    return agree / 600;
+    return agree / inTasks;
   };
 
   it('with the defaults (CPM, 3 levels) the levels merge CPM fragments back into whole clusters', async () => {
     const result = await discoverTasks(records, x);
     checkInvariants(result, 600);
     const levels = result.stats.levels;
-    expect(levels).toHaveLength(3);
-    expect(levels[0]!.communities).toBeGreaterThan(levels[2]!.communities);
-    // Completeness: each planted cluster lands (almost) whole in one task. Clusters that share a
-    // preferred model may merge: RBO over these short rankings with a shared tail stays above τ.
+    // 600 → ~150 → ~40: the third level is skipped (fewer than minLevelNodes = 50 summaries).
+    expect(levels).toHaveLength(2);
+    expect(levels[0]!.communities).toBeGreaterThan(levels[1]!.communities);
+    expect(purity(result)).toBeGreaterThan(0.95);
+    // Completeness: each planted cluster lands mostly in one task; small leftovers go to Others.
     for (let c = 0; c < 12; c++) {
       const tasksOfCluster = new Map<number, number>();
       for (let p = 0; p < 600; p++) if (label[p] === c) tasksOfCluster.set(result.assignment[p]!, (tasksOfCluster.get(result.assignment[p]!) ?? 0) + 1);
-      expect(Math.max(...tasksOfCluster.values())).toBeGreaterThanOrEqual(45);
+      expect(Math.max(...tasksOfCluster.values())).toBeGreaterThanOrEqual(40);
     }
-    expect(result.tasks.length).toBeGreaterThanOrEqual(6);
+    expect(result.tasks.length).toBeGreaterThanOrEqual(12);
   });
 
   it('finds the 12 clusters with one level and exact kNN, and the same with NN-descent', async () => {
