@@ -10,10 +10,13 @@
  * Deliberate deviations, all exact up to float rounding:
  * - token_type_ids are not an input: every sentence is segment 0, so token_type_embeddings[0] is folded
  *   into the position table.
- * - Q, K and V are one fused MatMul against a [H, 3H] weight, then Split.
+ * - Token states are kept as 2-D rows [batch·sequence, hidden], so every linear layer is one Gemm with
+ *   transB = 1 against the checkpoint's [out, in] weight as stored (no transposed copies; bias fused).
+ *   Q, K and V are one Gemm against the three weights stacked to [3H, H], then Split.
  * - The additive attention mask is (mask − 1)·10000 (as in the original BERT code); exp underflows to 0
  *   in float32, so padded keys get zero weight and a padded batch equals one-at-a-time runs.
  * - The BERT pooler (tanh dense on [CLS]) is not used by sentence-transformers and is left out.
+ * - The attention scale 1/√d is a Mul on Q (not folded into fp16 weights, which would re-round them).
  * - `weightType: 'float16'` keeps the word-embedding table in fp16 (Gather, then Cast of the gathered rows,
  *   saving ~23 MB for MiniLM) and stores dense weights as fp16 behind Cast nodes, which onnxruntime's
  *   constant folding turns into fp32 at session creation; `'float32'` stores everything as fp32.
@@ -21,11 +24,11 @@
  */
 import { FineRouterError } from '../errors.js';
 import { OnnxGraphBuilder } from '../onnx/builder.js';
-import { float16Table, float16ToFloat32 } from '../onnx/float16.js';
+import { float16ToFloat32 } from '../onnx/float16.js';
 import type { SafetensorsTensor } from './safetensors.js';
 
 /** Bumped whenever the graph this file builds changes (part of the on-disk cache key). */
-export const BERT_ONNX_BUILDER_VERSION = 2;
+export const BERT_ONNX_BUILDER_VERSION = 3;
 
 /** The config.json fields the builder reads. */
 export interface BertConfig {
@@ -106,39 +109,6 @@ export function readBertConfig(json: unknown): BertConfig {
   return config;
 }
 
-const TILE = 32;
-
-/** Row-major transpose of a [rows, cols] fp16 matrix into [cols, rows] (tiled for cache locality). */
-function transposeHalf(data: Uint16Array, rows: number, cols: number): Uint16Array {
-  const out = new Uint16Array(data.length);
-  for (let r0 = 0; r0 < rows; r0 += TILE) {
-    const r1 = Math.min(rows, r0 + TILE);
-    for (let c0 = 0; c0 < cols; c0 += TILE) {
-      const c1 = Math.min(cols, c0 + TILE);
-      for (let r = r0; r < r1; r++) for (let c = c0; c < c1; c++) out[c * rows + r] = data[r * cols + c]!;
-    }
-  }
-  return out;
-}
-
-/** Transpose of a [rows, cols] matrix (fp16 bits decoded through `table`, or fp32) into fp32 [cols, rows]. */
-function transposeToFloat(data: Uint16Array | Float32Array, rows: number, cols: number, table: Float32Array): Float32Array {
-  const out = new Float32Array(data.length);
-  const half = data instanceof Uint16Array;
-  for (let r0 = 0; r0 < rows; r0 += TILE) {
-    const r1 = Math.min(rows, r0 + TILE);
-    for (let c0 = 0; c0 < cols; c0 += TILE) {
-      const c1 = Math.min(cols, c0 + TILE);
-      if (half) {
-        for (let r = r0; r < r1; r++) for (let c = c0; c < c1; c++) out[c * rows + r] = table[data[r * cols + c]!]!;
-      } else {
-        for (let r = r0; r < r1; r++) for (let c = c0; c < c1; c++) out[c * rows + r] = data[r * cols + c]!;
-      }
-    }
-  }
-  return out;
-}
-
 /**
  * Builds the ONNX encoder graph.
  *
@@ -202,12 +172,11 @@ export function buildBertOnnx(config: BertConfig, tensors: ReadonlyMap<string, S
     }
     return g.initializer(name, 'float32', data32 ?? float16ToFloat32(data16!), dims);
   };
-  /** A linear layer's weight [out, in] transposed to [in, out] for MatMul. */
-  const table = float16Table();
-  const linearWeight = (name: string, t: SafetensorsTensor, out: number, inDim: number): string => {
+  /** y = x·Wᵀ + b for a linear layer stored as PyTorch does, [out, in]: Gemm with transB, no weight copy. */
+  const linear = (x: string, name: string, t: SafetensorsTensor, out: number, inDim: number, bias: string): string => {
     const h = half(t);
-    if (weightType === 'float16' && h !== undefined) return denseWeight(name, undefined, transposeHalf(h, out, inDim), [inDim, out]);
-    return denseWeight(name, transposeToFloat(t.data as Uint16Array | Float32Array, out, inDim, table), undefined, [inDim, out]);
+    const w = weightType === 'float16' && h !== undefined ? denseWeight(name, undefined, h, [out, inDim]) : denseWeight(name, f32(t), undefined, [out, inDim]);
+    return op('Gemm', [x, w, bias], { transB: { int: 1 } });
   };
   const vector = (name: string, t: SafetensorsTensor): string => g.initializer(name, 'float32', f32(t), [t.shape[0]!]);
   const layerNorm = (x: string, base: string): string => {
@@ -237,13 +206,16 @@ export function buildBertOnnx(config: BertConfig, tensors: ReadonlyMap<string, S
   const seqLen = op('Shape', [ids], { start: { int: 1 }, end: { int: 2 } }, 'seq_len');
   const positions = op('Slice', [pos, int64s('zero_1', [0]), seqLen, int64s('axis0_1', [0])], undefined, 'positions');
   let x = layerNorm(op('Add', [words, positions]), 'embeddings.LayerNorm');
+  // From here on token states are 2-D rows [batch·sequence, hidden]; attention reshapes them per head.
+  const batchSeq = op('Shape', [ids], undefined, 'batch_seq');
+  x = op('Reshape', [x, int64s('rows_shape', [-1, H])], undefined, 'rows');
 
   // Additive attention mask [batch, 1, 1, sequence].
   const maskF = op('Cast', [mask], { to: { int: 1 } }, 'mask_f');
   const additive = op('Mul', [op('Sub', [maskF, scalar('one', 1)]), scalar('mask_scale', 10000)]);
   const mask4 = op('Unsqueeze', [additive, int64s('axes_1_2', [1, 2])], undefined, 'mask4');
-  const headShape = int64s('head_shape', [0, 0, heads, dh]);
-  const mergedShape = int64s('merged_shape', [0, 0, H]);
+  const headShape = op('Concat', [batchSeq, int64s('heads_dh', [heads, dh])], { axis: { int: 0 } }, 'head_shape');
+  const mergedShape = int64s('merged_shape', [-1, H]);
   const split3 = int64s('split_qkv', [H, H, H]);
   const qScale = scalar('q_scale', 1 / Math.sqrt(dh));
 
@@ -252,22 +224,22 @@ export function buildBertOnnx(config: BertConfig, tensors: ReadonlyMap<string, S
     // Fused QKV weight [H, 3H]: columns 0..H-1 = Q, H..2H-1 = K, 2H..3H-1 = V.
     const parts = ['query', 'key', 'value'].map((n) => get(`${p}attention.self.${n}.weight`, [H, H]));
     const biases = ['query', 'key', 'value'].map((n) => f32(get(`${p}attention.self.${n}.bias`, [H])));
-    const allHalf = weightType === 'float16' && parts.every((t) => t.dtype === 'F16');
-    const qkvName = `layer${l}.qkv.weight`;
-    let qkvW: string;
-    if (allHalf) {
-      // Stacking the [out, in] weights row-wise gives [3H, H]; transposing gives [H, 3H].
-      const stacked = new Uint16Array(3 * H * H);
-      parts.forEach((t, i) => stacked.set(t.data as Uint16Array, i * H * H));
-      qkvW = denseWeight(qkvName, undefined, transposeHalf(stacked, 3 * H, H), [H, 3 * H]);
-    } else {
-      const stacked = new Float32Array(3 * H * H);
-      parts.forEach((t, i) => stacked.set(f32(t), i * H * H));
-      qkvW = denseWeight(qkvName, transposeToFloat(stacked, 3 * H, H, table), undefined, [H, 3 * H]);
-    }
     const qkvB = new Float32Array(3 * H);
     biases.forEach((b, i) => qkvB.set(b, i * H));
-    const qkv = op('Add', [op('MatMul', [x, qkvW]), g.initializer(`layer${l}.qkv.bias`, 'float32', qkvB, [3 * H])], undefined, 'qkv');
+    const qkvBias = g.initializer(`layer${l}.qkv.bias`, 'float32', qkvB, [3 * H]);
+    // Stacking the three [out, in] weights row-wise gives one [3H, H] linear layer.
+    const allHalf = parts.every((t) => t.dtype === 'F16');
+    let stacked: SafetensorsTensor;
+    if (allHalf) {
+      const data = new Uint16Array(3 * H * H);
+      parts.forEach((t, i) => data.set(t.data as Uint16Array, i * H * H));
+      stacked = { dtype: 'F16', shape: [3 * H, H], data };
+    } else {
+      const data = new Float32Array(3 * H * H);
+      parts.forEach((t, i) => data.set(f32(t), i * H * H));
+      stacked = { dtype: 'F32', shape: [3 * H, H], data };
+    }
+    const qkv = linear(x, `layer${l}.qkv.weight`, stacked, 3 * H, H, qkvBias);
     const [q, k, v] = [tmp('q'), tmp('k'), tmp('v')];
     g.node('Split', [qkv, split3], [q, k, v], { axis: { int: -1 } });
     const qh = op('Transpose', [op('Reshape', [op('Mul', [q, qScale]), headShape])], { perm: { ints: [0, 2, 1, 3] } }, 'qh');
@@ -275,21 +247,19 @@ export function buildBertOnnx(config: BertConfig, tensors: ReadonlyMap<string, S
     const vh = op('Transpose', [op('Reshape', [v, headShape])], { perm: { ints: [0, 2, 1, 3] } }, 'vh');
     const probs = op('Softmax', [op('Add', [op('MatMul', [qh, kt]), mask4])], { axis: { int: -1 } }, 'probs');
     const context = op('Reshape', [op('Transpose', [op('MatMul', [probs, vh])], { perm: { ints: [0, 2, 1, 3] } }), mergedShape], undefined, 'context');
-    const wo = linearWeight(`${p}attention.output.dense.weight`, get(`${p}attention.output.dense.weight`, [H, H]), H, H);
     const bo = vector(`${p}attention.output.dense.bias`, get(`${p}attention.output.dense.bias`, [H]));
-    const attnOut = op('Add', [op('MatMul', [context, wo]), bo]);
+    const attnOut = linear(context, `${p}attention.output.dense.weight`, get(`${p}attention.output.dense.weight`, [H, H]), H, H, bo);
     x = layerNorm(op('Add', [attnOut, x]), `${p}attention.output.LayerNorm`);
     // Feed-forward with exact GELU.
-    const w1 = linearWeight(`${p}intermediate.dense.weight`, get(`${p}intermediate.dense.weight`, [I, H]), I, H);
     const b1 = vector(`${p}intermediate.dense.bias`, get(`${p}intermediate.dense.bias`, [I]));
-    const hIn = op('Add', [op('MatMul', [x, w1]), b1]);
+    const hIn = linear(x, `${p}intermediate.dense.weight`, get(`${p}intermediate.dense.weight`, [I, H]), I, H, b1);
     // Written as Div by √2 (the pattern onnxruntime's GeluFusion recognizes, giving one Gelu kernel).
     const erf = op('Erf', [op('Div', [hIn, scalar(`layer${l}.sqrt2`, Math.SQRT2)])]);
     const gelu = op('Mul', [op('Mul', [hIn, op('Add', [erf, scalar(`layer${l}.one`, 1)])]), scalar(`layer${l}.half`, 0.5)], undefined, 'gelu');
-    const w2 = linearWeight(`${p}output.dense.weight`, get(`${p}output.dense.weight`, [H, I]), H, I);
     const b2 = vector(`${p}output.dense.bias`, get(`${p}output.dense.bias`, [H]));
-    x = layerNorm(op('Add', [op('Add', [op('MatMul', [gelu, w2]), b2]), x]), `${p}output.LayerNorm`);
+    x = layerNorm(op('Add', [linear(gelu, `${p}output.dense.weight`, get(`${p}output.dense.weight`, [H, I]), H, I, b2), x]), `${p}output.LayerNorm`);
   }
+  x = op('Reshape', [x, op('Concat', [batchSeq, int64s('hidden_1', [H])], { axis: { int: 0 } })], undefined, 'states');
 
   if (pooling === 'none') {
     g.node('Identity', [x], ['last_hidden_state']);
