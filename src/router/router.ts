@@ -19,6 +19,7 @@
 import { FineRouterError } from '../errors.js';
 import type { Encoder } from '../encoder/types.js';
 import type { OnnxRuntime, RuntimeSession, RuntimeTensor, SessionOptions } from '../runtime/types.js';
+import { validateManifest } from './manifest.js';
 import type { Manifest } from './manifest.js';
 import { aggregateAndSelect } from './score.js';
 
@@ -36,7 +37,7 @@ export type EncoderCheck = 'error' | 'warn' | 'ignore';
 
 /** Options of {@link FineRouter.create}. */
 export interface FineRouterCreateOptions {
-  /** The validated manifest (see `validateManifest`). */
+  /** The manifest (validated again here with `validateManifest`). */
   manifest: Manifest;
   /** Bytes of the classifier graph (`manifest.classifier.file`). */
   classifierModel: Uint8Array;
@@ -249,15 +250,16 @@ export class FineRouter {
    *
    * @param options - see {@link FineRouterCreateOptions}.
    * @returns the ready router.
-   * @throws FineRouterError ARTIFACT_CHECKSUM (bytes differ from `manifest.files`), DIMENSION_MISMATCH
+   * @throws FineRouterError ARTIFACT_SCHEMA / ARTIFACT_PATH (invalid manifest), ARTIFACT_CHECKSUM (bytes differ from `manifest.files`), DIMENSION_MISMATCH
    *   (encoder dimension), ENCODER_MISMATCH (encoder id, when `encoderCheck` is 'error'), MODEL_INVALID
    *   (a graph fails to load, lacks a contract input/output, or returns the wrong shape), INVALID_ARGUMENT.
    * @example
    * const router = await FineRouter.create({ manifest, classifierModel, routerModel, runtime, encoder });
    */
   static async create(options: FineRouterCreateOptions): Promise<FineRouter> {
-    const { manifest, classifierModel, routerModel, runtime, encoder } = options;
-    if (!manifest || manifest.schema !== 'finerouter/artifacts') throw invalid('FineRouter.create: expected a manifest returned by validateManifest');
+    const { classifierModel, routerModel, runtime, encoder } = options;
+    // Validated again (cheap, pure): a hand-built or mutated object gets the same checks as a loaded one.
+    const manifest = validateManifest(options.manifest);
     if (!(classifierModel instanceof Uint8Array) || !(routerModel instanceof Uint8Array)) {
       throw invalid('FineRouter.create: expected classifierModel and routerModel as Uint8Array');
     }

@@ -221,9 +221,12 @@ describe('FineRouter.create checks', () => {
     const { runtime } = await setup({ sessionOptions: { intraOpNumThreads: 1 } });
     expect(runtime.options).toEqual([{ intraOpNumThreads: 1 }, { intraOpNumThreads: 1 }]);
   });
-  it('rejects a manifest that was not validated and non-byte models', async () => {
+  it('validates the manifest again and rejects non-byte models', async () => {
     const f = await fixture();
-    await expectCode(setup({ manifest: {} as never }, f), 'INVALID_ARGUMENT');
+    await expectCode(setup({ manifest: {} as never }, f), 'ARTIFACT_SCHEMA');
+    await expectCode(setup({ manifest: { ...f.manifestJson, others: { size: 1, stage1: [1] } } as never }, f), 'ARTIFACT_SCHEMA');
+    const raw = await setup({ manifest: f.manifestJson as never }, f);
+    expect(Object.isFrozen(raw.router.manifest)).toBe(true);
     await expectCode(setup({ routerModel: 'x' as never }, f), 'INVALID_ARGUMENT');
   });
 });
