@@ -35,8 +35,8 @@ Options:
   --show N         test prompts printed in full (default 6)`;
 
 const SAMPLE = 'examples/data/routing-sample.jsonl';
-/** Discovery settings for ~1k prompts (paper defaults otherwise). */
-const DEMO_DISCOVERY = Object.freeze({ seed: 42, iterations: 1 });
+/** Discovery: the library defaults (DISCOVERY_DEFAULTS), seeded. */
+const DEMO_DISCOVERY = Object.freeze({ seed: 42 });
 /** Small heads so training takes seconds on 2 cores (the paper's widths are 512; see docs/training.md). */
 const DEMO_MOE = Object.freeze({ projection: 64, llmEmbedding: 32, hidden: 64, taskHidden: 32 });
 
@@ -171,7 +171,6 @@ export const demoCommand: Command = {
 
       // 3. Stage 1: task discovery
       t0 = performance.now();
-      // One Leiden level: on ~1k prompts the later levels merge everything into one task.
       const discovery = await discoverTasks(train, trainEmbeddings, DEMO_DISCOVERY);
       const assigned = discovery.tasks.reduce((s, t) => s + t.size, 0);
       const meanCandidates = discovery.tasks.reduce((s, t) => s + t.candidates.length, 0) / Math.max(1, discovery.tasks.length);
