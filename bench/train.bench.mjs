@@ -3,12 +3,14 @@
 //   node bench/train.bench.mjs            kernels vs ml-matrix, then end-to-end training on llmrouter-dcrouter train
 //   node bench/train.bench.mjs kernels    only the kernel comparison
 //   node bench/train.bench.mjs train      only the end-to-end run
+//   node bench/train.bench.mjs add-model  train without one model (FINEROUTER_ADD, default llama-3.3-nemotron-super-49b-v1),
+//                                         then add it from 300 of its scores; report its held-out MSE and the others' drift
 // Env: FINEROUTER_DATA (routing.jsonl), FINEROUTER_CACHE (cache dir, default .cache), FINEROUTER_LIMIT (first N records),
 //      FINEROUTER_DISCOVERY (JSON DiscoveryOptions, e.g. '{"resolution":5}').
 // Prints medians; the end-to-end figures are single runs (training takes minutes).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { matmul, matmulTransA, matmulTransB, discoverTasks, trainRouter } from '../dist/index.js';
+import { matmul, matmulTransA, matmulTransB, discoverTasks, trainRouter, addModel, readRouterOnnx, routerForward } from '../dist/index.js';
 import { readRoutingJsonl, loadMiniLmEncoder, embedTextsCached } from '../dist/node.js';
 
 const what = process.argv[2] ?? 'all';
@@ -120,5 +122,51 @@ async function endToEnd() {
   ].join('\n'));
 }
 
+async function addModelRun() {
+  const data = process.env.FINEROUTER_DATA ?? join('..', 'shared', 'data', 'llmrouter-dcrouter', 'routing.jsonl');
+  if (!existsSync(data)) return;
+  const cache = process.env.FINEROUTER_CACHE ?? '.cache';
+  const limit = process.env.FINEROUTER_LIMIT ? Number(process.env.FINEROUTER_LIMIT) : Infinity;
+  const target = process.env.FINEROUTER_ADD ?? 'llama-3.3-nemotron-super-49b-v1';
+  const { records: all } = await readRoutingJsonl(data, { split: 'train' });
+  const records = all.slice(0, Number.isFinite(limit) ? limit : undefined);
+  const encoder = await loadMiniLmEncoder({ cacheDir: join(cache, 'minilm') });
+  const { embeddings } = await embedTextsCached(encoder, records.map((r) => r.prompt), { cacheDir: join(cache, 'embeddings') });
+  await encoder.dispose();
+  const d = encoder.dimension;
+  // Hold out the last 20% of prompts; train without the target model on the first 80%.
+  const cut = Math.floor(records.length * 0.8);
+  const without = records.slice(0, cut).map((r) => ({ ...r, scores: Object.fromEntries(Object.entries(r.scores).filter(([m]) => m !== target)) }));
+  const emb = embeddings.slice(0, cut * d);
+  const discovery = await discoverTasks(without, emb, { seed: 42 });
+  const base = await trainRouter(without, emb, discovery, { encoder: { id: encoder.id, dimension: d }, seed: 42 });
+  const sample = records.slice(0, Math.min(300, cut));
+  let t = performance.now();
+  const added = addModel({ ...base }, sample, embeddings.slice(0, sample.length * d), target);
+  const ms = performance.now() - t;
+  const before = readRouterOnnx(base.routerBytes);
+  const after = readRouterOnnx(added.routerBytes);
+  const held = records.slice(cut);
+  const hEmb = embeddings.slice(cut * d);
+  const others = new Int32Array(held.length).fill(before.taskCount);
+  const q0 = routerForward(before, hEmb, others, held.length);
+  const q1 = routerForward(after, hEmb, others, held.length);
+  const m0 = before.modelCount;
+  let drift = 0;
+  for (let i = 0; i < held.length; i++) for (let j = 0; j < m0; j++) drift = Math.max(drift, Math.abs(q1[i * (m0 + 1) + j] - q0[i * m0 + j]));
+  let sse = 0, sseMean = 0, n = 0, mean = 0;
+  for (const r of sample) mean += r.scores[target];
+  mean /= sample.length;
+  held.forEach((r, i) => {
+    const y = r.scores[target];
+    if (typeof y !== 'number') return;
+    sse += (q1[i * (m0 + 1) + m0] - y) ** 2;
+    sseMean += (mean - y) ** 2;
+    n += 1;
+  });
+  process.stdout.write(`add-model ${target}: ${sample.length} samples, ${ms.toFixed(0)} ms; held-out MSE ${(sse / n).toFixed(4)} vs sample-mean baseline ${(sseMean / n).toFixed(4)} on ${n} prompts; max drift of the other ${m0} models: ${drift}\n`);
+}
+
 if (what === 'all' || what === 'kernels') await kernels();
+if (what === 'add-model') await addModelRun();
 if (what === 'all' || what === 'train') await endToEnd();

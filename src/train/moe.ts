@@ -31,7 +31,7 @@ export interface MoeOptions {
   llmEmbedding?: number;
   /** General adapter hidden width H (paper: 512; 128 here, see docs/training.md "Sizes"). @defaultValue 128 */
   hidden?: number;
-  /** Task adapter hidden width Ht (paper: 512; smaller here, see docs/training.md). @defaultValue 64 */
+  /** Task adapter hidden width Ht (paper: 512; smaller here, see docs/training.md "Sizes"). @defaultValue 32 */
   taskHidden?: number;
   /** Adapter activation. @defaultValue 'relu' */
   activation?: Activation;
@@ -60,7 +60,7 @@ export const MOE_DEFAULTS = Object.freeze({
   projection: 256,
   llmEmbedding: 512,
   hidden: 128,
-  taskHidden: 64,
+  taskHidden: 32,
   activation: 'relu' as Activation,
   epochs: 10,
   taskEpochs: 10,
