@@ -287,7 +287,9 @@ export function costQualitySvg(report: EvalReport, options: SvgOptions = {}): st
     const x = X(mt.cost * scale);
     const y = Y(mt.quality);
     s.push(`<circle cx="${f(x)}" cy="${f(y)}" r="4.5" fill="#1f77b4"/>`);
-    s.push(`<text x="${f(x + 7)}" y="${f(y - 5)}" font-size="10" fill="#1f4f7f">${esc(shortName(mt.name))}</text>`);
+    // Labels near the right edge go to the left of the point so they never run into the legend.
+    const left = x > m.l + pw * 0.7;
+    s.push(`<text x="${f(left ? x - 7 : x + 7)}" y="${f(y - 5)}" font-size="10" fill="#1f4f7f"${left ? ' text-anchor="end"' : ''}>${esc(shortName(mt.name))}</text>`);
   }
   s.push(...legend);
   s.push(`<text x="${m.l + pw + 16}" y="${m.t + 8 + li * 18 + 10}" font-size="10" fill="#555">triangles on lines: τ = 0</text>`);
