@@ -100,13 +100,18 @@ async function endToEnd() {
   const { embeddings, embedded } = await embedTextsCached(encoder, records.map((r) => r.prompt), { cacheDir: join(cache, 'embeddings') });
   const tEmbed = performance.now() - t;
   await encoder.dispose();
+  const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+  let c = cpu();
   t = performance.now();
   const discoveryOptions = process.env.FINEROUTER_DISCOVERY ? JSON.parse(process.env.FINEROUTER_DISCOVERY) : {};
   const discovery = await discoverTasks(records, embeddings, { seed: 42, ...discoveryOptions });
   const tDiscover = performance.now() - t;
+  const cDiscover = cpu() - c;
+  c = cpu();
   t = performance.now();
   const result = await trainRouter(records, embeddings, discovery, { encoder: { id: encoder.id, dimension: encoder.dimension }, seed: 42 });
   const tTrain = performance.now() - t;
+  const cTrain = cpu() - c;
   const m = result.metrics;
   const s = (ms) => `${(ms / 1000).toFixed(1)} s`;
   process.stdout.write([
@@ -115,6 +120,7 @@ async function endToEnd() {
     `discovery ${JSON.stringify(discoveryOptions)}: ${s(tDiscover)} -> ${discovery.tasks.length} tasks, Others ${discovery.others.size}`,
     `train: ${s(tTrain)} (classifier ${s(m.ms.classifier)}, ${m.classifier.epochs} epochs; MoE phase 1 ${s(m.ms.general)}, ${m.moe.phase1Epochs} epochs; phase 2 ${s(m.ms.tasks)}, ${m.moe.phase2Epochs} epochs; export ${s(m.ms.export)})`,
     `end to end (load + embed + discovery + train): ${s(tLoad + tEmbed + tDiscover + tTrain)}; without embedding: ${s(tLoad + tDiscover + tTrain)}`,
+    `CPU time of this process: discovery ${s(cDiscover)}, training ${s(cTrain)} (wall-clock above includes waiting for a busy CPU)`,
     `classifier: threshold ${m.classifier.threshold.toFixed(2)}, held-out macro-F1 ${m.classifier.holdoutMacroF1?.toFixed(3)} over ${m.tasks + 1} classes (paper 0.643 / 333), held-out coverage ${((m.classifier.holdoutCoverage ?? 0) * 100).toFixed(1)}% (paper 71%), dev macro-F1 ${m.classifier.devMacroF1.toFixed(3)}`,
     `MoE: dev MSE general ${m.moe.devMseGeneral.toFixed(4)} -> with task adapters ${m.moe.devMseTask.toFixed(4)} (task-assigned dev prompts); held-out MSE full ${m.moe.holdoutMseFull?.toFixed(4)}, general only ${m.moe.holdoutMseGeneral?.toFixed(4)}, per-model mean baseline ${m.moe.holdoutMseMean?.toFixed(4)}`,
     `artifacts: classifier.onnx ${(result.classifierBytes.length / 1e6).toFixed(2)} MB, router.onnx ${(result.routerBytes.length / 1e6).toFixed(2)} MB`,

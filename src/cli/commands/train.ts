@@ -34,6 +34,7 @@ Options:
                      {"model": {"inputPer1M": x, "outputPer1M": y}} | LLMRouter default_llm.json ({input_price, output_price})
   --output-tokens N  output tokens per query assumed with per-1M-token prices (default 256)
   --epochs N         max epochs of each training phase (default 10)
+  --holdout F        share of records held out for the reported figures only (default 0.1; 0 trains on all)
   --cache DIR        cache directory for embeddings and the built encoder (default .cache)
   --threads N        onnxruntime intra-op threads for the encoder
   --json             print the summary as one JSON object
@@ -106,6 +107,7 @@ export const trainCommand: Command = {
         prices: { type: 'string' },
         'output-tokens': { type: 'string' },
         epochs: { type: 'string' },
+        holdout: { type: 'string' },
         cache: { type: 'string' },
         threads: { type: 'string' },
         json: { type: 'boolean' },
@@ -117,6 +119,8 @@ export const trainCommand: Command = {
     const threads = intOption(values.threads, 'threads', 1);
     const outputTokens = intOption(values['output-tokens'], 'output-tokens', 0);
     const split = values.split ?? 'train';
+    const holdout = values.holdout === undefined ? undefined : Number(values.holdout);
+    if (holdout !== undefined && !(holdout >= 0 && holdout < 0.5)) throw new FineRouterError('INVALID_ARGUMENT', `train: --holdout expects a number in [0, 0.5), received '${values.holdout}'`);
     const cache = values.cache ?? '.cache';
     const started = performance.now();
     const times: Record<string, number> = {};
@@ -163,6 +167,7 @@ export const trainCommand: Command = {
       const result = await trainRouter(records, embeddings, discovery, {
         encoder: { id: encoder.id, dimension: encoder.dimension },
         seed,
+        ...(holdout !== undefined ? { holdoutFraction: holdout } : {}),
         ...(taskEmbeddings ? { taskEmbeddings } : {}),
         ...(prices ? { prices } : {}),
         ...(outputTokens !== undefined ? { outputTokens } : {}),
