@@ -40,7 +40,9 @@ export interface TrainRouterOptions {
   holdoutFraction?: number;
   /** Seed of the split, initialization and shuffles. @defaultValue 42 */
   seed?: number;
+  /** Classifier training options (seed defaults to `seed`). @defaultValue CLASSIFIER_DEFAULTS */
   classifier?: ClassifierOptions;
+  /** MoE sizes and training options (seed defaults to `seed`). @defaultValue MOE_DEFAULTS */
   moe?: MoeOptions;
   /** Prices by model id, used where records carry no costs. */
   prices?: Readonly<Record<string, ModelPrice>>;
@@ -50,11 +52,13 @@ export interface TrainRouterOptions {
   alpha?: number;
   /** IPR tolerance τ written as the default. @defaultValue 0 */
   tolerance?: number;
-  /** File names inside the artifact directory. @defaultValue 'classifier.onnx' / 'router.onnx' */
+  /** Classifier file name inside the artifact directory. @defaultValue 'classifier.onnx' */
   classifierFile?: string;
+  /** Router file name inside the artifact directory. @defaultValue 'router.onnx' */
   routerFile?: string;
   /** Progress: (stage, done, total); epochs for training stages. */
   onProgress?: (stage: 'classifier' | 'general' | 'tasks' | 'export', done: number, total: number, detail?: string) => void;
+  /** Checked after every epoch; aborting throws FineRouterError ABORTED. */
   signal?: AbortSignal;
 }
 

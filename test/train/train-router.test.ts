@@ -77,6 +77,14 @@ describe('trainRouter on synthetic tasks', () => {
     expect(worst).toBeLessThanOrEqual(1e-5);
   });
 
+  it('stops with ABORTED when the signal fires', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const error = await trainRouter(data.records, data.embeddings, data.discovery, { ...SMALL, signal: controller.signal }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FineRouterError);
+    expect((error as FineRouterError).code).toBe('ABORTED');
+  });
+
   it('rejects inconsistent input', async () => {
     await expect(trainRouter(data.records.slice(1), data.embeddings, data.discovery, SMALL)).rejects.toThrow(RangeError);
     await expect(trainRouter(data.records, data.embeddings, { ...data.discovery, tasks: [] }, SMALL)).rejects.toThrow(RangeError);
