@@ -120,7 +120,14 @@ export interface LeidenResult {
   readonly iterations: number;
 }
 
-/** Defaults of {@link LeidenOptions} (the paper's values). */
+/**
+ * Defaults of {@link LeidenOptions} (the paper's values: θ = 0.01, iterate until stable), frozen.
+ *
+ * @example
+ * ```ts
+ * leiden(graph, { ...LEIDEN_DEFAULTS, resolution: 0.5 });
+ * ```
+ */
 export const LEIDEN_DEFAULTS: Readonly<{
   objective: 'modularity' | 'cpm';
   resolution: number;

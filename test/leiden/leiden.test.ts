@@ -94,6 +94,19 @@ describe('leiden: options and errors', () => {
     }
   });
 
+  it('runs greedy refinement with randomness 0 and uses node weights in CPM', () => {
+    const greedy = leiden(g, { randomness: 0, seed: 4 });
+    checkInvariants(g, greedy);
+    expect(samePartition(greedy.membership, [0, 0, 0, 1, 1, 1])).toBe(true);
+    // Node 5 weighs 10: with γ = 0.3 its triangle would pay 0.3·(12² − …); CPM leaves it alone.
+    const weighted = buildGraph({ nodeCount: 6, source: [0, 0, 1, 3, 3, 4, 2], target: [1, 2, 2, 4, 5, 5, 3], nodeWeight: [1, 1, 1, 1, 1, 10] });
+    const r = leiden(weighted, { objective: 'cpm', resolution: 0.3, seed: 0 });
+    checkInvariants(weighted, r);
+    expect(samePartition(r.membership, [0, 0, 0, 1, 1, 2])).toBe(true);
+    // (2·(3 + 1) − 0.3·(3² + 2² + 10²)) / (2·7)
+    expect(r.quality).toBeCloseTo((8 - 0.3 * 113) / 14, 12);
+  });
+
   it('splits a disconnected initial community and keeps every community connected', () => {
     const r = leiden(g, { initialMembership: [0, 1, 0, 1, 0, 1], maxIterations: 1 });
     checkInvariants(g, r);
