@@ -26,9 +26,9 @@ const only = arg('--only')?.split(',');
 const DATASETS = [
   { name: 'routeprofile-test', sample: 1 },
   { name: 'llmrouter-dcrouter', sample: 1, prices: join(data, 'llmrouter-dcrouter/raw/example_data/llm_candidates/default_llm.json') },
-  { name: 'mmlu-pro-29models', sample: 0.12 },
-  { name: 'routellm-gpt4-mixtral', sample: 0.1, prices: join(root, 'bench/prices/routellm-gpt4-mixtral.json') },
-  { name: 'routerdc-7model', sample: 0.1 },
+  { name: 'mmlu-pro-29models', sample: 0.3 },
+  { name: 'routellm-gpt4-mixtral', sample: 0.3, prices: join(root, 'bench/prices/routellm-gpt4-mixtral.json') },
+  { name: 'routerdc-7model', sample: 0.3 },
 ];
 // Training preset for a shared 2-core CPU: narrower MoE adapters than the paper's 512 (see docs/EVALUATION.md);
 // --paper-size keeps trainRouter's defaults.
