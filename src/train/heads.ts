@@ -195,8 +195,16 @@ export function addTaskResiduals(heads: RouterHeads, projected: Float32Array, ta
     const t = Number(tasks[i]);
     if (!Number.isInteger(t) || t < 0 || t > tc) throw new RangeError(`routerForward: expected task positions in 0..${tc}, received ${t} at row ${i}`);
     if (t === tc) continue;
-    matmul(projected.subarray(i * p, i * p + p), heads.tw1.subarray(t * p * kh, (t + 1) * p * kh), hidden, 1, p, kh);
-    for (let c = 0; c < kh; c++) hidden[c] += heads.tb1[t * kh + c];
+    // hidden = h_i · V1_t + c1_t, without per-row views (no allocation per prompt).
+    for (let c = 0; c < kh; c++) hidden[c] = heads.tb1[t * kh + c];
+    const w = heads.tw1;
+    const base = t * p * kh;
+    for (let r = 0; r < p; r++) {
+      const hv = projected[i * p + r];
+      if (hv === 0) continue;
+      const row = base + r * kh;
+      for (let c = 0; c < kh; c++) hidden[c] += hv * w[row + c];
+    }
     activate(heads.activation, hidden, hidden, kh);
     for (let s = 0; s < k; s++) {
       let d = heads.tb2[t * k + s];
