@@ -12,7 +12,7 @@ import { embedTextsCached } from '../../adapters/node/embedding-store.js';
 import { writeArtifacts } from '../../adapters/node/artifacts-write.js';
 import { discoverTasks } from '../../discovery/discover.js';
 import type { DiscoveryResult, TasksFile } from '../../discovery/types.js';
-import { TASKS_SCHEMA, TASKS_VERSION } from '../../discovery/types.js';
+import { validateTasksFile } from '../../discovery/tasks-file.js';
 import type { RoutingRecord } from '../../data/types.js';
 import { FineRouterError } from '../../errors.js';
 import { parsePrices, trainRouter, type ModelPrice } from '../../train/train-router.js';
@@ -78,9 +78,6 @@ export async function readPricesFile(path: string): Promise<Record<string, Model
 
 /** Turns a tasks.json (TasksFile) into a DiscoveryResult aligned with `records` by id. */
 function discoveryFromTasksFile(file: TasksFile, records: readonly RoutingRecord[], path: string): DiscoveryResult {
-  if (file.schema !== TASKS_SCHEMA || file.version !== TASKS_VERSION) {
-    throw new FineRouterError('DATA_INVALID', `--tasks ${path}: expected schema '${TASKS_SCHEMA}' version ${TASKS_VERSION}, received ${String(file.schema)} ${String(file.version)}`);
-  }
   const position = new Map(file.ids.map((id, i) => [id, i]));
   const assignment = new Int32Array(records.length);
   records.forEach((r, i) => {
@@ -147,7 +144,13 @@ export const trainCommand: Command = {
 
       let discovery: DiscoveryResult;
       if (values.tasks) {
-        const file = JSON.parse(await readFile(values.tasks, 'utf8')) as TasksFile;
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(await readFile(values.tasks, 'utf8'));
+        } catch (error) {
+          throw new FineRouterError('DATA_INVALID', `train: cannot read JSON from --tasks ${values.tasks}`, { cause: error });
+        }
+        const file = validateTasksFile(parsed);
         discovery = discoveryFromTasksFile(file, records, values.tasks);
       } else {
         const hasDescriptions = records.some((r) => typeof r.description === 'string' && r.description.length > 0);
