@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import { buildClassifierOnnx, buildRouterOnnx, readClassifierOnnx, readRouterOnnx } from '../../src/train/onnx-export.js';
+import { buildClassifierOnnx, buildRouterOnnx, readClassifierOnnx, readRouterOnnx, readOnnxContents } from '../../src/train/onnx-export.js';
 import { classifierForward, routerForward, type ClassifierHeads, type RouterHeads } from '../../src/train/heads.js';
 import { createRandom } from '../../src/train/random.js';
 
@@ -82,4 +82,18 @@ describe('ONNX export vs TypeScript forward (onnxruntime-node)', () => {
       expect(Array.from(routerForward(back, emb, tasks, n))).toEqual(Array.from(ts));
     });
   }
+
+  it('the router graph has the same operators whatever the task count (task adapters are gathered, not branched)', () => {
+    const base = routerHeads('relu');
+    const withTasks = (tc: number): RouterHeads => {
+      const { projection: p, modelCount: m, slots: k, taskHidden: ht } = base;
+      return { ...base, taskCount: tc, tw1: new Float32Array((tc + 1) * p * k * ht), tb1: new Float32Array((tc + 1) * k * ht), tw2: new Float32Array((tc + 1) * k * ht), tb2: new Float32Array((tc + 1) * k), slotModels: new Float32Array((tc + 1) * k * m) };
+    };
+    const count = (bytes: Uint8Array): string => {
+      const c = readOnnxContents(bytes);
+      return [...c.opTypes].sort().join(',') + `|${c.initializers.size}`;
+    };
+    expect(count(buildRouterOnnx(withTasks(1)))).toBe(count(buildRouterOnnx(withTasks(200))));
+    expect(readOnnxContents(buildRouterOnnx(withTasks(200))).opTypes.has('Gather')).toBe(true);
+  });
 });
