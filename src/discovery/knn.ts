@@ -7,6 +7,7 @@
  *
  * - {@link exactKnn}: all pairs in square blocks of rows (a blocked X·Xᵀ over the upper triangle,
  *   each dot product used for both rows), O(n² d) time, O(n k) memory.
+ * - Dot products run as WebAssembly SIMD (src/discovery/simd.ts) when available, in JavaScript otherwise.
  * - {@link approximateKnn}: NN-descent (W. Dong, M. Charikar, K. Li, "Efficient k-nearest neighbor
  *   graph construction for generic similarity measures", WWW 2011: local join over new/old
  *   neighbour flags, sampling rate ρ, early stop when fewer than δ·n·K updates), started from a
@@ -23,6 +24,7 @@
  * recall); reverse-neighbour lists are capped by seeded reservoir sampling; no parallelism.
  */
 import { throwIfAborted } from '../errors.js';
+import { createSimdRows } from './simd.js';
 
 /** A kNN graph: row i holds the k nearest other nodes of node i. */
 export interface KnnGraph {
@@ -39,12 +41,16 @@ export interface KnnGraph {
 export interface ExactKnnOptions {
   /** Rows per block of the blocked product. @defaultValue 128 */
   blockSize?: number;
+  /** Use WebAssembly SIMD dot products when available (src/discovery/simd.ts). @defaultValue true */
+  simd?: boolean;
   /** Called with (rows done, n). */
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
 }
 
 export interface ApproximateKnnOptions {
+  /** Use WebAssembly SIMD dot products when available (src/discovery/simd.ts). @defaultValue true */
+  simd?: boolean;
   /** Neighbours kept during the search (K ≥ k); the best k are returned. @defaultValue max(3k, 15) */
   degree?: number;
   /** Random-projection trees used to initialize the graph. @defaultValue 6 */
@@ -167,8 +173,6 @@ export function exactKnn(vectors: Float32Array, dimension: number, k: number, op
     throw new RangeError(`exactKnn: expected blockSize to be a positive multiple of 4, received ${String(blockSize)}`);
   }
   const d = dimension;
-  // Float64 copy: V8 multiplies float64 loads faster than float32 ones (no widening per load).
-  const x = Float64Array.from(vectors);
   const ids = new Int32Array(n * k).fill(-1);
   const sims = new Float32Array(n * k).fill(-Infinity);
   const flags = new Uint8Array(n * k);
@@ -177,6 +181,23 @@ export function exactKnn(vectors: Float32Array, dimension: number, k: number, op
     offer(ids, sims, flags, j * k, k, i, s, 0);
   };
   const colBlock = blockSize * 2;
+  const rows = options.simd === false ? null : createSimdRows(vectors, d);
+  if (rows !== null) {
+    for (let bi = 0; bi < n; bi += blockSize) {
+      throwIfAborted(options.signal, 'exactKnn');
+      const iEnd = Math.min(n, bi + blockSize);
+      for (let bj = bi; bj < n; bj += colBlock) {
+        const jEnd = Math.min(n, bj + colBlock);
+        for (let i = bi; i < iEnd; i++) {
+          for (let j = Math.max(bj, i + 1); j < jEnd; j++) both(i, j, rows.dot(i, j));
+        }
+      }
+      options.onProgress?.(iEnd, n);
+    }
+    return { n, k, indices: ids, similarities: sims };
+  }
+  // Float64 copy: V8 multiplies float64 loads faster than float32 ones (no widening per load).
+  const x = Float64Array.from(vectors);
   const fullQuads = n - (n % 4);
   for (let bi = 0; bi < n; bi += blockSize) {
     throwIfAborted(options.signal, 'exactKnn');
@@ -295,9 +316,11 @@ export function approximateKnn(vectors: Float32Array, dimension: number, k: numb
   }
   if (!(delta >= 0)) throw new RangeError(`${fn}: expected delta ≥ 0, received ${String(delta)}`);
   if (!Number.isInteger(seed)) throw new RangeError(`${fn}: expected seed to be an integer, received ${String(seed)}`);
-  if (n - 1 <= K) return exactKnn(vectors, d, k, options.signal ? { signal: options.signal } : {});
+  if (n - 1 <= K) return exactKnn(vectors, d, k, { ...(options.signal ? { signal: options.signal } : {}), ...(options.simd !== undefined ? { simd: options.simd } : {}) });
 
   const random = createRandom(seed);
+  const rows = options.simd === false ? null : createSimdRows(vectors, d);
+  const similarity = rows !== null ? rows.dot : (a: number, b: number): number => dot(vectors, a * d, b * d, d);
   const ids = new Int32Array(n * K).fill(-1);
   const sims = new Float32Array(n * K).fill(-Infinity);
   const isNew = new Uint8Array(n * K);
@@ -322,7 +345,7 @@ export function approximateKnn(vectors: Float32Array, dimension: number, k: numb
           const a = order[x]!;
           for (let y = x + 1; y < end; y++) {
             const b = order[y]!;
-            const s = dot(vectors, a * d, b * d, d);
+            const s = similarity(a, b);
             offer(ids, sims, isNew, a * K, K, b, s, 1);
             offer(ids, sims, isNew, b * K, K, a, s, 1);
           }
@@ -334,11 +357,15 @@ export function approximateKnn(vectors: Float32Array, dimension: number, k: numb
       let q = order[start + Math.floor(random() * size)]!;
       for (let tries = 0; q === p && tries < 8; tries++) q = order[start + Math.floor(random() * size)]!;
       for (let t = 0; t < d; t++) normal[t] = vectors[p * d + t]! - vectors[q * d + t]!;
+      rows?.setScratch(normal);
       let left = 0;
       for (let x = start; x < end; x++) {
-        const v = order[x]! * d;
         let s = 0;
-        for (let t = 0; t < d; t++) s += vectors[v + t]! * normal[t]!;
+        if (rows !== null) s = rows.dotScratch(order[x]!);
+        else {
+          const v = order[x]! * d;
+          for (let t = 0; t < d; t++) s += vectors[v + t]! * normal[t]!;
+        }
         const goLeft = s > 0 || (s === 0 && random() < 0.5);
         side[x - start] = goLeft ? 1 : 0;
         if (goLeft) left++;
@@ -373,7 +400,7 @@ export function approximateKnn(vectors: Float32Array, dimension: number, k: numb
     let guard = 0;
     while (ids[i * K + K - 1] === -1 && guard++ < 4 * K) {
       const j = Math.floor(random() * n);
-      if (j !== i) offer(ids, sims, isNew, i * K, K, j, dot(vectors, i * d, j * d, d), 1);
+      if (j !== i) offer(ids, sims, isNew, i * K, K, j, similarity(i, j), 1);
     }
   }
 
@@ -455,18 +482,17 @@ export function approximateKnn(vectors: Float32Array, dimension: number, k: numb
       }
       for (let x = 0; x < nn; x++) {
         const a = newSet[x]!;
-        const rowA = a * d;
         for (let y = x + 1; y < nn; y++) {
           const b = newSet[y]!;
           if (a === b) continue;
-          const s = dot(vectors, rowA, b * d, d);
+          const s = similarity(a, b);
           updates += offer(ids, sims, isNew, a * K, K, b, s, 1);
           updates += offer(ids, sims, isNew, b * K, K, a, s, 1);
         }
         for (let y = 0; y < no; y++) {
           const b = oldSet[y]!;
           if (a === b) continue;
-          const s = dot(vectors, rowA, b * d, d);
+          const s = similarity(a, b);
           updates += offer(ids, sims, isNew, a * K, K, b, s, 1);
           updates += offer(ids, sims, isNew, b * K, K, a, s, 1);
         }

@@ -46,11 +46,14 @@ describe('exactKnn', () => {
       [6, 3, 5, 4],
     ] as const) {
       const x = randomUnit(n, d, n);
-      const g = exactKnn(x, d, k, { blockSize });
       const ref = bruteForce(x, d, k);
-      expect(Array.from({ length: n }, (_, i) => Array.from(g.indices.subarray(i * k, i * k + k)))).toEqual(ref.ids);
-      for (let i = 0; i < n; i++) {
-        for (let t = 0; t < k; t++) expect(g.similarities[i * k + t]).toBeCloseTo(ref.sims[i]![t]!, 6);
+      // Both paths: WebAssembly SIMD (float32 lanes) and the JavaScript 4×2 tiles (float64).
+      for (const simd of [true, false]) {
+        const g = exactKnn(x, d, k, { blockSize, simd });
+        expect(Array.from({ length: n }, (_, i) => Array.from(g.indices.subarray(i * k, i * k + k)))).toEqual(ref.ids);
+        for (let i = 0; i < n; i++) {
+          for (let t = 0; t < k; t++) expect(g.similarities[i * k + t]).toBeCloseTo(ref.sims[i]![t]!, 5);
+        }
       }
     }
   });
@@ -92,6 +95,7 @@ describe('approximateKnn (NN-descent)', () => {
     expect(knnRecall(a, exact)).toBeGreaterThanOrEqual(0.95);
     const b = approximateKnn(x, 16, 5, { seed: 7 });
     expect(Array.from(b.indices)).toEqual(Array.from(a.indices));
+    expect(knnRecall(approximateKnn(x, 16, 5, { seed: 7, simd: false }), exact)).toBeGreaterThanOrEqual(0.95);
     // Rows are sorted best first and never contain self.
     for (let i = 0; i < a.n; i++) {
       for (let t = 0; t < 5; t++) {
