@@ -51,7 +51,8 @@ Options:
                        records carry no per-prompt costs
   --output-tokens N    output tokens assumed per query when pricing per 1M tokens (default 256)
   --alpha A            Eq. 5 weight for the FineRouter rows (default: the manifest's)
-  --cache DIR          embedding cache directory (default .cache/embeddings; --no-cache to disable)
+  --cache DIR          cache root: DIR/embeddings (prompt embeddings, shared with 'finerouter train') and
+                       DIR/minilm (the built encoder); default .cache
   --no-cache           embed everything in memory
   --threads N          onnxruntime intra-op threads for the encoder
   --help               this text`;
@@ -218,7 +219,7 @@ export const evalCommand: Command = {
 
     let t = Date.now();
     const encoder = await loadMiniLmEncoder({ cacheDir: join(values.cache ?? '.cache', 'minilm'), ...(threads !== undefined ? { intraOpNumThreads: threads } : {}) });
-    const store = await EmbeddingStore.open(values['no-cache'] ? null : (values.cache ?? join('.cache', 'embeddings')), encoder);
+    const store = await EmbeddingStore.open(values['no-cache'] ? null : join(values.cache ?? '.cache', 'embeddings'), encoder);
     const embeddings = await embedRecords(records, encoder, store);
     timings.embedMs = Date.now() - t;
 
