@@ -90,7 +90,7 @@ export interface KnnOptions {
   kCandidates?: readonly number[];
 }
 
-/** Defaults of the kNN router. */
+/** Defaults of the kNN router. @example fitKnnRouter(t, te, d, de, 384, { kCandidates: KNN_DEFAULTS.kCandidates }) */
 export const KNN_DEFAULTS: Readonly<{ kCandidates: readonly number[] }> = Object.freeze({
   kCandidates: Object.freeze([1, 3, 5, 10, 20, 50, 100]),
 });
@@ -158,7 +158,12 @@ function knnScoresFrom(neigh: Int32Array, K: number, k: number, train: EvalTable
   return out;
 }
 
-/** Per-model mean observed quality of a table (0 where a model is never scored). */
+/**
+ * Per-model mean observed quality of a table over the prompts where the model is scored.
+ * @param table - an evaluation table
+ * @returns Float64Array of length M (0 where a model is never scored)
+ * @example modelMeans(trainTable)[0]
+ */
 export function modelMeans(table: EvalTable): Float64Array {
   const M = table.models.length;
   const s = new Float64Array(M);
@@ -244,7 +249,7 @@ export interface MlpOptions {
   seed?: number;
 }
 
-/** Defaults of the MLP router. */
+/** Defaults of the MLP router. @example fitMlpRouter(t, te, d, de, 384, { ...MLP_DEFAULTS, seed: 1 }) */
 export const MLP_DEFAULTS: Readonly<Required<MlpOptions>> = Object.freeze({
   hidden: 64,
   epochs: 20,

@@ -26,7 +26,7 @@ export interface SplitOptions {
   devFraction?: number;
 }
 
-/** Defaults of {@link splitRecords}. */
+/** Defaults of {@link splitRecords}. @example splitRecords(records, { ...SPLIT_DEFAULTS, seed: 1 }) */
 export const SPLIT_DEFAULTS: Readonly<Required<SplitOptions>> = Object.freeze({
   seed: 0,
   fractions: Object.freeze([0.8, 0.1, 0.1]) as unknown as readonly [number, number, number],
