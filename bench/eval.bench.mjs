@@ -1,6 +1,6 @@
 // `npm run bench:eval`: runs `finerouter eval` (built CLI, train + evaluate, every method) on the five shared
 // datasets one after another and prints one summary table. Outputs go to bench/out/eval/<dataset>/
-// (report.json, report.md, the SVG figure, the trained artifacts).
+// (report.json, report.md, the SVG figure, the trained artifacts); with --paper-size to bench/out/eval-paper/.
 //
 //   node bench/eval.bench.mjs [--only name1,name2] [--full] [--paper-size] [--seed N]
 //
@@ -42,7 +42,7 @@ if (!existsSync(cli)) {
 const rows = [];
 for (const ds of DATASETS) {
   if (only && !only.includes(ds.name)) continue;
-  const out = join(root, 'bench/out/eval', ds.name);
+  const out = join(root, 'bench/out', PRESET.length === 0 ? 'eval-paper' : 'eval', ds.name);
   const sample = full ? 1 : ds.sample;
   const cmd = ['eval', '--data', join(data, ds.name, 'routing.jsonl'), '--out', out, '--seed', seed, '--sample', String(sample)];
   if (ds.prices) cmd.push('--prices', ds.prices);
