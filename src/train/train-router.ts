@@ -20,6 +20,8 @@ import { macroF1, trainClassifier, type ClassifierOptions } from './classifier.j
 import { routerMse, trainGeneral, trainTaskAdapters, type MoeData, type MoeOptions } from './moe.js';
 import { buildClassifierOnnx, buildRouterOnnx } from './onnx-export.js';
 import { splitIndices } from './random.js';
+import { ALPHA_GRID, selectAggregation, stage1Statistics, type RoutedQualityInput, type Stage1Statistic } from './aggregation.js';
+import { routerForward } from './heads.js';
 
 /** A model's price: USD per query, or USD per 1M input/output tokens. */
 export interface ModelPrice {
@@ -48,8 +50,16 @@ export interface TrainRouterOptions {
   prices?: Readonly<Record<string, ModelPrice>>;
   /** Output tokens assumed per query when pricing per 1M tokens. @defaultValue 256 */
   outputTokens?: number;
-  /** Eq. 5 α written as the default. @defaultValue 0.5 */
-  alpha?: number;
+  /**
+   * Eq. 5 α written as the default: a number in [0, 1] (the paper fixes 0.5), or `'dev'` to choose it on the
+   * dev split by routed dev quality over {@link ALPHA_GRID} (see ./aggregation.ts). @defaultValue 'dev'
+   */
+  alpha?: number | 'dev';
+  /**
+   * Stage-1 statistic Q̄ of Eq. 5 stored in the manifest: `'median'` (the paper's), `'mean'`, or `'dev'` to
+   * take whichever routes better on the dev split (chosen jointly with α). @defaultValue 'dev'
+   */
+  stage1Statistic?: Stage1Statistic | 'dev';
   /** IPR tolerance τ written as the default. @defaultValue 0 */
   tolerance?: number;
   /** Classifier file name inside the artifact directory. @defaultValue 'classifier.onnx' */
@@ -68,7 +78,8 @@ export const TRAIN_ROUTER_DEFAULTS = Object.freeze({
   holdoutFraction: 0.1,
   seed: 42,
   outputTokens: 256,
-  alpha: 0.5,
+  alpha: 'dev' as number | 'dev',
+  stage1Statistic: 'dev' as Stage1Statistic | 'dev',
   tolerance: 0,
   classifierFile: 'classifier.onnx',
   routerFile: 'router.onnx',
@@ -104,6 +115,22 @@ export interface TrainMetrics {
     holdoutMseFull: number | null;
     /** MSE of predicting each model's mean training score (a baseline for the figures above). */
     holdoutMseMean: number | null;
+  };
+  /** Eq. 5 aggregation: the α and stage-1 statistic written to the manifest, and the dev figures behind them. */
+  aggregation: {
+    alpha: number;
+    stage1Statistic: Stage1Statistic;
+    /** `dev` when chosen on the dev split, `fixed` when given. */
+    alphaSource: 'dev' | 'fixed';
+    statisticSource: 'dev' | 'fixed';
+    /** Routed dev quality (mean observed score of the picks) at the choice; null without dev prompts. */
+    devQuality: number | null;
+    /** Routed dev quality per statistic, one per `alphas` entry (α = 1 is stage 2 only, α = 0 stage 1 only). */
+    devGrid: Partial<Record<Stage1Statistic, number[]>>;
+    alphas: number[];
+    /** Dev quality of the best single model (chosen by training-split mean) and of the per-prompt oracle. */
+    devBestSingle: number | null;
+    devOracle: number | null;
   };
   ms: { classifier: number; general: number; tasks: number; export: number };
 }
@@ -247,6 +274,10 @@ function normalizeRows(matrix: Float32Array, width: number): Float32Array {
  */
 export async function trainRouter(records: readonly RoutingRecord[], embeddings: Float32Array, discovery: DiscoveryResult, options: TrainRouterOptions): Promise<TrainRouterResult> {
   const o = { ...TRAIN_ROUTER_DEFAULTS, ...options };
+  if (o.alpha !== 'dev' && !(typeof o.alpha === 'number' && o.alpha >= 0 && o.alpha <= 1)) throw new RangeError(`trainRouter: expected alpha in [0, 1] or 'dev', received ${String(o.alpha)}`);
+  if (o.stage1Statistic !== 'dev' && o.stage1Statistic !== 'median' && o.stage1Statistic !== 'mean') {
+    throw new RangeError(`trainRouter: expected stage1Statistic 'median', 'mean' or 'dev', received ${String(o.stage1Statistic)}`);
+  }
   const n = records.length;
   const d = o.encoder.dimension;
   if (!(embeddings instanceof Float32Array) || embeddings.length !== n * d) {
@@ -350,6 +381,59 @@ export async function trainRouter(records: readonly RoutingRecord[], embeddings:
     holdoutMseMean = c > 0 ? sse / c : null;
   }
 
+  // Eq. 5 aggregation chosen on dev (α, stage-1 statistic); stage-1 values from training-split members only.
+  const costs = modelCosts(records, models, o.prices, o.outputTokens);
+  const costArray = Float64Array.from(costs, (c) => c ?? Number.NaN);
+  const statistics: Stage1Statistic[] = o.stage1Statistic === 'dev' ? ['median', 'mean'] : [o.stage1Statistic];
+  const alphas = o.alpha === 'dev' ? [...ALPHA_GRID] : [o.alpha];
+  const inTrain = new Uint8Array(n);
+  for (const i of train) inTrain[i] = 1;
+  const groups = [...tasks.map((t) => t.members), discovery.others.members];
+  const trainGroups = groups.map((g) => g.filter((i) => inTrain[i] === 1));
+  let choice = { alpha: alphas.length === 1 ? alphas[0]! : 0.5, statistic: statistics[0]!, quality: Number.NaN, grid: {} as Partial<Record<Stage1Statistic, number[]>>, alphas };
+  let devBestSingle: number | null = null;
+  let devOracle: number | null = null;
+  if (dev.length > 0) {
+    const k = dev.length;
+    const devEmb = new Float32Array(k * d);
+    const devTask = new Int32Array(k);
+    const devScores = new Float32Array(k * m);
+    const devMask = new Uint8Array(k * m);
+    dev.forEach((idx, r) => {
+      devEmb.set(embeddings.subarray(idx * d, (idx + 1) * d), r * d);
+      devTask[r] = assigned[idx]!;
+      devScores.set(scores.subarray(idx * m, (idx + 1) * m), r * m);
+      devMask.set(mask.subarray(idx * m, (idx + 1) * m), r * m);
+    });
+    const devStage2 = routerForward(phase2.heads, devEmb, devTask, k);
+    const trainRows = Int32Array.from(train);
+    const inputs: Partial<Record<Stage1Statistic, RoutedQualityInput>> = {};
+    for (const s of statistics) {
+      const fallback = stage1Statistics(scores, mask, m, [trainRows], s, new Float64Array(m))[0]!;
+      inputs[s] = { stage2: devStage2, task: devTask, scores: devScores, mask: devMask, stage1: stage1Statistics(scores, mask, m, trainGroups, s, fallback), costs: costArray };
+    }
+    choice = selectAggregation(inputs, alphas);
+    const trainMean = stage1Statistics(scores, mask, m, [trainRows], 'mean', new Float64Array(m))[0]!;
+    let single = 0;
+    for (let j = 1; j < m; j++) if (trainMean[j]! > trainMean[single]!) single = j;
+    let sSum = 0, sCnt = 0, oSum = 0, oCnt = 0;
+    for (let r = 0; r < k; r++) {
+      if (devMask[r * m + single]) { sSum += devScores[r * m + single]!; sCnt += 1; }
+      let best = -Infinity;
+      for (let j = 0; j < m; j++) if (devMask[r * m + j] && devScores[r * m + j]! > best) best = devScores[r * m + j]!;
+      if (best > -Infinity) { oSum += best; oCnt += 1; }
+    }
+    devBestSingle = sCnt > 0 ? sSum / sCnt : null;
+    devOracle = oCnt > 0 ? oSum / oCnt : null;
+  }
+  const chosenStatistic = choice.statistic;
+  const fullFallback = chosenStatistic === 'median' ? null : stage1Statistics(scores, mask, m, [Int32Array.from({ length: n }, (_, i) => i)], chosenStatistic, new Float64Array(m))[0]!;
+  // The median is discovery's own Q̄ (tasks[].stage1, others.stage1); the mean is computed here over all members.
+  const fromDiscovery = (record: Record<string, number>): Float64Array => Float64Array.from(models, (id) => record[id] ?? 0);
+  const stage1Rows = chosenStatistic === 'median'
+    ? [...tasks.map((t) => fromDiscovery(t.stage1)), fromDiscovery(discovery.others.stage1)]
+    : stage1Statistics(scores, mask, m, groups, chosenStatistic, fullFallback!);
+
   // Export.
   throwIfAborted(signal, 'trainRouter');
   t0 = tick();
@@ -360,8 +444,6 @@ export async function trainRouter(records: readonly RoutingRecord[], embeddings:
   o.onProgress?.('export', 2, 2);
   const msExport = tick() - t0;
 
-  const costs = modelCosts(records, models, o.prices, o.outputTokens);
-  const stage1 = (record: Record<string, number>): number[] => models.map((id) => record[id] ?? 0);
   const metrics: TrainMetrics = {
     records: n,
     split: { train: train.length, dev: dev.length, holdout: holdout.length },
@@ -385,6 +467,17 @@ export async function trainRouter(records: readonly RoutingRecord[], embeddings:
       holdoutMseFull,
       holdoutMseMean,
     },
+    aggregation: {
+      alpha: choice.alpha,
+      stage1Statistic: chosenStatistic,
+      alphaSource: o.alpha === 'dev' ? 'dev' : 'fixed',
+      statisticSource: o.stage1Statistic === 'dev' ? 'dev' : 'fixed',
+      devQuality: Number.isNaN(choice.quality) ? null : choice.quality,
+      devGrid: choice.grid,
+      alphas: [...choice.alphas],
+      devBestSingle,
+      devOracle,
+    },
     ms: { classifier: msClassifier, general: msGeneral, tasks: msTasks, export: msExport },
   };
   const h = phase2.heads;
@@ -393,13 +486,14 @@ export async function trainRouter(records: readonly RoutingRecord[], embeddings:
     version: MANIFEST_VERSION,
     encoder: { id: o.encoder.id, dimension: d },
     models: models.map((id, j) => ({ id, cost: costs[j] })),
-    tasks: tasks.map((t) => ({ id: t.id, description: t.description, size: t.size, candidates: [...t.candidates], stage1: stage1(t.stage1) })),
-    others: { size: discovery.others.size, stage1: stage1(discovery.others.stage1) },
+    tasks: tasks.map((t, i) => ({ id: t.id, description: t.description, size: t.size, candidates: [...t.candidates], stage1: Array.from(stage1Rows[i]!) })),
+    others: { size: discovery.others.size, stage1: Array.from(stage1Rows[tc]!) },
     classifier: { file: o.classifierFile, threshold: cls.threshold },
     router: { file: o.routerFile },
-    defaults: { alpha: o.alpha, tolerance: o.tolerance },
+    defaults: { alpha: choice.alpha, tolerance: o.tolerance },
     training: {
       seed: o.seed,
+      stage1Statistic: chosenStatistic,
       heads: { projection: h.projection, hidden: h.hidden, taskHidden: h.taskHidden, slots: h.slots, activation: h.activation },
       metrics: JSON.parse(JSON.stringify(metrics)) as Record<string, unknown>,
     },

@@ -40,10 +40,37 @@ describe('trainRouter on synthetic tasks', () => {
     expect(manifest.models[0].cost).toBeCloseTo(0.002, 10);
     expect(manifest.models[1].cost).toBeNull();
     expect(manifest.tasks[1].candidates).toEqual(['m-b', 'm-c']);
-    expect(manifest.tasks[2].stage1).toEqual([0.35, 0.35, 0.85, 0.35]);
+    // Eq. 5 settings chosen on dev: the manifest carries the chosen α and the grid's best dev quality.
+    const agg = metrics.aggregation;
+    expect(agg.alphaSource).toBe('dev');
+    expect(manifest.defaults.alpha).toBe(agg.alpha);
+    expect(agg.alphas).toHaveLength(11);
+    const all = Object.values(agg.devGrid).flat();
+    expect(all.length).toBe(22);
+    expect(agg.devQuality).toBe(Math.max(...all));
+    expect(agg.devQuality!).toBeGreaterThanOrEqual(agg.devBestSingle!);
+    expect(agg.devOracle!).toBeGreaterThanOrEqual(agg.devQuality!);
+    if (agg.stage1Statistic === 'median') expect(manifest.tasks[2].stage1).toEqual([0.35, 0.35, 0.85, 0.35]);
     // The draft plus digests is a valid manifest.
     const digest = 'a'.repeat(64);
     expect(() => validateManifest({ ...manifest, files: { 'classifier.onnx': digest, 'router.onnx': digest } })).not.toThrow();
+  });
+
+  it("with the paper's fixed settings writes α = 0.5 and discovery's stage-1 medians", async () => {
+    const { manifest, metrics } = await trainRouter(data.records, data.embeddings, data.discovery, { ...SMALL, alpha: 0.5, stage1Statistic: 'median' });
+    expect(manifest.defaults.alpha).toBe(0.5);
+    expect(metrics.aggregation).toMatchObject({ alpha: 0.5, stage1Statistic: 'median', alphaSource: 'fixed', statisticSource: 'fixed', alphas: [0.5] });
+    expect(manifest.tasks[2].stage1).toEqual([0.35, 0.35, 0.85, 0.35]);
+    expect(manifest.training?.stage1Statistic).toBe('median');
+    const mean = await trainRouter(data.records, data.embeddings, data.discovery, { ...SMALL, alpha: 0.5, stage1Statistic: 'mean' });
+    // The mean over the task's members, from the records' scores.
+    const members = data.discovery.tasks[2]!.members;
+    const expected = MODELS.map((id) => {
+      const seen = members.map((i) => data.records[i]!.scores[id]).filter((v): v is number => v !== undefined);
+      return seen.reduce((s, v) => s + v, 0) / seen.length;
+    });
+    mean.manifest.tasks[2]!.stage1.forEach((v, j) => expect(v).toBeCloseTo(expected[j]!, 6));
+    await expect(trainRouter(data.records, data.embeddings, data.discovery, { ...SMALL, alpha: 1.5 })).rejects.toThrow(RangeError);
   });
 
   it('is deterministic for a seed and changes with the seed', async () => {
