@@ -7,7 +7,8 @@
  *
  * Stage-1 medians: the sample prompts are assigned to tasks by the trained classifier (threshold from the
  * manifest); a task's median is over the sample prompts assigned to it, falling back to the median over the
- * whole sample when none is; the same for Others.
+ * whole sample when none is; the same for Others. When the manifest's `training.stage1Statistic` is 'mean'
+ * (trainRouter chose it on dev, ./aggregation.ts), means replace medians so all models' Q̄ agree.
  */
 import type { RoutingRecord } from '../data/types.js';
 import type { Manifest } from '../router/manifest.js';
@@ -37,6 +38,12 @@ function median(values: number[]): number {
   const s = values.slice().sort((a, b) => a - b);
   const h = s.length >> 1;
   return s.length % 2 === 1 ? s[h] : (s[h - 1] + s[h]) / 2;
+}
+
+function mean(values: number[]): number {
+  let s = 0;
+  for (const v of values) s += v;
+  return s / values.length;
 }
 
 /**
@@ -83,11 +90,13 @@ export function addModel(
   const assigned = assignTasks(classifierForward(cls, emb, rows.length), rows.length, tc, manifest.classifier.threshold);
   const trained = trainAddedModel(heads, emb, scores, options.moe);
 
+  // The statistic the manifest's stage-1 values use (training.stage1Statistic; the paper's median when absent).
+  const statistic = (manifest.training as { stage1Statistic?: unknown } | undefined)?.stage1Statistic === 'mean' ? mean : median;
   const all = Array.from(scores);
-  const overall = median(all);
+  const overall = statistic(all);
   const perTask: number[][] = Array.from({ length: tc + 1 }, () => []);
   assigned.forEach((t, r) => perTask[t].push(scores[r]));
-  const stage1Of = (t: number): number => (perTask[t].length > 0 ? median(perTask[t]) : overall);
+  const stage1Of = (t: number): number => (perTask[t].length > 0 ? statistic(perTask[t]) : overall);
   const [cost] = modelCosts(rows.map((i) => records[i]), [modelId], options.prices, options.outputTokens ?? 256);
   const previous = (manifest.training ?? {}) as Record<string, unknown>;
   const added = Array.isArray(previous.addedModels) ? (previous.addedModels as unknown[]) : [];
