@@ -35,6 +35,9 @@ Options:
   --output-tokens N  output tokens per query assumed with per-1M-token prices (default 256)
   --epochs N         max epochs of each training phase (default 10)
   --holdout F        share of records held out for the reported figures only (default 0.1; 0 trains on all)
+  --alpha A|dev      Eq. 5 α written to the manifest: a number in [0, 1] (the paper: 0.5) or 'dev' to choose it
+                     on the dev split by routed dev quality (default dev)
+  --stage1 S         stage-1 statistic: median (the paper's), mean, or dev to choose on the dev split (default dev)
   --cache DIR        cache directory for embeddings and the built encoder (default .cache)
   --threads N        onnxruntime intra-op threads for the encoder
   --json             print the summary as one JSON object
@@ -105,6 +108,8 @@ export const trainCommand: Command = {
         'output-tokens': { type: 'string' },
         epochs: { type: 'string' },
         holdout: { type: 'string' },
+        alpha: { type: 'string' },
+        stage1: { type: 'string' },
         cache: { type: 'string' },
         threads: { type: 'string' },
         json: { type: 'boolean' },
@@ -118,6 +123,10 @@ export const trainCommand: Command = {
     const split = values.split ?? 'train';
     const holdout = values.holdout === undefined ? undefined : Number(values.holdout);
     if (holdout !== undefined && !(holdout >= 0 && holdout < 0.5)) throw new FineRouterError('INVALID_ARGUMENT', `train: --holdout expects a number in [0, 0.5), received '${values.holdout}'`);
+    const alpha = values.alpha === undefined || values.alpha === 'dev' ? 'dev' : Number(values.alpha);
+    if (alpha !== 'dev' && !(values.alpha!.trim() !== '' && alpha >= 0 && alpha <= 1)) throw new FineRouterError('INVALID_ARGUMENT', `train: --alpha expects a number in [0, 1] or 'dev', received '${values.alpha}'`);
+    const stage1 = values.stage1 ?? 'dev';
+    if (stage1 !== 'dev' && stage1 !== 'median' && stage1 !== 'mean') throw new FineRouterError('INVALID_ARGUMENT', `train: --stage1 expects median, mean or dev, received '${stage1}'`);
     const cache = values.cache ?? '.cache';
     const started = performance.now();
     const times: Record<string, number> = {};
@@ -176,6 +185,8 @@ export const trainCommand: Command = {
         ...(outputTokens !== undefined ? { outputTokens } : {}),
         ...(epochs !== undefined ? { classifier: { epochs } } : {}),
         moe,
+        alpha,
+        stage1Statistic: stage1,
         onProgress: (stage, done, total, detail) => bar(stage, done, total, detail ?? ''),
       });
       t = lap('train', t);
@@ -192,6 +203,7 @@ export const trainCommand: Command = {
         threshold: m.classifier.threshold,
         classifier: { holdoutMacroF1: m.classifier.holdoutMacroF1, holdoutCoverage: m.classifier.holdoutCoverage, devMacroF1: m.classifier.devMacroF1 },
         moe: m.moe,
+        aggregation: m.aggregation,
         bytes: { classifier: result.classifierBytes.length, router: result.routerBytes.length },
         ms: { ...times, total: Math.round(performance.now() - started), trainStages: m.ms },
       };
@@ -203,6 +215,7 @@ export const trainCommand: Command = {
           `wrote ${values.out}: ${summary.models} models, ${summary.tasks} tasks (+ Others: ${summary.others} prompts), threshold ${f(summary.threshold, 2)}`,
           `classifier: held-out macro-F1 ${f(m.classifier.holdoutMacroF1)} over ${summary.tasks + 1} classes, ${f((m.classifier.holdoutCoverage ?? 0) * 100, 1)}% of held-out prompts assigned to a task`,
           `router: held-out MSE ${f(m.moe.holdoutMseFull, 4)} (general adapters only ${f(m.moe.holdoutMseGeneral, 4)}, per-model mean ${f(m.moe.holdoutMseMean, 4)})`,
+          `Eq. 5: α ${m.aggregation.alpha} (${m.aggregation.alphaSource}), stage 1 ${m.aggregation.stage1Statistic} (${m.aggregation.statisticSource}); routed dev quality ${f(m.aggregation.devQuality)} (best single model ${f(m.aggregation.devBestSingle)}, oracle ${f(m.aggregation.devOracle)})`,
           `time: ${(summary.ms.total / 1000).toFixed(1)} s (embed ${(times.embed / 1000).toFixed(1)} s for ${embedded} new prompts, discover ${(times.discover / 1000).toFixed(1)} s, train ${(times.train / 1000).toFixed(1)} s)`,
           '',
         ].join('\n'));
