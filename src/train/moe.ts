@@ -3,7 +3,7 @@
  *
  * Architecture (./heads.ts): frozen prompt embedding e → trainable projection h = e·Wp + bp (width P);
  * an LLM embedding layer m_j (width E, default 512, as in Appendix B); one general adapter per model, a 2-layer
- * MLP on concat(h, m_j) (hidden H, default 512); task adapters for each task's candidate models.
+ * MLP on concat(h, m_j) (hidden H: paper 512, default 128 here, see docs/training.md); task adapters for each task's candidate models.
  *
  * Phase 1 (`trainGeneral`): projection + LLM embeddings + general adapters on all training prompts, masked MSE
  * against observed quality (a missing score is masked out, never treated as 0). AdamW, seeded shuffles, early

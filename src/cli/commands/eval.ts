@@ -39,7 +39,7 @@ Options:
                        train split (written to OUT/artifacts with --out)
   --baselines-only     skip FineRouter entirely (no training, no FineRouter rows)
   --epochs N           training epochs of the classifier and both MoE phases (default: trainRouter's, 10)
-  --moe-hidden N       MoE adapter hidden width (default 512, the paper's); smaller trains faster on CPU
+  --moe-hidden N       MoE adapter hidden width (default 128 from trainRouter; the paper uses 512)
   --moe-projection N   MoE prompt projection width (default 256)
   --moe-llm-embedding N  MoE LLM embedding width (default 512, the paper's)
   --split NAME         split to evaluate: test (default), dev, or an extra split of the data such as ood
