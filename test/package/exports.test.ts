@@ -11,6 +11,7 @@ import * as core from '../../src/index.js';
  */
 const EXPECTED_EXPORTS = [
   'ADAMW_DEFAULTS',
+  'ALPHA_GRID',
   'AdamW',
   'CANDIDATE_DEFAULTS',
   'CLASSIFIER_DEFAULTS',
@@ -100,9 +101,11 @@ const EXPECTED_EXPORTS = [
   'readRouterOnnx',
   'reciprocalRankFusion',
   'reportMarkdown',
+  'routedQuality',
   'routerForward',
   'runArtifactHeads',
   'sampleIndices',
+  'selectAggregation',
   'selectByScores',
   'selectCandidates',
   'selectThreshold',
@@ -110,6 +113,7 @@ const EXPECTED_EXPORTS = [
   'singleModelScores',
   'splitRecords',
   'stage1Scores',
+  'stage1Statistics',
   'tasksReportMarkdown',
   'toTasksFile',
   'trainAddedModel',
