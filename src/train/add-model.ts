@@ -8,7 +8,8 @@
  * Stage-1 medians: the sample prompts are assigned to tasks by the trained classifier (threshold from the
  * manifest); a task's median is over the sample prompts assigned to it, falling back to the median over the
  * whole sample when none is; the same for Others. When the manifest's `training.stage1Statistic` is 'mean'
- * (trainRouter chose it on dev, ./aggregation.ts), means replace medians so all models' Q̄ agree.
+ * (trainRouter chose it on dev, ./aggregation.ts), means replace medians so all models' Q̄ agree, shrunk toward
+ * the sample mean with the manifest's `training.stage1Shrinkage` pseudo-count.
  */
 import type { RoutingRecord } from '../data/types.js';
 import type { Manifest } from '../router/manifest.js';
@@ -91,9 +92,14 @@ export function addModel(
   const trained = trainAddedModel(heads, emb, scores, options.moe);
 
   // The statistic the manifest's stage-1 values use (training.stage1Statistic; the paper's median when absent).
-  const statistic = (manifest.training as { stage1Statistic?: unknown } | undefined)?.stage1Statistic === 'mean' ? mean : median;
+  const info = (manifest.training ?? {}) as { stage1Statistic?: unknown; stage1Shrinkage?: unknown };
+  const shrink = typeof info.stage1Shrinkage === 'number' && info.stage1Shrinkage > 0 ? info.stage1Shrinkage : 0;
   const all = Array.from(scores);
-  const overall = statistic(all);
+  const overallMean = mean(all);
+  const statistic = info.stage1Statistic === 'mean'
+    ? (values: number[]): number => (values.reduce((a, v) => a + v, 0) + shrink * overallMean) / (values.length + shrink)
+    : median;
+  const overall = info.stage1Statistic === 'mean' ? overallMean : median(all);
   const perTask: number[][] = Array.from({ length: tc + 1 }, () => []);
   assigned.forEach((t, r) => perTask[t].push(scores[r]));
   const stage1Of = (t: number): number => (perTask[t].length > 0 ? statistic(perTask[t]) : overall);

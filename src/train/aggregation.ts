@@ -11,6 +11,8 @@
  *   - The stage-1 statistic may be the mean instead of the median. On mostly 0/1 scores the median is a
  *     majority vote: many models tie at 1 (or 0) and the min-max normalization then hides real differences
  *     in their success rates. `'dev'` picks whichever routes better on dev.
+ *   - The mean may be shrunk toward the model's overall mean with a pseudo-count k (empirical-Bayes smoothing
+ *     of small tasks: (Σ scores + k · overall) / (count + k)); k = 0 is the plain mean. Also chosen on dev.
  * Stage-1 values used for the dev choice come from the training split only (a dev prompt never votes for
  * its own task's prior); the manifest then stores the chosen statistic over all members, as discovery does.
  * Ties in dev quality prefer α nearer 0.5, then the median (the paper's settings).
@@ -19,6 +21,9 @@ import { aggregateAndSelect } from '../router/score.js';
 
 /** Stage-1 statistic Q̄_t(M) over a task's prompts. `median` is the paper's. */
 export type Stage1Statistic = 'median' | 'mean';
+
+/** Pseudo-counts k tried on dev for the shrunk mean (0 = plain mean). */
+export const SHRINKAGE_GRID: readonly number[] = Object.freeze([0, 10, 30, 100]);
 
 /** α values tried on dev. */
 export const ALPHA_GRID: readonly number[] = Object.freeze([0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1]);
@@ -33,6 +38,8 @@ export const ALPHA_GRID: readonly number[] = Object.freeze([0, 0.1, 0.2, 0.3, 0.
  * @param groups - row indices per group (task, or Others).
  * @param statistic - `median` (even count: mean of the middle two) or `mean`.
  * @param fallback - value per model for a group without observations; default: the statistic over all rows.
+ * @param shrinkage - mean only: pseudo-count k pulling each group's mean toward `fallback`,
+ *   (Σ + k · fallback) / (count + k). @defaultValue 0
  * @returns one Float64Array of M values per group.
  * @throws RangeError when sizes disagree or a row index is out of range.
  * @example
@@ -45,12 +52,14 @@ export function stage1Statistics(
   groups: readonly ArrayLike<number>[],
   statistic: Stage1Statistic,
   fallback?: ArrayLike<number>,
+  shrinkage = 0,
 ): Float64Array[] {
   const m = modelCount;
   if (!(Number.isInteger(m) && m > 0) || scores.length % m !== 0 || mask.length !== scores.length) {
     throw new RangeError(`stage1Statistics: expected [n, ${m}] scores and mask of equal length, received ${scores.length} and ${mask.length}`);
   }
   if (statistic !== 'median' && statistic !== 'mean') throw new RangeError(`stage1Statistics: expected 'median' or 'mean', received ${String(statistic)}`);
+  if (!(shrinkage >= 0 && Number.isFinite(shrinkage))) throw new RangeError(`stage1Statistics: expected shrinkage ≥ 0, received ${shrinkage}`);
   const n = scores.length / m;
   let fb: ArrayLike<number>;
   if (fallback !== undefined) {
@@ -76,7 +85,7 @@ export function stage1Statistics(
       } else if (statistic === 'mean') {
         let s = 0;
         for (let k = 0; k < c; k++) s += scratch[k]!;
-        out[j] = s / c;
+        out[j] = (s + shrinkage * fb[j]!) / (c + shrinkage);
       } else {
         const v = scratch.subarray(0, c).sort();
         const h = c >> 1;
@@ -140,17 +149,18 @@ export function routedQuality(input: RoutedQualityInput, alpha: number): number 
 /** Result of {@link selectAggregation}. */
 export interface AggregationChoice {
   alpha: number;
-  statistic: Stage1Statistic;
+  /** Key of the chosen input (a stage-1 variant such as 'median', 'mean', 'mean+30'). */
+  statistic: string;
   /** Dev quality at the choice. */
   quality: number;
   /** Dev quality per statistic tried, one per `alphas` entry. */
-  grid: Partial<Record<Stage1Statistic, number[]>>;
+  grid: Record<string, number[]>;
   alphas: number[];
 }
 
 /**
- * Picks α (from `alphas`) and the stage-1 statistic (from `statistics`) with the highest routed quality.
- * Ties prefer α nearer 0.5, then earlier statistics in `statistics`.
+ * Picks α (from `alphas`) and the stage-1 variant (a key of `inputs`) with the highest routed quality.
+ * Ties prefer α nearer 0.5, then earlier keys of `inputs`.
  *
  * @param inputs - one {@link RoutedQualityInput} per statistic (same prompts, different `stage1`).
  * @param alphas - α values to try, each in [0, 1]. @defaultValue ALPHA_GRID
@@ -159,10 +169,10 @@ export interface AggregationChoice {
  * @example
  * selectAggregation({ median: inputMedian, mean: inputMean }).alpha;
  */
-export function selectAggregation(inputs: Partial<Record<Stage1Statistic, RoutedQualityInput>>, alphas: readonly number[] = ALPHA_GRID): AggregationChoice {
-  const stats = (Object.keys(inputs) as Stage1Statistic[]).filter((s) => inputs[s] !== undefined);
+export function selectAggregation(inputs: Readonly<Record<string, RoutedQualityInput | undefined>>, alphas: readonly number[] = ALPHA_GRID): AggregationChoice {
+  const stats = Object.keys(inputs).filter((s) => inputs[s] !== undefined);
   if (stats.length === 0 || alphas.length === 0) throw new RangeError('selectAggregation: expected at least one statistic and one α');
-  const grid: Partial<Record<Stage1Statistic, number[]>> = {};
+  const grid: Record<string, number[]> = {};
   let best: AggregationChoice | null = null;
   for (const s of stats) {
     const row = alphas.map((a) => routedQuality(inputs[s]!, a));

@@ -2,7 +2,7 @@
 // Lower-level pieces (batch networks, losses, init helpers) stay internal to keep the package API small.
 export { trainRouter, modelCosts, parsePrices, TRAIN_ROUTER_DEFAULTS } from './train-router.js';
 export type { TrainRouterOptions, TrainRouterResult, TrainMetrics, ManifestDraft, ModelPrice } from './train-router.js';
-export { ALPHA_GRID, routedQuality, selectAggregation, stage1Statistics } from './aggregation.js';
+export { ALPHA_GRID, SHRINKAGE_GRID, routedQuality, selectAggregation, stage1Statistics } from './aggregation.js';
 export type { AggregationChoice, RoutedQualityInput, Stage1Statistic } from './aggregation.js';
 export { addModel } from './add-model.js';
 export type { AddModelOptions, AddModelResult } from './add-model.js';

@@ -20,7 +20,7 @@ import { macroF1, trainClassifier, type ClassifierOptions } from './classifier.j
 import { routerMse, trainGeneral, trainTaskAdapters, type MoeData, type MoeOptions } from './moe.js';
 import { buildClassifierOnnx, buildRouterOnnx } from './onnx-export.js';
 import { splitIndices } from './random.js';
-import { ALPHA_GRID, selectAggregation, stage1Statistics, type RoutedQualityInput, type Stage1Statistic } from './aggregation.js';
+import { ALPHA_GRID, SHRINKAGE_GRID, selectAggregation, stage1Statistics, type RoutedQualityInput, type Stage1Statistic } from './aggregation.js';
 import { routerForward } from './heads.js';
 
 /** A model's price: USD per query, or USD per 1M input/output tokens. */
@@ -60,6 +60,12 @@ export interface TrainRouterOptions {
    * take whichever routes better on the dev split (chosen jointly with α). @defaultValue 'dev'
    */
   stage1Statistic?: Stage1Statistic | 'dev';
+  /**
+   * Mean only: pseudo-count k shrinking each task's mean toward the model's overall mean,
+   * (Σ + k · overall) / (count + k); a number ≥ 0, or `'dev'` to choose from {@link SHRINKAGE_GRID} jointly with
+   * α and the statistic. @defaultValue 'dev'
+   */
+  stage1Shrinkage?: number | 'dev';
   /** IPR tolerance τ written as the default. @defaultValue 0 */
   tolerance?: number;
   /** Classifier file name inside the artifact directory. @defaultValue 'classifier.onnx' */
@@ -80,6 +86,7 @@ export const TRAIN_ROUTER_DEFAULTS = Object.freeze({
   outputTokens: 256,
   alpha: 'dev' as number | 'dev',
   stage1Statistic: 'dev' as Stage1Statistic | 'dev',
+  stage1Shrinkage: 'dev' as number | 'dev',
   tolerance: 0,
   classifierFile: 'classifier.onnx',
   routerFile: 'router.onnx',
@@ -120,13 +127,15 @@ export interface TrainMetrics {
   aggregation: {
     alpha: number;
     stage1Statistic: Stage1Statistic;
+    /** Pseudo-count of the shrunk mean (0 for the median or the plain mean). */
+    stage1Shrinkage: number;
     /** `dev` when chosen on the dev split, `fixed` when given. */
     alphaSource: 'dev' | 'fixed';
     statisticSource: 'dev' | 'fixed';
     /** Routed dev quality (mean observed score of the picks) at the choice; null without dev prompts. */
     devQuality: number | null;
     /** Routed dev quality per statistic, one per `alphas` entry (α = 1 is stage 2 only, α = 0 stage 1 only). */
-    devGrid: Partial<Record<Stage1Statistic, number[]>>;
+    devGrid: Record<string, number[]>;
     alphas: number[];
     /** Dev quality of the best single model (chosen by training-split mean) and of the per-prompt oracle. */
     devBestSingle: number | null;
@@ -278,6 +287,9 @@ export async function trainRouter(records: readonly RoutingRecord[], embeddings:
   if (o.stage1Statistic !== 'dev' && o.stage1Statistic !== 'median' && o.stage1Statistic !== 'mean') {
     throw new RangeError(`trainRouter: expected stage1Statistic 'median', 'mean' or 'dev', received ${String(o.stage1Statistic)}`);
   }
+  if (o.stage1Shrinkage !== 'dev' && !(typeof o.stage1Shrinkage === 'number' && o.stage1Shrinkage >= 0 && Number.isFinite(o.stage1Shrinkage))) {
+    throw new RangeError(`trainRouter: expected stage1Shrinkage ≥ 0 or 'dev', received ${String(o.stage1Shrinkage)}`);
+  }
   const n = records.length;
   const d = o.encoder.dimension;
   if (!(embeddings instanceof Float32Array) || embeddings.length !== n * d) {
@@ -384,13 +396,17 @@ export async function trainRouter(records: readonly RoutingRecord[], embeddings:
   // Eq. 5 aggregation chosen on dev (α, stage-1 statistic); stage-1 values from training-split members only.
   const costs = modelCosts(records, models, o.prices, o.outputTokens);
   const costArray = Float64Array.from(costs, (c) => c ?? Number.NaN);
-  const statistics: Stage1Statistic[] = o.stage1Statistic === 'dev' ? ['median', 'mean'] : [o.stage1Statistic];
+  // Stage-1 variants tried: key → (statistic, shrinkage); 'mean+k' is the mean shrunk with pseudo-count k.
+  const variants = new Map<string, { statistic: Stage1Statistic; shrinkage: number }>();
+  const shrinks = o.stage1Shrinkage === 'dev' ? [...SHRINKAGE_GRID] : [o.stage1Shrinkage];
+  if (o.stage1Statistic !== 'mean') variants.set('median', { statistic: 'median', shrinkage: 0 });
+  if (o.stage1Statistic !== 'median') for (const k of shrinks) variants.set(k === 0 ? 'mean' : `mean+${k}`, { statistic: 'mean', shrinkage: k });
   const alphas = o.alpha === 'dev' ? [...ALPHA_GRID] : [o.alpha];
   const inTrain = new Uint8Array(n);
   for (const i of train) inTrain[i] = 1;
   const groups = [...tasks.map((t) => t.members), discovery.others.members];
   const trainGroups = groups.map((g) => g.filter((i) => inTrain[i] === 1));
-  let choice = { alpha: alphas.length === 1 ? alphas[0]! : 0.5, statistic: statistics[0]!, quality: Number.NaN, grid: {} as Partial<Record<Stage1Statistic, number[]>>, alphas };
+  let choice = { alpha: alphas.length === 1 ? alphas[0]! : 0.5, statistic: [...variants.keys()][0]!, quality: Number.NaN, grid: {} as Record<string, number[]>, alphas };
   let devBestSingle: number | null = null;
   let devOracle: number | null = null;
   if (dev.length > 0) {
@@ -407,10 +423,10 @@ export async function trainRouter(records: readonly RoutingRecord[], embeddings:
     });
     const devStage2 = routerForward(phase2.heads, devEmb, devTask, k);
     const trainRows = Int32Array.from(train);
-    const inputs: Partial<Record<Stage1Statistic, RoutedQualityInput>> = {};
-    for (const s of statistics) {
-      const fallback = stage1Statistics(scores, mask, m, [trainRows], s, new Float64Array(m))[0]!;
-      inputs[s] = { stage2: devStage2, task: devTask, scores: devScores, mask: devMask, stage1: stage1Statistics(scores, mask, m, trainGroups, s, fallback), costs: costArray };
+    const inputs: Record<string, RoutedQualityInput> = {};
+    for (const [key, v] of variants) {
+      const fallback = stage1Statistics(scores, mask, m, [trainRows], v.statistic, new Float64Array(m))[0]!;
+      inputs[key] = { stage2: devStage2, task: devTask, scores: devScores, mask: devMask, stage1: stage1Statistics(scores, mask, m, trainGroups, v.statistic, fallback, v.shrinkage), costs: costArray };
     }
     choice = selectAggregation(inputs, alphas);
     const trainMean = stage1Statistics(scores, mask, m, [trainRows], 'mean', new Float64Array(m))[0]!;
@@ -426,13 +442,14 @@ export async function trainRouter(records: readonly RoutingRecord[], embeddings:
     devBestSingle = sCnt > 0 ? sSum / sCnt : null;
     devOracle = oCnt > 0 ? oSum / oCnt : null;
   }
-  const chosenStatistic = choice.statistic;
+  const chosen = variants.get(choice.statistic)!;
+  const chosenStatistic = chosen.statistic;
   const fullFallback = chosenStatistic === 'median' ? null : stage1Statistics(scores, mask, m, [Int32Array.from({ length: n }, (_, i) => i)], chosenStatistic, new Float64Array(m))[0]!;
   // The median is discovery's own Q̄ (tasks[].stage1, others.stage1); the mean is computed here over all members.
   const fromDiscovery = (record: Record<string, number>): Float64Array => Float64Array.from(models, (id) => record[id] ?? 0);
   const stage1Rows = chosenStatistic === 'median'
     ? [...tasks.map((t) => fromDiscovery(t.stage1)), fromDiscovery(discovery.others.stage1)]
-    : stage1Statistics(scores, mask, m, groups, chosenStatistic, fullFallback!);
+    : stage1Statistics(scores, mask, m, groups, chosenStatistic, fullFallback!, chosen.shrinkage);
 
   // Export.
   throwIfAborted(signal, 'trainRouter');
@@ -470,6 +487,7 @@ export async function trainRouter(records: readonly RoutingRecord[], embeddings:
     aggregation: {
       alpha: choice.alpha,
       stage1Statistic: chosenStatistic,
+      stage1Shrinkage: chosen.shrinkage,
       alphaSource: o.alpha === 'dev' ? 'dev' : 'fixed',
       statisticSource: o.stage1Statistic === 'dev' ? 'dev' : 'fixed',
       devQuality: Number.isNaN(choice.quality) ? null : choice.quality,
@@ -494,6 +512,7 @@ export async function trainRouter(records: readonly RoutingRecord[], embeddings:
     training: {
       seed: o.seed,
       stage1Statistic: chosenStatistic,
+      stage1Shrinkage: chosen.shrinkage,
       heads: { projection: h.projection, hidden: h.hidden, taskHidden: h.taskHidden, slots: h.slots, activation: h.activation },
       metrics: JSON.parse(JSON.stringify(metrics)) as Record<string, unknown>,
     },

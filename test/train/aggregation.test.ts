@@ -27,6 +27,11 @@ describe('stage1Statistics', () => {
     // A group without observations of a model takes the fallback.
     const [empty] = stage1Statistics(scores, mask, 2, [[2]], 'mean', [0.25, 0.75]);
     expect(Array.from(empty!)).toEqual([0, 0.75]);
+    // Shrinkage k pulls a group's mean toward the fallback: (Σ + k · fallback) / (count + k).
+    const [shrunk] = stage1Statistics(scores, mask, 2, [[0, 1, 2]], 'mean', [0, 1], 3);
+    expect(shrunk![0]).toBeCloseTo((2 + 0) / 6, 12);
+    expect(shrunk![1]).toBeCloseTo((1 + 3) / 5, 12);
+    expect(() => stage1Statistics(scores, mask, 2, [[0]], 'mean', undefined, -1)).toThrow(RangeError);
     expect(() => stage1Statistics(scores, mask, 2, [[3]], 'mean')).toThrow(RangeError);
     expect(() => stage1Statistics(scores, mask, 4, [[0]], 'mean')).toThrow(RangeError);
   });

@@ -45,8 +45,9 @@ describe('trainRouter on synthetic tasks', () => {
     expect(agg.alphaSource).toBe('dev');
     expect(manifest.defaults.alpha).toBe(agg.alpha);
     expect(agg.alphas).toHaveLength(11);
+    expect(Object.keys(agg.devGrid)).toEqual(['median', 'mean', 'mean+10', 'mean+30', 'mean+100']);
     const all = Object.values(agg.devGrid).flat();
-    expect(all.length).toBe(22);
+    expect(all.length).toBe(55);
     expect(agg.devQuality).toBe(Math.max(...all));
     expect(agg.devQuality!).toBeGreaterThanOrEqual(agg.devBestSingle!);
     expect(agg.devOracle!).toBeGreaterThanOrEqual(agg.devQuality!);
@@ -62,7 +63,8 @@ describe('trainRouter on synthetic tasks', () => {
     expect(metrics.aggregation).toMatchObject({ alpha: 0.5, stage1Statistic: 'median', alphaSource: 'fixed', statisticSource: 'fixed', alphas: [0.5] });
     expect(manifest.tasks[2].stage1).toEqual([0.35, 0.35, 0.85, 0.35]);
     expect(manifest.training?.stage1Statistic).toBe('median');
-    const mean = await trainRouter(data.records, data.embeddings, data.discovery, { ...SMALL, alpha: 0.5, stage1Statistic: 'mean' });
+    const mean = await trainRouter(data.records, data.embeddings, data.discovery, { ...SMALL, alpha: 0.5, stage1Statistic: 'mean', stage1Shrinkage: 0 });
+    expect(mean.metrics.aggregation.stage1Shrinkage).toBe(0);
     // The mean over the task's members, from the records' scores.
     const members = data.discovery.tasks[2]!.members;
     const expected = MODELS.map((id) => {
@@ -71,6 +73,7 @@ describe('trainRouter on synthetic tasks', () => {
     });
     mean.manifest.tasks[2]!.stage1.forEach((v, j) => expect(v).toBeCloseTo(expected[j]!, 6));
     await expect(trainRouter(data.records, data.embeddings, data.discovery, { ...SMALL, alpha: 1.5 })).rejects.toThrow(RangeError);
+    await expect(trainRouter(data.records, data.embeddings, data.discovery, { ...SMALL, stage1Shrinkage: -1 })).rejects.toThrow(RangeError);
   });
 
   it('is deterministic for a seed and changes with the seed', async () => {
