@@ -53,6 +53,11 @@ export interface OrtRuntimeConfig {
   readonly fallbackProvider: string;
   readonly fallback: ProviderFallback;
   readonly intraOpNumThreads: number | undefined;
+  /**
+   * onnxruntime's `session.intra_op.allow_spinning` session config entry: whether idle intra-op pool
+   * threads busy-wait for the next task; `undefined` leaves onnxruntime's default (spinning on).
+   */
+  readonly intraOpSpinning?: boolean | undefined;
   readonly onFallback: ((provider: string, reason: Error) => void) | undefined;
   /** Optional cheap availability check per accelerator; resolves to the reason it is unavailable, or undefined. */
   readonly precheck?: ((provider: string) => Promise<Error | undefined>) | undefined;
@@ -160,6 +165,7 @@ export function createOrtRuntime(config: OrtRuntimeConfig): OnnxRuntime {
       const threads = options.intraOpNumThreads ?? config.intraOpNumThreads;
       const base: Record<string, unknown> = { graphOptimizationLevel: 'all' };
       if (threads !== undefined) base['intraOpNumThreads'] = threads;
+      if (config.intraOpSpinning !== undefined) base['extra'] = { session: { intra_op: { allow_spinning: config.intraOpSpinning ? '1' : '0' } } };
       let firstError: unknown;
       try {
         const session = await ort.InferenceSession.create(model, {

@@ -75,6 +75,41 @@ describe('createNodeRuntime (real onnxruntime-node)', () => {
     expect(() => createNodeRuntime({ executionProviders: [] })).toThrow(FineRouterError);
     expect(() => createNodeRuntime({ intraOpNumThreads: -1 })).toThrow(FineRouterError);
     expect(() => createNodeRuntime({ fallback: 'gpu' as never })).toThrow(FineRouterError);
+    expect(() => createNodeRuntime({ intraOpSpinning: 'no' as never })).toThrow(FineRouterError);
+  });
+
+  it('runs with intra-op spinning off (the default) and on, with the same result', async () => {
+    for (const intraOpSpinning of [undefined, false, true]) {
+      const runtime = createNodeRuntime({ intraOpNumThreads: 2, ...(intraOpSpinning === undefined ? {} : { intraOpSpinning }) });
+      const session = await runtime.createSession(scaleModel());
+      const out = await session.run({ x: { type: 'float32', data: Float32Array.of(1.5, -2), dims: [2] } });
+      expect(Array.from(out.y!.data as Float32Array)).toEqual([3, -4]);
+      await session.release();
+    }
+  });
+});
+
+describe('createNodeRuntime session options', () => {
+  // A recording stand-in for onnxruntime-node: checks what reaches InferenceSession.create.
+  function recorder(): { seen: Record<string, unknown>[]; importer: () => Promise<unknown> } {
+    const seen: Record<string, unknown>[] = [];
+    const session = { inputNames: ['x'], outputNames: ['y'], run: () => Promise.resolve({}), release: () => Promise.resolve() };
+    const InferenceSession = {
+      create: (_model: Uint8Array, options: Record<string, unknown>) => {
+        seen.push(options);
+        return Promise.resolve(session);
+      },
+    };
+    return { seen, importer: () => Promise.resolve({ InferenceSession, Tensor: class {} }) };
+  }
+
+  it("turns intra-op spinning off by default and passes it as onnxruntime's session config entry", async () => {
+    const off = recorder();
+    await createNodeRuntimeWith(off.importer, { intraOpNumThreads: 2 }).createSession(scaleModel());
+    expect(off.seen[0]).toMatchObject({ intraOpNumThreads: 2, graphOptimizationLevel: 'all', extra: { session: { intra_op: { allow_spinning: '0' } } } });
+    const on = recorder();
+    await createNodeRuntimeWith(on.importer, { intraOpSpinning: true }).createSession(scaleModel());
+    expect(on.seen[0]).toMatchObject({ extra: { session: { intra_op: { allow_spinning: '1' } } } });
   });
 });
 

@@ -47,6 +47,11 @@ export interface MiniLmEncoderOptions {
    */
   intraOpNumThreads?: number;
   /**
+   * Whether idle intra-op threads spin (no runtime given); see {@link NodeRuntimeOptions.intraOpSpinning}.
+   * @defaultValue false
+   */
+  intraOpSpinning?: boolean;
+  /**
    * Directory caching the built .onnx (keyed by a SHA-256 of the weights, config and builder version);
    * `undefined` builds in memory on every load.
    * @defaultValue undefined
@@ -114,12 +119,19 @@ async function readTokenizerFile(path: string): Promise<Uint8Array> {
   }
 }
 
-function runtimeFrom(options: { runtime?: OnnxRuntime; executionProviders?: readonly string[]; fallback?: ProviderFallback; intraOpNumThreads?: number }): OnnxRuntime {
+function runtimeFrom(options: {
+  runtime?: OnnxRuntime;
+  executionProviders?: readonly string[];
+  fallback?: ProviderFallback;
+  intraOpNumThreads?: number;
+  intraOpSpinning?: boolean;
+}): OnnxRuntime {
   if (options.runtime !== undefined) return options.runtime;
   return createNodeRuntime({
     ...(options.executionProviders === undefined ? {} : { executionProviders: options.executionProviders }),
     ...(options.fallback === undefined ? {} : { fallback: options.fallback }),
     ...(options.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: options.intraOpNumThreads }),
+    ...(options.intraOpSpinning === undefined ? {} : { intraOpSpinning: options.intraOpSpinning }),
   });
 }
 
@@ -270,6 +282,8 @@ export interface OnnxSentenceEncoderOptions {
   fallback?: ProviderFallback;
   /** @defaultValue undefined */
   intraOpNumThreads?: number;
+  /** @defaultValue false (see {@link NodeRuntimeOptions.intraOpSpinning}) */
+  intraOpSpinning?: boolean;
 }
 
 /**

@@ -23,6 +23,15 @@ export interface NodeRuntimeOptions {
    */
   intraOpNumThreads?: number;
   /**
+   * Whether idle intra-op threads spin (busy-wait) for the next task between and within runs
+   * (onnxruntime's `session.intra_op.allow_spinning`; only matters with more than one intra-op thread).
+   * Off by default: on a 2-core machine shared with other work, spinning threads took the core the
+   * others needed (2 threads, one short prompt: p50 7–8 ms without spinning vs 9–16 ms with it under load;
+   * on an idle machine spinning was ~1.5 ms faster; docs/encoder.md).
+   * @defaultValue false
+   */
+  intraOpSpinning?: boolean;
+  /**
    * What to do when a requested accelerator cannot be used: `'cpu'` creates the session on CPU
    * (the session's `executionProvider` then reports 'cpu'); `'error'` throws PROVIDER_UNAVAILABLE.
    * @defaultValue 'cpu'
@@ -39,6 +48,7 @@ export interface NodeRuntimeOptions {
 export const NODE_RUNTIME_DEFAULTS = Object.freeze({
   executionProviders: Object.freeze(['cpu']) as readonly string[],
   fallback: 'cpu' as ProviderFallback,
+  intraOpSpinning: false,
 });
 
 type Importer = () => Promise<unknown>;
@@ -53,6 +63,10 @@ function checkOptions(options: NodeRuntimeOptions): void {
   const t = options.intraOpNumThreads;
   if (t !== undefined && (!Number.isInteger(t) || t < 0)) {
     throw new FineRouterError('INVALID_ARGUMENT', `createNodeRuntime: expected intraOpNumThreads as a non-negative integer, received ${t}`);
+  }
+  const spin = options.intraOpSpinning;
+  if (spin !== undefined && typeof spin !== 'boolean') {
+    throw new FineRouterError('INVALID_ARGUMENT', `createNodeRuntime: expected intraOpSpinning as a boolean, received ${String(spin)}`);
   }
   const f = options.fallback;
   if (f !== undefined && f !== 'cpu' && f !== 'error') {
@@ -93,6 +107,7 @@ export function createNodeRuntimeWith(importer: Importer, options: NodeRuntimeOp
     fallbackProvider: 'cpu',
     fallback: options.fallback ?? NODE_RUNTIME_DEFAULTS.fallback,
     intraOpNumThreads: options.intraOpNumThreads,
+    intraOpSpinning: options.intraOpSpinning ?? NODE_RUNTIME_DEFAULTS.intraOpSpinning,
     onFallback: options.onFallback,
   });
   return {
