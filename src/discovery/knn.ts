@@ -25,6 +25,7 @@
  */
 import { throwIfAborted } from '../errors.js';
 import { createSimdRows } from './simd.js';
+import { mulberry32 } from '../random.js';
 
 /** A kNN graph: row i holds the k nearest other nodes of node i. */
 export interface KnnGraph {
@@ -271,17 +272,6 @@ function dot64(x: Float64Array, a: number, b: number, d: number): number {
   return s;
 }
 
-/** mulberry32: small seeded 32-bit generator (platform-independent integer arithmetic). */
-function createRandom(seed: number): () => number {
-  let state = seed | 0;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let z = state;
-    z = Math.imul(z ^ (z >>> 15), z | 1);
-    z ^= z + Math.imul(z ^ (z >>> 7), z | 61);
-    return ((z ^ (z >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Approximate k nearest neighbours by NN-descent started from a random-projection forest (see the
@@ -318,7 +308,7 @@ export function approximateKnn(vectors: Float32Array, dimension: number, k: numb
   if (!Number.isInteger(seed)) throw new RangeError(`${fn}: expected seed to be an integer, received ${String(seed)}`);
   if (n - 1 <= K) return exactKnn(vectors, d, k, { ...(options.signal ? { signal: options.signal } : {}), ...(options.simd !== undefined ? { simd: options.simd } : {}) });
 
-  const random = createRandom(seed);
+  const random = mulberry32(seed);
   const rows = options.simd === false ? null : createSimdRows(vectors, d);
   const similarity = rows !== null ? rows.dot : (a: number, b: number): number => dot(vectors, a * d, b * d, d);
   const ids = new Int32Array(n * K).fill(-1);

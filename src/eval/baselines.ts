@@ -17,23 +17,9 @@
  */
 import type { EvalTable } from './table.js';
 import { evaluateSelection, selectByScores } from './metrics.js';
+import { mulberry32 } from '../random.js';
 
-/**
- * A small seeded PRNG (mulberry32). Same seed → same stream on every platform.
- * @param seed - any integer
- * @returns a function returning numbers in [0, 1)
- * @example const rand = mulberry32(1); rand();
- */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from '../random.js';
 
 function checkEmbeddings(fn: string, embeddings: Float32Array, rows: number, dimension: number): void {
   if (!(embeddings instanceof Float32Array)) throw new TypeError(`${fn}: expected Float32Array embeddings, received ${typeof embeddings}`);

@@ -5,6 +5,7 @@
  * Math.log/Math.cos/Math.sqrt are only used on the Box–Muller path, whose last-bit differences between
  * engines can change weights by ~1 ulp).
  */
+import { mulberry32 } from '../random.js';
 
 /** A seeded random source. */
 export interface Random {
@@ -29,15 +30,9 @@ export function createRandom(seed: number): Random {
   if (typeof seed !== 'number' || !Number.isFinite(seed)) {
     throw new TypeError(`createRandom: expected a finite number seed, received ${String(seed)}`);
   }
-  let state = (Math.trunc(seed) ^ 0x9e3779b9) >>> 0;
+  // The seed is mixed with the golden-ratio constant so that training streams differ from discovery's.
+  const next = mulberry32((Math.trunc(seed) ^ 0x9e3779b9) >>> 0);
   let spare: number | null = null;
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
   return {
     next,
     normal(): number {
