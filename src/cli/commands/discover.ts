@@ -19,6 +19,7 @@ import { toTasksFile } from '../../discovery/tasks-file.js';
 import type { Describer, DiscoveryOptions } from '../../discovery/types.js';
 import { FineRouterError } from '../../errors.js';
 import type { Command } from '../command.js';
+import { integerAtLeast, numberFlag } from '../options.js';
 
 const usage = `Usage: finerouter discover --data FILE --out DIR [options]
 
@@ -85,13 +86,6 @@ function note(text: string): void {
   process.stderr.write(`${text}\n`);
 }
 
-function numberOption(value: string | undefined, name: string, check: (v: number) => boolean): number | undefined {
-  if (value === undefined) return undefined;
-  const v = Number(value);
-  if (!Number.isFinite(v) || !check(v)) throw new FineRouterError('INVALID_ARGUMENT', `--${name}: invalid value '${value}'`);
-  return v;
-}
-
 export const discoverCommand: Command = {
   name: 'discover',
   summary: 'discover fine-grained task types in routing JSONL (kNN + RBO graph, iterative Leiden); write tasks.json',
@@ -136,15 +130,15 @@ export const discoverCommand: Command = {
     const set = <K extends keyof DiscoveryOptions>(key: K, value: DiscoveryOptions[K] | undefined): void => {
       if (value !== undefined) options[key] = value;
     };
-    set('k', numberOption(values.k, 'k', integer));
-    set('rboThreshold', numberOption(values.tau, 'tau', () => true));
-    set('iterations', numberOption(values.iterations, 'iterations', integer));
-    set('coverage', numberOption(values.coverage, 'coverage', () => true));
-    set('epsilon', numberOption(values.epsilon, 'epsilon', () => true));
-    set('resolution', numberOption(values.resolution, 'resolution', () => true));
-    set('minTaskSize', numberOption(values['min-task-size'], 'min-task-size', integer));
-    set('weightFloor', numberOption(values['weight-floor'], 'weight-floor', () => true));
-    set('seed', numberOption(values.seed, 'seed', integer));
+    set('k', numberFlag('discover', 'k', values.k, 'an integer', integer));
+    set('rboThreshold', numberFlag('discover', 'tau', values.tau));
+    set('iterations', numberFlag('discover', 'iterations', values.iterations, 'an integer', integer));
+    set('coverage', numberFlag('discover', 'coverage', values.coverage));
+    set('epsilon', numberFlag('discover', 'epsilon', values.epsilon));
+    set('resolution', numberFlag('discover', 'resolution', values.resolution));
+    set('minTaskSize', numberFlag('discover', 'min-task-size', values['min-task-size'], 'an integer', integer));
+    set('weightFloor', numberFlag('discover', 'weight-floor', values['weight-floor']));
+    set('seed', numberFlag('discover', 'seed', values.seed, 'an integer', integer));
     if (values.objective !== undefined) {
       if (values.objective !== 'cpm' && values.objective !== 'modularity') throw new FineRouterError('INVALID_ARGUMENT', `--objective: expected cpm or modularity, received ${values.objective}`);
       options.objective = values.objective;
@@ -153,7 +147,7 @@ export const discoverCommand: Command = {
       if (values.knn !== 'auto' && values.knn !== 'exact' && values.knn !== 'approximate') throw new FineRouterError('INVALID_ARGUMENT', `--knn: expected auto, exact or approximate, received ${values.knn}`);
       options.knn = values.knn;
     }
-    const threads = numberOption(values.threads, 'threads', (v) => integer(v) && v >= 1);
+    const threads = numberFlag('discover', 'threads', values.threads, 'an integer ≥ 1', integerAtLeast(1));
     const cacheRoot = values['no-cache'] ? null : (values.cache ?? '.cache');
 
     const started = performance.now();
@@ -174,8 +168,8 @@ export const discoverCommand: Command = {
         baseUrl: values['base-url'],
         model: values.model,
         ...(values['api-key-env'] !== undefined ? { apiKeyEnv: values['api-key-env'] } : {}),
-        ...(values.concurrency !== undefined ? { concurrency: numberOption(values.concurrency, 'concurrency', integer)! } : {}),
-        ...(values['timeout-ms'] !== undefined ? { timeoutMs: numberOption(values['timeout-ms'], 'timeout-ms', integer)! } : {}),
+        ...(values.concurrency !== undefined ? { concurrency: numberFlag('discover', 'concurrency', values.concurrency, 'an integer', integer)! } : {}),
+        ...(values['timeout-ms'] !== undefined ? { timeoutMs: numberFlag('discover', 'timeout-ms', values['timeout-ms'], 'an integer', integer)! } : {}),
         ...(cacheRoot !== null ? { cache: createFileDescriptionCache(join(cacheRoot, 'descriptions')) } : {}),
       });
       descriptions = await openai.describe(

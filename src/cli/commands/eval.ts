@@ -27,6 +27,7 @@ import { runArtifactHeads } from '../../eval/twostage.js';
 import type { Manifest } from '../../router/manifest.js';
 import { modelCosts, parsePrices, type ModelPrice } from '../../train/train-router.js';
 import type { Command } from '../command.js';
+import { integerAtLeast, numberFlag } from '../options.js';
 
 const usage = `Usage: finerouter eval --data FILE [options]
 
@@ -151,13 +152,6 @@ function datasetName(path: string): string {
   return file === 'routing.jsonl' && parts.length > 1 ? parts[parts.length - 2]! : file;
 }
 
-function numberOption(value: string | undefined, name: string, check: (x: number) => boolean, what: string): number | undefined {
-  if (value === undefined) return undefined;
-  const x = Number(value);
-  if (value.trim() === '' || !Number.isFinite(x) || !check(x)) throw new FineRouterError('INVALID_ARGUMENT', `eval: --${name} expects ${what}, received '${value}'`);
-  return x;
-}
-
 export const evalCommand: Command = {
   name: 'eval',
   summary: 'evaluate FineRouter and the baselines on routing data (tables, cost-quality curve, AIQ)',
@@ -190,16 +184,15 @@ export const evalCommand: Command = {
       process.stderr.write(`eval: --data FILE is required\n\n${usage}\n`);
       return 2;
     }
-    const seed = numberOption(values.seed, 'seed', Number.isInteger, 'an integer') ?? 0;
-    const sample = numberOption(values.sample, 'sample', (x) => x > 0 && x <= 1, 'a fraction in (0, 1]') ?? 1;
-    const outputTokens = numberOption(values['output-tokens'], 'output-tokens', (x) => Number.isInteger(x) && x >= 0, 'a non-negative integer') ?? 256;
-    const alpha = numberOption(values.alpha, 'alpha', (x) => x >= 0 && x <= 1, 'a number in [0, 1]');
-    const threads = numberOption(values.threads, 'threads', (x) => Number.isInteger(x) && x >= 1, 'a positive integer');
-    const positive = (x: number): boolean => Number.isInteger(x) && x >= 1;
-    const epochs = numberOption(values.epochs, 'epochs', positive, 'a positive integer');
+    const seed = numberFlag('eval', 'seed', values.seed, 'an integer', Number.isInteger) ?? 0;
+    const sample = numberFlag('eval', 'sample', values.sample, 'a fraction in (0, 1]', (x) => x > 0 && x <= 1) ?? 1;
+    const outputTokens = numberFlag('eval', 'output-tokens', values['output-tokens'], 'a non-negative integer', integerAtLeast(0)) ?? 256;
+    const alpha = numberFlag('eval', 'alpha', values.alpha, 'a number in [0, 1]', (x) => x >= 0 && x <= 1);
+    const threads = numberFlag('eval', 'threads', values.threads, 'a positive integer', integerAtLeast(1));
+    const epochs = numberFlag('eval', 'epochs', values.epochs, 'a positive integer', integerAtLeast(1));
     const moe: Record<string, number> = {};
     for (const [flag, key] of [['moe-hidden', 'hidden'], ['moe-projection', 'projection'], ['moe-llm-embedding', 'llmEmbedding']] as const) {
-      const v = numberOption(values[flag], flag, positive, 'a positive integer');
+      const v = numberFlag('eval', flag, values[flag], 'a positive integer', integerAtLeast(1));
       if (v !== undefined) moe[key] = v;
     }
     if (epochs !== undefined) {

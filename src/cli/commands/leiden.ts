@@ -8,6 +8,7 @@ import { gunzipSync } from 'node:zlib';
 import { FineRouterError } from '../../errors.js';
 import { buildGraph, leiden, LEIDEN_DEFAULTS, parseEdgeList } from '../../leiden/index.js';
 import type { Command } from '../command.js';
+import { numberFlag } from '../options.js';
 
 const usage = `Usage: finerouter leiden EDGES [options]
 
@@ -26,15 +27,6 @@ Options:
   --max-iterations N    stop after N iterations (default: until an iteration changes nothing)
   --membership-out FILE write the community of node i on line i
   --help                this text`;
-
-function numberOption(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const x = Number(value);
-  if (value.trim() === '' || Number.isNaN(x)) {
-    throw new FineRouterError('INVALID_ARGUMENT', `leiden: expected --${name} to be a number, received '${value}'`);
-  }
-  return x;
-}
 
 export const leidenCommand: Command = {
   name: 'leiden',
@@ -62,10 +54,10 @@ export const leidenCommand: Command = {
     if (objective !== 'modularity' && objective !== 'cpm') {
       throw new FineRouterError('INVALID_ARGUMENT', `leiden: expected --objective modularity or cpm, received '${objective}'`);
     }
-    const resolution = numberOption('resolution', values.resolution) ?? LEIDEN_DEFAULTS.resolution;
-    const randomness = numberOption('randomness', values.randomness) ?? LEIDEN_DEFAULTS.randomness;
-    const seed = numberOption('seed', values.seed) ?? LEIDEN_DEFAULTS.seed;
-    const maxIterations = numberOption('max-iterations', values['max-iterations']) ?? LEIDEN_DEFAULTS.maxIterations;
+    const resolution = numberFlag('leiden', 'resolution', values.resolution, 'a number', (x) => !Number.isNaN(x)) ?? LEIDEN_DEFAULTS.resolution;
+    const randomness = numberFlag('leiden', 'randomness', values.randomness, 'a number', (x) => !Number.isNaN(x)) ?? LEIDEN_DEFAULTS.randomness;
+    const seed = numberFlag('leiden', 'seed', values.seed, 'a number', (x) => !Number.isNaN(x)) ?? LEIDEN_DEFAULTS.seed;
+    const maxIterations = numberFlag('leiden', 'max-iterations', values['max-iterations'], 'a number', (x) => !Number.isNaN(x)) ?? LEIDEN_DEFAULTS.maxIterations;
 
     const bytes = await readFile(path).catch((error: unknown) => {
       throw new FineRouterError('DATA_INVALID', `leiden: cannot read ${path}`, { cause: error });

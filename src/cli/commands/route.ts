@@ -4,6 +4,7 @@ import { loadFineRouter } from '../../adapters/node/artifacts.js';
 import { FineRouterError } from '../../errors.js';
 import type { RouteOptions } from '../../router/router.js';
 import type { Command } from '../command.js';
+import { numberFlag } from '../options.js';
 
 const usage = `Usage: finerouter route --artifacts DIR [options] PROMPT...
 
@@ -19,15 +20,6 @@ Options:
   --threads N        onnxruntime intra-op threads (default: onnxruntime's choice)
   --stdin            read prompts from stdin, one per line, in addition to PROMPT arguments
   --help             this text`;
-
-function unitOption(value: string | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  const x = Number(value);
-  if (value.trim() === '' || !Number.isFinite(x) || x < 0 || x > 1) {
-    throw new FineRouterError('INVALID_ARGUMENT', `route: --${name} expects a number in [0, 1], received '${value}'`);
-  }
-  return x;
-}
 
 function listOption(value: string | undefined): string[] | undefined {
   return value === undefined ? undefined : value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
@@ -67,8 +59,8 @@ export const routeCommand: Command = {
       return 2;
     }
     const options: RouteOptions = {};
-    const tolerance = unitOption(values.tolerance, 'tolerance');
-    const alpha = unitOption(values.alpha, 'alpha');
+    const tolerance = numberFlag('route', 'tolerance', values.tolerance, 'a number in [0, 1]', (x) => x >= 0 && x <= 1);
+    const alpha = numberFlag('route', 'alpha', values.alpha, 'a number in [0, 1]', (x) => x >= 0 && x <= 1);
     const allowed = listOption(values.allow);
     const excluded = listOption(values.exclude);
     if (tolerance !== undefined) options.tolerance = tolerance;

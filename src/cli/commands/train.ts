@@ -17,6 +17,7 @@ import type { RoutingRecord } from '../../data/types.js';
 import { FineRouterError } from '../../errors.js';
 import { parsePrices, trainRouter, type ModelPrice } from '../../train/train-router.js';
 import type { Command } from '../command.js';
+import { integerAtLeast, numberFlag } from '../options.js';
 
 const usage = `Usage: finerouter train --data FILE --out DIR [options]
 
@@ -55,13 +56,6 @@ function bar(label: string, done: number, total: number, detail = ''): void {
     lastDecile.set(label, decile);
     process.stderr.write(`${line}\n`);
   }
-}
-
-function intOption(value: string | undefined, name: string, min: number): number | undefined {
-  if (value === undefined) return undefined;
-  const x = Number(value);
-  if (value.trim() === '' || !Number.isInteger(x) || x < min) throw new FineRouterError('INVALID_ARGUMENT', `train: --${name} expects an integer ≥ ${min}, received '${value}'`);
-  return x;
 }
 
 /** Reads --prices FILE. */
@@ -116,10 +110,10 @@ export const trainCommand: Command = {
       },
     });
     if (!values.data || !values.out) throw new FineRouterError('INVALID_ARGUMENT', 'train: --data FILE and --out DIR are required (see finerouter train --help)');
-    const seed = intOption(values.seed, 'seed', 0) ?? 42;
-    const epochs = intOption(values.epochs, 'epochs', 1);
-    const threads = intOption(values.threads, 'threads', 1);
-    const outputTokens = intOption(values['output-tokens'], 'output-tokens', 0);
+    const seed = numberFlag('train', 'seed', values.seed, 'an integer ≥ 0', integerAtLeast(0)) ?? 42;
+    const epochs = numberFlag('train', 'epochs', values.epochs, 'an integer ≥ 1', integerAtLeast(1));
+    const threads = numberFlag('train', 'threads', values.threads, 'an integer ≥ 1', integerAtLeast(1));
+    const outputTokens = numberFlag('train', 'output-tokens', values['output-tokens'], 'an integer ≥ 0', integerAtLeast(0));
     const split = values.split ?? 'train';
     const holdout = values.holdout === undefined ? undefined : Number(values.holdout);
     if (holdout !== undefined && !(holdout >= 0 && holdout < 0.5)) throw new FineRouterError('INVALID_ARGUMENT', `train: --holdout expects a number in [0, 0.5), received '${values.holdout}'`);
