@@ -15,7 +15,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { discoverTasks, exactKnn, approximateKnn, knnRecall } from '../dist/index.js';
+import { discoverTasks, exactKnn, approximateKnn, knnRecall, mulberry32 as seeded } from '../dist/index.js';
 import { readRoutingJsonl, loadMiniLmEncoder, embedTextsCached } from '../dist/node.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -157,17 +157,6 @@ async function dcrouter() {
   }
 }
 
-/** mulberry32 */
-function seeded(seed) {
-  let state = seed | 0;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let z = state;
-    z = Math.imul(z ^ (z >>> 15), z | 1);
-    z ^= z + Math.imul(z ^ (z >>> 7), z | 61);
-    return ((z ^ (z >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Synthetic paper-scale data: `domains` domains × `perDomain` sub-tasks; a sub-task center is its domain center plus

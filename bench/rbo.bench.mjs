@@ -8,21 +8,10 @@
 //     res), untied lists only, Set-based overlap, p ** d per term, as a Python port would do it.
 //   - referenceFusion: Eq. (4) with a Map accumulating 1/(rank + ε) list by list, then a sort.
 // Figures: median over samples of operations per second; "ratio" = ours / reference (> 1: faster).
-import { createRboKernel, rankBiasedOverlap, reciprocalRankFusion, selectCandidates } from '../dist/index.js';
+import { createRboKernel, rankBiasedOverlap, reciprocalRankFusion, selectCandidates, mulberry32 } from '../dist/index.js';
 
 // ---------------------------------------------------------------------------------------------
-// Seeded inputs
-
-function mulberry32(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Seeded inputs (the library's mulberry32)
 
 function shuffled(values, random) {
   const out = values.slice();

@@ -1,16 +1,8 @@
 import type { RoutingRecord } from '../../src/data/types.js';
+import { mulberry32 as seeded } from '../../src/random.js';
 
-/** Small seeded generator for test data (mulberry32). */
-export function seeded(seed: number): () => number {
-  let state = seed | 0;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let z = state;
-    z = Math.imul(z ^ (z >>> 15), z | 1);
-    z ^= z + Math.imul(z ^ (z >>> 7), z | 61);
-    return ((z ^ (z >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Small seeded generator for test data: the library's mulberry32. */
+export { seeded };
 
 export function gaussian(random: () => number): number {
   return Math.sqrt(-2 * Math.log(random() + 1e-12)) * Math.cos(2 * Math.PI * random());

@@ -1,14 +1,5 @@
-// Seeded test inputs for test/rbo and test/rankfusion (mulberry32: same seed → same lists everywhere).
-export function createRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Seeded test inputs for test/rbo and test/rankfusion: the library's own mulberry32 (same seed → same lists everywhere).
+export { mulberry32 as createRandom } from '../../src/random.js';
 
 /** A random ranking of a random subset (size minLength..modelCount) of 0..modelCount−1 with random tie groups. */
 export function randomRanking(

@@ -3,8 +3,7 @@
  * work; this file parses arguments, caches embeddings on disk, wires the Node runtime, writes the outputs and
  * draws progress on stderr).
  */
-import { createHash } from 'node:crypto';
-import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readRoutingJsonl } from '../../adapters/node/jsonl.js';
@@ -12,20 +11,16 @@ import { loadMiniLmEncoder } from '../../adapters/node/minilm.js';
 import { createNodeRuntime } from '../../adapters/node/runtime.js';
 import { loadFineRouter } from '../../adapters/node/artifacts.js';
 import { writeArtifacts } from '../../adapters/node/artifacts-write.js';
+import { embedTextsCached } from '../../adapters/node/embedding-store.js';
 import { discoverTasks } from '../../discovery/discover.js';
 import { FineRouter, sha256Digest } from '../../router/router.js';
 import { validateManifest } from '../../router/manifest.js';
-import { alignDiscovery, gatherRows } from '../../eval/twostage.js';
-import { trainRouter } from '../../train/train-router.js';
-import type { RoutingRecord } from '../../data/types.js';
-import type { Encoder } from '../../encoder/types.js';
-import { FineRouterError } from '../../errors.js';
+import { alignDiscovery, gatherRows, runArtifactHeads } from '../../eval/twostage.js';
 import { evaluateRouters, type TwoStageInput } from '../../eval/harness.js';
 import { costQualitySvg, qualityBarsSvg, reportMarkdown } from '../../eval/report.js';
 import { sampleIndices, splitRecords } from '../../eval/split.js';
-import { runArtifactHeads } from '../../eval/twostage.js';
 import type { Manifest } from '../../router/manifest.js';
-import { modelCosts, parsePrices, type ModelPrice } from '../../train/train-router.js';
+import { modelCosts, parsePrices, trainRouter, type ModelPrice } from '../../train/train-router.js';
 import type { Command } from '../command.js';
 import { integerAtLeast, numberFlag } from '../options.js';
 
@@ -58,91 +53,9 @@ Options:
   --threads N          onnxruntime intra-op threads for the encoder
   --help               this text`;
 
-const RECORD_HEADER = 32;
-
-/** Content-addressed embedding store: one append-only file of [sha256(text)][D float32] records per encoder. */
-class EmbeddingStore {
-  readonly #rows = new Map<string, Float32Array>();
-  readonly #file: string | null;
-  readonly #dimension: number;
-
-  private constructor(file: string | null, dimension: number) {
-    this.#file = file;
-    this.#dimension = dimension;
-  }
-
-  static async open(dir: string | null, encoder: Encoder): Promise<EmbeddingStore> {
-    if (dir === null) return new EmbeddingStore(null, encoder.dimension);
-    await mkdir(dir, { recursive: true });
-    const file = join(dir, `${encoder.id.replace(/[^A-Za-z0-9._-]+/g, '_')}-${encoder.dimension}.bin`);
-    const store = new EmbeddingStore(file, encoder.dimension);
-    const bytes = await readFile(file).catch(() => null);
-    if (bytes) {
-      const size = RECORD_HEADER + 4 * encoder.dimension;
-      for (let o = 0; o + size <= bytes.length; o += size) {
-        const key = bytes.subarray(o, o + RECORD_HEADER).toString('hex');
-        const row = new Float32Array(encoder.dimension);
-        new Uint8Array(row.buffer).set(bytes.subarray(o + RECORD_HEADER, o + size));
-        store.#rows.set(key, row);
-      }
-    }
-    return store;
-  }
-
-  static key(text: string): string {
-    return createHash('sha256').update(text, 'utf8').digest('hex');
-  }
-
-  get(key: string): Float32Array | undefined {
-    return this.#rows.get(key);
-  }
-
-  async add(keys: readonly string[], embeddings: Float32Array): Promise<void> {
-    const D = this.#dimension;
-    const size = RECORD_HEADER + 4 * D;
-    const out = Buffer.alloc(keys.length * size);
-    keys.forEach((key, i) => {
-      const row = embeddings.slice(i * D, (i + 1) * D);
-      this.#rows.set(key, row);
-      Buffer.from(key, 'hex').copy(out, i * size);
-      Buffer.from(row.buffer).copy(out, i * size + RECORD_HEADER);
-    });
-    if (this.#file) await appendFile(this.#file, out);
-  }
-}
-
 function progressLine(text: string): void {
   if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K${text}`);
   else process.stderr.write(`${text}\n`);
-}
-
-/**
- * Embeds every record's prompt, reading and filling the store; chunks are sorted by length so padding stays small.
- */
-async function embedRecords(records: readonly RoutingRecord[], encoder: Encoder, store: EmbeddingStore): Promise<Float32Array> {
-  const D = encoder.dimension;
-  const out = new Float32Array(records.length * D);
-  const keys = records.map((r) => EmbeddingStore.key(r.prompt));
-  const missing: number[] = [];
-  const seen = new Set<string>();
-  keys.forEach((k, i) => {
-    if (!store.get(k) && !seen.has(k)) {
-      missing.push(i);
-      seen.add(k);
-    }
-  });
-  const started = Date.now();
-  for (let s = 0; s < missing.length; s += 256) {
-    const chunk = missing.slice(s, s + 256).sort((a, b) => records[a]!.prompt.length - records[b]!.prompt.length);
-    const emb = await encoder.embed(chunk.map((i) => records[i]!.prompt), { batchSize: 16 });
-    await store.add(chunk.map((i) => keys[i]!), emb);
-    const done = Math.min(missing.length, s + 256);
-    const rate = done / Math.max(1e-3, (Date.now() - started) / 1000);
-    progressLine(`eval: embedded ${done}/${missing.length} new prompts (${rate.toFixed(1)}/s)`);
-  }
-  if (missing.length > 0 && process.stderr.isTTY) process.stderr.write('\n');
-  keys.forEach((k, i) => out.set(store.get(k)!, i * D));
-  return out;
 }
 
 /** A short dataset name: the file's folder for `.../<name>/routing.jsonl`, else the file name. */
@@ -212,8 +125,12 @@ export const evalCommand: Command = {
 
     let t = Date.now();
     const encoder = await loadMiniLmEncoder({ cacheDir: join(values.cache ?? '.cache', 'minilm'), ...(threads !== undefined ? { intraOpNumThreads: threads } : {}) });
-    const store = await EmbeddingStore.open(values['no-cache'] ? null : join(values.cache ?? '.cache', 'embeddings'), encoder);
-    const embeddings = await embedRecords(records, encoder, store);
+    const started = Date.now();
+    const { embeddings, embedded } = await embedTextsCached(encoder, records.map((r) => r.prompt), {
+      cacheDir: values['no-cache'] ? null : join(values.cache ?? '.cache', 'embeddings'),
+      onProgress: (done, total) => progressLine(`eval: embedded ${done}/${total} new prompts (${(done / Math.max(1e-3, (Date.now() - started) / 1000)).toFixed(1)}/s)`),
+    });
+    if (embedded > 0 && process.stderr.isTTY) process.stderr.write('\n');
     timings.embedMs = Date.now() - t;
 
     let modelCostsProxy: Record<string, number> | undefined;
