@@ -18,7 +18,9 @@ export type FineRouterErrorCode =
   | 'DATA_INVALID'
   | 'HTTP_ERROR'
   | 'ABORTED'
-  | 'INVALID_ARGUMENT';
+  | 'INVALID_ARGUMENT'
+  | 'POOL_INVALID'
+  | 'SPEND_LIMIT';
 
 export class FineRouterError extends Error {
   readonly code: FineRouterErrorCode;
