@@ -41,3 +41,5 @@ export { evaluateRouters } from './harness.js';
 export type { EvaluateOptions, EvalReport, SplitReport, MethodReport, TwoStageInput } from './harness.js';
 export { reportMarkdown, costQualitySvg, qualityBarsSvg } from './report.js';
 export type { ReportMarkdownOptions, SvgOptions } from './report.js';
+export { crossValidate, stratifiedFolds, subTable, rowMeans, argmax } from './crossval.js';
+export type { CrossValMethod, FoldData, FittedMethod, CrossValOptions, CrossValResult, MethodOutcome } from './crossval.js';
