@@ -18,6 +18,8 @@ export type FineRouterErrorCode =
   | 'DATA_INVALID'
   | 'HTTP_ERROR'
   | 'ABORTED'
+  | 'BUDGET_EXCEEDED'
+  | 'UPSTREAM_FAILED'
   | 'INVALID_ARGUMENT'
   | 'POOL_INVALID'
   | 'SPEND_LIMIT';

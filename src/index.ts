@@ -17,10 +17,11 @@ export type {
 export {
   FineRouter, FINE_ROUTER_DEFAULTS, GRAPH_NAMES, sha256Digest, aggregateAndSelect, minMaxNormalize, FLAT_NORMALIZED_VALUE,
   TOLERANCE_EPSILON, validateManifest, assertSafeArtifactPath, MANIFEST_SCHEMA, MANIFEST_VERSION,
+  routerInputFromMessages, messageText, MESSAGES_INPUT_DEFAULTS,
 } from './router/index.js';
 export type {
   FineRouterCreateOptions, RouteOptions, RouteResult, RoutedTask, ModelScore, EncoderCheck, Selection, Manifest,
-  ManifestModel, ManifestTask, ManifestOthers,
+  ManifestModel, ManifestTask, ManifestOthers, ChatMessage, ChatTextPart, MessagesInputOptions,
 } from './router/index.js';
 export { parseRoutingLine, validateRoutingRecord, modelsOf, rankingIndices } from './data/parse.js';
 export { promptDescriber, truncateText, PROMPT_DESCRIBER_DEFAULTS, DESCRIPTION_INSTRUCTION, SUMMARY_INSTRUCTION } from './discovery/describer.js';

@@ -9,6 +9,8 @@
  */
 import { FineRouterError } from '../errors.js';
 import type { RoutingRecord } from './types.js';
+import { routerInputFromMessages } from '../router/messages.js';
+import type { ChatMessage } from '../router/messages.js';
 
 function describeValue(value: unknown): string {
   if (value === null) return 'null';
@@ -38,9 +40,20 @@ function fail(lineNumber: number, what: string): never {
  */
 export function validateRoutingRecord(value: unknown, lineNumber: number): RoutingRecord {
   if (!isPlainObject(value)) fail(lineNumber, `expected a JSON object, received ${describeValue(value)}`);
-  const { id, prompt, scores, costs, source, split, description } = value;
+  const { id, scores, costs, source, split, description, messages } = value;
+  let { prompt } = value;
   if (typeof id !== 'string' || id.length === 0) {
     fail(lineNumber, `"id" must be a non-empty string, received ${describeValue(id)}`);
+  }
+  // A record may hold a chat conversation instead of a prompt: the router's input text is then built by the
+  // same rule FineRouter.route applies to messages at inference (src/router/messages.ts, default options).
+  if (prompt === undefined && messages !== undefined) {
+    if (!Array.isArray(messages)) fail(lineNumber, `"messages" must be an array of chat messages, received ${describeValue(messages)}`);
+    try {
+      prompt = routerInputFromMessages(messages as ChatMessage[]);
+    } catch (error) {
+      fail(lineNumber, `"messages": ${(error as Error).message}`);
+    }
   }
   if (typeof prompt !== 'string') fail(lineNumber, `"prompt" must be a string, received ${describeValue(prompt)}`);
   if (!isPlainObject(scores)) fail(lineNumber, `"scores" must be an object, received ${describeValue(scores)}`);

@@ -7,3 +7,5 @@ export { validateManifest, assertSafeArtifactPath, MANIFEST_SCHEMA, MANIFEST_VER
 export type { Manifest, ManifestModel, ManifestTask, ManifestOthers } from './manifest.js';
 export { parseManifest, checkArtifactListing, verifyArtifactChecksums, isIgnoredArtifactEntry, MANIFEST_FILE } from './load.js';
 export type { LoadFineRouterCommonOptions } from './load.js';
+export { routerInputFromMessages, messageText, MESSAGES_INPUT_DEFAULTS } from './messages.js';
+export type { ChatMessage, ChatTextPart, MessagesInputOptions } from './messages.js';

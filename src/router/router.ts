@@ -22,6 +22,8 @@ import type { OnnxRuntime, RuntimeSession, RuntimeTensor, SessionOptions } from 
 import { validateManifest } from './manifest.js';
 import type { Manifest } from './manifest.js';
 import { aggregateAndSelect } from './score.js';
+import { routerInputFromMessages } from './messages.js';
+import type { ChatMessage, MessagesInputOptions } from './messages.js';
 
 /** Graph input/output names fixed by the artifact contract (docs/router.md). */
 export const GRAPH_NAMES = Object.freeze({
@@ -87,6 +89,14 @@ export interface RouteOptions {
   allowedModels?: readonly string[];
   /** These model ids may not be chosen. @defaultValue none */
   excludedModels?: readonly string[];
+  /**
+   * Budget per call: only models whose expected cost per query (manifest `cost`, or the `costs` override) is
+   * ≤ maxCost USD may be chosen; models of unknown cost are excluded too. Throws BUDGET_EXCEEDED when no allowed
+   * model fits. @defaultValue no limit
+   */
+  maxCost?: number;
+  /** How chat messages become the router's input text (see ./messages.ts). @defaultValue MESSAGES_INPUT_DEFAULTS */
+  messages?: MessagesInputOptions;
   /** Aborts before each runtime call. */
   signal?: AbortSignal;
 }
@@ -332,7 +342,8 @@ export class FineRouter {
   /**
    * Routes one prompt.
    *
-   * @param prompt - the prompt text.
+   * @param prompt - the prompt text, or a chat conversation (oldest message first) turned into the router's
+   *   input text by `routerInputFromMessages` (the documented rule in ./messages.ts).
    * @param options - see {@link RouteOptions}.
    * @returns the chosen model, the assigned task, per-model scores and an explanation.
    * @throws FineRouterError INVALID_ARGUMENT (bad prompt or options, unknown model ids, nothing left to
@@ -340,8 +351,8 @@ export class FineRouter {
    * @example
    * const { model } = await router.route('Write a haiku about autumn', { tolerance: 0.05 });
    */
-  async route(prompt: string, options: RouteOptions = {}): Promise<RouteResult> {
-    if (typeof prompt !== 'string') throw invalid(`FineRouter.route: expected a string prompt, received ${typeof prompt}`);
+  async route(prompt: string | readonly ChatMessage[], options: RouteOptions = {}): Promise<RouteResult> {
+    if (typeof prompt !== 'string' && !Array.isArray(prompt)) throw invalid(`FineRouter.route: expected a string prompt or an array of chat messages, received ${typeof prompt}`);
     const [result] = await this.routeBatch([prompt], options);
     return result!;
   }
@@ -349,17 +360,23 @@ export class FineRouter {
   /**
    * Routes many prompts: one encoder call (in batches of 32) and one run of each head for the whole batch.
    *
-   * @param prompts - prompt texts.
+   * @param prompts - prompt texts or chat conversations (see {@link FineRouter.route}).
    * @param options - applied to every prompt.
    * @returns one result per prompt, in order.
    * @throws FineRouterError as {@link FineRouter.route}.
    * @example
    * const results = await router.routeBatch(['2+2?', 'Translate to French: cat']);
    */
-  async routeBatch(prompts: readonly string[], options: RouteOptions = {}): Promise<RouteResult[]> {
-    if (!Array.isArray(prompts)) throw invalid('FineRouter.routeBatch: expected an array of prompts');
-    prompts.forEach((p, i) => {
-      if (typeof p !== 'string') throw invalid(`FineRouter.routeBatch: expected string prompts, received ${typeof p} at index ${i}`);
+  async routeBatch(inputs: readonly (string | readonly ChatMessage[])[], options: RouteOptions = {}): Promise<RouteResult[]> {
+    if (!Array.isArray(inputs)) throw invalid('FineRouter.routeBatch: expected an array of prompts');
+    const prompts = inputs.map((p, i) => {
+      if (typeof p === 'string') return p;
+      if (!Array.isArray(p)) throw invalid(`FineRouter.routeBatch: expected string prompts or message arrays, received ${typeof p} at index ${i}`);
+      try {
+        return routerInputFromMessages(p, options?.messages ?? {});
+      } catch (cause) {
+        throw new FineRouterError('INVALID_ARGUMENT', `FineRouter.route: messages at index ${i}: ${(cause as Error).message}`, { cause });
+      }
     });
     return this.#track(async () => {
       const resolved = this.#resolveOptions(options);
@@ -453,6 +470,18 @@ export class FineRouter {
       for (const id of options.excludedModels) mask[lookup(id, 'excludedModels')] = 0;
     }
     if (!mask.includes(1)) throw invalid('FineRouter.route: allowedModels / excludedModels leave no model to choose from');
+    if (options.maxCost !== undefined) {
+      const { maxCost } = options;
+      if (typeof maxCost !== 'number' || !(maxCost >= 0) || !Number.isFinite(maxCost)) throw invalid(`FineRouter.route: maxCost: expected a finite number ≥ 0 (USD per query), received ${String(maxCost)}`);
+      for (let k = 0; k < M; k++) {
+        const cost = this.#costList[k]!;
+        if (cost === null || cost > maxCost) mask[k] = 0;
+      }
+      if (!mask.includes(1)) {
+        const known = this.#costList.filter((c): c is number => c !== null);
+        throw new FineRouterError('BUDGET_EXCEEDED', `FineRouter.route: maxCost ${maxCost} USD leaves no allowed model (cheapest known cost ${known.length > 0 ? Math.min(...known) : 'none'})`);
+      }
+    }
     return { alpha, tolerance, mask };
   }
 
