@@ -6,7 +6,7 @@
  */
 import { FineRouterError } from '../errors.js';
 import { buildBertOnnx, readBertConfig } from '../encoder/bert-onnx.js';
-import type { BertConfig } from '../encoder/bert-onnx.js';
+import type { BertConfig, EncoderPrecision } from '../encoder/bert-onnx.js';
 import { parseSafetensors } from '../encoder/safetensors.js';
 import { createSentenceEncoder } from '../encoder/sentence-encoder.js';
 import type { PoolingMode } from '../encoder/sentence-encoder.js';
@@ -17,6 +17,30 @@ import { loadTokenizerJson } from './tokenizer.js';
 
 /** The id written into artifacts for the embedded default encoder. */
 export const MINILM_ID = 'sentence-transformers/all-MiniLM-L6-v2';
+/** Suffix of the encoder id of the int8 build (so artifacts trained on one precision refuse the other). */
+export const INT8_ID_SUFFIX = '#int8';
+
+/**
+ * The encoder id recorded in artifacts for a precision: the base id for 'fp32', `${base}#int8` for 'int8'.
+ * @param baseId - The model's id, e.g. {@link MINILM_ID}.
+ * @param precision - The encoder's linear-layer arithmetic.
+ * @returns The id.
+ * @example encoderIdFor(MINILM_ID, 'int8') // 'sentence-transformers/all-MiniLM-L6-v2#int8'
+ */
+export function encoderIdFor(baseId: string, precision: EncoderPrecision): string {
+  return precision === 'int8' ? `${baseId}${INT8_ID_SUFFIX}` : baseId;
+}
+
+/**
+ * The precision an encoder id records (the inverse of {@link encoderIdFor}).
+ * @param id - An encoder id, e.g. a manifest's `encoder.id`.
+ * @returns 'int8' when the id ends with {@link INT8_ID_SUFFIX}, else 'fp32'.
+ * @example precisionOfEncoderId('sentence-transformers/all-MiniLM-L6-v2#int8') // 'int8'
+ */
+export function precisionOfEncoderId(id: string): EncoderPrecision {
+  return id.endsWith(INT8_ID_SUFFIX) ? 'int8' : 'fp32';
+}
+
 /** sentence-transformers' max_seq_length for all-MiniLM-L6-v2. */
 export const MINILM_MAX_TOKENS = 256;
 
@@ -37,6 +61,8 @@ export interface AssembleBertOptions {
   maxTokens: number;
   sessionOptions: SessionOptions;
   weightType: 'float16' | 'float32';
+  /** Linear-layer arithmetic of the built graph (the id must already record it, see {@link encoderIdFor}). */
+  precision: EncoderPrecision;
   /** Returns previously built ONNX bytes for this key, or undefined (the node cache). */
   cached?: ((config: BertConfig) => Promise<Uint8Array | undefined>) | undefined;
   /** Stores freshly built ONNX bytes (the node cache). */
@@ -73,7 +99,7 @@ export async function assembleBertEncoder(sources: BertSources, options: Assembl
   let onnx = options.cached === undefined ? undefined : await options.cached(config);
   if (onnx === undefined) {
     const { tensors } = parseSafetensors(sources.weights);
-    onnx = buildBertOnnx(config, tensors, { weightType: options.weightType });
+    onnx = buildBertOnnx(config, tensors, { weightType: options.weightType, precision: options.precision });
     await options.store?.(onnx);
   }
   const session = await options.runtime.createSession(onnx, options.sessionOptions);

@@ -17,6 +17,16 @@
  *   in float32, so padded keys get zero weight and a padded batch equals one-at-a-time runs.
  * - The BERT pooler (tanh dense on [CLS]) is not used by sentence-transformers and is left out.
  * - The attention scale 1/√d is a Mul on Q (not folded into fp16 weights, which would re-round them).
+ * - `precision: 'int8'` (dynamic quantization, Jacob et al. 2018 "Quantization and Training of Neural Networks
+ *   for Efficient Integer-Arithmetic-Only Inference", asymmetric u8 activations; weights symmetric s8 per output
+ *   channel as in Krishnamoorthi 2018 §2): every linear layer becomes
+ *   `Add(Mul(Cast(MatMulInteger(DynamicQuantizeLinear(x), W_s8, x_zp)), Mul(x_scale, w_scale)), b)`, the exact
+ *   pattern onnxruntime's MatMulIntegerToFloatFusion + DynamicQuantizeMatMulFusion turn into one
+ *   DynamicQuantizeMatMul kernel (u8×s8 GEMM, VNNI where the CPU has it). Weights are quantized here from
+ *   fp32 (round to nearest, |q| ≤ 127, scale = max|W_row|/127; an all-zero row gets scale 1), stored
+ *   transposed [in, out]. Embeddings, LayerNorm, attention score/context MatMuls, Softmax, GELU and pooling
+ *   stay float32. On x86 CPUs with AVX2 but without VNNI onnxruntime's u8×s8 kernel sums pairs in int16
+ *   (vpmaddubsw) and can saturate; there int8 agrees less with fp32 (see docs/encoder.md).
  * - `weightType: 'float16'` keeps the word-embedding table in fp16 (Gather, then Cast of the gathered rows,
  *   saving ~23 MB for MiniLM) and stores dense weights as fp16 behind Cast nodes, which onnxruntime's
  *   constant folding turns into fp32 at session creation; `'float32'` stores everything as fp32.
@@ -28,7 +38,10 @@ import { float16ToFloat32 } from '../onnx/float16.js';
 import type { SafetensorsTensor } from './safetensors.js';
 
 /** Bumped whenever the graph this file builds changes (part of the on-disk cache key). */
-export const BERT_ONNX_BUILDER_VERSION = 3;
+export const BERT_ONNX_BUILDER_VERSION = 4;
+
+/** Arithmetic of the encoder's linear layers: 'fp32' (float GEMM) or 'int8' (dynamic u8×s8 quantization). */
+export type EncoderPrecision = 'fp32' | 'int8';
 
 /** The config.json fields the builder reads. */
 export interface BertConfig {
@@ -62,10 +75,42 @@ export interface BuildBertOnnxOptions {
    * @defaultValue true
    */
   normalize?: boolean;
+  /**
+   * Arithmetic of the linear layers (see the file header); 'int8' ignores `weightType` for them (they are
+   * stored as s8) but not for the word-embedding table.
+   * @defaultValue 'fp32'
+   */
+  precision?: EncoderPrecision;
 }
 
 /** Defaults of {@link BuildBertOnnxOptions}. */
-export const BERT_ONNX_DEFAULTS = Object.freeze({ weightType: 'float16' as const, pooling: 'mean' as BertPooling, normalize: true });
+export const BERT_ONNX_DEFAULTS = Object.freeze({ weightType: 'float16' as const, pooling: 'mean' as BertPooling, normalize: true, precision: 'fp32' as EncoderPrecision });
+
+/**
+ * Symmetric per-output-channel int8 quantization of a linear layer's [out, in] weight, transposed to
+ * [in, out] for MatMulInteger: q[i, o] = round(W[o, i] / s_o), s_o = max_i |W[o, i]| / 127 (1 for an all-zero
+ * row), so |q| ≤ 127 and W[o, i] ≈ s_o · q[i, o].
+ * @internal
+ */
+export function quantizeWeightsPerChannel(w: Float32Array, out: number, inDim: number): { q: Int8Array; scales: Float32Array } {
+  if (w.length !== out * inDim) throw new RangeError(`quantizeWeightsPerChannel: expected ${out}×${inDim} = ${out * inDim} weights, received ${w.length}`);
+  const q = new Int8Array(out * inDim);
+  const scales = new Float32Array(out);
+  for (let o = 0; o < out; o++) {
+    let max = 0;
+    const row = o * inDim;
+    for (let i = 0; i < inDim; i++) {
+      const a = Math.abs(w[row + i]!);
+      if (!Number.isFinite(a)) throw new RangeError(`quantizeWeightsPerChannel: weight [${o}, ${i}] is ${w[row + i]}, expected a finite number`);
+      if (a > max) max = a;
+    }
+    const s = max > 0 ? max / 127 : 1;
+    scales[o] = s;
+    const inv = 1 / Math.fround(s);
+    for (let i = 0; i < inDim; i++) q[i * out + o] = Math.max(-127, Math.min(127, Math.round(w[row + i]! * inv)));
+  }
+  return { q, scales };
+}
 
 function invalid(message: string): FineRouterError {
   return new FineRouterError('MODEL_INVALID', `buildBertOnnx: ${message}`);
@@ -131,6 +176,8 @@ export function buildBertOnnx(config: BertConfig, tensors: ReadonlyMap<string, S
   const pooling = options.pooling ?? BERT_ONNX_DEFAULTS.pooling;
   const normalize = options.normalize ?? BERT_ONNX_DEFAULTS.normalize;
   if (weightType !== 'float16' && weightType !== 'float32') throw new TypeError(`buildBertOnnx: expected weightType 'float16' or 'float32', received ${String(weightType)}`);
+  const precision = options.precision ?? BERT_ONNX_DEFAULTS.precision;
+  if (precision !== 'fp32' && precision !== 'int8') throw new TypeError(`buildBertOnnx: expected precision 'fp32' or 'int8', received ${String(precision)}`);
   if (pooling !== 'mean' && pooling !== 'cls' && pooling !== 'none') throw new TypeError(`buildBertOnnx: expected pooling 'mean', 'cls' or 'none', received ${String(pooling)}`);
   const H = config.hiddenSize;
   const heads = config.numAttentionHeads;
@@ -174,6 +221,16 @@ export function buildBertOnnx(config: BertConfig, tensors: ReadonlyMap<string, S
   };
   /** y = x·Wᵀ + b for a linear layer stored as PyTorch does, [out, in]: Gemm with transB, no weight copy. */
   const linear = (x: string, name: string, t: SafetensorsTensor, out: number, inDim: number, bias: string): string => {
+    if (precision === 'int8') {
+      const { q, scales } = quantizeWeightsPerChannel(f32(t), out, inDim);
+      const wq = g.initializer(`${name}_s8`, 'int8', q, [inDim, out]);
+      const ws = g.initializer(`${name}_scale`, 'float32', scales, [out]);
+      const [xq, xScale, xZero] = [tmp('xq'), tmp('x_scale'), tmp('x_zero')];
+      g.node('DynamicQuantizeLinear', [x], [xq, xScale, xZero]);
+      const acc = op('Cast', [op('MatMulInteger', [xq, wq, xZero])], { to: { int: 1 } }, 'acc');
+      // Input order matters to the fusion: Mul(Cast(MatMulInteger), Mul(x_scale, w_scale)), then Add(·, bias).
+      return op('Add', [op('Mul', [acc, op('Mul', [xScale, ws])]), bias]);
+    }
     const h = half(t);
     const w = weightType === 'float16' && h !== undefined ? denseWeight(name, undefined, h, [out, inDim]) : denseWeight(name, f32(t), undefined, [out, inDim]);
     return op('Gemm', [x, w, bias], { transB: { int: 1 } });

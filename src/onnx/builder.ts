@@ -21,10 +21,13 @@
 import { ProtoMessage } from './protobuf.js';
 
 /** Element types the builder can write. */
-export type OnnxDataType = 'float32' | 'int64' | 'int32' | 'bool' | 'float16';
+export type OnnxDataType = 'float32' | 'int64' | 'int32' | 'bool' | 'float16' | 'int8' | 'uint8';
 
-/** Typed-array storage accepted for tensors: Float32Array (float32), BigInt64Array (int64), Int32Array (int32), Uint8Array (bool), Uint16Array (float16 bit patterns). */
-export type OnnxTensorData = Float32Array | BigInt64Array | Int32Array | Uint8Array | Uint16Array;
+/**
+ * Typed-array storage accepted for tensors: Float32Array (float32), BigInt64Array (int64), Int32Array (int32),
+ * Uint8Array (bool, uint8), Uint16Array (float16 bit patterns), Int8Array (int8).
+ */
+export type OnnxTensorData = Float32Array | BigInt64Array | Int32Array | Uint8Array | Uint16Array | Int8Array;
 
 /** A node attribute value; exactly one key. */
 export type OnnxAttribute =
@@ -61,6 +64,8 @@ const DATA_TYPE_CODE: Readonly<Record<OnnxDataType, number>> = Object.freeze({
   int64: 7,
   bool: 9,
   float16: 10,
+  int8: 3,
+  uint8: 2,
 });
 
 const ARRAY_OF: Readonly<Record<OnnxDataType, string>> = Object.freeze({
@@ -69,6 +74,8 @@ const ARRAY_OF: Readonly<Record<OnnxDataType, string>> = Object.freeze({
   int32: 'Int32Array',
   bool: 'Uint8Array',
   float16: 'Uint16Array',
+  int8: 'Int8Array',
+  uint8: 'Uint8Array',
 });
 
 const ATTR_FLOAT = 1;
@@ -106,6 +113,10 @@ function isDataOf(type: OnnxDataType, data: unknown): boolean {
       return data instanceof Uint8Array;
     case 'float16':
       return data instanceof Uint16Array;
+    case 'int8':
+      return data instanceof Int8Array;
+    case 'uint8':
+      return data instanceof Uint8Array;
   }
 }
 

@@ -299,4 +299,27 @@ describe('FineRouter end to end (onnxruntime-node + MiniLM)', () => {
     }
     await expect(routeCommand.run(['--artifacts', join(dir, 'ok'), '--tolerance', '2', 'x'])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   }, 60_000);
+
+  it('artifacts record the encoder precision: an fp32-trained router refuses the int8 encoder, and the default encoder follows the manifest', async () => {
+    const int8 = await loadMiniLmEncoder({ intraOpNumThreads: 1, precision: 'int8' });
+    try {
+      const refused = await loadFineRouter(join(dir, 'ok'), { encoder: int8 }).then(() => undefined, (e: unknown) => e);
+      expect(refused).toBeInstanceOf(FineRouterError);
+      expect((refused as FineRouterError).code).toBe('ENCODER_MISMATCH');
+      expect(int8.dimension).toBe(D); // the caller's encoder survives the refusal
+    } finally {
+      await int8.dispose();
+    }
+    const int8Trained = join(dir, 'int8-trained');
+    await writeArtifacts(int8Trained, { encoder: { id: `${encoder.id}#int8`, dimension: D } });
+    const fp32Refused = await loadFineRouter(int8Trained, { encoder }).then(() => undefined, (e: unknown) => e);
+    expect((fp32Refused as FineRouterError).code).toBe('ENCODER_MISMATCH');
+    const router = await loadFineRouter(int8Trained, { intraOpNumThreads: 1 });
+    try {
+      expect(router.encoder.id).toBe('sentence-transformers/all-MiniLM-L6-v2#int8');
+      expect((await router.route(PROMPTS[0]!)).task?.description ?? null).toBe(DESCRIPTIONS[0]);
+    } finally {
+      await router.dispose();
+    }
+  }, 60_000);
 });

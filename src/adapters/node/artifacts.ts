@@ -18,6 +18,7 @@ import type { Manifest } from '../../router/manifest.js';
 import { validateManifest } from '../../router/manifest.js';
 import { sha256Digest } from '../../router/router.js';
 import type { FineRouter } from '../../router/router.js';
+import { precisionOfEncoderId } from '../bert-loader.js';
 import { loadMiniLmEncoder } from './minilm.js';
 import { createNodeRuntime } from './runtime.js';
 
@@ -93,9 +94,11 @@ export async function loadFineRouter(dir: string, options: LoadFineRouterOptions
   if (options.encoder) {
     encoder = options.encoder;
   } else {
+    // The default encoder runs in the precision the artifacts were trained with ('…#int8' ids → int8).
     encoder = await loadMiniLmEncoder({
       runtime,
       ...runtimeOptions,
+      precision: precisionOfEncoderId(manifest.encoder.id),
       ...(options.encoderCacheDir !== undefined ? { cacheDir: options.encoderCacheDir } : {}),
     });
     ownsEncoder = true;

@@ -7,7 +7,8 @@
 import { FineRouterError } from '../../errors.js';
 import type { Encoder } from '../../encoder/types.js';
 import type { OnnxRuntime } from '../../runtime/types.js';
-import { MINILM_ID, MINILM_MAX_TOKENS, assembleBertEncoder, assembleOnnxEncoder } from '../bert-loader.js';
+import { MINILM_ID, MINILM_MAX_TOKENS, assembleBertEncoder, assembleOnnxEncoder, encoderIdFor } from '../bert-loader.js';
+import type { EncoderPrecision } from '../../encoder/bert-onnx.js';
 import type { PoolingMode } from '../../encoder/sentence-encoder.js';
 import { createWebRuntime } from './runtime.js';
 
@@ -28,6 +29,8 @@ export interface WebMiniLmEncoderOptions {
   executionProviders?: readonly string[];
   /** @defaultValue 'float16' */
   weightType?: 'float16' | 'float32';
+  /** Linear-layer arithmetic, as in finerouter/node's loadMiniLmEncoder (int8 runs on the wasm backend). @defaultValue 'fp32' */
+  precision?: EncoderPrecision;
   /** @defaultValue 256 */
   maxTokens?: number;
   /** fetch implementation. @defaultValue globalThis.fetch */
@@ -71,6 +74,10 @@ async function bytesOf(source: ByteSource, what: string, code: 'MODEL_INVALID' |
  * ```
  */
 export async function loadMiniLmEncoder(options: WebMiniLmEncoderOptions): Promise<Encoder> {
+  const precision = options.precision ?? 'fp32';
+  if (precision !== 'fp32' && precision !== 'int8') {
+    throw new FineRouterError('INVALID_ARGUMENT', `loadMiniLmEncoder: expected precision 'fp32' or 'int8', received ${String(precision)}`);
+  }
   const [weights, config, tokenizer] = await Promise.all([
     bytesOf(options.weights, 'weights', 'MODEL_INVALID', options.fetch, options.signal),
     bytesOf(options.config, 'config.json', 'MODEL_INVALID', options.fetch, options.signal),
@@ -80,10 +87,11 @@ export async function loadMiniLmEncoder(options: WebMiniLmEncoderOptions): Promi
     { weights, config, tokenizer },
     {
       runtime: options.runtime ?? createWebRuntime(),
-      id: MINILM_ID,
+      id: encoderIdFor(MINILM_ID, precision),
       maxTokens: options.maxTokens ?? MINILM_MAX_TOKENS,
       sessionOptions: options.executionProviders === undefined ? {} : { executionProviders: options.executionProviders },
       weightType: options.weightType ?? 'float16',
+      precision,
     },
   );
 }
