@@ -1,6 +1,7 @@
 /** Entry point of the `finerouter` command: dispatches to a subcommand. No logic lives here. */
 import { COMMANDS } from './commands/registry.js';
 import { FineRouterError } from '../errors.js';
+import { UsageError } from './options.js';
 
 function helpText(): string {
   const width = Math.max(8, ...COMMANDS.map((c) => c.name.length));
@@ -15,6 +16,11 @@ function helpText(): string {
     ...lines,
     '',
   ].join('\n');
+}
+
+function argvCommand(): string | undefined {
+  const name = process.argv[2];
+  return COMMANDS.some((c) => c.name === name) ? name : undefined;
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -46,10 +52,12 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
+    // Exit codes: 2 for a usage error (bad or unknown flag), 1 for anything that went wrong while running.
     const code = error instanceof FineRouterError ? ` [${error.code}]` : '';
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`finerouter${code}: ${message}\n`);
+    const hint = error instanceof UsageError && argvCommand() ? ` (see 'finerouter ${argvCommand()} --help')` : '';
+    process.stderr.write(`finerouter${code}: ${message}${hint}\n`);
     if (process.env.FINEROUTER_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
-    process.exitCode = 1;
+    process.exitCode = error instanceof UsageError ? 2 : 1;
   },
 );

@@ -127,3 +127,28 @@ export function validateTasksFile(value: unknown): TasksFile {
   for (let i = 0; i < n; i++) if (seen[i] !== 1) fail(`record ${i}`, `is in ${seen[i]} groups; expected exactly one task or Others`);
   return value as unknown as TasksFile;
 }
+
+/**
+ * Turns a tasks.json back into a {@link DiscoveryResult} aligned with `ids` (the records to train on, in order):
+ * record i gets the assignment the file gives its id.
+ *
+ * @param file - a validated tasks file (see {@link validateTasksFile}).
+ * @param ids - record ids in training order.
+ * @param source - where the file came from, for the message.
+ * @returns a discovery result over `ids`.
+ * @throws FineRouterError DATA_INVALID when an id is not in the file.
+ * @example
+ * const discovery = discoveryFromTasksFile(validateTasksFile(json), records.map((r) => r.id));
+ */
+export function discoveryFromTasksFile(file: TasksFile, ids: readonly string[], source = 'tasks file'): DiscoveryResult {
+  const position = new Map(file.ids.map((id, i) => [id, i]));
+  const assignment = new Int32Array(ids.length);
+  ids.forEach((id, i) => {
+    const at = position.get(id);
+    if (at === undefined) {
+      throw new FineRouterError('DATA_INVALID', `discoveryFromTasksFile: record ${id} is not in ${source}; run discovery on the same data and split`);
+    }
+    assignment[i] = file.assignment[at]!;
+  });
+  return { models: file.models, tasks: file.tasks, others: file.others, assignment, options: file.options, stats: file.stats };
+}

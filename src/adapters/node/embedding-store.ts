@@ -7,13 +7,14 @@ import { createHash } from 'node:crypto';
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Encoder } from '../../encoder/types.js';
+import { cachePaths } from './cache-dir.js';
 import { throwIfAborted } from '../../errors.js';
 
 const KEY_BYTES = 32;
 
 /** Options of {@link embedTextsCached}. */
 export interface EmbedCachedOptions {
-  /** Cache directory; null disables the cache. @defaultValue '.cache/embeddings' */
+  /** Cache directory; null disables the cache. @defaultValue cachePaths().embeddings (see ./cache-dir.ts) */
   cacheDir?: string | null;
   /** Texts per encoder call. @defaultValue 16 */
   batchSize?: number;
@@ -36,7 +37,7 @@ export interface EmbedCachedOptions {
  */
 export async function embedTextsCached(encoder: Encoder, texts: readonly string[], options: EmbedCachedOptions = {}): Promise<{ embeddings: Float32Array; embedded: number }> {
   const d = encoder.dimension;
-  const dir = options.cacheDir === undefined ? join('.cache', 'embeddings') : options.cacheDir;
+  const dir = options.cacheDir === undefined ? cachePaths().embeddings : options.cacheDir;
   const rows = new Map<string, Float32Array>();
   let file: string | null = null;
   if (dir !== null) {
