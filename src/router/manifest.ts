@@ -70,6 +70,24 @@ export interface Manifest {
   readonly classifier: { readonly file: string; readonly threshold: number };
   /** MoE quality-estimator graph file. */
   readonly router: { readonly file: string };
+  /**
+   * Local prior (src/train/local-prior.ts), computed by router.onnx's second output `local_prior`: k nearest
+   * of `rows` training prompts, smoothing β, groups (`source` labels or discovered `tasks`), and its share ω of
+   * Eq. 5's prior (`weight`). Absent: the paper's Eq. 5.
+   */
+  readonly localPrior?: {
+    readonly output: string;
+    readonly rows: number;
+    readonly k: number;
+    readonly beta: number;
+    readonly groups: 'source' | 'tasks';
+    readonly weight: number;
+  };
+  /**
+   * Models whose training support is below the floor (observed scores < `training.supportFloor`): their
+   * stage-1 values are shrunk toward a prior and their estimates clipped; listed so a user sees it.
+   */
+  readonly warnings?: readonly string[];
   /** Eq. 5 weight α and the IPR tolerance τ used when a call gives none. */
   readonly defaults: { readonly alpha: number; readonly tolerance: number };
   /** sha256 (lowercase hex) of every artifact file, keyed by relative path. */
@@ -277,6 +295,26 @@ export function validateManifest(json: unknown): Manifest {
     tolerance: unit(defaultsJson.tolerance, 'defaults.tolerance'),
   });
 
+  let localPrior: Manifest['localPrior'];
+  if (root.localPrior !== undefined) {
+    const lp = object(root.localPrior, 'localPrior');
+    const count = (v: unknown, where: string): number => {
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw schemaError(`${where}: expected an integer ≥ 1, received ${describe(v)}`);
+      return v;
+    };
+    if (typeof lp.output !== 'string' || lp.output.length === 0) throw schemaError(`localPrior.output: expected a graph output name, received ${describe(lp.output)}`);
+    if (lp.groups !== 'source' && lp.groups !== 'tasks') throw schemaError(`localPrior.groups: expected 'source' or 'tasks', received ${describe(lp.groups)}`);
+    const rows = count(lp.rows, 'localPrior.rows');
+    const k = count(lp.k, 'localPrior.k');
+    if (k > rows) throw schemaError(`localPrior.k: expected ≤ rows (${rows}), received ${k}`);
+    localPrior = Object.freeze({ output: lp.output, rows, k, beta: unit(lp.beta, 'localPrior.beta'), groups: lp.groups, weight: unit(lp.weight, 'localPrior.weight') });
+  }
+  let warnings: string[] | undefined;
+  if (root.warnings !== undefined) {
+    if (!Array.isArray(root.warnings) || !root.warnings.every((w) => typeof w === 'string')) throw schemaError(`warnings: expected an array of strings, received ${describe(root.warnings)}`);
+    warnings = [...(root.warnings as string[])];
+  }
+
   const manifest: {
     -readonly [K in keyof Manifest]: Manifest[K];
   } = {
@@ -291,6 +329,8 @@ export function validateManifest(json: unknown): Manifest {
     defaults,
     files: Object.freeze(files),
   };
+  if (localPrior) manifest.localPrior = localPrior;
+  if (warnings) manifest.warnings = Object.freeze(warnings);
   if (root.training !== undefined) {
     manifest.training = Object.freeze(structuredClone(object(root.training, 'training')));
   }

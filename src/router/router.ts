@@ -21,7 +21,7 @@ import type { Encoder } from '../encoder/types.js';
 import type { OnnxRuntime, RuntimeSession, RuntimeTensor, SessionOptions } from '../runtime/types.js';
 import { validateManifest } from './manifest.js';
 import type { Manifest } from './manifest.js';
-import { aggregateAndSelect } from './score.js';
+import { aggregateAndSelect, expectedQuality, selectByPrice } from './score.js';
 import { routerInputFromMessages } from './messages.js';
 import type { ChatMessage, MessagesInputOptions } from './messages.js';
 
@@ -85,6 +85,17 @@ export interface RouteOptions {
   tolerance?: number;
   /** α ∈ [0, 1], the Eq. 5 weight of the stage-2 (prompt-specific) score. @defaultValue manifest.defaults.alpha */
   alpha?: number;
+  /**
+   * ω ∈ [0, 1], the local prior's share of Eq. 5's prior (artifacts with a local prior only; 0 = the paper's
+   * Eq. 5). @defaultValue manifest.localPrior.weight
+   */
+  localWeight?: number;
+  /**
+   * Willingness to pay λ ≥ 0 (quality points per USD): when given, the router picks argmax of expected quality
+   * − λ · cost (expected quality = the same weights on the raw, score-scale components) instead of the τ rule.
+   * @defaultValue undefined (τ rule)
+   */
+  willingnessToPay?: number;
   /** Only these model ids may be chosen (and normalization runs over them). @defaultValue every model */
   allowedModels?: readonly string[];
   /** These model ids may not be chosen. @defaultValue none */
@@ -117,6 +128,10 @@ export interface ModelScore {
   readonly stage1: number;
   /** Raw stage-2 estimate Q̃_t(p, M). */
   readonly stage2: number;
+  /** Local prior L(p, M) (kNN over training prompts), null when the artifacts have none. */
+  readonly local: number | null;
+  /** Expected quality on the score scale (α · stage2 + (1 − α) · [(1 − ω) · stage1 + ω · local]). */
+  readonly expected: number;
   /** Eq. 5 score in [0, 1]. */
   readonly final: number;
   /** Expected cost per query, null when unknown. */
@@ -316,7 +331,7 @@ export class FineRouter {
     try {
       router = await createChecked(runtime, routerModel, manifest.router.file, sessionOptions);
       requireNames(classifier, manifest.classifier.file, [GRAPH_NAMES.classifierInput], [GRAPH_NAMES.classifierOutput]);
-      requireNames(router, manifest.router.file, [GRAPH_NAMES.routerEmbedding, GRAPH_NAMES.routerTask], [GRAPH_NAMES.routerOutput]);
+      requireNames(router, manifest.router.file, [GRAPH_NAMES.routerEmbedding, GRAPH_NAMES.routerTask], manifest.localPrior ? [GRAPH_NAMES.routerOutput, manifest.localPrior.output] : [GRAPH_NAMES.routerOutput]);
       const instance = new FineRouter(manifest, encoder, classifier, router, options.disposeEncoder ?? FINE_ROUTER_DEFAULTS.disposeEncoder, costs);
       // Probe with a unit-length row (real inputs are L2-normalized; a zero row could divide by zero in a graph).
       await instance.#runHeads(new Float32Array(manifest.encoder.dimension).fill(1 / Math.sqrt(manifest.encoder.dimension)), 1, undefined);
@@ -446,9 +461,15 @@ export class FineRouter {
     }
   }
 
-  #resolveOptions(options: RouteOptions): { alpha: number; tolerance: number; mask: Uint8Array } {
+  #resolveOptions(options: RouteOptions): { alpha: number; tolerance: number; mask: Uint8Array; localWeight: number; willingnessToPay: number | undefined } {
     if (typeof options !== 'object' || options === null) throw invalid('FineRouter.route: options must be an object');
     const alpha = options.alpha ?? this.manifest.defaults.alpha;
+    const localWeight = options.localWeight ?? this.manifest.localPrior?.weight ?? 0;
+    if (typeof localWeight !== 'number' || !(localWeight >= 0 && localWeight <= 1)) throw invalid(`FineRouter.route: localWeight: expected a number in [0, 1], received ${String(localWeight)}`);
+    const willingnessToPay = options.willingnessToPay;
+    if (willingnessToPay !== undefined && !(typeof willingnessToPay === 'number' && willingnessToPay >= 0 && Number.isFinite(willingnessToPay))) {
+      throw invalid(`FineRouter.route: willingnessToPay: expected a finite number ≥ 0, received ${String(willingnessToPay)}`);
+    }
     const tolerance = options.tolerance ?? this.manifest.defaults.tolerance;
     if (typeof alpha !== 'number' || !(alpha >= 0 && alpha <= 1)) throw invalid(`FineRouter.route: alpha: expected a number in [0, 1], received ${String(alpha)}`);
     if (typeof tolerance !== 'number' || !(tolerance >= 0 && tolerance <= 1)) throw invalid(`FineRouter.route: tolerance: expected a number in [0, 1], received ${String(tolerance)}`);
@@ -482,11 +503,11 @@ export class FineRouter {
         throw new FineRouterError('BUDGET_EXCEEDED', `FineRouter.route: maxCost ${maxCost} USD leaves no allowed model (cheapest known cost ${known.length > 0 ? Math.min(...known) : 'none'})`);
       }
     }
-    return { alpha, tolerance, mask };
+    return { alpha, tolerance, mask, localWeight, willingnessToPay };
   }
 
   /** Runs both heads on n rows; returns task positions (T = Others), top probabilities and the n × M quality. */
-  async #runHeads(embeddings: Float32Array, n: number, signal: AbortSignal | undefined): Promise<{ task: Int32Array; probability: Float32Array; quality: Float32Array }> {
+  async #runHeads(embeddings: Float32Array, n: number, signal: AbortSignal | undefined): Promise<{ task: Int32Array; probability: Float32Array; quality: Float32Array; local: Float32Array | null }> {
     const { manifest } = this;
     const D = manifest.encoder.dimension;
     const T = manifest.tasks.length;
@@ -516,20 +537,25 @@ export class FineRouter {
     }
     const taskTensor: RuntimeTensor<'int64'> = { type: 'int64', data: BigInt64Array.from(task, (t) => BigInt(t)), dims: [n] };
     this.#checkAbort(signal);
-    const quality = checkOutput(
-      (await this.#router.run({ [GRAPH_NAMES.routerEmbedding]: embedding, [GRAPH_NAMES.routerTask]: taskTensor }))[GRAPH_NAMES.routerOutput],
-      manifest.router.file, GRAPH_NAMES.routerOutput, n, M,
-    );
+    const outputs = await this.#router.run({ [GRAPH_NAMES.routerEmbedding]: embedding, [GRAPH_NAMES.routerTask]: taskTensor });
+    const quality = checkOutput(outputs[GRAPH_NAMES.routerOutput], manifest.router.file, GRAPH_NAMES.routerOutput, n, M);
     for (let i = 0; i < quality.length; i++) {
       if (!Number.isFinite(quality[i]!)) throw new FineRouterError('MODEL_INVALID', `FineRouter: ${manifest.router.file} returned a non-finite quality`);
     }
-    return { task, probability, quality };
+    let local: Float32Array | null = null;
+    if (manifest.localPrior) {
+      local = checkOutput(outputs[manifest.localPrior.output], manifest.router.file, manifest.localPrior.output, n, M);
+      for (let i = 0; i < local.length; i++) {
+        if (!Number.isFinite(local[i]!)) throw new FineRouterError('MODEL_INVALID', `FineRouter: ${manifest.router.file} returned a non-finite local prior`);
+      }
+    }
+    return { task, probability, quality, local };
   }
 
   async #routeEmbeddings(
     embeddings: Float32Array,
     n: number,
-    resolved: { alpha: number; tolerance: number; mask: Uint8Array },
+    resolved: { alpha: number; tolerance: number; mask: Uint8Array; localWeight: number; willingnessToPay: number | undefined },
     signal: AbortSignal | undefined,
   ): Promise<RouteResult[]> {
     const { manifest } = this;
@@ -545,7 +571,12 @@ export class FineRouter {
       const taskEntry = position < manifest.tasks.length ? manifest.tasks[position]! : null;
       const stage1 = taskEntry ? taskEntry.stage1 : manifest.others.stage1;
       const stage2 = heads.quality.subarray(r * M, (r + 1) * M);
-      const sel = aggregateAndSelect(stage1, stage2, this.#costs, resolved.mask, resolved.alpha, resolved.tolerance);
+      const local = heads.local ? heads.local.subarray(r * M, (r + 1) * M) : undefined;
+      const omega = local ? resolved.localWeight : 0;
+      const selection = aggregateAndSelect(stage1, stage2, this.#costs, resolved.mask, resolved.alpha, resolved.tolerance, local, omega);
+      const expected = expectedQuality(stage1, stage2, resolved.alpha, local, omega);
+      const priced = resolved.willingnessToPay !== undefined ? selectByPrice(expected, this.#costs, resolved.mask, resolved.willingnessToPay) : -1;
+      const sel = priced >= 0 ? { ...selection, selected: priced } : selection;
       const candidateMask = taskEntry ? this.#candidateMasks[position]! : undefined;
       const order: number[] = [];
       for (let k = 0; k < M; k++) if (resolved.mask[k] === 1) order.push(k);
@@ -554,6 +585,8 @@ export class FineRouter {
         model: manifest.models[k]!.id,
         stage1: stage1[k]!,
         stage2: stage2[k]!,
+        local: local ? local[k]! : null,
+        expected: expected[k]!,
         final: sel.final[k]!,
         cost: this.#costList[k]!,
         eligible: sel.eligible[k] === 1,
@@ -569,7 +602,7 @@ export class FineRouter {
         scores,
         alpha: resolved.alpha,
         tolerance: resolved.tolerance,
-        explanation: this.#explain(task, heads.probability[r]!, sel.selected, sel.best, sel.final, sel.eligible, resolved),
+        explanation: this.#explain(task, heads.probability[r]!, sel.selected, sel.best, sel.final, sel.eligible, resolved, expected),
       };
     }
     return results;
@@ -582,7 +615,8 @@ export class FineRouter {
     best: number,
     final: Float64Array,
     eligible: Uint8Array,
-    resolved: { alpha: number; tolerance: number; mask: Uint8Array },
+    resolved: { alpha: number; tolerance: number; mask: Uint8Array; localWeight: number; willingnessToPay: number | undefined },
+    expected?: Float64Array,
   ): string {
     const { manifest } = this;
     const id = (k: number): string => manifest.models[k]!.id;
@@ -592,11 +626,19 @@ export class FineRouter {
     } else {
       parts.push(`no task (Others: top classifier probability ${formatNumber(topProbability)} < threshold ${formatNumber(manifest.classifier.threshold)}); general adapters only`);
     }
+    const lp = manifest.localPrior;
+    if (lp && resolved.localWeight > 0) {
+      parts.push(`prior ${formatNumber(1 - resolved.localWeight)}× task + ${formatNumber(resolved.localWeight)}× local (${lp.k} nearest of ${lp.rows} training prompts, ${lp.groups}-smoothed)`);
+    }
     const considered = resolved.mask.reduce((a, b) => a + b, 0);
     if (considered < manifest.models.length) parts.push(`${considered} of ${manifest.models.length} models allowed`);
     const chosen = id(selected);
     const score = `final ${formatNumber(final[selected]!)}`;
     const cost = formatCost(this.#costList[selected]!);
+    if (resolved.willingnessToPay !== undefined && expected) {
+      parts.push(`${chosen} maximizes expected quality − λ·cost at λ=${formatNumber(resolved.willingnessToPay)} (expected ${formatNumber(expected[selected]!)}, ${cost}; best-scoring ${id(best)} expected ${formatNumber(expected[best]!)}, ${formatCost(this.#costList[best]!)})`);
+      return parts.join('; ');
+    }
     if (selected === best) {
       const within = [];
       for (let k = 0; k < eligible.length; k++) if (eligible[k] === 1 && k !== selected) within.push(id(k));

@@ -110,7 +110,12 @@ export interface RoutedQualityInput {
   stage1: readonly ArrayLike<number>[];
   /** Cost per model (NaN unknown), used only to break ties as the router does. */
   costs: ArrayLike<number>;
+  /** Optional [k, M] local prior of the evaluated prompts (./local-prior.ts). */
+  local?: Float32Array;
 }
+
+/** Local-prior shares ω tried on dev when a local prior is present (0 = Eq. 5 as in the paper). */
+export const LOCAL_WEIGHT_GRID: readonly number[] = Object.freeze([0, 0.25, 0.5, 0.75, 1]);
 
 /**
  * Mean observed score of the model Eq. 5 (weight α) and Eq. 6 (τ = 0) pick per prompt, through the router's
@@ -118,17 +123,19 @@ export interface RoutedQualityInput {
  *
  * @param input - see {@link RoutedQualityInput}.
  * @param alpha - Eq. 5 weight in [0, 1].
+ * @param localWeight - ω, the local prior's share of the prior (needs `input.local`). @defaultValue 0
  * @returns mean quality of the picks (NaN when no prompt has an observed score).
  * @throws RangeError when sizes disagree or α is outside [0, 1].
  * @example
  * routedQuality({ stage2, task, scores, mask, stage1, costs }, 0.5);
  */
-export function routedQuality(input: RoutedQualityInput, alpha: number): number {
+export function routedQuality(input: RoutedQualityInput, alpha: number, localWeight = 0): number {
   const m = input.costs.length;
   const k = input.task.length;
   if (input.stage2.length !== k * m || input.scores.length !== k * m || input.mask.length !== k * m) {
     throw new RangeError(`routedQuality: expected [${k}, ${m}] stage2, scores and mask, received ${input.stage2.length}, ${input.scores.length}, ${input.mask.length}`);
   }
+  if (input.local !== undefined && input.local.length !== k * m) throw new RangeError(`routedQuality: expected [${k}, ${m}] local prior, received ${input.local.length}`);
   let sum = 0;
   let count = 0;
   for (let i = 0; i < k; i++) {
@@ -139,7 +146,8 @@ export function routedQuality(input: RoutedQualityInput, alpha: number): number 
     const t = input.task[i]!;
     const s1 = input.stage1[t];
     if (!s1 || s1.length !== m) throw new RangeError(`routedQuality: expected stage-1 row for task position ${t} with ${m} values`);
-    const pick = aggregateAndSelect(s1, input.stage2.subarray(i * m, (i + 1) * m), input.costs, rowMask, alpha, 0).selected;
+    const local = input.local?.subarray(i * m, (i + 1) * m);
+    const pick = aggregateAndSelect(s1, input.stage2.subarray(i * m, (i + 1) * m), input.costs, rowMask, alpha, 0, local, local ? localWeight : 0).selected;
     sum += input.scores[i * m + pick]!;
     count += 1;
   }
@@ -149,42 +157,55 @@ export function routedQuality(input: RoutedQualityInput, alpha: number): number 
 /** Result of {@link selectAggregation}. */
 export interface AggregationChoice {
   alpha: number;
+  /** Local-prior share ω (0 without a local prior). */
+  localWeight: number;
   /** Key of the chosen input (a stage-1 variant such as 'median', 'mean', 'mean+30'). */
   statistic: string;
   /** Dev quality at the choice. */
   quality: number;
-  /** Dev quality per statistic tried, one per `alphas` entry. */
+  /** Dev quality per statistic tried (key `statistic` at ω = 0, `statistic@ω` otherwise), one per `alphas` entry. */
   grid: Record<string, number[]>;
   alphas: number[];
 }
 
 /**
- * Picks α (from `alphas`) and the stage-1 variant (a key of `inputs`) with the highest routed quality.
- * Ties prefer α nearer 0.5, then earlier keys of `inputs`.
+ * Picks α (from `alphas`), ω (from `localWeights`, when the inputs carry a local prior) and the stage-1 variant
+ * (a key of `inputs`) with the highest routed quality. Ties prefer larger ω (the smoother prior), then α nearer
+ * 0.5, then earlier keys of `inputs`.
  *
  * @param inputs - one {@link RoutedQualityInput} per statistic (same prompts, different `stage1`).
  * @param alphas - α values to try, each in [0, 1]. @defaultValue ALPHA_GRID
+ * @param localWeights - ω values to try when `local` is present. @defaultValue LOCAL_WEIGHT_GRID
  * @returns the choice and the whole grid.
  * @throws RangeError when no input is given or α is outside [0, 1].
  * @example
  * selectAggregation({ median: inputMedian, mean: inputMean }).alpha;
  */
-export function selectAggregation(inputs: Readonly<Record<string, RoutedQualityInput | undefined>>, alphas: readonly number[] = ALPHA_GRID): AggregationChoice {
+export function selectAggregation(
+  inputs: Readonly<Record<string, RoutedQualityInput | undefined>>,
+  alphas: readonly number[] = ALPHA_GRID,
+  localWeights: readonly number[] = LOCAL_WEIGHT_GRID,
+): AggregationChoice {
   const stats = Object.keys(inputs).filter((s) => inputs[s] !== undefined);
   if (stats.length === 0 || alphas.length === 0) throw new RangeError('selectAggregation: expected at least one statistic and one α');
   const grid: Record<string, number[]> = {};
   let best: AggregationChoice | null = null;
   for (const s of stats) {
-    const row = alphas.map((a) => routedQuality(inputs[s]!, a));
-    grid[s] = row;
-    for (let i = 0; i < alphas.length; i++) {
-      const q = row[i]!;
-      const a = alphas[i]!;
-      if (Number.isNaN(q)) continue;
-      const better = best === null || q > best.quality + 1e-12 || (Math.abs(q - best.quality) <= 1e-12 && Math.abs(a - 0.5) < Math.abs(best.alpha - 0.5) - 1e-12);
-      if (better) best = { alpha: a, statistic: s, quality: q, grid, alphas: [...alphas] };
+    const omegas = inputs[s]!.local !== undefined && localWeights.length > 0 ? localWeights : [0];
+    for (const w of omegas) {
+      const row = alphas.map((a) => routedQuality(inputs[s]!, a, w));
+      grid[w === 0 ? s : `${s}@${w}`] = row;
+      for (let i = 0; i < alphas.length; i++) {
+        const q = row[i]!;
+        const a = alphas[i]!;
+        if (Number.isNaN(q)) continue;
+        const tie = best !== null && Math.abs(q - best.quality) <= 1e-12;
+        const better = best === null || q > best.quality + 1e-12 ||
+          (tie && (w > best.localWeight + 1e-12 || (Math.abs(w - best.localWeight) <= 1e-12 && Math.abs(a - 0.5) < Math.abs(best.alpha - 0.5) - 1e-12)));
+        if (better) best = { alpha: a, localWeight: w, statistic: s, quality: q, grid, alphas: [...alphas] };
+      }
     }
   }
-  if (best === null) return { alpha: 0.5, statistic: stats[0]!, quality: Number.NaN, grid, alphas: [...alphas] };
+  if (best === null) return { alpha: 0.5, localWeight: 0, statistic: stats[0]!, quality: Number.NaN, grid, alphas: [...alphas] };
   return best;
 }

@@ -76,6 +76,12 @@ export interface RouterHeads {
   readonly tb2: Float32Array;
   /** One-hot slot → model map, [T+1, K, M]. */
   readonly slotModels: Float32Array;
+  /**
+   * Observed score range [lo, hi] of the training data: the estimate is clipped to it (a Clip node in
+   * router.onnx), so stage 2 never extrapolates past the scores it was trained on. Absent in artifacts written
+   * before it existed (no clipping).
+   */
+  readonly scoreRange?: readonly [number, number];
 }
 
 function checkEmbeddings(fn: string, embeddings: Float32Array, n: number, d: number): void {
@@ -234,6 +240,29 @@ export function addTaskResiduals(heads: RouterHeads, projected: Float32Array, ta
 export function routerForward(heads: RouterHeads, embeddings: Float32Array, tasks: ArrayLike<number>, n: number): Float32Array {
   if (tasks.length !== n) throw new RangeError(`routerForward: expected ${n} task positions, received ${tasks.length}`);
   const projected = projectPrompts(heads, embeddings, n);
-  const quality = generalFromProjected(heads, projected, n);
-  return addTaskResiduals(heads, projected, tasks, quality, n);
+  const quality = addTaskResiduals(heads, projected, tasks, generalFromProjected(heads, projected, n), n);
+  return heads.scoreRange ? clipScores(quality, heads.scoreRange) : quality;
+}
+
+/**
+ * Clips estimates in place to a score range (what router.onnx's Clip node does). NaN stays NaN.
+ *
+ * @param values - estimates, modified in place.
+ * @param range - [lo, hi] with lo ≤ hi.
+ * @returns `values`.
+ * @throws RangeError when lo > hi or a bound is not finite.
+ * @example
+ * clipScores(Float32Array.of(-0.2, 0.5, 1.3), [0, 1]); // [0, 0.5, 1]
+ */
+export function clipScores(values: Float32Array, range: readonly [number, number]): Float32Array {
+  const [lo, hi] = range;
+  if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo <= hi)) throw new RangeError(`clipScores: expected finite lo ≤ hi, received [${lo}, ${hi}]`);
+  const flo = Math.fround(lo);
+  const fhi = Math.fround(hi);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v < flo) values[i] = flo;
+    else if (v > fhi) values[i] = fhi;
+  }
+  return values;
 }

@@ -14,6 +14,10 @@
 import { OnnxGraphBuilder } from '../onnx/builder.js';
 import type { Activation } from './kernels.js';
 import type { ClassifierHeads, RouterHeads } from './heads.js';
+import type { LocalPrior } from './local-prior.js';
+
+/** Output name of the local prior in router.onnx (present when the router was trained with one). */
+export const LOCAL_PRIOR_OUTPUT = 'local_prior';
 
 const i64 = (values: readonly number[]): BigInt64Array => BigInt64Array.from(values.map((v) => BigInt(v)));
 
@@ -69,16 +73,22 @@ export function buildClassifierOnnx(heads: ClassifierHeads): Uint8Array {
 }
 
 /**
- * Serializes the MoE router to ONNX bytes.
+ * Serializes the MoE router to ONNX bytes; with `local`, a second output `local_prior` [N, M] computes the
+ * local prior (./local-prior.ts): Cast(float16 index) → Gemm(embedding, indexᵀ) → TopK(k) → Gather(values) →
+ * mean over the k neighbours. With `heads.scoreRange`, `quality` is clipped to it.
  *
  * @param heads - router weights (exported form, task tensors with T + 1 rows).
+ * @param local - optional local prior (same dimension and model count).
  * @returns ModelProto bytes.
  * @throws RangeError when tensor sizes disagree with the declared dimensions.
  * @example
  * const bytes = buildRouterOnnx(phase2.heads);
  */
-export function buildRouterOnnx(heads: RouterHeads): Uint8Array {
+export function buildRouterOnnx(heads: RouterHeads, local?: LocalPrior): Uint8Array {
   const { dimension: d, projection: p, modelCount: m, hidden: hd, taskCount: tc, slots: k, taskHidden: ht, activation } = heads;
+  if (local && (local.dimension !== d || local.modelCount !== m)) {
+    throw new RangeError(`buildRouterOnnx: local prior is [${local.rows}, ${local.dimension}] × ${local.modelCount} models, router is ${d}-d × ${m} models`);
+  }
   const kh = k * ht;
   const g = new OnnxGraphBuilder('finerouter_router');
   g.input('embedding', 'float32', ['N', d]);
@@ -129,8 +139,28 @@ export function buildRouterOnnx(heads: RouterHeads): Uint8Array {
   g.node('Unsqueeze', ['delta', 'axes_2'], ['delta3']);
   g.node('Mul', ['delta3', 'tslots'], ['delta_models']);
   g.node('ReduceSum', ['delta_models', 'axes_1'], ['delta_sum'], { keepdims: { int: 0 } });
-  g.node('Add', ['general', 'delta_sum'], ['quality']);
+  if (heads.scoreRange) {
+    g.initializer('quality_min', 'float32', Float32Array.of(heads.scoreRange[0]), []);
+    g.initializer('quality_max', 'float32', Float32Array.of(heads.scoreRange[1]), []);
+    g.node('Add', ['general', 'delta_sum'], ['quality_raw']);
+    g.node('Clip', ['quality_raw', 'quality_min', 'quality_max'], ['quality']);
+  } else {
+    g.node('Add', ['general', 'delta_sum'], ['quality']);
+  }
   g.output('quality', 'float32', ['N', m]);
+  if (local) {
+    g.initializer('lp_index', 'float16', local.index, [local.rows, d]);
+    g.initializer('lp_values', 'float32', local.values, [local.rows, m]);
+    g.initializer('lp_k', 'int64', i64([local.k]), [1]);
+    g.initializer('lp_inv_k', 'float32', Float32Array.of(1 / local.k), []);
+    g.node('Cast', ['lp_index'], ['lp_index32'], { to: { int: 1 } });
+    g.node('Gemm', ['embedding', 'lp_index32'], ['lp_sims'], { transB: { int: 1 } });
+    g.node('TopK', ['lp_sims', 'lp_k'], ['lp_top', 'lp_rows'], { axis: { int: -1 }, largest: { int: 1 }, sorted: { int: 1 } });
+    g.node('Gather', ['lp_values', 'lp_rows'], ['lp_gathered'], { axis: { int: 0 } });
+    g.node('ReduceSum', ['lp_gathered', 'axes_1'], ['lp_sum'], { keepdims: { int: 0 } });
+    g.node('Mul', ['lp_sum', 'lp_inv_k'], [LOCAL_PRIOR_OUTPUT]);
+    g.output(LOCAL_PRIOR_OUTPUT, 'float32', ['N', m]);
+  }
   return g.toBytes();
 }
 
@@ -181,6 +211,10 @@ function* fields(bytes: Uint8Array, start: number, end: number): Generator<Field
 /** The float32 initializers and operator types of an ONNX model. */
 export interface OnnxContents {
   initializers: Map<string, { dims: number[]; data: Float32Array }>;
+  /** float16 initializers as bit patterns. */
+  halfInitializers: Map<string, { dims: number[]; data: Uint16Array }>;
+  /** int64 initializers (as numbers). */
+  intInitializers: Map<string, { dims: number[]; data: number[] }>;
   opTypes: Set<string>;
 }
 
@@ -197,6 +231,8 @@ export interface OnnxContents {
 export function readOnnxContents(bytes: Uint8Array): OnnxContents {
   const decoder = new TextDecoder();
   const initializers = new Map<string, { dims: number[]; data: Float32Array }>();
+  const halfInitializers = new Map<string, { dims: number[]; data: Uint16Array }>();
+  const intInitializers = new Map<string, { dims: number[]; data: number[] }>();
   const opTypes = new Set<string>();
   for (const top of fields(bytes, 0, bytes.length)) {
     if (top.field !== 7 || top.wire !== 2) continue;
@@ -215,7 +251,22 @@ export function readOnnxContents(bytes: Uint8Array): OnnxContents {
           else if (tf.field === 8 && tf.wire === 2) name = decoder.decode(bytes.subarray(tf.start, tf.end));
           else if (tf.field === 9 && tf.wire === 2) raw = bytes.subarray(tf.start, tf.end);
         }
-        if (type !== 1 || raw === null) continue;
+        if (raw === null) continue;
+        if (type === 10) {
+          const half = new Uint16Array(raw.length / 2);
+          const hv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+          for (let i = 0; i < half.length; i++) half[i] = hv.getUint16(i * 2, true);
+          halfInitializers.set(name, { dims, data: half });
+          continue;
+        }
+        if (type === 7) {
+          const iv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+          const ints: number[] = [];
+          for (let i = 0; i < raw.length / 8; i++) ints.push(Number(iv.getBigInt64(i * 8, true)));
+          intInitializers.set(name, { dims, data: ints });
+          continue;
+        }
+        if (type !== 1) continue;
         const data = new Float32Array(raw.length / 4);
         const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
         for (let i = 0; i < data.length; i++) data[i] = view.getFloat32(i * 4, true);
@@ -223,7 +274,7 @@ export function readOnnxContents(bytes: Uint8Array): OnnxContents {
       }
     }
   }
-  return { initializers, opTypes };
+  return { initializers, halfInitializers, intInitializers, opTypes };
 }
 
 function need(contents: OnnxContents, name: string, rank: number): { dims: number[]; data: Float32Array } {
@@ -291,5 +342,30 @@ export function readRouterOnnx(bytes: Uint8Array): RouterHeads {
     tw2: need(c, 'task_w2', 2).data,
     tb2: tb2.data,
     slotModels: need(c, 'task_slot_models', 3).data,
+    ...(c.initializers.has('quality_min') && c.initializers.has('quality_max')
+      ? { scoreRange: [c.initializers.get('quality_min')!.data[0]!, c.initializers.get('quality_max')!.data[0]!] as const }
+      : {}),
   };
+}
+
+/**
+ * Reads the local prior back from router.onnx bytes written by {@link buildRouterOnnx} with one; null when the
+ * graph has none.
+ *
+ * @param bytes - router.onnx.
+ * @returns the prior (β is not stored in the graph and reads as NaN; the manifest records it) or null.
+ * @throws RangeError when the local-prior initializers are inconsistent.
+ * @example
+ * const local = readLocalPriorOnnx(await readFile('artifacts/router.onnx'));
+ */
+export function readLocalPriorOnnx(bytes: Uint8Array): LocalPrior | null {
+  const c = readOnnxContents(bytes);
+  const index = c.halfInitializers.get('lp_index');
+  const values = c.initializers.get('lp_values');
+  const k = c.intInitializers.get('lp_k');
+  if (!index && !values && !k) return null;
+  if (!index || !values || !k || index.dims.length !== 2 || values.dims.length !== 2 || index.dims[0] !== values.dims[0] || k.data.length !== 1) {
+    throw new RangeError('readLocalPriorOnnx: inconsistent local-prior initializers; the file was not written by finerouter train');
+  }
+  return { dimension: index.dims[1]!, rows: index.dims[0]!, modelCount: values.dims[1]!, k: k.data[0]!, beta: Number.NaN, index: index.data, values: values.data };
 }

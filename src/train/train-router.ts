@@ -20,8 +20,10 @@ import { macroF1, trainClassifier, type ClassifierOptions } from './classifier.j
 import { routerMse, trainGeneral, trainTaskAdapters, type MoeData, type MoeOptions } from './moe.js';
 import { buildClassifierOnnx, buildRouterOnnx } from './onnx-export.js';
 import { splitIndices } from './random.js';
-import { ALPHA_GRID, SHRINKAGE_GRID, selectAggregation, stage1Statistics, type RoutedQualityInput, type Stage1Statistic } from './aggregation.js';
-import { routerForward } from './heads.js';
+import { ALPHA_GRID, LOCAL_WEIGHT_GRID, SHRINKAGE_GRID, selectAggregation, stage1Statistics, type RoutedQualityInput, type Stage1Statistic } from './aggregation.js';
+import { routerForward, type RouterHeads } from './heads.js';
+import { fitLocalPrior, localPriorForward, type LocalPrior, type LocalPriorOptions } from './local-prior.js';
+import { LOCAL_PRIOR_OUTPUT } from './onnx-export.js';
 
 /** A model's price: USD per query, or USD per 1M input/output tokens. */
 export interface ModelPrice {
@@ -68,6 +70,31 @@ export interface TrainRouterOptions {
   stage1Shrinkage?: number | 'dev';
   /** IPR tolerance τ written as the default. @defaultValue 0 */
   tolerance?: number;
+  /**
+   * Local prior (./local-prior.ts) beside the task prior in Eq. 5: `true` fits it (k and β by leave-one-out on
+   * the training split, its share ω chosen on dev with α), `false` is the paper's Eq. 5. @defaultValue true
+   */
+  localPrior?: boolean;
+  /** Options of the local prior's fit. @defaultValue LOCAL_PRIOR_DEFAULTS */
+  localPriorOptions?: LocalPriorOptions;
+  /**
+   * Groups that smooth the local prior's targets: `'source'` (the records' `source` labels, when every record has
+   * one and there are at least two), `'tasks'` (discovered tasks), or `'auto'` (source when available).
+   * @defaultValue 'auto'
+   */
+  localPriorGroups?: 'auto' | 'source' | 'tasks';
+  /**
+   * Support floor: a model with fewer observed training scores is listed in `manifest.warnings`, and every model's
+   * overall mean (the fallback of its stage-1 values and the local prior) is shrunk toward the pool's mean score
+   * with this pseudo-count; its stage-2 estimate is blended toward that prior with weight count / (count + floor).
+   * @defaultValue 30
+   */
+  supportFloor?: number;
+  /**
+   * Per (task, model) floor: a stage-1 value from fewer observed scores is blended toward the model's prior as
+   * (c · value + (floor − c) · prior) / floor. @defaultValue 5
+   */
+  taskSupportFloor?: number;
   /** Classifier file name inside the artifact directory. @defaultValue 'classifier.onnx' */
   classifierFile?: string;
   /** Router file name inside the artifact directory. @defaultValue 'router.onnx' */
@@ -88,6 +115,10 @@ export const TRAIN_ROUTER_DEFAULTS = Object.freeze({
   stage1Statistic: 'dev' as Stage1Statistic | 'dev',
   stage1Shrinkage: 'dev' as number | 'dev',
   tolerance: 0,
+  localPrior: true,
+  localPriorGroups: 'auto' as 'auto' | 'source' | 'tasks',
+  supportFloor: 30,
+  taskSupportFloor: 5,
   classifierFile: 'classifier.onnx',
   routerFile: 'router.onnx',
 });
@@ -140,7 +171,13 @@ export interface TrainMetrics {
     /** Dev quality of the best single model (chosen by training-split mean) and of the per-prompt oracle. */
     devBestSingle: number | null;
     devOracle: number | null;
+    /** Local-prior share ω of Eq. 5's prior chosen on dev (0 without a local prior). */
+    localWeight: number;
   };
+  /** The local prior: k and β chosen by leave-one-out on the training split; null when disabled. */
+  localPrior: { k: number; beta: number; groups: 'source' | 'tasks'; rows: number; looQuality: number; grid: Record<string, number> } | null;
+  /** Observed training scores per model id, and the models below the support floor. */
+  support: { counts: Record<string, number>; belowFloor: string[]; floor: number };
   ms: { classifier: number; general: number; tasks: number; export: number };
 }
 
@@ -393,7 +430,27 @@ export async function trainRouter(records: readonly RoutingRecord[], embeddings:
     holdoutMseMean = c > 0 ? sse / c : null;
   }
 
-  // Eq. 5 aggregation chosen on dev (α, stage-1 statistic); stage-1 values from training-split members only.
+  // Support floor (reliability): shrunk per-model priors, stage-2 range and low-support blending.
+  const floor = o.supportFloor;
+  if (!(Number.isFinite(floor) && floor >= 0) || !(Number.isFinite(o.taskSupportFloor) && o.taskSupportFloor >= 0)) {
+    throw new RangeError(`trainRouter: expected supportFloor and taskSupportFloor ≥ 0, received ${floor}, ${o.taskSupportFloor}`);
+  }
+  const support = supportPriors(scores, mask, m, floor);
+  const belowFloor = models.filter((_, j) => support.counts[j]! < floor);
+  const heads2: RouterHeads = shrinkStage2(phase2.heads, support, floor);
+
+  // Local prior: groups, fit on the training split (k, β by leave-one-out).
+  let localFit: ReturnType<typeof fitLocalPrior> | null = null;
+  let localGroups: 'source' | 'tasks' = 'tasks';
+  let groupOf: Int32Array | null = null;
+  if (o.localPrior) {
+    const g = localPriorGroupIds(records, discovery.assignment, position, tc, o.localPriorGroups);
+    localGroups = g.kind;
+    groupOf = g.ids;
+    localFit = fitLocalPrior({ embeddings, dimension: d, scores, mask, modelCount: m, groups: groupOf, rows: train }, { ...o.localPriorOptions, modelPrior: support.prior });
+  }
+
+  // Eq. 5 aggregation chosen on dev (α, ω, stage-1 statistic); stage-1 values from training-split members only.
   const costs = modelCosts(records, models, o.prices, o.outputTokens);
   const costArray = Float64Array.from(costs, (c) => c ?? Number.NaN);
   // Stage-1 variants tried: key → (statistic, shrinkage); 'mean+k' is the mean shrunk with pseudo-count k.
@@ -406,7 +463,7 @@ export async function trainRouter(records: readonly RoutingRecord[], embeddings:
   for (const i of train) inTrain[i] = 1;
   const groups = [...tasks.map((t) => t.members), discovery.others.members];
   const trainGroups = groups.map((g) => g.filter((i) => inTrain[i] === 1));
-  let choice = { alpha: alphas.length === 1 ? alphas[0]! : 0.5, statistic: [...variants.keys()][0]!, quality: Number.NaN, grid: {} as Record<string, number[]>, alphas };
+  let choice = { alpha: alphas.length === 1 ? alphas[0]! : 0.5, localWeight: localFit ? 1 : 0, statistic: [...variants.keys()][0]!, quality: Number.NaN, grid: {} as Record<string, number[]>, alphas };
   let devBestSingle: number | null = null;
   let devOracle: number | null = null;
   if (dev.length > 0) {
@@ -421,14 +478,16 @@ export async function trainRouter(records: readonly RoutingRecord[], embeddings:
       devScores.set(scores.subarray(idx * m, (idx + 1) * m), r * m);
       devMask.set(mask.subarray(idx * m, (idx + 1) * m), r * m);
     });
-    const devStage2 = routerForward(phase2.heads, devEmb, devTask, k);
+    const devStage2 = routerForward(heads2, devEmb, devTask, k);
+    const devLocal = localFit ? localPriorForward(localFit.prior, devEmb, k) : undefined;
     const trainRows = Int32Array.from(train);
+    const trainSupport = supportPriors(scores, mask, m, floor, trainRows);
     const inputs: Record<string, RoutedQualityInput> = {};
     for (const [key, v] of variants) {
-      const fallback = stage1Statistics(scores, mask, m, [trainRows], v.statistic, new Float64Array(m))[0]!;
-      inputs[key] = { stage2: devStage2, task: devTask, scores: devScores, mask: devMask, stage1: stage1Statistics(scores, mask, m, trainGroups, v.statistic, fallback, v.shrinkage), costs: costArray };
+      const stage1 = floorStage1(stage1Statistics(scores, mask, m, trainGroups, v.statistic, trainSupport.prior, v.shrinkage), trainGroups, scores, mask, m, trainSupport.prior, o.taskSupportFloor);
+      inputs[key] = { stage2: devStage2, task: devTask, scores: devScores, mask: devMask, stage1, costs: costArray, ...(devLocal ? { local: devLocal } : {}) };
     }
-    choice = selectAggregation(inputs, alphas);
+    choice = selectAggregation(inputs, alphas, localFit ? LOCAL_WEIGHT_GRID : [0]);
     const trainMean = stage1Statistics(scores, mask, m, [trainRows], 'mean', new Float64Array(m))[0]!;
     let single = 0;
     for (let j = 1; j < m; j++) if (trainMean[j]! > trainMean[single]!) single = j;
@@ -444,12 +503,24 @@ export async function trainRouter(records: readonly RoutingRecord[], embeddings:
   }
   const chosen = variants.get(choice.statistic)!;
   const chosenStatistic = chosen.statistic;
-  const fullFallback = chosenStatistic === 'median' ? null : stage1Statistics(scores, mask, m, [Int32Array.from({ length: n }, (_, i) => i)], chosenStatistic, new Float64Array(m))[0]!;
-  // The median is discovery's own Q̄ (tasks[].stage1, others.stage1); the mean is computed here over all members.
-  const fromDiscovery = (record: Record<string, number>): Float64Array => Float64Array.from(models, (id) => record[id] ?? 0);
-  const stage1Rows = chosenStatistic === 'median'
-    ? [...tasks.map((t) => fromDiscovery(t.stage1)), fromDiscovery(discovery.others.stage1)]
-    : stage1Statistics(scores, mask, m, groups, chosenStatistic, fullFallback!, chosen.shrinkage);
+  // The median is discovery's own Q̄ (tasks[].stage1, others.stage1), except where a model lacks support; the
+  // mean is computed here over all members. Both then go through the per-(task, model) support floor.
+  const fromDiscovery = (record: Record<string, number>, j: number, id: string): number => record[id] ?? support.prior[j]!;
+  const stage1Rows = floorStage1(
+    chosenStatistic === 'median'
+      ? [...tasks.map((t) => Float64Array.from(models, (id, j) => fromDiscovery(t.stage1, j, id))), Float64Array.from(models, (id, j) => fromDiscovery(discovery.others.stage1, j, id))]
+      : stage1Statistics(scores, mask, m, groups, chosenStatistic, support.prior, chosen.shrinkage),
+    groups, scores, mask, m, support.prior, o.taskSupportFloor,
+  );
+
+  // The exported local prior indexes every record (k and β as chosen on the training split).
+  let exportedLocal: LocalPrior | undefined;
+  if (localFit && groupOf && choice.localWeight > 0) {
+    const all = Int32Array.from({ length: n }, (_, i) => i);
+    exportedLocal = fitLocalPrior({ embeddings, dimension: d, scores, mask, modelCount: m, groups: groupOf, rows: all }, {
+      ...o.localPriorOptions, ks: [localFit.prior.k], betas: [localFit.prior.beta], modelPrior: support.prior,
+    }).prior;
+  }
 
   // Export.
   throwIfAborted(signal, 'trainRouter');
@@ -457,7 +528,7 @@ export async function trainRouter(records: readonly RoutingRecord[], embeddings:
   o.onProgress?.('export', 0, 2);
   const classifierBytes = buildClassifierOnnx(cls.heads);
   o.onProgress?.('export', 1, 2);
-  const routerBytes = buildRouterOnnx(phase2.heads);
+  const routerBytes = buildRouterOnnx(heads2, exportedLocal);
   o.onProgress?.('export', 2, 2);
   const msExport = tick() - t0;
 
@@ -495,7 +566,10 @@ export async function trainRouter(records: readonly RoutingRecord[], embeddings:
       alphas: [...choice.alphas],
       devBestSingle,
       devOracle,
+      localWeight: choice.localWeight,
     },
+    localPrior: localFit ? { k: localFit.prior.k, beta: localFit.prior.beta, groups: localGroups, rows: exportedLocal?.rows ?? 0, looQuality: localFit.quality, grid: localFit.grid } : null,
+    support: { counts: Object.fromEntries(models.map((id, j) => [id, support.counts[j]!])), belowFloor, floor },
     ms: { classifier: msClassifier, general: msGeneral, tasks: msTasks, export: msExport },
   };
   const h = phase2.heads;
@@ -509,13 +583,114 @@ export async function trainRouter(records: readonly RoutingRecord[], embeddings:
     classifier: { file: o.classifierFile, threshold: cls.threshold },
     router: { file: o.routerFile },
     defaults: { alpha: choice.alpha, tolerance: o.tolerance },
+    ...(exportedLocal ? { localPrior: { output: LOCAL_PRIOR_OUTPUT, rows: exportedLocal.rows, k: exportedLocal.k, beta: exportedLocal.beta, groups: localGroups, weight: choice.localWeight } } : {}),
+    ...(belowFloor.length > 0 ? { warnings: belowFloor.map((id) => supportWarning(id, support.counts[models.indexOf(id)]!, floor)) } : {}),
     training: {
       seed: o.seed,
       stage1Statistic: chosenStatistic,
       stage1Shrinkage: chosen.shrinkage,
+      supportFloor: floor,
+      taskSupportFloor: o.taskSupportFloor,
       heads: { projection: h.projection, hidden: h.hidden, taskHidden: h.taskHidden, slots: h.slots, activation: h.activation },
       metrics: JSON.parse(JSON.stringify(metrics)) as Record<string, unknown>,
     },
   };
   return { classifierBytes, routerBytes, manifest, metrics };
+}
+
+/** The warning written for a model below the support floor (manifest.warnings, training summary). */
+export function supportWarning(id: string, count: number, floor: number): string {
+  return `model ${id} has ${count} observed training score${count === 1 ? '' : 's'} (< support floor ${floor}): its estimates are shrunk toward the pool's mean; add data for it`;
+}
+
+/** Per-model observed counts and priors: each model's mean shrunk toward the pool mean with pseudo-count `floor`. */
+export function supportPriors(scores: Float32Array, mask: Uint8Array, m: number, floor: number, rows?: ArrayLike<number>): { counts: Float64Array; prior: Float64Array; poolMean: number } {
+  const n = scores.length / m;
+  const sum = new Float64Array(m);
+  const counts = new Float64Array(m);
+  let all = 0;
+  let allCount = 0;
+  const visit = (i: number): void => {
+    for (let j = 0; j < m; j++) {
+      if (!mask[i * m + j]) continue;
+      const s = scores[i * m + j]!;
+      sum[j] += s;
+      counts[j] += 1;
+      all += s;
+      allCount += 1;
+    }
+  };
+  if (rows) for (let a = 0; a < rows.length; a++) visit(rows[a]!);
+  else for (let i = 0; i < n; i++) visit(i);
+  const poolMean = allCount > 0 ? all / allCount : 0;
+  const prior = Float64Array.from(sum, (s, j) => (counts[j]! + floor > 0 ? (s + floor * poolMean) / (counts[j]! + floor) : poolMean));
+  return { counts, prior, poolMean };
+}
+
+/** Blends stage-1 values resting on fewer than `floor` observed scores toward the model's prior. */
+function floorStage1(rows: Float64Array[], groups: readonly ArrayLike<number>[], scores: Float32Array, mask: Uint8Array, m: number, prior: Float64Array, floor: number): Float64Array[] {
+  return rows.map((row, g) => {
+    const members = groups[g] ?? [];
+    const out = row.slice();
+    for (let j = 0; j < m; j++) {
+      let c = 0;
+      for (let a = 0; a < members.length; a++) if (mask[members[a]! * m + j]) c += 1;
+      if (c < floor) out[j] = (c * row[j]! + (floor - c) * prior[j]!) / floor;
+    }
+    void scores;
+    return out;
+  });
+}
+
+/**
+ * Stage 2 for low-support models: the general estimate blended toward the model's prior, w · Q̃ + (1 − w) · prior
+ * with w = count / (count + floor), folded exactly into the output layer (w2 · w, b2 · w + (1 − w) · prior);
+ * and every estimate clipped to the observed score range.
+ */
+function shrinkStage2(heads: RouterHeads, support: { counts: Float64Array; prior: Float64Array }, floor: number): RouterHeads {
+  const { modelCount: m, hidden: h } = heads;
+  const w2 = heads.w2.slice();
+  const b2 = heads.b2.slice();
+  for (let j = 0; j < m; j++) {
+    const c = support.counts[j]!;
+    if (!(c < floor)) continue;
+    const w = c + floor > 0 ? c / (c + floor) : 0;
+    for (let t = 0; t < h; t++) w2[j * h + t] *= w;
+    b2[j] = w * b2[j]! + (1 - w) * support.prior[j]!;
+  }
+  return { ...heads, w2, b2 };
+}
+
+/** Group id per record for the local prior: source labels when usable (and asked for), else discovered tasks. */
+function localPriorGroupIds(
+  records: readonly RoutingRecord[],
+  assignment: ArrayLike<number>,
+  position: ReadonlyMap<number, number>,
+  taskCount: number,
+  mode: 'auto' | 'source' | 'tasks',
+): { kind: 'source' | 'tasks'; ids: Int32Array } {
+  const n = records.length;
+  if (mode !== 'tasks') {
+    const names = new Map<string, number>();
+    let usable = true;
+    const ids = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const src = records[i]!.source;
+      if (typeof src !== 'string' || src.length === 0) {
+        usable = false;
+        break;
+      }
+      let id = names.get(src);
+      if (id === undefined) names.set(src, (id = names.size));
+      ids[i] = id;
+    }
+    if (usable && names.size >= 2) return { kind: 'source', ids };
+    if (mode === 'source') throw new RangeError("trainRouter: localPriorGroups 'source' needs a non-empty source on every record and at least two sources");
+  }
+  const ids = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const a = assignment[i]!;
+    ids[i] = a < 0 ? taskCount : (position.get(a) ?? taskCount);
+  }
+  return { kind: 'tasks', ids };
 }

@@ -45,9 +45,11 @@ describe('trainRouter on synthetic tasks', () => {
     expect(agg.alphaSource).toBe('dev');
     expect(manifest.defaults.alpha).toBe(agg.alpha);
     expect(agg.alphas).toHaveLength(11);
-    expect(Object.keys(agg.devGrid)).toEqual(['median', 'mean', 'mean+10', 'mean+30', 'mean+100']);
+    // Each stage-1 variant at ω = 0 (the paper's Eq. 5) and with the local prior's shares ω ∈ {0.25, …, 1}.
+    expect(Object.keys(agg.devGrid).filter((k) => !k.includes('@'))).toEqual(['median', 'mean', 'mean+10', 'mean+30', 'mean+100']);
+    expect(Object.keys(agg.devGrid)).toContain('mean+10@1');
     const all = Object.values(agg.devGrid).flat();
-    expect(all.length).toBe(55);
+    expect(all.length).toBe(55 * 5);
     expect(agg.devQuality).toBe(Math.max(...all));
     expect(agg.devQuality!).toBeGreaterThanOrEqual(agg.devBestSingle!);
     expect(agg.devOracle!).toBeGreaterThanOrEqual(agg.devQuality!);
