@@ -85,8 +85,8 @@ export interface CrossValOptions {
   modelCosts?: Readonly<Record<string, number>>;
   /** Tolerance τ of the reported (τ = 0 by default) choice. @defaultValue 0 */
   tolerance?: number;
-  /** Also compute per-task oracles for methods that expose `tasks`. @defaultValue true */
-  taskOracles?: boolean;
+  /** Methods (by name) whose `tasks` feed a per-task oracle row `task-oracle:<name>`. @defaultValue ['finerouter'] */
+  taskOracles?: readonly string[];
   signal?: AbortSignal;
   /** Progress: (method, fold, stage). */
   onProgress?: (event: { method: string; fold: number; folds: number; stage: string; done?: number; total?: number }) => void;
@@ -301,7 +301,7 @@ export async function crossValidate(options: CrossValOptions): Promise<CrossValR
 
   const outcomes: MethodOutcome[] = [];
   const failures: CrossValResult['failures'] = [];
-  const taskOracles = options.taskOracles ?? true;
+  const taskOracles = options.taskOracles ?? ['finerouter'];
   for (const method of methods) {
     const scores = new Float64Array(N * M);
     const choice = new Int32Array(N);
@@ -309,7 +309,7 @@ export async function crossValidate(options: CrossValOptions): Promise<CrossValR
     const predictMs: number[] = [];
     const info: MethodOutcome['info'] = [];
     const taskChoice = new Int32Array(N).fill(-1);
-    let hasTasks = taskOracles;
+    let hasTasks = taskOracles.includes(method.name);
     let failed = false;
     for (let f = 0; f < K && !failed; f++) {
       throwIfAborted(options.signal, 'crossValidate');

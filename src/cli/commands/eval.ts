@@ -3,7 +3,7 @@
  * work; this file parses arguments, caches embeddings on disk, wires the Node runtime, writes the outputs and
  * draws progress on stderr).
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readRoutingJsonl } from '../../adapters/node/jsonl.js';
@@ -22,9 +22,19 @@ import { sampleIndices, splitRecords } from '../../eval/split.js';
 import type { Manifest } from '../../router/manifest.js';
 import { modelCosts, parsePrices, trainRouter, type ModelPrice } from '../../train/train-router.js';
 import type { Command } from '../command.js';
+import { crossValidate, type CrossValMethod } from '../../eval/crossval.js';
+import { summarizeCrossVal } from '../../eval/bootstrap.js';
+import { crossValMarkdown } from '../../eval/crossval-report.js';
+import { bestSingleMethod, knnMethod, mlpMethod, perSourceOracleMethod, randomMethod } from '../../eval/methods/baselines.js';
+import { fineRouterMethods, type FineRouterVariant } from '../../eval/methods/finerouter.js';
+import { FineRouterError } from '../../errors.js';
+import { cpus, loadavg } from 'node:os';
 import { integerAtLeast, numberFlag } from '../options.js';
 
+const CV_METHODS = ['best-single', 'random', 'per-source-oracle', 'knn', 'mlp', 'finerouter', 'stage1-only', 'stage2-only', 'general-only'] as const;
+
 const usage = `Usage: finerouter eval --data FILE [options]
+       finerouter eval --data FILE --folds K [cross-validation options]
 
 Evaluates FineRouter against every single model, the oracle, random, kNN and MLP routers and the stage-1 /
 stage-2 ablations on one split of a routing JSONL file, and writes report.json, report.md and a figure.
@@ -51,7 +61,19 @@ Options:
                        DIR/minilm (the built encoder); default .cache
   --no-cache           embed everything in memory
   --threads N          onnxruntime intra-op threads for the encoder
-  --help               this text`;
+  --help               this text
+
+Cross-validation (--folds K): K-fold CV over every record (stratified by source, seeded), every method fitted
+on the same training folds, per-prompt outcomes pooled over folds, 95% paired-bootstrap intervals of each
+method's difference to the train-fold best single model and to FineRouter; writes crossval.json and
+crossval.md with --out. --split, --artifacts and --sample do not apply.
+  --folds K            number of folds (≥ 2)
+  --bootstrap N        bootstrap resamples (default 2000)
+  --methods LIST       comma list among ${CV_METHODS.join(', ')}
+                       (default: all but best-single, which the tables always carry as the
+                       train-fold best single model)
+  --reference NAME     method the others are compared with (default finerouter)
+  (--seed, --prices, --output-tokens, --cache, --no-cache, --threads, --epochs, --moe-* as above)`;
 
 function progressLine(text: string): void {
   if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K${text}`);
@@ -91,6 +113,10 @@ export const evalCommand: Command = {
         'moe-hidden': { type: 'string' },
         'moe-projection': { type: 'string' },
         'moe-llm-embedding': { type: 'string' },
+        folds: { type: 'string' },
+        bootstrap: { type: 'string' },
+        methods: { type: 'string' },
+        reference: { type: 'string' },
       },
     });
     if (!values.data) {
@@ -111,6 +137,18 @@ export const evalCommand: Command = {
     if (epochs !== undefined) {
       moe.epochs = epochs;
       moe.taskEpochs = epochs;
+    }
+    if (values.folds !== undefined) {
+      const folds = numberFlag('eval', 'folds', values.folds, 'an integer ≥ 2', integerAtLeast(2))!;
+      const resamples = numberFlag('eval', 'bootstrap', values.bootstrap, 'an integer ≥ 1', integerAtLeast(1)) ?? 2000;
+      const methods = values.methods ? values.methods.split(',').map((m) => m.trim()).filter((m) => m.length > 0) : CV_METHODS.filter((m) => m !== 'best-single');
+      for (const m of methods) {
+        if (!(CV_METHODS as readonly string[]).includes(m)) throw new FineRouterError('INVALID_ARGUMENT', `eval: --methods expects names among ${CV_METHODS.join(', ')}, received '${m}'`);
+      }
+      for (const flag of ['split', 'artifacts', 'sample', 'alpha', 'baselines-only'] as const) {
+        if (values[flag] !== undefined) throw new FineRouterError('INVALID_ARGUMENT', `eval: --${flag} does not apply with --folds`);
+      }
+      return crossValidateCommand({ data: values.data, folds, resamples, methods, seed, outputTokens, moe, epochs, threads, values });
     }
     const timings: Record<string, number> = {};
     const t0 = Date.now();
@@ -251,3 +289,134 @@ export const evalCommand: Command = {
     return 0;
   },
 };
+
+interface CrossValArgs {
+  data: string;
+  folds: number;
+  resamples: number;
+  methods: readonly string[];
+  seed: number;
+  outputTokens: number;
+  moe: Record<string, number>;
+  epochs: number | undefined;
+  threads: number | undefined;
+  values: { out?: string | undefined; json?: boolean | undefined; prices?: string | undefined; cache?: string | undefined; 'no-cache'?: boolean | undefined; reference?: string | undefined };
+}
+
+/** `finerouter eval --folds K`: cross-validation of every method on the whole file (src/eval/crossval.ts). */
+async function crossValidateCommand(a: CrossValArgs): Promise<number> {
+  const { values } = a;
+  const t0 = Date.now();
+  const load0 = loadavg()[0]!;
+  const read = await readRoutingJsonl(a.data, { onBadLine: 'skip' });
+  if (read.skipped.length > 0) process.stderr.write(`eval: skipped ${read.skipped.length} bad lines (first: line ${read.skipped[0]!.line}: ${read.skipped[0]!.reason})\n`);
+  const records = read.records;
+  process.stderr.write(`eval: ${records.length} records; ${a.folds}-fold cross-validation, seed ${a.seed}\n`);
+  const timings: Record<string, number> = {};
+  let t = Date.now();
+  const encoder = await loadMiniLmEncoder({ cacheDir: join(values.cache ?? '.cache', 'minilm'), ...(a.threads !== undefined ? { intraOpNumThreads: a.threads } : {}) });
+  const started = Date.now();
+  const { embeddings, embedded } = await embedTextsCached(encoder, records.map((r) => r.prompt), {
+    cacheDir: values['no-cache'] ? null : join(values.cache ?? '.cache', 'embeddings'),
+    onProgress: (done, total) => progressLine(`eval: embedded ${done}/${total} new prompts (${(done / Math.max(1e-3, (Date.now() - started) / 1000)).toFixed(1)}/s)`),
+  });
+  if (embedded > 0 && process.stderr.isTTY) process.stderr.write('\n');
+  const D = encoder.dimension;
+  const encoderId = encoder.id;
+  await encoder.dispose();
+  timings.embedMs = Date.now() - t;
+
+  let modelCostsProxy: Record<string, number> | undefined;
+  let prices: Record<string, ModelPrice> | undefined;
+  let costNote = records.some((r) => r.costs && Object.keys(r.costs).length > 0) ? 'per-prompt USD costs from the data (`costs`)' : 'no cost information';
+  if (values.prices) {
+    prices = parsePrices(JSON.parse(await readFile(values.prices, 'utf8')));
+    const ids = Object.keys(prices);
+    // One price proxy for the whole file (prompt lengths are not labels; no quality information leaks).
+    const costs = modelCosts(records.map((r) => ({ ...r, costs: {} })), ids, prices, a.outputTokens);
+    modelCostsProxy = {};
+    ids.forEach((id, j) => {
+      if (costs[j] !== null && costs[j] !== undefined) modelCostsProxy![id] = costs[j]!;
+    });
+    costNote = `price proxy from ${values.prices}: USD per 1M tokens × (mean ⌈prompt chars / 4⌉ input tokens + ${a.outputTokens} output tokens), the same for every prompt`;
+  }
+  const methods: CrossValMethod[] = [];
+  const want = new Set(a.methods);
+  if (want.has('best-single')) methods.push(bestSingleMethod());
+  if (want.has('random')) methods.push(randomMethod());
+  if (want.has('per-source-oracle')) methods.push(perSourceOracleMethod());
+  if (want.has('knn')) methods.push(knnMethod());
+  if (want.has('mlp')) methods.push(mlpMethod());
+  const variants = (['finerouter', 'stage1-only', 'stage2-only', 'general-only'] as const).filter((v): v is FineRouterVariant => want.has(v));
+  if (variants.length > 0) {
+    methods.push(
+      ...fineRouterMethods({
+        encoderId,
+        variants,
+        ...(prices ? { prices } : {}),
+        train: {
+          outputTokens: a.outputTokens,
+          ...(a.epochs !== undefined ? { classifier: { epochs: a.epochs } } : {}),
+          moe: a.moe,
+        },
+      }),
+    );
+  }
+  t = Date.now();
+  const cv = await crossValidate({
+    records,
+    embeddings,
+    dimension: D,
+    methods,
+    folds: a.folds,
+    seed: a.seed,
+    ...(modelCostsProxy ? { modelCosts: modelCostsProxy } : {}),
+    onProgress: (e) => progressLine(`eval: ${e.method} fold ${e.fold + 1}/${e.folds} ${e.stage}${e.total ? ` ${e.done}/${e.total}` : ''}`),
+  });
+  if (process.stderr.isTTY) process.stderr.write('\n');
+  timings.crossValidateMs = Date.now() - t;
+  t = Date.now();
+  const summary = summarizeCrossVal(cv, { resamples: a.resamples, seed: a.seed, reference: values.reference ?? 'finerouter' });
+  timings.bootstrapMs = Date.now() - t;
+  timings.totalMs = Date.now() - t0;
+  const load1 = loadavg()[0]!;
+  const dataset = datasetName(a.data);
+  const report = {
+    schema: 'finerouter/crossval-report',
+    version: 1,
+    dataset,
+    input: { path: a.data, records: records.length, badLines: read.skipped.length },
+    cost: { note: costNote, modelCost: modelCostsProxy ?? null },
+    training: { epochs: a.epochs ?? null, moe: a.moe },
+    machine: { cpus: cpus().length, load1Start: load0, load1End: load1 },
+    timings,
+    methodFitMs: Object.fromEntries(cv.methods.filter((m) => m.fitMs.length > 0).map((m) => [m.name, m.fitMs.map((x) => Math.round(x))])),
+    methodInfo: Object.fromEntries(cv.methods.filter((m) => m.info.some((x) => x !== null)).map((m) => [m.name, m.info])),
+    ...summary,
+    rows: summary.rows.map((r) => ({ ...r, curve: r.curve?.map((p) => ({ tolerance: p.tolerance, quality: p.quality, cost: p.cost })) })),
+  };
+  const md = crossValMarkdown(summary, {
+    title: dataset,
+    notes: [
+      `Command: \`finerouter eval --data ${a.data} --folds ${a.folds} --seed ${a.seed} --bootstrap ${a.resamples}${a.methods.length < CV_METHODS.length - 1 ? ` --methods ${a.methods.join(',')}` : ''}${values.prices ? ` --prices ${values.prices}` : ''}${a.epochs !== undefined ? ` --epochs ${a.epochs}` : ''}${Object.entries(a.moe).filter(([k]) => k !== 'epochs' && k !== 'taskEpochs').map(([k, v]) => ` --moe-${k === 'llmEmbedding' ? 'llm-embedding' : k} ${v}`).join('')}\`. ` +
+        `Wall time ${(timings.totalMs / 1000).toFixed(0)} s (cross-validation ${(timings.crossValidateMs / 1000).toFixed(0)} s, bootstrap ${(timings.bootstrapMs / 1000).toFixed(1)} s); load average ${load0.toFixed(1)} → ${load1.toFixed(1)} on ${cpus().length} CPUs. Costs: ${costNote}.`,
+      '',
+    ],
+  });
+  if (values.out) {
+    await mkdir(values.out, { recursive: true });
+    await writeAtomic(join(values.out, 'crossval.json'), `${JSON.stringify(report, null, 1)}\n`);
+    await writeAtomic(join(values.out, 'crossval.md'), md);
+    process.stderr.write(`eval: wrote ${join(values.out, 'crossval.json')} and crossval.md\n`);
+  }
+  if (values.json) process.stdout.write(`${JSON.stringify(report, null, 1)}\n`);
+  else process.stdout.write(md);
+  return 0;
+}
+
+/** Writes through a temporary file and a rename, so a reader never sees half a report. */
+async function writeAtomic(path: string, text: string): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, text);
+  await rename(tmp, path);
+}

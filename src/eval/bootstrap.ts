@@ -1,0 +1,404 @@
+/**
+ * Paired bootstrap over prompts (Efron & Tibshirani 1993, ch. 13 percentile intervals; Koehn 2004's paired
+ * bootstrap for comparing two systems on the same test items) and the cross-validation summary built on it.
+ *
+ * Every resample draws N prompt indices with replacement (seeded mulberry32) and recomputes every statistic of
+ * the summary on that same draw: mean quality of each method, each single model, the train-fold best single
+ * model and the oracle; mean cost where costs exist; the zero router at a method's cost; RouteLLM's APGR and
+ * CPT on two-model data. Differences and ratios are taken within a draw (paired), and the 95% interval is the
+ * 2.5th–97.5th percentile over the draws. A difference is marked significant when its interval excludes 0.
+ *
+ * Deviations/choices: (1) the best single model is the one with the highest mean on each training fold (never
+ * chosen on test prompts), so its pooled outcome may mix models across folds; (2) quality means skip prompts
+ * where the chosen model is unscored (only single models can hit those; routers choose among scored models);
+ * (3) intervals come from one pooled CV run, so they reflect prompt sampling, not fold-to-fold training
+ * variance (Bengio & Grandvalet 2004: no unbiased estimator of the latter exists).
+ */
+import { mulberry32 } from '../random.js';
+import { aiq, evaluateSelection, nonDecreasingHull, hullQualityAt, selectByScores, type CostQuality, type CurvePoint } from './metrics.js';
+import { costToReach, pgrCurve, strongOrder, type PgrResult } from './costs.js';
+import { subTable, type CrossValResult, type MethodOutcome } from './crossval.js';
+
+/** A point estimate with its 95% percentile interval. */
+export interface Interval {
+  value: number;
+  lo: number;
+  hi: number;
+}
+
+/** A paired difference with its interval and whether the interval excludes zero. */
+export interface Difference extends Interval {
+  significant: boolean;
+}
+
+/** Options of {@link summarizeCrossVal}. */
+export interface SummaryOptions {
+  /** Bootstrap resamples. @defaultValue 2000 */
+  resamples?: number;
+  /** Bootstrap seed. @defaultValue 0 */
+  seed?: number;
+  /** Name of the method every other is compared with (besides the best single model). @defaultValue 'finerouter' */
+  reference?: string;
+  /** τ steps of the cost–quality curves. @defaultValue 50 */
+  curveSteps?: number;
+  /** Interval level. @defaultValue 0.95 */
+  level?: number;
+}
+
+/** One row of the summary. */
+export interface SummaryRow {
+  name: string;
+  kind: 'single' | 'best-single' | 'oracle' | 'router' | 'reference' | 'baseline';
+  quality: Interval;
+  /** Mean over sources of the per-source means. */
+  macroQuality: number;
+  prompts: number;
+  /** Prompts whose chosen model had a score (the quality denominator). */
+  scored: number;
+  vsBestSingle: Difference | null;
+  vsReference: Difference | null;
+  /** (quality − best single) / (oracle − best single), paired. */
+  headroom: Interval | null;
+  cost: Interval | null;
+  /** quality − zero-router quality at this row's mean cost (paired; null without costs or below the cheapest model). */
+  vsZeroRouter: Difference | null;
+  /** τ sweep, AIQ, cheapest curve cost reaching the best single model's quality (point estimates). */
+  curve?: CurvePoint[];
+  aiq?: number;
+  costToMatchBestSingle?: number | null;
+  costRatioToMatchBestSingle?: number | null;
+  /** Two-model pools: RouteLLM figures with intervals (CPT as a share of strong-model calls). */
+  apgr?: Interval;
+  cpt50?: Interval | null;
+  cpt80?: Interval | null;
+  /** Share of prompts routed to each model at τ = 0. */
+  distribution: Record<string, number>;
+  fitMs?: number;
+}
+
+/** The cross-validation summary (schema `finerouter/crossval-report` v1 with the run facts added by the CLI). */
+export interface CrossValSummary {
+  prompts: number;
+  models: string[];
+  folds: number;
+  seed: number;
+  resamples: number;
+  bootstrapSeed: number;
+  level: number;
+  reference: string | null;
+  bestSingleByFold: string[];
+  costAvailable: boolean;
+  /** Zero router: hull of the single models (pooled means), and its AIQ. */
+  zeroRouter: { hull: CostQuality[]; aiq: number | null } | null;
+  aiqRange: { costMin: number; costMax: number } | null;
+  twoModel: { strong: string; weak: string } | null;
+  rows: SummaryRow[];
+  strata: Record<string, number[]>;
+  failures: CrossValResult['failures'];
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const x = p * (sorted.length - 1);
+  const lo = Math.floor(x);
+  const hi = Math.ceil(x);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (x - lo);
+}
+
+function interval(value: number, draws: Float64Array, level: number): Interval {
+  const finite = draws.filter((v) => Number.isFinite(v)).sort();
+  return { value, lo: percentile(finite, (1 - level) / 2), hi: percentile(finite, 1 - (1 - level) / 2) };
+}
+
+function difference(value: number, draws: Float64Array, level: number): Difference {
+  const i = interval(value, draws, level);
+  return { ...i, significant: i.lo > 0 || i.hi < 0 };
+}
+
+/**
+ * Summarizes a cross-validation run: pooled means, paired-bootstrap intervals of every difference, headroom,
+ * zero router, curves and AIQ, APGR/CPT on two-model pools. See the file header.
+ * @param cv - result of `crossValidate`
+ * @param options - {@link SummaryOptions}
+ * @returns the {@link CrossValSummary}
+ * @throws RangeError on resamples < 1 or a level outside (0, 1)
+ * @example const summary = summarizeCrossVal(await crossValidate({ ... }), { resamples: 2000 });
+ */
+export function summarizeCrossVal(cv: CrossValResult, options: SummaryOptions = {}): CrossValSummary {
+  const R = options.resamples ?? 2000;
+  const bseed = options.seed ?? 0;
+  const level = options.level ?? 0.95;
+  const steps = options.curveSteps ?? 50;
+  if (!(Number.isInteger(R) && R >= 1)) throw new RangeError(`summarizeCrossVal: expected an integer number of resamples ≥ 1, received ${R}`);
+  if (!(level > 0 && level < 1)) throw new RangeError(`summarizeCrossVal: expected a level in (0, 1), received ${level}`);
+  const { table, models } = cv;
+  const N = table.ids.length;
+  const M = models.length;
+  const refName = options.reference ?? 'finerouter';
+  const ref = cv.methods.find((m) => m.name === refName) ?? null;
+
+  // Oracle per row.
+  const oracleQ = new Float64Array(N);
+  const oracleC = table.cost ? new Float64Array(N) : null;
+  for (let i = 0; i < N; i++) {
+    let best = -1;
+    for (let j = 0; j < M; j++) {
+      const v = table.quality[i * M + j]!;
+      if (Number.isNaN(v)) continue;
+      const c = table.cost ? table.cost[i * M + j]! : 0;
+      const bc = best >= 0 && table.cost ? table.cost[i * M + best]! : 0;
+      if (best < 0 || v > table.quality[i * M + best]! || (v === table.quality[i * M + best]! && c < bc)) best = j;
+    }
+    oracleQ[i] = table.quality[i * M + best]!;
+    if (oracleC) oracleC[i] = table.cost![i * M + best]!;
+  }
+
+  // Columns resampled together: quality then cost.
+  interface Column {
+    q: Float64Array;
+    c: Float64Array | null;
+  }
+  const columns: Column[] = [];
+  const singleCol = cv.singles.quality.map((q, j) => columns.push({ q, c: cv.singles.cost[j] ?? null }) - 1);
+  const bestCol = columns.push({ q: cv.bestSingle.quality, c: cv.bestSingle.cost }) - 1;
+  const oracleCol = columns.push({ q: oracleQ, c: oracleC }) - 1;
+  const methodCol = cv.methods.map((m) => columns.push({ q: m.quality, c: m.cost }) - 1);
+  const C = columns.length;
+  const costAvailable = table.cost !== null && cv.singles.cost.every((c) => c !== null && c.every((v) => !Number.isNaN(v)));
+
+  const pointQ = (col: Column, w?: Int32Array): number => {
+    let s = 0;
+    let n = 0;
+    for (let i = 0; i < N; i++) {
+      const v = col.q[i]!;
+      if (Number.isNaN(v)) continue;
+      const k = w ? w[i]! : 1;
+      s += k * v;
+      n += k;
+    }
+    return n > 0 ? s / n : Number.NaN;
+  };
+  const pointC = (col: Column, w?: Int32Array): number => {
+    if (!col.c || !costAvailable) return Number.NaN;
+    let s = 0;
+    let n = 0;
+    for (let i = 0; i < N; i++) {
+      const v = col.c[i]!;
+      if (Number.isNaN(v)) return Number.NaN;
+      const k = w ? w[i]! : 1;
+      s += k * v;
+      n += k;
+    }
+    return n > 0 ? s / n : Number.NaN;
+  };
+
+  // Two-model pools: strong = the higher pooled mean.
+  let twoModel: CrossValSummary['twoModel'] = null;
+  const pgrInputs: { strong: Float64Array; weak: Float64Array; rows: Int32Array; orders: Int32Array[] } | null = (() => {
+    if (M !== 2) return null;
+    const m0 = pointQ(columns[singleCol[0]!]!);
+    const m1 = pointQ(columns[singleCol[1]!]!);
+    const s = m1 > m0 ? 1 : 0;
+    const w = 1 - s;
+    twoModel = { strong: models[s]!, weak: models[w]! };
+    const rows: number[] = [];
+    for (let i = 0; i < N; i++) if (!Number.isNaN(table.quality[i * M + s]!) && !Number.isNaN(table.quality[i * M + w]!)) rows.push(i);
+    const r = Int32Array.from(rows);
+    const strong = Float64Array.from(r, (i) => table.quality[i * M + s]!);
+    const weak = Float64Array.from(r, (i) => table.quality[i * M + w]!);
+    const folds = Int32Array.from(r, (i) => cv.foldOf[i]!);
+    const orders = cv.methods.map((m) => strongOrder(Float64Array.from(r, (i) => m.scores[i * M + s]! - m.scores[i * M + w]!), folds, bseed));
+    return { strong, weak, rows: r, orders };
+  })();
+
+  // Point estimates.
+  const pq = columns.map((col) => pointQ(col));
+  const pc = columns.map((col) => pointC(col));
+  const singlePoints = (cs: number[], qs: number[]): CostQuality[] => singleCol.map((c) => ({ cost: cs[c]!, quality: qs[c]! }));
+  const zeroHull = costAvailable ? nonDecreasingHull(singlePoints(pc, pq)) : null;
+  const zeroAt = (hull: CostQuality[] | null, cost: number): number => {
+    if (!hull || !Number.isFinite(cost)) return Number.NaN;
+    return hullQualityAt(hull, cost) ?? Number.NaN;
+  };
+  const pgrPoint = pgrInputs ? pgrInputs.orders.map((o) => pgrCurve(pgrInputs.strong, pgrInputs.weak, o)) : null;
+
+  // Resamples.
+  const drawsQ = Array.from({ length: C }, () => new Float64Array(R));
+  const drawsC = Array.from({ length: C }, () => new Float64Array(R));
+  const drawsZero = cv.methods.map(() => new Float64Array(R));
+  const drawsZeroBest = new Float64Array(R);
+  const drawsPgr = pgrInputs ? cv.methods.map(() => ({ apgr: new Float64Array(R), cpt50: new Float64Array(R), cpt80: new Float64Array(R) })) : null;
+  const rand = mulberry32(bseed);
+  const w = new Int32Array(N);
+  const pgrW = pgrInputs ? new Int32Array(pgrInputs.rows.length) : null;
+  for (let r = 0; r < R; r++) {
+    w.fill(0);
+    for (let k = 0; k < N; k++) w[Math.floor(rand() * N)]!++;
+    for (let c = 0; c < C; c++) {
+      drawsQ[c]![r] = pointQ(columns[c]!, w);
+      drawsC[c]![r] = pointC(columns[c]!, w);
+    }
+    if (costAvailable) {
+      const hull = nonDecreasingHull(singlePoints(Array.from(drawsC, (d) => d[r]!), Array.from(drawsQ, (d) => d[r]!)));
+      cv.methods.forEach((_, k) => {
+        drawsZero[k]![r] = zeroAt(hull, drawsC[methodCol[k]!]![r]!);
+      });
+      drawsZeroBest[r] = zeroAt(hull, drawsC[bestCol]![r]!);
+    }
+    if (pgrInputs && pgrW && drawsPgr) {
+      for (let k = 0; k < pgrInputs.rows.length; k++) pgrW[k] = w[pgrInputs.rows[k]!]!;
+      pgrInputs.orders.forEach((o, k) => {
+        const res = pgrCurve(pgrInputs.strong, pgrInputs.weak, o, pgrW);
+        drawsPgr[k]!.apgr[r] = res.apgr;
+        drawsPgr[k]!.cpt50[r] = res.cpt50 ?? Number.NaN;
+        drawsPgr[k]!.cpt80[r] = res.cpt80 ?? Number.NaN;
+      });
+    }
+  }
+  const diffDraws = (a: number, b: number): Float64Array => Float64Array.from({ length: R }, (_, r) => drawsQ[a]![r]! - drawsQ[b]![r]!);
+  const headroomDraws = (a: number): Float64Array =>
+    Float64Array.from({ length: R }, (_, r) => {
+      const gap = drawsQ[oracleCol]![r]! - drawsQ[bestCol]![r]!;
+      return gap > 0 ? (drawsQ[a]![r]! - drawsQ[bestCol]![r]!) / gap : Number.NaN;
+    });
+  const refCol = ref ? methodCol[cv.methods.indexOf(ref)]! : -1;
+  const costRange = costAvailable ? { costMin: Math.min(...singleCol.map((c) => pc[c]!)), costMax: Math.max(...singleCol.map((c) => pc[c]!)) } : null;
+
+  const baseRow = (name: string, kind: SummaryRow['kind'], col: number, quality: Float64Array): SummaryRow => {
+    let scored = 0;
+    const bySource = new Map<string, { s: number; n: number }>();
+    for (let i = 0; i < N; i++) {
+      const v = quality[i]!;
+      if (Number.isNaN(v)) continue;
+      scored++;
+      const a = bySource.get(table.sources[i]!) ?? { s: 0, n: 0 };
+      a.s += v;
+      a.n++;
+      bySource.set(table.sources[i]!, a);
+    }
+    let macro = 0;
+    for (const a of bySource.values()) macro += a.s / a.n;
+    const gap = pq[oracleCol]! - pq[bestCol]!;
+    return {
+      name,
+      kind,
+      quality: interval(pq[col]!, drawsQ[col]!, level),
+      macroQuality: bySource.size > 0 ? macro / bySource.size : Number.NaN,
+      prompts: N,
+      scored,
+      vsBestSingle: col === bestCol ? null : difference(pq[col]! - pq[bestCol]!, diffDraws(col, bestCol), level),
+      vsReference: refCol < 0 || col === refCol ? null : difference(pq[col]! - pq[refCol]!, diffDraws(col, refCol), level),
+      headroom: gap > 0 ? interval((pq[col]! - pq[bestCol]!) / gap, headroomDraws(col), level) : null,
+      cost: costAvailable ? interval(pc[col]!, drawsC[col]!, level) : null,
+      vsZeroRouter: null,
+      distribution: {},
+    };
+  };
+
+  const rows: SummaryRow[] = [];
+  singleCol.forEach((col, j) => {
+    const row = baseRow(`model:${models[j]}`, 'single', col, columns[col]!.q);
+    row.distribution = { [models[j]!]: 1 };
+    rows.push(row);
+  });
+  rows.sort((a, b) => b.quality.value - a.quality.value);
+  const bestRow = baseRow('best single (train folds)', 'best-single', bestCol, cv.bestSingle.quality);
+  bestRow.distribution = Object.fromEntries(models.map((m) => [m, cv.bestSingle.names.filter((x) => x === m).length / cv.folds]).filter(([, v]) => (v as number) > 0));
+  if (costAvailable) {
+    const z = zeroAt(zeroHull, pc[bestCol]!);
+    bestRow.vsZeroRouter = difference(pq[bestCol]! - z, Float64Array.from({ length: R }, (_, r) => drawsQ[bestCol]![r]! - drawsZeroBest[r]!), level);
+  }
+  rows.unshift(bestRow);
+  cv.methods.forEach((m, k) => {
+    const col = methodCol[k]!;
+    const row = baseRow(m.name, m.kind, col, m.quality);
+    row.distribution = distributionOf(m, models);
+    if (m.fitMs.length > 0) row.fitMs = m.fitMs.reduce((a, b) => a + b, 0);
+    if (costAvailable) {
+      const z = zeroAt(zeroHull, pc[col]!);
+      if (Number.isFinite(z)) row.vsZeroRouter = difference(pq[col]! - z, Float64Array.from({ length: R }, (_, r) => drawsQ[col]![r]! - drawsZero[k]![r]!), level);
+      if (m.kind !== 'reference' || m.name === 'oracle') {
+        const curve = sweep(cv, m, steps);
+        row.curve = curve;
+        if (costRange && costRange.costMax > costRange.costMin) row.aiq = aiq(curve, costRange.costMin, costRange.costMax);
+        const match = costToReach(curve, pq[bestCol]!);
+        row.costToMatchBestSingle = match;
+        row.costRatioToMatchBestSingle = match !== null && pc[bestCol]! > 0 ? match / pc[bestCol]! : null;
+      }
+    }
+    if (pgrPoint && drawsPgr) {
+      const p: PgrResult = pgrPoint[k]!;
+      row.apgr = interval(p.apgr, drawsPgr[k]!.apgr, level);
+      row.cpt50 = p.cpt50 === null ? null : interval(p.cpt50, drawsPgr[k]!.cpt50, level);
+      row.cpt80 = p.cpt80 === null ? null : interval(p.cpt80, drawsPgr[k]!.cpt80, level);
+    }
+    rows.push(row);
+  });
+  const oracleRow = baseRow('oracle', 'oracle', oracleCol, oracleQ);
+  rows.push(oracleRow);
+
+  return {
+    prompts: N,
+    models: [...models],
+    folds: cv.folds,
+    seed: cv.seed,
+    resamples: R,
+    bootstrapSeed: bseed,
+    level,
+    reference: ref ? refName : null,
+    bestSingleByFold: [...cv.bestSingle.names],
+    costAvailable,
+    zeroRouter: zeroHull && costRange ? { hull: zeroHull, aiq: costRange.costMax > costRange.costMin ? aiq(zeroHull, costRange.costMin, costRange.costMax) : null } : null,
+    aiqRange: costRange,
+    twoModel,
+    rows,
+    strata: cv.strata,
+    failures: cv.failures,
+  };
+}
+
+function distributionOf(m: MethodOutcome, models: readonly string[]): Record<string, number> {
+  const counts = new Float64Array(models.length);
+  for (let i = 0; i < m.choice.length; i++) counts[m.choice[i]!]!++;
+  const out: Record<string, number> = {};
+  models.forEach((id, j) => {
+    if (counts[j]! > 0) out[id] = counts[j]! / m.choice.length;
+  });
+  return out;
+}
+
+/** Pooled τ sweep: each fold selects with its own training-fold costs; quality and cost pooled over folds. */
+function sweep(cv: CrossValResult, m: MethodOutcome, steps: number): CurvePoint[] {
+  const { table } = cv;
+  const M = cv.models.length;
+  const foldTests: number[][] = Array.from({ length: cv.folds }, () => []);
+  for (let i = 0; i < cv.foldOf.length; i++) foldTests[cv.foldOf[i]!]!.push(i);
+  const subs = foldTests.map((rows) => subTable(table, rows));
+  const preds = foldTests.map((rows) => {
+    const out = new Float64Array(rows.length * M);
+    rows.forEach((r, k) => out.set(m.scores.subarray(r * M, (r + 1) * M), k * M));
+    return out;
+  });
+  const out: CurvePoint[] = [];
+  for (let s = 0; s <= steps; s++) {
+    const tolerance = s / steps;
+    let q = 0;
+    let qn = 0;
+    let c = 0;
+    let cn = 0;
+    let unknown = false;
+    for (let f = 0; f < cv.folds; f++) {
+      const sel = selectByScores(subs[f]!, preds[f]!, { tolerance, modelCost: cv.foldModelCost[f]! });
+      const r = evaluateSelection(subs[f]!, sel.choice);
+      q += r.quality * r.scored;
+      qn += r.scored;
+      if (r.cost === null) unknown = true;
+      else {
+        c += r.cost * r.prompts;
+        cn += r.prompts;
+      }
+    }
+    if (!unknown && qn > 0 && cn > 0) out.push({ tolerance, quality: q / qn, cost: c / cn });
+  }
+  return out;
+}
