@@ -8,10 +8,12 @@
  * - `reference` (optional string: the gold answer, for reference-based judges and rubric context),
  * - `source` (optional string: a task label carried into the routing JSONL).
  * Unknown fields are ignored. The text the router learns from is `prompt`, or, for `messages`, the
- * user turns joined by a blank line (see {@link promptText}).
+ * router's one input rule for conversations (`routerInputFromMessages`, src/router/messages.ts), so a
+ * router trained on labelled conversations sees the same text when it routes them (see {@link promptText}).
  */
 import { FineRouterError } from '../errors.js';
 import type { ChatMessage } from '../pool/client.js';
+import { routerInputFromMessages } from '../router/messages.js';
 import { parseCsv } from './csv.js';
 
 /** One prompt to label. */
@@ -164,8 +166,8 @@ export function promptMessages(prompt: LabelPrompt, system?: string): ChatMessag
 }
 
 /**
- * The text a router is trained on for this prompt: `prompt`, or the user turns of `messages` joined
- * by a blank line.
+ * The text a router is trained on for this prompt: `prompt`, or `routerInputFromMessages(messages)`
+ * (the last user turn first, then up to two earlier turns as context; system messages dropped).
  *
  * @param prompt - the prompt.
  * @returns the text.
@@ -174,5 +176,5 @@ export function promptMessages(prompt: LabelPrompt, system?: string): ChatMessag
  */
 export function promptText(prompt: LabelPrompt): string {
   if (prompt.prompt !== undefined) return prompt.prompt;
-  return (prompt.messages ?? []).filter((m) => m.role === 'user').map((m) => m.content).join('\n\n');
+  return routerInputFromMessages(prompt.messages ?? []);
 }

@@ -45,7 +45,7 @@ describe('parsePrompts', () => {
     ].join('\n');
     const [a, b] = parsePrompts(text, 'jsonl');
     expect(a).toEqual({ id: '1', prompt: '2+2?', reference: '4', source: 'math' });
-    expect(promptText(b!)).toBe('hi\n\nbye');
+    expect(promptText(b!)).toBe('bye\n\nassistant: hello\n\nuser: hi');
     expect(promptMessages(b!)).toHaveLength(4);
     expect(promptMessages(a!, 'sys')).toEqual([{ role: 'system', content: 'sys' }, { role: 'user', content: '2+2?' }]);
   });

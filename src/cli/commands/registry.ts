@@ -7,6 +7,8 @@ import { trainCommand } from './train.js';
 import { addModelCommand } from './add-model.js';
 import { discoverCommand } from './discover.js';
 import { leidenCommand } from './leiden.js';
+import { labelCommand } from './label.js';
+import { convertCommand } from './convert.js';
 
 /** Every subcommand, in the order `finerouter --help` lists them. Add one import and one entry per command. */
-export const COMMANDS: readonly Command[] = [demoCommand, embedCommand, discoverCommand, routeCommand, evalCommand, trainCommand, addModelCommand, leidenCommand];
+export const COMMANDS: readonly Command[] = [demoCommand, embedCommand, discoverCommand, routeCommand, evalCommand, trainCommand, addModelCommand, labelCommand, convertCommand, leidenCommand];
