@@ -10,13 +10,20 @@
  * whole sample when none is; the same for Others. When the manifest's `training.stage1Statistic` is 'mean'
  * (trainRouter chose it on dev, ./aggregation.ts), means replace medians so all models' Q̄ agree, shrunk toward
  * the sample mean with the manifest's `training.stage1Shrinkage` pseudo-count.
+ *
+ * Support floor (as in trainRouter): the model's prior is its sample mean shrunk toward the pool's mean score
+ * (`training.poolMean`) with pseudo-count `training.supportFloor` (default 30); a task value from fewer than
+ * `training.taskSupportFloor` (default 5) sample prompts is blended toward that prior, a task with none takes it;
+ * the new adapter's output is blended toward the prior with weight n / (n + floor) and clipped to the router's
+ * score range; a sample below the floor adds a warning to the manifest. With a local prior in router.onnx, the
+ * new model's column of the local-prior values is its prior (no training prompt has its score).
  */
 import type { RoutingRecord } from '../data/types.js';
 import type { Manifest } from '../router/manifest.js';
 import { assignTasks, classifierForward } from './heads.js';
 import { trainAddedModel, type MoeOptions } from './moe.js';
-import { buildRouterOnnx, readClassifierOnnx, readRouterOnnx } from './onnx-export.js';
-import { modelCosts, type ManifestDraft, type ModelPrice } from './train-router.js';
+import { buildRouterOnnx, readClassifierOnnx, readLocalPriorOnnx, readRouterOnnx } from './onnx-export.js';
+import { floorValue, modelCosts, shrinkStage2, supportWarning, TRAIN_ROUTER_DEFAULTS, type ManifestDraft, type ModelPrice } from './train-router.js';
 
 /** Options of {@link addModel}. */
 export interface AddModelOptions {
@@ -90,19 +97,39 @@ export function addModel(
   const tc = manifest.tasks.length;
   const assigned = assignTasks(classifierForward(cls, emb, rows.length), rows.length, tc, manifest.classifier.threshold);
   const trained = trainAddedModel(heads, emb, scores, options.moe);
+  const m = heads.modelCount;
 
   // The statistic the manifest's stage-1 values use (training.stage1Statistic; the paper's median when absent).
-  const info = (manifest.training ?? {}) as { stage1Statistic?: unknown; stage1Shrinkage?: unknown };
+  const info = (manifest.training ?? {}) as { stage1Statistic?: unknown; stage1Shrinkage?: unknown; supportFloor?: unknown; taskSupportFloor?: unknown; poolMean?: unknown };
   const shrink = typeof info.stage1Shrinkage === 'number' && info.stage1Shrinkage > 0 ? info.stage1Shrinkage : 0;
+  const floor = typeof info.supportFloor === 'number' && info.supportFloor >= 0 ? info.supportFloor : TRAIN_ROUTER_DEFAULTS.supportFloor;
+  const taskFloor = typeof info.taskSupportFloor === 'number' && info.taskSupportFloor >= 0 ? info.taskSupportFloor : TRAIN_ROUTER_DEFAULTS.taskSupportFloor;
+  const poolMean = typeof info.poolMean === 'number' && Number.isFinite(info.poolMean) ? info.poolMean : mean([...manifest.others.stage1]);
   const all = Array.from(scores);
-  const overallMean = mean(all);
+  const prior = (all.reduce((a, v) => a + v, 0) + floor * poolMean) / (all.length + floor);
   const statistic = info.stage1Statistic === 'mean'
-    ? (values: number[]): number => (values.reduce((a, v) => a + v, 0) + shrink * overallMean) / (values.length + shrink)
+    ? (values: number[]): number => (values.reduce((a, v) => a + v, 0) + shrink * prior) / (values.length + shrink)
     : median;
-  const overall = info.stage1Statistic === 'mean' ? overallMean : median(all);
   const perTask: number[][] = Array.from({ length: tc + 1 }, () => []);
   assigned.forEach((t, r) => perTask[t].push(scores[r]));
-  const stage1Of = (t: number): number => (perTask[t].length > 0 ? statistic(perTask[t]) : overall);
+  const stage1Of = (t: number): number => (perTask[t].length > 0 ? floorValue(statistic(perTask[t]), perTask[t].length, prior, taskFloor) : prior);
+  const counts = new Float64Array(m + 1).fill(Number.NaN);
+  counts[m] = all.length;
+  const priors = new Float64Array(m + 1);
+  priors[m] = prior;
+  const newHeads = shrinkStage2(trained.heads, { counts, prior: priors }, floor);
+  const local = manifest.localPrior ? readLocalPriorOnnx(artifacts.routerBytes) : null;
+  let newLocal = local;
+  if (local) {
+    const values = new Float32Array(local.rows * (m + 1));
+    for (let r = 0; r < local.rows; r++) {
+      values.set(local.values.subarray(r * m, (r + 1) * m), r * (m + 1));
+      values[r * (m + 1) + m] = prior;
+    }
+    newLocal = { ...local, modelCount: m + 1, beta: manifest.localPrior!.beta, values };
+  }
+  const warnings = [...(manifest.warnings ?? [])];
+  if (all.length < floor) warnings.push(supportWarning(modelId, all.length, floor));
   const [cost] = modelCosts(rows.map((i) => records[i]), [modelId], options.prices, options.outputTokens ?? 256);
   const previous = (manifest.training ?? {}) as Record<string, unknown>;
   const added = Array.isArray(previous.addedModels) ? (previous.addedModels as unknown[]) : [];
@@ -117,7 +144,9 @@ export function addModel(
     classifier: { ...manifest.classifier },
     router: { ...manifest.router },
     defaults: { ...manifest.defaults },
+    ...(manifest.localPrior ? { localPrior: { ...manifest.localPrior } } : {}),
+    ...(warnings.length > 0 ? { warnings } : {}),
     training: { ...previous, addedModels: [...added, { id: modelId, ...metrics }] },
   };
-  return { routerBytes: buildRouterOnnx(trained.heads), manifest: draft, metrics };
+  return { routerBytes: buildRouterOnnx(newHeads, newLocal ?? undefined), manifest: draft, metrics };
 }

@@ -209,6 +209,7 @@ export function fitLocalPrior(data: LocalPriorData, options: LocalPriorOptions =
     (gSum[g * m + j]! - minusOwn + shrink * prior[j]!) / (gCnt[g * m + j]! - ownObserved + shrink || 1);
   // Own value (observed score, or the group mean where the model was not observed) and group means per row.
   const own = new Float64Array(r * m);
+  const observed = new Uint8Array(r * m);
   const grp = new Float64Array(r * m);
   const grpLoo = new Float64Array(r * m);
   for (let a = 0; a < r; a++) {
@@ -220,6 +221,7 @@ export function fitLocalPrior(data: LocalPriorData, options: LocalPriorOptions =
       grp[a * m + j] = groupMean(g, j, 0, 0);
       grpLoo[a * m + j] = groupMean(g, j, s, obs ? 1 : 0);
       own[a * m + j] = obs ? s : grp[a * m + j]!;
+      observed[a * m + j] = obs ? 1 : 0;
     }
   }
 
@@ -243,8 +245,11 @@ export function fitLocalPrior(data: LocalPriorData, options: LocalPriorOptions =
         const sameGroup = data.groups[rows[b]!] === g;
         for (let j = 0; j < m; j++) {
           // A neighbour in the row's own group carries that group's mean without the row's own scores.
-          const gm = sameGroup ? grpLoo[a * m + j]! + (grp[b * m + j]! - grp[a * m + j]!) : grp[b * m + j]!;
-          pred[j] += beta * own[b * m + j]! + (1 - beta) * gm;
+          // (grp[b] = grp[a] here, so this is the row's own leave-one-out group mean.)
+          const gm = sameGroup ? grpLoo[a * m + j]! : grp[b * m + j]!;
+          // An unobserved neighbour score stands in as its group mean, without the row's own scores too.
+          const ov = observed[b * m + j] ? own[b * m + j]! : gm;
+          pred[j] += beta * ov + (1 - beta) * gm;
         }
       }
       let pick = -1;

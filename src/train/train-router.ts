@@ -437,7 +437,14 @@ export async function trainRouter(records: readonly RoutingRecord[], embeddings:
   }
   const support = supportPriors(scores, mask, m, floor);
   const belowFloor = models.filter((_, j) => support.counts[j]! < floor);
-  const heads2: RouterHeads = shrinkStage2(phase2.heads, support, floor);
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < scores.length; i++) {
+    if (!mask[i]) continue;
+    if (scores[i]! < lo) lo = scores[i]!;
+    if (scores[i]! > hi) hi = scores[i]!;
+  }
+  const heads2: RouterHeads = { ...shrinkStage2(phase2.heads, support, floor), ...(lo <= hi ? { scoreRange: [lo, hi] as const } : {}) };
 
   // Local prior: groups, fit on the training split (k, β by leave-one-out).
   let localFit: ReturnType<typeof fitLocalPrior> | null = null;
@@ -590,6 +597,7 @@ export async function trainRouter(records: readonly RoutingRecord[], embeddings:
       stage1Statistic: chosenStatistic,
       stage1Shrinkage: chosen.shrinkage,
       supportFloor: floor,
+      poolMean: support.poolMean,
       taskSupportFloor: o.taskSupportFloor,
       heads: { projection: h.projection, hidden: h.hidden, taskHidden: h.taskHidden, slots: h.slots, activation: h.activation },
       metrics: JSON.parse(JSON.stringify(metrics)) as Record<string, unknown>,
@@ -635,7 +643,7 @@ function floorStage1(rows: Float64Array[], groups: readonly ArrayLike<number>[],
     for (let j = 0; j < m; j++) {
       let c = 0;
       for (let a = 0; a < members.length; a++) if (mask[members[a]! * m + j]) c += 1;
-      if (c < floor) out[j] = (c * row[j]! + (floor - c) * prior[j]!) / floor;
+      out[j] = floorValue(row[j]!, c, prior[j]!, floor);
     }
     void scores;
     return out;
@@ -647,18 +655,26 @@ function floorStage1(rows: Float64Array[], groups: readonly ArrayLike<number>[],
  * with w = count / (count + floor), folded exactly into the output layer (w2 · w, b2 · w + (1 − w) · prior);
  * and every estimate clipped to the observed score range.
  */
-function shrinkStage2(heads: RouterHeads, support: { counts: Float64Array; prior: Float64Array }, floor: number): RouterHeads {
+export function shrinkStage2(heads: RouterHeads, support: { counts: ArrayLike<number>; prior: ArrayLike<number> }, floor: number): RouterHeads {
   const { modelCount: m, hidden: h } = heads;
   const w2 = heads.w2.slice();
   const b2 = heads.b2.slice();
   for (let j = 0; j < m; j++) {
     const c = support.counts[j]!;
-    if (!(c < floor)) continue;
+    if (!(c < floor) || Number.isNaN(c)) continue;
     const w = c + floor > 0 ? c / (c + floor) : 0;
     for (let t = 0; t < h; t++) w2[j * h + t] *= w;
     b2[j] = w * b2[j]! + (1 - w) * support.prior[j]!;
   }
   return { ...heads, w2, b2 };
+}
+
+/**
+ * Blends one stage-1 value resting on `count` observed scores toward `prior` when count < floor:
+ * (count · value + (floor − count) · prior) / floor.
+ */
+export function floorValue(value: number, count: number, prior: number, floor: number): number {
+  return count < floor ? (count * value + (floor - count) * prior) / floor : value;
 }
 
 /** Group id per record for the local prior: source labels when usable (and asked for), else discovered tasks. */
