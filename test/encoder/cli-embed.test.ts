@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { embedCommand } from '../../src/cli/commands/embed.js';
+import { UsageError } from '../../src/cli/options.js';
 
 describe('finerouter embed', () => {
   it('prints one JSON line per text with dims and a unit embedding', async () => {
@@ -10,7 +11,7 @@ describe('finerouter embed', () => {
     });
     let code: number;
     try {
-      code = await embedCommand.run(['--threads', '1', 'This is an example sentence', '']);
+      code = await embedCommand.run(['--threads', '1', '--no-cache', 'This is an example sentence', '']);
     } finally {
       spy.mockRestore();
     }
@@ -23,7 +24,9 @@ describe('finerouter embed', () => {
   });
 
   it('rejects unknown options and a lone --model', async () => {
-    await expect(embedCommand.run(['--bogus', 'x'])).rejects.toThrow(RangeError);
-    await expect(embedCommand.run(['--model', 'm.onnx', 'x'])).rejects.toThrow(RangeError);
+    await expect(embedCommand.run(['--bogus', 'x'])).rejects.toThrow(UsageError);
+    await expect(embedCommand.run(['--model', 'm.onnx', 'x'])).rejects.toThrow(UsageError);
+    await expect(embedCommand.run(['--threads', '0', 'x'])).rejects.toThrow(UsageError);
+    await expect(embedCommand.run([])).rejects.toThrow(UsageError);
   });
 });

@@ -3,6 +3,7 @@
  * OnnxGraphBuilder into a temporary artifact directory, loaded with loadFineRouter. Outputs are checked
  * against the same computation done here in plain TypeScript.
  */
+import { UsageError } from '../../src/cli/options.js';
 import { mkdtemp, readdir, rm, symlink, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -277,16 +278,16 @@ describe('FineRouter end to end (onnxruntime-node + MiniLM)', () => {
     process.stdout.write = ((c: string) => (chunks.push(String(c)), true)) as typeof process.stdout.write;
     process.stderr.write = ((c: string) => (errors.push(String(c)), true)) as typeof process.stderr.write;
     let code: number;
-    let missing: number;
+    let missing: unknown;
     try {
       code = await routeCommand.run(['--artifacts', join(dir, 'ok'), '--tolerance', '0.3', '--exclude', 'large', '--threads', '1', PROMPTS[0]!, PROMPTS[1]!]);
-      missing = await routeCommand.run([PROMPTS[0]!]);
+      missing = await routeCommand.run([PROMPTS[0]!]).catch((error: unknown) => error);
     } finally {
       process.stdout.write = out;
       process.stderr.write = err;
     }
     expect(code).toBe(0);
-    expect(missing).toBe(2);
+    expect(missing).toBeInstanceOf(UsageError); // `finerouter` exits 2 on usage errors
     const lines = chunks.join('').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines).toHaveLength(2);
     expect(lines[0].prompt).toBe(PROMPTS[0]);

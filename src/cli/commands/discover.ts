@@ -1,12 +1,11 @@
 /**
  * `finerouter discover`: Stage 1 offline task discovery on a routing JSONL file (paper Sect. 3.1.1).
- * Argument parsing, file I/O and progress bars only: reading is readRoutingJsonl, descriptions come
- * from a Describer, embeddings from loadMiniLmEncoder through the shared on-disk embedding cache
- * (embedTextsCached, `.cache/embeddings`, shared with `train` and `eval`), the work is discoverTasks.
+ * Flags, file I/O and progress only: reading is readRoutingJsonl, descriptions come from a Describer,
+ * embeddings from loadMiniLmEncoder through the one on-disk embedding cache (embedTextsCached under the cache
+ * root, shared with `train` and `eval`), the work is discoverTasks.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { readRoutingJsonl } from '../../adapters/node/jsonl.js';
 import { loadMiniLmEncoder } from '../../adapters/node/minilm.js';
 import { embedTextsCached } from '../../adapters/node/embedding-store.js';
@@ -19,7 +18,9 @@ import { toTasksFile } from '../../discovery/tasks-file.js';
 import type { Describer, DiscoveryOptions } from '../../discovery/types.js';
 import { FineRouterError } from '../../errors.js';
 import type { Command } from '../command.js';
-import { integerAtLeast, numberFlag } from '../options.js';
+import { COMMON_FLAGS, choiceFlag, integerAtLeast, numberFlag, parseFlags, UsageError } from '../options.js';
+import { createProgress } from '../progress.js';
+import { cachePaths, defaultCacheDir } from '../../adapters/node/cache-dir.js';
 
 const usage = `Usage: finerouter discover --data FILE --out DIR [options]
 
@@ -54,46 +55,22 @@ Discovery (defaults: the paper's values where it gives them; see docs/discovery.
   --seed N               seed (42)
 
 Runtime:
-  --cache DIR            cache root: DIR/embeddings, DIR/descriptions (default .cache)
+  --cache DIR            cache root: DIR/minilm, DIR/embeddings, DIR/descriptions (default
+                         $XDG_CACHE_HOME/finerouter, else ~/.cache/finerouter)
   --no-cache             keep nothing on disk
   --threads N            onnxruntime intra-op threads for the encoder
+  --json                 print the summary as one JSON object
   --help                 this text`;
-
-let lastStage = '';
-let lastDraw = 0;
-function bar(label: string, done: number, total: number): void {
-  const width = 24;
-  const filled = total > 0 ? Math.round((width * Math.min(done, total)) / total) : width;
-  const line = `${label.padEnd(18)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`;
-  const finished = done >= total;
-  if (process.stderr.isTTY) {
-    const t = Date.now();
-    if (!finished && label === lastStage && t - lastDraw < 100) return;
-    lastDraw = t;
-    if (label !== lastStage && lastStage !== '') process.stderr.write('\n');
-    process.stderr.write(`\r\x1b[2K${line}`);
-    lastStage = label;
-    if (finished) {
-      process.stderr.write('\n');
-      lastStage = '';
-    }
-  } else if (finished) {
-    process.stderr.write(`${line}\n`);
-  }
-}
-
-function note(text: string): void {
-  process.stderr.write(`${text}\n`);
-}
 
 export const discoverCommand: Command = {
   name: 'discover',
   summary: 'discover fine-grained task types in routing JSONL (kNN + RBO graph, iterative Leiden); write tasks.json',
   usage,
   async run(argv) {
-    const { values } = parseArgs({
-      args: [...argv],
-      options: {
+    const { values } = parseFlags(
+      'discover',
+      argv,
+      {
         data: { type: 'string' },
         split: { type: 'string' },
         'on-bad-line': { type: 'string' },
@@ -114,17 +91,16 @@ export const discoverCommand: Command = {
         'min-task-size': { type: 'string' },
         'weight-floor': { type: 'string' },
         knn: { type: 'string' },
-        seed: { type: 'string' },
-        cache: { type: 'string' },
-        'no-cache': { type: 'boolean' },
-        threads: { type: 'string' },
+        ...COMMON_FLAGS,
       },
-      strict: true,
-      allowPositionals: false,
-    });
-    if (!values.data || !values.out) throw new FineRouterError('INVALID_ARGUMENT', 'discover: --data and --out are required (see --help)');
-    const onBadLine = values['on-bad-line'] ?? 'throw';
-    if (onBadLine !== 'throw' && onBadLine !== 'skip') throw new FineRouterError('INVALID_ARGUMENT', `--on-bad-line: expected throw or skip, received ${onBadLine}`);
+      { required: ['data', 'out'] },
+    );
+    const data = values.data!;
+    const outDir = values.out!;
+    const onBadLine = choiceFlag('discover', 'on-bad-line', values['on-bad-line'], ['throw', 'skip'] as const) ?? 'throw';
+    const progress = createProgress();
+    const bar = (label: string, done: number, total: number): void => progress.update(label, done, total);
+    const note = (text: string): void => progress.note(text);
     const integer = (v: number): boolean => Number.isInteger(v);
     const options: DiscoveryOptions = {};
     const set = <K extends keyof DiscoveryOptions>(key: K, value: DiscoveryOptions[K] | undefined): void => {
@@ -139,38 +115,32 @@ export const discoverCommand: Command = {
     set('minTaskSize', numberFlag('discover', 'min-task-size', values['min-task-size'], 'an integer', integer));
     set('weightFloor', numberFlag('discover', 'weight-floor', values['weight-floor']));
     set('seed', numberFlag('discover', 'seed', values.seed, 'an integer', integer));
-    if (values.objective !== undefined) {
-      if (values.objective !== 'cpm' && values.objective !== 'modularity') throw new FineRouterError('INVALID_ARGUMENT', `--objective: expected cpm or modularity, received ${values.objective}`);
-      options.objective = values.objective;
-    }
-    if (values.knn !== undefined) {
-      if (values.knn !== 'auto' && values.knn !== 'exact' && values.knn !== 'approximate') throw new FineRouterError('INVALID_ARGUMENT', `--knn: expected auto, exact or approximate, received ${values.knn}`);
-      options.knn = values.knn;
-    }
+    set('objective', choiceFlag('discover', 'objective', values.objective, ['cpm', 'modularity'] as const));
+    set('knn', choiceFlag('discover', 'knn', values.knn, ['auto', 'exact', 'approximate'] as const));
     const threads = numberFlag('discover', 'threads', values.threads, 'an integer ≥ 1', integerAtLeast(1));
-    const cacheRoot = values['no-cache'] ? null : (values.cache ?? '.cache');
+    const cache = values['no-cache'] ? null : cachePaths(values.cache ?? defaultCacheDir());
 
     const started = performance.now();
-    const read = await readRoutingJsonl(values.data, { onBadLine, ...(values.split !== undefined ? { split: values.split } : {}) });
+    const read = await readRoutingJsonl(data, { onBadLine, ...(values.split !== undefined ? { split: values.split } : {}) });
     for (const s of read.skipped.slice(0, 20)) note(`skipped line ${s.line}: ${s.reason}`);
     if (read.skipped.length > 20) note(`... and ${read.skipped.length - 20} more skipped lines`);
     const records = read.records;
-    note(`read ${records.length} records from ${values.data}${values.split ? ` (split ${values.split}; ${read.filtered} of other splits left out)` : ''}${read.skipped.length ? `; ${read.skipped.length} bad lines skipped` : ''}`);
-    if (records.length === 0) throw new FineRouterError('DATA_INVALID', `discover: no records${values.split ? ` in split '${values.split}'` : ''} in ${values.data}`);
+    note(`read ${records.length} records from ${data}${values.split ? ` (split ${values.split}; ${read.filtered} of other splits left out)` : ''}${read.skipped.length ? `; ${read.skipped.length} bad lines skipped` : ''}`);
+    if (records.length === 0) throw new FineRouterError('DATA_INVALID', `discover: no records${values.split ? ` in split '${values.split}'` : ''} in ${data}`);
 
     // Descriptions: the LLM's one sentence per prompt, or the prompt itself.
     let describer: Describer | undefined;
     let descriptions: string[];
     const describerName = values.describer ?? 'prompt';
     if (describerName === 'openai') {
-      if (!values['base-url'] || !values.model) throw new FineRouterError('INVALID_ARGUMENT', '--describer openai needs --base-url and --model');
+      if (!values['base-url'] || !values.model) throw new UsageError('discover: --describer openai needs --base-url and --model');
       const openai = createOpenAiDescriber({
         baseUrl: values['base-url'],
         model: values.model,
         ...(values['api-key-env'] !== undefined ? { apiKeyEnv: values['api-key-env'] } : {}),
         ...(values.concurrency !== undefined ? { concurrency: numberFlag('discover', 'concurrency', values.concurrency, 'an integer', integer)! } : {}),
         ...(values['timeout-ms'] !== undefined ? { timeoutMs: numberFlag('discover', 'timeout-ms', values['timeout-ms'], 'an integer', integer)! } : {}),
-        ...(cacheRoot !== null ? { cache: createFileDescriptionCache(join(cacheRoot, 'descriptions')) } : {}),
+        ...(cache ? { cache: createFileDescriptionCache(cache.descriptions) } : {}),
       });
       descriptions = await openai.describe(
         records.map((r) => r.prompt),
@@ -182,19 +152,19 @@ export const discoverCommand: Command = {
       // Records that carry a description keep it; the encoder truncates long prompts itself.
       descriptions = records.map((r) => r.description ?? r.prompt);
     } else {
-      throw new FineRouterError('INVALID_ARGUMENT', `--describer: expected prompt or openai, received ${describerName}`);
+      throw new UsageError(`discover: --describer expects prompt or openai, received '${describerName}'`);
     }
 
     const tLoad = performance.now();
     const encoder = await loadMiniLmEncoder({
       ...(threads !== undefined ? { intraOpNumThreads: threads } : {}),
-      ...(cacheRoot !== null ? { cacheDir: join(cacheRoot, 'onnx') } : {}),
+      ...(cache ? { cacheDir: cache.encoder } : {}),
     });
     let embedded = 0;
     let embeddings: Float32Array;
     try {
       const result = await embedTextsCached(encoder, descriptions, {
-        cacheDir: cacheRoot === null ? null : join(cacheRoot, 'embeddings'),
+        cacheDir: cache ? cache.embeddings : null,
         onProgress: (done, total) => bar('embed', done, total),
       });
       embeddings = result.embeddings;
@@ -217,18 +187,32 @@ export const discoverCommand: Command = {
     const file = toTasksFile(result, {
       ids: records.map((r) => r.id),
       encoder: { id: encoder.id, dimension: encoder.dimension },
-      data: { path: values.data, ...(values.split !== undefined ? { split: values.split } : {}) },
+      data: { path: data, ...(values.split !== undefined ? { split: values.split } : {}) },
     });
-    await mkdir(values.out, { recursive: true });
+    await mkdir(outDir, { recursive: true });
     const timing = `Timings: read + describe ${((tLoad - started) / 1000).toFixed(1)} s, embed ${((tEmbed - tLoad) / 1000).toFixed(1)} s (${embedded} new), discovery ${((tDiscover - tEmbed) / 1000).toFixed(1)} s.`;
-    await writeFile(join(values.out, 'tasks.json'), `${JSON.stringify(file)}\n`);
-    await writeFile(join(values.out, 'tasks.md'), tasksReportMarkdown(file, records, { notes: [timing] }));
+    await writeFile(join(outDir, 'tasks.json'), `${JSON.stringify(file)}\n`);
+    await writeFile(join(outDir, 'tasks.md'), tasksReportMarkdown(file, records, { notes: [timing] }));
     const n = records.length;
     const meanCandidates = result.tasks.length ? result.tasks.reduce((s, t) => s + t.candidates.length, 0) / result.tasks.length : 0;
-    process.stdout.write(
-      `${result.tasks.length} tasks, Others ${result.others.size} of ${n} (${((100 * result.others.size) / n).toFixed(1)}%), ` +
-        `mean candidates ${meanCandidates.toFixed(2)} of ${result.models.length}; wrote ${join(values.out, 'tasks.json')} and tasks.md\n`,
-    );
+    if (values.json) {
+      const summary = {
+        out: outDir,
+        records: n,
+        tasks: result.tasks.length,
+        others: result.others.size,
+        models: result.models.length,
+        meanCandidates,
+        newlyEmbedded: embedded,
+        ms: { readDescribe: Math.round(tLoad - started), embed: Math.round(tEmbed - tLoad), discover: Math.round(tDiscover - tEmbed) },
+      };
+      process.stdout.write(`${JSON.stringify(summary)}\n`);
+    } else {
+      process.stdout.write(
+        `${result.tasks.length} tasks, Others ${result.others.size} of ${n} (${((100 * result.others.size) / n).toFixed(1)}%), ` +
+          `mean candidates ${meanCandidates.toFixed(2)} of ${result.models.length}; wrote ${join(outDir, 'tasks.json')} and tasks.md\n`,
+      );
+    }
     note(timing);
     return 0;
   },

@@ -1,54 +1,26 @@
 /**
  * `finerouter embed TEXT...`: embeds texts with the embedded all-MiniLM-L6-v2 encoder (or an ONNX
  * sentence-transformers export) and prints one JSON line per text: { "text", "dims", "embedding" }.
- * Argument parsing only; the work is loadMiniLmEncoder / loadOnnxSentenceEncoder.
+ * Flags and output only; the work is loadMiniLmEncoder / loadOnnxSentenceEncoder.
  */
 import type { Command } from '../command.js';
+import { cachePaths, defaultCacheDir } from '../../adapters/node/cache-dir.js';
 import { loadMiniLmEncoder, loadOnnxSentenceEncoder } from '../../adapters/node/minilm.js';
-import type { PoolingMode } from '../../encoder/sentence-encoder.js';
+import { choiceFlag, integerAtLeast, numberFlag, parseFlags, UsageError } from '../options.js';
+import { createProgress } from '../progress.js';
 
-interface EmbedArgs {
-  texts: string[];
-  stdin: boolean;
-  threads?: number;
-  providers?: string[];
-  cacheDir?: string;
-  model?: string;
-  tokenizer?: string;
-  pooling?: PoolingMode;
-}
-
-function parseArgs(argv: readonly string[]): EmbedArgs {
-  const args: EmbedArgs = { texts: [], stdin: false };
-  const value = (i: number, flag: string): string => {
-    const v = argv[i + 1];
-    if (v === undefined) throw new RangeError(`finerouter embed: expected a value after ${flag}`);
-    return v;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--') {
-      args.texts.push(...argv.slice(i + 1));
-      break;
-    } else if (a === '--stdin' || a === '-') args.stdin = true;
-    else if (a === '--threads') {
-      const n = Number(value(i++, a));
-      if (!Number.isInteger(n) || n < 1) throw new RangeError(`finerouter embed: expected --threads as a positive integer, received ${argv[i]}`);
-      args.threads = n;
-    } else if (a === '--providers') args.providers = value(i++, a).split(',').map((s) => s.trim()).filter((s) => s.length > 0);
-    else if (a === '--cache-dir') args.cacheDir = value(i++, a);
-    else if (a === '--model') args.model = value(i++, a);
-    else if (a === '--tokenizer') args.tokenizer = value(i++, a);
-    else if (a === '--pooling') {
-      const p = value(i++, a);
-      if (!['mean', 'cls', 'max', 'lasttoken'].includes(p)) throw new RangeError(`finerouter embed: expected --pooling mean|cls|max|lasttoken, received ${p}`);
-      args.pooling = p as PoolingMode;
-    } else if (a.startsWith('--')) throw new RangeError(`finerouter embed: unknown option ${a}`);
-    else args.texts.push(a);
-  }
-  if ((args.model === undefined) !== (args.tokenizer === undefined)) throw new RangeError('finerouter embed: --model and --tokenizer go together');
-  return args;
-}
+const FLAGS = {
+  stdin: { type: 'boolean' },
+  threads: { type: 'string' },
+  providers: { type: 'string' },
+  cache: { type: 'string' },
+  'no-cache': { type: 'boolean' },
+  /** Deprecated spelling of --cache (kept so existing scripts keep working). */
+  'cache-dir': { type: 'string' },
+  model: { type: 'string' },
+  tokenizer: { type: 'string' },
+  pooling: { type: 'string' },
+} as const;
 
 async function readStdinLines(): Promise<string[]> {
   const chunks: Buffer[] = [];
@@ -69,33 +41,44 @@ export const embedCommand: Command = {
     'Options:',
     '  --threads N          onnxruntime intra-op threads (default: onnxruntime chooses)',
     '  --providers LIST     execution providers, e.g. cuda,cpu (default cpu; falls back to cpu)',
-    '  --cache-dir DIR      cache the built MiniLM .onnx in DIR',
+    '  --stdin              read texts from stdin, one per line (also: a lone -)',
+    '  --cache DIR          cache root; the built MiniLM .onnx goes to DIR/minilm (default $XDG_CACHE_HOME/finerouter,',
+    '                       else ~/.cache/finerouter; --cache-dir is the old spelling)',
+    '  --no-cache           build the encoder in memory',
     '  --model FILE         use an ONNX sentence-transformers export instead (needs --tokenizer)',
     '  --tokenizer FILE     its tokenizer.json',
     '  --pooling MODE       pooling for --model per-token outputs: mean|cls|max|lasttoken (default mean)',
   ].join('\n'),
   async run(argv: readonly string[]): Promise<number> {
-    const args = parseArgs(argv);
-    const texts = args.stdin ? [...args.texts, ...(await readStdinLines())] : args.texts;
-    if (texts.length === 0) {
-      process.stderr.write('finerouter embed: no text given. Run `finerouter embed --help`.\n');
-      return 2;
-    }
+    // Everything after `--` is text, even when it looks like a flag or is a lone `-`.
+    const end = argv.indexOf('--');
+    const { values, positionals } = parseFlags('embed', end < 0 ? argv : argv.slice(0, end), FLAGS, { positionals: true });
+    const threads = numberFlag('embed', 'threads', values.threads, 'an integer ≥ 1', integerAtLeast(1));
+    const providers = values.providers?.split(',').map((x) => x.trim()).filter((x) => x.length > 0);
+    const pooling = choiceFlag('embed', 'pooling', values.pooling, ['mean', 'cls', 'max', 'lasttoken'] as const);
+    if ((values.model === undefined) !== (values.tokenizer === undefined)) throw new UsageError('embed: --model and --tokenizer go together');
+    const stdin = values.stdin === true || positionals.includes('-');
+    const given = [...positionals.filter((t) => t !== '-'), ...(end < 0 ? [] : argv.slice(end + 1))];
+    const texts = stdin ? [...given, ...(await readStdinLines())] : given;
+    if (texts.length === 0) throw new UsageError('embed: no text given (pass TEXT... or --stdin)');
+    const cacheRoot = values.cache ?? values['cache-dir'];
+    const cacheDir = values['no-cache'] ? undefined : cachePaths(cacheRoot ?? defaultCacheDir()).encoder;
     const common = {
-      ...(args.threads === undefined ? {} : { intraOpNumThreads: args.threads }),
-      ...(args.providers === undefined ? {} : { executionProviders: args.providers }),
+      ...(threads === undefined ? {} : { intraOpNumThreads: threads }),
+      ...(providers === undefined ? {} : { executionProviders: providers }),
     };
     const encoder =
-      args.model !== undefined && args.tokenizer !== undefined
-        ? await loadOnnxSentenceEncoder({ model: args.model, tokenizer: args.tokenizer, ...(args.pooling === undefined ? {} : { pooling: args.pooling }), ...common })
-        : await loadMiniLmEncoder({ ...common, ...(args.cacheDir === undefined ? {} : { cacheDir: args.cacheDir }) });
+      values.model !== undefined && values.tokenizer !== undefined
+        ? await loadOnnxSentenceEncoder({ model: values.model, tokenizer: values.tokenizer, ...(pooling === undefined ? {} : { pooling }), ...common })
+        : await loadMiniLmEncoder({ ...common, ...(cacheDir === undefined ? {} : { cacheDir }) });
+    const progress = createProgress({ prefix: 'embed' });
     try {
       const vectors = await encoder.embed(texts, {
         onProgress: (done, total) => {
-          if (total > 64) process.stderr.write(`\rembedded ${done}/${total}`);
+          if (total > 64) progress.update('texts', done, total);
         },
       });
-      if (texts.length > 64) process.stderr.write('\n');
+      progress.end();
       const d = encoder.dimension;
       const lines: string[] = [];
       for (let i = 0; i < texts.length; i++) {

@@ -3,12 +3,11 @@
  * JSON line. Reads the file, parses the arguments, times the algorithm; the logic lives in src/leiden.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { FineRouterError } from '../../errors.js';
 import { buildGraph, leiden, LEIDEN_DEFAULTS, parseEdgeList } from '../../leiden/index.js';
 import type { Command } from '../command.js';
-import { numberFlag } from '../options.js';
+import { choiceFlag, numberFlag, parseFlags, UsageError } from '../options.js';
 
 const usage = `Usage: finerouter leiden EDGES [options]
 
@@ -33,10 +32,10 @@ export const leidenCommand: Command = {
   summary: 'cluster an edge-list graph with the native Leiden algorithm (prints one JSON line)',
   usage,
   async run(argv) {
-    const { values, positionals } = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
+    const { values, positionals } = parseFlags(
+      'leiden',
+      argv,
+      {
         objective: { type: 'string' },
         resolution: { type: 'string' },
         randomness: { type: 'string' },
@@ -44,16 +43,11 @@ export const leidenCommand: Command = {
         'max-iterations': { type: 'string' },
         'membership-out': { type: 'string' },
       },
-    });
-    if (positionals.length !== 1) {
-      process.stderr.write(`${usage}\n`);
-      return 2;
-    }
+      { positionals: true },
+    );
+    if (positionals.length !== 1) throw new UsageError(`leiden: expected one EDGES file, received ${positionals.length} arguments`);
     const path = positionals[0]!;
-    const objective = values.objective ?? LEIDEN_DEFAULTS.objective;
-    if (objective !== 'modularity' && objective !== 'cpm') {
-      throw new FineRouterError('INVALID_ARGUMENT', `leiden: expected --objective modularity or cpm, received '${objective}'`);
-    }
+    const objective = choiceFlag('leiden', 'objective', values.objective, ['modularity', 'cpm'] as const) ?? LEIDEN_DEFAULTS.objective;
     const resolution = numberFlag('leiden', 'resolution', values.resolution, 'a number', (x) => !Number.isNaN(x)) ?? LEIDEN_DEFAULTS.resolution;
     const randomness = numberFlag('leiden', 'randomness', values.randomness, 'a number', (x) => !Number.isNaN(x)) ?? LEIDEN_DEFAULTS.randomness;
     const seed = numberFlag('leiden', 'seed', values.seed, 'a number', (x) => !Number.isNaN(x)) ?? LEIDEN_DEFAULTS.seed;

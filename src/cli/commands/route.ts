@@ -1,10 +1,8 @@
 /** `finerouter route`: load an artifact directory and route prompts, one JSON line per prompt on stdout. */
-import { parseArgs } from 'node:util';
 import { loadFineRouter } from '../../adapters/node/artifacts.js';
-import { FineRouterError } from '../../errors.js';
 import type { RouteOptions } from '../../router/router.js';
 import type { Command } from '../command.js';
-import { numberFlag } from '../options.js';
+import { integerAtLeast, numberFlag, parseFlags, UsageError } from '../options.js';
 
 const usage = `Usage: finerouter route --artifacts DIR [options] PROMPT...
 
@@ -36,10 +34,10 @@ export const routeCommand: Command = {
   summary: 'route prompts with a trained router (one JSON line per prompt)',
   usage,
   async run(argv) {
-    const { values, positionals } = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
+    const { values, positionals } = parseFlags(
+      'route',
+      argv,
+      {
         artifacts: { type: 'string' },
         tolerance: { type: 'string' },
         alpha: { type: 'string' },
@@ -48,16 +46,10 @@ export const routeCommand: Command = {
         threads: { type: 'string' },
         stdin: { type: 'boolean' },
       },
-    });
-    if (!values.artifacts) {
-      process.stderr.write(`route: --artifacts DIR is required\n\n${usage}\n`);
-      return 2;
-    }
+      { positionals: true, required: ['artifacts'] },
+    );
     const prompts = [...positionals, ...(values.stdin ? await readStdinLines() : [])];
-    if (prompts.length === 0) {
-      process.stderr.write(`route: give at least one PROMPT (or --stdin)\n\n${usage}\n`);
-      return 2;
-    }
+    if (prompts.length === 0) throw new UsageError('route: give at least one PROMPT (or --stdin)');
     const options: RouteOptions = {};
     const tolerance = numberFlag('route', 'tolerance', values.tolerance, 'a number in [0, 1]', (x) => x >= 0 && x <= 1);
     const alpha = numberFlag('route', 'alpha', values.alpha, 'a number in [0, 1]', (x) => x >= 0 && x <= 1);
@@ -67,17 +59,13 @@ export const routeCommand: Command = {
     if (alpha !== undefined) options.alpha = alpha;
     if (allowed !== undefined) options.allowedModels = allowed;
     if (excluded !== undefined) options.excludedModels = excluded;
-    let threads: number | undefined;
-    if (values.threads !== undefined) {
-      threads = Number(values.threads);
-      if (!Number.isInteger(threads) || threads < 0) throw new FineRouterError('INVALID_ARGUMENT', `route: --threads expects a non-negative integer, received '${values.threads}'`);
-    }
+    const threads = numberFlag('route', 'threads', values.threads, 'a non-negative integer', integerAtLeast(0));
 
     // A closed pipe (`finerouter route … | head -1`) is not an error of ours.
     process.stdout.once('error', (error: NodeJS.ErrnoException) => {
       if (error.code !== 'EPIPE') process.stderr.write(`route: cannot write to stdout: ${error.message}\n`);
     });
-    const router = await loadFineRouter(values.artifacts, threads !== undefined ? { intraOpNumThreads: threads } : {});
+    const router = await loadFineRouter(values.artifacts!, threads !== undefined ? { intraOpNumThreads: threads } : {});
     try {
       const results = await router.routeBatch(prompts, options);
       results.forEach((r, i) => {
