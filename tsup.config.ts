@@ -1,17 +1,18 @@
 import { defineConfig } from 'tsup';
 
-// Three entry points mirror the exports map: the pure core, and one runtime adapter per platform.
+// Entry points mirror the exports map: the pure core, one runtime adapter per platform, and one per framework
+// integration (ai-sdk, openai, langchain: their frameworks are optional peers and stay external).
 // The CLI is ESM only (it runs under Node). Runtimes stay external: they are optional peers.
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts', node: 'src/node.ts', web: 'src/web.ts' },
+    entry: { index: 'src/index.ts', node: 'src/node.ts', web: 'src/web.ts', 'ai-sdk': 'src/ai-sdk.ts', openai: 'src/openai.ts', langchain: 'src/langchain.ts' },
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,
     clean: true,
     target: 'es2022',
     platform: 'neutral',
-    external: ['onnxruntime-node', 'onnxruntime-web', '@huggingface/tokenizers', /^node:/],
+    external: ['onnxruntime-node', 'onnxruntime-web', '@huggingface/tokenizers', /^node:/, '@ai-sdk/provider', 'openai', /^@langchain\//],
   },
   {
     entry: { cli: 'src/cli/main.ts' },
