@@ -2,5 +2,5 @@
 export { createFineRouterModel } from './integrations/ai-sdk.js';
 export type { FineRouterModelOptions, FineRouterProviderMetadata, RouterLike } from './integrations/ai-sdk.js';
 export { callWithFallback, classifyUpstreamError, fallbackOrder, routingSummary, FALLBACK_DEFAULTS } from './integrations/fallback.js';
-export type { Attempt, AttemptOutcome, FallbackOptions, FallbackResult, RoutingSummary } from './integrations/fallback.js';
+export type { Attempt, AttemptOutcome, FallbackOptions, FallbackResult, RoutedModels, RoutingSummary } from './integrations/fallback.js';
 export type { RequestRoutingOptions } from './integrations/options.js';

@@ -3,5 +3,5 @@ export { createRoutedOpenAI, isRefusalCompletion } from './integrations/openai.j
 export type { OpenAIClientLike, OpenAITarget, RoutedOpenAI, RoutedOpenAIOptions, RoutedParamsNonStreaming, RoutedParamsStreaming, RequestOptions } from './integrations/openai.js';
 export type { RouterLike } from './integrations/ai-sdk.js';
 export { callWithFallback, classifyUpstreamError, fallbackOrder, routingSummary, FALLBACK_DEFAULTS } from './integrations/fallback.js';
-export type { Attempt, AttemptOutcome, FallbackOptions, FallbackResult, RoutingSummary } from './integrations/fallback.js';
+export type { Attempt, AttemptOutcome, FallbackOptions, FallbackResult, RoutedModels, RoutingSummary } from './integrations/fallback.js';
 export type { RequestRoutingOptions } from './integrations/options.js';

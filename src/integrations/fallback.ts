@@ -36,6 +36,12 @@ export interface Attempt {
   readonly ms: number;
 }
 
+/** The part of a routing result the fallback chain reads: the pick and the scored models, best first. */
+export interface RoutedModels {
+  readonly model: string;
+  readonly scores: readonly { readonly model: string }[];
+}
+
 /** Options of {@link callWithFallback}. */
 export interface FallbackOptions {
   /** Most models tried per request (1 disables fallback). @defaultValue 3 */
@@ -146,7 +152,7 @@ function linkedSignal(parent: AbortSignal | undefined, ms: number): { signal: Ab
  * @returns model ids.
  * @example fallbackOrder(decision, (id) => id in clients, 3);
  */
-export function fallbackOrder(decision: Pick<RouteResult, 'model' | 'scores'>, callable: (model: string) => boolean, maxAttempts: number): string[] {
+export function fallbackOrder(decision: RoutedModels, callable: (model: string) => boolean, maxAttempts: number): string[] {
   const order: string[] = [];
   for (const id of [decision.model, ...decision.scores.map((s) => s.model)]) {
     if (order.length >= maxAttempts) break;
@@ -171,7 +177,7 @@ export function fallbackOrder(decision: Pick<RouteResult, 'model' | 'scores'>, c
  *   (id, signal) => clients[id].chat.completions.create({ model: id, messages }, { signal }));
  */
 export async function callWithFallback<T>(
-  decision: Pick<RouteResult, 'model' | 'scores'>,
+  decision: RoutedModels,
   callable: (model: string) => boolean,
   call: (model: string, signal: AbortSignal) => Promise<T>,
   options: FallbackOptions & { isRefusal?: (value: T) => boolean } = {},

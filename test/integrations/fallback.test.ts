@@ -5,7 +5,7 @@ import { parseRequestRoutingOptions, splitRoutingOptions } from '../../src/integ
 
 const decision = {
   model: 'b',
-  scores: ['b', 'a', 'c', 'd'].map((model, i) => ({ model, stage1: 0, stage2: 0, final: 1 - i / 4, cost: 1, eligible: i === 0, adapter: 'general' as const })),
+  scores: ['b', 'a', 'c', 'd'].map((model) => ({ model })),
 };
 
 describe('fallback order and error classes', () => {
