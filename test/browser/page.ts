@@ -11,10 +11,18 @@ interface EmbedResult {
   providers: string[];
   loadMs: number;
   embedMs: number;
+  /** Per-call wall times (ms) of `timing.repeat` one-prompt embeds, after 5 untimed warm-up calls. */
+  latencies: number[];
   vectors: number[];
 }
 
-async function embedTexts(texts: readonly string[], providers: readonly string[]): Promise<EmbedResult> {
+/** Optional precision and one-prompt latency sampling (the browser row of docs/encoder.md). */
+interface EmbedSettings {
+  precision?: 'fp32' | 'int8';
+  repeat?: number;
+}
+
+async function embedTexts(texts: readonly string[], providers: readonly string[], settings: EmbedSettings = {}): Promise<EmbedResult> {
   const fallbacks: string[] = [];
   const web = createWebRuntime({ executionProviders: providers, wasmPaths: '/ort/', numThreads: 1, onFallback: (p) => fallbacks.push(p) });
   const used: string[] = [];
@@ -35,12 +43,20 @@ async function embedTexts(texts: readonly string[], providers: readonly string[]
     config: '/model/config.json',
     tokenizer: '/model/tokenizer.json',
     runtime,
+    precision: settings.precision ?? 'fp32',
   });
   try {
     const t1 = performance.now();
     const v = await encoder.embed(texts);
     const t2 = performance.now();
-    return { id: encoder.id, dimension: encoder.dimension, runtime: runtime.name, fallbacks, providers: used, loadMs: t1 - t0, embedMs: t2 - t1, vectors: Array.from(v) };
+    const latencies: number[] = [];
+    const repeat = settings.repeat ?? 0;
+    for (let i = 0; i < repeat + (repeat > 0 ? 5 : 0); i++) {
+      const t = performance.now();
+      await encoder.embed([texts[i % texts.length]!]);
+      if (i >= 5) latencies.push(performance.now() - t);
+    }
+    return { id: encoder.id, dimension: encoder.dimension, runtime: runtime.name, fallbacks, providers: used, loadMs: t1 - t0, embedMs: t2 - t1, latencies, vectors: Array.from(v) };
   } finally {
     await encoder.dispose();
   }
