@@ -302,20 +302,38 @@ export async function crossValidate(options: CrossValOptions): Promise<CrossValR
   const outcomes: MethodOutcome[] = [];
   const failures: CrossValResult['failures'] = [];
   const taskOracles = options.taskOracles ?? ['finerouter'];
-  for (const method of methods) {
-    const scores = new Float64Array(N * M);
-    const choice = new Int32Array(N);
-    const fitMs: number[] = [];
-    const predictMs: number[] = [];
-    const info: MethodOutcome['info'] = [];
-    const taskChoice = new Int32Array(N).fill(-1);
-    let hasTasks = taskOracles.includes(method.name);
-    let failed = false;
-    for (let f = 0; f < K && !failed; f++) {
+  // Folds outer, methods inner: methods that share one training per fold (FineRouter and its ablations) fit
+  // back to back on the same fold.
+  interface State {
+    scores: Float64Array;
+    choice: Int32Array;
+    fitMs: number[];
+    predictMs: number[];
+    info: MethodOutcome['info'];
+    taskChoice: Int32Array;
+    hasTasks: boolean;
+    failed: boolean;
+  }
+  const states: State[] = methods.map((method) => ({
+    scores: new Float64Array(N * M),
+    choice: new Int32Array(N),
+    fitMs: [],
+    predictMs: [],
+    info: [],
+    taskChoice: new Int32Array(N).fill(-1),
+    hasTasks: taskOracles.includes(method.name),
+    failed: false,
+  }));
+  for (let f = 0; f < K; f++) {
+    const { train, test } = foldRows[f]!;
+    const trainRec = Int32Array.from(train, (r) => table.recordIndex[r]!);
+    const testRec = Int32Array.from(test, (r) => table.recordIndex[r]!);
+    const sub = subTable(table, test);
+    for (let mi = 0; mi < methods.length; mi++) {
+      const method = methods[mi]!;
+      const st = states[mi]!;
+      if (st.failed) continue;
       throwIfAborted(options.signal, 'crossValidate');
-      const { train, test } = foldRows[f]!;
-      const trainRec = Int32Array.from(train, (r) => table.recordIndex[r]!);
-      const testRec = Int32Array.from(test, (r) => table.recordIndex[r]!);
       const emit = (stage: string, done?: number, total?: number): void =>
         options.onProgress?.({ method: method.name, fold: f, folds: K, stage, ...(done !== undefined ? { done } : {}), ...(total !== undefined ? { total } : {}) });
       emit('fit');
@@ -334,25 +352,24 @@ export async function crossValidate(options: CrossValOptions): Promise<CrossValR
           ...(options.signal ? { signal: options.signal } : {}),
           onProgress: (stage, done, total) => emit(stage, done, total),
         });
-        fitMs.push(now() - t);
+        st.fitMs.push(now() - t);
         t = now();
         emit('predict');
         const pred = await fitted.predict(testRec);
-        predictMs.push(now() - t);
+        st.predictMs.push(now() - t);
         if (!(pred instanceof Float64Array) || pred.length !== test.length * M) {
           throw new TypeError(`crossValidate: method '${method.name}' predicted ${pred instanceof Float64Array ? pred.length : typeof pred} values, expected ${test.length}×${M}`);
         }
         for (let k = 0; k < pred.length; k++) {
           if (!Number.isFinite(pred[k]!)) throw new RangeError(`crossValidate: method '${method.name}' predicted a non-finite score ${pred[k]} (fold ${f}, row ${Math.floor(k / M)})`);
         }
-        const sub = subTable(table, test);
         const sel = selectByScores(sub, pred, { tolerance: tau, modelCost: foldModelCost[f]! });
         for (let k = 0; k < test.length; k++) {
-          scores.set(pred.subarray(k * M, (k + 1) * M), test[k]! * M);
-          choice[test[k]!] = sel.choice[k]!;
+          st.scores.set(pred.subarray(k * M, (k + 1) * M), test[k]! * M);
+          st.choice[test[k]!] = sel.choice[k]!;
         }
-        info.push(fitted.info ?? null);
-        if (hasTasks && fitted.tasks) {
+        st.info.push(fitted.info ?? null);
+        if (st.hasTasks && fitted.tasks) {
           const trTasks = await fitted.tasks(trainRec);
           const teTasks = await fitted.tasks(testRec);
           const byTask = new Map<number, number[]>();
@@ -365,35 +382,37 @@ export async function crossValidate(options: CrossValOptions): Promise<CrossValR
           const bestOf = new Map<number, number>();
           for (const [key, rows] of byTask) bestOf.set(key, argmax(rowMeans(table, rows)));
           const fallback = foldBestSingle[f]!;
-          for (let k = 0; k < test.length; k++) taskChoice[test[k]!] = bestOf.get(teTasks[k]!) ?? fallback;
-        } else hasTasks = false;
+          for (let k = 0; k < test.length; k++) st.taskChoice[test[k]!] = bestOf.get(teTasks[k]!) ?? fallback;
+        } else st.hasTasks = false;
       } catch (error) {
         if (error instanceof Error && (error as { code?: string }).code === 'ABORTED') throw error;
         failures.push({ method: method.name, fold: f, message: error instanceof Error ? error.message : String(error) });
-        failed = true;
+        st.failed = true;
       }
-    }
-    if (failed) continue;
-    outcomes.push(outcomeOf(method.name, method.kind ?? 'router', scores, choice, fitMs, predictMs, info));
-    if (hasTasks) {
-      // Per-task oracle: each test prompt gets the best training-fold model of its predicted task; the score row
-      // is one-hot so the shared selection rule falls back to the best-mean model only where the pick is unscored.
-      const tScores = new Float64Array(N * M);
-      for (let f = 0; f < K; f++) {
-        const means = rowMeans(table, foldRows[f]!.train);
-        for (const i of foldRows[f]!.test) for (let j = 0; j < M; j++) tScores[i * M + j] = means[j]! / 2;
-      }
-      for (let i = 0; i < N; i++) tScores[i * M + taskChoice[i]!] = 1;
-      const tChoice = new Int32Array(N);
-      for (let f = 0; f < K; f++) {
-        const test = foldRows[f]!.test;
-        const sub = subTable(table, test);
-        const sel = selectByScores(sub, gatherScoreRows(tScores, M, test), { tolerance: 0, modelCost: foldModelCost[f]! });
-        for (let k = 0; k < test.length; k++) tChoice[test[k]!] = sel.choice[k]!;
-      }
-      outcomes.push(outcomeOf(`task-oracle:${method.name}`, 'reference', tScores, tChoice, [], [], []));
     }
   }
+  methods.forEach((method, mi) => {
+    const st = states[mi]!;
+    if (st.failed) return;
+    outcomes.push(outcomeOf(method.name, method.kind ?? 'router', st.scores, st.choice, st.fitMs, st.predictMs, st.info));
+    if (!st.hasTasks) return;
+    // Per-task oracle: each test prompt gets the best training-fold model of its predicted task; the score row
+    // is one-hot over half the training means, so the shared selection rule falls back to the best-mean model
+    // only where the pick is unscored.
+    const tScores = new Float64Array(N * M);
+    for (let f = 0; f < K; f++) {
+      const means = rowMeans(table, foldRows[f]!.train);
+      for (const i of foldRows[f]!.test) for (let j = 0; j < M; j++) tScores[i * M + j] = means[j]! / 2;
+    }
+    for (let i = 0; i < N; i++) tScores[i * M + st.taskChoice[i]!] = 1;
+    const tChoice = new Int32Array(N);
+    for (let f = 0; f < K; f++) {
+      const test = foldRows[f]!.test;
+      const sel = selectByScores(subTable(table, test), gatherScoreRows(tScores, M, test), { tolerance: 0, modelCost: foldModelCost[f]! });
+      for (let k = 0; k < test.length; k++) tChoice[test[k]!] = sel.choice[k]!;
+    }
+    outcomes.push(outcomeOf(`task-oracle:${method.name}`, 'reference', tScores, tChoice, [], [], []));
+  });
   return {
     table,
     models,

@@ -12,6 +12,7 @@ import { createNodeRuntime } from '../../adapters/node/runtime.js';
 import { loadFineRouter } from '../../adapters/node/artifacts.js';
 import { writeArtifacts } from '../../adapters/node/artifacts-write.js';
 import { embedTextsCached } from '../../adapters/node/embedding-store.js';
+import { cachedEmbedder } from '../../adapters/node/embedder.js';
 import { discoverTasks } from '../../discovery/discover.js';
 import { FineRouter, sha256Digest } from '../../router/router.js';
 import { validateManifest } from '../../router/manifest.js';
@@ -322,8 +323,6 @@ async function crossValidateCommand(a: CrossValArgs): Promise<number> {
   });
   if (embedded > 0 && process.stderr.isTTY) process.stderr.write('\n');
   const D = encoder.dimension;
-  const encoderId = encoder.id;
-  await encoder.dispose();
   timings.embedMs = Date.now() - t;
 
   let modelCostsProxy: Record<string, number> | undefined;
@@ -351,7 +350,9 @@ async function crossValidateCommand(a: CrossValArgs): Promise<number> {
   if (variants.length > 0) {
     methods.push(
       ...fineRouterMethods({
-        encoderId,
+        runtime: createNodeRuntime(),
+        encoder,
+        embedder: cachedEmbedder(encoder, { cacheDir: values['no-cache'] ? null : join(values.cache ?? '.cache', 'embeddings') }),
         variants,
         ...(prices ? { prices } : {}),
         train: {
@@ -374,6 +375,7 @@ async function crossValidateCommand(a: CrossValArgs): Promise<number> {
     onProgress: (e) => progressLine(`eval: ${e.method} fold ${e.fold + 1}/${e.folds} ${e.stage}${e.total ? ` ${e.done}/${e.total}` : ''}`),
   });
   if (process.stderr.isTTY) process.stderr.write('\n');
+  await encoder.dispose();
   timings.crossValidateMs = Date.now() - t;
   t = Date.now();
   const summary = summarizeCrossVal(cv, { resamples: a.resamples, seed: a.seed, reference: values.reference ?? 'finerouter' });

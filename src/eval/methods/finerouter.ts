@@ -1,106 +1,117 @@
 /**
  * FineRouter (arXiv 2603.19415) and its ablations (Sect. 4.4, Table 2) as cross-validation methods. This is the
- * one place where cross-validation trains FineRouter: discovery (src/discovery) then `trainRouter`
- * (src/train) on the training fold only, exactly as `finerouter train` does, then the exported heads read back
- * from the ONNX bytes and run in pure TypeScript (src/train/heads.ts computes what the ONNX graphs compute).
+ * one place where cross-validation trains FineRouter: the training pipeline (src/pipeline `buildRouter`:
+ * discover → train, with the fold's precomputed prompt embeddings) on the training fold only, exactly as
+ * `finerouter train` does; then the trained ONNX graphs are loaded into the shipped `FineRouter` class on the
+ * injected runtime and its own per-model scores are read back (`routeEmbeddings(...).scores`), so what is
+ * evaluated is what a user deploys (local prior, clipping, Eq. 5 weights from the manifest included).
  *
- * One training per fold serves four methods (a memo keyed by fold and seed):
- * - `finerouter`: Eq. 5, α·norm(Q̃_t) + (1 − α)·norm(Q̄_t) with the manifest's α and stage-1 rows, normalized
- *   over the whole pool (src/router/score.ts `minMaxNormalize`); the harness then selects as for every method.
- *   (The router normalizes over the allowed models of a call; here the harness masks unscored models after
- *   normalization: the same choice whenever every model is scored.)
- * - `stage1-only`: Q̄ of the classifier's task (α = 0).
- * - `stage2-only`: Q̃_t, the task-aware MoE estimate (α = 1).
- * - `general-only`: the general adapters alone (every prompt as Others), an IPR-like estimator.
- * `tasks()` returns the classifier's task (−1 for Others) for the per-task oracle.
+ * One training per fold serves every variant (a memo keyed by fold and seed):
+ * - `finerouter`: the router's final score (Eq. 5, generalized with the local prior where the manifest has one).
+ *   Normalization runs over the whole pool (every model allowed); the harness then masks models unscored on a
+ *   prompt, the same choice as the router's whenever every model is scored.
+ * - `stage1-only`: the router's raw stage-1 value Q̄ of the assigned task (α = 0 without the local prior).
+ * - `stage2-only`: the router's raw stage-2 estimate Q̃_t (α = 1).
+ * - `general-only`: the general adapters alone (router.onnx with every prompt as Others), an IPR-like estimator.
+ * `tasks()` returns the router's assigned task position (−1 for Others) for the per-task oracle.
  */
-import { discoverTasks } from '../../discovery/discover.js';
 import type { DiscoveryOptions } from '../../discovery/types.js';
-import { minMaxNormalize } from '../../router/score.js';
-import { assignTasks, classifierForward, routerForward } from '../../train/heads.js';
-import { readClassifierOnnx, readRouterOnnx } from '../../train/onnx-export.js';
-import { trainRouter, type ModelPrice, type TrainRouterOptions } from '../../train/train-router.js';
-import type { ManifestDraft } from '../../train/train-router.js';
-import type { ClassifierHeads, RouterHeads } from '../../train/heads.js';
-import { gatherRows } from '../twostage.js';
+import type { Encoder } from '../../encoder/types.js';
+import { FineRouterError } from '../../errors.js';
+import { buildRouter, type PipelineEmbedder } from '../../pipeline/pipeline.js';
+import { validateManifest, type Manifest } from '../../router/manifest.js';
+import { FineRouter, sha256Digest, type RouteResult } from '../../router/router.js';
+import type { OnnxRuntime } from '../../runtime/types.js';
+import type { ModelPrice, TrainRouterOptions } from '../../train/train-router.js';
+import { gatherRows, runArtifactHeads } from '../twostage.js';
 import type { CrossValMethod, FittedMethod, FoldData } from '../crossval.js';
+
+/** The FineRouter rows of a cross-validation table. */
+export type FineRouterVariant = 'finerouter' | 'stage1-only' | 'stage2-only' | 'general-only';
 
 /** Options of {@link fineRouterMethods}. */
 export interface FineRouterCvOptions {
-  /** Encoder identity written into the manifest. @defaultValue { id: 'unknown', dimension: fold.dimension } */
-  encoderId?: string;
-  /** Discovery options (seed defaults to the run's seed). */
-  discovery?: Omit<DiscoveryOptions, 'signal' | 'onProgress'>;
-  /** trainRouter options (seed defaults to the run's seed; encoder, signal and progress are set here). */
-  train?: Omit<TrainRouterOptions, 'encoder' | 'signal' | 'onProgress'>;
+  /** The ONNX runtime the trained graphs run on (Node: `createNodeRuntime()`). */
+  runtime: OnnxRuntime;
+  /** The encoder the embeddings came from (its id and dimension go into each fold's manifest). */
+  encoder: Encoder;
+  /**
+   * Embeds record descriptions and task descriptions when the data has them (prompt embeddings are given).
+   * @defaultValue one that refuses, saying to pass an embedder (records without `description` never call it)
+   */
+  embedder?: PipelineEmbedder;
+  /** Discovery options other than seed, progress and signal. */
+  discover?: Omit<DiscoveryOptions, 'seed' | 'onProgress' | 'signal'>;
+  /** trainRouter options other than encoder, seed, task embeddings, progress and signal. */
+  train?: Omit<TrainRouterOptions, 'encoder' | 'seed' | 'taskEmbeddings' | 'onProgress' | 'signal'>;
   /** Prices by model id (per query or per 1M tokens), used where records carry no costs. */
   prices?: Readonly<Record<string, ModelPrice>>;
   /** Which variants to return. @defaultValue ['finerouter', 'stage1-only', 'stage2-only', 'general-only'] */
   variants?: readonly FineRouterVariant[];
 }
 
-/** The FineRouter rows of a cross-validation table. */
-export type FineRouterVariant = 'finerouter' | 'stage1-only' | 'stage2-only' | 'general-only';
-
 interface Trained {
-  manifest: ManifestDraft;
-  classifier: ClassifierHeads;
-  router: RouterHeads;
-  /** Column of each fold model in the trained manifest (the manifest's models are discovery's). */
-  column: Int32Array;
+  manifest: Manifest;
+  router: FineRouter;
+  classifierModel: Uint8Array;
+  routerModel: Uint8Array;
   ms: { discover: number; train: number };
+  /** The last routeEmbeddings call (every variant predicts the same test fold). */
+  last: { idx: Int32Array; results: Promise<RouteResult[]> } | null;
 }
 
-function trainedFor(fold: FoldData, options: FineRouterCvOptions): Promise<Trained> {
-  return (async () => {
-    const D = fold.dimension;
-    const records = Array.from(fold.train, (i) => fold.records[i]!);
-    const emb = gatherRows(fold.embeddings, D, fold.train);
-    let t = performance.now();
-    const discovery = await discoverTasks(records, emb, {
-      seed: fold.seed,
-      ...options.discovery,
-      ...(fold.signal ? { signal: fold.signal } : {}),
-      onProgress: (stage, done, total) => fold.onProgress?.(`discover ${stage}`, done, total),
-    });
-    const discoverMs = performance.now() - t;
-    t = performance.now();
-    const result = await trainRouter(records, emb, discovery, {
-      seed: fold.seed,
-      ...(options.prices ? { prices: options.prices } : {}),
-      ...options.train,
-      encoder: { id: options.encoderId ?? 'unknown', dimension: D },
-      ...(fold.signal ? { signal: fold.signal } : {}),
-      onProgress: (stage, done, total) => fold.onProgress?.(`train ${stage}`, done, total),
-    });
-    const ids = result.manifest.models.map((m) => m.id);
-    const column = Int32Array.from(fold.models, (m) => ids.indexOf(m));
-    return {
-      manifest: result.manifest,
-      classifier: readClassifierOnnx(result.classifierBytes),
-      router: readRouterOnnx(result.routerBytes),
-      column,
-      ms: { discover: discoverMs, train: performance.now() - t },
-    };
-  })();
+function refusingEmbedder(encoder: Encoder): PipelineEmbedder {
+  return {
+    id: encoder.id,
+    dimension: encoder.dimension,
+    embed: () => {
+      throw new FineRouterError('INVALID_ARGUMENT', 'fineRouterMethods: the records carry descriptions to embed; pass options.embedder (Node: cachedEmbedder(encoder))');
+    },
+  };
+}
+
+async function train(fold: FoldData, options: FineRouterCvOptions): Promise<Trained> {
+  const D = fold.dimension;
+  const records = Array.from(fold.train, (i) => fold.records[i]!);
+  const result = await buildRouter(records, {
+    embedder: options.embedder ?? refusingEmbedder(options.encoder),
+    promptEmbeddings: gatherRows(fold.embeddings, D, fold.train),
+    seed: fold.seed,
+    ...(options.discover ? { discover: options.discover } : {}),
+    train: { ...(options.prices ? { prices: options.prices } : {}), ...options.train },
+    onProgress: (e) => fold.onProgress?.(`${e.step} ${e.stage}`, e.done, e.total),
+    ...(fold.signal ? { signal: fold.signal } : {}),
+  });
+  const { classifierBytes, routerBytes } = result.training;
+  const draft = result.training.manifest;
+  const manifest = validateManifest({
+    ...draft,
+    files: { [draft.classifier.file]: await sha256Digest(classifierBytes), [draft.router.file]: await sha256Digest(routerBytes) },
+  });
+  const router = await FineRouter.create({ manifest, classifierModel: classifierBytes, routerModel: routerBytes, runtime: options.runtime, encoder: options.encoder, skipChecksums: true });
+  return { manifest, router, classifierModel: classifierBytes, routerModel: routerBytes, ms: { discover: result.ms.discover, train: result.ms.train }, last: null };
 }
 
 /**
  * FineRouter and its ablations as cross-validation methods sharing one training per fold.
  * @param options - {@link FineRouterCvOptions}
  * @returns one method per variant
- * @example crossValidate({ ..., methods: [...fineRouterMethods({ encoderId: encoder.id })] })
+ * @example crossValidate({ ..., methods: [...fineRouterMethods({ runtime: createNodeRuntime(), encoder })] })
  */
-export function fineRouterMethods(options: FineRouterCvOptions = {}): CrossValMethod[] {
+export function fineRouterMethods(options: FineRouterCvOptions): CrossValMethod[] {
   const memo = new Map<string, Promise<Trained>>();
   const variants = options.variants ?? ['finerouter', 'stage1-only', 'stage2-only', 'general-only'];
   const get = (fold: FoldData): Promise<Trained> => {
     const key = `${fold.seed}:${fold.fold}:${fold.train.length}:${fold.train[0] ?? -1}:${fold.train[fold.train.length - 1] ?? -1}`;
     let p = memo.get(key);
     if (!p) {
-      p = trainedFor(fold, options);
+      // Keep only the current fold's router alive.
+      for (const [k, old] of memo) {
+        memo.delete(k);
+        old.then((t) => t.router.dispose(), () => undefined);
+      }
+      p = train(fold, options);
       memo.set(key, p);
-      // A failed training is not cached: the next variant retries and reports its own failure.
       p.catch(() => memo.delete(key));
     }
     return p;
@@ -110,50 +121,54 @@ export function fineRouterMethods(options: FineRouterCvOptions = {}): CrossValMe
     kind: 'router' as const,
     async fit(fold: FoldData): Promise<FittedMethod> {
       const tr = await get(fold);
-      const { manifest, classifier, router, column } = tr;
+      const { manifest } = tr;
       const D = fold.dimension;
       const M = fold.models.length;
       const T = manifest.tasks.length;
-      const Mm = manifest.models.length;
-      const alpha = manifest.defaults.alpha;
-      const taskOf = (idx: Int32Array): Int32Array => {
-        const emb = gatherRows(fold.embeddings, D, idx);
-        return assignTasks(classifierForward(classifier, emb, idx.length), idx.length, T, manifest.classifier.threshold);
+      const ids = manifest.models.map((m) => m.id);
+      const column = Int32Array.from(fold.models, (m) => ids.indexOf(m));
+      const position = new Map(manifest.tasks.map((t, i) => [t.id, i]));
+      const route = (idx: Int32Array): Promise<RouteResult[]> => {
+        if (tr.last && tr.last.idx.length === idx.length && tr.last.idx.every((v, k) => v === idx[k])) return tr.last.results;
+        const results = tr.router.routeEmbeddings(gatherRows(fold.embeddings, D, idx), { tolerance: 0 });
+        tr.last = { idx: idx.slice(), results };
+        return results;
       };
-      const stage1Row = (t: number): readonly number[] => (t < T ? manifest.tasks[t]!.stage1 : manifest.others.stage1);
+      const fill = (rows: Float64Array[], n: number): Float64Array => {
+        const out = new Float64Array(n * M);
+        for (let i = 0; i < n; i++) {
+          const row = rows[i]!;
+          // Fold models the manifest does not know (never scored in the training fold) score below every other.
+          let lo = Number.POSITIVE_INFINITY;
+          for (let j = 0; j < row.length; j++) if (row[j]! < lo) lo = row[j]!;
+          for (let j = 0; j < M; j++) out[i * M + j] = column[j]! >= 0 ? row[column[j]!]! : lo - 1;
+        }
+        return out;
+      };
       return {
-        predict(idx) {
-          const n = idx.length;
-          const emb = gatherRows(fold.embeddings, D, idx);
-          const task = taskOf(idx);
-          const out = new Float64Array(n * M);
-          const full = new Uint8Array(Mm).fill(1);
-          const s1n = new Float64Array(Mm);
-          const s2n = new Float64Array(Mm);
-          let q: Float32Array | null = null;
-          if (variant === 'finerouter' || variant === 'stage2-only') q = routerForward(router, emb, task, n);
-          else if (variant === 'general-only') q = routerForward(router, emb, new Int32Array(n).fill(T), n);
-          for (let i = 0; i < n; i++) {
-            const row = new Float64Array(Mm);
-            if (variant === 'stage1-only') row.set(stage1Row(task[i]!));
-            else if (variant === 'finerouter') {
-              minMaxNormalize(stage1Row(task[i]!), full, s1n);
-              minMaxNormalize(q!.subarray(i * Mm, (i + 1) * Mm), full, s2n);
-              for (let j = 0; j < Mm; j++) row[j] = alpha * s2n[j]! + (1 - alpha) * s1n[j]!;
-            } else for (let j = 0; j < Mm; j++) row[j] = q![i * Mm + j]!;
-            // Fold models the manifest does not know (never scored in the training fold) score below every other.
-            let lo = Number.POSITIVE_INFINITY;
-            for (let j = 0; j < Mm; j++) if (row[j]! < lo) lo = row[j]!;
-            for (let j = 0; j < M; j++) out[i * M + j] = column[j]! >= 0 ? row[column[j]!]! : lo - 1;
+        async predict(idx) {
+          if (variant === 'general-only') {
+            const heads = await runArtifactHeads({ runtime: options.runtime, manifest, classifierModel: tr.classifierModel, routerModel: tr.routerModel, embeddings: gatherRows(fold.embeddings, D, idx) });
+            const Mm = ids.length;
+            return fill(Array.from({ length: idx.length }, (_, i) => Float64Array.from(heads.general.subarray(i * Mm, (i + 1) * Mm))), idx.length);
           }
-          return out;
+          const results = await route(idx);
+          const key = variant === 'finerouter' ? 'final' : variant === 'stage1-only' ? 'stage1' : 'stage2';
+          const rows = results.map((r) => {
+            const row = new Float64Array(ids.length);
+            for (const s of r.scores) row[ids.indexOf(s.model)] = s[key];
+            return row;
+          });
+          return fill(rows, idx.length);
         },
-        tasks(idx) {
-          return Int32Array.from(taskOf(idx), (t) => (t < T ? t : -1));
+        async tasks(idx) {
+          const results = await route(idx);
+          return Int32Array.from(results, (r) => (r.task ? (position.get(r.task.id) ?? -1) : -1));
         },
         info: {
           tasks: T,
-          alpha,
+          alpha: manifest.defaults.alpha,
+          localPrior: manifest.localPrior ? { k: manifest.localPrior.k, weight: manifest.localPrior.weight, groups: manifest.localPrior.groups } : null,
           stage1Statistic: manifest.training?.stage1Statistic ?? null,
           discoverMs: Math.round(tr.ms.discover),
           trainMs: Math.round(tr.ms.train),
