@@ -1,11 +1,12 @@
 import { defineConfig } from 'tsup';
 
-// Entry points mirror the exports map: the pure core, one runtime adapter per platform, and one per framework
-// integration (ai-sdk, openai, langchain: their frameworks are optional peers and stay external).
+// Entry points mirror the exports map: the pure core, training and evaluation (pure), one runtime adapter per
+// platform, and one per framework integration (ai-sdk, openai, langchain: their frameworks are optional peers and
+// stay external). `internal` is for bench/ only (not in the exports map, not API).
 // The CLI is ESM only (it runs under Node). Runtimes stay external: they are optional peers.
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts', node: 'src/node.ts', web: 'src/web.ts', 'ai-sdk': 'src/ai-sdk.ts', openai: 'src/openai.ts', langchain: 'src/langchain.ts' },
+    entry: { index: 'src/index.ts', train: 'src/train.ts', eval: 'src/eval.ts', internal: 'src/internal.ts', node: 'src/node.ts', web: 'src/web.ts', 'ai-sdk': 'src/ai-sdk.ts', openai: 'src/openai.ts', langchain: 'src/langchain.ts' },
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,

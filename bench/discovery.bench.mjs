@@ -15,7 +15,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { discoverTasks, exactKnn, approximateKnn, knnRecall, mulberry32 as seeded } from '../dist/index.js';
+import { discoverTasks } from '../dist/train.js';
+import { exactKnn, approximateKnn, knnRecall, mulberry32 as seeded } from '../dist/internal.js';
 import { readRoutingJsonl, loadMiniLmEncoder, embedTextsCached } from '../dist/node.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

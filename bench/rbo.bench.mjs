@@ -8,7 +8,8 @@
 //     res), untied lists only, Set-based overlap, p ** d per term, as a Python port would do it.
 //   - referenceFusion: Eq. (4) with a Map accumulating 1/(rank + ε) list by list, then a sort.
 // Figures: median over samples of operations per second; "ratio" = ours / reference (> 1: faster).
-import { createRboKernel, rankBiasedOverlap, reciprocalRankFusion, selectCandidates, mulberry32 } from '../dist/index.js';
+import { createRboKernel, rankBiasedOverlap, reciprocalRankFusion, selectCandidates } from '../dist/index.js';
+import { mulberry32 } from '../dist/internal.js';
 
 // ---------------------------------------------------------------------------------------------
 // Seeded inputs (the library's mulberry32)

@@ -10,7 +10,8 @@
 // Prints medians; the end-to-end figures are single runs (training takes minutes).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { matmul, matmulTransA, matmulTransB, discoverTasks, trainRouter, addModel, readRouterOnnx, routerForward } from '../dist/index.js';
+import { discoverTasks, trainRouter, addModel } from '../dist/train.js';
+import { matmul, matmulTransA, matmulTransB, readRouterOnnx, routerForward } from '../dist/internal.js';
 import { readRoutingJsonl, loadMiniLmEncoder, embedTextsCached } from '../dist/node.js';
 
 const what = process.argv[2] ?? 'all';

@@ -7,7 +7,7 @@ export { loadMiniLmEncoder, loadOnnxSentenceEncoder, buildMiniLmOnnx, defaultMin
 export type { MiniLmEncoderOptions, OnnxSentenceEncoderOptions, BuildMiniLmOnnxOptions } from './adapters/node/minilm.js';
 export { readRoutingJsonl, READ_ROUTING_JSONL_DEFAULTS } from './adapters/node/jsonl.js';
 export type { ReadRoutingJsonlOptions, ReadRoutingJsonlResult } from './adapters/node/jsonl.js';
-export { createOpenAiDescriber, OPENAI_DESCRIBER_DEFAULTS, sha256Hex } from './adapters/describer-openai.js';
+export { createOpenAiDescriber, OPENAI_DESCRIBER_DEFAULTS } from './adapters/describer-openai.js';
 export type { OpenAiDescriber, OpenAiDescriberOptions, OpenAiDescriberStats, DescriptionCache } from './adapters/describer-openai.js';
 export { createFileDescriptionCache } from './adapters/node/describer-cache.js';
 export { loadFineRouter, writeFineRouterArtifacts } from './adapters/node/artifacts.js';
@@ -16,3 +16,8 @@ export { writeArtifacts, readArtifacts } from './adapters/node/artifacts-write.j
 export type { TrainedArtifacts } from './adapters/node/artifacts-write.js';
 export { embedTextsCached } from './adapters/node/embedding-store.js';
 export type { EmbedCachedOptions } from './adapters/node/embedding-store.js';
+export { cachedEmbedder } from './adapters/node/embedder.js';
+export type { CachedEmbedderOptions } from './adapters/node/embedder.js';
+export { defaultCacheDir, cachePaths } from './adapters/node/cache-dir.js';
+export type { CachePaths, CacheEnvironment } from './adapters/node/cache-dir.js';
+export { readShippedEmbeddings, checkEmbeddings } from './adapters/node/shipped-embeddings.js';

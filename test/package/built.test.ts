@@ -18,7 +18,7 @@ const RBO_PROBE = "rankBiasedOverlap([['m1', 'm2'], 'm3'], ['m2', 'm1', 'm3'], {
 
 describe('built package (dist/)', () => {
   beforeAll(() => {
-    for (const file of ['index.js', 'index.cjs', 'node.js', 'node.cjs', 'web.js', 'web.cjs', 'cli.js']) {
+    for (const file of ['index.js', 'index.cjs', 'train.js', 'train.cjs', 'eval.js', 'eval.cjs', 'node.js', 'node.cjs', 'web.js', 'web.cjs', 'cli.js']) {
       if (!existsSync(resolve(root, 'dist', file))) {
         throw new Error(`dist/${file} is missing: run \`npm run build\` first (\`npm test\` does it through "pretest")`);
       }
@@ -54,18 +54,48 @@ describe('built package (dist/)', () => {
     expect(both[1]).toBe(both[0]);
   });
 
-  it('gives ESM and CJS the same export names, for ".", "./node" and "./web"', () => {
-    for (const subpath of ['finerouter', 'finerouter/node', 'finerouter/web']) {
+  it('gives ESM and CJS the same export names, for every entry point', () => {
+    const probe: Record<string, string> = {
+      finerouter: 'rankBiasedOverlap',
+      'finerouter/train': 'buildRouter',
+      'finerouter/eval': 'evaluateRouters',
+      'finerouter/node': 'loadFineRouter',
+      'finerouter/web': 'loadFineRouter',
+    };
+    for (const [subpath, name] of Object.entries(probe)) {
       const esm = runNode(['--input-type=module', '-e', `const m = await import('${subpath}'); console.log(JSON.stringify(Object.keys(m).sort()));`]);
       const cjs = runNode(['-e', `console.log(JSON.stringify(Object.keys(require('${subpath}')).sort()))`]);
       const esmNames = JSON.parse(esm) as string[];
-      expect(esmNames, subpath).toContain('rankBiasedOverlap');
-      expect(JSON.parse(cjs) as string[], subpath).toEqual(esmNames.filter((name) => name !== 'default'));
+      expect(esmNames, subpath).toContain(name);
+      expect(JSON.parse(cjs) as string[], subpath).toEqual(esmNames.filter((n) => n !== 'default'));
     }
   });
 
-  it('keeps the pure core free of runtime, fs and network imports', () => {
-    for (const file of ['index.js', 'index.cjs']) {
+  it('trains through finerouter/train from ESM and CJS (the pipeline, with an abort from a timer)', () => {
+    const script = (load: string): string => `${load}
+       const records = [], rows = [];
+       for (let i = 0; i < 60; i++) {
+         const c = i % 2, v = [c ? 1 : 0.2, c ? 0.2 : 1, (i % 7) / 70];
+         const n = Math.hypot(...v); rows.push(...v.map((x) => x / n));
+         records.push({ id: 'p' + i, prompt: 'p' + i, scores: { a: c ? 1 : 0, b: c ? 0 : 1 } });
+       }
+       const embedder = { id: 'e', dimension: 3, embed: async () => { throw new Error('not needed'); } };
+       const options = { embedder, promptEmbeddings: Float32Array.from(rows), discover: { minTaskSize: 3, k: 4 },
+         train: { classifier: { epochs: 2 }, moe: { epochs: 2, taskEpochs: 2, projection: 4, llmEmbedding: 4, hidden: 4, taskHidden: 2 } } };
+       const built = await buildRouter(records, options);
+       const aborted = await buildRouter(records, { ...options, signal: AbortSignal.timeout(0) }).catch((e) => e.code);
+       console.log(JSON.stringify({ models: built.training.manifest.models.length, bytes: built.training.routerBytes.length > 0, aborted }));`;
+    for (const [kind, text] of [
+      ['esm', script(`import { buildRouter } from 'finerouter/train';`)],
+      ['cjs', `(async () => { ${script(`const { buildRouter } = require('finerouter/train');`)} })()`],
+    ] as const) {
+      const out = runNode(kind === 'esm' ? ['--input-type=module', '-e', text] : ['-e', text]);
+      expect(JSON.parse(out), kind).toEqual({ models: 2, bytes: true, aborted: 'ABORTED' });
+    }
+  });
+
+  it('keeps the pure entry points free of runtime, fs and network imports', () => {
+    for (const file of ['index.js', 'index.cjs', 'train.js', 'train.cjs', 'eval.js', 'eval.cjs']) {
       const text = readFileSync(resolve(root, 'dist', file), 'utf8');
       expect(text, file).not.toMatch(/(?:from\s*|require\(\s*|import\(\s*)['"](?:node:|onnxruntime|@huggingface|fs['"]|path['"])/);
     }

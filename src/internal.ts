@@ -1,0 +1,8 @@
+// Internal entry for the benchmarks in bench/ only: NOT part of the API, not in package.json "exports" (a
+// user cannot import it), free to change in any release. Kernels, seeded generators and forward passes that
+// the benchmarks time against references.
+export { mulberry32 } from './random.js';
+export { matmul, matmulTransA, matmulTransB } from './train/kernels.js';
+export { routerForward, classifierForward } from './train/heads.js';
+export { readRouterOnnx, readClassifierOnnx } from './train/onnx-export.js';
+export { exactKnn, approximateKnn, knnRecall } from './discovery/knn.js';
