@@ -1,14 +1,18 @@
-// `npm run bench:eval`: runs `finerouter eval` (built CLI, train + evaluate, every method) on the five shared
-// datasets one after another and prints one summary table. Outputs go to bench/out/eval/<dataset>/
-// (report.json, report.md, the SVG figure, the trained artifacts); with --paper-size to bench/out/eval-paper/.
+// `npm run bench:eval`: 5-fold cross-validation (`finerouter eval --folds 5`, built CLI) of FineRouter, its
+// ablations and every baseline on the five shared datasets, full data, one after another; prints one summary
+// table (quality with 95% paired-bootstrap intervals of the difference to the train-fold best single model,
+// headroom, wall time, load). Outputs: bench/out/crossval/<dataset>/crossval.{json,md}.
 //
-//   node bench/eval.bench.mjs [--only name1,name2] [--full] [--paper-size] [--seed N]
+//   node bench/eval.bench.mjs [--only name1,name2] [--folds K] [--seed N] [--bootstrap N] [--paper-size]
+//                             [--cache DIR]
 //
-// --full evaluates every record; by default the three large datasets run on a deterministic id-hash sample
-// (SAMPLE below) so that each dataset's train + eval fits in about ten minutes on a shared 2-core machine.
-// The first run embeds the prompts (MiniLM, cached in .cache/embeddings); later runs read the cache.
+// Embeddings come from the cache (--cache, default /work/cache when it exists, else .cache); the first run on a
+// fresh cache embeds every prompt (MiniLM), later runs read it. Training preset: the narrower MoE of the
+// single-split bench (8 epochs, hidden 128, projection 128, LLM embedding 64) so that five datasets × five folds
+// fit on a shared 2-core CPU; --paper-size keeps trainRouter's defaults.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,19 +23,19 @@ const arg = (name) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 };
-const full = args.includes('--full');
 const seed = arg('--seed') ?? '0';
+const folds = arg('--folds') ?? '5';
+const bootstrap = arg('--bootstrap') ?? '2000';
 const only = arg('--only')?.split(',');
+const cache = arg('--cache') ?? (existsSync('/work/cache/embeddings') ? '/work/cache' : join(root, '.cache'));
 
 const DATASETS = [
-  { name: 'routeprofile-test', sample: 1 },
-  { name: 'llmrouter-dcrouter', sample: 1, prices: join(data, 'llmrouter-dcrouter/raw/example_data/llm_candidates/default_llm.json') },
-  { name: 'mmlu-pro-29models', sample: 0.3 },
-  { name: 'routellm-gpt4-mixtral', sample: 0.3, prices: join(root, 'bench/prices/routellm-gpt4-mixtral.json') },
-  { name: 'routerdc-7model', sample: 0.3 },
+  { name: 'routeprofile-test' },
+  { name: 'llmrouter-dcrouter', prices: join(data, 'llmrouter-dcrouter/raw/example_data/llm_candidates/default_llm.json') },
+  { name: 'routellm-gpt4-mixtral', prices: join(root, 'bench/prices/routellm-gpt4-mixtral.json') },
+  { name: 'mmlu-pro-29models' },
+  { name: 'routerdc-7model' },
 ];
-// Training preset for a shared 2-core CPU: narrower MoE adapters than the paper's 512 (see docs/EVALUATION.md);
-// --paper-size keeps trainRouter's defaults.
 const PRESET = args.includes('--paper-size') ? [] : ['--epochs', '8', '--moe-hidden', '128', '--moe-projection', '128', '--moe-llm-embedding', '64'];
 
 const cli = join(root, 'dist/cli.js');
@@ -40,56 +44,61 @@ if (!existsSync(cli)) {
   process.exit(1);
 }
 const rows = [];
+const benchStart = Date.now();
 for (const ds of DATASETS) {
   if (only && !only.includes(ds.name)) continue;
-  const out = join(root, 'bench/out', PRESET.length === 0 ? 'eval-paper' : 'eval', ds.name);
-  const sample = full ? 1 : ds.sample;
-  const cmd = ['eval', '--data', join(data, ds.name, 'routing.jsonl'), '--out', out, '--seed', seed, '--sample', String(sample)];
+  const out = join(root, 'bench/out', PRESET.length === 0 ? 'crossval-paper' : 'crossval', ds.name);
+  const cmd = ['eval', '--data', join(data, ds.name, 'routing.jsonl'), '--folds', folds, '--seed', seed, '--bootstrap', bootstrap, '--out', out, '--cache', cache];
   if (ds.prices) cmd.push('--prices', ds.prices);
   cmd.push(...PRESET);
-  console.error(`\n== ${ds.name}: node dist/cli.js ${cmd.join(' ')}`);
+  const load = loadavg()[0];
+  console.error(`\n== ${ds.name} (load ${load.toFixed(1)} on ${cpus().length} CPUs): node dist/cli.js ${cmd.join(' ')}`);
   const started = Date.now();
-  const run = spawnSync(process.execPath, [cli, ...cmd], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  const run = spawnSync(process.execPath, [cli, ...cmd], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   const seconds = (Date.now() - started) / 1000;
   if (run.status !== 0) {
     rows.push({ name: ds.name, error: `exit ${run.status}`, seconds });
     continue;
   }
-  const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
-  const q = (n) => report.methods.find((m) => m.name === n);
-  rows.push({ name: ds.name, report, q, seconds, sample });
+  const report = JSON.parse(readFileSync(join(out, 'crossval.json'), 'utf8'));
+  rows.push({ name: ds.name, report, seconds, load0: load, load1: loadavg()[0] });
 }
 
-const pct = (x) => (x === undefined || x === null || !Number.isFinite(x) ? '   –  ' : (x * 100).toFixed(1).padStart(6));
-const methods = ['finerouter', 'stage2-only', 'general-only', 'stage1-cls', 'stage1-embedding', 'knn', 'mlp', 'random', 'oracle'];
-console.log(`\nOverall test quality (%), seed ${seed}${full ? ', full data' : ''}`);
-console.log(['dataset'.padEnd(24), 'sample', 'test'.padStart(6), 'best single'.padStart(11), ...methods.map((m) => m.slice(0, 10).padStart(10)), 'FR/best', 'FR/kNN', 'headroom', 'secs'].join(' '));
+const pct = (x) => (x === undefined || x === null || !Number.isFinite(x) ? '–' : (x * 100).toFixed(1));
+const pp = (d) => (d ? `${d.value >= 0 ? '+' : '−'}${Math.abs(d.value * 100).toFixed(1)} [${pct(d.lo)}, ${pct(d.hi)}]${d.significant ? '*' : ''}` : '–');
+console.log(`\n${folds}-fold cross-validation, seed ${seed}, ${bootstrap} bootstrap resamples, full data; quality %, Δ to the train-fold best single model in points [95% CI], * = significant`);
+const methods = ['finerouter', 'knn', 'mlp', 'stage2-only', 'general-only', 'stage1-only', 'per-source-oracle'];
+console.log(['dataset', 'N', 'best single', ...methods, 'oracle', 'FR headroom', 'secs', 'load'].join(' | '));
 for (const r of rows) {
   if (r.error) {
-    console.log(`${r.name.padEnd(24)} ${r.error} after ${r.seconds.toFixed(0)} s`);
+    console.log(`${r.name} | ${r.error} after ${r.seconds.toFixed(0)} s`);
     continue;
   }
-  const fr = r.q('finerouter');
-  const best = r.report.bestSingle.quality;
+  const row = (n) => r.report.rows.find((x) => x.name === n);
+  const best = row('best single (train folds)');
+  const fr = row('finerouter');
   console.log([
-    r.name.padEnd(24),
-    String(r.sample).padStart(6),
-    String(r.report.prompts).padStart(6),
-    pct(best).padStart(11),
-    ...methods.map((m) => pct(r.q(m)?.quality).padStart(10)),
-    (fr ? (fr.quality / best).toFixed(3) : '–').padStart(7),
-    (fr ? (fr.quality / r.q('knn').quality).toFixed(3) : '–').padStart(6),
-    (fr?.headroom ?? Number.NaN).toFixed(3).padStart(8),
-    r.seconds.toFixed(0).padStart(5),
-  ].join(' '));
+    r.name,
+    r.report.prompts,
+    pct(best.quality.value),
+    ...methods.map((m) => (row(m) ? `${pct(row(m).quality.value)} (${pp(row(m).vsBestSingle)})` : '–')),
+    pct(row('oracle').quality.value),
+    fr?.headroom ? `${fr.headroom.value.toFixed(2)} [${fr.headroom.lo.toFixed(2)}, ${fr.headroom.hi.toFixed(2)}]` : '–',
+    r.seconds.toFixed(0),
+    `${r.load0.toFixed(1)}→${r.load1.toFixed(1)}`,
+  ].join(' | '));
 }
-const costed = rows.filter((r) => !r.error && r.report.cost.available);
-if (costed.length > 0) {
-  console.log('\nCost (USD per query) where the data has costs or prices');
-  for (const r of costed) {
-    const fr = r.q('finerouter');
-    const bs = r.report.bestSingle;
-    console.log(`${r.name.padEnd(24)} best single ${bs.name} ${bs.cost.toExponential(3)}; finerouter τ=0 ${fr?.cost?.toExponential(3) ?? '–'}; ` +
-      `matches best single at ${fr?.costToMatchBestSingle?.toExponential(3) ?? 'never'} (${fr?.costRatioToMatchBestSingle?.toFixed(2) ?? '–'}× its cost); AIQ finerouter ${pct(fr?.aiq)} vs kNN ${pct(r.q('knn')?.aiq)}`);
+const costed = rows.filter((r) => !r.error && r.report.costAvailable);
+for (const r of costed) {
+  const fr = r.report.rows.find((x) => x.name === 'finerouter');
+  const knn = r.report.rows.find((x) => x.name === 'knn');
+  if (!fr) continue;
+  console.log(`${r.name}: FineRouter matches the best single model at ${fr.costRatioToMatchBestSingle === null ? 'no point of its τ sweep' : `${fr.costRatioToMatchBestSingle.toFixed(2)}× its cost`} (kNN ${knn?.costRatioToMatchBestSingle?.toFixed(2) ?? '–'}×); AIQ ${pct(fr.aiq)} vs kNN ${pct(knn?.aiq)} vs zero router ${pct(r.report.zeroRouter?.aiq)}`);
+}
+for (const r of rows.filter((x) => !x.error && x.report.twoModel)) {
+  for (const n of ['finerouter', 'knn', 'mlp', 'random']) {
+    const x = r.report.rows.find((y) => y.name === n);
+    if (x?.apgr) console.log(`${r.name} ${n}: APGR ${x.apgr.value.toFixed(3)} [${x.apgr.lo.toFixed(3)}, ${x.apgr.hi.toFixed(3)}], CPT(50%) ${x.cpt50 ? `${pct(x.cpt50.value)}% [${pct(x.cpt50.lo)}, ${pct(x.cpt50.hi)}]` : 'never'}, CPT(80%) ${x.cpt80 ? `${pct(x.cpt80.value)}%` : 'never'}`);
   }
 }
+console.log(`\nwhole bench ${((Date.now() - benchStart) / 1000).toFixed(0)} s; load average now ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} CPUs`);

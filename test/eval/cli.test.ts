@@ -61,4 +61,35 @@ describe('finerouter eval (real encoder, real runtime)', () => {
     expect(await evalCommand.run([])).toBe(2);
     await expect(evalCommand.run(['--data', data, '--sample', '2'])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
+
+  it('--folds K: cross-validates every method on the whole file and writes crossval.json / crossval.md', async () => {
+    const out = join(dir, 'cv');
+    const args = ['--data', data, '--cache', join(dir, 'cache'), '--folds', '3', '--seed', '1', '--bootstrap', '200', '--epochs', '3', '--moe-hidden', '16', '--moe-projection', '16', '--moe-llm-embedding', '8', '--out', out];
+    expect(await evalCommand.run(args)).toBe(0);
+    const r = JSON.parse(readFileSync(join(out, 'crossval.json'), 'utf8'));
+    expect(r.schema).toBe('finerouter/crossval-report');
+    expect(r.prompts).toBe(150);
+    expect(r.folds).toBe(3);
+    expect(r.failures).toEqual([]);
+    const names = r.rows.map((x: { name: string }) => x.name);
+    for (const n of ['best single (train folds)', 'random', 'per-source-oracle', 'knn', 'mlp', 'finerouter', 'task-oracle:finerouter', 'stage1-only', 'stage2-only', 'general-only', 'oracle', 'model:mathy']) expect(names).toContain(n);
+    const row = (n: string) => r.rows.find((x: { name: string }) => x.name === n);
+    // Topic-specialist data: the per-source oracle and kNN beat the best single model; the oracle bounds everything.
+    expect(row('per-source-oracle').vsBestSingle.significant).toBe(true);
+    expect(row('per-source-oracle').vsBestSingle.value).toBeGreaterThan(0.2);
+    for (const x of r.rows) expect(x.quality.value).toBeLessThanOrEqual(row('oracle').quality.value + 1e-12);
+    expect(row('finerouter').cost).not.toBeNull();
+    expect(row('finerouter').curve.length).toBeGreaterThan(1);
+    // Stratified by source: every fold holds 16 or 17 prompts of each of the three sources.
+    for (const counts of Object.values(r.strata) as number[][]) for (const c of counts) expect([16, 17]).toContain(c);
+    const md = readFileSync(join(out, 'crossval.md'), 'utf8');
+    expect(md).toContain('| finerouter |');
+    expect(md).toContain('Zero router');
+    // Same seed, same numbers (embeddings from the cache now).
+    expect(await evalCommand.run([...args.slice(0, -1), join(dir, 'cv2')])).toBe(0);
+    const r2 = JSON.parse(readFileSync(join(dir, 'cv2', 'crossval.json'), 'utf8'));
+    expect(r2.rows.map((x: { quality: unknown }) => x.quality)).toEqual(r.rows.map((x: { quality: unknown }) => x.quality));
+    await expect(evalCommand.run(['--data', data, '--folds', '1'])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(evalCommand.run(['--data', data, '--folds', '3', '--methods', 'knn,nope'])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  }, 300_000);
 });
