@@ -35,6 +35,8 @@ export interface ArtifactHeads {
   stage2: Float32Array;
   /** N×M quality of the general adapters only (task = T). */
   general: Float32Array;
+  /** N×M local prior (router.onnx `local_prior`) when the manifest has one. */
+  local?: Float32Array;
 }
 
 /** Options of {@link runArtifactHeads}. */
@@ -85,6 +87,7 @@ export async function runArtifactHeads(options: RunArtifactHeadsOptions): Promis
   const task = new Int32Array(N);
   const stage2 = new Float32Array(N * M);
   const general = new Float32Array(N * M);
+  const local = manifest.localPrior ? new Float32Array(N * M) : null;
   const threshold = manifest.classifier.threshold;
   try {
     for (let start = 0; start < N; start += batch) {
@@ -106,7 +109,9 @@ export async function runArtifactHeads(options: RunArtifactHeadsOptions): Promis
         task[start + r] = best >= 0 && bestP >= threshold ? best : T;
       }
       const assigned: RuntimeTensor<'int64'> = { type: 'int64', data: BigInt64Array.from(task.subarray(start, start + n), (t) => BigInt(t)), dims: [n] };
-      stage2.set(tensorData((await router.run({ embedding, task: assigned }))['quality'], 'quality', n, M), start * M);
+      const out = await router.run({ embedding, task: assigned });
+      stage2.set(tensorData(out['quality'], 'quality', n, M), start * M);
+      if (local && manifest.localPrior) local.set(tensorData(out[manifest.localPrior.output], manifest.localPrior.output, n, M), start * M);
       const others: RuntimeTensor<'int64'> = { type: 'int64', data: new BigInt64Array(n).fill(BigInt(T)), dims: [n] };
       general.set(tensorData((await router.run({ embedding, task: others }))['quality'], 'quality', n, M), start * M);
       options.onProgress?.(start + n, N);
@@ -115,7 +120,7 @@ export async function runArtifactHeads(options: RunArtifactHeadsOptions): Promis
     await classifier.release();
     await router.release();
   }
-  return { taskProbs, task, stage2, general };
+  return { taskProbs, task, stage2, general, ...(local ? { local } : {}) };
 }
 
 /**
@@ -251,7 +256,7 @@ function assertSameModels(fn: string, table: EvalTable, manifest: Manifest): voi
 export function fineRouterSelect(
   table: EvalTable,
   manifest: Manifest,
-  heads: Pick<ArtifactHeads, 'task' | 'stage2'>,
+  heads: Pick<ArtifactHeads, 'task' | 'stage2' | 'local'>,
   options: { alpha: number; tolerance: number; modelCost: ArrayLike<number> },
 ): Selection {
   assertSameModels('fineRouterSelect', table, manifest);
@@ -272,10 +277,12 @@ export function fineRouterSelect(
       mask[j] = Number.isNaN(table.quality[i * M + j]!) ? 0 : 1;
       if (mask[j] === 0) all = false;
     }
-    const sel = aggregateAndSelect(stage1, stage2, costs, mask, options.alpha, options.tolerance);
+    const local = heads.local && manifest.localPrior ? heads.local.subarray(i * M, (i + 1) * M) : undefined;
+    const omega = local ? manifest.localPrior!.weight : 0;
+    const sel = aggregateAndSelect(stage1, stage2, costs, mask, options.alpha, options.tolerance, local, omega);
     choice[i] = sel.selected;
     if (!all) {
-      const free = aggregateAndSelect(stage1, stage2, costs, full, options.alpha, options.tolerance);
+      const free = aggregateAndSelect(stage1, stage2, costs, full, options.alpha, options.tolerance, local, omega);
       if (mask[free.selected] === 0) masked++;
     }
   }

@@ -20,7 +20,7 @@ import { macroF1, trainClassifier, type ClassifierOptions } from './classifier.j
 import { routerMse, trainGeneral, trainTaskAdapters, type MoeData, type MoeOptions } from './moe.js';
 import { buildClassifierOnnx, buildRouterOnnx } from './onnx-export.js';
 import { splitIndices } from './random.js';
-import { ALPHA_GRID, LOCAL_WEIGHT_GRID, SHRINKAGE_GRID, selectAggregation, stage1Statistics, type RoutedQualityInput, type Stage1Statistic } from './aggregation.js';
+import { ALPHA_GRID, LOCAL_WEIGHT_GRID, SHRINKAGE_GRID, routedQuality, selectAggregation, stage1Statistics, type RoutedQualityInput, type Stage1Statistic } from './aggregation.js';
 import { routerForward, type RouterHeads } from './heads.js';
 import { fitLocalPrior, localPriorForward, type LocalPrior, type LocalPriorOptions } from './local-prior.js';
 import { LOCAL_PRIOR_OUTPUT } from './onnx-export.js';
@@ -121,6 +121,15 @@ export const TRAIN_ROUTER_DEFAULTS = Object.freeze({
   taskSupportFloor: 5,
   classifierFile: 'classifier.onnx',
   routerFile: 'router.onnx',
+});
+
+/**
+ * Named settings: `default` (what `finerouter train` uses: the cross-validated winners, docs/training.md) and
+ * `paper` (the paper's Eq. 5: no local prior, α = 0.5, stage-1 medians without shrinkage).
+ */
+export const TRAIN_PRESETS = Object.freeze({
+  default: Object.freeze({}) as Partial<TrainRouterOptions>,
+  paper: Object.freeze({ localPrior: false, alpha: 0.5, stage1Statistic: 'median', stage1Shrinkage: 0 }) as Partial<TrainRouterOptions>,
 });
 
 /** The manifest before checksums. */
@@ -495,6 +504,17 @@ export async function trainRouter(records: readonly RoutingRecord[], embeddings:
       inputs[key] = { stage2: devStage2, task: devTask, scores: devScores, mask: devMask, stage1, costs: costArray, ...(devLocal ? { local: devLocal } : {}) };
     }
     choice = selectAggregation(inputs, alphas, localFit ? LOCAL_WEIGHT_GRID : [0]);
+    if (localFit && o.alpha === 'dev') {
+      // Guard against dev noise: the local prior alone (α = 0, ω = 1, the cross-validated winner, docs/training.md)
+      // stays unless another blend beats it on dev by more than 1.5 standard errors of a mean dev score.
+      const first = inputs[[...variants.keys()][0]!]!;
+      const reference = routedQuality(first, 0, 1);
+      let sum = 0, sq = 0, cnt = 0;
+      for (let i = 0; i < devScores.length; i++) if (devMask[i]) { sum += devScores[i]!; sq += devScores[i]! * devScores[i]!; cnt += 1; }
+      const sd = cnt > 1 ? Math.sqrt(Math.max(0, sq / cnt - (sum / cnt) ** 2)) : 0;
+      const margin = (1.5 * sd) / Math.sqrt(Math.max(1, k));
+      if (!(choice.quality > reference + margin)) choice = { ...choice, alpha: 0, localWeight: 1, quality: reference };
+    }
     const trainMean = stage1Statistics(scores, mask, m, [trainRows], 'mean', new Float64Array(m))[0]!;
     let single = 0;
     for (let j = 1; j < m; j++) if (trainMean[j]! > trainMean[single]!) single = j;

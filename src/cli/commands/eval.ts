@@ -32,7 +32,7 @@ import { FineRouterError } from '../../errors.js';
 import { cpus, loadavg } from 'node:os';
 import { integerAtLeast, numberFlag } from '../options.js';
 
-const CV_METHODS = ['best-single', 'random', 'per-source-oracle', 'knn', 'mlp', 'finerouter', 'stage1-only', 'stage2-only', 'general-only'] as const;
+const CV_METHODS = ['best-single', 'random', 'per-source-oracle', 'knn', 'mlp', 'finerouter', 'finerouter-paper', 'stage1-only', 'stage2-only', 'general-only'] as const;
 
 const usage = `Usage: finerouter eval --data FILE [options]
        finerouter eval --data FILE --folds K [cross-validation options]
@@ -346,7 +346,7 @@ async function crossValidateCommand(a: CrossValArgs): Promise<number> {
   if (want.has('per-source-oracle')) methods.push(perSourceOracleMethod());
   if (want.has('knn')) methods.push(knnMethod());
   if (want.has('mlp')) methods.push(mlpMethod());
-  const variants = (['finerouter', 'stage1-only', 'stage2-only', 'general-only'] as const).filter((v): v is FineRouterVariant => want.has(v));
+  const variants = (['finerouter', 'finerouter-paper', 'stage1-only', 'stage2-only', 'general-only'] as const).filter((v): v is FineRouterVariant => want.has(v));
   if (variants.length > 0) {
     methods.push(
       ...fineRouterMethods({

@@ -12,7 +12,7 @@ import { discoveryFromTasksFile, validateTasksFile } from '../../discovery/tasks
 import type { DiscoveryResult } from '../../discovery/types.js';
 import { FineRouterError } from '../../errors.js';
 import { buildRouter } from '../../pipeline/pipeline.js';
-import { parsePrices, type ModelPrice } from '../../train/train-router.js';
+import { parsePrices, supportWarning, TRAIN_PRESETS, type ModelPrice } from '../../train/train-router.js';
 import type { Command } from '../command.js';
 import { COMMON_FLAGS, choiceFlag, integerAtLeast, numberFlag, parseFlags } from '../options.js';
 import { createProgress } from '../progress.js';
@@ -34,6 +34,9 @@ Options:
   --output-tokens N  output tokens per query assumed with per-1M-token prices (default 256)
   --epochs N         max epochs of each training phase (default 10)
   --holdout F        share of records held out for the reported figures only (default 0.1; 0 trains on all)
+  --preset NAME      default (the cross-validated winners: local prior beside the task prior, α/ω chosen on
+                     dev) or paper (the paper's Eq. 5: no local prior, α = 0.5, stage-1 medians); --alpha and
+                     --stage1 override it (docs/training.md)
   --alpha A|dev      Eq. 5 α written to the manifest: a number in [0, 1] (the paper: 0.5) or 'dev' to choose it
                      on the dev split by routed dev quality (default dev)
   --stage1 S         stage-1 statistic: median (the paper's), mean, or dev to choose on the dev split (default dev)
@@ -78,6 +81,7 @@ export const trainCommand: Command = {
         holdout: { type: 'string' },
         alpha: { type: 'string' },
         stage1: { type: 'string' },
+        preset: { type: 'string' },
         ...COMMON_FLAGS,
       },
       { required: ['data', 'out'] },
@@ -90,8 +94,9 @@ export const trainCommand: Command = {
     const outputTokens = numberFlag('train', 'output-tokens', values['output-tokens'], 'an integer ≥ 0', integerAtLeast(0));
     const split = values.split ?? 'train';
     const holdout = numberFlag('train', 'holdout', values.holdout, 'a number in [0, 0.5)', (x) => x >= 0 && x < 0.5);
-    const alpha = values.alpha === undefined || values.alpha === 'dev' ? 'dev' : numberFlag('train', 'alpha', values.alpha, "a number in [0, 1] or 'dev'", (x) => x >= 0 && x <= 1)!;
-    const stage1 = choiceFlag('train', 'stage1', values.stage1, ['median', 'mean', 'dev'] as const) ?? 'dev';
+    const preset = choiceFlag('train', 'preset', values.preset, ['default', 'paper'] as const) ?? 'default';
+    const alpha = values.alpha === undefined ? (TRAIN_PRESETS[preset].alpha ?? 'dev') : values.alpha === 'dev' ? 'dev' : numberFlag('train', 'alpha', values.alpha, "a number in [0, 1] or 'dev'", (x) => x >= 0 && x <= 1)!;
+    const stage1 = choiceFlag('train', 'stage1', values.stage1, ['median', 'mean', 'dev'] as const) ?? TRAIN_PRESETS[preset].stage1Statistic ?? 'dev';
     const cache = values['no-cache'] ? null : cachePaths(values.cache ?? defaultCacheDir());
     const progress = createProgress({ prefix: 'train' });
     const started = performance.now();
@@ -127,6 +132,7 @@ export const trainCommand: Command = {
           ...(outputTokens !== undefined ? { outputTokens } : {}),
           ...(epochs !== undefined ? { classifier: { epochs } } : {}),
           moe: epochs !== undefined ? { epochs, taskEpochs: epochs } : {},
+          ...TRAIN_PRESETS[preset],
           alpha,
           stage1Statistic: stage1,
         },
@@ -162,6 +168,10 @@ export const trainCommand: Command = {
           `classifier: held-out macro-F1 ${f(m.classifier.holdoutMacroF1)} over ${summary.tasks + 1} classes, ${f((m.classifier.holdoutCoverage ?? 0) * 100, 1)}% of held-out prompts assigned to a task`,
           `quality head: held-out MSE ${f(m.moe.holdoutMseFull, 4)} (general adapters only ${f(m.moe.holdoutMseGeneral, 4)}, per-model mean ${f(m.moe.holdoutMseMean, 4)})`,
           `Eq. 5: α ${m.aggregation.alpha} (${m.aggregation.alphaSource}), stage 1 ${m.aggregation.stage1Statistic} (${m.aggregation.statisticSource}); routed dev quality ${f(m.aggregation.devQuality)} (best single model ${f(m.aggregation.devBestSingle)}, oracle ${f(m.aggregation.devOracle)})`,
+          ...(m.localPrior
+            ? [`local prior: ${m.localPrior.k} nearest of ${m.localPrior.rows} training prompts, β ${m.localPrior.beta}, ${m.localPrior.groups}-smoothed (leave-one-out routed quality ${f(m.localPrior.looQuality)}); share of the prior ω ${m.aggregation.localWeight}`]
+            : ['local prior: off (--preset paper)']),
+          ...m.support.belowFloor.map((id) => `warning: ${supportWarning(id, m.support.counts[id] ?? 0, m.support.floor)}`),
           `time: ${(summary.ms.total / 1000).toFixed(1)} s (embed ${(times.embed! / 1000).toFixed(1)} s for ${embedded} new prompts, discover ${(times.discover! / 1000).toFixed(1)} s, train ${(times.train! / 1000).toFixed(1)} s)`,
           '',
         ].join('\n'));

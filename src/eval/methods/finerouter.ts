@@ -10,6 +10,8 @@
  * - `finerouter`: the router's final score (Eq. 5, generalized with the local prior where the manifest has one).
  *   Normalization runs over the whole pool (every model allowed); the harness then masks models unscored on a
  *   prompt, the same choice as the router's whenever every model is scored.
+ * - `finerouter-paper`: the paper's Eq. 5 weights on the same trained heads (α = 0.5, no local prior; the manifest's
+ *   stage-1 rows), the aggregation `--preset paper` ships.
  * - `stage1-only`: the router's raw stage-1 value Q̄ of the assigned task (α = 0 without the local prior).
  * - `stage2-only`: the router's raw stage-2 estimate Q̃_t (α = 1).
  * - `general-only`: the general adapters alone (router.onnx with every prompt as Others), an IPR-like estimator.
@@ -27,7 +29,7 @@ import { gatherRows, runArtifactHeads } from '../twostage.js';
 import type { CrossValMethod, FittedMethod, FoldData } from '../crossval.js';
 
 /** The FineRouter rows of a cross-validation table. */
-export type FineRouterVariant = 'finerouter' | 'stage1-only' | 'stage2-only' | 'general-only';
+export type FineRouterVariant = 'finerouter' | 'finerouter-paper' | 'stage1-only' | 'stage2-only' | 'general-only';
 
 /** Options of {@link fineRouterMethods}. */
 export interface FineRouterCvOptions {
@@ -100,7 +102,7 @@ async function train(fold: FoldData, options: FineRouterCvOptions): Promise<Trai
  */
 export function fineRouterMethods(options: FineRouterCvOptions): CrossValMethod[] {
   const memo = new Map<string, Promise<Trained>>();
-  const variants = options.variants ?? ['finerouter', 'stage1-only', 'stage2-only', 'general-only'];
+  const variants = options.variants ?? ['finerouter', 'finerouter-paper', 'stage1-only', 'stage2-only', 'general-only'];
   const get = (fold: FoldData): Promise<Trained> => {
     const key = `${fold.seed}:${fold.fold}:${fold.train.length}:${fold.train[0] ?? -1}:${fold.train[fold.train.length - 1] ?? -1}`;
     let p = memo.get(key);
@@ -152,8 +154,10 @@ export function fineRouterMethods(options: FineRouterCvOptions): CrossValMethod[
             const Mm = ids.length;
             return fill(Array.from({ length: idx.length }, (_, i) => Float64Array.from(heads.general.subarray(i * Mm, (i + 1) * Mm))), idx.length);
           }
-          const results = await route(idx);
-          const key = variant === 'finerouter' ? 'final' : variant === 'stage1-only' ? 'stage1' : 'stage2';
+          const results = variant === 'finerouter-paper'
+            ? await tr.router.routeEmbeddings(gatherRows(fold.embeddings, D, idx), { tolerance: 0, alpha: 0.5, localWeight: 0 })
+            : await route(idx);
+          const key = variant === 'finerouter' || variant === 'finerouter-paper' ? 'final' : variant === 'stage1-only' ? 'stage1' : 'stage2';
           const rows = results.map((r) => {
             const row = new Float64Array(ids.length);
             for (const s of r.scores) row[ids.indexOf(s.model)] = s[key];
