@@ -17,7 +17,8 @@
 //   - second table: exactly 2 iterations for ours and igraph (one community_leiden(n_iterations=2) call).
 // Ours is timed warm: one untimed 1-iteration run per graph first (cold first-call JIT cost is a few ms).
 // Env: LEIDEN_BENCH_SEEDS (5), LEIDEN_BENCH_GRAPHS (comma list), LEIDEN_BENCH_NA_SEEDS (3; 1 on 100k graphs),
-//      LEIDEN_BENCH_SKIP=na,1m,rss,refs to leave parts out.
+//      LEIDEN_BENCH_SKIP=na,1m,rss,refs to leave parts out, LEIDEN_BENCH_TOLERANCE (1e-5): a third table runs ours
+//      with that `tolerance` (stop once an iteration gains less) against igraph until stable, on the speed graphs.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -170,6 +171,7 @@ if (process.env.LEIDEN_BENCH_CHILD) {
 const skip = new Set((process.env.LEIDEN_BENCH_SKIP ?? '').split(',').filter(Boolean));
 const SEEDS = Number(process.env.LEIDEN_BENCH_SEEDS ?? 5);
 const seeds = Array.from({ length: SEEDS }, (_, i) => i);
+const TOLERANCE = Number(process.env.LEIDEN_BENCH_TOLERANCE ?? 1e-5);
 const graphs = (process.env.LEIDEN_BENCH_GRAPHS ?? ALL_GRAPHS.join(',')).split(',').filter(Boolean);
 if (!existsSync(GRAPHS_DIR)) {
   process.stderr.write(`leiden bench: ${GRAPHS_DIR} not found (expected ../shared/bench-graphs beside the repository)\n`);
@@ -252,6 +254,15 @@ for (const name of graphs) {
     });
     row.na = { q: mean(res.map((r) => r.q)), s: median(res.map((r) => r.seconds)), seeds: naSeeds.length };
   }
+  // ours with a convergence tolerance vs igraph until stable, on the speed-target graphs
+  if (SPEED_GRAPHS.has(name)) {
+    const tolRuns = seeds.map((seed) => {
+      const t = performance.now();
+      const r = leiden(graph, { seed, tolerance: TOLERANCE });
+      return { q: r.modularity, s: (performance.now() - t) / 1000, its: r.iterations };
+    });
+    row.tol = { q: mean(tolRuns.map((r) => r.q)), s: median(tolRuns.map((r) => r.s)), its: median(tolRuns.map((r) => r.its)) };
+  }
   // exactly two iterations, ours vs igraph, on the speed-target graphs
   if (SPEED_GRAPHS.has(name)) {
     const two = seeds.map((seed) => {
@@ -291,6 +302,18 @@ if (fixedRows.length > 0) {
   lines.push('|---|---|---|---|---|---|---|');
   for (const r of fixedRows) {
     lines.push(`| ${r.name} | ${f(r.ours.q)} | ${f(r.ours.s, 3)} | ${f(r.igraph?.q)} | ${f(r.igraph?.s, 3)} | ${r.igraph ? sign(r.ours.q - r.igraph.q) : '–'} | ${r.igraph ? f(r.ours.s / r.igraph.s, 2) : '–'} |`);
+  }
+}
+if (rows.some((r) => r.tol)) {
+  lines.push('');
+  lines.push(`Ours with tolerance ${TOLERANCE} (stop once an iteration raises the normalized objective by less) vs igraph until stable:`);
+  lines.push('| graph | ours Q | ours s | its | igraph Q | igraph s | its | ΔQ | time ours/igraph | ours(tolerance)/ours(stable) |');
+  lines.push('|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of rows.filter((x) => x.tol)) {
+    const ig = r['igraph-leiden-mod'];
+    lines.push(
+      `| ${r.name} | ${f(r.tol.q)} | ${f(r.tol.s, 3)} | ${r.tol.its} | ${f(ig?.q)} | ${f(ig?.s, 3)} | ${ig?.its ?? '–'} | ${ig ? sign(r.tol.q - ig.q) : '–'} | ${ig ? f(r.tol.s / ig.s, 2) : '–'} | ${f(r.tol.s / r.ours.s, 2)} |`,
+    );
   }
 }
 lines.push('');

@@ -86,6 +86,14 @@ export interface LeidenOptions {
    */
   readonly maxIterations?: number;
   /**
+   * Stop after the first iteration that raises the normalized objective ({@link LeidenResult.quality})
+   * by less than this (or changes nothing). 0 iterates until stable, as the paper does. On large kNN
+   * graphs the last iterations add little: on knn100k_k5, 1e-5 stops after 7 of 17 iterations at
+   * modularity −0.00003 (docs/leiden.md).
+   * @defaultValue 0
+   */
+  readonly tolerance?: number;
+  /**
    * Starting partition (one non-negative integer label per node; any numbering).
    * @defaultValue every node in its own community
    */
@@ -134,12 +142,14 @@ export const LEIDEN_DEFAULTS: Readonly<{
   randomness: number;
   seed: number;
   maxIterations: number;
+  tolerance: number;
 }> = Object.freeze({
   objective: 'modularity',
   resolution: 1,
   randomness: 0.01,
   seed: 0,
   maxIterations: Infinity,
+  tolerance: 0,
 });
 
 /**
@@ -705,7 +715,7 @@ function checkNumber(fn: string, name: string, value: unknown, min: number, inte
  * @param options - {@link LeidenOptions}; defaults in {@link LEIDEN_DEFAULTS}
  * @returns membership (largest community first), counts, objective and modularity
  * @throws TypeError when `graph` is not a CsrGraph or an option has the wrong type
- * @throws RangeError on γ < 0, θ < 0, a non-integer seed, maxIterations < 1, or a bad initialMembership
+ * @throws RangeError on γ < 0, θ < 0, a non-integer seed, maxIterations < 1, tolerance < 0, or a bad initialMembership
  * @throws FineRouterError with code `ABORTED` when `options.signal` fires
  * @example
  * ```ts
@@ -729,6 +739,7 @@ export function leiden(graph: CsrGraph, options: LeidenOptions = {}): LeidenResu
   if (typeof seed !== 'number') throw new TypeError(`${fn}: expected seed to be a number, received ${typeof seed}`);
   if (!Number.isSafeInteger(seed)) throw new RangeError(`${fn}: expected seed to be a safe integer, received ${seed}`);
   const maxIterations = checkNumber(fn, 'maxIterations', options.maxIterations ?? LEIDEN_DEFAULTS.maxIterations, 1, true, true);
+  const tolerance = checkNumber(fn, 'tolerance', options.tolerance ?? LEIDEN_DEFAULTS.tolerance, 0, false);
   const { onIteration, signal } = options;
   if (onIteration !== undefined && typeof onIteration !== 'function') {
     throw new TypeError(`${fn}: expected onIteration to be a function, received ${typeof onIteration}`);
@@ -778,7 +789,7 @@ export function leiden(graph: CsrGraph, options: LeidenOptions = {}): LeidenResu
     iterations++;
     count = compact(membership, n, scratch.relabel);
     onIteration?.({ iteration: iterations, quality: h / m, communityCount: count, changed });
-    const improved = previous === -Infinity || h > previous + 1e-12 * Math.abs(previous);
+    const improved = previous === -Infinity || h > previous + Math.max(1e-12 * Math.abs(previous), tolerance * m);
     previous = h;
     if (!changed || !improved) break;
   }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FineRouterError } from '../../src/errors.js';
 import { buildGraph, leiden, LEIDEN_DEFAULTS, modularity } from '../../src/leiden/index.js';
 import type { CsrGraph, LeidenIterationInfo } from '../../src/leiden/index.js';
+import { mulberry32 } from '../../src/random.js';
 import { disconnectedCommunities, haveBenchGraphs, loadBenchGraph, samePartition } from './helpers.js';
 
 function checkInvariants(graph: CsrGraph, r: ReturnType<typeof leiden>): void {
@@ -23,7 +24,7 @@ function checkInvariants(graph: CsrGraph, r: ReturnType<typeof leiden>): void {
 describe('leiden: defaults and degenerate graphs', () => {
   it('has frozen defaults with the paper values', () => {
     expect(Object.isFrozen(LEIDEN_DEFAULTS)).toBe(true);
-    expect(LEIDEN_DEFAULTS).toEqual({ objective: 'modularity', resolution: 1, randomness: 0.01, seed: 0, maxIterations: Infinity });
+    expect(LEIDEN_DEFAULTS).toEqual({ objective: 'modularity', resolution: 1, randomness: 0.01, seed: 0, maxIterations: Infinity, tolerance: 0 });
   });
 
   it('returns an empty partition for the empty graph and singletons without edges', () => {
@@ -60,6 +61,8 @@ describe('leiden: options and errors', () => {
     expect(() => leiden(g, { seed: 1.5 })).toThrow(RangeError);
     expect(() => leiden(g, { maxIterations: 0 })).toThrow(RangeError);
     expect(() => leiden(g, { maxIterations: 2.5 })).toThrow(RangeError);
+    expect(() => leiden(g, { tolerance: -1e-6 })).toThrow(RangeError);
+    expect(() => leiden(g, { tolerance: Number.NaN })).toThrow(RangeError);
     expect(() => leiden(g, { objective: 'louvain' as 'cpm' })).toThrow(RangeError);
     expect(() => leiden(g, { objective: 3 as unknown as 'cpm' })).toThrow(TypeError);
     expect(() => leiden(g, { initialMembership: [0, 0, 0] })).toThrow(RangeError);
@@ -92,6 +95,39 @@ describe('leiden: options and errors', () => {
       expect(error).toBeInstanceOf(FineRouterError);
       expect((error as FineRouterError).code).toBe('ABORTED');
     }
+  });
+
+  it('tolerance stops at the first iteration that gains less; the run is a prefix of the run to stability', () => {
+    // Seeded noisy kNN-like graph: 3000 nodes in 30 groups, 6 edges per node, 50% across groups (5 iterations to stable).
+    const rand = mulberry32(9);
+    const n = 3000;
+    const source: number[] = [];
+    const target: number[] = [];
+    const weight: number[] = [];
+    for (let v = 0; v < n; v++) {
+      for (let j = 0; j < 6; j++) {
+        const u = rand() < 0.5 ? (Math.floor(v / 100) * 100 + Math.floor(rand() * 100)) % n : Math.floor(rand() * n);
+        if (u === v) continue;
+        source.push(v);
+        target.push(u);
+        weight.push(0.3 + 0.7 * rand());
+      }
+    }
+    const graph = buildGraph({ nodeCount: n, source, target, weight });
+    const full: LeidenIterationInfo[] = [];
+    const stable = leiden(graph, { seed: 3, onIteration: (i) => full.push(i) });
+    expect(stable.iterations).toBeGreaterThanOrEqual(3);
+    const tolerance = 1e-3;
+    const early: LeidenIterationInfo[] = [];
+    const r = leiden(graph, { seed: 3, tolerance, onIteration: (i) => early.push(i) });
+    checkInvariants(graph, r);
+    expect(r.iterations).toBeLessThan(stable.iterations);
+    // Same seed, same random stream: the early run's iterations are the first iterations of the full run.
+    early.forEach((info, k) => expect(info.quality).toBe(full[k]!.quality));
+    for (let k = 1; k < early.length - 1; k++) expect(early[k]!.quality - early[k - 1]!.quality).toBeGreaterThanOrEqual(tolerance);
+    const last = early.length - 1;
+    if (last > 0 && early[last]!.changed) expect(early[last]!.quality - early[last - 1]!.quality).toBeLessThan(tolerance);
+    expect(leiden(graph, { seed: 3, tolerance: 0 }).quality).toBe(stable.quality);
   });
 
   it('runs greedy refinement with randomness 0 and uses node weights in CPM', () => {
