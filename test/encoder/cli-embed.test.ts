@@ -23,6 +23,25 @@ describe('finerouter embed', () => {
     expect(lines[0]!.embedding[0]).toBeCloseTo(0.06766, 4);
   });
 
+  it('--precision int8 embeds with the int8 MiniLM (close to fp32, not equal)', async () => {
+    const out: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      out.push(String(chunk));
+      return true;
+    });
+    try {
+      expect(await embedCommand.run(['--threads', '1', '--no-cache', '--precision', 'int8', 'This is an example sentence'])).toBe(0);
+    } finally {
+      spy.mockRestore();
+    }
+    const [line] = out.join('').trim().split('\n').map((l) => JSON.parse(l) as { embedding: number[] });
+    expect(line!.embedding).toHaveLength(384);
+    expect(line!.embedding[0]).toBeCloseTo(0.06766, 1);
+    expect(line!.embedding[0]).not.toBe(0.06766);
+    await expect(embedCommand.run(['--precision', 'int4', 'x'])).rejects.toThrow(UsageError);
+    await expect(embedCommand.run(['--precision', 'int8', '--model', 'm.onnx', '--tokenizer', 't.json', 'x'])).rejects.toThrow(UsageError);
+  });
+
   it('rejects unknown options and a lone --model', async () => {
     await expect(embedCommand.run(['--bogus', 'x'])).rejects.toThrow(UsageError);
     await expect(embedCommand.run(['--model', 'm.onnx', 'x'])).rejects.toThrow(UsageError);

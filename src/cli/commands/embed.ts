@@ -20,6 +20,7 @@ const FLAGS = {
   model: { type: 'string' },
   tokenizer: { type: 'string' },
   pooling: { type: 'string' },
+  precision: { type: 'string' },
 } as const;
 
 async function readStdinLines(): Promise<string[]> {
@@ -48,6 +49,8 @@ export const embedCommand: Command = {
     '  --model FILE         use an ONNX sentence-transformers export instead (needs --tokenizer)',
     '  --tokenizer FILE     its tokenizer.json',
     '  --pooling MODE       pooling for --model per-token outputs: mean|cls|max|lasttoken (default mean)',
+    '  --precision P        fp32|int8: arithmetic of the embedded MiniLM (default fp32; int8 is ~2.4x faster on',
+    '                       CPUs with VNNI, cosine to fp32 ~0.994, a different encoder id; see docs/encoder.md)',
   ].join('\n'),
   async run(argv: readonly string[]): Promise<number> {
     // Everything after `--` is text, even when it looks like a flag or is a lone `-`.
@@ -56,6 +59,8 @@ export const embedCommand: Command = {
     const threads = numberFlag('embed', 'threads', values.threads, 'an integer ≥ 1', integerAtLeast(1));
     const providers = values.providers?.split(',').map((x) => x.trim()).filter((x) => x.length > 0);
     const pooling = choiceFlag('embed', 'pooling', values.pooling, ['mean', 'cls', 'max', 'lasttoken'] as const);
+    const precision = choiceFlag('embed', 'precision', values.precision, ['fp32', 'int8'] as const);
+    if (precision !== undefined && values.model !== undefined) throw new UsageError('embed: --precision applies to the embedded MiniLM, not to --model');
     if ((values.model === undefined) !== (values.tokenizer === undefined)) throw new UsageError('embed: --model and --tokenizer go together');
     const stdin = values.stdin === true || positionals.includes('-');
     const given = [...positionals.filter((t) => t !== '-'), ...(end < 0 ? [] : argv.slice(end + 1))];
@@ -70,7 +75,7 @@ export const embedCommand: Command = {
     const encoder =
       values.model !== undefined && values.tokenizer !== undefined
         ? await loadOnnxSentenceEncoder({ model: values.model, tokenizer: values.tokenizer, ...(pooling === undefined ? {} : { pooling }), ...common })
-        : await loadMiniLmEncoder({ ...common, ...(cacheDir === undefined ? {} : { cacheDir }) });
+        : await loadMiniLmEncoder({ ...common, ...(cacheDir === undefined ? {} : { cacheDir }), ...(precision === undefined ? {} : { precision }) });
     const progress = createProgress({ prefix: 'embed' });
     try {
       const vectors = await encoder.embed(texts, {
