@@ -12,7 +12,9 @@ Routes each PROMPT with a trained router and prints one JSON line per prompt:
 Options:
   --artifacts DIR    artifact directory written by 'finerouter train' (required)
   --tolerance T      τ in [0, 1]: cheapest model within T of the best final score (default: manifest, usually 0)
-  --alpha A          Eq. 5 weight of the prompt-specific score in [0, 1] (default: manifest, usually 0.5)
+  --alpha A          Eq. 5 weight of the prompt-specific score in [0, 1] (default: manifest)
+  --local-weight W   share ω in [0, 1] of the local prior in Eq. 5's prior (default: manifest; 0 = the paper's Eq. 5)
+  --willingness-to-pay L  pick argmax expected quality − L · cost (L quality points per USD) instead of the τ rule
   --allow m1,m2      only these models may be chosen
   --exclude m1,m2    these models may not be chosen
   --threads N        onnxruntime intra-op threads (default: onnxruntime's choice)
@@ -41,6 +43,8 @@ export const routeCommand: Command = {
         artifacts: { type: 'string' },
         tolerance: { type: 'string' },
         alpha: { type: 'string' },
+        'local-weight': { type: 'string' },
+        'willingness-to-pay': { type: 'string' },
         allow: { type: 'string' },
         exclude: { type: 'string' },
         threads: { type: 'string' },
@@ -57,6 +61,10 @@ export const routeCommand: Command = {
     const excluded = listOption(values.exclude);
     if (tolerance !== undefined) options.tolerance = tolerance;
     if (alpha !== undefined) options.alpha = alpha;
+    const localWeight = numberFlag('route', 'local-weight', values['local-weight'], 'a number in [0, 1]', (x) => x >= 0 && x <= 1);
+    if (localWeight !== undefined) options.localWeight = localWeight;
+    const willingness = numberFlag('route', 'willingness-to-pay', values['willingness-to-pay'], 'a finite number ≥ 0', (x) => x >= 0 && Number.isFinite(x));
+    if (willingness !== undefined) options.willingnessToPay = willingness;
     if (allowed !== undefined) options.allowedModels = allowed;
     if (excluded !== undefined) options.excludedModels = excluded;
     const threads = numberFlag('route', 'threads', values.threads, 'a non-negative integer', integerAtLeast(0));
