@@ -67,7 +67,7 @@ Options:
 Cross-validation (--folds K): K-fold CV over every record (stratified by source, seeded), every method fitted
 on the same training folds, per-prompt outcomes pooled over folds, 95% paired-bootstrap intervals of each
 method's difference to the train-fold best single model and to FineRouter; writes crossval.json and
-crossval.md with --out. --split, --artifacts and --sample do not apply.
+crossval.md with --out. --split and --artifacts do not apply; --sample F cross-validates an id-hash subsample.
   --folds K            number of folds (≥ 2)
   --bootstrap N        bootstrap resamples (default 2000)
   --methods LIST       comma list among ${CV_METHODS.join(', ')}
@@ -146,10 +146,10 @@ export const evalCommand: Command = {
       for (const m of methods) {
         if (!(CV_METHODS as readonly string[]).includes(m)) throw new FineRouterError('INVALID_ARGUMENT', `eval: --methods expects names among ${CV_METHODS.join(', ')}, received '${m}'`);
       }
-      for (const flag of ['split', 'artifacts', 'sample', 'alpha', 'baselines-only'] as const) {
+      for (const flag of ['split', 'artifacts', 'alpha', 'baselines-only'] as const) {
         if (values[flag] !== undefined) throw new FineRouterError('INVALID_ARGUMENT', `eval: --${flag} does not apply with --folds`);
       }
-      return crossValidateCommand({ data: values.data, folds, resamples, methods, seed, outputTokens, moe, epochs, threads, values });
+      return crossValidateCommand({ data: values.data, folds, resamples, methods, seed, sample, outputTokens, moe, epochs, threads, values });
     }
     const timings: Record<string, number> = {};
     const t0 = Date.now();
@@ -294,6 +294,7 @@ export const evalCommand: Command = {
 interface CrossValArgs {
   data: string;
   folds: number;
+  sample: number;
   resamples: number;
   methods: readonly string[];
   seed: number;
@@ -311,8 +312,9 @@ async function crossValidateCommand(a: CrossValArgs): Promise<number> {
   const load0 = loadavg()[0]!;
   const read = await readRoutingJsonl(a.data, { onBadLine: 'skip' });
   if (read.skipped.length > 0) process.stderr.write(`eval: skipped ${read.skipped.length} bad lines (first: line ${read.skipped[0]!.line}: ${read.skipped[0]!.reason})\n`);
-  const records = read.records;
-  process.stderr.write(`eval: ${records.length} records; ${a.folds}-fold cross-validation, seed ${a.seed}\n`);
+  const kept = sampleIndices(read.records, a.sample);
+  const records = Array.from(kept, (i) => read.records[i]!);
+  process.stderr.write(`eval: ${records.length} records${a.sample < 1 ? ` (id-hash sample ${a.sample} of ${read.records.length})` : ''}; ${a.folds}-fold cross-validation, seed ${a.seed}\n`);
   const timings: Record<string, number> = {};
   let t = Date.now();
   const encoder = await loadMiniLmEncoder({ cacheDir: join(values.cache ?? '.cache', 'minilm'), ...(a.threads !== undefined ? { intraOpNumThreads: a.threads } : {}) });
@@ -387,7 +389,7 @@ async function crossValidateCommand(a: CrossValArgs): Promise<number> {
     schema: 'finerouter/crossval-report',
     version: 1,
     dataset,
-    input: { path: a.data, records: records.length, badLines: read.skipped.length },
+    input: { path: a.data, lines: read.records.length + read.skipped.length, records: records.length, sample: a.sample, badLines: read.skipped.length },
     cost: { note: costNote, modelCost: modelCostsProxy ?? null },
     training: { epochs: a.epochs ?? null, moe: a.moe },
     machine: { cpus: cpus().length, load1Start: load0, load1End: load1 },
@@ -400,7 +402,7 @@ async function crossValidateCommand(a: CrossValArgs): Promise<number> {
   const md = crossValMarkdown(summary, {
     title: dataset,
     notes: [
-      `Command: \`finerouter eval --data ${a.data} --folds ${a.folds} --seed ${a.seed} --bootstrap ${a.resamples}${a.methods.length < CV_METHODS.length - 1 ? ` --methods ${a.methods.join(',')}` : ''}${values.prices ? ` --prices ${values.prices}` : ''}${a.epochs !== undefined ? ` --epochs ${a.epochs}` : ''}${Object.entries(a.moe).filter(([k]) => k !== 'epochs' && k !== 'taskEpochs').map(([k, v]) => ` --moe-${k === 'llmEmbedding' ? 'llm-embedding' : k} ${v}`).join('')}\`. ` +
+      `Command: \`finerouter eval --data ${a.data} --folds ${a.folds} --seed ${a.seed} --bootstrap ${a.resamples}${a.sample < 1 ? ` --sample ${a.sample}` : ''}${a.methods.length < CV_METHODS.length - 1 ? ` --methods ${a.methods.join(',')}` : ''}${values.prices ? ` --prices ${values.prices}` : ''}${a.epochs !== undefined ? ` --epochs ${a.epochs}` : ''}${Object.entries(a.moe).filter(([k]) => k !== 'epochs' && k !== 'taskEpochs').map(([k, v]) => ` --moe-${k === 'llmEmbedding' ? 'llm-embedding' : k} ${v}`).join('')}\`. ` +
         `Wall time ${(timings.totalMs / 1000).toFixed(0)} s (cross-validation ${(timings.crossValidateMs / 1000).toFixed(0)} s, bootstrap ${(timings.bootstrapMs / 1000).toFixed(1)} s); load average ${load0.toFixed(1)} → ${load1.toFixed(1)} on ${cpus().length} CPUs. Costs: ${costNote}.`,
       '',
     ],
