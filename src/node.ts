@@ -21,3 +21,7 @@ export type { CachedEmbedderOptions } from './adapters/node/embedder.js';
 export { defaultCacheDir, cachePaths } from './adapters/node/cache-dir.js';
 export type { CachePaths, CacheEnvironment } from './adapters/node/cache-dir.js';
 export { readShippedEmbeddings, checkEmbeddings } from './adapters/node/shipped-embeddings.js';
+export { readPoolFile } from './adapters/node/pool-file.js';
+export { openLabelStore } from './adapters/node/label-store.js';
+export type { FileLabelStore, OpenLabelStoreOptions } from './adapters/node/label-store.js';
+export { readPromptsFile, readTableFile, writeRoutingJsonl } from './adapters/node/label-files.js';
