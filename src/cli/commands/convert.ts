@@ -2,7 +2,6 @@
  * `finerouter convert`: published routing-data layouts and long-format logs → routing JSONL.
  * Argument parsing and files only; the conversion rules are in src/label/convert.ts.
  */
-import { parseArgs } from 'node:util';
 import { readTableFile, stemOf, writeRoutingJsonl, writeTextAtomic } from '../../adapters/node/label-files.js';
 import { FineRouterError } from '../../errors.js';
 import {
@@ -11,6 +10,7 @@ import {
 } from '../../label/convert.js';
 import type { RoutingRecord } from '../../data/types.js';
 import type { Command } from '../command.js';
+import { choiceFlag, parseFlags, UsageError } from '../options.js';
 
 const FORMATS = ['long', 'routerbench', 'routellm', 'llmrouter', 'scores'] as const;
 
@@ -52,9 +52,10 @@ export const convertCommand: Command = {
   summary: 'convert long-format logs, RouterBench, RouteLLM or LLMRouter data to routing JSONL',
   usage,
   async run(argv) {
-    const { values } = parseArgs({
-      args: [...argv],
-      options: {
+    const { values } = parseFlags(
+      'convert',
+      argv,
+      {
         from: { type: 'string' },
         in: { type: 'string', multiple: true },
         out: { type: 'string' },
@@ -73,22 +74,19 @@ export const convertCommand: Command = {
         report: { type: 'string' },
         json: { type: 'boolean' },
       },
-    });
+      { required: ['from', 'in', 'out'] },
+    );
     const inputs = values.in ?? [];
-    if (!values.from || inputs.length === 0 || !values.out) throw new FineRouterError('INVALID_ARGUMENT', 'convert: --from FORMAT, --in FILE and --out FILE are required (see finerouter convert --help)');
-    const format = values.from as (typeof FORMATS)[number];
-    if (!FORMATS.includes(format)) throw new FineRouterError('INVALID_ARGUMENT', `convert: --from expects one of ${FORMATS.join(', ')}, received '${values.from}'`);
+    const format = choiceFlag('convert', 'from', values.from, FORMATS)!;
+    const out = values.out!;
     const options: ConvertOptions = {};
     if (values['score-range'] !== undefined) {
       const parts = values['score-range'].split(',').map((x) => Number(x.trim()));
-      if (parts.length !== 2 || !parts.every(Number.isFinite) || !(parts[1]! > parts[0]!)) throw new FineRouterError('INVALID_ARGUMENT', `convert: --score-range expects MIN,MAX with MIN < MAX, received '${values['score-range']}'`);
+      if (parts.length !== 2 || !parts.every(Number.isFinite) || !(parts[1]! > parts[0]!)) throw new UsageError(`convert: --score-range expects MIN,MAX with MIN < MAX, received '${values['score-range']}'`);
       options.scoreRange = [parts[0]!, parts[1]!];
     }
-    if (values['on-conflict'] !== undefined) {
-      const rule = values['on-conflict'];
-      if (rule !== 'mean' && rule !== 'first' && rule !== 'last' && rule !== 'error') throw new FineRouterError('INVALID_ARGUMENT', `convert: --on-conflict expects mean, first, last or error, received '${rule}'`);
-      options.onConflict = rule;
-    }
+    const rule = choiceFlag('convert', 'on-conflict', values['on-conflict'], ['mean', 'first', 'last', 'error'] as const);
+    if (rule !== undefined) options.onConflict = rule;
     if (values.models !== undefined) options.models = values.models.split(',').map((s) => s.trim()).filter(Boolean);
     if (values.source !== undefined) options.source = values.source;
     if (values.split !== undefined) options.split = values.split;
@@ -134,19 +132,19 @@ export const convertCommand: Command = {
       for (const f of files) if (f.offset < line) file = f;
       return `${file.path}:${line - file.offset}`;
     };
-    const report: ConvertReport & { out: string; inputs: string[] } = { ...result.report, out: values.out, inputs };
+    const report: ConvertReport & { out: string; inputs: string[] } = { ...result.report, out, inputs };
     const located = {
       ...report,
       dropped: report.dropped.map((d) => ({ at: where(d.line), reason: d.reason })),
       conflicts: report.conflicts.map((c) => ({ at: where(c.line), id: c.id, ...(c.model !== undefined ? { model: c.model } : {}), reason: c.reason })),
     };
     if (result.records.length === 0) throw new FineRouterError('DATA_INVALID', `convert: no records (${report.dropped.length} rows dropped${report.dropped[0] ? `, first: ${where(report.dropped[0].line)} ${report.dropped[0].reason}` : ''})`);
-    await writeRoutingJsonl(values.out, result.records as RoutingRecord[]);
+    await writeRoutingJsonl(out, result.records as RoutingRecord[]);
     if (values.report) await writeTextAtomic(values.report, `${JSON.stringify(located, null, 2)}\n`);
     if (values.json) {
-      process.stdout.write(`${JSON.stringify({ out: values.out, rows: report.rows, records: report.records, models: report.models, dropped: located.dropped.length, conflicts: located.conflicts.length })}\n`);
+      process.stdout.write(`${JSON.stringify({ out: out, rows: report.rows, records: report.records, models: report.models, dropped: located.dropped.length, conflicts: located.conflicts.length })}\n`);
     } else {
-      const lines = [`${values.out}: ${report.records} records, ${report.models.length} models (${report.models.slice(0, 8).join(', ')}${report.models.length > 8 ? ', …' : ''}) from ${report.rows} rows`];
+      const lines = [`${out}: ${report.records} records, ${report.models.length} models (${report.models.slice(0, 8).join(', ')}${report.models.length > 8 ? ', …' : ''}) from ${report.rows} rows`];
       lines.push(`  dropped: ${located.dropped.length}${located.dropped.length > 0 ? '' : ' rows'}`);
       for (const d of located.dropped.slice(0, 10)) lines.push(`    ${d.at}: ${d.reason}`);
       if (located.dropped.length > 10) lines.push(`    … ${located.dropped.length - 10} more${values.report ? ` in ${values.report}` : ' (--report FILE lists all)'}`);

@@ -3,17 +3,16 @@
  * Argument parsing, files and the progress line only; the logic is labelPrompts / planLabel
  * (src/label/label.ts), the pool client (src/pool) and the file store (src/adapters/node/label-store.ts).
  */
-import { parseArgs } from 'node:util';
 import { readPoolFile } from '../../adapters/node/pool-file.js';
 import { openLabelStore } from '../../adapters/node/label-store.js';
 import { readPromptsFile, writeRoutingJsonl, writeTextAtomic } from '../../adapters/node/label-files.js';
-import { FineRouterError } from '../../errors.js';
 import { createPoolClients, type ChatClient } from '../../pool/client.js';
 import { choiceJudge, exactMatchJudge, numericJudge, regexJudge, type Judge } from '../../label/judges.js';
 import { pairwiseJudge, rubricJudge } from '../../label/llm-judge.js';
 import { LABEL_DEFAULTS, labelPrompts, planLabel, type LabelOptions, type LabelPlan, type LabelSummary } from '../../label/label.js';
 import type { Command } from '../command.js';
-import { integerAtLeast, numberFlag } from '../options.js';
+import { choiceFlag, integerAtLeast, numberFlag, parseFlags, UsageError } from '../options.js';
+import { createProgress } from '../progress.js';
 
 const JUDGES = ['exact', 'numeric', 'choice', 'regex', 'llm-rubric', 'llm-pairwise'] as const;
 
@@ -114,9 +113,10 @@ export const labelCommand: Command = {
   summary: 'build routing data: ask every pool model every prompt, score answers with a judge (resumable)',
   usage,
   async run(argv) {
-    const { values } = parseArgs({
-      args: [...argv],
-      options: {
+    const { values } = parseFlags(
+      'label',
+      argv,
+      {
         prompts: { type: 'string' },
         pool: { type: 'string' },
         models: { type: 'string' },
@@ -139,12 +139,9 @@ export const labelCommand: Command = {
         retries: { type: 'string' },
         json: { type: 'boolean' },
       },
-    });
-    if (!values.prompts || !values.pool || !values.out || !values.judge) {
-      throw new FineRouterError('INVALID_ARGUMENT', 'label: --prompts FILE, --pool FILE, --judge KIND and --out FILE are required (see finerouter label --help)');
-    }
-    const judgeKind = values.judge as (typeof JUDGES)[number];
-    if (!JUDGES.includes(judgeKind)) throw new FineRouterError('INVALID_ARGUMENT', `label: --judge expects one of ${JUDGES.join(', ')}, received '${values.judge}'`);
+      { required: ['prompts', 'pool', 'judge', 'out'] },
+    );
+    const judgeKind = choiceFlag('label', 'judge', values.judge, JUDGES)!;
     const maxTokens = numberFlag('label', 'max-tokens', values['max-tokens'], 'an integer ≥ 1', integerAtLeast(1));
     const judgeMaxTokens = numberFlag('label', 'judge-max-tokens', values['judge-max-tokens'], 'an integer ≥ 1', integerAtLeast(1));
     const temperature = numberFlag('label', 'temperature', values.temperature, 'a number ≥ 0', (x) => x >= 0);
@@ -154,17 +151,18 @@ export const labelCommand: Command = {
     const assumed = numberFlag('label', 'assume-output-tokens', values['assume-output-tokens'], 'an integer ≥ 0', integerAtLeast(0));
     const llm = judgeKind === 'llm-rubric' || judgeKind === 'llm-pairwise';
     const judgeModel = values['judge-model'];
-    if (llm && !judgeModel) throw new FineRouterError('INVALID_ARGUMENT', `label: --judge ${judgeKind} needs --judge-model ID (a pool id)`);
-    if (judgeKind === 'llm-pairwise' && !values['reference-model']) throw new FineRouterError('INVALID_ARGUMENT', 'label: --judge llm-pairwise needs --reference-model ID (a candidate)');
+    if (llm && !judgeModel) throw new UsageError(`label: --judge ${judgeKind} needs --judge-model ID (a pool id)`);
+    if (judgeKind === 'llm-pairwise' && !values['reference-model']) throw new UsageError('label: --judge llm-pairwise needs --reference-model ID (a candidate)');
 
-    const pool = await readPoolFile(values.pool);
-    const prompts = await readPromptsFile(values.prompts);
+    const pool = await readPoolFile(values.pool!);
+    const prompts = await readPromptsFile(values.prompts!);
+    const out = values.out!;
     const ids = Object.keys(pool.models);
     for (const id of [judgeModel, values['reference-model'], ...(list(values.models) ?? [])]) {
-      if (id !== undefined && !ids.includes(id)) throw new FineRouterError('INVALID_ARGUMENT', `label: '${id}' is not a model of ${values.pool} (${ids.join(', ')})`);
+      if (id !== undefined && !ids.includes(id)) throw new UsageError(`label: '${id}' is not a model of ${values.pool} (${ids.join(', ')})`);
     }
     const candidates = list(values.models) ?? ids.filter((id) => id !== judgeModel);
-    if (candidates.length === 0) throw new FineRouterError('INVALID_ARGUMENT', 'label: no candidate models (--models is empty, or the pool holds only the judge)');
+    if (candidates.length === 0) throw new UsageError('label: no candidate models (--models is empty, or the pool holds only the judge)');
     const clients = createPoolClients(pool, retries !== undefined ? { retries } : {});
     const candidateClients: Record<string, ChatClient> = Object.fromEntries(candidates.map((id) => [id, clients[id]!]));
 
@@ -179,8 +177,8 @@ export const labelCommand: Command = {
       judge = pairwiseJudge({ client: clients[judgeModel!]!, referenceModel: values['reference-model']!, ...(values.rubric !== undefined ? { rubric: values.rubric } : {}), ...(judgeMaxTokens !== undefined ? { maxTokens: judgeMaxTokens } : {}) });
     }
 
-    const storePath = values.store ?? `${values.out}.store.jsonl`;
-    const summaryPath = values.summary ?? `${values.out}.summary.json`;
+    const storePath = values.store ?? `${out}.store.jsonl`;
+    const summaryPath = values.summary ?? `${out}.summary.json`;
     const store = await openLabelStore(storePath);
     const controller = new AbortController();
     let interrupts = 0;
@@ -209,25 +207,24 @@ export const labelCommand: Command = {
       }
       process.on('SIGINT', onSigint);
       const started = performance.now();
+      const progress = createProgress({ prefix: 'label' });
       let lastDraw = 0;
       const result = await labelPrompts({
         ...options,
         signal: controller.signal,
         onProgress: (p) => {
           const t = performance.now();
-          if (p.done < p.total && t - lastDraw < (process.stderr.isTTY ? 200 : 5000)) return;
+          if (p.done < p.total && t - lastDraw < 200) return;
           lastDraw = t;
-          const width = 24;
-          const filled = p.total > 0 ? Math.round((width * p.done) / p.total) : width;
           const eta = p.done > 0 ? ((t - started) / p.done) * (p.total - p.done) : Number.NaN;
-          const line = `label [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.done}/${p.total} pairs  ${usd(p.spentUsd)} spent  ETA ${duration(eta)}  (${p.fromStore} from store, ${p.failures} without score)`;
-          process.stderr.write(process.stderr.isTTY ? `\r\x1b[2K${line}${p.done >= p.total ? '\n' : ''}` : `${line}\n`);
+          progress.update('pairs', p.done, p.total, `${usd(p.spentUsd)} spent, ETA ${duration(eta)} (${p.fromStore} from store, ${p.failures} without score)`);
         },
       });
-      await writeRoutingJsonl(values.out, result.records);
-      const summaryJson = { ...result.summary, prompts: prompts.length, out: values.out, store: storePath, elapsedMs: Math.round(performance.now() - started) };
+      progress.end();
+      await writeRoutingJsonl(out, result.records);
+      const summaryJson = { ...result.summary, prompts: prompts.length, out, store: storePath, elapsedMs: Math.round(performance.now() - started) };
       await writeTextAtomic(summaryPath, `${JSON.stringify(summaryJson, null, 2)}\n`);
-      process.stdout.write(values.json ? `${JSON.stringify(summaryJson)}\n` : `${summaryText(result.summary, values.out)}\n`);
+      process.stdout.write(values.json ? `${JSON.stringify(summaryJson)}\n` : `${summaryText(result.summary, out)}\n`);
       return result.summary.stopped === 'spend-limit' ? 3 : result.summary.stopped === 'aborted' ? 130 : 0;
     } finally {
       process.off('SIGINT', onSigint);
