@@ -61,6 +61,7 @@ describe('built package (dist/)', () => {
       'finerouter/eval': 'evaluateRouters',
       'finerouter/node': 'loadFineRouter',
       'finerouter/web': 'loadFineRouter',
+      'finerouter/label': 'labelPrompts',
     };
     for (const [subpath, name] of Object.entries(probe)) {
       const esm = runNode(['--input-type=module', '-e', `const m = await import('${subpath}'); console.log(JSON.stringify(Object.keys(m).sort()));`]);
@@ -95,7 +96,7 @@ describe('built package (dist/)', () => {
   });
 
   it('keeps the pure entry points free of runtime, fs and network imports', () => {
-    for (const file of ['index.js', 'index.cjs', 'train.js', 'train.cjs', 'eval.js', 'eval.cjs']) {
+    for (const file of ['index.js', 'index.cjs', 'train.js', 'train.cjs', 'eval.js', 'eval.cjs', 'label.js', 'label.cjs']) {
       const text = readFileSync(resolve(root, 'dist', file), 'utf8');
       expect(text, file).not.toMatch(/(?:from\s*|require\(\s*|import\(\s*)['"](?:node:|onnxruntime|@huggingface|fs['"]|path['"])/);
     }

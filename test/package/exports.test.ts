@@ -4,6 +4,7 @@ import * as train from '../../src/train.js';
 import * as evaluation from '../../src/eval.js';
 import * as node from '../../src/node.js';
 import * as web from '../../src/web.js';
+import * as label from '../../src/label.js';
 
 /**
  * The public runtime exports of every entry point in package.json "exports", sorted with the default
@@ -14,7 +15,7 @@ import * as web from '../../src/web.js';
  * EXPECTED below, and mention the change in your commit message. Kernels, optimizers, forward passes and helpers
  * stay internal (src/internal.ts serves the benchmarks, outside the exports map).
  */
-type Entry = 'finerouter' | 'finerouter/train' | 'finerouter/eval' | 'finerouter/node' | 'finerouter/web';
+type Entry = 'finerouter' | 'finerouter/train' | 'finerouter/eval' | 'finerouter/node' | 'finerouter/web' | 'finerouter/label';
 
 const EXPECTED: Record<Entry, readonly string[]> = {
   finerouter: [
@@ -140,11 +141,16 @@ const EXPECTED: Record<Entry, readonly string[]> = {
     'loadFineRouter',
     'loadMiniLmEncoder',
     'loadOnnxSentenceEncoder',
+    'openLabelStore',
     'readArtifacts',
+    'readPoolFile',
+    'readPromptsFile',
     'readRoutingJsonl',
     'readShippedEmbeddings',
+    'readTableFile',
     'writeArtifacts',
     'writeFineRouterArtifacts',
+    'writeRoutingJsonl',
   ],
   'finerouter/web': [
     'WEB_RUNTIME_DEFAULTS',
@@ -152,6 +158,51 @@ const EXPECTED: Record<Entry, readonly string[]> = {
     'loadFineRouter',
     'loadMiniLmEncoder',
     'loadOnnxSentenceEncoder',
+  ],
+  'finerouter/label': [
+    'CHAT_CLIENT_DEFAULTS',
+    'CONVERT_DEFAULTS',
+    'DEFAULT_RUBRIC',
+    'LABEL_DEFAULTS',
+    'LLM_JUDGE_DEFAULTS',
+    'POOL_DEFAULTS',
+    'callCost',
+    'choiceJudge',
+    'convertLlmRouter',
+    'convertLong',
+    'convertRouteLlm',
+    'convertRouterBench',
+    'convertScoreArray',
+    'createChatClient',
+    'createLimiter',
+    'createMemoryStore',
+    'createPoolClients',
+    'csvField',
+    'estimateTokens',
+    'exactMatchJudge',
+    'extractChoice',
+    'extractNumber',
+    'functionJudge',
+    'labelPrompts',
+    'normalizeText',
+    'numericJudge',
+    'pairwiseJudge',
+    'parseCsv',
+    'parseNumber',
+    'parsePrompts',
+    'parseRating',
+    'parseStoreEntry',
+    'parseVerdict',
+    'planLabel',
+    'promptMessages',
+    'promptText',
+    'regexJudge',
+    'retryAfterMs',
+    'rubricJudge',
+    'stableStringify',
+    'storeKey',
+    'validatePool',
+    'validatePrompt',
   ],
 };
 
@@ -162,6 +213,7 @@ const MODULES: Record<Entry, Record<string, unknown>> = {
   'finerouter/eval': evaluation,
   'finerouter/node': node,
   'finerouter/web': web,
+  'finerouter/label': label,
 };
 const coreNames = Object.keys(core);
 
