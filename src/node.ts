@@ -11,8 +11,11 @@ export { createOpenAiDescriber, OPENAI_DESCRIBER_DEFAULTS } from './adapters/des
 export type { OpenAiDescriber, OpenAiDescriberOptions, OpenAiDescriberStats, DescriptionCache } from './adapters/describer-openai.js';
 export { createFileDescriptionCache } from './adapters/node/describer-cache.js';
 export { loadFineRouter, writeFineRouterArtifacts } from './adapters/node/artifacts.js';
+export type { WriteArtifactsOptions } from './adapters/node/artifacts.js';
 export type { LoadFineRouterOptions, FineRouterArtifacts } from './adapters/node/artifacts.js';
 export { writeArtifacts, readArtifacts } from './adapters/node/artifacts-write.js';
+export { checkArtifactOutput, recoverArtifactDir, resolveArtifactDir } from './adapters/node/artifact-dir.js';
+export type { ArtifactOutputState, CheckArtifactOutputOptions, ResolvedArtifactDir } from './adapters/node/artifact-dir.js';
 export type { TrainedArtifacts } from './adapters/node/artifacts-write.js';
 export { embedTextsCached } from './adapters/node/embedding-store.js';
 export type { EmbedCachedOptions } from './adapters/node/embedding-store.js';

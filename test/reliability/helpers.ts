@@ -50,3 +50,22 @@ export function tempDir(prefix: string): Promise<string> {
 export const ROOT = resolve(__dirname, '..', '..');
 export const CLI = join(ROOT, 'dist', 'cli.js');
 export const SAMPLE = join(ROOT, 'examples', 'data', 'routing-sample.jsonl');
+
+/**
+ * Writes a format-2 embedding cache under `<root>/embeddings` from the shipped MiniLM vectors of the sample
+ * (examples/data/routing-sample.minilm.f32, file order), so CLI runs in tests embed nothing.
+ */
+export async function sampleCacheRoot(root: string): Promise<string> {
+  const { readFile, mkdir, writeFile } = await import('node:fs/promises');
+  const { encodeEmbeddingRecord } = await import('../../src/adapters/node/embedding-store.js');
+  const lines = (await readFile(SAMPLE, 'utf8')).split('\n').filter((l) => l.trim() !== '');
+  const bytes = await readFile(join(ROOT, 'examples', 'data', 'routing-sample.minilm.f32'));
+  const vectors = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  const records = lines.map((line, i) => {
+    const prompt = (JSON.parse(line) as { prompt: string }).prompt;
+    return encodeEmbeddingRecord(createHash('sha256').update(prompt, 'utf8').digest('hex'), vectors.slice(i * 384, i * 384 + 384));
+  });
+  await mkdir(join(root, 'embeddings'), { recursive: true });
+  await writeFile(join(root, 'embeddings', 'sentence-transformers_all-MiniLM-L6-v2-384.v2.frcache'), Buffer.concat(records));
+  return root;
+}

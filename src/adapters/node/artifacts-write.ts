@@ -10,7 +10,8 @@ import { FineRouterError } from '../../errors.js';
 import { validateManifest, assertSafeArtifactPath, type Manifest } from '../../router/manifest.js';
 import { sha256Digest } from '../../router/router.js';
 import type { ManifestDraft } from '../../train/train-router.js';
-import { writeFineRouterArtifacts } from './artifacts.js';
+import { writeFineRouterArtifacts, type WriteArtifactsOptions } from './artifacts.js';
+import { resolveArtifactDir } from './artifact-dir.js';
 
 /** What {@link writeArtifacts} writes. */
 export interface TrainedArtifacts {
@@ -22,20 +23,28 @@ export interface TrainedArtifacts {
 /**
  * Writes manifest.json, classifier.onnx and router.onnx into `dir` with sha256 checksums.
  *
- * @param dir - target directory (created if needed; use an empty or dedicated one).
+ * Atomic: `dir` holds the complete old set or the complete new set at every instant (see writeFineRouterArtifacts).
+ *
+ * @param dir - target directory: absent, empty, or holding an artifact set (other contents need `force`).
  * @param artifacts - output of `trainRouter` or `addModel` (with the classifier bytes).
+ * @param options - `force` to replace a non-empty directory that holds no artifacts.
  * @returns the validated manifest as written.
- * @throws FineRouterError ARTIFACT_SCHEMA / ARTIFACT_PATH when the manifest is invalid.
+ * @throws FineRouterError ARTIFACT_SCHEMA / ARTIFACT_PATH when the manifest is invalid; OUTPUT_INVALID,
+ *   OUTPUT_NOT_EMPTY, ARTIFACT_LOCKED (see writeFineRouterArtifacts).
  * @example
  * const result = await trainRouter(records, embeddings, discovery, { encoder });
  * await writeArtifacts('artifacts', result);
  */
-export async function writeArtifacts(dir: string, artifacts: TrainedArtifacts): Promise<Manifest> {
+export async function writeArtifacts(dir: string, artifacts: TrainedArtifacts, options: WriteArtifactsOptions = {}): Promise<Manifest> {
   const { manifest } = artifacts;
-  return writeFineRouterArtifacts(dir, {
-    manifest,
-    files: { [manifest.classifier.file]: artifacts.classifierBytes, [manifest.router.file]: artifacts.routerBytes },
-  });
+  return writeFineRouterArtifacts(
+    dir,
+    {
+      manifest,
+      files: { [manifest.classifier.file]: artifacts.classifierBytes, [manifest.router.file]: artifacts.routerBytes },
+    },
+    options,
+  );
 }
 
 /**
@@ -48,6 +57,7 @@ export async function writeArtifacts(dir: string, artifacts: TrainedArtifacts): 
  * const { manifest, classifierBytes, routerBytes } = await readArtifacts('artifacts');
  */
 export async function readArtifacts(dir: string): Promise<TrainedArtifacts & { manifest: Manifest }> {
+  dir = (await resolveArtifactDir(dir)).path;
   const read = async (name: string): Promise<Uint8Array> => {
     try {
       return new Uint8Array(await readFile(join(dir, assertSafeArtifactPath(name, name))));

@@ -8,8 +8,8 @@
  * (`.DS_Store`, `.gitkeep`, dot-directories are not descended). A listed file whose real path (after
  * symlinks) lies outside the directory is rejected with ARTIFACT_PATH.
  */
-import { mkdir, readdir, readFile, realpath, rename, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
 import { FineRouterError } from '../../errors.js';
 import type { Encoder } from '../../encoder/types.js';
 import { checkArtifactListing, createFromVerified, MANIFEST_FILE, parseManifest, verifyArtifactChecksums } from '../../router/load.js';
@@ -21,6 +21,7 @@ import type { FineRouter } from '../../router/router.js';
 import { precisionOfEncoderId } from '../bert-loader.js';
 import { loadMiniLmEncoder } from './minilm.js';
 import { createNodeRuntime } from './runtime.js';
+import { checkArtifactOutput, replaceArtifactDir, resolveArtifactDir } from './artifact-dir.js';
 
 /** Options of {@link loadFineRouter} (Node). */
 export interface LoadFineRouterOptions extends LoadFineRouterCommonOptions {
@@ -61,26 +62,50 @@ export async function loadFineRouter(dir: string, options: LoadFineRouterOptions
   if (typeof dir !== 'string' || dir.length === 0) {
     throw new FineRouterError('INVALID_ARGUMENT', `loadFineRouter: expected an artifact directory path, received ${typeof dir}`);
   }
+  const resolved = await resolveArtifactDir(dir);
+  if (resolved.source !== 'dir') {
+    (options.onWarning ?? console.warn)(`loadFineRouter: an update of ${dir} was interrupted between its two renames; loading the ${resolved.source} set from ${resolved.path} (the next write completes the switch)`);
+    dir = resolved.path;
+  }
   const info = await stat(dir).catch(() => undefined);
   if (!info?.isDirectory()) {
     throw new FineRouterError('ARTIFACT_MISSING', `loadFineRouter: ${dir} is not a directory; train one with 'finerouter train --data FILE --out ${dir}'`);
   }
   const manifestPath = join(dir, MANIFEST_FILE);
-  const text = await readFile(manifestPath, 'utf8').catch((cause: unknown) => {
+  let present: string[];
+  try {
+    present = await listFiles(dir);
+  } catch (cause) {
+    throw new FineRouterError('ARTIFACT_MISSING', `loadFineRouter: cannot list ${dir} (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`, { cause });
+  }
+  const text = await readFile(manifestPath, 'utf8').catch(async (cause: unknown) => {
+    const hidden = await readdir(dir).catch(() => [] as string[]);
+    if (present.length > 0 || hidden.includes(`.${MANIFEST_FILE}.tmp`)) {
+      throw new FineRouterError('ARTIFACT_INCOMPLETE', `loadFineRouter: ${dir} holds ${present.length > 0 ? present.slice(0, 5).join(', ') : 'a temporary manifest'} but no ${MANIFEST_FILE}: a write was interrupted (written by a finerouter older than 0.1 or by hand); train again into it`, { cause });
+    }
     throw new FineRouterError('ARTIFACT_MISSING', `loadFineRouter: cannot read ${manifestPath}`, { cause });
   });
   const manifest = parseManifest(text, manifestPath);
-  checkArtifactListing(manifest, await listFiles(dir), dir);
+  checkArtifactListing(manifest, present, dir);
 
   const root = await realpath(dir);
   const bytes: Record<string, Uint8Array> = {};
   for (const file of Object.keys(manifest.files)) {
-    const full = await realpath(join(dir, file));
+    let full: string;
+    try {
+      full = await realpath(join(dir, file));
+    } catch (cause) {
+      throw new FineRouterError('ARTIFACT_MISSING', `loadFineRouter: ${file} cannot be resolved in ${dir} (${(cause as NodeJS.ErrnoException).code ?? String(cause)}; a dangling symlink?)`, { cause });
+    }
     const rel = relative(root, full);
     if (rel.startsWith('..') || rel.split(sep).includes('..') || rel === '') {
       throw new FineRouterError('ARTIFACT_PATH', `loadFineRouter: ${file} resolves outside ${dir} (to ${full})`);
     }
-    bytes[file] = new Uint8Array(await readFile(full));
+    try {
+      bytes[file] = new Uint8Array(await readFile(full));
+    } catch (cause) {
+      throw new FineRouterError('ARTIFACT_MISSING', `loadFineRouter: cannot read ${full} (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`, { cause });
+    }
   }
   await verifyArtifactChecksums(manifest, bytes, dir);
 
@@ -114,31 +139,35 @@ export interface FineRouterArtifacts {
   files: Readonly<Record<string, Uint8Array>>;
 }
 
+/** Options of {@link writeFineRouterArtifacts} and `writeArtifacts`. */
+export interface WriteArtifactsOptions {
+  /** Replace a non-empty directory that holds no artifact set (see checkArtifactOutput). @defaultValue false */
+  force?: boolean;
+}
+
 /**
- * Writes an artifact directory that {@link loadFineRouter} accepts: each file, then manifest.json with the
- * sha256 of every file (written last, through a temporary name, so a reader never sees a manifest whose
- * files are not in place). The manifest is validated before anything is written.
+ * Writes an artifact directory that {@link loadFineRouter} accepts, atomically: the new set (each file, then
+ * manifest.json with the sha256 of every file) is built and fsynced beside `dir` and switched in with renames,
+ * so `dir` always holds the complete old set or the complete new set, even if the process is killed
+ * (see replaceArtifactDir and docs/reliability.md). The output path is checked and the manifest validated
+ * before anything is written.
  *
- * @param dir - target directory (created if needed). Existing unrelated files make a later load fail
- *   with ARTIFACT_UNEXPECTED, so write into an empty or dedicated directory.
+ * @param dir - target directory (created if needed): absent, empty, or holding an artifact set.
  * @param artifacts - manifest draft and file bytes.
+ * @param options - see {@link WriteArtifactsOptions}.
  * @returns the validated manifest as written.
- * @throws FineRouterError ARTIFACT_SCHEMA / ARTIFACT_PATH when the manifest or a path is invalid.
+ * @throws FineRouterError ARTIFACT_SCHEMA / ARTIFACT_PATH when the manifest or a path is invalid;
+ *   OUTPUT_INVALID / OUTPUT_NOT_EMPTY for an unusable output path; ARTIFACT_LOCKED when another process writes it.
  * @example
  * await writeFineRouterArtifacts('out', { manifest: draft, files: { 'classifier.onnx': c, 'router.onnx': r } });
  */
-export async function writeFineRouterArtifacts(dir: string, artifacts: FineRouterArtifacts): Promise<Manifest> {
+export async function writeFineRouterArtifacts(dir: string, artifacts: FineRouterArtifacts, options: WriteArtifactsOptions = {}): Promise<Manifest> {
+  await checkArtifactOutput(dir, options);
   const files: Record<string, string> = {};
   for (const [name, bytes] of Object.entries(artifacts.files)) files[name] = await sha256Digest(bytes);
   const manifest = validateManifest({ ...artifacts.manifest, files });
-  await mkdir(dir, { recursive: true });
-  for (const [name, bytes] of Object.entries(artifacts.files)) {
-    const target = join(dir, name);
-    await mkdir(dirname(target), { recursive: true });
-    await writeFile(target, bytes);
-  }
-  const temporary = join(dir, `.${MANIFEST_FILE}.tmp`);
-  await writeFile(temporary, `${JSON.stringify(manifest, null, 2)}\n`);
-  await rename(temporary, join(dir, MANIFEST_FILE));
+  const contents = new Map<string, Uint8Array>(Object.entries(artifacts.files));
+  contents.set(MANIFEST_FILE, new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`));
+  await replaceArtifactDir(dir, contents, options);
   return manifest;
 }

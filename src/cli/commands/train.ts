@@ -8,6 +8,7 @@ import { loadMiniLmEncoder } from '../../adapters/node/minilm.js';
 import { cachedEmbedder } from '../../adapters/node/embedder.js';
 import { cachePaths, defaultCacheDir } from '../../adapters/node/cache-dir.js';
 import { writeArtifacts } from '../../adapters/node/artifacts-write.js';
+import { checkArtifactOutput } from '../../adapters/node/artifact-dir.js';
 import { discoveryFromTasksFile, validateTasksFile } from '../../discovery/tasks-file.js';
 import type { DiscoveryResult } from '../../discovery/types.js';
 import { FineRouterError } from '../../errors.js';
@@ -24,7 +25,8 @@ DIR/manifest.json, DIR/classifier.onnx, DIR/router.onnx (load them with 'finerou
 
 Options:
   --data FILE        routing JSONL (one {id, prompt, scores, costs?} per line) (required)
-  --out DIR          artifact directory to write (use an empty or dedicated directory) (required)
+  --out DIR          artifact directory: absent, empty, or holding artifacts; replaced atomically (required)
+  --force            replace DIR even when it holds other files (never /, ~ or the current directory)
   --split NAME       use only records with this split (default: train; --split '' for all records)
   --tasks FILE       tasks.json from 'finerouter discover' (default: run discovery here)
   --seed N           seed of discovery, split, initialization and shuffles (default 42)
@@ -82,6 +84,7 @@ export const trainCommand: Command = {
         alpha: { type: 'string' },
         stage1: { type: 'string' },
         preset: { type: 'string' },
+        force: { type: 'boolean' },
         ...COMMON_FLAGS,
       },
       { required: ['data', 'out'] },
@@ -98,6 +101,8 @@ export const trainCommand: Command = {
     const alpha = values.alpha === undefined ? (TRAIN_PRESETS[preset].alpha ?? 'dev') : values.alpha === 'dev' ? 'dev' : numberFlag('train', 'alpha', values.alpha, "a number in [0, 1] or 'dev'", (x) => x >= 0 && x <= 1)!;
     const stage1 = choiceFlag('train', 'stage1', values.stage1, ['median', 'mean', 'dev'] as const) ?? TRAIN_PRESETS[preset].stage1Statistic ?? 'dev';
     const cache = values['no-cache'] ? null : cachePaths(values.cache ?? defaultCacheDir());
+    // The output path is checked before any work (it is checked again, under the writer's lock, at the end).
+    await checkArtifactOutput(out, { force: values.force === true });
     const progress = createProgress({ prefix: 'train' });
     const started = performance.now();
     const times: Record<string, number> = {};
@@ -136,7 +141,7 @@ export const trainCommand: Command = {
           alpha,
           stage1Statistic: stage1,
         },
-        write: (result) => writeArtifacts(out, result),
+        write: (result) => writeArtifacts(out, result, { force: values.force === true }),
         onProgress: (event) => progress.pipeline(event),
       });
       progress.end();
