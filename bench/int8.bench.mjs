@@ -3,13 +3,17 @@
 // (fp32, int8, fp32, int8, …) so machine load hits both alike. Prompts: seeded ~35-token and ~128-token texts.
 // Reports wall p50/p99 and the p50 of process CPU time per call (on an overloaded machine CPU time is what a
 // call costs when it has a core to itself), batch-32 throughput, cold load time, and with artifacts present
-// (--artifacts DIR, default finerouter-demo/artifacts) route() end to end with either encoder.
+// route() end to end with either encoder: on --artifacts DIR (default finerouter-demo/artifacts, written by
+// `npm run demo`) or, when that is absent, on synthetic artifacts of the demo's shape (60 tasks, 9 models:
+// a sigmoid classifier and a linear router with per-task bonuses, random seeded weights) in a temp directory.
 // Ratios are int8 / fp32 (below 1 = int8 faster). Machine load (uptime) is printed with the table.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadFineRouter, loadMiniLmEncoder } from '../dist/node.js';
+import { loadFineRouter, loadMiniLmEncoder, writeFineRouterArtifacts } from '../dist/node.js';
+import { OnnxGraphBuilder, mulberry32 as seeded } from '../dist/internal.js';
 
 const { values } = parseArgs({
   options: {
@@ -114,9 +118,56 @@ row('  prompts per CPU-second', quantile(rates.fp32cpu, 0.5), quantile(rates.int
 
 // route() end to end with each encoder (artifacts trained on fp32: the int8 router is loaded with
 // encoderCheck 'ignore', for timing only; its decisions are what bench/int8-agreement measures).
-if (existsSync(join(values.artifacts, 'manifest.json'))) {
-  const r32 = await loadFineRouter(values.artifacts, { encoder: fp32, intraOpNumThreads: threads });
-  const r8 = await loadFineRouter(values.artifacts, { encoder: int8, intraOpNumThreads: threads, encoderCheck: 'ignore' });
+/** Synthetic artifacts of the demo's shape (see the header); returns the directory. */
+async function syntheticArtifacts() {
+  const D = 384, T = 60, M = 9;
+  const r = seeded(5);
+  const W = Float32Array.from({ length: D * T }, () => (r() - 0.5) * 0.5);
+  const b = Float32Array.from({ length: T }, () => -2 + r());
+  const Wq = Float32Array.from({ length: D * M }, () => (r() - 0.5) * 0.2);
+  const bonus = Float32Array.from({ length: (T + 1) * M }, () => (r() - 0.5) * 0.2);
+  const c = new OnnxGraphBuilder('classifier');
+  c.input('embedding', 'float32', ['N', D]);
+  c.initializer('W', 'float32', W, [D, T]);
+  c.initializer('b', 'float32', b, [T]);
+  c.node('MatMul', ['embedding', 'W'], ['logits0']);
+  c.node('Add', ['logits0', 'b'], ['logits']);
+  c.node('Sigmoid', ['logits'], ['task_probs']);
+  c.output('task_probs', 'float32', ['N', T]);
+  const g = new OnnxGraphBuilder('router');
+  g.input('embedding', 'float32', ['N', D]);
+  g.input('task', 'int64', ['N']);
+  g.initializer('Wq', 'float32', Wq, [D, M]);
+  g.initializer('bonus', 'float32', bonus, [T + 1, M]);
+  g.node('MatMul', ['embedding', 'Wq'], ['general']);
+  g.node('Gather', ['bonus', 'task'], ['adapter'], { axis: { int: 0 } });
+  g.node('Add', ['general', 'adapter'], ['quality']);
+  g.output('quality', 'float32', ['N', M]);
+  const dir = mkdtempSync(join(tmpdir(), 'int8-bench-'));
+  const models = Array.from({ length: M }, (_, k) => ({ id: `model-${k}`, cost: 0.1 * (k + 1) }));
+  await writeFineRouterArtifacts(dir, {
+    manifest: {
+      schema: 'finerouter/artifacts',
+      version: 1,
+      encoder: { id: fp32.id, dimension: D },
+      models,
+      tasks: Array.from({ length: T }, (_, t) => ({ id: t, description: `task ${t}`, size: 10, candidates: [models[t % M].id, models[(t + 3) % M].id], stage1: Array.from({ length: M }, () => r()) })),
+      others: { size: 5, stage1: Array.from({ length: M }, () => r()) },
+      classifier: { file: 'classifier.onnx', threshold: 0.5 },
+      router: { file: 'router.onnx' },
+      defaults: { alpha: 0.5, tolerance: 0 },
+    },
+    files: { 'classifier.onnx': c.toBytes(), 'router.onnx': g.toBytes() },
+  });
+  return dir;
+}
+
+{
+  const synthetic = existsSync(join(values.artifacts, 'manifest.json')) ? null : await syntheticArtifacts();
+  const artifacts = synthetic ?? values.artifacts;
+  console.log(`route() rows on ${synthetic === null ? artifacts : 'synthetic artifacts (60 tasks, 9 models)'}`);
+  const r32 = await loadFineRouter(artifacts, { encoder: fp32, intraOpNumThreads: threads });
+  const r8 = await loadFineRouter(artifacts, { encoder: int8, intraOpNumThreads: threads, encoderCheck: 'ignore' });
   const [a, b] = await pair((i) => r32.route(short[i % short.length]), (i) => r8.route(short[i % short.length]), iterations);
   row('route() ~35 tokens: p50 wall', a.p50, b.p50, 'ms', '≤ 3 ms');
   row('  p99 wall', a.p99, b.p99, 'ms', '≤ 6 ms');
@@ -132,8 +183,7 @@ if (existsSync(join(values.artifacts, 'manifest.json'))) {
   row('routeBatch(32): prompts per CPU-second', quantile(rb.fp32, 0.5), quantile(rb.int8, 0.5), '/s');
   await r32.dispose();
   await r8.dispose();
-} else {
-  console.log(`(no artifacts at ${values.artifacts}: route() rows skipped; \`npm run demo\` writes them)`);
+  if (synthetic !== null) rmSync(synthetic, { recursive: true, force: true });
 }
 const tokens = async (texts) => {
   // Token counts of the prompt sets (the tokenizer behind the encoder), for the row labels.

@@ -6,3 +6,4 @@ export { matmul, matmulTransA, matmulTransB } from './train/kernels.js';
 export { routerForward, classifierForward } from './train/heads.js';
 export { readRouterOnnx, readClassifierOnnx } from './train/onnx-export.js';
 export { exactKnn, approximateKnn, knnRecall } from './discovery/knn.js';
+export { OnnxGraphBuilder } from './onnx/builder.js';
