@@ -75,6 +75,12 @@ export interface TrainRouterOptions {
    * the training split, its share ω chosen on dev with α), `false` is the paper's Eq. 5. @defaultValue true
    */
   localPrior?: boolean;
+  /**
+   * Max epochs of the classifier and of both MoE phases where `classifier.epochs` / `moe.epochs` /
+   * `moe.taskEpochs` are not given. 5 by default (the local prior carries most of the routing, and early stopping
+   * usually ends phase 1 by epoch 2–4); the paper preset uses the paper's 10. @defaultValue 5
+   */
+  headEpochs?: number;
   /** Options of the local prior's fit. @defaultValue LOCAL_PRIOR_DEFAULTS */
   localPriorOptions?: LocalPriorOptions;
   /**
@@ -116,6 +122,7 @@ export const TRAIN_ROUTER_DEFAULTS = Object.freeze({
   stage1Shrinkage: 'dev' as number | 'dev',
   tolerance: 0,
   localPrior: true,
+  headEpochs: 5,
   localPriorGroups: 'auto' as 'auto' | 'source' | 'tasks',
   supportFloor: 30,
   taskSupportFloor: 5,
@@ -129,7 +136,7 @@ export const TRAIN_ROUTER_DEFAULTS = Object.freeze({
  */
 export const TRAIN_PRESETS = Object.freeze({
   default: Object.freeze({}) as Partial<TrainRouterOptions>,
-  paper: Object.freeze({ localPrior: false, alpha: 0.5, stage1Statistic: 'median', stage1Shrinkage: 0 }) as Partial<TrainRouterOptions>,
+  paper: Object.freeze({ localPrior: false, alpha: 0.5, stage1Statistic: 'median', stage1Shrinkage: 0, headEpochs: 10 }) as Partial<TrainRouterOptions>,
 });
 
 /** The manifest before checksums. */
@@ -378,7 +385,8 @@ export async function trainRouter(records: readonly RoutingRecord[], embeddings:
 
   // Stage 1 classifier.
   let t0 = tick();
-  const cOpts: ClassifierOptions = { seed: o.seed, ...o.classifier };
+  if (!(Number.isInteger(o.headEpochs) && o.headEpochs >= 1)) throw new RangeError(`trainRouter: expected headEpochs an integer ≥ 1, received ${String(o.headEpochs)}`);
+  const cOpts: ClassifierOptions = { seed: o.seed, epochs: o.headEpochs, ...o.classifier };
   const cls = trainClassifier({ embeddings, dimension: d, labels, taskCount: tc, taskInit, train, dev }, {
     ...cOpts,
     onEpoch: (epoch, trainLoss, devLoss) => {
@@ -411,7 +419,7 @@ export async function trainRouter(records: readonly RoutingRecord[], embeddings:
   t0 = tick();
   const { scores, mask } = scoreMatrix(records, models);
   const data: MoeData = { embeddings, dimension: d, scores, mask, modelCount: m, train, dev };
-  const mOpts: MoeOptions = { seed: o.seed, ...o.moe };
+  const mOpts: MoeOptions = { seed: o.seed, epochs: o.headEpochs, taskEpochs: o.headEpochs, ...o.moe };
   const onEpoch = (phase: 1 | 2, epoch: number, trainLoss: number, devLoss: number): void => {
     throwIfAborted(signal, 'trainRouter');
     o.onProgress?.(phase === 1 ? 'general' : 'tasks', epoch + 1, (phase === 1 ? mOpts.epochs : mOpts.taskEpochs) ?? 10, `mse ${trainLoss.toFixed(4)} / dev ${devLoss.toFixed(4)}`);
