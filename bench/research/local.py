@@ -15,8 +15,11 @@ import numpy as np
 from common import DATASETS, bootstrap_diff, folds, load, masked_mean, routed
 from components import ridge_component, spherical_kmeans, topk_neighbours
 
-KS = (10, 20, 50, 100)
-BETAS = (0, 0.25, 0.5, 1)
+import os
+
+KS = tuple(int(v) for v in os.environ.get('KS', '10,20,50,100').split(','))
+BETAS = tuple(float(v) for v in os.environ.get('BETAS', '0,0.25,0.5,1').split(','))
+VARIANTS = os.environ.get('VARIANTS', 'source,kmeans10,kmeans30').split(',')
 ALPHAS = (0, 0.1, 0.2, 0.3, 0.5)
 
 
@@ -71,10 +74,11 @@ def run(name):
         ytr, mtr = y[tr], mask[tr]
         out = {'single': (np.tile(masked_mean(ytr, mtr), (len(te), 1)), None)}
         _, gsrc = np.unique(src[tr], return_inverse=True)
-        variants = {'local-source': gsrc}
+        variants = {'local-source': gsrc} if 'source' in VARIANTS else {}
         for c in (10, 30):
-            cent, a = spherical_kmeans(x[tr], c, seed=0)
-            variants[f'local-kmeans{c}'] = a
+            if f'kmeans{c}' in VARIANTS:
+                cent, a = spherical_kmeans(x[tr], c, seed=0)
+                variants[f'local-kmeans{c}'] = a
         ro, rt, _ = ridge_component(x[tr], ytr, mtr, x[te])
         out['ridge'] = rt, ro
         for key, groups in variants.items():
