@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aggregateAndSelect, FLAT_NORMALIZED_VALUE, minMaxNormalize } from '../../src/router/score.js';
+import { aggregateAndSelect, expectedQuality, FLAT_NORMALIZED_VALUE, minMaxNormalize, selectByPrice } from '../../src/router/score.js';
 
 const all3 = Uint8Array.of(1, 1, 1);
 
@@ -84,5 +84,43 @@ describe('aggregateAndSelect (Eq. 5 + tolerance)', () => {
     expect(() => aggregateAndSelect(stage1, stage2, costs, all3, 0.5, -0.1)).toThrow(RangeError);
     expect(() => aggregateAndSelect(stage1, stage2, costs, all3, Number.NaN, 0)).toThrow(RangeError);
     expect(() => aggregateAndSelect(stage1, [1, 2], costs, all3, 0.5, 0)).toThrow(RangeError);
+  });
+});
+
+describe('generalized Eq. 5 with a local prior, and willingness-to-pay selection', () => {
+  it('ω = 0 is Eq. 5; ω = 1 replaces the task prior by the local prior (hand-computed)', () => {
+    const mask = Uint8Array.of(1, 1, 1);
+    const costs = [Number.NaN, Number.NaN, Number.NaN];
+    const s1 = [0.2, 0.6, 0.4]; // norm: 0, 1, 0.5
+    const s2 = [0.5, 0.5, 0.9]; // norm: 0, 0, 1
+    const local = [0.9, 0.1, 0.5]; // norm: 1, 0, 0.5
+    const plain = aggregateAndSelect(s1, s2, costs, mask, 0.2, 0);
+    const zero = aggregateAndSelect(s1, s2, costs, mask, 0.2, 0, local, 0);
+    expect(Array.from(zero.final)).toEqual(Array.from(plain.final));
+    const full = aggregateAndSelect(s1, s2, costs, mask, 0.2, 0, local, 1);
+    expect(full.final[0]).toBeCloseTo(0.8, 12);
+    expect(full.final[1]).toBeCloseTo(0, 12);
+    expect(full.final[2]).toBeCloseTo(0.2 + 0.8 * 0.5, 12);
+    expect(full.selected).toBe(0);
+    const half = aggregateAndSelect(s1, s2, costs, mask, 0, 0, local, 0.5);
+    expect(Array.from(half.final)).toEqual([0.5, 0.5, 0.5]);
+    expect(Array.from(half.localNormalized)).toEqual([1, 0, 0.5]);
+    expect(() => aggregateAndSelect(s1, s2, costs, mask, 0.5, 0, local, 1.5)).toThrow(RangeError);
+    expect(() => aggregateAndSelect(s1, s2, costs, mask, 0.5, 0, [1, 2], 0.5)).toThrow(RangeError);
+  });
+
+  it('expectedQuality blends raw components; selectByPrice trades quality for cost', () => {
+    const e = expectedQuality([0.5, 0.7], [0.6, 0.6], 0.5, [0.9, 0.1], 0.5);
+    expect(e[0]).toBeCloseTo(0.5 * 0.6 + 0.5 * (0.25 + 0.45), 12);
+    expect(e[1]).toBeCloseTo(0.5 * 0.6 + 0.5 * (0.35 + 0.05), 12);
+    const mask = Uint8Array.of(1, 1);
+    expect(selectByPrice([0.8, 0.75], [0.01, 0.001], mask, 0)).toBe(0);
+    expect(selectByPrice([0.8, 0.75], [0.01, 0.001], mask, 10)).toBe(1); // 0.75 − 0.01 > 0.8 − 0.1
+    expect(selectByPrice([0.8, 0.75], [0.01, 0.001], mask, 5)).toBe(0); // 0.8 − 0.05 > 0.75 − 0.005
+    // Unknown cost: skipped while a known one exists; considered when all are unknown.
+    expect(selectByPrice([0.9, 0.5], [Number.NaN, 0.001], mask, 1)).toBe(1);
+    expect(selectByPrice([0.9, 0.5], [Number.NaN, Number.NaN], mask, 1)).toBe(0);
+    expect(() => selectByPrice([0.9, 0.5], [0, 0], mask, -1)).toThrow(RangeError);
+    expect(() => selectByPrice([0.9, 0.5], [0, 0], Uint8Array.of(0, 0), 1)).toThrow(RangeError);
   });
 });

@@ -169,3 +169,45 @@ describe('support floor (issue #13 item 1): a model with almost no data does not
     expect(added.manifest.warnings?.some((w) => w.includes('m-lucky'))).toBe(true);
   });
 });
+
+describe('FineRouter with a local prior (onnxruntime-node)', () => {
+  it('reports local and expected per model, explains the prior, and λ trades quality for cost', async () => {
+    const { FineRouter, sha256Digest } = await import('../../src/router/router.js');
+    const { validateManifest } = await import('../../src/router/manifest.js');
+    const { createNodeRuntime } = await import('../../src/adapters/node/runtime.js');
+    const result = await trainRouter(data.records, data.embeddings, data.discovery, { ...SMALL, localPriorGroups: 'tasks' });
+    const manifest = validateManifest({
+      ...result.manifest,
+      files: { [result.manifest.classifier.file]: await sha256Digest(result.classifierBytes), [result.manifest.router.file]: await sha256Digest(result.routerBytes) },
+    });
+    expect(manifest.localPrior?.groups).toBe('tasks');
+    const encoder = { id: 'test-encoder', dimension: d, embed: async (): Promise<Float32Array> => { throw new Error('not used'); }, dispose: async (): Promise<void> => undefined };
+    const router = await FineRouter.create({ manifest, classifierModel: result.classifierBytes, routerModel: result.routerBytes, runtime: createNodeRuntime(), encoder, costs: { 'm-a': 0.001, 'm-b': 0.01, 'm-c': 0.01, 'm-d': 0.01 } });
+    try {
+      const n = 20;
+      const emb = data.embeddings.slice(0, n * d);
+      const local = localPriorForward(readLocalPriorOnnx(result.routerBytes)!, emb, n);
+      const routed = await router.routeEmbeddings(emb, { localWeight: 1 });
+      routed.forEach((r, i) => {
+        for (const s of r.scores) {
+          const j = MODELS.indexOf(s.model);
+          expect(s.local).toBeCloseTo(local[i * m + j]!, 5);
+          expect(Number.isFinite(s.expected)).toBe(true);
+        }
+        expect(r.explanation).toContain('local (');
+      });
+      // A huge λ buys the cheapest model (m-a); λ = 0 the best expected quality.
+      const cheap = await router.routeEmbeddings(emb, { willingnessToPay: 1e6 });
+      expect(cheap.every((r) => r.model === 'm-a')).toBe(true);
+      const best = await router.routeEmbeddings(emb, { willingnessToPay: 0 });
+      best.forEach((r) => {
+        const top = Math.max(...r.scores.map((s) => s.expected));
+        expect(r.scores.find((s) => s.model === r.model)!.expected).toBe(top);
+      });
+      await expect(router.routeEmbeddings(emb, { willingnessToPay: -1 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+      await expect(router.routeEmbeddings(emb, { localWeight: 2 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    } finally {
+      await router.dispose();
+    }
+  });
+});
