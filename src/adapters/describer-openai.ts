@@ -24,10 +24,22 @@ export interface OpenAiDescriberOptions {
   baseUrl: string;
   /** Model name sent in the request. */
   model: string;
-  /** Bearer key; when absent, read from the environment variable `apiKeyEnv` (no header when neither is set). */
+  /** Bearer key, sent to `baseUrl` (the caller asked for it). */
   apiKey?: string;
-  /** Environment variable holding the key. @defaultValue 'OPENAI_API_KEY' */
+  /**
+   * Environment variable holding the key. Naming it explicitly sends its key to `baseUrl`. When neither
+   * `apiKey` nor `apiKeyEnv` is given, `OPENAI_API_KEY` is sent only when `baseUrl` is the env-configured
+   * endpoint (`OPENAI_BASE_URL`, else https://api.openai.com/v1), never to another server.
+   * @defaultValue 'OPENAI_API_KEY' (with the restriction above)
+   */
   apiKeyEnv?: string;
+  /**
+   * Allow sending a key over plain http to a host other than loopback (127.0.0.0/8, ::1, localhost).
+   * @defaultValue false (such a describer is refused with INVALID_ARGUMENT)
+   */
+  allowInsecureKey?: boolean;
+  /** Largest response body accepted, in bytes; a longer reply is rejected (HTTP_ERROR, not retried). @defaultValue 1048576 */
+  maxResponseBytes?: number;
   /** Requests in flight at once. @defaultValue 8 */
   concurrency?: number;
   /** Retries after the first attempt. @defaultValue 5 */
@@ -64,7 +76,55 @@ export const OPENAI_DESCRIBER_DEFAULTS = Object.freeze({
   timeoutMs: 60_000,
   maxPromptChars: 4000,
   maxTokens: 80,
+  maxResponseBytes: 1_048_576,
+  defaultBaseUrl: 'https://api.openai.com/v1',
+  baseUrlEnv: 'OPENAI_BASE_URL',
 });
+
+/** Lowercase origin + path without trailing slashes, for comparing endpoints. */
+function endpointKey(url: URL): string {
+  return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`.toLowerCase();
+}
+
+function isLoopback(url: URL): boolean {
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** Replaces every occurrence of `secret` in `text`. */
+function redact(text: string, secret: string | undefined): string {
+  return secret !== undefined && secret.length > 0 ? text.split(secret).join('<redacted>') : text;
+}
+
+/** Reads a response body, rejecting it past `limit` bytes without reading the rest. */
+async function readCapped(response: Response, limit: number): Promise<string | null> {
+  const declared = Number(response.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > limit) {
+    await response.body?.cancel().catch(() => undefined);
+    return null;
+  }
+  if (!response.body) return await response.text();
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined);
+      return null;
+    }
+    chunks.push(value);
+  }
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    all.set(c, at);
+    at += c.byteLength;
+  }
+  return new TextDecoder().decode(all);
+}
 
 /** Counters of an OpenAI describer, for reports and tests. */
 export interface OpenAiDescriberStats {
@@ -164,8 +224,18 @@ class RetryableError extends Error {
  * const [sentence] = await describer.describe(['Solve 3x + 2 = 11.']);
  */
 export function createOpenAiDescriber(options: OpenAiDescriberOptions): OpenAiDescriber {
-  if (typeof options?.baseUrl !== 'string' || !/^https?:\/\//.test(options.baseUrl)) {
-    throw new FineRouterError('INVALID_ARGUMENT', `createOpenAiDescriber: baseUrl must be an http(s) URL, received ${String(options?.baseUrl)}`);
+  let parsedBase: URL | undefined;
+  try {
+    parsedBase = typeof options?.baseUrl === 'string' ? new URL(options.baseUrl) : undefined;
+  } catch {
+    parsedBase = undefined;
+  }
+  if (!parsedBase || (parsedBase.protocol !== 'http:' && parsedBase.protocol !== 'https:')) {
+    const shown = typeof options?.baseUrl === 'string' ? 'a string that is not an http(s) URL' : typeof options?.baseUrl;
+    throw new FineRouterError('INVALID_ARGUMENT', `createOpenAiDescriber: baseUrl must be an http(s) URL, received ${shown}`);
+  }
+  if (parsedBase.username !== '' || parsedBase.password !== '') {
+    throw new FineRouterError('INVALID_ARGUMENT', `createOpenAiDescriber: baseUrl must not hold credentials (user:password@); pass the key as apiKey or in the variable named by apiKeyEnv (URL ${parsedBase.protocol}//<redacted>@${parsedBase.host})`);
   }
   if (typeof options.model !== 'string' || options.model.length === 0) {
     throw new FineRouterError('INVALID_ARGUMENT', `createOpenAiDescriber: model must be a non-empty string, received ${String(options.model)}`);
@@ -180,7 +250,23 @@ export function createOpenAiDescriber(options: OpenAiDescriberOptions): OpenAiDe
   const maxTokens = positiveInteger('maxTokens', options.maxTokens ?? d.maxTokens, 1);
   const instruction = options.instruction ?? DESCRIPTION_INSTRUCTION;
   const summaryInstruction = options.summaryInstruction ?? SUMMARY_INSTRUCTION;
-  const apiKey = options.apiKey ?? readEnv(options.apiKeyEnv ?? d.apiKeyEnv);
+  const maxResponseBytes = positiveInteger('maxResponseBytes', options.maxResponseBytes ?? d.maxResponseBytes, 1);
+  let apiKey: string | undefined;
+  if (options.apiKey !== undefined) apiKey = options.apiKey;
+  else if (options.apiKeyEnv !== undefined) apiKey = readEnv(options.apiKeyEnv);
+  else {
+    // The default env key goes only to the endpoint the environment configures for it.
+    let envBase: URL | undefined;
+    try {
+      envBase = new URL(readEnv(d.baseUrlEnv) ?? d.defaultBaseUrl);
+    } catch {
+      envBase = undefined;
+    }
+    if (envBase && endpointKey(envBase) === endpointKey(parsedBase)) apiKey = readEnv(d.apiKeyEnv);
+  }
+  if (apiKey !== undefined && parsedBase.protocol === 'http:' && !isLoopback(parsedBase) && options.allowInsecureKey !== true) {
+    throw new FineRouterError('INVALID_ARGUMENT', `createOpenAiDescriber: refusing to send an API key over plain http to ${parsedBase.host}; use https, a loopback address, or allowInsecureKey: true`);
+  }
   const fetchImpl = options.fetch ?? globalThis.fetch;
   if (typeof fetchImpl !== 'function') {
     throw new FineRouterError('INVALID_ARGUMENT', 'createOpenAiDescriber: no fetch available; pass options.fetch');
@@ -215,10 +301,15 @@ export function createOpenAiDescriber(options: OpenAiDescriberOptions): OpenAiDe
       let text: string;
       try {
         response = await fetchImpl(url, { method: 'POST', headers, body, signal: controller.signal });
-        text = await response.text();
+        const capped = await readCapped(response, maxResponseBytes);
+        if (capped === null) {
+          throw new FineRouterError('HTTP_ERROR', `describer: ${url} sent a reply longer than maxResponseBytes (${maxResponseBytes}); rejected`);
+        }
+        text = redact(capped, apiKey);
       } catch (error) {
+        if (error instanceof FineRouterError) throw error;
         if (signal?.aborted) throw new FineRouterError('ABORTED', 'describer: aborted', { cause: signal.reason });
-        throw new RetryableError(timedOut ? `timed out after ${timeoutMs} ms` : `network error: ${(error as Error).message}`);
+        throw new RetryableError(timedOut ? `timed out after ${timeoutMs} ms` : `network error: ${redact((error as Error).message, apiKey)}`);
       }
       const status = response.status;
       if (status === 408 || status === 409 || status === 429 || status >= 500) {

@@ -37,7 +37,8 @@ Descriptions:
   --describer NAME       prompt (default: the prompt text itself) or openai (any OpenAI-compatible endpoint)
   --base-url URL         endpoint for --describer openai, e.g. http://127.0.0.1:8000/v1
   --model NAME           model for --describer openai
-  --api-key-env VAR      environment variable with the key (default OPENAI_API_KEY)
+  --api-key-env VAR      environment variable whose key is sent to --base-url (default: OPENAI_API_KEY,
+                         sent only when --base-url is OPENAI_BASE_URL or https://api.openai.com/v1)
   --concurrency N        requests in flight (default 8)
   --timeout-ms N         per-request timeout (default 60000)
 
