@@ -25,8 +25,7 @@ export type FineRouterErrorCode =
   | 'BUDGET_EXCEEDED'
   | 'UPSTREAM_FAILED'
   | 'INVALID_ARGUMENT'
-  | 'POOL_INVALID'
-  | 'SPEND_LIMIT';
+  | 'POOL_INVALID';
 
 export class FineRouterError extends Error {
   readonly code: FineRouterErrorCode;

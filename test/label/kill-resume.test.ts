@@ -36,15 +36,14 @@ describe('finerouter label killed with SIGKILL mid-run', () => {
     const promptsPath = join(dir, 'prompts.jsonl');
     writeFileSync(promptsPath, list.map((s) => JSON.stringify({ id: s.id, prompt: question(s), reference: String(s.a + s.b) })).join('\n') + '\n');
     let child: ChildProcess | undefined;
+    let killing = true;
     const killAt = 12;
     server = await startFakeOpenAi({
       models: worldModels,
       fault: (_r, i) => {
-        if (i === killAt) {
-          child?.kill('SIGKILL');
-          return { kind: 'hang', ms: 30_000 };
-        }
-        return undefined;
+        if (i === killAt) child?.kill('SIGKILL');
+        // requests already on the wire when the kill lands are never answered either
+        return i >= killAt && killing ? { kind: 'hang', ms: 30_000 } : undefined;
       },
     });
     const poolPath = join(dir, 'pool.json');
@@ -56,8 +55,10 @@ describe('finerouter label killed with SIGKILL mid-run', () => {
     child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const first = await exit(child);
     expect(first.signal).toBe('SIGKILL');
+    killing = false;
     const firstRequests = server.requests.length;
-    expect(firstRequests).toBe(killAt + 1);
+    expect(firstRequests).toBeGreaterThanOrEqual(killAt + 1);
+    expect(firstRequests).toBeLessThanOrEqual(killAt + 4); // at most --concurrency requests were on the wire
     expect(existsSync(out)).toBe(false); // nothing half-written
 
     // The store holds only whole entries (a torn last line, if the kill hit a write, is repaired on open).

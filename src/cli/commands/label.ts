@@ -77,27 +77,30 @@ function duration(ms: number): string {
 }
 
 function planText(plan: LabelPlan, prompts: number, judge: string): string {
+  const w = Math.max(12, ...plan.models.map((m) => m.model.length));
   const lines = [
     `dry run: ${prompts} prompts × ${plan.models.length} models = ${plan.pairs} pairs, judge ${judge}`,
     `  answers: ${plan.storedAnswers} stored, ${plan.generationCalls} to generate; verdicts: ${plan.storedJudgements} stored, ${plan.judgeCalls} judge calls`,
     '',
-    `  ${'model'.padEnd(28)} ${'calls'.padStart(6)} ${'out tok'.padStart(8)} ${'typical'.padStart(10)} ${'max'.padStart(10)}`,
-    ...plan.models.map((m) => `  ${m.model.padEnd(28)} ${String(m.generationCalls).padStart(6)} ${String(m.assumedOutputTokens).padStart(8)} ${usd(m.typicalUsd).padStart(10)} ${usd(m.maxUsd).padStart(10)}`),
-    `  ${'judge'.padEnd(28)} ${String(plan.judgeCalls).padStart(6)} ${''.padStart(8)} ${usd(plan.judgeUsd).padStart(10)}`,
+    `  ${'model'.padEnd(w)} ${'calls'.padStart(6)} ${'out tok'.padStart(8)} ${'typical'.padStart(10)} ${'max'.padStart(10)}`,
+    ...plan.models.map((m) => `  ${m.model.padEnd(w)} ${String(m.generationCalls).padStart(6)} ${String(m.assumedOutputTokens).padStart(8)} ${usd(m.typicalUsd).padStart(10)} ${usd(m.maxUsd).padStart(10)}`),
+    `  ${'judge'.padEnd(w)} ${String(plan.judgeCalls).padStart(6)} ${''.padStart(8)} ${usd(plan.judgeUsd).padStart(10)}`,
     '',
-    `  estimated cost: ${usd(plan.typicalUsd)} typical, ${usd(plan.maxUsd)} at most (every answer max_tokens long)`,
+    `  estimated cost: ${usd(plan.typicalUsd)} typical, ${usd(plan.maxUsd)} at most (every answer max_tokens long; judge replies at --judge-max-tokens)`,
   ];
   if (prompts > 0) lines.push(`  per 1k prompts (new work only): ${usd((plan.typicalUsd / prompts) * 1000)} typical, ${usd((plan.maxUsd / prompts) * 1000)} at most`);
+  lines.push('  input tokens are estimated as ⌈characters / 4⌉ + 4 per message: prompts with templates or code cost more');
   return lines.join('\n');
 }
 
 function summaryText(summary: LabelSummary, out: string): string {
+  const w = Math.max(12, ...summary.models.map((m) => m.model.length));
   const lines = [
     `${out}: ${summary.records} routing records from ${summary.prompts} prompts (judge ${summary.judge})`,
-    `  ${'model'.padEnd(28)} ${'scored'.padStart(6)} ${'mean'.padStart(6)} ${'cost'.padStart(10)} ${'$/prompt'.padStart(10)} ${'ms'.padStart(7)} ${'new'.padStart(5)} ${'stored'.padStart(6)} ${'failed'.padStart(6)} ${'skipped'.padStart(7)}`,
+    `  ${'model'.padEnd(w)} ${'scored'.padStart(6)} ${'mean'.padStart(6)} ${'cost'.padStart(10)} ${'$/prompt'.padStart(10)} ${'ms'.padStart(7)} ${'new'.padStart(5)} ${'stored'.padStart(6)} ${'failed'.padStart(6)} ${'skipped'.padStart(7)}`,
     ...summary.models.map(
       (m) =>
-        `  ${m.model.padEnd(28)} ${String(m.scored).padStart(6)} ${(m.meanScore === null ? '-' : m.meanScore.toFixed(3)).padStart(6)} ${usd(m.costUsd).padStart(10)} ${(m.meanCostUsd === null ? '-' : usd(m.meanCostUsd)).padStart(10)} ${(m.meanLatencyMs === null ? '-' : String(Math.round(m.meanLatencyMs))).padStart(7)} ${String(m.newAnswers).padStart(5)} ${String(m.storedAnswers).padStart(6)} ${String(m.generationFailures + m.judgeFailures).padStart(6)} ${String(m.skipped).padStart(7)}`,
+        `  ${m.model.padEnd(w)} ${String(m.scored).padStart(6)} ${(m.meanScore === null ? '-' : m.meanScore.toFixed(3)).padStart(6)} ${usd(m.costUsd).padStart(10)} ${(m.meanCostUsd === null ? '-' : usd(m.meanCostUsd)).padStart(10)} ${(m.meanLatencyMs === null ? '-' : String(Math.round(m.meanLatencyMs))).padStart(7)} ${String(m.newAnswers).padStart(5)} ${String(m.storedAnswers).padStart(6)} ${String(m.generationFailures + m.judgeFailures).padStart(6)} ${String(m.skipped).padStart(7)}`,
     ),
     `  spent by this run: ${usd(summary.spentUsd)} (answers ${usd(summary.generationSpentUsd)}, judge ${usd(summary.judgeSpentUsd)}); ${summary.newAnswers} new answers, ${summary.newJudgements} new verdicts`,
   ];
