@@ -29,6 +29,7 @@
  * - Summary-level ranks use standard competition ranking for ties (the rule of src/rankfusion).
  */
 import { FineRouterError, throwIfAborted } from '../errors.js';
+import { medianInPlace } from '../numeric/stats.js';
 import { modelsOf, rankingIndices } from '../data/parse.js';
 import type { RoutingRecord } from '../data/types.js';
 import { createRboKernel } from '../rbo/kernel.js';
@@ -110,41 +111,6 @@ function resolveOptions(options: DiscoveryOptions): ResolvedDiscoveryOptions {
   integer('describeSamples', r.describeSamples, 1);
   inRange('weightFloor', r.weightFloor, 0, 0.999999, false);
   return r;
-}
-
-/** Median of values[0..count) (mean of the two middle values for even counts); reorders `values`. */
-function medianInPlace(values: Float64Array, count: number): number {
-  const select = (kth: number): number => {
-    let lo = 0;
-    let hi = count - 1;
-    while (hi > lo) {
-      const pivot = values[(lo + hi) >> 1]!;
-      let i = lo;
-      let j = hi;
-      while (i <= j) {
-        while (values[i]! < pivot) i++;
-        while (values[j]! > pivot) j--;
-        if (i <= j) {
-          const t = values[i]!;
-          values[i] = values[j]!;
-          values[j] = t;
-          i++;
-          j--;
-        }
-      }
-      if (kth <= j) hi = j;
-      else if (kth >= i) lo = i;
-      else return values[kth]!;
-    }
-    return values[kth]!;
-  };
-  const mid = count >> 1;
-  if (count % 2 === 1) return select(mid);
-  const upper = select(mid);
-  // After select(mid), values[0..mid) are ≤ upper: the lower middle is their maximum.
-  let lower = -Infinity;
-  for (let i = 0; i < mid; i++) if (values[i]! > lower) lower = values[i]!;
-  return (lower + upper) / 2;
 }
 
 /**
@@ -491,11 +457,4 @@ export async function discoverTasks(
   }
 
   return { models, tasks, others, assignment, options: opts, stats: { levels, tasksMs } };
-}
-
-/** @internal Exposed for tests: median with the even-count rule used for stage-1 scores and pooling. */
-export function median(values: ArrayLike<number>): number {
-  if (values.length === 0) throw new RangeError('median: expected at least one value, received 0');
-  const copy = Float64Array.from(values);
-  return medianInPlace(copy, copy.length);
 }

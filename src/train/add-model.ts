@@ -18,6 +18,7 @@
  * score range; a sample below the floor adds a warning to the manifest. With a local prior in router.onnx, the
  * new model's column of the local-prior values is its prior (no training prompt has its score).
  */
+import { median } from '../numeric/stats.js';
 import type { RoutingRecord } from '../data/types.js';
 import type { Manifest } from '../router/manifest.js';
 import { assignTasks, classifierForward } from './heads.js';
@@ -40,12 +41,6 @@ export interface AddModelResult {
   routerBytes: Uint8Array;
   manifest: ManifestDraft;
   metrics: { samples: number; devMse: number; epochs: number; assignedToTasks: number };
-}
-
-function median(values: number[]): number {
-  const s = values.slice().sort((a, b) => a - b);
-  const h = s.length >> 1;
-  return s.length % 2 === 1 ? s[h] : (s[h - 1] + s[h]) / 2;
 }
 
 function mean(values: number[]): number {

@@ -18,9 +18,12 @@
  * from a grid (0.05 … 0.95, step 0.01) to maximize macro-F1 over the T + 1 classes (Others included); ties go
  * to the lower θ. Early stopping: dev BCE, patience epochs, best weights restored.
  */
-import { AdamW, EarlyStopping, createParam, type Param } from './optimizer.js';
+import { AdamW, createParam, type Param } from './optimizer.js';
+import { EarlyStopping, minibatches, shuffleInPlace, trainEpochs } from '../numeric/epochs.js';
+import { macroF1 } from '../numeric/f1.js';
+import { gatherRows } from '../numeric/rows.js';
 import { addBias, biasGrad, matmul, matmulTransA, matmulTransB, sigmoidBce } from './kernels.js';
-import { createRandom, shuffleInPlace } from './random.js';
+import { createRandom } from './random.js';
 import { assignTasks, classifierForward, type ClassifierHeads } from './heads.js';
 
 /** Options of {@link trainClassifier}. */
@@ -82,40 +85,6 @@ export interface ClassifierResult {
 }
 
 /**
- * Macro-averaged F1 over the classes that occur in `truth` or `pred` (scikit-learn's convention).
- *
- * @param truth - true class per item (0..classCount−1).
- * @param pred - predicted class per item.
- * @param classCount - number of classes.
- * @returns macro-F1 in [0, 1]; 0 for empty input.
- * @throws RangeError when lengths differ or a class is out of range.
- * @example
- * macroF1(Int32Array.of(0, 1), Int32Array.of(0, 1), 2); // 1
- */
-export function macroF1(truth: ArrayLike<number>, pred: ArrayLike<number>, classCount: number): number {
-  if (truth.length !== pred.length) throw new RangeError(`macroF1: expected equal lengths, received ${truth.length} and ${pred.length}`);
-  const tp = new Float64Array(classCount);
-  const nt = new Float64Array(classCount);
-  const np = new Float64Array(classCount);
-  for (let i = 0; i < truth.length; i++) {
-    const a = truth[i];
-    const b = pred[i];
-    if (!(a >= 0 && a < classCount && b >= 0 && b < classCount)) throw new RangeError(`macroF1: expected classes in 0..${classCount - 1}, received ${a} / ${b} at ${i}`);
-    nt[a] += 1;
-    np[b] += 1;
-    if (a === b) tp[a] += 1;
-  }
-  let sum = 0;
-  let present = 0;
-  for (let c = 0; c < classCount; c++) {
-    if (nt[c] === 0 && np[c] === 0) continue;
-    present += 1;
-    sum += (2 * tp[c]) / (nt[c] + np[c]);
-  }
-  return present === 0 ? 0 : sum / present;
-}
-
-/**
  * Picks the assignment threshold that maximizes macro-F1 (Others included) on labelled data.
  *
  * @param probs - [n, T] probabilities.
@@ -137,7 +106,7 @@ export function selectThreshold(probs: Float32Array, n: number, taskCount: numbe
   for (let g = 5; g <= 95; g++) {
     const threshold = g / 100;
     const pred = assignTasks(probs, n, taskCount, threshold);
-    const f1 = macroF1(labels, pred, taskCount + 1);
+    const f1 = macroF1(labels, pred);
     if (f1 > best.macroF1 + 1e-12) best = { threshold, macroF1: f1 };
   }
   return best;
@@ -263,25 +232,23 @@ export function trainClassifier(data: ClassifierData, options: ClassifierOptions
     return total / rows.length;
   };
 
-  const history: { train: number; dev: number }[] = [];
-  let epochs = 0;
-  for (let epoch = 0; epoch < o.epochs; epoch++) {
-    shuffleInPlace(order, rng);
-    let trainLoss = 0;
-    for (let from = 0; from < order.length; from += bs) {
-      const count = Math.min(bs, order.length - from);
-      load(order, from, count);
-      opt.zeroGrad();
-      trainLoss += net.batchLoss(x, targets, count, true) * count;
-      opt.step();
-    }
-    const devLoss = evaluate(dev);
-    history.push({ train: trainLoss / order.length, dev: devLoss });
-    epochs = epoch + 1;
-    o.onEpoch?.(epoch, trainLoss / order.length, devLoss);
-    if (stop.report(epoch, devLoss)) break;
-  }
-  stop.restore();
+  const { epochs, history } = trainEpochs({
+    epochs: o.epochs,
+    stopping: stop,
+    runEpoch: () => {
+      shuffleInPlace(order, rng);
+      const pass = minibatches(order, bs, (rows, from, count) => {
+        load(rows, from, count);
+        opt.zeroGrad();
+        const loss = net.batchLoss(x, targets, count, true) * count;
+        opt.step();
+        return { loss, weight: count };
+      });
+      return pass.loss / pass.weight;
+    },
+    devLoss: () => evaluate(dev),
+    ...(o.onEpoch ? { onEpoch: o.onEpoch } : {}),
+  });
 
   const devEmb = gatherRows(embeddings, d, dev);
   const devProbs = classifierForward(heads, devEmb, dev.length);
@@ -289,20 +256,4 @@ export function trainClassifier(data: ClassifierData, options: ClassifierOptions
   for (let i = 0; i < dev.length; i++) devTruth[i] = labels[dev[i]];
   const { threshold, macroF1: devMacroF1 } = selectThreshold(devProbs, dev.length, tc, devTruth);
   return { heads, threshold, devMacroF1, epochs, bestEpoch: stop.bestEpoch, history };
-}
-
-/**
- * Copies the listed rows of a row-major matrix into a new one.
- *
- * @param matrix - row-major [n, width].
- * @param width - row width.
- * @param rows - row indices.
- * @returns row-major [rows.length, width].
- * @example
- * gatherRows(new Float32Array([1, 2, 3, 4]), 2, Int32Array.of(1)); // [3, 4]
- */
-export function gatherRows(matrix: Float32Array, width: number, rows: ArrayLike<number>): Float32Array {
-  const out = new Float32Array(rows.length * width);
-  for (let i = 0; i < rows.length; i++) out.set(matrix.subarray(rows[i] * width, rows[i] * width + width), i * width);
-  return out;
 }

@@ -19,8 +19,9 @@
  *   - phase 2 early stopping is global (one dev MSE over all task-assigned dev prompts), not per task.
  */
 import { activate, activateBackward, biasGrad, matmul, matmulTransA, matmulTransB, maskedMse, type Activation } from './kernels.js';
-import { AdamW, EarlyStopping, createParam, type Param } from './optimizer.js';
-import { createRandom, heNormal, shuffleInPlace, xavierUniform, type Random } from './random.js';
+import { AdamW, createParam, type Param } from './optimizer.js';
+import { EarlyStopping, minibatches, shuffleInPlace, trainEpochs } from '../numeric/epochs.js';
+import { createRandom, heNormal, xavierUniform, type Random } from './random.js';
 import { addTaskResiduals, generalFromProjected, projectPrompts, type RouterHeads } from './heads.js';
 
 /** Options of {@link trainGeneral} and {@link trainTaskAdapters}. */
@@ -383,30 +384,24 @@ export function trainGeneral(data: MoeData, options: MoeOptions = {}): GeneralRe
 
   const dev = data.dev.length > 0 ? data.dev : data.train;
   const order = Int32Array.from(data.train);
-  const history: { train: number; dev: number }[] = [];
-  let epochs = 0;
-  for (let epoch = 0; epoch < o.epochs; epoch++) {
-    shuffleInPlace(order, rng);
-    let sse = 0;
-    let cnt = 0;
-    for (let from = 0; from < order.length; from += bs) {
-      const count = Math.min(bs, order.length - from);
-      load(order, from, count);
-      opt.zeroGrad();
-      const r = net.batchLoss(x, target, tmask, count, true);
-      if (r.count === 0) continue;
-      sse += r.loss * r.count;
-      cnt += r.count;
-      opt.step();
-    }
-    const devLoss = evaluate(dev);
-    const trainLoss = cnt > 0 ? sse / cnt : 0;
-    history.push({ train: trainLoss, dev: devLoss });
-    epochs = epoch + 1;
-    o.onEpoch?.(1, epoch, trainLoss, devLoss);
-    if (stop.report(epoch, devLoss)) break;
-  }
-  stop.restore();
+  const { epochs, history } = trainEpochs({
+    epochs: o.epochs,
+    stopping: stop,
+    runEpoch: () => {
+      shuffleInPlace(order, rng);
+      const pass = minibatches(order, bs, (rows, from, count) => {
+        load(rows, from, count);
+        opt.zeroGrad();
+        const r = net.batchLoss(x, target, tmask, count, true);
+        if (r.count === 0) return { loss: 0, weight: 0 };
+        opt.step();
+        return { loss: r.loss * r.count, weight: r.count };
+      });
+      return pass.weight > 0 ? pass.loss / pass.weight : 0;
+    },
+    devLoss: () => evaluate(dev),
+    onEpoch: (epoch, trainLoss, devLoss) => o.onEpoch?.(1, epoch, trainLoss, devLoss),
+  });
   const heads = net.exportHeads(o.taskHidden);
   return { heads, devMse: stop.bestLoss, epochs, bestEpoch: stop.bestEpoch, history };
 }
@@ -533,35 +528,36 @@ export function trainTaskAdapters(general: RouterHeads, data: MoeData, assigned:
   };
 
   const devGeneral = evaluate().general;
-  let epochs = 0;
   const anyDev = devMembers.some((r) => r.length > 0);
-  for (let epoch = 0; epoch < o.taskEpochs; epoch++) {
-    let sse = 0;
-    let cnt = 0;
-    for (let t = 0; t < tc; t++) {
-      const order = members[t];
-      if (order.length === 0) continue;
-      shuffleInPlace(order, rng);
-      const q = candidates[t].length;
-      for (let from = 0; from < order.length; from += bs) {
-        const count = Math.min(bs, order.length - from);
-        load(t, order, from, count);
-        bankForward(banks[t], x, null, a, g, out, count, p, act);
-        const r = maskedMse(out, target, tmask, count * q, dOut);
-        if (r.count === 0) continue;
-        sse += r.loss * r.count;
-        cnt += r.count;
-        opts[t].zeroGrad();
-        bankBackward(banks[t], x, a, g, dOut, da, count, p, act);
-        opts[t].step();
+  const { epochs } = trainEpochs({
+    epochs: o.taskEpochs,
+    ...(anyDev ? { stopping: stop } : {}),
+    runEpoch: () => {
+      let sse = 0;
+      let cnt = 0;
+      for (let t = 0; t < tc; t++) {
+        const order = members[t];
+        if (order.length === 0) continue;
+        shuffleInPlace(order, rng);
+        const q = candidates[t].length;
+        const pass = minibatches(order, bs, (rows, from, count) => {
+          load(t, rows, from, count);
+          bankForward(banks[t], x, null, a, g, out, count, p, act);
+          const r = maskedMse(out, target, tmask, count * q, dOut);
+          if (r.count === 0) return { loss: 0, weight: 0 };
+          opts[t].zeroGrad();
+          bankBackward(banks[t], x, a, g, dOut, da, count, p, act);
+          opts[t].step();
+          return { loss: r.loss * r.count, weight: r.count };
+        });
+        sse += pass.loss;
+        cnt += pass.weight;
       }
-    }
-    const devLoss = evaluate().task;
-    epochs = epoch + 1;
-    o.onEpoch?.(2, epoch, cnt > 0 ? sse / cnt : 0, devLoss);
-    if (anyDev && stop.report(epoch, devLoss)) break;
-  }
-  if (anyDev) stop.restore();
+      return cnt > 0 ? sse / cnt : 0;
+    },
+    devLoss: () => evaluate().task,
+    onEpoch: (epoch, trainLoss, devLoss) => o.onEpoch?.(2, epoch, trainLoss, devLoss),
+  });
   const devTask = evaluate().task;
 
   // Stack into [T+1, …] tensors padded to K slots; row T (Others) stays zero.
@@ -686,24 +682,25 @@ export function trainAddedModel(heads: RouterHeads, embeddings: Float32Array, sc
     }
     return sse / dev.length;
   };
-  let epochs = 0;
-  for (let epoch = 0; epoch < o.epochs; epoch++) {
-    shuffleInPlace(train, rng);
-    for (let from = 0; from < train.length; from += bs) {
-      const count = Math.min(bs, train.length - from);
-      load(train, from, count);
-      bankForward(bank, x, null, a, g, out, count, p, act);
-      maskedMse(out, target, tmask, count, dOut);
-      opt.zeroGrad();
-      bankBackward(bank, x, a, g, dOut, da, count, p, act);
-      opt.step();
-    }
-    epochs = epoch + 1;
-    const devLoss = evaluate();
-    o.onEpoch?.(1, epoch, devLoss, devLoss);
-    if (stop.report(epoch, devLoss)) break;
-  }
-  stop.restore();
+  const { epochs } = trainEpochs({
+    epochs: o.epochs,
+    stopping: stop,
+    runEpoch: () => {
+      shuffleInPlace(train, rng);
+      const pass = minibatches(train, bs, (rows, from, count) => {
+        load(rows, from, count);
+        bankForward(bank, x, null, a, g, out, count, p, act);
+        const r = maskedMse(out, target, tmask, count, dOut);
+        opt.zeroGrad();
+        bankBackward(bank, x, a, g, dOut, da, count, p, act);
+        opt.step();
+        return { loss: r.loss * count, weight: count };
+      });
+      return pass.loss / Math.max(1, pass.weight);
+    },
+    devLoss: evaluate,
+    onEpoch: (epoch, trainLoss, devLoss) => o.onEpoch?.(1, epoch, trainLoss, devLoss),
+  });
   const m2 = m + 1;
   const w1 = new Float32Array(p * m2 * hd);
   for (let r = 0; r < p; r++) {

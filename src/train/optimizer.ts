@@ -1,6 +1,6 @@
 /**
  * AdamW (Loshchilov & Hutter 2019, "Decoupled Weight Decay Regularization", Algorithm 2) with Adam's bias
- * correction (Kingma & Ba 2015), and early stopping on a dev loss that restores the best weights.
+ * correction (Kingma & Ba 2015). Early stopping is in src/numeric/epochs.ts.
  *
  * Decoupled decay: θ ← θ − lr·(m̂ / (√v̂ + ε) + λ·θ); the decay is not added to the gradient and is applied
  * only to parameters marked `decay` (weights, not biases or embeddings), as PyTorch users usually configure it.
@@ -107,53 +107,5 @@ export class AdamW {
   }
 }
 
-/** Tracks the best dev loss, snapshots the best weights and says when to stop. */
-export class EarlyStopping {
-  private readonly params: readonly Param[];
-  private readonly patience: number;
-  private readonly minDelta: number;
-  private readonly best: Float32Array[];
-  private bad = 0;
-  /** Best dev loss seen so far (Infinity before the first report). */
-  bestLoss = Infinity;
-  /** Epoch (0-based) of the best dev loss, −1 before the first report. */
-  bestEpoch = -1;
-
-  /**
-   * @param params - parameters to snapshot and restore.
-   * @param patience - epochs without improvement before stopping (≥ 1).
-   * @param minDelta - smallest decrease that counts as an improvement.
-   * @throws RangeError when patience < 1.
-   * @example
-   * const stop = new EarlyStopping(params, 3); if (stop.report(epoch, devLoss)) break; stop.restore();
-   */
-  constructor(params: readonly Param[], patience: number, minDelta = 0) {
-    if (!Number.isInteger(patience) || patience < 1) throw new RangeError(`EarlyStopping: expected patience ≥ 1, received ${patience}`);
-    this.params = params;
-    this.patience = patience;
-    this.minDelta = minDelta;
-    this.best = params.map((p) => p.value.slice());
-  }
-
-  /**
-   * Records the dev loss of an epoch; snapshots the weights when it is the best so far.
-   * @returns true when training should stop.
-   */
-  report(epoch: number, loss: number): boolean {
-    if (!Number.isFinite(loss)) throw new RangeError(`EarlyStopping: dev loss is not finite (${loss}); lower the learning rate`);
-    if (loss < this.bestLoss - this.minDelta) {
-      this.bestLoss = loss;
-      this.bestEpoch = epoch;
-      this.bad = 0;
-      this.params.forEach((p, i) => this.best[i].set(p.value));
-      return false;
-    }
-    this.bad += 1;
-    return this.bad >= this.patience;
-  }
-
-  /** Copies the best snapshot back into the parameters. */
-  restore(): void {
-    this.params.forEach((p, i) => p.value.set(this.best[i]));
-  }
-}
+// Early stopping lives with the shared epoch loop (src/numeric/epochs.ts); re-exported for the trainers.
+export { EarlyStopping } from '../numeric/epochs.js';

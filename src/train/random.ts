@@ -97,24 +97,9 @@ function checkFans(fn: string, fanIn: number, fanOut: number): void {
   }
 }
 
-/**
- * Shuffles `order` in place (Fisher–Yates) with a seeded source.
- *
- * @param order - indices to permute.
- * @param rng - seeded source.
- * @returns `order`.
- * @example
- * shuffleInPlace(Int32Array.from([0, 1, 2, 3]), createRandom(7));
- */
-export function shuffleInPlace(order: Int32Array, rng: Random): Int32Array {
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    const t = order[i];
-    order[i] = order[j];
-    order[j] = t;
-  }
-  return order;
-}
+// The shuffle of every trainer lives with the shared epoch loop.
+import { shuffleInPlace } from '../numeric/epochs.js';
+export { shuffleInPlace };
 
 /**
  * Seeded split of `0..n-1` into parts of the given fractions (remaining indices go to the first part).

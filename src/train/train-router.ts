@@ -16,7 +16,8 @@ import type { Manifest } from '../router/manifest.js';
 import { MANIFEST_SCHEMA, MANIFEST_VERSION } from '../router/manifest.js';
 import { throwIfAborted } from '../errors.js';
 import { assignTasks, classifierForward } from './heads.js';
-import { macroF1, trainClassifier, type ClassifierOptions } from './classifier.js';
+import { trainClassifier, type ClassifierOptions } from './classifier.js';
+import { macroF1 } from '../numeric/f1.js';
 import { routerMse, trainGeneral, trainTaskAdapters, type MoeData, type MoeOptions } from './moe.js';
 import { buildClassifierOnnx, buildRouterOnnx } from './onnx-export.js';
 import { splitIndices } from './random.js';
@@ -309,6 +310,15 @@ export function scoreMatrix(records: readonly RoutingRecord[], models: readonly 
   return { scores, mask };
 }
 
+/**
+ * Between training phases: lets timers run (an abort fired from setTimeout, progress rendering), then checks the
+ * signal. The epoch loops inside a phase are synchronous; their onEpoch checks catch an abort already fired.
+ */
+async function phaseBoundary(signal: AbortSignal | undefined): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  throwIfAborted(signal, 'trainRouter');
+}
+
 function normalizeRows(matrix: Float32Array, width: number): Float32Array {
   const out = matrix.slice();
   for (let r = 0; r < out.length / width; r++) {
@@ -410,12 +420,13 @@ export async function trainRouter(records: readonly RoutingRecord[], embeddings:
       pred[r] = assigned[idx];
       if (pred[r] < tc) c += 1;
     });
-    holdoutMacroF1 = macroF1(truth, pred, tc + 1);
+    holdoutMacroF1 = macroF1(truth, pred);
     holdoutCoverage = c / holdout.length;
   }
   const msClassifier = tick() - t0;
+  await phaseBoundary(signal);
 
-  // Stage 2 MoE.
+  // Stage 2 quality head (the paper's MoE quality estimator).
   t0 = tick();
   const { scores, mask } = scoreMatrix(records, models);
   const data: MoeData = { embeddings, dimension: d, scores, mask, modelCount: m, train, dev };
@@ -427,9 +438,11 @@ export async function trainRouter(records: readonly RoutingRecord[], embeddings:
   };
   const phase1 = trainGeneral(data, { ...mOpts, onEpoch });
   const msGeneral = tick() - t0;
+  await phaseBoundary(signal);
   t0 = tick();
   const phase2 = trainTaskAdapters(phase1.heads, data, assigned, candidates, { ...mOpts, onEpoch });
   const msTasks = tick() - t0;
+  await phaseBoundary(signal);
 
   let holdoutMseGeneral: number | null = null;
   let holdoutMseFull: number | null = null;
@@ -558,7 +571,7 @@ export async function trainRouter(records: readonly RoutingRecord[], embeddings:
   }
 
   // Export.
-  throwIfAborted(signal, 'trainRouter');
+  await phaseBoundary(signal);
   t0 = tick();
   o.onProgress?.('export', 0, 2);
   const classifierBytes = buildClassifierOnnx(cls.heads);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { FineRouterError } from '../../src/errors.js';
 import type { RoutingRecord } from '../../src/data/types.js';
-import { discoverTasks, median } from '../../src/discovery/discover.js';
+import { discoverTasks } from '../../src/discovery/discover.js';
+import { median } from '../../src/numeric/stats.js';
 import { DISCOVERY_DEFAULTS } from '../../src/discovery/types.js';
 import type { Describer, DiscoveryResult } from '../../src/discovery/types.js';
 import { clusteredRecords, clusteredVectors } from './helpers.js';

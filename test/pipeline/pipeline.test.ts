@@ -89,6 +89,14 @@ describe('buildRouter (embed → discover → train → write)', () => {
     expect((error as FineRouterError).code).toBe('ABORTED');
   });
 
+  it('trainRouter alone also stops on an abort fired from a timer (it yields between phases)', async () => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('timer')), 0);
+    const error = await trainRouter(data.records, data.embeddings, data.discovery, { ...train, encoder: SMALL.encoder, signal: controller.signal }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FineRouterError);
+    expect((error as FineRouterError).code).toBe('ABORTED');
+  });
+
   it('rejects empty records and mis-sized precomputed embeddings', async () => {
     await expect(buildRouter([], { embedder: tableEmbedder() })).rejects.toBeInstanceOf(RangeError);
     await expect(buildRouter(data.records, { embedder: tableEmbedder(), promptEmbeddings: new Float32Array(3) })).rejects.toBeInstanceOf(RangeError);

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { trainRouter, modelCosts, parsePrices, scoreMatrix } from '../../src/train/train-router.js';
-import { selectThreshold, macroF1, trainClassifier } from '../../src/train/classifier.js';
+import { selectThreshold, trainClassifier } from '../../src/train/classifier.js';
+import { macroF1 } from '../../src/numeric/f1.js';
 import { trainGeneral } from '../../src/train/moe.js';
 import { addModel } from '../../src/train/add-model.js';
 import { classifierForward, routerForward } from '../../src/train/heads.js';
@@ -25,7 +26,7 @@ describe('threshold selection and macro-F1', () => {
     const r = selectThreshold(probs, 5, 2, [0, 0, 1, -1, -1]);
     expect(r.macroF1).toBe(1);
     expect(r.threshold).toBeCloseTo(0.41, 10);
-    expect(macroF1([0, 1, 2, 2], [0, 2, 2, 2], 3)).toBeCloseTo((1 + 0 + 0.8) / 3, 10);
+    expect(macroF1([0, 1, 2, 2], [0, 2, 2, 2])).toBeCloseTo((1 + 0 + 0.8) / 3, 10);
   });
 });
 
