@@ -21,6 +21,7 @@ import { FineRouterError } from '../../errors.js';
 import { gatherRows } from '../../numeric/rows.js';
 import { buildRouter } from '../../pipeline/pipeline.js';
 import { compareWithReferences } from '../../pipeline/summary.js';
+import { compareRoutes, FIRST_IMPRESSION_DEFAULTS, keywordLabels } from '../../pipeline/first-impression.js';
 import { parsePrices } from '../../train/train-router.js';
 import type { Command } from '../command.js';
 import { COMMON_FLAGS, integerAtLeast, numberFlag, parseFlags } from '../options.js';
@@ -186,6 +187,8 @@ export const demoCommand: Command = {
         t0 = performance.now();
         const best = await router.routeEmbeddings(testEmbeddings);
         const cheap = await router.routeEmbeddings(testEmbeddings, { tolerance });
+        const sweep = [...new Set([0.05, tolerance, 0.2, 0.3])].filter((t) => t > 0).sort((a, b) => a - b);
+        const swept = await Promise.all(sweep.map((t) => router.routeEmbeddings(testEmbeddings, { tolerance: t })));
         log(`route     ${test.length} test prompts routed from their embeddings at τ = 0 and τ = ${tolerance} (${seconds(t0)})`);
 
         // one prompt per source first (in file order), so the examples vary
@@ -212,6 +215,21 @@ export const demoCommand: Command = {
         const costs = Object.fromEntries(router.models.map((id, j) => [id, router.costs[j] ?? null]));
         const atZero = compareWithReferences(train, test, best.map((r) => r.model), costs);
         const atTolerance = compareWithReferences(train, test, cheap.map((r) => r.model), costs);
+        // Quality and cost against the best single and the cheapest model, paired-bootstrap intervals, τ sweep.
+        const comparison = compareRoutes(train, test, {
+          'FineRouter τ=0': best.map((r) => r.model),
+          ...Object.fromEntries(sweep.map((t, k) => [`FineRouter τ=${t}`, swept[k]!.map((r) => r.model)])),
+        }, costs);
+        // Short readable task labels (keywords of the members' prompts; no LLM describer in the offline demo).
+        const labelList = keywordLabels(train.map((r) => r.prompt), discovery.tasks.map((t) => t.members));
+        const labels = new Map(discovery.tasks.map((t, k) => [t.id, labelList[k]!]));
+        const floor = FIRST_IMPRESSION_DEFAULTS.labelConfidenceFloor;
+        const taskLine = (r: (typeof best)[number]): string =>
+          r.task === null
+            ? `no task (Others)`
+            : r.task.confidence >= floor
+              ? `${labels.get(r.task.id) || `task ${r.task.id}`} (task ${r.task.id}, confidence ${r.task.confidence.toFixed(2)})`
+              : `no confident task (best guess confidence ${r.task.confidence.toFixed(2)} < ${floor}; general and task scores blended as usual)`;
         if (values.json) {
           const summary = {
             data: dataFile,
@@ -221,6 +239,7 @@ export const demoCommand: Command = {
             tasks: discovery.tasks.length,
             tolerance,
             routed: { 0: atZero.routed, [tolerance]: atTolerance.routed },
+            comparison,
             bestSingle: atZero.bestSingle,
             oracle: atZero.oracle,
             ms: { ...built.ms, total: Math.round(performance.now() - started) },
@@ -234,19 +253,33 @@ export const demoCommand: Command = {
           const bestScore = Math.max(...Object.values(r.scores));
           const bestModels = Object.keys(r.scores).filter((k) => r.scores[k] === bestScore);
           lines.push(`prompt   ${short(r.prompt, 110)}  [${r.source ?? 'unknown source'}]`);
+          lines.push(`  task   ${taskLine(best[i]!)}`);
           lines.push(`  τ=0    → ${best[i]!.model} (observed quality ${r.scores[best[i]!.model] ?? 'n/a'}; best observed ${bestScore} by ${bestModels.length > 3 ? `${bestModels.length} models` : bestModels.join(', ')})`);
-          lines.push(`  why    ${best[i]!.explanation}`);
+          lines.push(`  why    ${best[i]!.explanation.split('; ').at(-1)}`);
           lines.push(`  τ=${tolerance}  → ${cheap[i]!.model} (observed quality ${r.scores[cheap[i]!.model] ?? 'n/a'}): ${cheap[i]!.explanation.split('; ').at(-1)}`);
           lines.push('');
         }
-        const fmtCost = (c: number): string => `$${(c * 1000).toFixed(4)} per 1k queries`;
-        const single = atZero.bestSingle;
-        lines.push(`on all ${test.length} test prompts (observed quality of the chosen model, mean; costs estimated from list prices):`);
-        lines.push(`  FineRouter τ=0          ${atZero.routed.quality.toFixed(3)}   ${fmtCost(atZero.routed.cost)}`);
-        lines.push(`  FineRouter τ=${tolerance}        ${atTolerance.routed.quality.toFixed(3)}   ${fmtCost(atTolerance.routed.cost)}`);
-        lines.push(`  best single model       ${single.quality.toFixed(3)}   (${single.model}, best training mean)   ${fmtCost(costs[single.model] ?? 0)}`);
-        lines.push(`  oracle (best per prompt) ${atZero.oracle.toFixed(3)}`);
-        lines.push(`  (a 68-prompt test set is small: differences of a few points are noise; see docs/EVALUATION.md for the full evaluation)`);
+        const bestSingleRow = comparison[0]!;
+        const pct = (x: number): string => `${(100 * x).toFixed(0)}%`;
+        const fmtI = (x: { value: number; lo: number; hi: number }, signed = false): string => {
+          const f = (v: number): string => `${signed && v > 0 ? '+' : ''}${v.toFixed(3)}`;
+          return `${f(x.value)} [${f(x.lo)}, ${f(x.hi)}]`;
+        };
+        lines.push(`on the ${test.length} held-out prompts: mean observed quality of the chosen model with its 95% paired-bootstrap interval,`);
+        lines.push(`the difference from the best single model (same prompts), and the expected cost from list prices:`);
+        lines.push('');
+        lines.push(`  ${'route'.padEnd(52)} ${'quality'.padEnd(22)} ${'vs best single'.padEnd(25)} cost per 1k queries`);
+        for (const row of comparison) {
+          const cost = row.cost === null ? '' : `$${(row.cost * 1000).toFixed(4)}${row.kind === 'router' && bestSingleRow.cost ? ` (${pct(row.cost / bestSingleRow.cost)} of best single)` : ''}`;
+          lines.push(`  ${row.name.padEnd(52)} ${fmtI(row.quality).padEnd(22)} ${(row.vsBestSingle ? fmtI(row.vsBestSingle, true) : '—').padEnd(25)} ${cost}`);
+        }
+        lines.push('');
+        lines.push(`  Reading: routing is for spending less at the quality you need. τ (tolerance) picks the cheapest model whose`);
+        lines.push(`  predicted score is within τ of the best; an interval that contains 0 is no measurable difference on ${test.length} prompts.`);
+        lines.push(`  In code: router.route(prompt, { tolerance: ${tolerance} }) and, per call, { maxCost: 0.0001 } (USD per query).`);
+        lines.push(`  Cross-validated figures on the five full datasets (K-fold, every prompt held out once): docs/EVALUATION.md,`);
+        lines.push(`  \`finerouter eval --data FILE --folds 5\`. Task labels: keywords of each task's prompts (a configured LLM describer`);
+        lines.push(`  writes sentences instead), shown only at classifier confidence ≥ ${floor}.`);
         lines.push('');
         lines.push(`done in ${seconds(started)}. Route your own prompts:`);
         lines.push(`  node dist/cli.js route --artifacts ${outArg}/artifacts --tolerance ${tolerance} "Prove that the square root of 2 is irrational."`);
