@@ -19,20 +19,14 @@
 import { FineRouterError } from '../errors.js';
 import type { Encoder } from '../encoder/types.js';
 import type { OnnxRuntime, RuntimeSession, RuntimeTensor, SessionOptions } from '../runtime/types.js';
+import { GRAPH_NAMES, runClassifierHead, runQualityHead } from './contract.js';
 import { validateManifest } from './manifest.js';
 import type { Manifest } from './manifest.js';
 import { aggregateAndSelect, expectedQuality, selectByPrice } from './score.js';
 import { routerInputFromMessages } from './messages.js';
 import type { ChatMessage, MessagesInputOptions } from './messages.js';
 
-/** Graph input/output names fixed by the artifact contract (docs/router.md). */
-export const GRAPH_NAMES = Object.freeze({
-  classifierInput: 'embedding',
-  classifierOutput: 'task_probs',
-  routerEmbedding: 'embedding',
-  routerTask: 'task',
-  routerOutput: 'quality',
-});
+export { GRAPH_NAMES } from './contract.js';
 
 /** What to do when the encoder's id differs from `manifest.encoder.id`. */
 export type EncoderCheck = 'error' | 'warn' | 'ignore';
@@ -209,17 +203,6 @@ function requireNames(session: RuntimeSession, file: string, inputs: readonly st
       throw new FineRouterError('MODEL_INVALID', `FineRouter: ${file} has no output '${name}' (outputs: ${session.outputNames.join(', ') || 'none'})`);
     }
   }
-}
-
-function checkOutput(tensor: RuntimeTensor | undefined, file: string, name: string, rows: number, cols: number): Float32Array {
-  if (!tensor || tensor.type !== 'float32') {
-    throw new FineRouterError('MODEL_INVALID', `FineRouter: ${file} output '${name}' is missing or not float32 (received ${tensor?.type ?? 'nothing'})`);
-  }
-  const dims = tensor.dims;
-  if (dims.length !== 2 || dims[0] !== rows || dims[1] !== cols || tensor.data.length !== rows * cols) {
-    throw new FineRouterError('MODEL_INVALID', `FineRouter: ${file} output '${name}' has shape [${dims.join(', ')}], expected [${rows}, ${cols}]`);
-  }
-  return tensor.data as Float32Array;
 }
 
 /**
@@ -506,49 +489,14 @@ export class FineRouter {
     return { alpha, tolerance, mask, localWeight, willingnessToPay };
   }
 
-  /** Runs both heads on n rows; returns task positions (T = Others), top probabilities and the n × M quality. */
+  /** Runs both heads on n rows (the contract of ./contract.ts); task positions use T for Others. */
   async #runHeads(embeddings: Float32Array, n: number, signal: AbortSignal | undefined): Promise<{ task: Int32Array; probability: Float32Array; quality: Float32Array; local: Float32Array | null }> {
     const { manifest } = this;
-    const D = manifest.encoder.dimension;
-    const T = manifest.tasks.length;
-    const M = manifest.models.length;
-    const embedding: RuntimeTensor<'float32'> = { type: 'float32', data: embeddings, dims: [n, D] };
-    const task = new Int32Array(n).fill(T);
-    const probability = new Float32Array(n);
+    const embedding: RuntimeTensor<'float32'> = { type: 'float32', data: embeddings, dims: [n, manifest.encoder.dimension] };
     this.#checkAbort(signal);
-    const probs = checkOutput(
-      (await this.#classifier.run({ [GRAPH_NAMES.classifierInput]: embedding }))[GRAPH_NAMES.classifierOutput],
-      manifest.classifier.file, GRAPH_NAMES.classifierOutput, n, T,
-    );
-    const threshold = manifest.classifier.threshold;
-    for (let r = 0; r < n; r++) {
-      let best = -1;
-      let bestP = -Infinity;
-      for (let j = 0; j < T; j++) {
-        const p = probs[r * T + j]!;
-        if (Number.isNaN(p)) throw new FineRouterError('MODEL_INVALID', `FineRouter: ${manifest.classifier.file} returned NaN`);
-        if (p > bestP) {
-          bestP = p;
-          best = j;
-        }
-      }
-      probability[r] = T > 0 ? bestP : 0;
-      if (best >= 0 && bestP >= threshold) task[r] = best;
-    }
-    const taskTensor: RuntimeTensor<'int64'> = { type: 'int64', data: BigInt64Array.from(task, (t) => BigInt(t)), dims: [n] };
+    const { task, probability } = await runClassifierHead(this.#classifier, manifest, embedding);
     this.#checkAbort(signal);
-    const outputs = await this.#router.run({ [GRAPH_NAMES.routerEmbedding]: embedding, [GRAPH_NAMES.routerTask]: taskTensor });
-    const quality = checkOutput(outputs[GRAPH_NAMES.routerOutput], manifest.router.file, GRAPH_NAMES.routerOutput, n, M);
-    for (let i = 0; i < quality.length; i++) {
-      if (!Number.isFinite(quality[i]!)) throw new FineRouterError('MODEL_INVALID', `FineRouter: ${manifest.router.file} returned a non-finite quality`);
-    }
-    let local: Float32Array | null = null;
-    if (manifest.localPrior) {
-      local = checkOutput(outputs[manifest.localPrior.output], manifest.router.file, manifest.localPrior.output, n, M);
-      for (let i = 0; i < local.length; i++) {
-        if (!Number.isFinite(local[i]!)) throw new FineRouterError('MODEL_INVALID', `FineRouter: ${manifest.router.file} returned a non-finite local prior`);
-      }
-    }
+    const { quality, local } = await runQualityHead(this.#router, manifest, embedding, task);
     return { task, probability, quality, local };
   }
 

@@ -20,6 +20,7 @@
  * count; `slots[t, k, j]` is 1 when slot k of task t is model j (a one-hot form of the per-task model-slot index
  * and mask; padded slots are all zero). Inference gathers one row per prompt, so its cost is independent of T.
  */
+import { assignTaskRows } from '../router/contract.js';
 import { activate, addBias, matmul, sigmoid, type Activation } from './kernels.js';
 
 /** Classifier weights in exported form. */
@@ -126,21 +127,8 @@ export function classifierForward(heads: ClassifierHeads, embeddings: Float32Arr
  * assignTasks(new Float32Array([0.2, 0.9]), 1, 2, 0.5); // [1]
  */
 export function assignTasks(probs: Float32Array, n: number, taskCount: number, threshold: number): Int32Array {
-  if (probs.length !== n * taskCount) throw new RangeError(`assignTasks: expected ${n * taskCount} probabilities, received ${probs.length}`);
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    let best = -1;
-    let bestP = -Infinity;
-    for (let t = 0; t < taskCount; t++) {
-      const p = probs[i * taskCount + t];
-      if (p > bestP) {
-        bestP = p;
-        best = t;
-      }
-    }
-    out[i] = best >= 0 && bestP >= threshold ? best : taskCount;
-  }
-  return out;
+  // The router's rule, from the one inference contract (src/router/contract.ts).
+  return assignTaskRows(probs, n, taskCount, threshold).task;
 }
 
 /**
