@@ -46,6 +46,7 @@ describe('finerouter label (command)', () => {
     expect(plan.maxUsd).toBeGreaterThan(plan.typicalUsd);
     expect(server!.requests).toHaveLength(0);
     expect(existsSync(out)).toBe(false);
+    expect(existsSync(`${out}.store.jsonl`)).toBe(false); // a dry run creates no store
   });
 
   it('exits 3 at the spend limit with outputs written, and a rerun finishes', async () => {

@@ -94,7 +94,7 @@ describe('converters on published layouts', () => {
       "cost of 'small' is not a number ≥ 0: \"-1\"",
       "no score for 'big'",
     ]);
-    expect(() => convertLong(rows, { prompt: 'nope', model: 'llm', score: 'rating' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(convertLong(rows, { prompt: 'nope', model: 'llm', score: 'rating' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 
   it('the same id with another prompt text is a reported conflict', async () => {

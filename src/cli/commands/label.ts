@@ -3,8 +3,10 @@
  * Argument parsing, files and the progress line only; the logic is labelPrompts / planLabel
  * (src/label/label.ts), the pool client (src/pool) and the file store (src/adapters/node/label-store.ts).
  */
+import { existsSync } from 'node:fs';
 import { readPoolFile } from '../../adapters/node/pool-file.js';
-import { openLabelStore } from '../../adapters/node/label-store.js';
+import { openLabelStore, type FileLabelStore } from '../../adapters/node/label-store.js';
+import { createMemoryStore, type LabelStore } from '../../label/store.js';
 import { readPromptsFile, writeRoutingJsonl, writeTextAtomic } from '../../adapters/node/label-files.js';
 import { createPoolClients, type ChatClient } from '../../pool/client.js';
 import { choiceJudge, exactMatchJudge, numericJudge, regexJudge, type Judge } from '../../label/judges.js';
@@ -182,7 +184,9 @@ export const labelCommand: Command = {
 
     const storePath = values.store ?? `${out}.store.jsonl`;
     const summaryPath = values.summary ?? `${out}.summary.json`;
-    const store = await openLabelStore(storePath);
+    // A dry run reads an existing store (to count stored work) but creates none.
+    const store: Pick<FileLabelStore, keyof LabelStore | 'close' | 'repairedBytes' | 'badLines'> =
+      values['dry-run'] && !existsSync(storePath) ? Object.assign(createMemoryStore(), { close: async () => undefined, repairedBytes: 0, badLines: [] }) : await openLabelStore(storePath);
     const controller = new AbortController();
     let interrupts = 0;
     const onSigint = (): void => {
