@@ -61,6 +61,7 @@ export function validateRoutingRecord(value: unknown, lineNumber: number): Routi
   let scoreCount = 0;
   for (const [model, score] of Object.entries(scores)) {
     if (model.length === 0) fail(lineNumber, `"scores" has an empty model id`);
+    if (model === '__proto__') fail(lineNumber, `"scores" has the model id '__proto__', which is reserved (it cannot be an object key)`);
     if (typeof score !== 'number' || !Number.isFinite(score) || score < 0 || score > 1) {
       fail(lineNumber, `"scores.${model}" must be a finite number in [0, 1], received ${describeValue(score)}`);
     }
@@ -73,6 +74,7 @@ export function validateRoutingRecord(value: unknown, lineNumber: number): Routi
     if (!isPlainObject(costs)) fail(lineNumber, `"costs" must be an object, received ${describeValue(costs)}`);
     const cleanCosts: Record<string, number> = {};
     for (const [model, cost] of Object.entries(costs)) {
+      if (model === '__proto__') fail(lineNumber, `"costs" has the model id '__proto__', which is reserved (it cannot be an object key)`);
       if (typeof cost !== 'number' || !Number.isFinite(cost) || cost < 0) {
         fail(lineNumber, `"costs.${model}" must be a finite number ≥ 0, received ${describeValue(cost)}`);
       }
@@ -112,7 +114,8 @@ export function parseRoutingLine(line: string, lineNumber: number): RoutingRecor
   }
   let value: unknown;
   try {
-    value = JSON.parse(line);
+    // A UTF-8 byte order mark at the start of a file is not part of the first line's JSON.
+    value = JSON.parse(lineNumber === 1 && line.charCodeAt(0) === 0xfeff ? line.slice(1) : line);
   } catch (error) {
     throw new FineRouterError('DATA_INVALID', `line ${lineNumber}: malformed JSON (${(error as Error).message})`, {
       cause: error,

@@ -18,7 +18,7 @@
 import type { RoutingRecord } from '../data/types.js';
 import { discoverTasks } from '../discovery/discover.js';
 import type { DiscoveryOptions, DiscoveryResult, DiscoveryStage } from '../discovery/types.js';
-import { throwIfAborted } from '../errors.js';
+import { FineRouterError, throwIfAborted } from '../errors.js';
 import type { Manifest } from '../router/manifest.js';
 import { trainRouter, type TrainRouterOptions, type TrainRouterResult } from '../train/train-router.js';
 
@@ -162,13 +162,27 @@ export async function discoverStep(
     }
     return options.discovery;
   }
-  return discoverTasks(records, descriptionEmbeddings, {
+  return coded('discover', () => discoverTasks(records, descriptionEmbeddings, {
     ...options.discover,
     seed: options.seed ?? BUILD_ROUTER_DEFAULTS.seed,
     onProgress: (stage: DiscoveryStage, done: number, total: number) =>
       options.onProgress?.({ step: 'discover', stage, done, total }),
     ...(options.signal ? { signal: options.signal } : {}),
-  });
+  }));
+}
+
+/**
+ * Runs a pure step; its TypeError / RangeError / Error (bad data reaching discovery or training) becomes a
+ * FineRouterError DATA_INVALID naming the step, with the original as `cause`, so callers and the CLI always get
+ * a code (issue #13 item 7).
+ */
+async function coded<T>(step: PipelineStep, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof FineRouterError) throw error;
+    throw new FineRouterError('DATA_INVALID', `buildRouter (${step}): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
 }
 
 /** Step 3: Stage 2 training (classifier, quality head, Eq. 5 settings) and ONNX export. */
@@ -192,7 +206,7 @@ export async function trainStep(
       )
     ).embeddings;
   }
-  return trainRouter(records, promptEmbeddings, discovery, {
+  return coded('train', () => trainRouter(records, promptEmbeddings, discovery, {
     ...options.train,
     encoder: { id: embedder.id, dimension: embedder.dimension },
     seed: options.seed ?? BUILD_ROUTER_DEFAULTS.seed,
@@ -200,7 +214,7 @@ export async function trainStep(
     onProgress: (stage, done, total, detail) =>
       options.onProgress?.({ step: 'train', stage, done, total, ...(detail !== undefined ? { detail } : {}) }),
     ...(signal ? { signal } : {}),
-  });
+  }));
 }
 
 /**
@@ -210,8 +224,9 @@ export async function trainStep(
  * @param records - routing records to train on (split them beforehand: every record given is used).
  * @param options - see {@link BuildRouterOptions}.
  * @returns embeddings, discovery, training result, the written manifest and per-step timings.
- * @throws RangeError when sizes disagree or discovery finds no task (see trainRouter);
- *   FineRouterError ABORTED when `signal` fires; embedder and writer errors pass through.
+ * @throws RangeError when sizes disagree; FineRouterError DATA_INVALID when discovery or training rejects the
+ *   data (e.g. discovery finds no task; the pure function's error is the `cause`), ABORTED when `signal` fires;
+ *   embedder and writer errors pass through.
  * @example
  * import { loadMiniLmEncoder, cachedEmbedder, writeArtifacts, readRoutingJsonl } from 'finerouter/node';
  * import { buildRouter } from 'finerouter/train';

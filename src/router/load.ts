@@ -44,11 +44,17 @@ export function isIgnoredArtifactEntry(path: string): boolean {
 export function parseManifest(text: string, where: string): Manifest {
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    // A UTF-8 byte order mark (some editors write one) is not part of the JSON.
+    json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (cause) {
     throw new FineRouterError('ARTIFACT_SCHEMA', `${where}: not valid JSON (${cause instanceof Error ? cause.message : String(cause)})`, { cause });
   }
-  return validateManifest(json);
+  try {
+    return validateManifest(json);
+  } catch (cause) {
+    if (cause instanceof FineRouterError) throw cause;
+    throw new FineRouterError('ARTIFACT_SCHEMA', `${where}: cannot be validated (${cause instanceof Error ? cause.message : String(cause)})`, { cause });
+  }
 }
 
 /**
@@ -68,7 +74,7 @@ export function checkArtifactListing(manifest: Manifest, present: readonly strin
   if (missing.length > 0) {
     throw new FineRouterError('ARTIFACT_MISSING', `${where}: missing artifact file(s) ${missing.join(', ')} listed in manifest.json`);
   }
-  const extra = present.filter((f) => f !== MANIFEST_FILE && !(f in manifest.files) && !isIgnoredArtifactEntry(f));
+  const extra = present.filter((f) => f !== MANIFEST_FILE && !Object.hasOwn(manifest.files, f) && !isIgnoredArtifactEntry(f));
   if (extra.length > 0) {
     throw new FineRouterError('ARTIFACT_UNEXPECTED', `${where}: unexpected file(s) ${extra.sort().join(', ')} not listed in manifest.json; remove them or retrain (a mixed directory may hold a stale model)`);
   }
@@ -86,7 +92,7 @@ export function checkArtifactListing(manifest: Manifest, present: readonly strin
  */
 export async function verifyArtifactChecksums(manifest: Manifest, bytes: Readonly<Record<string, Uint8Array>>, where: string): Promise<void> {
   for (const [file, expected] of Object.entries(manifest.files)) {
-    const data = bytes[file];
+    const data = Object.hasOwn(bytes, file) ? bytes[file] : undefined;
     if (!data) throw new FineRouterError('ARTIFACT_MISSING', `${where}: no contents for ${file}`);
     const actual = await sha256Digest(data);
     if (actual !== expected) {

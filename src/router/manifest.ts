@@ -226,6 +226,7 @@ export function validateManifest(json: unknown): Manifest {
     modelsJson.map((value, i) => {
       const m = object(value, `models[${i}]`);
       const id = string(m.id, `models[${i}].id`);
+      if (id === '__proto__') throw schemaError(`models[${i}].id: '__proto__' is reserved (it cannot be an object key)`);
       if (modelIds.has(id)) throw schemaError(`models[${i}].id: duplicate model id ${JSON.stringify(id)}`);
       modelIds.add(id);
       let cost: number | null = null;
@@ -272,6 +273,7 @@ export function validateManifest(json: unknown): Manifest {
   const files: Record<string, string> = {};
   for (const [name, digest] of Object.entries(filesJson)) {
     assertSafeArtifactPath(name, `files[${JSON.stringify(name)}]`);
+    if (name === '__proto__') throw schemaError("files: '__proto__' is reserved (it cannot be an object key)");
     if (name === 'manifest.json') throw schemaError("files: must not list 'manifest.json' (a file cannot hold its own digest)");
     if (typeof digest !== 'string' || !SHA256_HEX.test(digest)) {
       throw schemaError(`files[${JSON.stringify(name)}]: expected a lowercase sha256 hex digest, received ${describe(digest)}`);
@@ -286,7 +288,7 @@ export function validateManifest(json: unknown): Manifest {
   const router = Object.freeze({ file: assertSafeArtifactPath(routerJson.file, 'router.file') });
   if (classifier.file === router.file) throw schemaError('classifier.file and router.file must differ');
   for (const [where, file] of [['classifier.file', classifier.file], ['router.file', router.file]] as const) {
-    if (!(file in files)) throw schemaError(`${where}: ${JSON.stringify(file)} has no digest in files`);
+    if (!Object.hasOwn(files, file)) throw schemaError(`${where}: ${JSON.stringify(file)} has no digest in files`);
   }
 
   const defaultsJson = object(root.defaults, 'defaults');
@@ -332,7 +334,14 @@ export function validateManifest(json: unknown): Manifest {
   if (localPrior) manifest.localPrior = localPrior;
   if (warnings) manifest.warnings = Object.freeze(warnings);
   if (root.training !== undefined) {
-    manifest.training = Object.freeze(structuredClone(object(root.training, 'training')));
+    let training: Json;
+    try {
+      training = structuredClone(object(root.training, 'training'));
+    } catch (cause) {
+      if (cause instanceof FineRouterError) throw cause;
+      throw new FineRouterError('ARTIFACT_SCHEMA', `manifest: training: cannot be copied (${cause instanceof Error ? cause.message : String(cause)}; nested too deeply?)`, { cause });
+    }
+    manifest.training = Object.freeze(training);
   }
   return Object.freeze(manifest);
 }

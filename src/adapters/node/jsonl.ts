@@ -4,7 +4,6 @@
  * their line number and reason — never skipped silently.
  */
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { FineRouterError, throwIfAborted } from '../../errors.js';
 import { parseRoutingLine } from '../../data/parse.js';
 import type { RoutingRecord } from '../../data/types.js';
@@ -33,6 +32,46 @@ export interface ReadRoutingJsonlResult {
 /** Defaults of {@link ReadRoutingJsonlOptions}. */
 export const READ_ROUTING_JSONL_DEFAULTS = Object.freeze({ onBadLine: 'throw' as 'throw' | 'skip' });
 
+/** A line that is not valid UTF-8: the offset of the first bad byte. */
+interface InvalidLine {
+  offset: number;
+}
+
+/**
+ * Splits a byte stream on '\n' (a trailing '\r' is dropped) and decodes each line as strict UTF-8, so an
+ * invalid byte is reported with its line instead of being replaced by U+FFFD.
+ */
+async function* splitLines(stream: AsyncIterable<Buffer>): AsyncGenerator<string | InvalidLine> {
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  const decode = (bytes: Buffer): string | InvalidLine => {
+    const end = bytes.length > 0 && bytes[bytes.length - 1] === 0x0d ? bytes.length - 1 : bytes.length;
+    try {
+      return decoder.decode(bytes.subarray(0, end));
+    } catch {
+      for (let i = 0; i < end; i++) {
+        try {
+          new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes.subarray(0, i + 1), { stream: true });
+        } catch {
+          return { offset: i };
+        }
+      }
+      return { offset: 0 };
+    }
+  };
+  let carry: Buffer = Buffer.alloc(0);
+  for await (const chunk of stream) {
+    let data = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+    let start = 0;
+    for (let nl = data.indexOf(0x0a, start); nl >= 0; nl = data.indexOf(0x0a, start)) {
+      yield decode(data.subarray(start, nl));
+      start = nl + 1;
+    }
+    carry = Buffer.from(data.subarray(start));
+    data = carry;
+  }
+  if (carry.length > 0) yield decode(carry);
+}
+
 /**
  * Reads a routing JSONL file line by line (streaming), validating every line.
  *
@@ -56,14 +95,14 @@ export async function readRoutingJsonl(path: string, options: ReadRoutingJsonlOp
     throw new FineRouterError('INVALID_ARGUMENT', `readRoutingJsonl: expected a file path, received ${String(path)}`);
   }
   throwIfAborted(options.signal, 'readRoutingJsonl');
-  const stream = createReadStream(path, { encoding: 'utf8' });
+  const stream = createReadStream(path);
   const openError = new Promise<never>((_, reject) => {
     stream.once('error', (error) =>
       reject(new FineRouterError('DATA_INVALID', `readRoutingJsonl: cannot read ${path}: ${error.message}`, { cause: error })),
     );
   });
   openError.catch(() => undefined);
-  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+  const lines = splitLines(stream);
   const result: ReadRoutingJsonlResult = { records: [], skipped: [], filtered: 0, blank: 0 };
   const firstLineOfId = new Map<string, number>();
   let lineNumber = 0;
@@ -74,12 +113,13 @@ export async function readRoutingJsonl(path: string, options: ReadRoutingJsonlOp
         throwIfAborted(options.signal, 'readRoutingJsonl');
         options.onProgress?.(lineNumber);
       }
-      if (line.trim().length === 0) {
-        result.blank++;
-        continue;
-      }
       let record: RoutingRecord;
       try {
+        if (typeof line !== 'string') throw new FineRouterError('DATA_INVALID', `line ${lineNumber}: invalid UTF-8 (byte ${line.offset + 1} of the line); re-save the file as UTF-8`);
+        if (line.trim().length === 0) {
+          result.blank++;
+          continue;
+        }
         record = parseRoutingLine(line, lineNumber);
         const first = firstLineOfId.get(record.id);
         if (first !== undefined) {
@@ -101,7 +141,6 @@ export async function readRoutingJsonl(path: string, options: ReadRoutingJsonlOp
   try {
     await Promise.race([consume(), openError]);
   } finally {
-    lines.close();
     stream.destroy();
   }
   options.onProgress?.(lineNumber);

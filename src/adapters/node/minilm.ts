@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FineRouterError } from '../../errors.js';
 import { BERT_ONNX_BUILDER_VERSION, buildBertOnnx, readBertConfig } from '../../encoder/bert-onnx.js';
@@ -99,8 +99,12 @@ function checkPrecision(where: string, precision: unknown): EncoderPrecision {
 }
 
 function moduleFile(): string {
-  // CJS build: __filename; ESM build: import.meta.url.
-  return typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url);
+  // CJS build: __filename; ESM build: import.meta.url. Under `node -e` / `node -p` a global __filename exists
+  // and is '[eval]' (not a path), so only an absolute __filename is trusted.
+  if (typeof __filename === 'string' && isAbsolute(__filename)) return __filename;
+  const url = typeof import.meta === 'object' && import.meta !== null ? (import.meta as { url?: unknown }).url : undefined;
+  if (typeof url === 'string' && url.startsWith('file:')) return fileURLToPath(url);
+  return join(process.cwd(), 'index.js');
 }
 
 /**

@@ -8,7 +8,7 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadFineRouter } from '../../adapters/node/artifacts.js';
 import { writeArtifacts } from '../../adapters/node/artifacts-write.js';
@@ -54,7 +54,7 @@ const DEMO_DISCOVERY = Object.freeze({});
 const DEMO_MOE = Object.freeze({ projection: 64, llmEmbedding: 32, hidden: 64, taskHidden: 32 });
 
 function moduleDir(): string {
-  return typeof __dirname === 'string' ? __dirname : dirname(fileURLToPath(import.meta.url));
+  return typeof __dirname === 'string' && isAbsolute(__dirname) ? __dirname : dirname(fileURLToPath(import.meta.url));
 }
 
 /** The shipped sample: next to the package root (dist/cli.js or src/cli/commands/demo.ts), else under cwd. */
