@@ -185,6 +185,26 @@ describe('labelPrompts against the fake OpenAI server', () => {
     expect(summary.models.find((m) => m.model === 'never')!.judgeFailures).toBe(2);
   });
 
+  it('sends chat messages as given and trains on the router input text; an edited prompt is answered again', async () => {
+    const { candidates, server } = await world();
+    const chat: LabelPrompt = {
+      id: 'chat',
+      messages: [
+        { role: 'system', content: 'Answer with the number only.' },
+        { role: 'user', content: 'What is 2 + 3?' },
+      ],
+      reference: '5',
+    };
+    const store = createMemoryStore();
+    const { records } = await labelPrompts({ prompts: [chat], clients: { oracle: candidates.oracle! }, judge: numericJudge(), store, generation: { system: 'ignored for messages' } });
+    expect(server.requests[0]!.messages).toEqual(chat.messages);
+    expect(records[0]).toMatchObject({ id: 'chat', prompt: 'What is 2 + 3?', scores: { oracle: 1 } });
+    const edited: LabelPrompt = { ...chat, messages: [chat.messages![0]!, { role: 'user', content: 'What is 2 + 4?' }], reference: '6' };
+    const again = await labelPrompts({ prompts: [edited], clients: { oracle: candidates.oracle! }, judge: numericJudge(), store });
+    expect(server.requests).toHaveLength(2);
+    expect(again.records[0]!.scores.oracle).toBe(1);
+  });
+
   it('planLabel counts calls and bounds cost; after a run everything is stored', async () => {
     const { candidates, judgeClient, server } = await world();
     const prompts = promptsOf(sums(5));
