@@ -207,7 +207,7 @@ export function summarizeCrossVal(cv: CrossValResult, options: SummaryOptions = 
     const strong = Float64Array.from(r, (i) => table.quality[i * M + s]!);
     const weak = Float64Array.from(r, (i) => table.quality[i * M + w]!);
     const folds = Int32Array.from(r, (i) => cv.foldOf[i]!);
-    const orders = cv.methods.map((m) => strongOrder(Float64Array.from(r, (i) => m.scores[i * M + s]! - m.scores[i * M + w]!), folds, bseed));
+    const orders = cv.methods.map((m) => strongOrder(Float64Array.from(r, (i) => m.expected[i * M + s]! - m.expected[i * M + w]!), folds, bseed));
     return { strong, weak, rows: r, orders };
   })();
 

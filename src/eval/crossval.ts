@@ -54,6 +54,12 @@ export interface FittedMethod {
    * indices.length × models.length, row-major, finite.
    */
   predict(indices: Int32Array): Float64Array | Promise<Float64Array>;
+  /**
+   * Optional predicted quality on the score scale, same shape as `predict`, where `predict` returns a score
+   * that is only meaningful per prompt (e.g. FineRouter's min-max normalized Eq. 5 score, which takes only a few
+   * values on a two-model pool). Used to rank prompts across the pool (APGR/CPT); default: `predict`'s output.
+   */
+  expected?(indices: Int32Array): Float64Array | Promise<Float64Array>;
   /** Optional task id per record (−1 = Others), for the per-task oracle. */
   tasks?(indices: Int32Array): Int32Array | Promise<Int32Array>;
   /** Optional facts about the fit (chosen hyper-parameters, timings), copied into the report per fold. */
@@ -98,6 +104,8 @@ export interface MethodOutcome {
   kind: 'router' | 'reference' | 'baseline';
   /** N×M scores (table rows), each row from the fold where that prompt was tested. */
   scores: Float64Array;
+  /** N×M predicted quality on the score scale (`FittedMethod.expected`), or `scores` when the method has none. */
+  expected: Float64Array;
   /** Chosen column per table row at the run's τ. */
   choice: Int32Array;
   /** Observed quality of the choice per row (never NaN: selection only picks scored models). */
@@ -313,6 +321,7 @@ export async function crossValidate(options: CrossValOptions): Promise<CrossValR
     taskChoice: Int32Array;
     hasTasks: boolean;
     failed: boolean;
+    expected: Float64Array | null;
   }
   const states: State[] = methods.map((method) => ({
     scores: new Float64Array(N * M),
@@ -323,6 +332,7 @@ export async function crossValidate(options: CrossValOptions): Promise<CrossValR
     taskChoice: new Int32Array(N).fill(-1),
     hasTasks: taskOracles.includes(method.name),
     failed: false,
+    expected: null,
   }));
   for (let f = 0; f < K; f++) {
     const { train, test } = foldRows[f]!;
@@ -369,6 +379,14 @@ export async function crossValidate(options: CrossValOptions): Promise<CrossValR
           st.choice[test[k]!] = sel.choice[k]!;
         }
         st.info.push(fitted.info ?? null);
+        if (fitted.expected) {
+          const ex = await fitted.expected(testRec);
+          if (!(ex instanceof Float64Array) || ex.length !== test.length * M || !ex.every(Number.isFinite)) {
+            throw new TypeError(`crossValidate: method '${method.name}' returned ${ex instanceof Float64Array ? ex.length : typeof ex} expected values, expected ${test.length}×${M} finite values`);
+          }
+          st.expected ??= new Float64Array(N * M);
+          for (let k = 0; k < test.length; k++) st.expected.set(ex.subarray(k * M, (k + 1) * M), test[k]! * M);
+        }
         if (st.hasTasks && fitted.tasks) {
           const trTasks = await fitted.tasks(trainRec);
           const teTasks = await fitted.tasks(testRec);
@@ -394,7 +412,7 @@ export async function crossValidate(options: CrossValOptions): Promise<CrossValR
   methods.forEach((method, mi) => {
     const st = states[mi]!;
     if (st.failed) return;
-    outcomes.push(outcomeOf(method.name, method.kind ?? 'router', st.scores, st.choice, st.fitMs, st.predictMs, st.info));
+    outcomes.push(outcomeOf(method.name, method.kind ?? 'router', st.scores, st.choice, st.fitMs, st.predictMs, st.info, st.expected));
     if (!st.hasTasks) return;
     // Per-task oracle: each test prompt gets the best training-fold model of its predicted task; the score row
     // is one-hot over half the training means, so the shared selection rule falls back to the best-mean model
@@ -437,6 +455,7 @@ export async function crossValidate(options: CrossValOptions): Promise<CrossValR
     fitMs: number[],
     predictMs: number[],
     info: MethodOutcome['info'],
+    expected: Float64Array | null = null,
   ): MethodOutcome {
     const quality = new Float64Array(N);
     const cost = table.cost ? new Float64Array(N) : null;
@@ -444,7 +463,7 @@ export async function crossValidate(options: CrossValOptions): Promise<CrossValR
       quality[i] = table.quality[i * M + choice[i]!]!;
       if (cost) cost[i] = table.cost![i * M + choice[i]!]!;
     }
-    return { name, kind, scores, choice, quality, cost, fitMs, predictMs, info };
+    return { name, kind, scores, expected: expected ?? scores, choice, quality, cost, fitMs, predictMs, info };
   }
 }
 

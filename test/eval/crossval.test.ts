@@ -194,6 +194,34 @@ describe('summarizeCrossVal (paired bootstrap)', () => {
     expect(md).toContain('| same |');
     expect(md).toContain('APGR');
   });
+  it('APGR ranks prompts by `expected` when a method gives it (per-prompt scores alone may tie)', async () => {
+    // Scores are 0/1 per prompt (like a min-max normalized score on two models); expected carries the ranking.
+    const tied = (withExpected: boolean): CrossValMethod => ({
+      name: 'tied',
+      fit: async (fold) => ({
+        predict: (idx) => Float64Array.from({ length: idx.length * 2 }, (_, k) => (k % 2 === 0 ? 1 : 0)),
+        ...(withExpected
+          ? {
+              expected: (idx: Int32Array) => {
+                const out = new Float64Array(idx.length * 2);
+                idx.forEach((i, k) => {
+                  const r = fold.records[i]!.scores;
+                  out[k * 2] = r.a! - r.b! + 1;
+                });
+                return out;
+              },
+            }
+          : {}),
+      }),
+    });
+    const apgr = async (withExpected: boolean): Promise<number> => {
+      const cv = await crossValidate({ records, embeddings, dimension: 2, methods: [tied(withExpected)], folds: 4, seed: 0 });
+      return summarizeCrossVal(cv, { resamples: 50, seed: 0 }).rows.find((r) => r.name === 'tied')!.apgr!.value;
+    };
+    // Without expected every prompt ties: a shuffled order, near the random router. With it, the prompts that
+    // gain from the strong model come first.
+    expect(await apgr(true)).toBeGreaterThan((await apgr(false)) + 0.1);
+  });
   it('a method better on every prompt where it differs is significant', async () => {
     const oracleLike: CrossValMethod = {
       name: 'peek',

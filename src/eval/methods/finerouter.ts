@@ -165,6 +165,22 @@ export function fineRouterMethods(options: FineRouterCvOptions): CrossValMethod[
           });
           return fill(rows, idx.length);
         },
+        // The Eq. 5 score is min-max normalized per prompt (on a two-model pool it is 0 or 1 per component), so
+        // rankings across prompts (APGR/CPT) use the router's expected quality on the score scale instead.
+        ...(variant === 'finerouter' || variant === 'finerouter-paper'
+          ? {
+              async expected(idx: Int32Array): Promise<Float64Array> {
+                const results = variant === 'finerouter-paper'
+                  ? await tr.router.routeEmbeddings(gatherRows(fold.embeddings, D, idx), { tolerance: 0, alpha: 0.5, localWeight: 0 })
+                  : await route(idx);
+                return fill(results.map((r) => {
+                  const row = new Float64Array(ids.length);
+                  for (const s of r.scores) row[ids.indexOf(s.model)] = s.expected;
+                  return row;
+                }), idx.length);
+              },
+            }
+          : {}),
         async tasks(idx) {
           const results = await route(idx);
           return Int32Array.from(results, (r) => (r.task ? (position.get(r.task.id) ?? -1) : -1));
