@@ -42,6 +42,8 @@ import type { ModelPool, PoolModel } from '../pool/schema.js';
 import { callCost } from '../pool/schema.js';
 import type { ChatMessage, MessagesInputOptions } from '../router/messages.js';
 import type { RouteOptions, RouteResult } from '../router/router.js';
+import { batchingRoute } from './batching.js';
+import type { BatchableRouter } from './batching.js';
 import { ServerMetrics } from './metrics.js';
 
 /** The router as the server uses it (a `FineRouter` satisfies it). */
@@ -74,6 +76,11 @@ export interface RoutingServerOptions {
   messages?: MessagesInputOptions;
   /** How long `close()` waits for in-flight requests, ms. @defaultValue 30000 */
   shutdownGraceMs?: number;
+  /**
+   * Concurrent requests share encoder calls (./batching.ts) when the router exposes `encoder` and `routeEmbeddings`
+   * (a FineRouter does); at most this many prompts per call; 1 disables batching. @defaultValue 16
+   */
+  maxEncoderBatch?: number;
   /** One JSON object per request and event (never keys, never message text). @defaultValue no logging */
   log?: (entry: Record<string, unknown>) => void;
 }
@@ -81,6 +88,7 @@ export interface RoutingServerOptions {
 /** Defaults of {@link RoutingServerOptions}. */
 export const ROUTING_SERVER_DEFAULTS = Object.freeze({
   maxBodyBytes: 1_048_576,
+  maxEncoderBatch: 16,
   upstreamTimeoutMs: 60_000,
   shutdownGraceMs: 30_000,
   routingModel: 'finerouter',
@@ -232,6 +240,35 @@ export function createRoutingServer(options: RoutingServerOptions): RoutingServe
   const tokenDigest = options.authToken !== undefined ? digest(`Bearer ${options.authToken}`) : undefined;
   let closing = false;
   let loadedAt = new Date().toISOString();
+  const maxEncoderBatch = options.maxEncoderBatch ?? ROUTING_SERVER_DEFAULTS.maxEncoderBatch;
+  if (!Number.isInteger(maxEncoderBatch) || maxEncoderBatch < 1) throw new FineRouterError('INVALID_ARGUMENT', `createRoutingServer: maxEncoderBatch: expected an integer ≥ 1, received ${String(maxEncoderBatch)}`);
+  /** The router in service, its route function and the routes running on it (awaited before it is disposed). */
+  interface Generation {
+    router: ServedRouter;
+    route: ServedRouter['route'];
+    running: Set<Promise<unknown>>;
+  }
+  const generationOf = (r: ServedRouter): Generation => {
+    const batchable = r as Partial<BatchableRouter>;
+    const route = maxEncoderBatch > 1 && batchable.encoder && typeof batchable.routeEmbeddings === 'function'
+      ? batchingRoute(r as unknown as BatchableRouter, maxEncoderBatch)
+      : r.route.bind(r);
+    return { router: r, route, running: new Set() };
+  };
+  let generation = generationOf(router);
+  const routeOn = async (g: Generation, input: readonly ChatMessage[], routeOptions: RouteOptions): Promise<RouteResult> => {
+    const work = g.route(input, routeOptions);
+    g.running.add(work);
+    try {
+      return await work;
+    } finally {
+      g.running.delete(work);
+    }
+  };
+  const retire = async (g: Generation): Promise<void> => {
+    await Promise.allSettled([...g.running]);
+    await g.router.dispose();
+  };
 
   function authorized(req: IncomingMessage): boolean {
     if (tokenDigest === undefined) return true;
@@ -322,7 +359,7 @@ export function createRoutingServer(options: RoutingServerOptions): RoutingServe
     const { finerouter: fromBody, ...forward } = body;
     const stream = forward.stream === true;
     note.stream = stream;
-    const current = router;
+    const current = generation;
     if (forward.model !== routingModel) {
       const entry = pool.models[forward.model as string];
       if (!entry) throw new HttpError(404, 'invalid_request_error', `model ${JSON.stringify(forward.model)} is neither "${routingModel}" nor a model of the pool`, { code: 'model_not_found' });
@@ -350,7 +387,7 @@ export function createRoutingServer(options: RoutingServerOptions): RoutingServe
     const route: RouteOptions = { ...split.route, signal: clientSignal };
     if (options.messages !== undefined) route.messages = options.messages;
     const t0 = performance.now();
-    const decision = await current.route(forward.messages as ChatMessage[], route);
+    const decision = await routeOn(current, forward.messages as ChatMessage[], route);
     const routingMs = performance.now() - t0;
     metrics.routingSeconds.observe(routingMs / 1000);
     note.routed = decision.model;
@@ -491,13 +528,14 @@ export function createRoutingServer(options: RoutingServerOptions): RoutingServe
             await next.dispose();
             throw new FineRouterError('INVALID_ARGUMENT', `RoutingServer.reload: none of the new router's models is in the pool`);
           }
-          const previous = router;
+          const previous = generation;
+          generation = generationOf(next);
           router = next;
           callable = nextCallable;
           loadedAt = new Date().toISOString();
           metrics.reloads.inc({ result: 'ok' });
           log?.({ event: 'reload', result: 'ok', files: next.manifest?.files ?? {} });
-          await previous.dispose(); // waits for the routes still running on it
+          await retire(previous); // waits for the routes still running on it
         } catch (error) {
           metrics.reloads.inc({ result: 'error' });
           log?.({ event: 'reload', result: 'error', error: error instanceof Error ? error.message : String(error) });
@@ -519,7 +557,7 @@ export function createRoutingServer(options: RoutingServerOptions): RoutingServe
       server.closeAllConnections();
       await closed;
       await reloading?.catch(() => undefined);
-      await router.dispose();
+      await retire(generation);
     },
   };
 }

@@ -16,6 +16,7 @@ import { loadFineRouter } from '../../src/adapters/node/artifacts.js';
 import type { RoutingSummary } from '../../src/integrations/fallback.js';
 import { validatePool } from '../../src/pool/schema.js';
 import type { ModelPool } from '../../src/pool/schema.js';
+import { batchingRoute } from '../../src/server/batching.js';
 import { createRoutingServer } from '../../src/server/server.js';
 import type { RoutingServer, RoutingServerOptions } from '../../src/server/server.js';
 import { createRouterFixture, MATH, POEM, TRANSLATE } from './router-fixture.js';
@@ -39,7 +40,9 @@ const poolJson = (url: string) => ({
 
 async function serve(extra: Partial<RoutingServerOptions> = {}, router = fx.router): Promise<{ serving: RoutingServer; url: string; client: OpenAI; logs: Record<string, unknown>[] }> {
   const logs: Record<string, unknown>[] = [];
-  const serving = createRoutingServer({ router: { models: router.models, manifest: router.manifest, route: router.route.bind(router), dispose: async () => undefined }, pool, env: { FINEROUTER_TEST_KEY: SECRET }, log: (e) => logs.push(e), ...extra });
+  // The shared fixture router, without dispose (each server's close() would dispose it otherwise).
+  const shared = { models: router.models, manifest: router.manifest, encoder: router.encoder, route: router.route.bind(router), routeEmbeddings: router.routeEmbeddings.bind(router), dispose: async () => undefined };
+  const serving = createRoutingServer({ router: shared, pool, env: { FINEROUTER_TEST_KEY: SECRET }, log: (e) => logs.push(e), ...extra });
   servers.push(serving);
   const url = await serving.listen(0, '127.0.0.1');
   const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: extra.authToken ?? 'unused', maxRetries: 0 });
@@ -203,6 +206,24 @@ describe('finerouter serve with the real openai client', () => {
     expect(done.choices[0]!.message.content).toBe(`[large] ${MATH}`);
     await closed;
     await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+  });
+});
+
+describe('encoder micro-batching (batchingRoute)', () => {
+  it('concurrent routes share encoder calls and equal router.route exactly', async () => {
+    let calls = 0;
+    const encoder = { id: fx.encoder.id, dimension: fx.encoder.dimension, dispose: async () => undefined, embed: (texts: readonly string[], o?: { batchSize?: number }) => (calls++, fx.encoder.embed(texts, o)) };
+    const route = batchingRoute({ encoder, routeEmbeddings: fx.router.routeEmbeddings.bind(fx.router) }, 16);
+    const inputs = [MATH, TRANSLATE, POEM, MATH, TRANSLATE, POEM, MATH, TRANSLATE];
+    const batched = await Promise.all(inputs.map((p, i) => route([{ role: 'user', content: p }], { tolerance: i % 2 === 0 ? 0 : 0.5 })));
+    expect(calls).toBeLessThan(inputs.length);
+    for (const [i, p] of inputs.entries()) {
+      const single = await fx.router.route(p, { tolerance: i % 2 === 0 ? 0 : 0.5 });
+      expect(batched[i]!.model).toBe(single.model);
+      expect(batched[i]!.task?.id).toBe(single.task?.id);
+      batched[i]!.scores.forEach((s, k) => expect(s.final).toBeCloseTo(single.scores[k]!.final, 5));
+    }
+    await expect(route([{ role: 'system', content: 'x' }])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 });
 
