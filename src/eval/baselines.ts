@@ -18,6 +18,9 @@
 import type { EvalTable } from './table.js';
 import { evaluateSelection, selectByScores } from './metrics.js';
 import { mulberry32 } from '../random.js';
+import { EarlyStopping, minibatches, shuffleInPlace, trainEpochs } from '../numeric/epochs.js';
+import { AdamW, createParam } from '../train/optimizer.js';
+import { xavierUniform } from '../train/random.js';
 
 export { mulberry32 } from '../random.js';
 
@@ -316,19 +319,20 @@ export function fitMlpRouter(
     rows.push(i);
     for (let j = 0; j < M; j++) targets.push(train.quality[i * M + j] === best ? 1 / ties : 0);
   }
+  // Shared numerics (src/numeric, src/train): seeded Xavier init, AdamW (no weight decay: plain Adam), the one
+  // epoch loop with Fisher–Yates shuffles and early stopping on dev routed quality (best weights restored).
+  // Float64 weights: the same code paths as the float32 heads, bit-identical to this baseline's earlier copy.
   const rand = mulberry32(o.seed);
-  const uniform = (limit: number): number => (rand() * 2 - 1) * limit;
-  const W1 = new Float64Array(H * d).map(() => uniform(Math.sqrt(6 / (d + H))));
-  const b1 = new Float64Array(H);
-  const W2 = new Float64Array(M * H).map(() => uniform(Math.sqrt(6 / (H + M))));
-  const b2 = new Float64Array(M);
-  const params = [W1, b1, W2, b2];
-  const grads = params.map((p) => new Float64Array(p.length));
-  const m1 = params.map((p) => new Float64Array(p.length));
-  const m2 = params.map((p) => new Float64Array(p.length));
-  const beta1 = 0.9;
-  const beta2 = 0.999;
-  let step = 0;
+  const source = { next: rand, int: (n: number): number => Math.floor(rand() * n) };
+  const params = [
+    createParam('W1', xavierUniform(new Float64Array(H * d), d, H, source), false),
+    createParam('b1', new Float64Array(H), false),
+    createParam('W2', xavierUniform(new Float64Array(M * H), H, M, source), false),
+    createParam('b2', new Float64Array(M), false),
+  ] as const;
+  const [W1, b1, W2, b2] = params.map((p) => p.value) as [Float64Array, Float64Array, Float64Array, Float64Array];
+  const grads = params.map((p) => p.grad);
+  const opt = new AdamW(params, { learningRate: o.learningRate, weightDecay: 0, epsilon: 1e-8 });
   const h = new Float64Array(H);
   const logits = new Float64Array(M);
   const dh = new Float64Array(H);
@@ -365,74 +369,57 @@ export function fitMlpRouter(
   };
 
   const order = Int32Array.from(rows.keys());
+  const stopping = dev.ids.length > 0 ? new EarlyStopping(params, o.patience) : undefined;
   let bestDev = Number.NEGATIVE_INFINITY;
-  let bestEpoch = 0;
-  let saved = params.map((p) => p.slice());
-  let epochs = 0;
-  for (let epoch = 1; epoch <= o.epochs; epoch++) {
-    epochs = epoch;
-    for (let k = order.length - 1; k > 0; k--) {
-      const r = Math.floor(rand() * (k + 1));
-      const t = order[k]!;
-      order[k] = order[r]!;
-      order[r] = t;
-    }
-    for (let start = 0; start < order.length; start += o.batchSize) {
-      const end = Math.min(order.length, start + o.batchSize);
-      for (const g of grads) g.fill(0);
-      const [gW1, gb1, gW2, gb2] = grads as [Float64Array, Float64Array, Float64Array, Float64Array];
-      for (let b = start; b < end; b++) {
-        const r = order[b]!;
-        const xo = rows[r]! * d;
-        forward(trainEmbeddings, xo);
-        dh.fill(0);
-        for (let j = 0; j < M; j++) {
-          const g = logits[j]! - targets[r * M + j]!;
-          gb2[j]! += g;
-          const wo = j * H;
+  const { epochs } = trainEpochs({
+    epochs: o.epochs,
+    ...(stopping ? { stopping } : {}),
+    runEpoch: () => {
+      shuffleInPlace(order, source);
+      minibatches(order, o.batchSize, (batch, from, count) => {
+        const start = from;
+        const end = from + count;
+        opt.zeroGrad();
+        const [gW1, gb1, gW2, gb2] = grads as [Float64Array, Float64Array, Float64Array, Float64Array];
+        const order = batch;
+        for (let b = start; b < end; b++) {
+          const r = order[b]!;
+          const xo = rows[r]! * d;
+          forward(trainEmbeddings, xo);
+          dh.fill(0);
+          for (let j = 0; j < M; j++) {
+            const g = logits[j]! - targets[r * M + j]!;
+            gb2[j]! += g;
+            const wo = j * H;
+            for (let u = 0; u < H; u++) {
+              gW2[wo + u]! += g * h[u]!;
+              dh[u]! += g * W2[wo + u]!;
+            }
+          }
           for (let u = 0; u < H; u++) {
-            gW2[wo + u]! += g * h[u]!;
-            dh[u]! += g * W2[wo + u]!;
+            if (h[u]! <= 0) continue;
+            const g = dh[u]!;
+            gb1[u]! += g;
+            const wo = u * d;
+            for (let k = 0; k < d; k++) gW1[wo + k]! += g * trainEmbeddings[xo + k]!;
           }
         }
-        for (let u = 0; u < H; u++) {
-          if (h[u]! <= 0) continue;
-          const g = dh[u]!;
-          gb1[u]! += g;
-          const wo = u * d;
-          for (let k = 0; k < d; k++) gW1[wo + k]! += g * trainEmbeddings[xo + k]!;
-        }
-      }
-      step++;
-      const scale = 1 / (end - start);
-      const c1 = 1 - beta1 ** step;
-      const c2 = 1 - beta2 ** step;
-      for (let p = 0; p < params.length; p++) {
-        const P = params[p]!;
-        const G = grads[p]!;
-        const A = m1[p]!;
-        const B = m2[p]!;
-        for (let k = 0; k < P.length; k++) {
-          const g = G[k]! * scale;
-          A[k] = beta1 * A[k]! + (1 - beta1) * g;
-          B[k] = beta2 * B[k]! + (1 - beta2) * g * g;
-          P[k]! -= (o.learningRate * (A[k]! / c1)) / (Math.sqrt(B[k]! / c2) + 1e-8);
-        }
-      }
-    }
-    if (dev.ids.length === 0) {
-      bestEpoch = epoch;
-      saved = params.map((p) => p.slice());
-      continue;
-    }
-    const q = evaluateSelection(dev, selectByScores(dev, scoreTable(dev, devEmbeddings)).choice).quality;
-    if (q > bestDev) {
-      bestDev = q;
-      bestEpoch = epoch;
-      saved = params.map((p) => p.slice());
-    } else if (epoch - bestEpoch >= o.patience) break;
-  }
-  for (let p = 0; p < params.length; p++) params[p]!.set(saved[p]!);
+          const scale = 1 / (end - start);
+          for (const g of grads) for (let k = 0; k < g.length; k++) g[k]! *= scale;
+          opt.step();
+          return { loss: 0, weight: count };
+        });
+        return 0; // the routed dev quality drives this baseline; its training loss is not tracked
+      },
+      devLoss: () => {
+        if (!stopping) return 0;
+        const q = evaluateSelection(dev, selectByScores(dev, scoreTable(dev, devEmbeddings)).choice).quality;
+        if (q > bestDev) bestDev = q;
+        // Early stopping minimizes: the loss is −quality (a NaN quality never counts as an improvement).
+        return Number.isNaN(q) ? Number.MAX_VALUE : -q;
+      },
+    });
+  const bestEpoch = stopping ? stopping.bestEpoch + 1 : epochs;
   return {
     epochs,
     bestEpoch,

@@ -368,40 +368,5 @@ export function expectedCalibrationError(predicted: ArrayLike<number>, observed:
   return { ece: pairs > 0 ? ece : Number.NaN, pairs, bins };
 }
 
-/**
- * Macro-F1 of class assignments; −1 ("Others") is a class of its own. Classes that occur in neither truth nor
- * prediction do not count.
- * @param truth - reference labels (integers ≥ −1)
- * @param predicted - predicted labels
- * @returns macro-F1 in [0, 1] (NaN for empty input)
- * @throws TypeError on a length mismatch; RangeError on a label < −1 or non-integer
- * @example macroF1([0, 0, 1], [0, 1, 1]) // 0.666…
- */
-export function macroF1(truth: ArrayLike<number>, predicted: ArrayLike<number>): number {
-  if (truth.length !== predicted.length) throw new TypeError(`macroF1: expected equal lengths, received ${truth.length} and ${predicted.length}`);
-  const tp = new Map<number, number>();
-  const fp = new Map<number, number>();
-  const fn = new Map<number, number>();
-  const inc = (m: Map<number, number>, k: number): void => {
-    m.set(k, (m.get(k) ?? 0) + 1);
-  };
-  for (let i = 0; i < truth.length; i++) {
-    const t = truth[i]!;
-    const p = predicted[i]!;
-    if (!Number.isInteger(t) || !Number.isInteger(p) || t < -1 || p < -1) throw new RangeError(`macroF1: expected integer labels >= -1, received (${t}, ${p}) at ${i}`);
-    if (t === p) inc(tp, t);
-    else {
-      inc(fp, p);
-      inc(fn, t);
-    }
-  }
-  const classes = new Set<number>([...tp.keys(), ...fp.keys(), ...fn.keys()]);
-  if (classes.size === 0) return Number.NaN;
-  let sum = 0;
-  for (const c of classes) {
-    const a = tp.get(c) ?? 0;
-    const denom = 2 * a + (fp.get(c) ?? 0) + (fn.get(c) ?? 0);
-    sum += denom > 0 ? (2 * a) / denom : 0;
-  }
-  return sum / classes.size;
-}
+// Macro-F1 is shared with training (src/numeric/f1.ts: one convention, Others a class of its own).
+export { macroF1 } from '../numeric/f1.js';

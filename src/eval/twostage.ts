@@ -19,6 +19,8 @@
  * mask falls back to the next candidate, never to an unscored model.
  */
 import { throwIfAborted } from '../errors.js';
+import { medianInPlace } from '../numeric/stats.js';
+import { runClassifierHead, runQualityHead } from '../router/contract.js';
 import type { OnnxRuntime, RuntimeTensor, SessionOptions } from '../runtime/types.js';
 import type { Manifest } from '../router/manifest.js';
 import { aggregateAndSelect } from '../router/score.js';
@@ -54,19 +56,13 @@ export interface RunArtifactHeadsOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-function tensorData(t: RuntimeTensor | undefined, name: string, rows: number, cols: number): Float32Array {
-  if (!t || t.type !== 'float32' || t.data.length !== rows * cols) {
-    throw new TypeError(`runArtifactHeads: expected float32 output '${name}' of ${rows}×${cols}, received ${t ? `${t.type} of ${t.data.length}` : 'nothing'}`);
-  }
-  return t.data as Float32Array;
-}
-
 /**
  * Runs the classifier and the MoE router graphs over N embeddings: once with the assigned tasks and once with
  * every prompt sent to Others (general adapters only).
  * @param options - {@link RunArtifactHeadsOptions}
  * @returns {@link ArtifactHeads}
- * @throws TypeError when the embedding length is not a multiple of D or an output has the wrong shape;
+ * @throws TypeError when the embedding length is not a multiple of D; FineRouterError MODEL_INVALID when an output
+ *   is missing, mis-shaped or not finite (the router's checks);
  *   FineRouterError ABORTED
  * @example const heads = await runArtifactHeads({ runtime, manifest, classifierModel, routerModel, embeddings });
  */
@@ -88,32 +84,19 @@ export async function runArtifactHeads(options: RunArtifactHeadsOptions): Promis
   const stage2 = new Float32Array(N * M);
   const general = new Float32Array(N * M);
   const local = manifest.localPrior ? new Float32Array(N * M) : null;
-  const threshold = manifest.classifier.threshold;
   try {
     for (let start = 0; start < N; start += batch) {
       throwIfAborted(options.signal, 'runArtifactHeads');
       const n = Math.min(batch, N - start);
       const embedding: RuntimeTensor<'float32'> = { type: 'float32', data: embeddings.slice(start * D, (start + n) * D), dims: [n, D] };
-      const probs = tensorData((await classifier.run({ embedding }))['task_probs'], 'task_probs', n, T);
-      taskProbs.set(probs, start * T);
-      for (let r = 0; r < n; r++) {
-        let best = -1;
-        let bestP = Number.NEGATIVE_INFINITY;
-        for (let j = 0; j < T; j++) {
-          const p = probs[r * T + j]!;
-          if (p > bestP) {
-            bestP = p;
-            best = j;
-          }
-        }
-        task[start + r] = best >= 0 && bestP >= threshold ? best : T;
-      }
-      const assigned: RuntimeTensor<'int64'> = { type: 'int64', data: BigInt64Array.from(task.subarray(start, start + n), (t) => BigInt(t)), dims: [n] };
-      const out = await router.run({ embedding, task: assigned });
-      stage2.set(tensorData(out['quality'], 'quality', n, M), start * M);
-      if (local && manifest.localPrior) local.set(tensorData(out[manifest.localPrior.output], manifest.localPrior.output, n, M), start * M);
-      const others: RuntimeTensor<'int64'> = { type: 'int64', data: new BigInt64Array(n).fill(BigInt(T)), dims: [n] };
-      general.set(tensorData((await router.run({ embedding, task: others }))['quality'], 'quality', n, M), start * M);
+      // The router's contract (src/router/contract.ts): graph names, assignment rule, checked outputs.
+      const heads = await runClassifierHead(classifier, manifest, embedding);
+      taskProbs.set(heads.probs, start * T);
+      task.set(heads.task, start);
+      const assigned = await runQualityHead(router, manifest, embedding, heads.task);
+      stage2.set(assigned.quality, start * M);
+      if (local && assigned.local) local.set(assigned.local, start * M);
+      general.set((await runQualityHead(router, manifest, embedding, new Int32Array(n).fill(T))).quality, start * M);
       options.onProgress?.(start + n, N);
     }
   } finally {
@@ -123,25 +106,8 @@ export async function runArtifactHeads(options: RunArtifactHeadsOptions): Promis
   return { taskProbs, task, stage2, general, ...(local ? { local } : {}) };
 }
 
-/**
- * Gathers rows of a row-major matrix.
- * @param matrix - rows × width values
- * @param width - row width
- * @param rows - row indices to take
- * @returns the gathered rows
- * @throws RangeError for an out-of-range row
- * @example gatherRows(embeddings, 384, table.recordIndex)
- */
-export function gatherRows<A extends Float32Array | Float64Array>(matrix: A, width: number, rows: ArrayLike<number>): A {
-  const total = matrix.length / width;
-  const out = new (matrix.constructor as { new (n: number): A })(rows.length * width);
-  for (let k = 0; k < rows.length; k++) {
-    const r = rows[k]!;
-    if (!Number.isInteger(r) || r < 0 || r >= total) throw new RangeError(`gatherRows: expected rows in [0, ${total}), received ${r}`);
-    out.set(matrix.subarray(r * width, (r + 1) * width), k * width);
-  }
-  return out;
-}
+// Row gathering is shared (src/numeric/rows.ts); re-exported for the eval modules that import it from here.
+export { gatherRows } from '../numeric/rows.js';
 
 /**
  * Coordinate-wise median of groups of rows, re-normalized to unit length (task centers).
@@ -160,9 +126,7 @@ export function medianCenters(embeddings: Float32Array, dimension: number, group
     let norm = 0;
     for (let x = 0; x < dimension; x++) {
       for (let k = 0; k < rows.length; k++) col[k] = embeddings[rows[k]! * dimension + x]!;
-      col.sort();
-      const h = rows.length >> 1;
-      const v = rows.length % 2 === 1 ? col[h]! : (col[h - 1]! + col[h]!) / 2;
+      const v = medianInPlace(col, rows.length);
       out[g * dimension + x] = v;
       norm += v * v;
     }

@@ -16,7 +16,7 @@ export interface IntegerSource {
 
 /** Anything with a weight buffer that early stopping snapshots and restores. */
 export interface Weights {
-  readonly value: Float32Array;
+  readonly value: Float32Array | Float64Array;
 }
 
 /**
@@ -68,7 +68,7 @@ export class EarlyStopping {
   private readonly params: readonly Weights[];
   private readonly patience: number;
   private readonly minDelta: number;
-  private readonly best: Float32Array[];
+  private readonly best: (Float32Array | Float64Array)[];
   private bad = 0;
   /** Best dev loss seen so far (Infinity before the first report). */
   bestLoss = Infinity;

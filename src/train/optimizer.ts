@@ -6,19 +6,22 @@
  * only to parameters marked `decay` (weights, not biases or embeddings), as PyTorch users usually configure it.
  */
 
+/** Float storage of parameters: float32 for the exported heads, float64 for the evaluation baselines. */
+export type FloatArray = Float32Array | Float64Array;
+
 /** A trainable tensor with its gradient and AdamW moments. */
-export interface Param {
+export interface Param<A extends FloatArray = Float32Array> {
   readonly name: string;
-  readonly value: Float32Array;
-  readonly grad: Float32Array;
-  readonly m: Float32Array;
-  readonly v: Float32Array;
+  readonly value: A;
+  readonly grad: A;
+  readonly m: A;
+  readonly v: A;
   /** Whether weight decay applies. */
   readonly decay: boolean;
 }
 
 /**
- * Wraps a value buffer as a trainable parameter (moments and gradient zeroed).
+ * Wraps a value buffer as a trainable parameter (moments and gradient zeroed, same array type).
  *
  * @param name - for diagnostics.
  * @param value - the weights (kept by reference and updated in place).
@@ -27,9 +30,9 @@ export interface Param {
  * @example
  * const w = createParam('w', new Float32Array(4), true);
  */
-export function createParam(name: string, value: Float32Array, decay: boolean): Param {
-  const n = value.length;
-  return { name, value, grad: new Float32Array(n), m: new Float32Array(n), v: new Float32Array(n), decay };
+export function createParam<A extends FloatArray>(name: string, value: A, decay: boolean): Param<A> {
+  const make = (): A => new (value.constructor as new (n: number) => A)(value.length);
+  return { name, value, grad: make(), m: make(), v: make(), decay };
 }
 
 /** Options of {@link AdamW}. */
@@ -51,7 +54,7 @@ export const ADAMW_DEFAULTS = Object.freeze({ learningRate: 1e-3, beta1: 0.9, be
 
 /** AdamW over a fixed list of parameters. */
 export class AdamW {
-  readonly params: readonly Param[];
+  readonly params: readonly Param<FloatArray>[];
   private readonly lr: number;
   private readonly b1: number;
   private readonly b2: number;
@@ -66,7 +69,7 @@ export class AdamW {
    * @example
    * const opt = new AdamW([w], { learningRate: 1e-3 }); opt.zeroGrad(); ...; opt.step();
    */
-  constructor(params: readonly Param[], options: AdamWOptions = {}) {
+  constructor(params: readonly Param<FloatArray>[], options: AdamWOptions = {}) {
     const o = { ...ADAMW_DEFAULTS, ...options };
     if (!(o.learningRate > 0)) throw new RangeError(`AdamW: expected learningRate > 0, received ${o.learningRate}`);
     if (!(o.beta1 >= 0 && o.beta1 < 1) || !(o.beta2 >= 0 && o.beta2 < 1)) {
