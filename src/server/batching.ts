@@ -21,6 +21,9 @@ export interface BatchableRouter {
   routeEmbeddings(embeddings: Float32Array, options?: RouteOptions): Promise<RouteResult[]>;
 }
 
+/** Prompts per encoder run inside a batch (the batch is sorted by length first). */
+const ENCODER_CHUNK = 4;
+
 interface Pending {
   text: string;
   resolve: (row: Float32Array) => void;
@@ -46,11 +49,13 @@ export function batchingRoute(router: BatchableRouter, maxBatch = 16): (prompt: 
     if (running || queue.length === 0) return;
     running = true;
     const batch = queue.splice(0, maxBatch);
+    // Sorted by length and embedded in sub-batches of ENCODER_CHUNK, so short prompts are not padded to long ones.
+    const order = batch.map((_, k) => k).sort((a, b) => batch[a]!.text.length - batch[b]!.text.length);
     router.encoder
-      .embed(batch.map((p) => p.text), { batchSize: batch.length })
+      .embed(order.map((k) => batch[k]!.text), { batchSize: ENCODER_CHUNK })
       .then((rows) => {
         if (rows.length !== batch.length * D) throw new FineRouterError('DIMENSION_MISMATCH', `batchingRoute: the encoder returned ${rows.length} values for ${batch.length} prompts of ${D} dimensions`);
-        batch.forEach((p, k) => p.resolve(rows.slice(k * D, (k + 1) * D)));
+        order.forEach((k, r) => batch[k]!.resolve(rows.slice(r * D, (r + 1) * D)));
       })
       .catch((error: unknown) => batch.forEach((p) => p.reject(error)))
       .finally(() => {
