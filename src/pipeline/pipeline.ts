@@ -1,6 +1,7 @@
 /**
  * The one training pipeline of finerouter (paper Sect. 3): routing records → frozen embeddings → Stage 1 task
- * discovery (Sect. 3.1.1) → Stage 2 task classifier and quality head (Sect. 3.1.2, 3.2) → artifacts. Every
+ * discovery (Sect. 3.1.1) → training of Stage 1's task classifier (Sect. 3.1.2) and Stage 2's quality head, the
+ * mixture-of-experts quality estimator (Sect. 3.2) → artifacts. Every
  * command that trains (`finerouter train`, `eval`, `demo`) and the examples call {@link buildRouter}; nothing
  * else strings these steps together, so they cannot drift apart again.
  *
@@ -185,7 +186,7 @@ async function coded<T>(step: PipelineStep, run: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Step 3: Stage 2 training (classifier, quality head, Eq. 5 settings) and ONNX export. */
+/** Step 3: training (Stage 1's task classifier, Stage 2's quality head, Eq. 5 settings) and ONNX export. */
 export async function trainStep(
   records: readonly RoutingRecord[],
   promptEmbeddings: Float32Array,

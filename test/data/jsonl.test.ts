@@ -1,5 +1,5 @@
-import { existsSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { itWithShared, sharedPath } from '../shared-data.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -58,8 +58,8 @@ describe('readRoutingJsonl', () => {
     expect((error as FineRouterError).code).toBe('ABORTED');
   });
 
-  const real = fileURLToPath(new URL('../../../shared/data/llmrouter-dcrouter/routing.jsonl', import.meta.url));
-  it.skipIf(!existsSync(real))('reads the real llmrouter-dcrouter train split without bad lines', async () => {
+  const real = sharedPath('data/llmrouter-dcrouter/routing.jsonl');
+  itWithShared('reads the real llmrouter-dcrouter train split without bad lines', ['data/llmrouter-dcrouter/routing.jsonl'], async () => {
     const result = await readRoutingJsonl(real, { split: 'train' });
     expect(result.records.length).toBe(5608);
     expect(result.skipped).toEqual([]);

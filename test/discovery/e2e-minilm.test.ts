@@ -1,16 +1,16 @@
 // One end-to-end discovery on a small slice of real data with the real MiniLM encoder (onnxruntime-node).
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
+import { itWithShared, sharedPath } from '../shared-data.js';
 import { readRoutingJsonl } from '../../src/adapters/node/jsonl.js';
 import { loadMiniLmEncoder } from '../../src/adapters/node/minilm.js';
 import { discoverTasks } from '../../src/discovery/discover.js';
 import { toTasksFile, validateTasksFile } from '../../src/discovery/tasks-file.js';
 
-const data = fileURLToPath(new URL('../../../shared/data/llmrouter-dcrouter/routing.jsonl', import.meta.url));
+const DATA = 'data/llmrouter-dcrouter/routing.jsonl';
+const data = sharedPath(DATA);
 
 describe('discover end to end with MiniLM on llmrouter-dcrouter', () => {
-  it.skipIf(!existsSync(data))('groups prompts of three sources into source-pure tasks', async () => {
+  itWithShared('groups prompts of three sources into source-pure tasks', [DATA], async () => {
     const { records: all } = await readRoutingJsonl(data, { split: 'train' });
     const wanted = ['trivia_qa', 'gsm8k', 'mbpp'];
     const records = wanted.flatMap((source) => all.filter((r) => r.source === source).slice(0, 20));

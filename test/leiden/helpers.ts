@@ -3,20 +3,23 @@ import { gunzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { buildGraph, parseEdgeList } from '../../src/leiden/index.js';
 import type { CsrGraph } from '../../src/leiden/index.js';
+import { sharedPath } from '../shared-data.js';
 
-/** shared/bench-graphs beside the repository root (`<clone>/../shared`). */
-export const BENCH_GRAPHS = fileURLToPath(new URL('../../../shared/bench-graphs/', import.meta.url));
-export const haveBenchGraphs = existsSync(BENCH_GRAPHS);
+/** Small graphs copied into the repository (karate, karate_weighted, ring_of_cliques_30x5). */
+const FIXTURES = fileURLToPath(new URL('../fixtures/leiden/', import.meta.url));
+/** Large graphs in shared/bench-graphs beside the repository root (`<clone>/../shared`). */
+export const BENCH_GRAPHS = sharedPath('bench-graphs/');
 
 function readText(path: string): string {
   const bytes = readFileSync(path);
   return (path.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8');
 }
 
-/** Loads NAME.edges[.gz] (and its truth labels) from shared/bench-graphs. */
+/** Loads NAME.edges[.gz] (and its truth labels) from test/fixtures/leiden, else shared/bench-graphs. */
 export function loadBenchGraph(name: string): { graph: CsrGraph; truth: Int32Array } {
-  const edges = existsSync(`${BENCH_GRAPHS}${name}.edges`) ? `${BENCH_GRAPHS}${name}.edges` : `${BENCH_GRAPHS}${name}.edges.gz`;
-  const truthPath = existsSync(`${BENCH_GRAPHS}${name}.truth`) ? `${BENCH_GRAPHS}${name}.truth` : `${BENCH_GRAPHS}${name}.truth.gz`;
+  const dir = existsSync(`${FIXTURES}${name}.edges`) ? FIXTURES : BENCH_GRAPHS;
+  const edges = existsSync(`${dir}${name}.edges`) ? `${dir}${name}.edges` : `${dir}${name}.edges.gz`;
+  const truthPath = existsSync(`${dir}${name}.truth`) ? `${dir}${name}.truth` : `${dir}${name}.truth.gz`;
   const graph = buildGraph(parseEdgeList(readText(edges)));
   const truth = Int32Array.from(readText(truthPath).split(/\s+/).filter(Boolean).map(Number));
   return { graph, truth };

@@ -3,7 +3,8 @@ import { FineRouterError } from '../../src/errors.js';
 import { buildGraph, leiden, LEIDEN_DEFAULTS, modularity } from '../../src/leiden/index.js';
 import type { CsrGraph, LeidenIterationInfo } from '../../src/leiden/index.js';
 import { mulberry32 } from '../../src/random.js';
-import { disconnectedCommunities, haveBenchGraphs, loadBenchGraph, samePartition } from './helpers.js';
+import { disconnectedCommunities, loadBenchGraph, samePartition } from './helpers.js';
+import { describeWithShared } from '../shared-data.js';
 
 function checkInvariants(graph: CsrGraph, r: ReturnType<typeof leiden>): void {
   expect(r.membership.length).toBe(graph.nodeCount);
@@ -149,7 +150,7 @@ describe('leiden: options and errors', () => {
   });
 });
 
-describe.skipIf(!haveBenchGraphs)('leiden on the bench graphs (shared/bench-graphs)', () => {
+describe('leiden on the small bench graphs (test/fixtures/leiden, from shared/bench-graphs)', () => {
   it('karate reaches the maximum modularity 0.419790 with 4 communities', () => {
     const { graph } = loadBenchGraph('karate');
     const runs = [0, 1, 2, 3, 4].map((seed) => leiden(graph, { seed }));
@@ -174,6 +175,16 @@ describe.skipIf(!haveBenchGraphs)('leiden on the bench graphs (shared/bench-grap
     expect(leiden(graph, { seed: 0 }).communityCount).toBeLessThan(30); // resolution limit
   });
 
+  it.each(['karate_weighted', 'ring_of_cliques_30x5'])('returns connected communities covering every node on %s', (name) => {
+    const { graph, truth } = loadBenchGraph(name);
+    const r = leiden(graph, { seed: 1 });
+    checkInvariants(graph, r);
+    expect(truth.length).toBe(graph.nodeCount);
+  });
+});
+
+const LARGE = ['lfr10k_mu03', 'lfr10k_mu05', 'ppm10k_mu03', 'ppm10k_mu05'];
+describeWithShared('leiden on the large bench graphs', LARGE.map((name) => `bench-graphs/${name}.edges.gz`), () => {
   it('is deterministic by seed and independent of the input edge order', () => {
     const { graph } = loadBenchGraph('lfr10k_mu03');
     const a = leiden(graph, { seed: 7 });
@@ -199,7 +210,7 @@ describe.skipIf(!haveBenchGraphs)('leiden on the bench graphs (shared/bench-grap
     expect(Array.from(leiden(reversed, { seed: 7 }).membership)).toEqual(Array.from(a.membership));
   });
 
-  it.each(['karate_weighted', 'ring_of_cliques_30x5', 'lfr10k_mu03', 'lfr10k_mu05', 'ppm10k_mu03', 'ppm10k_mu05'])(
+  it.each(LARGE)(
     'returns connected communities covering every node on %s',
     (name) => {
       const { graph, truth } = loadBenchGraph(name);

@@ -4,8 +4,8 @@ import { RBO_DEFAULTS, rankBiasedOverlap, rankingFromScores } from '../../src/rb
 import type { RankedList, RboResult } from '../../src/rbo/index.js';
 import { createRandom, randomRanking } from './random.js';
 
-// CI keeps ../shared beside the clone: <clone>/../shared/testvectors/rbo.json.
-const vectorsUrl = new URL('../../../shared/testvectors/rbo.json', import.meta.url);
+// Copied from ../shared/testvectors/rbo.json (see test/fixtures/rbo/README.md for how it was made).
+const vectorsUrl = new URL('../fixtures/rbo/rbo.json', import.meta.url);
 type Values = { ext: number; min: number; res: number; max: number };
 interface UntiedCase {
   id: string;
@@ -36,7 +36,7 @@ function expectClose(actual: RboResult, expected: Values, tolerance: number, lab
   }
 }
 
-describe('rankBiasedOverlap: shared test vectors (../shared/testvectors/rbo.json)', () => {
+describe('rankBiasedOverlap: reference test vectors (test/fixtures/rbo/rbo.json)', () => {
   it('has the vector counts the README promises', () => {
     expect(vectors.cases).toHaveLength(99);
     expect(vectors.tie_cases).toHaveLength(18);
