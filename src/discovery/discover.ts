@@ -39,6 +39,7 @@ import { reciprocalRankFusion, selectCandidates } from '../rankfusion/fusion.js'
 import { buildPromptGraph } from './graph.js';
 import { DISCOVERY_DEFAULTS } from './types.js';
 import type {
+  Describer,
   DiscoveredTask,
   DiscoveryLevelStats,
   DiscoveryOptions,
@@ -166,46 +167,26 @@ function rankingFromMrr(scores: Float64Array): number[][] {
   return groups;
 }
 
-/**
- * Discovers fine-grained task types from routing records and their description embeddings
- * (paper Sect. 3.1.1). Same inputs and seed ⇒ the same tasks.
- *
- * @param records - routing records (scores in [0, 1]; models may be missing from some records).
- * @param embeddings - records.length × d row-major Float32Array of description embeddings
- *   (L2-normalized; rows that are not are normalized on a copy).
- * @param options - see {@link DiscoveryOptions}; defaults in DISCOVERY_DEFAULTS (the paper's values).
- * @returns tasks (largest first), Others, the record → task assignment, the options used and timings.
- * @throws TypeError / RangeError for bad records, embeddings or options (never mutates them);
- *   FineRouterError 'ABORTED' when `signal` fires; describer errors pass through.
- * @example
- * const embeddings = await encoder.embed(records.map((r) => r.description ?? r.prompt));
- * const { tasks, others } = await discoverTasks(records, embeddings, { seed: 1 });
- */
-export async function discoverTasks(
-  records: readonly RoutingRecord[],
-  embeddings: Float32Array,
-  options: DiscoveryOptions = {},
-): Promise<DiscoveryResult> {
-  const fn = 'discoverTasks';
-  if (!Array.isArray(records)) throw new TypeError(`${fn}: expected records to be an array, received ${typeof records}`);
-  const n = records.length;
-  if (n === 0) throw new RangeError(`${fn}: expected at least one record, received 0`);
-  if (!(embeddings instanceof Float32Array)) {
-    throw new TypeError(`${fn}: expected embeddings to be a Float32Array, received ${embeddings === null ? 'null' : typeof embeddings}`);
-  }
-  if (embeddings.length === 0 || embeddings.length % n !== 0) {
-    throw new RangeError(`${fn}: expected embeddings.length to be a positive multiple of records.length (${n}), received ${embeddings.length}`);
-  }
-  const d = embeddings.length / n;
-  const opts = resolveOptions(options);
-  if (options.descriptions !== undefined && options.descriptions.length !== n) {
-    throw new RangeError(`${fn}: expected ${n} descriptions, received ${options.descriptions.length}`);
-  }
-  const signal = options.signal;
-  const progress = (stage: DiscoveryStage, done: number, total: number): void => options.onProgress?.(stage, done, total);
-  throwIfAborted(signal, fn);
+/** What the steps of {@link discoverTasks} share. */
+interface DiscoveryContext {
+  readonly records: readonly RoutingRecord[];
+  /** Unit-length description embeddings, row-major [n, d]. */
+  readonly x: Float32Array;
+  readonly n: number;
+  readonly d: number;
+  readonly M: number;
+  readonly models: readonly string[];
+  readonly opts: ResolvedDiscoveryOptions;
+  readonly kernel: ReturnType<typeof createRboKernel>;
+  readonly signal: AbortSignal | undefined;
+  readonly progress: (stage: DiscoveryStage, done: number, total: number) => void;
+  readonly fn: string;
+  /** Scratch of length n (medians). */
+  readonly scratch: Float64Array;
+}
 
-  // Embeddings: finite, non-zero rows; normalize a copy when some row is not unit length.
+/** Step 0: finite, non-zero rows; a normalized copy when some row is not unit length. */
+function unitRows(embeddings: Float32Array, n: number, d: number, fn: string): Float32Array {
   let x = embeddings;
   let needsNormalizing = false;
   for (let i = 0; i < n; i++) {
@@ -228,11 +209,20 @@ export async function discoverTasks(
     }
   }
 
-  // 1. Rankings π_p.
-  const models = modelsOf(records);
+  return x;
+}
+
+/** Step 1: the rankings π_p of every prompt (validated), encoded for the RBO kernel, and their MRR terms. */
+function promptRankingsOf(
+  records: readonly RoutingRecord[],
+  models: readonly string[],
+  kernel: ReturnType<typeof createRboKernel>,
+  epsilon: number,
+  fn: string,
+): { promptRankings: number[][][]; promptRanked: ReturnType<ReturnType<typeof createRboKernel>['encodeAll']>; mrrTerms: Float64Array } {
+  const n = records.length;
   const M = models.length;
   const modelIndex = new Map(models.map((m, i) => [m, i] as const));
-  const kernel = createRboKernel(M, { p: opts.rboP });
   const promptRankings: number[][][] = new Array(n);
   const promptRanked = kernel.encodeAll(
     records.map((record, i) => {
@@ -255,21 +245,22 @@ export async function discoverTasks(
   for (let i = 0; i < n; i++) {
     let position = 1;
     for (const group of promptRankings[i]!) {
-      for (const m of group) mrrTerms[i * M + m] = 1 / (position + opts.epsilon);
+      for (const m of group) mrrTerms[i * M + m] = 1 / (position + epsilon);
       position += group.length;
     }
   }
-  progress('rankings', n, n);
-  await yieldToEventLoop();
+  return { promptRankings, promptRanked, mrrTerms };
+}
 
-  // 2–3. Leiden levels.
+/** Steps 2–3: Leiden over the prompt graph, then ℓ − 1 rounds over community summaries (median-pooled vectors, MRR rankings). */
+async function clusterLevels(c: DiscoveryContext, promptRanked: ReturnType<DiscoveryContext['kernel']['encodeAll']>, mrrTerms: Float64Array): Promise<{ promptCommunity: Int32Array; nodeCount: number; levels: DiscoveryLevelStats[] }> {
+  const { x, n, d, M, opts, kernel, signal, progress, fn, scratch } = c;
   const promptCommunity = new Int32Array(n); // prompt → node of the current level
   for (let i = 0; i < n; i++) promptCommunity[i] = i;
   let nodeVectors = x;
   let nodeRankings = promptRanked;
   let nodeCount = n;
   const levels: DiscoveryLevelStats[] = [];
-  const scratch = new Float64Array(n);
   for (let level = 0; level < opts.iterations; level++) {
     throwIfAborted(signal, fn);
     if (nodeCount < 2 || (level > 0 && nodeCount < opts.minLevelNodes)) break;
@@ -341,7 +332,18 @@ export async function discoverTasks(
     nodeCount = communities;
   }
 
-  // 4. Tasks and Others.
+  return { promptCommunity, nodeCount, levels };
+}
+
+/** Step 4: communities of at least minTaskSize prompts become tasks (largest first), the rest Others. */
+function buildTasks(
+  c: DiscoveryContext,
+  promptRankings: number[][][],
+  promptCommunity: Int32Array,
+  nodeCount: number,
+  descriptions: readonly string[] | undefined,
+): { tasks: DiscoveredTask[]; samples: string[][]; others: DiscoveryOthers; assignment: Int32Array; tasksMs: number } {
+  const { records, x, n, d, models, opts, signal, progress, fn, scratch } = c;
   const tTasks = now();
   const finalCount = nodeCount;
   const { offsets, items } = groupBy(promptCommunity, finalCount);
@@ -375,7 +377,7 @@ export async function discoverTasks(
     });
     return out;
   };
-  const descriptionOf = (p: number): string => options.descriptions?.[p] ?? records[p]!.description ?? records[p]!.prompt;
+  const descriptionOf = (p: number): string => descriptions?.[p] ?? records[p]!.description ?? records[p]!.prompt;
   const topSources = (members: ArrayLike<number>): { source: string; count: number }[] => {
     const counts = new Map<string, number>();
     for (let e = 0; e < members.length; e++) {
@@ -437,10 +439,14 @@ export async function discoverTasks(
   };
   const tasksMs = now() - tTasks;
 
-  // 5. Descriptions through the describer (LLM summaries of each task's samples closest to its center).
-  if (options.describer && tasks.length > 0) {
+  return { tasks, samples, others, assignment, tasksMs };
+}
+
+/** Step 5: task descriptions through the describer (LLM summaries of each task's samples closest to its center). */
+async function describeTasks(c: DiscoveryContext, describer: Describer, tasks: DiscoveredTask[], samples: string[][]): Promise<void> {
+  const { signal, progress, fn } = c;
+  if (tasks.length > 0) {
     await yieldToEventLoop();
-    const describer = options.describer;
     const describeOptions = { onProgress: (done: number, total: number) => progress('describe', done, total), ...(signal ? { signal } : {}) };
     const summaries = describer.summarize
       ? await describer.summarize(samples, describeOptions)
@@ -455,6 +461,66 @@ export async function discoverTasks(
       if (typeof summary === 'string' && summary.length > 0) tasks[i]!.description = summary;
     });
   }
+
+}
+
+/**
+ * Discovers fine-grained task types from routing records and their description embeddings
+ * (paper Sect. 3.1.1). Same inputs and seed ⇒ the same tasks.
+ *
+ * @param records - routing records (scores in [0, 1]; models may be missing from some records).
+ * @param embeddings - records.length × d row-major Float32Array of description embeddings
+ *   (L2-normalized; rows that are not are normalized on a copy).
+ * @param options - see {@link DiscoveryOptions}; defaults in DISCOVERY_DEFAULTS (the paper's values).
+ * @returns tasks (largest first), Others, the record → task assignment, the options used and timings.
+ * @throws TypeError / RangeError for bad records, embeddings or options (never mutates them);
+ *   FineRouterError 'ABORTED' when `signal` fires; describer errors pass through.
+ * @example
+ * const embeddings = await encoder.embed(records.map((r) => r.description ?? r.prompt));
+ * const { tasks, others } = await discoverTasks(records, embeddings, { seed: 1 });
+ */
+export async function discoverTasks(
+  records: readonly RoutingRecord[],
+  embeddings: Float32Array,
+  options: DiscoveryOptions = {},
+): Promise<DiscoveryResult> {
+  const fn = 'discoverTasks';
+  if (!Array.isArray(records)) throw new TypeError(`${fn}: expected records to be an array, received ${typeof records}`);
+  const n = records.length;
+  if (n === 0) throw new RangeError(`${fn}: expected at least one record, received 0`);
+  if (!(embeddings instanceof Float32Array)) {
+    throw new TypeError(`${fn}: expected embeddings to be a Float32Array, received ${embeddings === null ? 'null' : typeof embeddings}`);
+  }
+  if (embeddings.length === 0 || embeddings.length % n !== 0) {
+    throw new RangeError(`${fn}: expected embeddings.length to be a positive multiple of records.length (${n}), received ${embeddings.length}`);
+  }
+  const d = embeddings.length / n;
+  const opts = resolveOptions(options);
+  if (options.descriptions !== undefined && options.descriptions.length !== n) {
+    throw new RangeError(`${fn}: expected ${n} descriptions, received ${options.descriptions.length}`);
+  }
+  const signal = options.signal;
+  const progress = (stage: DiscoveryStage, done: number, total: number): void => options.onProgress?.(stage, done, total);
+  throwIfAborted(signal, fn);
+
+  const x = unitRows(embeddings, n, d, fn);
+
+  // 1. Rankings π_p.
+  const models = modelsOf(records);
+  const kernel = createRboKernel(models.length, { p: opts.rboP });
+  const { promptRankings, promptRanked, mrrTerms } = promptRankingsOf(records, models, kernel, opts.epsilon, fn);
+  progress('rankings', n, n);
+  await yieldToEventLoop();
+  const context: DiscoveryContext = { records, x, n, d, M: models.length, models, opts, kernel, signal, progress, fn, scratch: new Float64Array(n) };
+
+  // 2–3. Leiden levels.
+  const { promptCommunity, nodeCount, levels } = await clusterLevels(context, promptRanked, mrrTerms);
+
+  // 4. Tasks and Others.
+  const { tasks, samples, others, assignment, tasksMs } = buildTasks(context, promptRankings, promptCommunity, nodeCount, options.descriptions);
+
+  // 5. Descriptions through the describer.
+  if (options.describer) await describeTasks(context, options.describer, tasks, samples);
 
   return { models, tasks, others, assignment, options: opts, stats: { levels, tasksMs } };
 }
