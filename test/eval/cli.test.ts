@@ -1,5 +1,6 @@
 // `finerouter eval` end to end with the real MiniLM encoder and onnxruntime-node: train-first, then the
 // written artifacts evaluated again through --artifacts, and a bad line counted, not averaged.
+import { UsageError } from '../../src/cli/options.js';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,7 +59,7 @@ describe('finerouter eval (real encoder, real runtime)', () => {
   }, 180_000);
 
   it('rejects a missing --data and a bad option value', async () => {
-    expect(await evalCommand.run([])).toBe(2);
+    await expect(evalCommand.run([])).rejects.toBeInstanceOf(UsageError); // `finerouter` exits 2 on usage errors
     await expect(evalCommand.run(['--data', data, '--sample', '2'])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 

@@ -5,7 +5,6 @@
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { readRoutingJsonl } from '../../adapters/node/jsonl.js';
 import { loadMiniLmEncoder } from '../../adapters/node/minilm.js';
 import { createNodeRuntime } from '../../adapters/node/runtime.js';
@@ -13,7 +12,9 @@ import { loadFineRouter } from '../../adapters/node/artifacts.js';
 import { writeArtifacts } from '../../adapters/node/artifacts-write.js';
 import { embedTextsCached } from '../../adapters/node/embedding-store.js';
 import { cachedEmbedder } from '../../adapters/node/embedder.js';
-import { discoverTasks } from '../../discovery/discover.js';
+import { buildRouter } from '../../pipeline/pipeline.js';
+import { cachePaths, defaultCacheDir } from '../../adapters/node/cache-dir.js';
+import { createProgress } from '../progress.js';
 import { FineRouter, sha256Digest } from '../../router/router.js';
 import { validateManifest } from '../../router/manifest.js';
 import { alignDiscovery, gatherRows, runArtifactHeads } from '../../eval/twostage.js';
@@ -21,7 +22,7 @@ import { evaluateRouters, type TwoStageInput } from '../../eval/harness.js';
 import { costQualitySvg, qualityBarsSvg, reportMarkdown } from '../../eval/report.js';
 import { sampleIndices, splitRecords } from '../../eval/split.js';
 import type { Manifest } from '../../router/manifest.js';
-import { modelCosts, parsePrices, trainRouter, type ModelPrice } from '../../train/train-router.js';
+import { modelCosts, parsePrices, type ModelPrice } from '../../train/train-router.js';
 import type { Command } from '../command.js';
 import { crossValidate, type CrossValMethod } from '../../eval/crossval.js';
 import { summarizeCrossVal } from '../../eval/bootstrap.js';
@@ -30,7 +31,7 @@ import { bestSingleMethod, knnMethod, mlpMethod, perSourceOracleMethod, randomMe
 import { fineRouterMethods, type FineRouterVariant } from '../../eval/methods/finerouter.js';
 import { FineRouterError } from '../../errors.js';
 import { cpus, loadavg } from 'node:os';
-import { integerAtLeast, numberFlag } from '../options.js';
+import { COMMON_FLAGS, integerAtLeast, numberFlag, parseFlags } from '../options.js';
 
 const CV_METHODS = ['best-single', 'random', 'per-source-oracle', 'knn', 'mlp', 'finerouter', 'finerouter-paper', 'stage1-only', 'stage2-only', 'general-only'] as const;
 
@@ -59,7 +60,7 @@ Options:
   --output-tokens N    output tokens assumed per query when pricing per 1M tokens (default 256)
   --alpha A            Eq. 5 weight for the FineRouter rows (default: the manifest's)
   --cache DIR          cache root: DIR/embeddings (prompt embeddings, shared with 'finerouter train') and
-                       DIR/minilm (the built encoder); default .cache
+                       DIR/minilm (the built encoder); default $XDG_CACHE_HOME/finerouter, else ~/.cache/finerouter
   --no-cache           embed everything in memory
   --threads N          onnxruntime intra-op threads for the encoder
   --help               this text
@@ -76,11 +77,6 @@ crossval.md with --out. --split and --artifacts do not apply; --sample F cross-v
   --reference NAME     method the others are compared with (default finerouter)
   (--seed, --prices, --output-tokens, --cache, --no-cache, --threads, --epochs, --moe-* as above)`;
 
-function progressLine(text: string): void {
-  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K${text}`);
-  else process.stderr.write(`${text}\n`);
-}
-
 /** A short dataset name: the file's folder for `.../<name>/routing.jsonl`, else the file name. */
 function datasetName(path: string): string {
   const parts = path.split(/[\\/]/).filter((p) => p.length > 0);
@@ -93,22 +89,18 @@ export const evalCommand: Command = {
   summary: 'evaluate FineRouter and the baselines on routing data (tables, cost-quality curve, AIQ)',
   usage,
   async run(argv) {
-    const { values } = parseArgs({
-      args: [...argv],
-      options: {
+    const { values } = parseFlags(
+      'eval',
+      argv,
+      {
         data: { type: 'string' },
         artifacts: { type: 'string' },
         split: { type: 'string' },
         out: { type: 'string' },
-        json: { type: 'boolean' },
-        seed: { type: 'string' },
         sample: { type: 'string' },
         prices: { type: 'string' },
         'output-tokens': { type: 'string' },
         alpha: { type: 'string' },
-        cache: { type: 'string' },
-        'no-cache': { type: 'boolean' },
-        threads: { type: 'string' },
         'baselines-only': { type: 'boolean' },
         epochs: { type: 'string' },
         'moe-hidden': { type: 'string' },
@@ -118,12 +110,14 @@ export const evalCommand: Command = {
         bootstrap: { type: 'string' },
         methods: { type: 'string' },
         reference: { type: 'string' },
+        ...COMMON_FLAGS,
       },
-    });
-    if (!values.data) {
-      process.stderr.write(`eval: --data FILE is required\n\n${usage}\n`);
-      return 2;
-    }
+      { required: ['data'] },
+    );
+    const data = values.data!;
+    const cache = values['no-cache'] ? null : cachePaths(values.cache ?? defaultCacheDir());
+    const progress = createProgress({ prefix: 'eval' });
+    const progressLine = (text: string): void => progress.note(text);
     const seed = numberFlag('eval', 'seed', values.seed, 'an integer', Number.isInteger) ?? 0;
     const sample = numberFlag('eval', 'sample', values.sample, 'a fraction in (0, 1]', (x) => x > 0 && x <= 1) ?? 1;
     const outputTokens = numberFlag('eval', 'output-tokens', values['output-tokens'], 'a non-negative integer', integerAtLeast(0)) ?? 256;
@@ -149,12 +143,12 @@ export const evalCommand: Command = {
       for (const flag of ['split', 'artifacts', 'alpha', 'baselines-only'] as const) {
         if (values[flag] !== undefined) throw new FineRouterError('INVALID_ARGUMENT', `eval: --${flag} does not apply with --folds`);
       }
-      return crossValidateCommand({ data: values.data, folds, resamples, methods, seed, sample, outputTokens, moe, epochs, threads, values });
+      return crossValidateCommand({ data, folds, resamples, methods, seed, sample, outputTokens, moe, epochs, threads, values });
     }
     const timings: Record<string, number> = {};
     const t0 = Date.now();
 
-    const read = await readRoutingJsonl(values.data, { onBadLine: 'skip' });
+    const read = await readRoutingJsonl(data, { onBadLine: 'skip' });
     if (read.skipped.length > 0) process.stderr.write(`eval: skipped ${read.skipped.length} bad lines (first: line ${read.skipped[0]!.line}: ${read.skipped[0]!.reason})\n`);
     const kept = sampleIndices(read.records, sample);
     const records = Array.from(kept, (i) => read.records[i]!);
@@ -163,13 +157,14 @@ export const evalCommand: Command = {
     timings.readMs = Date.now() - t0;
 
     let t = Date.now();
-    const encoder = await loadMiniLmEncoder({ cacheDir: join(values.cache ?? '.cache', 'minilm'), ...(threads !== undefined ? { intraOpNumThreads: threads } : {}) });
+    const encoder = await loadMiniLmEncoder({ ...(cache ? { cacheDir: cache.encoder } : {}), ...(threads !== undefined ? { intraOpNumThreads: threads } : {}) });
     const started = Date.now();
     const { embeddings, embedded } = await embedTextsCached(encoder, records.map((r) => r.prompt), {
-      cacheDir: values['no-cache'] ? null : join(values.cache ?? '.cache', 'embeddings'),
-      onProgress: (done, total) => progressLine(`eval: embedded ${done}/${total} new prompts (${(done / Math.max(1e-3, (Date.now() - started) / 1000)).toFixed(1)}/s)`),
+      cacheDir: cache ? cache.embeddings : null,
+      onProgress: (done, total) => progress.update('embed', done, total, `${(done / Math.max(1e-3, (Date.now() - started) / 1000)).toFixed(1)}/s`),
     });
-    if (embedded > 0 && process.stderr.isTTY) process.stderr.write('\n');
+    progress.end();
+    void embedded;
     timings.embedMs = Date.now() - t;
 
     let modelCostsProxy: Record<string, number> | undefined;
@@ -209,18 +204,22 @@ export const evalCommand: Command = {
         const D = encoder.dimension;
         const trainRecords = Array.from(split.train, (i) => records[i]!);
         const trainEmb = gatherRows(embeddings, D, split.train);
-        const discovery = await discoverTasks(trainRecords, trainEmb, { seed, onProgress: (stage, done, total) => progressLine(`eval: discover ${stage} ${done}/${total}`) });
-        timings.discoverMs = Date.now() - t;
-        t = Date.now();
-        const result = await trainRouter(trainRecords, trainEmb, discovery, {
-          encoder: { id: encoder.id, dimension: D },
+        // The one training pipeline (src/pipeline), on the train split's precomputed prompt embeddings.
+        const built = await buildRouter(trainRecords, {
+          embedder: cachedEmbedder(encoder, { cacheDir: cache ? cache.embeddings : null }),
+          promptEmbeddings: trainEmb,
           seed,
-          ...(pricesTable ? { prices: pricesTable, outputTokens } : {}),
-          ...(epochs !== undefined ? { classifier: { epochs } } : {}),
-          moe,
-          onProgress: (stage, done, total) => progressLine(`eval: train ${stage} ${done}/${total}`),
+          train: {
+            ...(pricesTable ? { prices: pricesTable, outputTokens } : {}),
+            ...(epochs !== undefined ? { classifier: { epochs } } : {}),
+            moe,
+          },
+          onProgress: (event) => progress.pipeline(event),
         });
-        timings.trainMs = Date.now() - t;
+        progress.end();
+        const { discovery, training: result } = built;
+        timings.discoverMs = Math.round(built.ms.discover);
+        timings.trainMs = Math.round(built.ms.train);
         training = { tasks: result.manifest.tasks.length, others: result.manifest.others.size, options: { epochs: epochs ?? null, moe }, metrics: result.metrics };
         classifierModel = result.classifierBytes;
         routerModel = result.routerBytes;
@@ -258,14 +257,13 @@ export const evalCommand: Command = {
       split,
       evaluate: values.split ?? 'test',
       seed,
-      dataset: datasetName(values.data),
+      dataset: datasetName(data),
       ...(modelCostsProxy ? { modelCosts: modelCostsProxy } : {}),
       ...(costNote ? { costNote } : {}),
       ...(alpha !== undefined ? { alpha } : {}),
       ...(twoStage ? { twoStage } : {}),
-      onProgress: (stage) => progressLine(`eval: ${stage}`),
+      onProgress: (stage) => progressLine(stage),
     });
-    if (process.stderr.isTTY) process.stderr.write('\n');
     timings.evaluateMs = Date.now() - t;
     timings.totalMs = Date.now() - t0;
     Object.assign(report.timings, timings);
@@ -273,7 +271,7 @@ export const evalCommand: Command = {
     await encoder.dispose();
 
     const figure = report.cost.available ? 'cost-quality.svg' : 'quality.svg';
-    const json = `${JSON.stringify({ ...report, input: { path: values.data, lines: read.records.length + read.skipped.length, badLines: read.skipped.length, sample }, ...(training ? { training } : {}) }, null, 1)}\n`;
+    const json = `${JSON.stringify({ ...report, input: { path: data, lines: read.records.length + read.skipped.length, badLines: read.skipped.length, sample }, ...(training ? { training } : {}) }, null, 1)}\n`;
     if (values.out) {
       await mkdir(values.out, { recursive: true });
       await writeFile(join(values.out, 'report.json'), json);
@@ -317,13 +315,15 @@ async function crossValidateCommand(a: CrossValArgs): Promise<number> {
   process.stderr.write(`eval: ${records.length} records${a.sample < 1 ? ` (id-hash sample ${a.sample} of ${read.records.length})` : ''}; ${a.folds}-fold cross-validation, seed ${a.seed}\n`);
   const timings: Record<string, number> = {};
   let t = Date.now();
-  const encoder = await loadMiniLmEncoder({ cacheDir: join(values.cache ?? '.cache', 'minilm'), ...(a.threads !== undefined ? { intraOpNumThreads: a.threads } : {}) });
+  const cache = values['no-cache'] ? null : cachePaths(values.cache ?? defaultCacheDir());
+  const progress = createProgress({ prefix: 'eval' });
+  const encoder = await loadMiniLmEncoder({ ...(cache ? { cacheDir: cache.encoder } : {}), ...(a.threads !== undefined ? { intraOpNumThreads: a.threads } : {}) });
   const started = Date.now();
-  const { embeddings, embedded } = await embedTextsCached(encoder, records.map((r) => r.prompt), {
-    cacheDir: values['no-cache'] ? null : join(values.cache ?? '.cache', 'embeddings'),
-    onProgress: (done, total) => progressLine(`eval: embedded ${done}/${total} new prompts (${(done / Math.max(1e-3, (Date.now() - started) / 1000)).toFixed(1)}/s)`),
+  const { embeddings } = await embedTextsCached(encoder, records.map((r) => r.prompt), {
+    cacheDir: cache ? cache.embeddings : null,
+    onProgress: (done, total) => progress.update('embed', done, total, `${(done / Math.max(1e-3, (Date.now() - started) / 1000)).toFixed(1)}/s`),
   });
-  if (embedded > 0 && process.stderr.isTTY) process.stderr.write('\n');
+  progress.end();
   const D = encoder.dimension;
   timings.embedMs = Date.now() - t;
 
@@ -374,9 +374,9 @@ async function crossValidateCommand(a: CrossValArgs): Promise<number> {
     folds: a.folds,
     seed: a.seed,
     ...(modelCostsProxy ? { modelCosts: modelCostsProxy } : {}),
-    onProgress: (e) => progressLine(`eval: ${e.method} fold ${e.fold + 1}/${e.folds} ${e.stage}${e.total ? ` ${e.done}/${e.total}` : ''}`),
+    onProgress: (e) => progress.update(`${e.method} fold ${e.fold + 1}/${e.folds} ${e.stage}`, e.done ?? 0, e.total ?? 0),
   });
-  if (process.stderr.isTTY) process.stderr.write('\n');
+  progress.end();
   await encoder.dispose();
   timings.crossValidateMs = Date.now() - t;
   t = Date.now();
