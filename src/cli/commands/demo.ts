@@ -23,6 +23,8 @@ import { buildRouter } from '../../pipeline/pipeline.js';
 import { compareWithReferences } from '../../pipeline/summary.js';
 import { compareRoutes, FIRST_IMPRESSION_DEFAULTS, keywordLabels } from '../../pipeline/first-impression.js';
 import { parsePrices } from '../../train/train-router.js';
+import type { RoutingRecord } from '../../data/types.js';
+import type { RouteResult } from '../../router/router.js';
 import type { Command } from '../command.js';
 import { COMMON_FLAGS, integerAtLeast, numberFlag, parseFlags } from '../options.js';
 import { createProgress } from '../progress.js';
@@ -74,6 +76,60 @@ const short = (text: string, n: number): string => {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > n ? `${flat.slice(0, n - 1)}…` : flat;
 };
+
+/** The readable report of `finerouter demo` (presentation only: every figure comes from the library). */
+function readableReport(r: {
+  test: readonly RoutingRecord[];
+  shown: readonly number[];
+  best: readonly RouteResult[];
+  cheap: readonly RouteResult[];
+  tolerance: number;
+  taskLine: (route: RouteResult) => string;
+  comparison: ReturnType<typeof compareRoutes>;
+  floor: number;
+  started: number;
+  outArg: string;
+}): string[] {
+  const { test, shown, best, cheap, tolerance, taskLine, comparison, floor, started, outArg } = r;
+  const lines: string[] = ['', 'finerouter demo: routing held-out prompts with the router trained above', ''];
+  for (const i of shown) {
+    const r = test[i]!;
+    const bestScore = Math.max(...Object.values(r.scores));
+    const bestModels = Object.keys(r.scores).filter((k) => r.scores[k] === bestScore);
+    lines.push(`prompt   ${short(r.prompt, 110)}  [${r.source ?? 'unknown source'}]`);
+    lines.push(`  task   ${taskLine(best[i]!)}`);
+    lines.push(`  τ=0    → ${best[i]!.model} (observed quality ${r.scores[best[i]!.model] ?? 'n/a'}; best observed ${bestScore} by ${bestModels.length > 3 ? `${bestModels.length} models` : bestModels.join(', ')})`);
+    lines.push(`  why    ${best[i]!.explanation.split('; ').at(-1)}`);
+    lines.push(`  τ=${tolerance}  → ${cheap[i]!.model} (observed quality ${r.scores[cheap[i]!.model] ?? 'n/a'}): ${cheap[i]!.explanation.split('; ').at(-1)}`);
+    lines.push('');
+  }
+  const bestSingleRow = comparison[0]!;
+  const pct = (x: number): string => `${(100 * x).toFixed(0)}%`;
+  const fmtI = (x: { value: number; lo: number; hi: number }, signed = false): string => {
+    const f = (v: number): string => `${signed && v > 0 ? '+' : ''}${v.toFixed(3)}`;
+    return `${f(x.value)} [${f(x.lo)}, ${f(x.hi)}]`;
+  };
+  lines.push(`on the ${test.length} held-out prompts: mean observed quality of the chosen model with its 95% paired-bootstrap interval,`);
+  lines.push(`the difference from the best single model (same prompts), and the expected cost from list prices:`);
+  lines.push('');
+  lines.push(`  ${'route'.padEnd(52)} ${'quality'.padEnd(22)} ${'vs best single'.padEnd(25)} cost per 1k queries`);
+  for (const row of comparison) {
+    const cost = row.cost === null ? '' : `$${(row.cost * 1000).toFixed(4)}${row.kind === 'router' && bestSingleRow.cost ? ` (${pct(row.cost / bestSingleRow.cost)} of best single)` : ''}`;
+    lines.push(`  ${row.name.padEnd(52)} ${fmtI(row.quality).padEnd(22)} ${(row.vsBestSingle ? fmtI(row.vsBestSingle, true) : '—').padEnd(25)} ${cost}`);
+  }
+  lines.push('');
+  lines.push(`  Reading: routing is for spending less at the quality you need. τ (tolerance) picks the cheapest model whose`);
+  lines.push(`  predicted score is within τ of the best; an interval that contains 0 is no measurable difference on ${test.length} prompts.`);
+  lines.push(`  In code: router.route(prompt, { tolerance: ${tolerance} }) and, per call, { maxCost: 0.0001 } (USD per query).`);
+  lines.push(`  Cross-validated figures on the five full datasets (K-fold, every prompt held out once): docs/EVALUATION.md,`);
+  lines.push(`  \`finerouter eval --data FILE --folds 5\`. Task labels: keywords of each task's prompts (a configured LLM describer`);
+  lines.push(`  writes sentences instead), shown only at classifier confidence ≥ ${floor}.`);
+  lines.push('');
+  lines.push(`done in ${seconds(started)}. Route your own prompts:`);
+  lines.push(`  node dist/cli.js route --artifacts ${outArg}/artifacts --tolerance ${tolerance} "Prove that the square root of 2 is irrational."`);
+  lines.push(`  node examples/route.mjs ${outArg}/artifacts`);
+  return lines;
+}
 
 export const demoCommand: Command = {
   name: 'demo',
@@ -247,43 +303,7 @@ export const demoCommand: Command = {
           process.stdout.write(`${JSON.stringify(summary)}\n`);
           return 0;
         }
-        const lines: string[] = ['', 'finerouter demo: routing held-out prompts with the router trained above', ''];
-        for (const i of shown) {
-          const r = test[i]!;
-          const bestScore = Math.max(...Object.values(r.scores));
-          const bestModels = Object.keys(r.scores).filter((k) => r.scores[k] === bestScore);
-          lines.push(`prompt   ${short(r.prompt, 110)}  [${r.source ?? 'unknown source'}]`);
-          lines.push(`  task   ${taskLine(best[i]!)}`);
-          lines.push(`  τ=0    → ${best[i]!.model} (observed quality ${r.scores[best[i]!.model] ?? 'n/a'}; best observed ${bestScore} by ${bestModels.length > 3 ? `${bestModels.length} models` : bestModels.join(', ')})`);
-          lines.push(`  why    ${best[i]!.explanation.split('; ').at(-1)}`);
-          lines.push(`  τ=${tolerance}  → ${cheap[i]!.model} (observed quality ${r.scores[cheap[i]!.model] ?? 'n/a'}): ${cheap[i]!.explanation.split('; ').at(-1)}`);
-          lines.push('');
-        }
-        const bestSingleRow = comparison[0]!;
-        const pct = (x: number): string => `${(100 * x).toFixed(0)}%`;
-        const fmtI = (x: { value: number; lo: number; hi: number }, signed = false): string => {
-          const f = (v: number): string => `${signed && v > 0 ? '+' : ''}${v.toFixed(3)}`;
-          return `${f(x.value)} [${f(x.lo)}, ${f(x.hi)}]`;
-        };
-        lines.push(`on the ${test.length} held-out prompts: mean observed quality of the chosen model with its 95% paired-bootstrap interval,`);
-        lines.push(`the difference from the best single model (same prompts), and the expected cost from list prices:`);
-        lines.push('');
-        lines.push(`  ${'route'.padEnd(52)} ${'quality'.padEnd(22)} ${'vs best single'.padEnd(25)} cost per 1k queries`);
-        for (const row of comparison) {
-          const cost = row.cost === null ? '' : `$${(row.cost * 1000).toFixed(4)}${row.kind === 'router' && bestSingleRow.cost ? ` (${pct(row.cost / bestSingleRow.cost)} of best single)` : ''}`;
-          lines.push(`  ${row.name.padEnd(52)} ${fmtI(row.quality).padEnd(22)} ${(row.vsBestSingle ? fmtI(row.vsBestSingle, true) : '—').padEnd(25)} ${cost}`);
-        }
-        lines.push('');
-        lines.push(`  Reading: routing is for spending less at the quality you need. τ (tolerance) picks the cheapest model whose`);
-        lines.push(`  predicted score is within τ of the best; an interval that contains 0 is no measurable difference on ${test.length} prompts.`);
-        lines.push(`  In code: router.route(prompt, { tolerance: ${tolerance} }) and, per call, { maxCost: 0.0001 } (USD per query).`);
-        lines.push(`  Cross-validated figures on the five full datasets (K-fold, every prompt held out once): docs/EVALUATION.md,`);
-        lines.push(`  \`finerouter eval --data FILE --folds 5\`. Task labels: keywords of each task's prompts (a configured LLM describer`);
-        lines.push(`  writes sentences instead), shown only at classifier confidence ≥ ${floor}.`);
-        lines.push('');
-        lines.push(`done in ${seconds(started)}. Route your own prompts:`);
-        lines.push(`  node dist/cli.js route --artifacts ${outArg}/artifacts --tolerance ${tolerance} "Prove that the square root of 2 is irrational."`);
-        lines.push(`  node examples/route.mjs ${outArg}/artifacts`);
+        const lines = readableReport({ test, shown, best, cheap, tolerance, taskLine, comparison, floor, started, outArg });
         process.stdout.write(`${lines.join('\n')}\n`);
       } finally {
         await router.dispose();
