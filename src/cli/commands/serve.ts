@@ -2,14 +2,13 @@
  * `finerouter serve`: the OpenAI-compatible routing server (src/server/server.ts). Argument parsing, signals and the
  * log line only.
  */
-import { parseArgs } from 'node:util';
 import { loadFineRouter } from '../../adapters/node/artifacts.js';
 import { readPoolFile } from '../../adapters/node/pool-file.js';
 import { FineRouterError } from '../../errors.js';
 import type { RequestRoutingOptions } from '../../integrations/options.js';
 import { createRoutingServer, ROUTING_SERVER_DEFAULTS } from '../../server/server.js';
 import type { Command } from '../command.js';
-import { integerAtLeast, numberFlag } from '../options.js';
+import { integerAtLeast, numberFlag, parseFlags } from '../options.js';
 
 const usage = `Usage: finerouter serve --artifacts DIR --pool FILE [options]
 
@@ -42,9 +41,10 @@ export const serveCommand: Command = {
   summary: 'OpenAI-compatible routing server (/v1/chat/completions with model "finerouter")',
   usage,
   async run(argv) {
-    const { values } = parseArgs({
-      args: [...argv],
-      options: {
+    const { values } = parseFlags(
+      'serve',
+      argv,
+      {
         artifacts: { type: 'string' },
         pool: { type: 'string' },
         host: { type: 'string' },
@@ -58,11 +58,8 @@ export const serveCommand: Command = {
         threads: { type: 'string' },
         quiet: { type: 'boolean' },
       },
-    });
-    if (!values.artifacts || !values.pool) {
-      process.stderr.write(`serve: --artifacts DIR and --pool FILE are required\n\n${usage}\n`);
-      return 2;
-    }
+      { required: ['artifacts', 'pool'] },
+    );
     const port = numberFlag('serve', 'port', values.port, 'an integer in [0, 65535]', (x) => Number.isInteger(x) && x >= 0 && x <= 65535) ?? 8080;
     const threads = numberFlag('serve', 'threads', values.threads, 'an integer ≥ 0', integerAtLeast(0));
     const routing: RequestRoutingOptions = {};
@@ -81,9 +78,9 @@ export const serveCommand: Command = {
       if (!authToken) throw new FineRouterError('INVALID_ARGUMENT', `serve: --auth-token-env ${tokenEnv}: the variable is not set or empty`);
     }
 
-    const artifacts = values.artifacts;
+    const artifacts = values.artifacts!;
     const load = () => loadFineRouter(artifacts, threads !== undefined ? { intraOpNumThreads: threads } : {});
-    const pool = await readPoolFile(values.pool);
+    const pool = await readPoolFile(values.pool!);
     const router = await load();
     const quiet = values.quiet === true;
     const serving = createRoutingServer({
