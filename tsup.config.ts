@@ -6,14 +6,33 @@ import { defineConfig } from 'tsup';
 // The CLI is ESM only (it runs under Node). Runtimes stay external: they are optional peers.
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts', train: 'src/train.ts', eval: 'src/eval.ts', internal: 'src/internal.ts', node: 'src/node.ts', web: 'src/web.ts', 'ai-sdk': 'src/ai-sdk.ts', openai: 'src/openai.ts', langchain: 'src/langchain.ts', label: 'src/label.ts' },
+    entry: {
+      index: 'src/index.ts',
+      train: 'src/train.ts',
+      eval: 'src/eval.ts',
+      internal: 'src/internal.ts',
+      node: 'src/node.ts',
+      web: 'src/web.ts',
+      'ai-sdk': 'src/ai-sdk.ts',
+      openai: 'src/openai.ts',
+      langchain: 'src/langchain.ts',
+      label: 'src/label.ts',
+    },
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,
     clean: true,
     target: 'es2022',
     platform: 'neutral',
-    external: ['onnxruntime-node', 'onnxruntime-web', '@huggingface/tokenizers', /^node:/, '@ai-sdk/provider', 'openai', /^@langchain\//],
+    external: [
+      'onnxruntime-node',
+      'onnxruntime-web',
+      '@huggingface/tokenizers',
+      /^node:/,
+      '@ai-sdk/provider',
+      'openai',
+      /^@langchain\//,
+    ],
   },
   {
     entry: { cli: 'src/cli/main.ts' },

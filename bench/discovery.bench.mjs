@@ -38,7 +38,10 @@ const rssTimer = setInterval(() => {
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
 }, 200);
 rssTimer.unref();
-const load = () => loadavg().map((x) => x.toFixed(1)).join(' ');
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
 
 /** NMI (arithmetic normalization) of two labelings. */
 function nmi(labelsA, labelsB) {
@@ -79,7 +82,12 @@ function summarize(result, records) {
     meanCandidates,
     models: result.models.length,
     nmiAll: nmi(assignment, sources),
-    nmiInTasks: inTasks.length ? nmi(inTasks.map(([t]) => t), inTasks.map(([, i]) => sources[i])) : 0,
+    nmiInTasks: inTasks.length
+      ? nmi(
+          inTasks.map(([t]) => t),
+          inTasks.map(([, i]) => sources[i]),
+        )
+      : 0,
     sizes: result.tasks.slice(0, 5).map((t) => t.size),
     levels: result.stats.levels.map((l) => `${l.nodes}→${l.communities}`).join(', '),
   };
@@ -113,24 +121,38 @@ async function dcrouter() {
     const t1 = performance.now();
     const c1 = cpu();
     await encoder.dispose();
-    console.log(`\n1. end to end, ${records.length} prompts, ${first.embedded} embedded: ${seconds(t1 - t0)} wall (embed ${seconds(tEmbed - t0)}, discovery ${seconds(t1 - tEmbed)}); CPU ${seconds(c1 - c0)} (embed ${seconds(cEmbed - c0)}); target ≤ 120 s; load ${load()}`);
+    console.log(
+      `\n1. end to end, ${records.length} prompts, ${first.embedded} embedded: ${seconds(t1 - t0)} wall (embed ${seconds(tEmbed - t0)}, discovery ${seconds(t1 - tEmbed)}); CPU ${seconds(c1 - c0)} (embed ${seconds(cEmbed - c0)}); target ≤ 120 s; load ${load()}`,
+    );
 
     // 2. Rerun with cached embeddings (new encoder instance, cache hit for every text).
     t0 = performance.now();
     c0 = cpu();
     const again = await readRoutingJsonl(data, { split: 'train' });
     const encoder2 = await loadMiniLmEncoder({ cacheDir: join(cacheDir, 'onnx') });
-    const second = await embedTextsCached(encoder2, again.records.map((r) => r.description ?? r.prompt), { cacheDir: join(cacheDir, 'embeddings') });
+    const second = await embedTextsCached(
+      encoder2,
+      again.records.map((r) => r.description ?? r.prompt),
+      { cacheDir: join(cacheDir, 'embeddings') },
+    );
     await encoder2.dispose();
     const rerun = await discoverTasks(again.records, second.embeddings);
     const t2 = performance.now();
-    console.log(`2. rerun with cached embeddings (${second.embedded} embedded): ${seconds(t2 - t0)} wall, CPU ${seconds(cpu() - c0)}; target ≤ 15 s; same tasks: ${JSON.stringify(rerun.tasks.map((t) => t.members)) === JSON.stringify(result.tasks.map((t) => t.members))}`);
+    console.log(
+      `2. rerun with cached embeddings (${second.embedded} embedded): ${seconds(t2 - t0)} wall, CPU ${seconds(cpu() - c0)}; target ≤ 15 s; same tasks: ${JSON.stringify(rerun.tasks.map((t) => t.members)) === JSON.stringify(result.tasks.map((t) => t.members))}`,
+    );
 
     // 3. Figures, side by side with the literal modularity reading.
     const literal = await discoverTasks(records, first.embeddings, { objective: 'modularity', resolution: 1 });
-    const oneLevel = await discoverTasks(records, first.embeddings, { iterations: 1, objective: 'modularity', resolution: 1 });
+    const oneLevel = await discoverTasks(records, first.embeddings, {
+      iterations: 1,
+      objective: 'modularity',
+      resolution: 1,
+    });
     console.log('\n3. discovered tasks (paper, 280k prompts: 332 tasks, 3.55 of 11 candidates, 29% Others)');
-    console.log('| configuration | tasks | Others | mean candidates | NMI(tasks+Others, source) | NMI in tasks | levels (nodes→communities) | largest |');
+    console.log(
+      '| configuration | tasks | Others | mean candidates | NMI(tasks+Others, source) | NMI in tasks | levels (nodes→communities) | largest |',
+    );
     console.log('|---|---:|---:|---:|---:|---:|---|---|');
     for (const [name, r] of [
       ['defaults (CPM γ=0.2, ℓ=3)', result],
@@ -138,12 +160,18 @@ async function dcrouter() {
       ['modularity γ=1, ℓ=1', oneLevel],
     ]) {
       const s = summarize(r, records);
-      console.log(`| ${name} | ${s.tasks} | ${(100 * s.othersShare).toFixed(1)}% | ${s.meanCandidates.toFixed(2)} of ${s.models} | ${s.nmiAll.toFixed(3)} | ${s.nmiInTasks.toFixed(3)} | ${s.levels} | ${s.sizes.join(', ')} |`);
+      console.log(
+        `| ${name} | ${s.tasks} | ${(100 * s.othersShare).toFixed(1)}% | ${s.meanCandidates.toFixed(2)} of ${s.models} | ${s.nmiAll.toFixed(3)} | ${s.nmiInTasks.toFixed(3)} | ${s.levels} | ${s.sizes.join(', ')} |`,
+      );
     }
     const st = stepTimes(result);
-    console.log(`time per step (defaults): kNN ${seconds(st.knn)}, RBO+weights ${seconds(st.rbo)}, Leiden ${seconds(st.leiden)}, summaries ${seconds(st.summaries)}, tasks ${seconds(st.tasks)}`);
+    console.log(
+      `time per step (defaults): kNN ${seconds(st.knn)}, RBO+weights ${seconds(st.rbo)}, Leiden ${seconds(st.leiden)}, summaries ${seconds(st.summaries)}, tasks ${seconds(st.tasks)}`,
+    );
     const level0 = result.stats.levels[0];
-    console.log(`level 0: ${level0.candidateEdges} candidate edges, ${level0.keptEdges} kept with RBO ≥ τ (${((100 * level0.keptEdges) / level0.candidateEdges).toFixed(1)}%)`);
+    console.log(
+      `level 0: ${level0.candidateEdges} candidate edges, ${level0.keptEdges} kept with RBO ≥ τ (${((100 * level0.keptEdges) / level0.candidateEdges).toFixed(1)}%)`,
+    );
 
     // 4. Approximate kNN recall on the real embeddings.
     let c = cpu();
@@ -152,12 +180,13 @@ async function dcrouter() {
     c = cpu();
     const approx = approximateKnn(first.embeddings, encoder.dimension, 5, { seed: 42 });
     const approxCpu = cpu() - c;
-    console.log(`\n4. kNN on ${records.length} × ${encoder.dimension}: exact ${seconds(exactCpu)} CPU, NN-descent ${seconds(approxCpu)} CPU (ratio ${(exactCpu / approxCpu).toFixed(2)}), recall@5 ${knnRecall(approx, exact).toFixed(4)} (target ≥ 0.95)`);
+    console.log(
+      `\n4. kNN on ${records.length} × ${encoder.dimension}: exact ${seconds(exactCpu)} CPU, NN-descent ${seconds(approxCpu)} CPU (ratio ${(exactCpu / approxCpu).toFixed(2)}), recall@5 ${knnRecall(approx, exact).toFixed(4)} (target ≥ 0.95)`,
+    );
   } finally {
     rmSync(cacheDir, { recursive: true, force: true });
   }
 }
-
 
 /**
  * Synthetic paper-scale data: `domains` domains × `perDomain` sub-tasks; a sub-task center is its domain center plus
@@ -198,8 +227,14 @@ function synthetic(n, d, models, seed) {
     const inv = 1 / Math.sqrt(norm);
     for (let t = 0; t < d; t++) x[i * d + t] *= inv;
     const scores = {};
-    for (let m = 0; m < models; m++) scores[names[m]] = Math.min(1, Math.max(0, quality[c * models + m] + 0.1 * gauss()));
-    records[i] = { id: `s${i}`, prompt: `synthetic prompt ${i}`, scores, source: `domain-${Math.floor(c / perDomain)}` };
+    for (let m = 0; m < models; m++)
+      scores[names[m]] = Math.min(1, Math.max(0, quality[c * models + m] + 0.1 * gauss()));
+    records[i] = {
+      id: `s${i}`,
+      prompt: `synthetic prompt ${i}`,
+      scores,
+      source: `domain-${Math.floor(c / perDomain)}`,
+    };
   }
   return { x, label, records };
 }
@@ -210,7 +245,9 @@ async function paper() {
   console.log(`\n=== paper scale: ${n} prompts × ${d}-d × 11 models (seeded synthetic); load average ${load()} ===`);
   let t = performance.now();
   const { x, label, records } = synthetic(n, d, 11, 2603);
-  console.log(`generated in ${seconds(performance.now() - t)}; RSS ${(process.memoryUsage().rss / 2 ** 30).toFixed(2)} GiB`);
+  console.log(
+    `generated in ${seconds(performance.now() - t)}; RSS ${(process.memoryUsage().rss / 2 ** 30).toFixed(2)} GiB`,
+  );
   peakRss = 0;
   const lastStage = { stage: '', at: performance.now() };
   t = performance.now();
@@ -227,12 +264,20 @@ async function paper() {
   const cpuMs = cpu() - c0;
   const s = summarize(result, records);
   const st = stepTimes(result);
-  console.log(`graph + clustering + candidates: ${seconds(wall)} wall, ${seconds(cpuMs)} CPU (target ≤ 10 min); peak RSS ${(peakRss / 2 ** 30).toFixed(2)} GiB (target ≤ 4 GB); load ${load()}`);
-  console.log(`time per step: kNN ${seconds(st.knn)}, RBO+weights ${seconds(st.rbo)}, Leiden ${seconds(st.leiden)}, summaries ${seconds(st.summaries)}, tasks ${seconds(st.tasks)}`);
+  console.log(
+    `graph + clustering + candidates: ${seconds(wall)} wall, ${seconds(cpuMs)} CPU (target ≤ 10 min); peak RSS ${(peakRss / 2 ** 30).toFixed(2)} GiB (target ≤ 4 GB); load ${load()}`,
+  );
+  console.log(
+    `time per step: kNN ${seconds(st.knn)}, RBO+weights ${seconds(st.rbo)}, Leiden ${seconds(st.leiden)}, summaries ${seconds(st.summaries)}, tasks ${seconds(st.tasks)}`,
+  );
   for (const [i, l] of result.stats.levels.entries()) {
-    console.log(`  level ${i}: ${l.nodes} nodes, ${l.candidateEdges} candidate edges, ${l.keptEdges} kept, ${l.communities} communities, ${l.knn} kNN ${seconds(l.ms.knn)}, RBO ${seconds(l.ms.rbo)}, Leiden ${seconds(l.ms.leiden)}, summaries ${seconds(l.ms.summaries)}`);
+    console.log(
+      `  level ${i}: ${l.nodes} nodes, ${l.candidateEdges} candidate edges, ${l.keptEdges} kept, ${l.communities} communities, ${l.knn} kNN ${seconds(l.ms.knn)}, RBO ${seconds(l.ms.rbo)}, Leiden ${seconds(l.ms.leiden)}, summaries ${seconds(l.ms.summaries)}`,
+    );
   }
-  console.log(`tasks ${s.tasks}, Others ${(100 * s.othersShare).toFixed(1)}%, mean candidates ${s.meanCandidates.toFixed(2)} of 11, NMI(tasks+Others, sub-task) ${nmi(Array.from(result.assignment), Array.from(label)).toFixed(3)}, NMI(tasks+Others, domain) ${s.nmiAll.toFixed(3)}`);
+  console.log(
+    `tasks ${s.tasks}, Others ${(100 * s.othersShare).toFixed(1)}%, mean candidates ${s.meanCandidates.toFixed(2)} of 11, NMI(tasks+Others, sub-task) ${nmi(Array.from(result.assignment), Array.from(label)).toFixed(3)}, NMI(tasks+Others, domain) ${s.nmiAll.toFixed(3)}`,
+  );
 
   // Recall@5 of the level-0 approximate kNN, on 200 sampled rows against brute force over all n.
   t = performance.now();
@@ -257,7 +302,9 @@ async function paper() {
     const row = new Set(approx.indices.subarray(i * 5, i * 5 + 5));
     for (const [, j] of best) if (row.has(j)) found++;
   }
-  console.log(`NN-descent alone: ${seconds(approxMs)}; recall@5 on ${sample} sampled rows vs brute force: ${(found / (5 * sample)).toFixed(4)} (target ≥ 0.95)`);
+  console.log(
+    `NN-descent alone: ${seconds(approxMs)}; recall@5 on ${sample} sampled rows vs brute force: ${(found / (5 * sample)).toFixed(4)} (target ≥ 0.95)`,
+  );
 }
 
 if (paperScale) await paper();

@@ -26,7 +26,10 @@ if (process.argv[2] === '--rss') {
     const bytes = await buildMiniLmOnnx({ weightType });
     const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1 });
     const ids = BigInt64Array.of(101n, 7592n, 102n);
-    await session.run({ input_ids: new ort.Tensor('int64', ids, [1, 3]), attention_mask: new ort.Tensor('int64', BigInt64Array.of(1n, 1n, 1n), [1, 3]) });
+    await session.run({
+      input_ids: new ort.Tensor('int64', ids, [1, 3]),
+      attention_mask: new ort.Tensor('int64', BigInt64Array.of(1n, 1n, 1n), [1, 3]),
+    });
   }
   globalThis.gc?.();
   await new Promise((r) => setTimeout(r, 50));
@@ -68,7 +71,10 @@ function feedOf(rows) {
   const ids = new BigInt64Array(rows.length * length);
   const mask = new BigInt64Array(rows.length * length);
   rows.forEach((r, i) => r.forEach((id, j) => ((ids[i * length + j] = BigInt(id)), (mask[i * length + j] = 1n))));
-  return { input_ids: new ort.Tensor('int64', ids, [rows.length, length]), attention_mask: new ort.Tensor('int64', mask, [rows.length, length]) };
+  return {
+    input_ids: new ort.Tensor('int64', ids, [rows.length, length]),
+    attention_mask: new ort.Tensor('int64', mask, [rows.length, length]),
+  };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -113,14 +119,32 @@ async function throughput(fn, count, reps) {
 const rows = [];
 const row = (metric, ours, base, unit, target, lowerIsBetter = true) => {
   const ratio = base > 0 ? ours / base : NaN;
-  const ok = target === undefined || !Number.isFinite(ours) ? '' : lowerIsBetter ? (ours <= target ? 'yes' : 'NO') : ours >= target ? 'yes' : 'NO';
-  rows.push([metric, `${ours.toFixed(unit === 'MB' || unit === 'sent/s' ? 0 : 2)} ${unit}`, `${base.toFixed(unit === 'MB' || unit === 'sent/s' ? 0 : 2)} ${unit}`, ratio.toFixed(2), target === undefined ? '' : `${lowerIsBetter ? '≤' : '≥'} ${target} ${unit}`, ok]);
+  const ok =
+    target === undefined || !Number.isFinite(ours)
+      ? ''
+      : lowerIsBetter
+        ? ours <= target
+          ? 'yes'
+          : 'NO'
+        : ours >= target
+          ? 'yes'
+          : 'NO';
+  rows.push([
+    metric,
+    `${ours.toFixed(unit === 'MB' || unit === 'sent/s' ? 0 : 2)} ${unit}`,
+    `${base.toFixed(unit === 'MB' || unit === 'sent/s' ? 0 : 2)} ${unit}`,
+    ratio.toFixed(2),
+    target === undefined ? '' : `${lowerIsBetter ? '≤' : '≥'} ${target} ${unit}`,
+    ok,
+  ]);
 };
 
 const started = performance.now();
 const loadBefore = os.loadavg()[0];
 // Import onnxruntime's native binding before timing cold loads (both sides pay it once per process).
-await ort.InferenceSession.create(await buildMiniLmOnnx({ weightType: 'float16' }), { intraOpNumThreads: 1 }).then((s) => s.release());
+await ort.InferenceSession.create(await buildMiniLmOnnx({ weightType: 'float16' }), { intraOpNumThreads: 1 }).then(
+  (s) => s.release(),
+);
 
 // Cold load: weights on disk → ready encoder, vs the plain session from prebuilt ONNX bytes.
 const WEIGHT_TYPES = ['float16', 'float32'];
@@ -145,7 +169,13 @@ for (const weightType of WEIGHT_TYPES) {
     baseCpu.push(cpuNow() - c);
     await s.release();
   }
-  row(`cold load, weights ${weightType} (build+session vs session only)`, median(ours), median(base), 'ms', weightType === 'float16' ? 1000 : undefined);
+  row(
+    `cold load, weights ${weightType} (build+session vs session only)`,
+    median(ours),
+    median(base),
+    'ms',
+    weightType === 'float16' ? 1000 : undefined,
+  );
   row(`  same, CPU time`, median(oursCpu), median(baseCpu), 'ms');
 }
 
@@ -161,19 +191,31 @@ for (const threads of [1, 2]) {
     row(`  p50 CPU time per prompt (${tag})`, single.cpu50, singleBase.cpu50, 'ms');
     if (weightType === 'float16') {
       const feeds1 = idsOf.slice(0, 64).map((r) => feedOf([r]));
-      const b1 = await throughput(async () => {
-        for (let i = 0; i < 64; i++) await encoder.embed([sentences[i]]);
-      }, 64, 3);
-      const b1Base = await throughput(async () => {
-        for (let i = 0; i < 64; i++) await session.run(feeds1[i]);
-      }, 64, 3);
+      const b1 = await throughput(
+        async () => {
+          for (let i = 0; i < 64; i++) await encoder.embed([sentences[i]]);
+        },
+        64,
+        3,
+      );
+      const b1Base = await throughput(
+        async () => {
+          for (let i = 0; i < 64; i++) await session.run(feeds1[i]);
+        },
+        64,
+        3,
+      );
       row(`sentences/s, batch 1 (${tag})`, b1.wall, b1Base.wall, 'sent/s', undefined, false);
       row(`  sentences per CPU-second, batch 1 (${tag})`, b1.cpu, b1Base.cpu, 'sent/s', undefined, false);
       const feeds32 = Array.from({ length: 8 }, (_, b) => feedOf(idsOf.slice(b * 32, b * 32 + 32)));
       const b32 = await throughput(() => encoder.embed(sentences, { batchSize: 32 }), 256, 3);
-      const b32Base = await throughput(async () => {
-        for (const f of feeds32) await session.run(f);
-      }, 256, 3);
+      const b32Base = await throughput(
+        async () => {
+          for (const f of feeds32) await session.run(f);
+        },
+        256,
+        3,
+      );
       row(`sentences/s, batch 32 (${tag})`, b32.wall, b32Base.wall, 'sent/s', threads === 1 ? 300 : undefined, false);
       row(`  sentences per CPU-second, batch 32 (${tag})`, b32.cpu, b32Base.cpu, 'sent/s', undefined, false);
     }
@@ -183,17 +225,33 @@ for (const threads of [1, 2]) {
 }
 
 const rss = (which, weightType) =>
-  Number(spawnSync(process.execPath, ['--expose-gc', join(here, 'encoder.bench.mjs'), '--rss', which, weightType], { encoding: 'utf8' }).stdout) / 1e6;
+  Number(
+    spawnSync(process.execPath, ['--expose-gc', join(here, 'encoder.bench.mjs'), '--rss', which, weightType], {
+      encoding: 'utf8',
+    }).stdout,
+  ) / 1e6;
 for (const weightType of WEIGHT_TYPES) {
-  row(`RSS of a loaded encoder, ${weightType} (fresh process, after GC)`, rss('encoder', weightType), rss('session', weightType), 'MB', weightType === 'float16' ? 300 : undefined);
+  row(
+    `RSS of a loaded encoder, ${weightType} (fresh process, after GC)`,
+    rss('encoder', weightType),
+    rss('session', weightType),
+    'MB',
+    weightType === 'float16' ? 300 : undefined,
+  );
 }
 
 const headers = ['metric', 'finerouter', 'plain onnxruntime-node', 'ratio', 'target', 'met'];
 const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 const line = (cells) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
-console.log(`all-MiniLM-L6-v2 encoder, onnxruntime-node ${ort.env.versions.node}, ${sentences.length} seeded sentences of 20–26 tokens`);
-console.log(`${os.cpus().length} CPUs; 1-minute load average ${loadBefore.toFixed(1)} at start, ${os.loadavg()[0].toFixed(1)} at end (above the CPU count, wall times include waiting for a core; CPU-time rows do not)`);
+console.log(
+  `all-MiniLM-L6-v2 encoder, onnxruntime-node ${ort.env.versions.node}, ${sentences.length} seeded sentences of 20–26 tokens`,
+);
+console.log(
+  `${os.cpus().length} CPUs; 1-minute load average ${loadBefore.toFixed(1)} at start, ${os.loadavg()[0].toFixed(1)} at end (above the CPU count, wall times include waiting for a core; CPU-time rows do not)`,
+);
 console.log(line(headers));
 console.log(line(widths.map((w) => '-'.repeat(w))));
 for (const r of rows) console.log(line(r));
-console.log(`(ratio = finerouter / plain; plain = the same ONNX bytes with hand-made feeds of pre-tokenized ids; took ${((performance.now() - started) / 1000).toFixed(0)} s)`);
+console.log(
+  `(ratio = finerouter / plain; plain = the same ONNX bytes with hand-made feeds of pre-tokenized ids; took ${((performance.now() - started) / 1000).toFixed(0)} s)`,
+);

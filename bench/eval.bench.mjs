@@ -31,12 +31,17 @@ const cache = arg('--cache') ?? (existsSync('/work/cache/embeddings') ? '/work/c
 
 const DATASETS = [
   { name: 'routeprofile-test' },
-  { name: 'llmrouter-dcrouter', prices: join(data, 'llmrouter-dcrouter/raw/example_data/llm_candidates/default_llm.json') },
+  {
+    name: 'llmrouter-dcrouter',
+    prices: join(data, 'llmrouter-dcrouter/raw/example_data/llm_candidates/default_llm.json'),
+  },
   { name: 'routellm-gpt4-mixtral', prices: join(root, 'bench/prices/routellm-gpt4-mixtral.json') },
   { name: 'mmlu-pro-29models' },
   { name: 'routerdc-7model' },
 ];
-const PRESET = args.includes('--paper-size') ? [] : ['--epochs', '8', '--moe-hidden', '128', '--moe-projection', '128', '--moe-llm-embedding', '64'];
+const PRESET = args.includes('--paper-size')
+  ? []
+  : ['--epochs', '8', '--moe-hidden', '128', '--moe-projection', '128', '--moe-llm-embedding', '64'];
 
 const cli = join(root, 'dist/cli.js');
 if (!existsSync(cli)) {
@@ -48,11 +53,27 @@ const benchStart = Date.now();
 for (const ds of DATASETS) {
   if (only && !only.includes(ds.name)) continue;
   const out = join(root, 'bench/out', PRESET.length === 0 ? 'crossval-paper' : 'crossval', ds.name);
-  const cmd = ['eval', '--data', join(data, ds.name, 'routing.jsonl'), '--folds', folds, '--seed', seed, '--bootstrap', bootstrap, '--out', out, '--cache', cache];
+  const cmd = [
+    'eval',
+    '--data',
+    join(data, ds.name, 'routing.jsonl'),
+    '--folds',
+    folds,
+    '--seed',
+    seed,
+    '--bootstrap',
+    bootstrap,
+    '--out',
+    out,
+    '--cache',
+    cache,
+  ];
   if (ds.prices) cmd.push('--prices', ds.prices);
   cmd.push(...PRESET);
   const load = loadavg()[0];
-  console.error(`\n== ${ds.name} (load ${load.toFixed(1)} on ${cpus().length} CPUs): node dist/cli.js ${cmd.join(' ')}`);
+  console.error(
+    `\n== ${ds.name} (load ${load.toFixed(1)} on ${cpus().length} CPUs): node dist/cli.js ${cmd.join(' ')}`,
+  );
   const started = Date.now();
   const run = spawnSync(process.execPath, [cli, ...cmd], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   const seconds = (Date.now() - started) / 1000;
@@ -65,8 +86,13 @@ for (const ds of DATASETS) {
 }
 
 const pct = (x) => (x === undefined || x === null || !Number.isFinite(x) ? '–' : (x * 100).toFixed(1));
-const pp = (d) => (d ? `${d.value >= 0 ? '+' : '−'}${Math.abs(d.value * 100).toFixed(1)} [${pct(d.lo)}, ${pct(d.hi)}]${d.significant ? '*' : ''}` : '–');
-console.log(`\n${folds}-fold cross-validation, seed ${seed}, ${bootstrap} bootstrap resamples, full data; quality %, Δ to the train-fold best single model in points [95% CI], * = significant`);
+const pp = (d) =>
+  d
+    ? `${d.value >= 0 ? '+' : '−'}${Math.abs(d.value * 100).toFixed(1)} [${pct(d.lo)}, ${pct(d.hi)}]${d.significant ? '*' : ''}`
+    : '–';
+console.log(
+  `\n${folds}-fold cross-validation, seed ${seed}, ${bootstrap} bootstrap resamples, full data; quality %, Δ to the train-fold best single model in points [95% CI], * = significant`,
+);
 const methods = ['finerouter', 'knn', 'mlp', 'stage2-only', 'general-only', 'stage1-only', 'per-source-oracle'];
 console.log(['dataset', 'N', 'best single', ...methods, 'oracle', 'FR headroom', 'secs', 'load'].join(' | '));
 for (const r of rows) {
@@ -77,28 +103,41 @@ for (const r of rows) {
   const row = (n) => r.report.rows.find((x) => x.name === n);
   const best = row('best single (train folds)');
   const fr = row('finerouter');
-  console.log([
-    r.name,
-    r.report.prompts,
-    pct(best.quality.value),
-    ...methods.map((m) => (row(m) ? `${pct(row(m).quality.value)} (${pp(row(m).vsBestSingle)})` : '–')),
-    pct(row('oracle').quality.value),
-    fr?.headroom ? `${fr.headroom.value.toFixed(2)} [${fr.headroom.lo.toFixed(2)}, ${fr.headroom.hi.toFixed(2)}]` : '–',
-    r.seconds.toFixed(0),
-    `${r.load0.toFixed(1)}→${r.load1.toFixed(1)}`,
-  ].join(' | '));
+  console.log(
+    [
+      r.name,
+      r.report.prompts,
+      pct(best.quality.value),
+      ...methods.map((m) => (row(m) ? `${pct(row(m).quality.value)} (${pp(row(m).vsBestSingle)})` : '–')),
+      pct(row('oracle').quality.value),
+      fr?.headroom
+        ? `${fr.headroom.value.toFixed(2)} [${fr.headroom.lo.toFixed(2)}, ${fr.headroom.hi.toFixed(2)}]`
+        : '–',
+      r.seconds.toFixed(0),
+      `${r.load0.toFixed(1)}→${r.load1.toFixed(1)}`,
+    ].join(' | '),
+  );
 }
 const costed = rows.filter((r) => !r.error && r.report.costAvailable);
 for (const r of costed) {
   const fr = r.report.rows.find((x) => x.name === 'finerouter');
   const knn = r.report.rows.find((x) => x.name === 'knn');
   if (!fr) continue;
-  console.log(`${r.name}: FineRouter matches the best single model at ${fr.costRatioToMatchBestSingle === null ? 'no point of its τ sweep' : `${fr.costRatioToMatchBestSingle.toFixed(2)}× its cost`} (kNN ${knn?.costRatioToMatchBestSingle?.toFixed(2) ?? '–'}×); AIQ ${pct(fr.aiq)} vs kNN ${pct(knn?.aiq)} vs zero router ${pct(r.report.zeroRouter?.aiq)}`);
+  console.log(
+    `${r.name}: FineRouter matches the best single model at ${fr.costRatioToMatchBestSingle === null ? 'no point of its τ sweep' : `${fr.costRatioToMatchBestSingle.toFixed(2)}× its cost`} (kNN ${knn?.costRatioToMatchBestSingle?.toFixed(2) ?? '–'}×); AIQ ${pct(fr.aiq)} vs kNN ${pct(knn?.aiq)} vs zero router ${pct(r.report.zeroRouter?.aiq)}`,
+  );
 }
 for (const r of rows.filter((x) => !x.error && x.report.twoModel)) {
   for (const n of ['finerouter', 'knn', 'mlp', 'random']) {
     const x = r.report.rows.find((y) => y.name === n);
-    if (x?.apgr) console.log(`${r.name} ${n}: APGR ${x.apgr.value.toFixed(3)} [${x.apgr.lo.toFixed(3)}, ${x.apgr.hi.toFixed(3)}], CPT(50%) ${x.cpt50 ? `${pct(x.cpt50.value)}% [${pct(x.cpt50.lo)}, ${pct(x.cpt50.hi)}]` : 'never'}, CPT(80%) ${x.cpt80 ? `${pct(x.cpt80.value)}%` : 'never'}`);
+    if (x?.apgr)
+      console.log(
+        `${r.name} ${n}: APGR ${x.apgr.value.toFixed(3)} [${x.apgr.lo.toFixed(3)}, ${x.apgr.hi.toFixed(3)}], CPT(50%) ${x.cpt50 ? `${pct(x.cpt50.value)}% [${pct(x.cpt50.lo)}, ${pct(x.cpt50.hi)}]` : 'never'}, CPT(80%) ${x.cpt80 ? `${pct(x.cpt80.value)}%` : 'never'}`,
+      );
   }
 }
-console.log(`\nwhole bench ${((Date.now() - benchStart) / 1000).toFixed(0)} s; load average now ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} CPUs`);
+console.log(
+  `\nwhole bench ${((Date.now() - benchStart) / 1000).toFixed(0)} s; load average now ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')} on ${cpus().length} CPUs`,
+);

@@ -16,7 +16,11 @@ export interface FakeBehavior {
 
 export interface FakeUpstreamRequest {
   model: string;
-  body: Record<string, unknown> & { messages?: { role: string; content: unknown }[]; stream?: boolean; tools?: unknown[] };
+  body: Record<string, unknown> & {
+    messages?: { role: string; content: unknown }[];
+    stream?: boolean;
+    tools?: unknown[];
+  };
   headers: Record<string, string | string[] | undefined>;
   aborted: boolean;
   outcome: string;
@@ -33,4 +37,9 @@ export interface FakeUpstream {
   close(): Promise<void>;
 }
 
-export function startFakeUpstream(options?: { port?: number; latencyMs?: number; chunkDelayMs?: number; models?: string[] }): Promise<FakeUpstream>;
+export function startFakeUpstream(options?: {
+  port?: number;
+  latencyMs?: number;
+  chunkDelayMs?: number;
+  models?: string[];
+}): Promise<FakeUpstream>;

@@ -17,7 +17,11 @@ function lastUserText(messages) {
     const m = messages[i];
     if (m?.role !== 'user') continue;
     if (typeof m.content === 'string') return m.content;
-    if (Array.isArray(m.content)) return m.content.filter((p) => p?.type === 'text').map((p) => p.text).join(' ');
+    if (Array.isArray(m.content))
+      return m.content
+        .filter((p) => p?.type === 'text')
+        .map((p) => p.text)
+        .join(' ');
   }
   return '';
 }
@@ -46,11 +50,18 @@ export async function startFakeUpstream(options = {}) {
     const send = (status, json, headers = {}) => {
       if (res.destroyed) return;
       const body = JSON.stringify(json);
-      res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers });
+      res.writeHead(status, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+        ...headers,
+      });
       res.end(body);
     };
     if (req.method === 'GET' && req.url === '/v1/models') {
-      send(200, { object: 'list', data: (options.models ?? []).map((id) => ({ id, object: 'model', created: 0, owned_by: 'fake' })) });
+      send(200, {
+        object: 'list',
+        data: (options.models ?? []).map((id) => ({ id, object: 'model', created: 0, owned_by: 'fake' })),
+      });
       return;
     }
     if (req.method !== 'POST' || req.url !== '/v1/chat/completions') {
@@ -85,7 +96,11 @@ export async function startFakeUpstream(options = {}) {
       behavior.times = (behavior.times ?? Infinity) - 1;
       record.outcome = String(behavior.status);
       finished = true;
-      send(behavior.status, { error: { message: `injected ${behavior.status}`, type: 'server_error' } }, behavior.status === 429 ? { 'retry-after': '0' } : {});
+      send(
+        behavior.status,
+        { error: { message: `injected ${behavior.status}`, type: 'server_error' } },
+        behavior.status === 429 ? { 'retry-after': '0' } : {},
+      );
       return;
     }
     if (res.destroyed) return;
@@ -93,20 +108,42 @@ export async function startFakeUpstream(options = {}) {
     const text = `[${model}] ${lastUserText(messages)}`;
     const wantsJson = body.response_format?.type === 'json_object' || body.response_format?.type === 'json_schema';
     const answer = behavior.refusal ? '' : wantsJson ? JSON.stringify({ answer: text }) : text;
-    const tools = Array.isArray(body.tools) && body.tools.length > 0 && body.tool_choice !== 'none' && messages[messages.length - 1]?.role === 'user' ? body.tools : undefined;
-    const toolCall = tools ? { id: 'call_1', type: 'function', function: { name: tools[0].function.name, arguments: '{"city":"Paris"}' } } : undefined;
+    const tools =
+      Array.isArray(body.tools) &&
+      body.tools.length > 0 &&
+      body.tool_choice !== 'none' &&
+      messages[messages.length - 1]?.role === 'user'
+        ? body.tools
+        : undefined;
+    const toolCall = tools
+      ? { id: 'call_1', type: 'function', function: { name: tools[0].function.name, arguments: '{"city":"Paris"}' } }
+      : undefined;
     const promptTokens = messages.reduce((s, m) => s + words(typeof m.content === 'string' ? m.content : ''), 0);
-    const usage = { prompt_tokens: promptTokens, completion_tokens: words(answer), total_tokens: promptTokens + words(answer) };
+    const usage = {
+      prompt_tokens: promptTokens,
+      completion_tokens: words(answer),
+      total_tokens: promptTokens + words(answer),
+    };
     const finishReason = behavior.refusal ? 'content_filter' : toolCall ? 'tool_calls' : 'stop';
     const id = `chatcmpl-fake-${requests.length}`;
     if (!body.stream) {
       finished = true;
-      const message = toolCall ? { role: 'assistant', content: null, tool_calls: [toolCall] } : { role: 'assistant', content: answer, ...(behavior.refusal ? { refusal: 'I cannot help with that.' } : {}) };
-      send(200, { id, object: 'chat.completion', created: 0, model, choices: [{ index: 0, message, finish_reason: finishReason, logprobs: null }], usage });
+      const message = toolCall
+        ? { role: 'assistant', content: null, tool_calls: [toolCall] }
+        : { role: 'assistant', content: answer, ...(behavior.refusal ? { refusal: 'I cannot help with that.' } : {}) };
+      send(200, {
+        id,
+        object: 'chat.completion',
+        created: 0,
+        model,
+        choices: [{ index: 0, message, finish_reason: finishReason, logprobs: null }],
+        usage,
+      });
       return;
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-    const event = (delta, finish = null, extra = {}) => `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 0, model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }], ...extra })}\n\n`;
+    const event = (delta, finish = null, extra = {}) =>
+      `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 0, model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }], ...extra })}\n\n`;
     res.write(event({ role: 'assistant', content: '' }));
     if (toolCall) {
       res.write(event({ tool_calls: [{ index: 0, ...toolCall }] }));
@@ -121,7 +158,10 @@ export async function startFakeUpstream(options = {}) {
       }
     }
     res.write(event({}, finishReason));
-    if (body.stream_options?.include_usage) res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 0, model, choices: [], usage })}\n\n`);
+    if (body.stream_options?.include_usage)
+      res.write(
+        `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 0, model, choices: [], usage })}\n\n`,
+      );
     finished = true;
     res.end('data: [DONE]\n\n');
   }

@@ -24,7 +24,10 @@ import { loadMiniLmEncoder, readRoutingJsonl } from '../dist/node.js';
 
 const { values } = parseArgs({
   options: {
-    datasets: { type: 'string', default: 'routeprofile-test,llmrouter-dcrouter,mmlu-pro-29models,routellm-gpt4-mixtral,routerdc-7model' },
+    datasets: {
+      type: 'string',
+      default: 'routeprofile-test,llmrouter-dcrouter,mmlu-pro-29models,routellm-gpt4-mixtral,routerdc-7model',
+    },
     data: { type: 'string', default: '../shared/data' },
     emb: { type: 'string', default: '../emb' },
     limit: { type: 'string', default: '3000' },
@@ -53,7 +56,11 @@ function shuffled(n, rand) {
   }
   return p;
 }
-const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+const load = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 
 /** Cholesky solve of (A) X = B, A [n×n] SPD (row-major Float64Array, overwritten), B [n×m] (overwritten → X). */
 function choleskySolve(A, B, n, m) {
@@ -91,7 +98,8 @@ function fitRidge(E, Y, M, train, lambda = 1) {
   const B = new Float64Array(P * M);
   const mean = new Float64Array(M);
   const count = new Float64Array(M);
-  for (const r of train) for (let k = 0; k < M; k++) if (!Number.isNaN(Y[r * M + k])) ((mean[k] += Y[r * M + k]), (count[k] += 1));
+  for (const r of train)
+    for (let k = 0; k < M; k++) if (!Number.isNaN(Y[r * M + k])) ((mean[k] += Y[r * M + k]), (count[k] += 1));
   for (let k = 0; k < M; k++) mean[k] = count[k] > 0 ? mean[k] / count[k] : 0;
   const x = new Float64Array(P);
   for (const r of train) {
@@ -115,7 +123,8 @@ function fitRidge(E, Y, M, train, lambda = 1) {
 function routeRidge(W, E, M, rows) {
   const out = new Int32Array(rows.length);
   rows.forEach((r, n) => {
-    let best = -Infinity, arg = 0;
+    let best = -Infinity,
+      arg = 0;
     for (let k = 0; k < M; k++) {
       let s = W[D * M + k];
       for (let i = 0; i < D; i++) s += E[r * D + i] * W[i * M + k];
@@ -131,14 +140,19 @@ function routeKnn(Etrain, train, Y, M, Equery, rows, k = 10) {
   rows.forEach((r, n) => {
     for (let t = 0; t < train.length; t++) {
       let s = 0;
-      const a = train[t] * D, b = r * D;
+      const a = train[t] * D,
+        b = r * D;
       for (let i = 0; i < D; i++) s += Etrain[a + i] * Equery[b + i];
       sims[t] = s;
     }
-    const order = Array.from({ length: train.length }, (_, t) => t).sort((p, q) => sims[q] - sims[p] || p - q).slice(0, k);
-    let best = -Infinity, arg = 0;
+    const order = Array.from({ length: train.length }, (_, t) => t)
+      .sort((p, q) => sims[q] - sims[p] || p - q)
+      .slice(0, k);
+    let best = -Infinity,
+      arg = 0;
     for (let m = 0; m < M; m++) {
-      let sum = 0, c = 0;
+      let sum = 0,
+        c = 0;
       for (const t of order) {
         const y = Y[train[t] * M + m];
         if (!Number.isNaN(y)) ((sum += y), (c += 1));
@@ -153,7 +167,8 @@ function routeKnn(Etrain, train, Y, M, Equery, rows, k = 10) {
 /** Observed quality of the chosen model per test row (NaN when that model has no score there). */
 const realized = (choice, rows, Y, M) => Float64Array.from(rows, (r, n) => Y[r * M + choice[n]]);
 function meanFinite(xs) {
-  let s = 0, c = 0;
+  let s = 0,
+    c = 0;
   for (const x of xs) if (!Number.isNaN(x)) ((s += x), (c += 1));
   return c > 0 ? s / c : NaN;
 }
@@ -176,7 +191,9 @@ const agreement = (a, b) => a.reduce((s, x, i) => s + (x === b[i] ? 1 : 0), 0) /
 const pct = (x) => `${(100 * x).toFixed(2)}%`;
 const ci = ({ point, lo, hi }) => `${point >= 0 ? '+' : ''}${point.toFixed(4)} [${lo.toFixed(4)}, ${hi.toFixed(4)}]`;
 
-console.log(`int8 agreement bench — node ${process.version}, ${os.cpus()[0]?.model ?? 'cpu'}, ${os.cpus().length} cores, intra-op threads ${threads}, limit ${limit || 'all'}, seed ${seed}`);
+console.log(
+  `int8 agreement bench — node ${process.version}, ${os.cpus()[0]?.model ?? 'cpu'}, ${os.cpus().length} cores, intra-op threads ${threads}, limit ${limit || 'all'}, seed ${seed}`,
+);
 console.log(`load at start: ${load()}`);
 const int8 = await loadMiniLmEncoder({ intraOpNumThreads: threads, precision: 'int8' });
 let fp32 = undefined;
@@ -190,7 +207,10 @@ for (const name of values.datasets.split(',')) {
   const { records } = await readRoutingJsonl(path);
   const N = records.length;
   const rand = mulberry32(seed);
-  const sample = limit > 0 && limit < N ? Array.from(shuffled(N, rand).subarray(0, limit)).sort((a, b) => a - b) : Array.from({ length: N }, (_, i) => i);
+  const sample =
+    limit > 0 && limit < N
+      ? Array.from(shuffled(N, rand).subarray(0, limit)).sort((a, b) => a - b)
+      : Array.from({ length: N }, (_, i) => i);
   const n = sample.length;
   const texts = sample.map((i) => records[i].prompt);
   // fp32 embeddings: the precomputed file when it matches the dataset, else computed here.
@@ -227,10 +247,12 @@ for (const name of values.datasets.split(',')) {
   const models = [...new Set(sample.flatMap((i) => Object.keys(records[i].scores)))].sort();
   const M = models.length;
   const Y = new Float64Array(n * M).fill(NaN);
-  sample.forEach((i, r) => models.forEach((m, k) => {
-    const v = records[i].scores[m];
-    if (v !== undefined) Y[r * M + k] = v;
-  }));
+  sample.forEach((i, r) =>
+    models.forEach((m, k) => {
+      const v = records[i].scores[m];
+      if (v !== undefined) Y[r * M + k] = v;
+    }),
+  );
   const order = shuffled(n, mulberry32(seed + 1));
   const cut = Math.floor(0.8 * n);
   const train = Array.from(order.subarray(0, cut));
@@ -274,7 +296,9 @@ for (const name of values.datasets.split(',')) {
 await int8.dispose();
 await fp32?.dispose();
 
-console.log('\n| dataset | prompts (test) | models | cosine mean / p1 / min | identical decisions: ridge / kNN / ridge trained on each | quality Δ int8−fp32, ridge (95% CI) | kNN Δ (95% CI) | train-on-each ridge Δ (95% CI) |');
+console.log(
+  '\n| dataset | prompts (test) | models | cosine mean / p1 / min | identical decisions: ridge / kNN / ridge trained on each | quality Δ int8−fp32, ridge (95% CI) | kNN Δ (95% CI) | train-on-each ridge Δ (95% CI) |',
+);
 console.log('|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
   console.log(

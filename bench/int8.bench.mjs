@@ -50,7 +50,11 @@ const cpuNow = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 };
-const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+const load = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 
 /** Interleaved latency of a(i) and b(i): wall p50/p99 and CPU-time p50 for each. */
 async function pair(a, b, n) {
@@ -72,9 +76,18 @@ async function pair(a, b, n) {
 }
 
 const rows = [];
-const row = (metric, fp32, int8, unit, target) => rows.push([metric, `${fp32.toFixed(unit === '/s' ? 0 : 2)} ${unit}`, `${int8.toFixed(unit === '/s' ? 0 : 2)} ${unit}`, (int8 / fp32).toFixed(2), target ?? '']);
+const row = (metric, fp32, int8, unit, target) =>
+  rows.push([
+    metric,
+    `${fp32.toFixed(unit === '/s' ? 0 : 2)} ${unit}`,
+    `${int8.toFixed(unit === '/s' ? 0 : 2)} ${unit}`,
+    (int8 / fp32).toFixed(2),
+    target ?? '',
+  ]);
 
-console.log(`int8 vs fp32 MiniLM — node ${process.version}, ${os.cpus()[0]?.model ?? 'cpu'}, ${os.cpus().length} cores, intra-op threads ${threads}`);
+console.log(
+  `int8 vs fp32 MiniLM — node ${process.version}, ${os.cpus()[0]?.model ?? 'cpu'}, ${os.cpus().length} cores, intra-op threads ${threads}`,
+);
 const loadStart = load();
 
 // Cold load (weights → ready encoder), interleaved.
@@ -95,7 +108,11 @@ for (const [label, texts, target] of [
   ['~35 tokens', short, '≤ 3 ms p50, ≤ 6 ms p99'],
   ['~128 tokens', long, '≤ 12 ms p50'],
 ]) {
-  const [a, b] = await pair((i) => fp32.embed([texts[i % texts.length]]), (i) => int8.embed([texts[i % texts.length]]), iterations);
+  const [a, b] = await pair(
+    (i) => fp32.embed([texts[i % texts.length]]),
+    (i) => int8.embed([texts[i % texts.length]]),
+    iterations,
+  );
   row(`embed 1 prompt, ${label}: p50 wall`, a.p50, b.p50, 'ms', target);
   row(`  p99 wall`, a.p99, b.p99, 'ms');
   row(`  p50 CPU time`, a.cpu50, b.cpu50, 'ms');
@@ -104,7 +121,10 @@ for (const [label, texts, target] of [
 const batch = short.slice(0, 32);
 const rates = { fp32: [], int8: [], fp32cpu: [], int8cpu: [] };
 for (let r = 0; r < 6; r++) {
-  for (const [name, e] of [['fp32', fp32], ['int8', int8]]) {
+  for (const [name, e] of [
+    ['fp32', fp32],
+    ['int8', int8],
+  ]) {
     const c = cpuNow();
     const t = performance.now();
     await e.embed(batch, { batchSize: 32 });
@@ -113,14 +133,21 @@ for (let r = 0; r < 6; r++) {
     rates[`${name}cpu`].push(32 / ((cpuNow() - c) / 1000));
   }
 }
-row('embed batch of 32 (~35 tokens): prompts per wall second', quantile(rates.fp32, 0.5), quantile(rates.int8, 0.5), '/s');
+row(
+  'embed batch of 32 (~35 tokens): prompts per wall second',
+  quantile(rates.fp32, 0.5),
+  quantile(rates.int8, 0.5),
+  '/s',
+);
 row('  prompts per CPU-second', quantile(rates.fp32cpu, 0.5), quantile(rates.int8cpu, 0.5), '/s');
 
 // route() end to end with each encoder (artifacts trained on fp32: the int8 router is loaded with
 // encoderCheck 'ignore', for timing only; its decisions are what bench/int8-agreement measures).
 /** Synthetic artifacts of the demo's shape (see the header); returns the directory. */
 async function syntheticArtifacts() {
-  const D = 384, T = 60, M = 9;
+  const D = 384,
+    T = 60,
+    M = 9;
   const r = seeded(5);
   const W = Float32Array.from({ length: D * T }, () => (r() - 0.5) * 0.5);
   const b = Float32Array.from({ length: T }, () => -2 + r());
@@ -151,7 +178,13 @@ async function syntheticArtifacts() {
       version: 1,
       encoder: { id: fp32.id, dimension: D },
       models,
-      tasks: Array.from({ length: T }, (_, t) => ({ id: t, description: `task ${t}`, size: 10, candidates: [models[t % M].id, models[(t + 3) % M].id], stage1: Array.from({ length: M }, () => r()) })),
+      tasks: Array.from({ length: T }, (_, t) => ({
+        id: t,
+        description: `task ${t}`,
+        size: 10,
+        candidates: [models[t % M].id, models[(t + 3) % M].id],
+        stage1: Array.from({ length: M }, () => r()),
+      })),
       others: { size: 5, stage1: Array.from({ length: M }, () => r()) },
       classifier: { file: 'classifier.onnx', threshold: 0.5 },
       router: { file: 'router.onnx' },
@@ -168,13 +201,20 @@ async function syntheticArtifacts() {
   console.log(`route() rows on ${synthetic === null ? artifacts : 'synthetic artifacts (60 tasks, 9 models)'}`);
   const r32 = await loadFineRouter(artifacts, { encoder: fp32, intraOpNumThreads: threads });
   const r8 = await loadFineRouter(artifacts, { encoder: int8, intraOpNumThreads: threads, encoderCheck: 'ignore' });
-  const [a, b] = await pair((i) => r32.route(short[i % short.length]), (i) => r8.route(short[i % short.length]), iterations);
+  const [a, b] = await pair(
+    (i) => r32.route(short[i % short.length]),
+    (i) => r8.route(short[i % short.length]),
+    iterations,
+  );
   row('route() ~35 tokens: p50 wall', a.p50, b.p50, 'ms', '≤ 3 ms');
   row('  p99 wall', a.p99, b.p99, 'ms', '≤ 6 ms');
   row('  p50 CPU time', a.cpu50, b.cpu50, 'ms');
   const rb = { fp32: [], int8: [] };
   for (let r = 0; r < 4; r++) {
-    for (const [name, router] of [['fp32', r32], ['int8', r8]]) {
+    for (const [name, router] of [
+      ['fp32', r32],
+      ['int8', r8],
+    ]) {
       const c = cpuNow();
       await router.routeBatch(batch);
       if (r > 0) rb[name].push(32 / ((cpuNow() - c) / 1000));
@@ -200,8 +240,12 @@ await int8.dispose();
 const headers = ['metric', 'fp32', 'int8', 'int8/fp32', 'target (one core, quiet machine)'];
 const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 const line = (cells) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
-console.log(`prompts: "~35 tokens" = ${await tokens(short)} tokens, "~128 tokens" = ${await tokens(long)} tokens (with [CLS]/[SEP])`);
-console.log(`load average (1/5/15 min) at start ${loadStart}, at end ${load()}, on ${os.cpus().length} cores: above the core count, wall times include waiting for a core; CPU-time rows do not`);
+console.log(
+  `prompts: "~35 tokens" = ${await tokens(short)} tokens, "~128 tokens" = ${await tokens(long)} tokens (with [CLS]/[SEP])`,
+);
+console.log(
+  `load average (1/5/15 min) at start ${loadStart}, at end ${load()}, on ${os.cpus().length} cores: above the core count, wall times include waiting for a core; CPU-time rows do not`,
+);
 console.log(line(headers));
 console.log(line(widths.map((w) => '-'.repeat(w))));
 for (const r of rows) console.log(line(r));

@@ -32,7 +32,17 @@ const root = join(here, '..');
 const GRAPHS_DIR = join(root, '..', 'shared', 'bench-graphs');
 const REF_SCRIPT = join(root, '..', 'shared', 'tools', 'leiden_reference.py');
 const PYTHON = '/usr/bin/python3';
-const ALL_GRAPHS = ['karate', 'karate_weighted', 'ring_of_cliques_30x5', 'ppm10k_mu03', 'ppm10k_mu05', 'lfr10k_mu03', 'lfr10k_mu05', 'knn100k_k5', 'knn100k_k10'];
+const ALL_GRAPHS = [
+  'karate',
+  'karate_weighted',
+  'ring_of_cliques_30x5',
+  'ppm10k_mu03',
+  'ppm10k_mu05',
+  'lfr10k_mu03',
+  'lfr10k_mu05',
+  'knn100k_k5',
+  'knn100k_k10',
+];
 const SPEED_GRAPHS = new Set(['knn100k_k5', 'knn100k_k10', 'lfr10k_mu05']);
 
 const median = (xs) => {
@@ -41,7 +51,10 @@ const median = (xs) => {
   return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
 };
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const edgesPath = (name) => (existsSync(join(GRAPHS_DIR, `${name}.edges`)) ? join(GRAPHS_DIR, `${name}.edges`) : join(GRAPHS_DIR, `${name}.edges.gz`));
+const edgesPath = (name) =>
+  existsSync(join(GRAPHS_DIR, `${name}.edges`))
+    ? join(GRAPHS_DIR, `${name}.edges`)
+    : join(GRAPHS_DIR, `${name}.edges.gz`);
 const readText = (path) => {
   const bytes = readFileSync(path);
   return (path.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8');
@@ -93,7 +106,8 @@ function knnLikeGraph(n, k, seed) {
   let total = 0;
   for (let c = 0; c < clusters; c++) total += sizes[c] = -Math.log(1 - rand()) * -Math.log(1 - rand()) + 0.05;
   const start = new Int32Array(clusters + 1);
-  for (let c = 0; c < clusters; c++) start[c + 1] = c === clusters - 1 ? n : Math.min(n, start[c] + Math.max(20, Math.round((sizes[c] / total) * n)));
+  for (let c = 0; c < clusters; c++)
+    start[c + 1] = c === clusters - 1 ? n : Math.min(n, start[c] + Math.max(20, Math.round((sizes[c] / total) * n)));
   for (let c = 1; c <= clusters; c++) if (start[c] < start[c - 1]) start[c] = start[c - 1];
   const perm = new Int32Array(n);
   for (let i = 0; i < n; i++) perm[i] = i;
@@ -161,7 +175,9 @@ if (process.env.LEIDEN_BENCH_CHILD) {
       disconnected: disconnected(graph, result.membership),
       rssAfterBuildMiB: rssGraph,
       peakRssMiB: process.resourceUsage().maxRSS / 1024,
-      csrMiB: (graph.offsets.byteLength + graph.targets.byteLength + graph.weights.byteLength + 4 * graph.nodeCount * 8) / 2 ** 20,
+      csrMiB:
+        (graph.offsets.byteLength + graph.targets.byteLength + graph.weights.byteLength + 4 * graph.nodeCount * 8) /
+        2 ** 20,
     })}\n`,
   );
   process.exit(0);
@@ -174,12 +190,19 @@ const seeds = Array.from({ length: SEEDS }, (_, i) => i);
 const TOLERANCE = Number(process.env.LEIDEN_BENCH_TOLERANCE ?? 1e-5);
 const graphs = (process.env.LEIDEN_BENCH_GRAPHS ?? ALL_GRAPHS.join(',')).split(',').filter(Boolean);
 if (!existsSync(GRAPHS_DIR)) {
-  process.stderr.write(`leiden bench: ${GRAPHS_DIR} not found (expected ../shared/bench-graphs beside the repository)\n`);
+  process.stderr.write(
+    `leiden bench: ${GRAPHS_DIR} not found (expected ../shared/bench-graphs beside the repository)\n`,
+  );
   process.exit(2);
 }
-let haveRefs = !skip.has('refs') && existsSync(REF_SCRIPT) && spawnSync(PYTHON, ['-c', 'import igraph, leidenalg'], { stdio: 'ignore' }).status === 0;
+let haveRefs =
+  !skip.has('refs') &&
+  existsSync(REF_SCRIPT) &&
+  spawnSync(PYTHON, ['-c', 'import igraph, leidenalg'], { stdio: 'ignore' }).status === 0;
 if (!haveRefs && !skip.has('refs')) {
-  process.stdout.write('references missing: apt-get update && apt-get install -y python3-igraph python3-leidenalg (igraph/leidenalg columns left empty)\n');
+  process.stdout.write(
+    'references missing: apt-get update && apt-get install -y python3-igraph python3-leidenalg (igraph/leidenalg columns left empty)\n',
+  );
 }
 let NA = null;
 if (!skip.has('na')) {
@@ -195,14 +218,20 @@ if (!skip.has('na')) {
 function runReference(name, args) {
   const out = spawnSync(PYTHON, [REF_SCRIPT, edgesPath(name), ...args], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
   if (out.status !== 0) throw new Error(`leiden_reference.py failed on ${name}: ${out.stderr}`);
-  return out.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).filter((r) => r.method);
+  return out.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l))
+    .filter((r) => r.method);
 }
 
 const tmp = mkdtempSync(join(tmpdir(), 'leiden-bench-'));
 const rows = [];
 const fixedRows = [];
 const load0 = loadavg()[0];
-process.stdout.write(`seeds ${seeds.join(',')}; load average at start ${load0.toFixed(2)} on this machine (2 shared cores: timings are noisy; medians quoted)\n`);
+process.stdout.write(
+  `seeds ${seeds.join(',')}; load average at start ${load0.toFixed(2)} on this machine (2 shared cores: timings are noisy; medians quoted)\n`,
+);
 
 for (const name of graphs) {
   const graph = loadGraph(name);
@@ -220,17 +249,33 @@ for (const name of graphs) {
     name,
     n: graph.nodeCount,
     m: graph.edgeCount,
-    ours: { q: mean(ours.map((r) => r.modularity)), s: median(ours.map((r) => r.seconds)), its: median(ours.map((r) => r.iterations)), k: median(ours.map((r) => r.communityCount)) },
+    ours: {
+      q: mean(ours.map((r) => r.modularity)),
+      s: median(ours.map((r) => r.seconds)),
+      its: median(ours.map((r) => r.iterations)),
+      k: median(ours.map((r) => r.communityCount)),
+    },
     bad,
   };
   if (haveRefs) {
-    const refs = runReference(name, ['--seeds', seeds.join(','), '--methods', 'igraph-leiden-mod,leidenalg-mod', '--score-membership', memFile]);
+    const refs = runReference(name, [
+      '--seeds',
+      seeds.join(','),
+      '--methods',
+      'igraph-leiden-mod,leidenalg-mod',
+      '--score-membership',
+      memFile,
+    ]);
     const external = refs.find((r) => r.method === 'external');
     row.scoreDiff = Math.abs(external.modularity - ours[0].modularity);
     row.refDisconnected = external.disconnected_communities;
     for (const method of ['igraph-leiden-mod', 'leidenalg-mod']) {
       const rs = refs.filter((r) => r.method === method);
-      row[method] = { q: mean(rs.map((r) => r.modularity)), s: median(rs.map((r) => r.seconds)), its: rs[0]?.iterations === undefined ? null : median(rs.map((r) => r.iterations)) };
+      row[method] = {
+        q: mean(rs.map((r) => r.modularity)),
+        s: median(rs.map((r) => r.seconds)),
+        its: rs[0]?.iterations === undefined ? null : median(rs.map((r) => r.iterations)),
+      };
     }
   }
   if (NA) {
@@ -245,7 +290,12 @@ for (const name of graphs) {
     });
     const res = naSeeds.map((seed) => {
       const algorithm = new NA.LeidenAlgorithm();
-      algorithm.initializeBasedOnResolutionAndNIterationsAndRandomnessAndRandom(1 / (2 * graph.totalWeight), -1, 0.01, new NA.JavaRandom(seed));
+      algorithm.initializeBasedOnResolutionAndNIterationsAndRandomnessAndRandom(
+        1 / (2 * graph.totalWeight),
+        -1,
+        0.01,
+        new NA.JavaRandom(seed),
+      );
       const clustering = new NA.Clustering({ nNodes: graph.nodeCount });
       const t = performance.now();
       algorithm.improveClustering(net, clustering);
@@ -261,7 +311,11 @@ for (const name of graphs) {
       const r = leiden(graph, { seed, tolerance: TOLERANCE });
       return { q: r.modularity, s: (performance.now() - t) / 1000, its: r.iterations };
     });
-    row.tol = { q: mean(tolRuns.map((r) => r.q)), s: median(tolRuns.map((r) => r.s)), its: median(tolRuns.map((r) => r.its)) };
+    row.tol = {
+      q: mean(tolRuns.map((r) => r.q)),
+      s: median(tolRuns.map((r) => r.s)),
+      its: median(tolRuns.map((r) => r.its)),
+    };
   }
   // exactly two iterations, ours vs igraph, on the speed-target graphs
   if (SPEED_GRAPHS.has(name)) {
@@ -272,7 +326,14 @@ for (const name of graphs) {
     });
     const fixed = { name, ours: { q: mean(two.map((r) => r.q)), s: median(two.map((r) => r.s)) } };
     if (haveRefs) {
-      const rs = runReference(name, ['--seeds', seeds.join(','), '--methods', 'igraph-leiden-mod', '--n-iterations', '2']);
+      const rs = runReference(name, [
+        '--seeds',
+        seeds.join(','),
+        '--methods',
+        'igraph-leiden-mod',
+        '--n-iterations',
+        '2',
+      ]);
       fixed.igraph = { q: mean(rs.map((r) => r.modularity)), s: median(rs.map((r) => r.seconds)) };
     }
     fixedRows.push(fixed);
@@ -286,7 +347,9 @@ const sign = (x) => (x === undefined || Number.isNaN(x) ? '–' : `${x >= 0 ? '+
 const lines = [];
 lines.push('');
 lines.push('Until stable (modularity = mean over seeds, seconds = median; algorithm time only):');
-lines.push('| graph | n | m | ours Q | ours s | its | igraph Q | igraph s | its | leidenalg Q | leidenalg s | NA-ts Q | NA-ts s | ΔQ vs leidenalg | ΔQ vs igraph | time ours/igraph | disconnected | yardstick Δ |');
+lines.push(
+  '| graph | n | m | ours Q | ours s | its | igraph Q | igraph s | its | leidenalg Q | leidenalg s | NA-ts Q | NA-ts s | ΔQ vs leidenalg | ΔQ vs igraph | time ours/igraph | disconnected | yardstick Δ |',
+);
 lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
   const ig = r['igraph-leiden-mod'];
@@ -301,13 +364,19 @@ if (fixedRows.length > 0) {
   lines.push('| graph | ours Q | ours s | igraph Q | igraph s | ΔQ | time ours/igraph |');
   lines.push('|---|---|---|---|---|---|---|');
   for (const r of fixedRows) {
-    lines.push(`| ${r.name} | ${f(r.ours.q)} | ${f(r.ours.s, 3)} | ${f(r.igraph?.q)} | ${f(r.igraph?.s, 3)} | ${r.igraph ? sign(r.ours.q - r.igraph.q) : '–'} | ${r.igraph ? f(r.ours.s / r.igraph.s, 2) : '–'} |`);
+    lines.push(
+      `| ${r.name} | ${f(r.ours.q)} | ${f(r.ours.s, 3)} | ${f(r.igraph?.q)} | ${f(r.igraph?.s, 3)} | ${r.igraph ? sign(r.ours.q - r.igraph.q) : '–'} | ${r.igraph ? f(r.ours.s / r.igraph.s, 2) : '–'} |`,
+    );
   }
 }
 if (rows.some((r) => r.tol)) {
   lines.push('');
-  lines.push(`Ours with tolerance ${TOLERANCE} (stop once an iteration raises the normalized objective by less) vs igraph until stable:`);
-  lines.push('| graph | ours Q | ours s | its | igraph Q | igraph s | its | ΔQ | time ours/igraph | ours(tolerance)/ours(stable) |');
+  lines.push(
+    `Ours with tolerance ${TOLERANCE} (stop once an iteration raises the normalized objective by less) vs igraph until stable:`,
+  );
+  lines.push(
+    '| graph | ours Q | ours s | its | igraph Q | igraph s | its | ΔQ | time ours/igraph | ours(tolerance)/ours(stable) |',
+  );
   lines.push('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows.filter((x) => x.tol)) {
     const ig = r['igraph-leiden-mod'];
@@ -317,9 +386,15 @@ if (rows.some((r) => r.tol)) {
   }
 }
 lines.push('');
-lines.push('Columns: Q = igraph-weighted Newman-Girvan modularity; its = median iterations; NA-ts = networkanalysis-ts (seeds run in brackets);');
-lines.push('disconnected = communities not connected, ours over all seeds / reference recount of our seed-0 partition;');
-lines.push("yardstick Δ = |our modularity − leiden_reference.py --score-membership| for seed 0 (confirms our modularity).");
+lines.push(
+  'Columns: Q = igraph-weighted Newman-Girvan modularity; its = median iterations; NA-ts = networkanalysis-ts (seeds run in brackets);',
+);
+lines.push(
+  'disconnected = communities not connected, ours over all seeds / reference recount of our seed-0 partition;',
+);
+lines.push(
+  'yardstick Δ = |our modularity − leiden_reference.py --score-membership| for seed 0 (confirms our modularity).',
+);
 process.stdout.write(`${lines.join('\n')}\n`);
 
 const child = (mode) => {

@@ -84,7 +84,8 @@ function referenceRbo(first, second, p) {
   for (let d = l + 1; d <= f; d++) term2 += p ** d / d;
   let partial = 0;
   for (let d = 1; d <= f; d++) partial += p ** d / d;
-  const res = p ** s + p ** l - p ** f - ((1 - p) / p) * (s * term1 + l * term2 + X[l] * (Math.log(1 / (1 - p)) - partial));
+  const res =
+    p ** s + p ** l - p ** f - ((1 - p) / p) * (s * term1 + l * term2 + X[l] * (Math.log(1 / (1 - p)) - partial));
   return { ext, min, res, max: min + res };
 }
 
@@ -108,7 +109,9 @@ function referenceSelect(rankings, coverage, epsilon) {
   const chosen = new Set();
   for (const { item } of fused) {
     chosen.add(item);
-    const covered = rankings.filter((list) => (Array.isArray(list[0]) ? list[0] : [list[0]]).some((m) => chosen.has(m))).length;
+    const covered = rankings.filter((list) =>
+      (Array.isArray(list[0]) ? list[0] : [list[0]]).some((m) => chosen.has(m)),
+    ).length;
     if (covered / rankings.length >= coverage) break;
   }
   return [...chosen];
@@ -219,7 +222,11 @@ for (const length of [10, 1000]) {
   const ref = referenceFusion(lists, 60);
   const refScore = new Map(ref.map((entry) => [entry.item, entry.score]));
   for (const entry of ours) fusionDelta = Math.max(fusionDelta, Math.abs(entry.score - refScore.get(entry.item)));
-  const [oursRate, referenceRate] = compare(() => reciprocalRankFusion(lists).length, () => referenceFusion(lists, 60).length, count);
+  const [oursRate, referenceRate] = compare(
+    () => reciprocalRankFusion(lists).length,
+    () => referenceFusion(lists, 60).length,
+    count,
+  );
   row(`reciprocalRankFusion, ${count} lists × ${length} items`, oursRate, referenceRate, 'lists/s');
 }
 {
@@ -236,7 +243,9 @@ for (const length of [10, 1000]) {
 // Report
 
 const width = Math.max(...rows.filter((r) => r.name).map((r) => r.name.length));
-process.stdout.write(`${'case'.padEnd(width)}  ${'ours'.padStart(11)}  ${'reference'.padStart(11)}  ${'ratio'.padStart(7)}  unit\n`);
+process.stdout.write(
+  `${'case'.padEnd(width)}  ${'ours'.padStart(11)}  ${'reference'.padStart(11)}  ${'ratio'.padStart(7)}  unit\n`,
+);
 for (const r of rows) {
   if (r.note) {
     process.stdout.write(`${r.note}\n`);

@@ -30,11 +30,14 @@ const dir = values.artifacts;
 const threads = Number(values.threads);
 const iterations = Number(values.iterations);
 if (!existsSync(join(dir, 'manifest.json'))) {
-  console.error(`router bench: no artifacts at ${dir}; run \`npm run demo\` first (it writes finerouter-demo/artifacts) or pass --artifacts DIR`);
+  console.error(
+    `router bench: no artifacts at ${dir}; run \`npm run demo\` first (it writes finerouter-demo/artifacts) or pass --artifacts DIR`,
+  );
   process.exit(2);
 }
 
-const PROMPT = 'A train leaves the station at 3 pm travelling at 60 km/h; a second train follows at 80 km/h one hour later. When does it catch up?';
+const PROMPT =
+  'A train leaves the station at 3 pm travelling at 60 km/h; a second train follows at 80 km/h one hour later. When does it catch up?';
 const BATCH = [
   'What is the capital of Australia?',
   'Write a Python function that returns the n-th Fibonacci number.',
@@ -45,10 +48,17 @@ const BATCH = [
   'Who painted the ceiling of the Sistine Chapel?',
   'Explain the difference between a list and a tuple in Python.',
 ];
-const batch32 = Array.from({ length: 32 }, (_, i) => `${BATCH[i % BATCH.length]}${i >= BATCH.length ? ` (variant ${i})` : ''}`);
+const batch32 = Array.from(
+  { length: 32 },
+  (_, i) => `${BATCH[i % BATCH.length]}${i >= BATCH.length ? ` (variant ${i})` : ''}`,
+);
 
 const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-const median = (xs) => quantile([...xs].sort((a, b) => a - b), 0.5);
+const median = (xs) =>
+  quantile(
+    [...xs].sort((a, b) => a - b),
+    0.5,
+  );
 /**
  * Times `a` and `b` interleaved (a, b, a, b, …) so machine load hits both alike. Returns wall p50/p99 and
  * the process CPU time (user + system) per call, which a busy machine distorts far less than wall time.
@@ -61,7 +71,10 @@ async function timePair(a, b, n, warmup = 20) {
   const wall = [new Float64Array(n), new Float64Array(n)];
   const cpu = [0, 0];
   for (let i = 0; i < n; i++) {
-    for (const [k, fn] of [[0, a], [1, b]]) {
+    for (const [k, fn] of [
+      [0, a],
+      [1, b],
+    ]) {
       const c0 = process.cpuUsage();
       const t0 = performance.now();
       await fn();
@@ -94,13 +107,23 @@ const manifest = router.manifest;
 const T = manifest.tasks.length;
 const M = manifest.models.length;
 const D = manifest.encoder.dimension;
-console.log(`router bench: ${dir}: ${M} models, ${T} tasks, D=${D}; onnxruntime-node ${ort.env.versions?.node ?? ''}, intraOpNumThreads=${threads}, ${iterations} iterations`);
-console.log(`load: cold (encoder .onnx built, cache empty) ${ms(loadTimes[0])}; warm (cache hit) median ${ms(median(loadTimes.slice(1)))}  [target ≤ 1500 ms]`);
+console.log(
+  `router bench: ${dir}: ${M} models, ${T} tasks, D=${D}; onnxruntime-node ${ort.env.versions?.node ?? ''}, intraOpNumThreads=${threads}, ${iterations} iterations`,
+);
+console.log(
+  `load: cold (encoder .onnx built, cache empty) ${ms(loadTimes[0])}; warm (cache hit) median ${ms(median(loadTimes.slice(1)))}  [target ≤ 1500 ms]`,
+);
 
 // ---- plain onnxruntime-node baseline: the artifact graphs run by hand
 const sessionOptions = { intraOpNumThreads: threads, executionProviders: ['cpu'] };
-const classifierSession = await ort.InferenceSession.create(await readFile(join(dir, manifest.classifier.file)), sessionOptions);
-const routerSession = await ort.InferenceSession.create(await readFile(join(dir, manifest.router.file)), sessionOptions);
+const classifierSession = await ort.InferenceSession.create(
+  await readFile(join(dir, manifest.classifier.file)),
+  sessionOptions,
+);
+const routerSession = await ort.InferenceSession.create(
+  await readFile(join(dir, manifest.router.file)),
+  sessionOptions,
+);
 async function baselineHeads(embedding, n) {
   const input = new ort.Tensor('float32', embedding, [n, D]);
   const { task_probs: probs } = await classifierSession.run({ embedding: input });
@@ -123,16 +146,36 @@ async function baselineHeads(embedding, n) {
 const embedding = await encoder.embed([PROMPT]);
 const tokens = PROMPT.split(/\s+/).length;
 
-const [ours, base] = await timePair(() => router.route(PROMPT), async () => baselineHeads(await encoder.embed([PROMPT]), 1), iterations);
-const [oursHeads, baseHeads] = await timePair(() => router.routeEmbeddings(embedding), () => baselineHeads(embedding, 1), iterations * 3);
-const [encoderOnly] = await timePair(() => encoder.embed([PROMPT]), async () => {}, iterations);
+const [ours, base] = await timePair(
+  () => router.route(PROMPT),
+  async () => baselineHeads(await encoder.embed([PROMPT]), 1),
+  iterations,
+);
+const [oursHeads, baseHeads] = await timePair(
+  () => router.routeEmbeddings(embedding),
+  () => baselineHeads(embedding, 1),
+  iterations * 3,
+);
+const [encoderOnly] = await timePair(
+  () => encoder.embed([PROMPT]),
+  async () => {},
+  iterations,
+);
 const row = (name, r) => `${name.padEnd(38)} p50 ${ms(r.p50)}  p99 ${ms(r.p99)}  cpu/call ${ms(r.cpu)}`;
-console.log(`prompt: ${tokens} words (~${Math.round(tokens * 1.3)} tokens); machine load average ${(await import('node:os')).loadavg()[0].toFixed(1)} on ${(await import('node:os')).cpus().length} cores`);
+console.log(
+  `prompt: ${tokens} words (~${Math.round(tokens * 1.3)} tokens); machine load average ${(await import('node:os')).loadavg()[0].toFixed(1)} on ${(await import('node:os')).cpus().length} cores`,
+);
 console.log(row('encoder.embed (1 prompt)', encoderOnly));
 console.log(`${row('route() end to end', ours)}   [target p50 ≤ 6 ms]`);
-console.log(`${row('plain ORT end to end (baseline)', base)}   ratio p50 ${ratio(ours.p50, base.p50)}, cpu ${ratio(ours.cpu, base.cpu)}`);
-console.log(`${row('heads + aggregation (routeEmbeddings)', oursHeads)}   [target ≤ 0.5 ms]  share of route() p50 ${((100 * oursHeads.p50) / ours.p50).toFixed(1)}%`);
-console.log(`${row('plain ORT heads, argmax only (baseline)', baseHeads)}   ratio p50 ${ratio(oursHeads.p50, baseHeads.p50)}, cpu ${ratio(oursHeads.cpu, baseHeads.cpu)}`);
+console.log(
+  `${row('plain ORT end to end (baseline)', base)}   ratio p50 ${ratio(ours.p50, base.p50)}, cpu ${ratio(ours.cpu, base.cpu)}`,
+);
+console.log(
+  `${row('heads + aggregation (routeEmbeddings)', oursHeads)}   [target ≤ 0.5 ms]  share of route() p50 ${((100 * oursHeads.p50) / ours.p50).toFixed(1)}%`,
+);
+console.log(
+  `${row('plain ORT heads, argmax only (baseline)', baseHeads)}   ratio p50 ${ratio(oursHeads.p50, baseHeads.p50)}, cpu ${ratio(oursHeads.cpu, baseHeads.cpu)}`,
+);
 
 // ---- batch throughput
 const runs = 7;
@@ -155,8 +198,12 @@ for (let i = 0; i < runs; i++) {
   batchCpu[1] += (c.user + c.system) / 1000 / runs;
 }
 const pps = (t) => (1000 * batch32.length) / t;
-console.log(`routeBatch(32)                         ${pps(median(batchOurs)).toFixed(0)} prompts/s wall (median of ${runs}), ${pps(batchCpu[0]).toFixed(0)} prompts per CPU-second   [target ≥ 250]`);
-console.log(`plain ORT batch of 32 (baseline)       ${pps(median(batchBase)).toFixed(0)} prompts/s wall, ${pps(batchCpu[1]).toFixed(0)} prompts per CPU-second   ratio (time) ${ratio(median(batchOurs), median(batchBase))}`);
+console.log(
+  `routeBatch(32)                         ${pps(median(batchOurs)).toFixed(0)} prompts/s wall (median of ${runs}), ${pps(batchCpu[0]).toFixed(0)} prompts per CPU-second   [target ≥ 250]`,
+);
+console.log(
+  `plain ORT batch of 32 (baseline)       ${pps(median(batchBase)).toFixed(0)} prompts/s wall, ${pps(batchCpu[1]).toFixed(0)} prompts per CPU-second   ratio (time) ${ratio(median(batchOurs), median(batchBase))}`,
+);
 
 await router.dispose();
 await classifierSession.release();

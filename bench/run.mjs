@@ -18,7 +18,9 @@ const available = readdirSync(here)
 
 const args = process.argv.slice(2);
 if (args.includes('--help') || args.includes('-h')) {
-  process.stdout.write(`Usage: npm run bench [-- NAME ... | -- all]\nAvailable: ${available.join(', ') || '(none)'}\nDefault: ${DEFAULT_SET.join(', ')} (those that exist)\n`);
+  process.stdout.write(
+    `Usage: npm run bench [-- NAME ... | -- all]\nAvailable: ${available.join(', ') || '(none)'}\nDefault: ${DEFAULT_SET.join(', ')} (those that exist)\n`,
+  );
   process.exit(0);
 }
 // Arguments starting with `--` (e.g. `--paper-scale`) are passed through to every benchmark run.
@@ -31,7 +33,9 @@ else names = positional;
 
 const unknown = names.filter((name) => !available.includes(name));
 if (unknown.length > 0) {
-  process.stderr.write(`bench: no bench/<name>.bench.mjs for ${unknown.join(', ')}. Available: ${available.join(', ') || '(none)'}\n`);
+  process.stderr.write(
+    `bench: no bench/<name>.bench.mjs for ${unknown.join(', ')}. Available: ${available.join(', ') || '(none)'}\n`,
+  );
   process.exit(2);
 }
 if (!existsSync(join(here, '..', 'dist', 'index.js'))) {

@@ -29,7 +29,9 @@ const dir = values.artifacts;
 const duration = Number(values.duration);
 const connections = Number(values.connections);
 if (!existsSync(join(dir, 'manifest.json'))) {
-  console.error(`server bench: no artifacts at ${dir}; run \`npm run demo\` first (it writes finerouter-demo/artifacts) or pass --artifacts DIR`);
+  console.error(
+    `server bench: no artifacts at ${dir}; run \`npm run demo\` first (it writes finerouter-demo/artifacts) or pass --artifacts DIR`,
+  );
   process.exit(2);
 }
 const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
@@ -97,20 +99,48 @@ async function load(url, model, conns, prompts = samplePrompts) {
       {
         setupRequest(req) {
           const prompt = prompts[i++ % prompts.length];
-          return { ...req, body: JSON.stringify({ model, messages: [{ role: 'user', content: prompt }], max_tokens: 16 }) };
+          return {
+            ...req,
+            body: JSON.stringify({ model, messages: [{ role: 'user', content: prompt }], max_tokens: 16 }),
+          };
         },
       },
     ],
   });
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${model} @ ${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  return { p50: result.latency.p50, p99: result.latency.p99, rps: result.requests.average, total: result.requests.total };
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(`${model} @ ${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return {
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    rps: result.requests.average,
+    total: result.requests.total,
+  };
 }
 
 const tmp = mkdtempSync(join(tmpdir(), 'finerouter-server-bench-'));
 const upstream = await start(['bench/fake-upstream.mjs', '--port', '0', '--latency', '0']);
 const poolFile = join(tmp, 'pool.json');
-writeFileSync(poolFile, JSON.stringify({ models: Object.fromEntries(modelIds.map((id) => [id, { baseUrl: upstream.info.url, model: id, prices: { inputPer1M: 0, outputPer1M: 0 } }])) }));
-const server = await start(['dist/cli.js', 'serve', '--artifacts', dir, '--pool', poolFile, '--port', '0', '--threads', '1', '--quiet']);
+writeFileSync(
+  poolFile,
+  JSON.stringify({
+    models: Object.fromEntries(
+      modelIds.map((id) => [id, { baseUrl: upstream.info.url, model: id, prices: { inputPer1M: 0, outputPer1M: 0 } }]),
+    ),
+  }),
+);
+const server = await start([
+  'dist/cli.js',
+  'serve',
+  '--artifacts',
+  dir,
+  '--pool',
+  poolFile,
+  '--port',
+  '0',
+  '--threads',
+  '1',
+  '--quiet',
+]);
 const serverUrl = `${server.info.url}/v1`;
 const small = modelIds[0];
 
@@ -132,18 +162,26 @@ try {
     const throughput = await load(url, model, connections, prompts);
     const cpu1 = [cpuMs(upstream.child.pid), cpuMs(server.child.pid)];
     // CPU ms per request of each process during the throughput run: independent of how busy the machine is.
-    const perRequest = cpu0.map((c, k) => (c === undefined || cpu1[k] === undefined ? undefined : (cpu1[k] - c) / throughput.total));
+    const perRequest = cpu0.map((c, k) =>
+      c === undefined || cpu1[k] === undefined ? undefined : (cpu1[k] - c) / throughput.total,
+    );
     rows.push({ name, latency, throughput, perRequest, load: `${before.toFixed(1)}→${loadavg()[0].toFixed(1)}` });
   }
   const ref = rows[0];
-  console.log(`server bench: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), node ${process.version}, artifacts ${dir} (${modelIds.length} models), ${duration} s per run, load avg (1 min) shown per row`);
-  console.log(`| path | p50 ms (1 conn) | p99 ms (1 conn) | p50 overhead ms | p99 overhead ms | req/s (${connections} conn) | req/s ratio vs direct | upstream CPU ms/req | server CPU ms/req | load |`);
+  console.log(
+    `server bench: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), node ${process.version}, artifacts ${dir} (${modelIds.length} models), ${duration} s per run, load avg (1 min) shown per row`,
+  );
+  console.log(
+    `| path | p50 ms (1 conn) | p99 ms (1 conn) | p50 overhead ms | p99 overhead ms | req/s (${connections} conn) | req/s ratio vs direct | upstream CPU ms/req | server CPU ms/req | load |`,
+  );
   console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const o50 = r === ref ? '—' : (r.latency.p50 - ref.latency.p50).toFixed(2);
     const o99 = r === ref ? '—' : (r.latency.p99 - ref.latency.p99).toFixed(2);
     const cpu = (x) => (x === undefined ? 'n/a' : x.toFixed(3));
-    console.log(`| ${r.name} | ${r.latency.p50.toFixed(2)} | ${r.latency.p99.toFixed(2)} | ${o50} | ${o99} | ${r.throughput.rps.toFixed(0)} | ${(r.throughput.rps / ref.throughput.rps).toFixed(3)} | ${cpu(r.perRequest[0])} | ${r === ref ? '—' : cpu(r.perRequest[1])} | ${r.load} |`);
+    console.log(
+      `| ${r.name} | ${r.latency.p50.toFixed(2)} | ${r.latency.p99.toFixed(2)} | ${o50} | ${o99} | ${r.throughput.rps.toFixed(0)} | ${(r.throughput.rps / ref.throughput.rps).toFixed(3)} | ${cpu(r.perRequest[0])} | ${r === ref ? '—' : cpu(r.perRequest[1])} | ${r.load} |`,
+    );
   }
 } finally {
   await stop(server.child);

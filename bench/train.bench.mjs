@@ -41,7 +41,7 @@ async function kernels() {
     return;
   }
   let state = 12345;
-  const next = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 4294967296) - 0.5;
+  const next = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 4294967296 - 0.5;
   const fill = (n) => Float32Array.from({ length: n }, next);
   // Hot-path shapes: the brief's 256×384·384×512, phase-1 forward (batch 64, P 256 → 9 models × H 128),
   // phase-1 weight gradient (Hpᵀ·dA) and input gradient (dA·W1ᵀ), classifier forward (64×384·384×384).
@@ -52,35 +52,48 @@ async function kernels() {
     { name: 'phase-1 dX 64x1152 * (256x1152)^T', kind: 'nt', m: 64, k: 1152, n: 256 },
     { name: 'classifier 64x384 * 384x384', kind: 'nn', m: 64, k: 384, n: 384 },
   ];
-  process.stdout.write('kernel                               typed-array ms   ml-matrix ms   ml-matrix/typed   typed GFLOP/s\n');
+  process.stdout.write(
+    'kernel                               typed-array ms   ml-matrix ms   ml-matrix/typed   typed GFLOP/s\n',
+  );
   for (const s of shapes) {
     const { m, k, n } = s;
     let ours;
     let ref;
     if (s.kind === 'nn') {
-      const a = fill(m * k), b = fill(k * n), c = new Float32Array(m * n);
-      const A = new Matrix(m, k), B = new Matrix(k, n);
+      const a = fill(m * k),
+        b = fill(k * n),
+        c = new Float32Array(m * n);
+      const A = new Matrix(m, k),
+        B = new Matrix(k, n);
       for (let i = 0; i < m; i++) for (let j = 0; j < k; j++) A.set(i, j, a[i * k + j]);
       for (let i = 0; i < k; i++) for (let j = 0; j < n; j++) B.set(i, j, b[i * n + j]);
       ours = timeIt(() => matmul(a, b, c, m, k, n), 7);
       ref = timeIt(() => A.mmul(B), 3);
     } else if (s.kind === 'tn') {
-      const a = fill(m * k), b = fill(m * n), c = new Float32Array(k * n);
-      const A = new Matrix(m, k), B = new Matrix(m, n);
+      const a = fill(m * k),
+        b = fill(m * n),
+        c = new Float32Array(k * n);
+      const A = new Matrix(m, k),
+        B = new Matrix(m, n);
       for (let i = 0; i < m; i++) for (let j = 0; j < k; j++) A.set(i, j, a[i * k + j]);
       for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) B.set(i, j, b[i * n + j]);
       ours = timeIt(() => matmulTransA(a, b, c, m, k, n), 7);
       ref = timeIt(() => A.transpose().mmul(B), 3);
     } else {
-      const a = fill(m * k), b = fill(n * k), c = new Float32Array(m * n);
-      const A = new Matrix(m, k), B = new Matrix(n, k);
+      const a = fill(m * k),
+        b = fill(n * k),
+        c = new Float32Array(m * n);
+      const A = new Matrix(m, k),
+        B = new Matrix(n, k);
       for (let i = 0; i < m; i++) for (let j = 0; j < k; j++) A.set(i, j, a[i * k + j]);
       for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) B.set(i, j, b[i * k + j]);
       ours = timeIt(() => matmulTransB(a, b, c, m, k, n), 7);
       ref = timeIt(() => A.mmul(B.transpose()), 3);
     }
     const gflops = (2 * m * k * n) / (ours * 1e6);
-    process.stdout.write(`${s.name.padEnd(37)}${ours.toFixed(2).padStart(14)}${ref.toFixed(2).padStart(15)}${(ref / ours).toFixed(2).padStart(18)}x${gflops.toFixed(2).padStart(15)}\n`);
+    process.stdout.write(
+      `${s.name.padEnd(37)}${ours.toFixed(2).padStart(14)}${ref.toFixed(2).padStart(15)}${(ref / ours).toFixed(2).padStart(18)}x${gflops.toFixed(2).padStart(15)}\n`,
+    );
   }
 }
 
@@ -98,10 +111,17 @@ async function endToEnd() {
   const encoder = await loadMiniLmEncoder({ cacheDir: join(cache, 'minilm') });
   const tLoad = performance.now() - t;
   t = performance.now();
-  const { embeddings, embedded } = await embedTextsCached(encoder, records.map((r) => r.prompt), { cacheDir: join(cache, 'embeddings') });
+  const { embeddings, embedded } = await embedTextsCached(
+    encoder,
+    records.map((r) => r.prompt),
+    { cacheDir: join(cache, 'embeddings') },
+  );
   const tEmbed = performance.now() - t;
   await encoder.dispose();
-  const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+  const cpu = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
   let c = cpu();
   t = performance.now();
   const discoveryOptions = process.env.FINEROUTER_DISCOVERY ? JSON.parse(process.env.FINEROUTER_DISCOVERY) : {};
@@ -110,23 +130,28 @@ async function endToEnd() {
   const cDiscover = cpu() - c;
   c = cpu();
   t = performance.now();
-  const result = await trainRouter(records, embeddings, discovery, { encoder: { id: encoder.id, dimension: encoder.dimension }, seed: 42 });
+  const result = await trainRouter(records, embeddings, discovery, {
+    encoder: { id: encoder.id, dimension: encoder.dimension },
+    seed: 42,
+  });
   const tTrain = performance.now() - t;
   const cTrain = cpu() - c;
   const m = result.metrics;
   const s = (ms) => `${(ms / 1000).toFixed(1)} s`;
-  process.stdout.write([
-    `data: ${data} split train, ${records.length} prompts x ${discovery.models.length} models`,
-    `load data + encoder: ${s(tLoad)}; embed: ${s(tEmbed)} (${embedded} prompts newly embedded, the rest from ${join(cache, 'embeddings')})`,
-    `discovery ${JSON.stringify(discoveryOptions)}: ${s(tDiscover)} -> ${discovery.tasks.length} tasks, Others ${discovery.others.size}`,
-    `train: ${s(tTrain)} (classifier ${s(m.ms.classifier)}, ${m.classifier.epochs} epochs; MoE phase 1 ${s(m.ms.general)}, ${m.moe.phase1Epochs} epochs; phase 2 ${s(m.ms.tasks)}, ${m.moe.phase2Epochs} epochs; export ${s(m.ms.export)})`,
-    `end to end (load + embed + discovery + train): ${s(tLoad + tEmbed + tDiscover + tTrain)}; without embedding: ${s(tLoad + tDiscover + tTrain)}`,
-    `CPU time of this process: discovery ${s(cDiscover)}, training ${s(cTrain)} (wall-clock above includes waiting for a busy CPU)`,
-    `classifier: threshold ${m.classifier.threshold.toFixed(2)}, held-out macro-F1 ${m.classifier.holdoutMacroF1?.toFixed(3)} over ${m.tasks + 1} classes (paper 0.643 / 333), held-out coverage ${((m.classifier.holdoutCoverage ?? 0) * 100).toFixed(1)}% (paper 71%), dev macro-F1 ${m.classifier.devMacroF1.toFixed(3)}`,
-    `MoE: dev MSE general ${m.moe.devMseGeneral.toFixed(4)} -> with task adapters ${m.moe.devMseTask.toFixed(4)} (task-assigned dev prompts); held-out MSE full ${m.moe.holdoutMseFull?.toFixed(4)}, general only ${m.moe.holdoutMseGeneral?.toFixed(4)}, per-model mean baseline ${m.moe.holdoutMseMean?.toFixed(4)}`,
-    `artifacts: classifier.onnx ${(result.classifierBytes.length / 1e6).toFixed(2)} MB, router.onnx ${(result.routerBytes.length / 1e6).toFixed(2)} MB`,
-    '',
-  ].join('\n'));
+  process.stdout.write(
+    [
+      `data: ${data} split train, ${records.length} prompts x ${discovery.models.length} models`,
+      `load data + encoder: ${s(tLoad)}; embed: ${s(tEmbed)} (${embedded} prompts newly embedded, the rest from ${join(cache, 'embeddings')})`,
+      `discovery ${JSON.stringify(discoveryOptions)}: ${s(tDiscover)} -> ${discovery.tasks.length} tasks, Others ${discovery.others.size}`,
+      `train: ${s(tTrain)} (classifier ${s(m.ms.classifier)}, ${m.classifier.epochs} epochs; MoE phase 1 ${s(m.ms.general)}, ${m.moe.phase1Epochs} epochs; phase 2 ${s(m.ms.tasks)}, ${m.moe.phase2Epochs} epochs; export ${s(m.ms.export)})`,
+      `end to end (load + embed + discovery + train): ${s(tLoad + tEmbed + tDiscover + tTrain)}; without embedding: ${s(tLoad + tDiscover + tTrain)}`,
+      `CPU time of this process: discovery ${s(cDiscover)}, training ${s(cTrain)} (wall-clock above includes waiting for a busy CPU)`,
+      `classifier: threshold ${m.classifier.threshold.toFixed(2)}, held-out macro-F1 ${m.classifier.holdoutMacroF1?.toFixed(3)} over ${m.tasks + 1} classes (paper 0.643 / 333), held-out coverage ${((m.classifier.holdoutCoverage ?? 0) * 100).toFixed(1)}% (paper 71%), dev macro-F1 ${m.classifier.devMacroF1.toFixed(3)}`,
+      `MoE: dev MSE general ${m.moe.devMseGeneral.toFixed(4)} -> with task adapters ${m.moe.devMseTask.toFixed(4)} (task-assigned dev prompts); held-out MSE full ${m.moe.holdoutMseFull?.toFixed(4)}, general only ${m.moe.holdoutMseGeneral?.toFixed(4)}, per-model mean baseline ${m.moe.holdoutMseMean?.toFixed(4)}`,
+      `artifacts: classifier.onnx ${(result.classifierBytes.length / 1e6).toFixed(2)} MB, router.onnx ${(result.routerBytes.length / 1e6).toFixed(2)} MB`,
+      '',
+    ].join('\n'),
+  );
 }
 
 async function addModelRun() {
@@ -138,12 +163,18 @@ async function addModelRun() {
   const { records: all } = await readRoutingJsonl(data, { split: 'train' });
   const records = all.slice(0, Number.isFinite(limit) ? limit : undefined);
   const encoder = await loadMiniLmEncoder({ cacheDir: join(cache, 'minilm') });
-  const { embeddings } = await embedTextsCached(encoder, records.map((r) => r.prompt), { cacheDir: join(cache, 'embeddings') });
+  const { embeddings } = await embedTextsCached(
+    encoder,
+    records.map((r) => r.prompt),
+    { cacheDir: join(cache, 'embeddings') },
+  );
   await encoder.dispose();
   const d = encoder.dimension;
   // Hold out the last 20% of prompts; train without the target model on the first 80%.
   const cut = Math.floor(records.length * 0.8);
-  const without = records.slice(0, cut).map((r) => ({ ...r, scores: Object.fromEntries(Object.entries(r.scores).filter(([m]) => m !== target)) }));
+  const without = records
+    .slice(0, cut)
+    .map((r) => ({ ...r, scores: Object.fromEntries(Object.entries(r.scores).filter(([m]) => m !== target)) }));
   const emb = embeddings.slice(0, cut * d);
   const discovery = await discoverTasks(without, emb, { seed: 42 });
   const base = await trainRouter(without, emb, discovery, { encoder: { id: encoder.id, dimension: d }, seed: 42 });
@@ -160,8 +191,12 @@ async function addModelRun() {
   const q1 = routerForward(after, hEmb, others, held.length);
   const m0 = before.modelCount;
   let drift = 0;
-  for (let i = 0; i < held.length; i++) for (let j = 0; j < m0; j++) drift = Math.max(drift, Math.abs(q1[i * (m0 + 1) + j] - q0[i * m0 + j]));
-  let sse = 0, sseMean = 0, n = 0, mean = 0;
+  for (let i = 0; i < held.length; i++)
+    for (let j = 0; j < m0; j++) drift = Math.max(drift, Math.abs(q1[i * (m0 + 1) + j] - q0[i * m0 + j]));
+  let sse = 0,
+    sseMean = 0,
+    n = 0,
+    mean = 0;
   for (const r of sample) mean += r.scores[target];
   mean /= sample.length;
   held.forEach((r, i) => {
@@ -171,7 +206,9 @@ async function addModelRun() {
     sseMean += (mean - y) ** 2;
     n += 1;
   });
-  process.stdout.write(`add-model ${target}: ${sample.length} samples, ${ms.toFixed(0)} ms; held-out MSE ${(sse / n).toFixed(4)} vs sample-mean baseline ${(sseMean / n).toFixed(4)} on ${n} prompts; max drift of the other ${m0} models: ${drift}\n`);
+  process.stdout.write(
+    `add-model ${target}: ${sample.length} samples, ${ms.toFixed(0)} ms; held-out MSE ${(sse / n).toFixed(4)} vs sample-mean baseline ${(sseMean / n).toFixed(4)} on ${n} prompts; max drift of the other ${m0} models: ${drift}\n`,
+  );
 }
 
 if (what === 'all' || what === 'kernels') await kernels();

@@ -3,7 +3,8 @@
 import { loadFineRouter } from 'finerouter/node';
 
 const [dir = 'finerouter-demo/artifacts', ...args] = process.argv.slice(2);
-const prompts = args.length > 0 ? args : ['What is the derivative of x^3 * sin(x)?', 'Who wrote the novel Middlemarch?'];
+const prompts =
+  args.length > 0 ? args : ['What is the derivative of x^3 * sin(x)?', 'Who wrote the novel Middlemarch?'];
 
 const router = await loadFineRouter(dir); // checks files, checksums, schema and encoder before the first route
 try {

@@ -7,25 +7,69 @@ export type { SplitOptions, RecordSplit } from './eval/index.js';
 export { buildEvalTable, poolOf, meanModelCost } from './eval/index.js';
 export type { EvalTable, EvalTableOptions, DataIssues } from './eval/index.js';
 export {
-  selectByScores, evaluateSelection, costQualityCurve, nonDecreasingHull, hullQualityAt, aiq, headroomCaptured,
-  expectedCalibrationError, macroF1,
+  selectByScores,
+  evaluateSelection,
+  costQualityCurve,
+  nonDecreasingHull,
+  hullQualityAt,
+  aiq,
+  headroomCaptured,
+  expectedCalibrationError,
+  macroF1,
 } from './eval/index.js';
-export type { RoutingSelection, SelectOptions, SelectionResult, CurvePoint, CostQuality, Calibration } from './eval/index.js';
-export { singleModelScores, oracleScores, randomScores, modelMeans, fitKnnRouter, fitMlpRouter, KNN_DEFAULTS, MLP_DEFAULTS } from './eval/index.js';
+export type {
+  RoutingSelection,
+  SelectOptions,
+  SelectionResult,
+  CurvePoint,
+  CostQuality,
+  Calibration,
+} from './eval/index.js';
+export {
+  singleModelScores,
+  oracleScores,
+  randomScores,
+  modelMeans,
+  fitKnnRouter,
+  fitMlpRouter,
+  KNN_DEFAULTS,
+  MLP_DEFAULTS,
+} from './eval/index.js';
 export type { KnnOptions, KnnRouter, MlpOptions, MlpRouter } from './eval/index.js';
 export { evaluateRouters } from './eval/index.js';
-export type { EvaluateOptions, EvalReport, SplitReport, MethodReport, TwoStageInput, ArtifactHeads } from './eval/index.js';
+export type {
+  EvaluateOptions,
+  EvalReport,
+  SplitReport,
+  MethodReport,
+  TwoStageInput,
+  ArtifactHeads,
+} from './eval/index.js';
 export { reportMarkdown, costQualitySvg, qualityBarsSvg } from './eval/index.js';
 export type { ReportMarkdownOptions, SvgOptions } from './eval/index.js';
 export { crossValidate, stratifiedFolds } from './eval/index.js';
-export type { CrossValMethod, FoldData, FittedMethod, CrossValOptions, CrossValResult, MethodOutcome } from './eval/index.js';
+export type {
+  CrossValMethod,
+  FoldData,
+  FittedMethod,
+  CrossValOptions,
+  CrossValResult,
+  MethodOutcome,
+} from './eval/index.js';
 export { summarizeCrossVal } from './eval/index.js';
 export type { CrossValSummary, SummaryRow, SummaryOptions, Interval, Difference } from './eval/index.js';
 export { zeroRouterQuality, costToReach, strongOrder, pgrCurve } from './eval/index.js';
 export type { PgrResult } from './eval/index.js';
 export { crossValMarkdown } from './eval/index.js';
 export type { CrossValMarkdownOptions } from './eval/index.js';
-export { bestSingleMethod, randomMethod, perSourceOracleMethod, knnMethod, mlpMethod, KNN_CV_DEFAULTS } from './eval/index.js';
+export {
+  bestSingleMethod,
+  randomMethod,
+  perSourceOracleMethod,
+  knnMethod,
+  mlpMethod,
+  KNN_CV_DEFAULTS,
+} from './eval/index.js';
 export type { KnnCvOptions } from './eval/index.js';
 export { fineRouterMethods } from './eval/index.js';
 export type { FineRouterCvOptions, FineRouterVariant } from './eval/index.js';

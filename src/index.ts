@@ -4,7 +4,14 @@
 // 'finerouter/node' and 'finerouter/web'. Kernels, optimizers, forward passes and helpers stay internal.
 export { FineRouterError } from './errors.js';
 export type { FineRouterErrorCode } from './errors.js';
-export type { OnnxRuntime, RuntimeSession, RuntimeTensor, SessionOptions, TensorType, TensorDataMap } from './runtime/types.js';
+export type {
+  OnnxRuntime,
+  RuntimeSession,
+  RuntimeTensor,
+  SessionOptions,
+  TensorType,
+  TensorDataMap,
+} from './runtime/types.js';
 export type { Encoder, EmbedOptions } from './encoder/types.js';
 export type { PoolingMode } from './encoder/sentence-encoder.js';
 export type { RoutingRecord } from './data/types.js';
@@ -13,21 +20,61 @@ export { parseRoutingLine, validateRoutingRecord } from './data/parse.js';
 export { rankBiasedOverlap, RBO_DEFAULTS, createRboKernel, rankingFromScores } from './rbo/index.js';
 export type { RboOptions, RboResult, RboKernel, RankedList } from './rbo/index.js';
 export { reciprocalRankFusion, selectCandidates, FUSION_DEFAULTS, CANDIDATE_DEFAULTS } from './rankfusion/index.js';
-export type { ReciprocalRankFusionOptions, SelectCandidatesOptions, FusedItem, CandidateSelection } from './rankfusion/index.js';
+export type {
+  ReciprocalRankFusionOptions,
+  SelectCandidatesOptions,
+  FusedItem,
+  CandidateSelection,
+} from './rankfusion/index.js';
 // Leiden on any graph.
 export { buildGraph, leiden, LEIDEN_DEFAULTS, modularity, parseEdgeList } from './leiden/index.js';
-export type { CsrGraph, GraphInput, LeidenOptions, LeidenResult, LeidenIterationInfo, ModularityOptions, EdgeList } from './leiden/index.js';
+export type {
+  CsrGraph,
+  GraphInput,
+  LeidenOptions,
+  LeidenResult,
+  LeidenIterationInfo,
+  ModularityOptions,
+  EdgeList,
+} from './leiden/index.js';
 // The router (Sect. 3.3) and its artifacts.
 export {
-  FineRouter, FINE_ROUTER_DEFAULTS, validateManifest, MANIFEST_SCHEMA, MANIFEST_VERSION,
-  routerInputFromMessages, messageText, MESSAGES_INPUT_DEFAULTS,
+  FineRouter,
+  FINE_ROUTER_DEFAULTS,
+  validateManifest,
+  MANIFEST_SCHEMA,
+  MANIFEST_VERSION,
+  routerInputFromMessages,
+  messageText,
+  MESSAGES_INPUT_DEFAULTS,
 } from './router/index.js';
 export type {
-  FineRouterCreateOptions, RouteOptions, RouteResult, RoutedTask, ModelScore, EncoderCheck, Manifest,
-  ManifestModel, ManifestTask, ManifestOthers, ChatMessage, ChatTextPart, MessagesInputOptions,
+  FineRouterCreateOptions,
+  RouteOptions,
+  RouteResult,
+  RoutedTask,
+  ModelScore,
+  EncoderCheck,
+  Manifest,
+  ManifestModel,
+  ManifestTask,
+  ManifestOthers,
+  ChatMessage,
+  ChatTextPart,
+  MessagesInputOptions,
 } from './router/index.js';
 // Types of Stage 1 results (tasks.json, manifests) that router users read.
 export type {
-  DiscoveryResult, DiscoveredTask, DiscoveryOthers, DiscoveryOptions, ResolvedDiscoveryOptions, DiscoveryStage,
-  DiscoveryStats, DiscoveryLevelStats, Describer, DescribeOptions, FusedScore, TasksFile,
+  DiscoveryResult,
+  DiscoveredTask,
+  DiscoveryOthers,
+  DiscoveryOptions,
+  ResolvedDiscoveryOptions,
+  DiscoveryStage,
+  DiscoveryStats,
+  DiscoveryLevelStats,
+  Describer,
+  DescribeOptions,
+  FusedScore,
+  TasksFile,
 } from './discovery/types.js';

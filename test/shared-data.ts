@@ -25,9 +25,10 @@ export function itWithShared(name: string, paths: readonly string[], fn: () => u
   const label = `${name} [needs ${paths.map((p) => `../shared/${p}`).join(', ')}]`;
   const absent = missing(paths);
   if (absent.length === 0) it(label, fn, timeout);
-  else if (inCi()) it(label, () => {
-    throw new Error(`missing shared test data in CI: ${absent.map(sharedPath).join(', ')}`);
-  });
+  else if (inCi())
+    it(label, () => {
+      throw new Error(`missing shared test data in CI: ${absent.map(sharedPath).join(', ')}`);
+    });
   else it.skip(label, fn);
 }
 
@@ -36,10 +37,11 @@ export function describeWithShared(name: string, paths: readonly string[], fn: (
   const label = `${name} [needs ${paths.map((p) => `../shared/${p}`).join(', ')}]`;
   const absent = missing(paths);
   if (absent.length === 0) describe(label, fn);
-  else if (inCi()) describe(label, () => {
-    it('has its shared data', () => {
-      throw new Error(`missing shared test data in CI: ${absent.map(sharedPath).join(', ')}`);
+  else if (inCi())
+    describe(label, () => {
+      it('has its shared data', () => {
+        throw new Error(`missing shared test data in CI: ${absent.map(sharedPath).join(', ')}`);
+      });
     });
-  });
   else describe.skip(label, fn);
 }

@@ -39,9 +39,21 @@ function localPriorMethod(): CrossValMethod {
         return names.get(s)!;
       });
       const support = supportPriors(scores, mask, fold.models.length, 30);
-      const fit = fitLocalPrior({ embeddings: emb, dimension: D, scores, mask, modelCount: fold.models.length, groups, rows: Int32Array.from(records, (_, i) => i) }, { modelPrior: support.prior });
+      const fit = fitLocalPrior(
+        {
+          embeddings: emb,
+          dimension: D,
+          scores,
+          mask,
+          modelCount: fold.models.length,
+          groups,
+          rows: Int32Array.from(records, (_, i) => i),
+        },
+        { modelPrior: support.prior },
+      );
       return {
-        predict: (idx) => Float64Array.from(localPriorForward(fit.prior, gatherRows(fold.embeddings, D, idx), idx.length)),
+        predict: (idx) =>
+          Float64Array.from(localPriorForward(fit.prior, gatherRows(fold.embeddings, D, idx), idx.length)),
         info: { k: fit.prior.k, beta: fit.prior.beta, looQuality: fit.quality, groups: names.size },
       };
     },
@@ -51,7 +63,8 @@ function localPriorMethod(): CrossValMethod {
 for (const name of process.argv.slice(2)) {
   const { records } = await readRoutingJsonl(`${DATA}/${name}/routing.jsonl`);
   const ids = JSON.parse(readFileSync(`${EMB}/${name}.ids.json`, 'utf8')) as string[];
-  if (ids.length !== records.length || ids.some((id, i) => id !== records[i]!.id)) throw new Error(`${name}: embedding ids differ from the file order`);
+  if (ids.length !== records.length || ids.some((id, i) => id !== records[i]!.id))
+    throw new Error(`${name}: embedding ids differ from the file order`);
   const buf = readFileSync(`${EMB}/${name}.f32`);
   const embeddings = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4).slice();
   const D = embeddings.length / records.length;
@@ -63,7 +76,14 @@ for (const name of process.argv.slice(2)) {
   }
   const load0 = loadavg()[0]!;
   const t0 = Date.now();
-  const cv = await crossValidate({ records, embeddings, dimension: D, methods: [bestSingleMethod(), randomMethod(), perSourceOracleMethod(), knnMethod(), localPriorMethod()], folds: 5, seed: 0 });
+  const cv = await crossValidate({
+    records,
+    embeddings,
+    dimension: D,
+    methods: [bestSingleMethod(), randomMethod(), perSourceOracleMethod(), knnMethod(), localPriorMethod()],
+    folds: 5,
+    seed: 0,
+  });
   const summary = summarizeCrossVal(cv, { resamples: 2000, seed: 0, reference: 'local-prior' });
   const note = `Command: \`npx vite-node bench/research/local-prior-cv.mts ${name}\`; ${((Date.now() - t0) / 1000).toFixed(0)} s, load average ${load0.toFixed(1)} → ${loadavg()[0]!.toFixed(1)}. local-prior per fold: ${JSON.stringify(cv.methods.find((m) => m.name === 'local-prior')!.info)}`;
   process.stdout.write(crossValMarkdown(summary, { title: name, notes: [note, ''] }));

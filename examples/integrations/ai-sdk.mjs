@@ -14,9 +14,17 @@ const models = Object.fromEntries(router.models.map((id) => [id, provider.chatMo
 const model = createFineRouterModel({ router, models, routing: { tolerance: 0.05 } });
 
 try {
-  const { text, providerMetadata } = await generateText({ model, prompt: 'Prove that the square root of 2 is irrational.' });
+  const { text, providerMetadata } = await generateText({
+    model,
+    prompt: 'Prove that the square root of 2 is irrational.',
+  });
   console.log(text);
-  console.log('routed:', providerMetadata.finerouter.model, '| task:', providerMetadata.finerouter.task?.description.slice(0, 60) ?? 'Others');
+  console.log(
+    'routed:',
+    providerMetadata.finerouter.model,
+    '| task:',
+    providerMetadata.finerouter.task?.description.slice(0, 60) ?? 'Others',
+  );
 
   // A conversation, streamed, with a per-call budget (expected USD per call).
   const result = streamText({

@@ -7,8 +7,12 @@ import { ARTIFACTS, upstream } from './upstream.mjs';
 
 const endpoint = await upstream();
 const router = await loadFineRouter(ARTIFACTS);
-const chat = (model) => new ChatOpenAI({ model, apiKey: endpoint.apiKey, configuration: { baseURL: endpoint.url }, maxRetries: 0 });
-const model = new FineRouterChatModel({ router, models: Object.fromEntries(router.models.map((id) => [id, chat(id)])) });
+const chat = (model) =>
+  new ChatOpenAI({ model, apiKey: endpoint.apiKey, configuration: { baseURL: endpoint.url }, maxRetries: 0 });
+const model = new FineRouterChatModel({
+  router,
+  models: Object.fromEntries(router.models.map((id) => [id, chat(id)])),
+});
 
 try {
   const reply = await model.invoke([

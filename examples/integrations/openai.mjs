@@ -18,9 +18,18 @@ try {
     finerouter: { tolerance: 0.1, maxAttempts: 2 }, // per-request routing options (removed before the upstream call)
   });
   console.log(completion.choices[0].message.content);
-  console.log('routed:', completion.finerouter.model, '| attempts:', completion.finerouter.attempts.map((a) => `${a.model}:${a.outcome}`).join(', '));
+  console.log(
+    'routed:',
+    completion.finerouter.model,
+    '| attempts:',
+    completion.finerouter.attempts.map((a) => `${a.model}:${a.outcome}`).join(', '),
+  );
 
-  const stream = await openai.chat.completions.create({ model: 'finerouter', messages: [{ role: 'user', content: 'What is 12 times 7?' }], stream: true });
+  const stream = await openai.chat.completions.create({
+    model: 'finerouter',
+    messages: [{ role: 'user', content: 'What is 12 times 7?' }],
+    stream: true,
+  });
   for await (const chunk of stream) process.stdout.write(chunk.choices[0]?.delta?.content ?? '');
   console.log('\nrouted:', stream.finerouter.model);
 } finally {

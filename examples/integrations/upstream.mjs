@@ -5,7 +5,8 @@
 import { startFakeUpstream } from '../../bench/fake-upstream.mjs';
 
 export async function upstream() {
-  if (process.env.UPSTREAM_URL) return { url: process.env.UPSTREAM_URL, apiKey: process.env.OPENAI_API_KEY ?? 'none', close: async () => {} };
+  if (process.env.UPSTREAM_URL)
+    return { url: process.env.UPSTREAM_URL, apiKey: process.env.OPENAI_API_KEY ?? 'none', close: async () => {} };
   const fake = await startFakeUpstream();
   return { url: fake.url, apiKey: 'none', close: () => fake.close() };
 }

@@ -135,7 +135,11 @@ export interface AssembleOnnxOptions {
  * @returns The encoder; its dimension is read from the model's output.
  * @throws FineRouterError TOKENIZER_INVALID, MODEL_INVALID, and the runtime's errors.
  */
-export async function assembleOnnxEncoder(model: Uint8Array, tokenizerSource: string | Uint8Array | object, options: AssembleOnnxOptions): Promise<Encoder> {
+export async function assembleOnnxEncoder(
+  model: Uint8Array,
+  tokenizerSource: string | Uint8Array | object,
+  options: AssembleOnnxOptions,
+): Promise<Encoder> {
   const tokenizer = loadTokenizerJson(tokenizerSource);
   const session = await options.runtime.createSession(model, options.sessionOptions);
   try {

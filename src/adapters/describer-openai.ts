@@ -164,7 +164,10 @@ function readEnv(name: string): string | undefined {
 
 function positiveInteger(name: string, value: number, min: number): number {
   if (!Number.isInteger(value) || value < min) {
-    throw new FineRouterError('INVALID_ARGUMENT', `createOpenAiDescriber: ${name} must be an integer ≥ ${min}, received ${String(value)}`);
+    throw new FineRouterError(
+      'INVALID_ARGUMENT',
+      `createOpenAiDescriber: ${name} must be an integer ≥ ${min}, received ${String(value)}`,
+    );
   }
   return value;
 }
@@ -231,14 +234,24 @@ export function createOpenAiDescriber(options: OpenAiDescriberOptions): OpenAiDe
     parsedBase = undefined;
   }
   if (!parsedBase || (parsedBase.protocol !== 'http:' && parsedBase.protocol !== 'https:')) {
-    const shown = typeof options?.baseUrl === 'string' ? 'a string that is not an http(s) URL' : typeof options?.baseUrl;
-    throw new FineRouterError('INVALID_ARGUMENT', `createOpenAiDescriber: baseUrl must be an http(s) URL, received ${shown}`);
+    const shown =
+      typeof options?.baseUrl === 'string' ? 'a string that is not an http(s) URL' : typeof options?.baseUrl;
+    throw new FineRouterError(
+      'INVALID_ARGUMENT',
+      `createOpenAiDescriber: baseUrl must be an http(s) URL, received ${shown}`,
+    );
   }
   if (parsedBase.username !== '' || parsedBase.password !== '') {
-    throw new FineRouterError('INVALID_ARGUMENT', `createOpenAiDescriber: baseUrl must not hold credentials (user:password@); pass the key as apiKey or in the variable named by apiKeyEnv (URL ${parsedBase.protocol}//<redacted>@${parsedBase.host})`);
+    throw new FineRouterError(
+      'INVALID_ARGUMENT',
+      `createOpenAiDescriber: baseUrl must not hold credentials (user:password@); pass the key as apiKey or in the variable named by apiKeyEnv (URL ${parsedBase.protocol}//<redacted>@${parsedBase.host})`,
+    );
   }
   if (typeof options.model !== 'string' || options.model.length === 0) {
-    throw new FineRouterError('INVALID_ARGUMENT', `createOpenAiDescriber: model must be a non-empty string, received ${String(options.model)}`);
+    throw new FineRouterError(
+      'INVALID_ARGUMENT',
+      `createOpenAiDescriber: model must be a non-empty string, received ${String(options.model)}`,
+    );
   }
   const d = OPENAI_DESCRIBER_DEFAULTS;
   const concurrency = positiveInteger('concurrency', options.concurrency ?? d.concurrency, 1);
@@ -264,8 +277,16 @@ export function createOpenAiDescriber(options: OpenAiDescriberOptions): OpenAiDe
     }
     if (envBase && endpointKey(envBase) === endpointKey(parsedBase)) apiKey = readEnv(d.apiKeyEnv);
   }
-  if (apiKey !== undefined && parsedBase.protocol === 'http:' && !isLoopback(parsedBase) && options.allowInsecureKey !== true) {
-    throw new FineRouterError('INVALID_ARGUMENT', `createOpenAiDescriber: refusing to send an API key over plain http to ${parsedBase.host}; use https, a loopback address, or allowInsecureKey: true`);
+  if (
+    apiKey !== undefined &&
+    parsedBase.protocol === 'http:' &&
+    !isLoopback(parsedBase) &&
+    options.allowInsecureKey !== true
+  ) {
+    throw new FineRouterError(
+      'INVALID_ARGUMENT',
+      `createOpenAiDescriber: refusing to send an API key over plain http to ${parsedBase.host}; use https, a loopback address, or allowInsecureKey: true`,
+    );
   }
   const fetchImpl = options.fetch ?? globalThis.fetch;
   if (typeof fetchImpl !== 'function') {
@@ -303,13 +324,18 @@ export function createOpenAiDescriber(options: OpenAiDescriberOptions): OpenAiDe
         response = await fetchImpl(url, { method: 'POST', headers, body, signal: controller.signal });
         const capped = await readCapped(response, maxResponseBytes);
         if (capped === null) {
-          throw new FineRouterError('HTTP_ERROR', `describer: ${url} sent a reply longer than maxResponseBytes (${maxResponseBytes}); rejected`);
+          throw new FineRouterError(
+            'HTTP_ERROR',
+            `describer: ${url} sent a reply longer than maxResponseBytes (${maxResponseBytes}); rejected`,
+          );
         }
         text = redact(capped, apiKey);
       } catch (error) {
         if (error instanceof FineRouterError) throw error;
         if (signal?.aborted) throw new FineRouterError('ABORTED', 'describer: aborted', { cause: signal.reason });
-        throw new RetryableError(timedOut ? `timed out after ${timeoutMs} ms` : `network error: ${redact((error as Error).message, apiKey)}`);
+        throw new RetryableError(
+          timedOut ? `timed out after ${timeoutMs} ms` : `network error: ${redact((error as Error).message, apiKey)}`,
+        );
       }
       const status = response.status;
       if (status === 408 || status === 409 || status === 429 || status >= 500) {
@@ -317,8 +343,12 @@ export function createOpenAiDescriber(options: OpenAiDescriberOptions): OpenAiDe
         throw new RetryableError(`HTTP ${status}: ${text.slice(0, 200)}`, after);
       }
       if (status < 200 || status >= 300) {
-        const hint = status === 401 || status === 403 ? ` (set ${options.apiKeyEnv ?? d.apiKeyEnv} or pass apiKey)` : '';
-        throw new FineRouterError('HTTP_ERROR', `describer: ${url} answered HTTP ${status}${hint}: ${text.slice(0, 200)}`);
+        const hint =
+          status === 401 || status === 403 ? ` (set ${options.apiKeyEnv ?? d.apiKeyEnv} or pass apiKey)` : '';
+        throw new FineRouterError(
+          'HTTP_ERROR',
+          `describer: ${url} answered HTTP ${status}${hint}: ${text.slice(0, 200)}`,
+        );
       }
       let content: unknown;
       try {
@@ -344,7 +374,11 @@ export function createOpenAiDescriber(options: OpenAiDescriberOptions): OpenAiDe
       } catch (error) {
         if (!(error instanceof RetryableError)) throw error;
         if (a >= retries) {
-          throw new FineRouterError('HTTP_ERROR', `describer: ${url} failed after ${a + 1} attempts: ${error.message}`, { cause: error });
+          throw new FineRouterError(
+            'HTTP_ERROR',
+            `describer: ${url} failed after ${a + 1} attempts: ${error.message}`,
+            { cause: error },
+          );
         }
         stats.retries++;
         const backoff = random() * retryBaseMs * 2 ** a;
@@ -353,7 +387,11 @@ export function createOpenAiDescriber(options: OpenAiDescriberOptions): OpenAiDe
     }
   }
 
-  async function run(system: string, users: readonly string[], options2: DescribeOptions | undefined): Promise<string[]> {
+  async function run(
+    system: string,
+    users: readonly string[],
+    options2: DescribeOptions | undefined,
+  ): Promise<string[]> {
     const signal = options2?.signal;
     throwIfAborted(signal, 'describer');
     const out = new Array<string>(users.length);
@@ -400,9 +438,14 @@ export function createOpenAiDescriber(options: OpenAiDescriberOptions): OpenAiDe
     stats,
     describe(texts: readonly string[], describeOptions?: DescribeOptions): Promise<string[]> {
       texts.forEach((text, i) => {
-        if (typeof text !== 'string') throw new TypeError(`describe: expected texts[${i}] to be a string, received ${typeof text}`);
+        if (typeof text !== 'string')
+          throw new TypeError(`describe: expected texts[${i}] to be a string, received ${typeof text}`);
       });
-      return run(instruction, texts.map((t) => truncateText(t, maxPromptChars)), describeOptions);
+      return run(
+        instruction,
+        texts.map((t) => truncateText(t, maxPromptChars)),
+        describeOptions,
+      );
     },
     summarize(groups: readonly (readonly string[])[], describeOptions?: DescribeOptions): Promise<string[]> {
       const users = groups.map((group) => group.map((line) => `- ${truncateText(line, 400)}`).join('\n'));

@@ -67,7 +67,10 @@ const TENSOR_TYPES: ReadonlySet<string> = new Set(['float32', 'int64', 'int32', 
 
 function fromOrt(name: string, t: OrtTensorLike): RuntimeTensor {
   if (!TENSOR_TYPES.has(t.type)) {
-    throw new FineRouterError('MODEL_INVALID', `runtime: output '${name}' has element type ${t.type}; expected float32, int64, int32 or bool`);
+    throw new FineRouterError(
+      'MODEL_INVALID',
+      `runtime: output '${name}' has element type ${t.type}; expected float32, int64, int32 or bool`,
+    );
   }
   return { type: t.type as TensorType, data: t.data as RuntimeTensor['data'], dims: Array.from(t.dims) };
 }
@@ -143,7 +146,9 @@ export function createOrtRuntime(config: OrtRuntimeConfig): OnnxRuntime {
     name: config.name,
     async createSession(model: Uint8Array, options: SessionOptions = {}): Promise<RuntimeSession> {
       if (!(model instanceof Uint8Array)) {
-        throw new TypeError(`createSession: expected model bytes as a Uint8Array, received ${Object.prototype.toString.call(model)}`);
+        throw new TypeError(
+          `createSession: expected model bytes as a Uint8Array, received ${Object.prototype.toString.call(model)}`,
+        );
       }
       const ort = await config.load();
       const wanted = options.executionProviders ?? config.executionProviders;
@@ -160,12 +165,14 @@ export function createOrtRuntime(config: OrtRuntimeConfig): OnnxRuntime {
       const known = accelerators.filter((p) => failed.has(p));
       if (known.length > 0 && config.fallback === 'error') throw unavailable(known, failed.get(known[0]!));
       const requested = wanted.filter((p) => !failed.has(p));
-      if (!requested.includes(config.fallbackProvider) && requested.length === 0) requested.push(config.fallbackProvider);
+      if (!requested.includes(config.fallbackProvider) && requested.length === 0)
+        requested.push(config.fallbackProvider);
       const live = requested.filter((p) => p !== config.fallbackProvider);
       const threads = options.intraOpNumThreads ?? config.intraOpNumThreads;
       const base: Record<string, unknown> = { graphOptimizationLevel: 'all' };
       if (threads !== undefined) base['intraOpNumThreads'] = threads;
-      if (config.intraOpSpinning !== undefined) base['extra'] = { session: { intra_op: { allow_spinning: config.intraOpSpinning ? '1' : '0' } } };
+      if (config.intraOpSpinning !== undefined)
+        base['extra'] = { session: { intra_op: { allow_spinning: config.intraOpSpinning ? '1' : '0' } } };
       let firstError: unknown;
       try {
         const session = await ort.InferenceSession.create(model, {
@@ -179,14 +186,21 @@ export function createOrtRuntime(config: OrtRuntimeConfig): OnnxRuntime {
         firstError = e;
       }
       if (live.length === 0) {
-        throw new FineRouterError('MODEL_INVALID', `${config.name}: could not create a session: ${asError(firstError).message}`, { cause: firstError });
+        throw new FineRouterError(
+          'MODEL_INVALID',
+          `${config.name}: could not create a session: ${asError(firstError).message}`,
+          { cause: firstError },
+        );
       }
       // Which accelerator failed? Probe each alone on a one-node model, so a broken model is not blamed
       // on the provider and the reason is attributed and remembered.
       const newlyFailed: string[] = [];
       for (const provider of live) {
         try {
-          const probe = await ort.InferenceSession.create(probeModel(), { executionProviders: [provider], logSeverityLevel: 4 });
+          const probe = await ort.InferenceSession.create(probeModel(), {
+            executionProviders: [provider],
+            logSeverityLevel: 4,
+          });
           await probe.release();
         } catch (e) {
           markFailed(provider, asError(e));
@@ -195,7 +209,11 @@ export function createOrtRuntime(config: OrtRuntimeConfig): OnnxRuntime {
       }
       if (newlyFailed.length === 0) {
         // Every accelerator works on the probe, so the model itself is the problem.
-        throw new FineRouterError('MODEL_INVALID', `${config.name}: could not create a session: ${asError(firstError).message}`, { cause: firstError });
+        throw new FineRouterError(
+          'MODEL_INVALID',
+          `${config.name}: could not create a session: ${asError(firstError).message}`,
+          { cause: firstError },
+        );
       }
       if (config.fallback === 'error') throw unavailable(newlyFailed, firstError);
       const working = requested.filter((p) => !failed.has(p));
@@ -204,7 +222,11 @@ export function createOrtRuntime(config: OrtRuntimeConfig): OnnxRuntime {
         const session = await ort.InferenceSession.create(model, { ...base, executionProviders: working });
         return new OrtSession(ort, session, working[0]!);
       } catch (e) {
-        throw new FineRouterError('MODEL_INVALID', `${config.name}: could not create a session: ${asError(e).message}`, { cause: e });
+        throw new FineRouterError(
+          'MODEL_INVALID',
+          `${config.name}: could not create a session: ${asError(e).message}`,
+          { cause: e },
+        );
       }
     },
   };

@@ -35,20 +35,39 @@ export function loadTokenizerJson(source: string | Uint8Array | object): LoadedT
   } catch (e) {
     throw new FineRouterError('TOKENIZER_INVALID', 'tokenizer.json is not valid JSON', { cause: e });
   }
-  const def = json as { model?: { vocab?: unknown; type?: string }; added_tokens?: { id: number; content: string }[]; padding?: { pad_id?: number } | null };
-  if (def === null || typeof def !== 'object' || def.model === undefined || typeof def.model !== 'object' || def.model.vocab === undefined) {
-    throw new FineRouterError('TOKENIZER_INVALID', 'tokenizer.json has no model.vocab; expected a Hugging Face tokenizers definition');
+  const def = json as {
+    model?: { vocab?: unknown; type?: string };
+    added_tokens?: { id: number; content: string }[];
+    padding?: { pad_id?: number } | null;
+  };
+  if (
+    def === null ||
+    typeof def !== 'object' ||
+    def.model === undefined ||
+    typeof def.model !== 'object' ||
+    def.model.vocab === undefined
+  ) {
+    throw new FineRouterError(
+      'TOKENIZER_INVALID',
+      'tokenizer.json has no model.vocab; expected a Hugging Face tokenizers definition',
+    );
   }
   let tokenizer: Tokenizer;
   try {
     tokenizer = new Tokenizer(def, {});
   } catch (e) {
-    throw new FineRouterError('TOKENIZER_INVALID', `tokenizer.json could not be loaded: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new FineRouterError(
+      'TOKENIZER_INVALID',
+      `tokenizer.json could not be loaded: ${e instanceof Error ? e.message : String(e)}`,
+      { cause: e },
+    );
   }
   let maxId = -1;
   const vocab = def.model.vocab;
-  if (Array.isArray(vocab)) maxId = vocab.length - 1; // Unigram: [piece, score][]
-  else for (const v of Object.values(vocab as Record<string, number>)) if (typeof v === 'number' && v > maxId) maxId = v;
+  if (Array.isArray(vocab))
+    maxId = vocab.length - 1; // Unigram: [piece, score][]
+  else
+    for (const v of Object.values(vocab as Record<string, number>)) if (typeof v === 'number' && v > maxId) maxId = v;
   for (const t of def.added_tokens ?? []) if (typeof t?.id === 'number' && t.id > maxId) maxId = t.id;
   const padId = def.padding?.pad_id ?? tokenizer.token_to_id('[PAD]') ?? tokenizer.token_to_id('<pad>') ?? 0;
   return {

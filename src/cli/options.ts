@@ -135,11 +135,17 @@ function usageErrorFrom(command: string, error: unknown, known: readonly string[
     const flag = /'(-{1,2}[^']*)'/.exec(message)?.[1] ?? '';
     const bare = flag.replace(/^-+/, '').split('=')[0]!;
     const suggestion = suggestFlag(bare, known);
-    return new UsageError(`${command}: unknown option ${flag || message}${suggestion ? `; did you mean --${suggestion}?` : ''}`, { cause: error });
+    return new UsageError(
+      `${command}: unknown option ${flag || message}${suggestion ? `; did you mean --${suggestion}?` : ''}`,
+      { cause: error },
+    );
   }
   if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
     const value = /'([^']*)'/.exec(message)?.[1];
-    return new UsageError(`${command}: unexpected argument${value ? ` '${value}'` : ''} (this command takes flags only)`, { cause: error });
+    return new UsageError(
+      `${command}: unexpected argument${value ? ` '${value}'` : ''} (this command takes flags only)`,
+      { cause: error },
+    );
   }
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     const flag = /'(-{1,2}[^' ]*)/.exec(message)?.[1];

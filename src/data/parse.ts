@@ -48,7 +48,8 @@ export function validateRoutingRecord(value: unknown, lineNumber: number): Routi
   // A record may hold a chat conversation instead of a prompt: the router's input text is then built by the
   // same rule FineRouter.route applies to messages at inference (src/router/messages.ts, default options).
   if (prompt === undefined && messages !== undefined) {
-    if (!Array.isArray(messages)) fail(lineNumber, `"messages" must be an array of chat messages, received ${describeValue(messages)}`);
+    if (!Array.isArray(messages))
+      fail(lineNumber, `"messages" must be an array of chat messages, received ${describeValue(messages)}`);
     try {
       prompt = routerInputFromMessages(messages as ChatMessage[]);
     } catch (error) {
@@ -61,7 +62,8 @@ export function validateRoutingRecord(value: unknown, lineNumber: number): Routi
   let scoreCount = 0;
   for (const [model, score] of Object.entries(scores)) {
     if (model.length === 0) fail(lineNumber, `"scores" has an empty model id`);
-    if (model === '__proto__') fail(lineNumber, `"scores" has the model id '__proto__', which is reserved (it cannot be an object key)`);
+    if (model === '__proto__')
+      fail(lineNumber, `"scores" has the model id '__proto__', which is reserved (it cannot be an object key)`);
     if (typeof score !== 'number' || !Number.isFinite(score) || score < 0 || score > 1) {
       fail(lineNumber, `"scores.${model}" must be a finite number in [0, 1], received ${describeValue(score)}`);
     }
@@ -74,7 +76,8 @@ export function validateRoutingRecord(value: unknown, lineNumber: number): Routi
     if (!isPlainObject(costs)) fail(lineNumber, `"costs" must be an object, received ${describeValue(costs)}`);
     const cleanCosts: Record<string, number> = {};
     for (const [model, cost] of Object.entries(costs)) {
-      if (model === '__proto__') fail(lineNumber, `"costs" has the model id '__proto__', which is reserved (it cannot be an object key)`);
+      if (model === '__proto__')
+        fail(lineNumber, `"costs" has the model id '__proto__', which is reserved (it cannot be an object key)`);
       if (typeof cost !== 'number' || !Number.isFinite(cost) || cost < 0) {
         fail(lineNumber, `"costs.${model}" must be a finite number ≥ 0, received ${describeValue(cost)}`);
       }
@@ -82,7 +85,11 @@ export function validateRoutingRecord(value: unknown, lineNumber: number): Routi
     }
     record.costs = cleanCosts;
   }
-  for (const [name, field] of [['source', source], ['split', split], ['description', description]] as const) {
+  for (const [name, field] of [
+    ['source', source],
+    ['split', split],
+    ['description', description],
+  ] as const) {
     if (field === undefined || field === null) continue;
     if (typeof field !== 'string') fail(lineNumber, `"${name}" must be a string, received ${describeValue(field)}`);
     record[name] = field;
@@ -134,7 +141,8 @@ export function parseRoutingLine(line: string, lineNumber: number): RoutingRecor
  * modelsOf([{ id: '1', prompt: '', scores: { b: 1 } }, { id: '2', prompt: '', scores: { a: 0 } }]); // ['a', 'b']
  */
 export function modelsOf(records: readonly RoutingRecord[]): string[] {
-  if (!Array.isArray(records)) throw new TypeError(`modelsOf: expected an array of records, received ${describeValue(records)}`);
+  if (!Array.isArray(records))
+    throw new TypeError(`modelsOf: expected an array of records, received ${describeValue(records)}`);
   const seen = new Set<string>();
   for (const record of records) for (const model of Object.keys(record.scores)) seen.add(model);
   return [...seen].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -157,7 +165,8 @@ export function rankingIndices(record: RoutingRecord, modelIndex: ReadonlyMap<st
   const entries: { index: number; score: number }[] = [];
   for (const [model, score] of Object.entries(record.scores)) {
     const index = modelIndex.get(model);
-    if (index === undefined) throw new RangeError(`rankingIndices: model '${model}' of record '${record.id}' is not in the model index`);
+    if (index === undefined)
+      throw new RangeError(`rankingIndices: model '${model}' of record '${record.id}' is not in the model index`);
     entries.push({ index, score });
   }
   entries.sort((x, y) => y.score - x.score || x.index - y.index);

@@ -76,7 +76,8 @@ export function promptDescriber(options: PromptDescriberOptions = {}): Describer
     id: maxChars === PROMPT_DESCRIBER_DEFAULTS.maxChars ? 'prompt' : `prompt:${maxChars}`,
     describe(texts: readonly string[], describeOptions?: DescribeOptions): Promise<string[]> {
       const out = texts.map((text, i) => {
-        if (typeof text !== 'string') throw new TypeError(`promptDescriber.describe: expected texts[${i}] to be a string, received ${typeof text}`);
+        if (typeof text !== 'string')
+          throw new TypeError(`promptDescriber.describe: expected texts[${i}] to be a string, received ${typeof text}`);
         return truncateText(text, maxChars);
       });
       describeOptions?.onProgress?.(out.length, out.length);

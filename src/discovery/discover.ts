@@ -82,11 +82,14 @@ function resolveOptions(options: DiscoveryOptions): ResolvedDiscoveryOptions {
     describer: options.describer?.id ?? null,
   };
   const integer = (name: string, value: number, min: number): void => {
-    if (typeof value !== 'number') throw new TypeError(`${fn}: expected options.${name} to be a number, received ${typeof value}`);
-    if (!Number.isInteger(value) || value < min) throw new RangeError(`${fn}: expected options.${name} to be an integer ≥ ${min}, received ${value}`);
+    if (typeof value !== 'number')
+      throw new TypeError(`${fn}: expected options.${name} to be a number, received ${typeof value}`);
+    if (!Number.isInteger(value) || value < min)
+      throw new RangeError(`${fn}: expected options.${name} to be an integer ≥ ${min}, received ${value}`);
   };
   const inRange = (name: string, value: number, lo: number, hi: number, openLo: boolean): void => {
-    if (typeof value !== 'number') throw new TypeError(`${fn}: expected options.${name} to be a number, received ${typeof value}`);
+    if (typeof value !== 'number')
+      throw new TypeError(`${fn}: expected options.${name} to be a number, received ${typeof value}`);
     if (!(openLo ? value > lo : value >= lo) || !(value <= hi)) {
       throw new RangeError(`${fn}: expected options.${name} in ${openLo ? '(' : '['}${lo}, ${hi}], received ${value}`);
     }
@@ -118,7 +121,14 @@ function resolveOptions(options: DiscoveryOptions): ResolvedDiscoveryOptions {
  * Median-pooled, re-normalized embedding of `members` (rows of `x`) into `out` (length d).
  * Fallbacks for an all-zero median: the mean, then the first member's row.
  */
-function medianPool(x: Float32Array, d: number, members: ArrayLike<number>, count: number, scratch: Float64Array, out: Float64Array): void {
+function medianPool(
+  x: Float32Array,
+  d: number,
+  members: ArrayLike<number>,
+  count: number,
+  scratch: Float64Array,
+  out: Float64Array,
+): void {
   for (let t = 0; t < d; t++) {
     for (let i = 0; i < count; i++) scratch[i] = x[members[i]! * d + t]!;
     out[t] = medianInPlace(scratch, count);
@@ -219,14 +229,23 @@ function promptRankingsOf(
   kernel: ReturnType<typeof createRboKernel>,
   epsilon: number,
   fn: string,
-): { promptRankings: number[][][]; promptRanked: ReturnType<ReturnType<typeof createRboKernel>['encodeAll']>; mrrTerms: Float64Array } {
+): {
+  promptRankings: number[][][];
+  promptRanked: ReturnType<ReturnType<typeof createRboKernel>['encodeAll']>;
+  mrrTerms: Float64Array;
+} {
   const n = records.length;
   const M = models.length;
   const modelIndex = new Map(models.map((m, i) => [m, i] as const));
   const promptRankings: number[][][] = new Array(n);
   const promptRanked = kernel.encodeAll(
     records.map((record, i) => {
-      if (record === null || typeof record !== 'object' || record.scores === null || typeof record.scores !== 'object') {
+      if (
+        record === null ||
+        typeof record !== 'object' ||
+        record.scores === null ||
+        typeof record.scores !== 'object'
+      ) {
         throw new TypeError(`${fn}: expected records[${i}] to be a routing record with scores`);
       }
       for (const [model, score] of Object.entries(record.scores)) {
@@ -253,7 +272,11 @@ function promptRankingsOf(
 }
 
 /** Steps 2–3: Leiden over the prompt graph, then ℓ − 1 rounds over community summaries (median-pooled vectors, MRR rankings). */
-async function clusterLevels(c: DiscoveryContext, promptRanked: ReturnType<DiscoveryContext['kernel']['encodeAll']>, mrrTerms: Float64Array): Promise<{ promptCommunity: Int32Array; nodeCount: number; levels: DiscoveryLevelStats[] }> {
+async function clusterLevels(
+  c: DiscoveryContext,
+  promptRanked: ReturnType<DiscoveryContext['kernel']['encodeAll']>,
+  mrrTerms: Float64Array,
+): Promise<{ promptCommunity: Int32Array; nodeCount: number; levels: DiscoveryLevelStats[] }> {
   const { x, n, d, M, opts, kernel, signal, progress, fn, scratch } = c;
   const promptCommunity = new Int32Array(n); // prompt → node of the current level
   for (let i = 0; i < n; i++) promptCommunity[i] = i;
@@ -349,7 +372,10 @@ function buildTasks(
   const { offsets, items } = groupBy(promptCommunity, finalCount);
   const taskOrder: number[] = [];
   for (let c = 0; c < finalCount; c++) if (offsets[c + 1]! - offsets[c]! >= opts.minTaskSize) taskOrder.push(c);
-  taskOrder.sort((a, b) => offsets[b + 1]! - offsets[b]! - (offsets[a + 1]! - offsets[a]!) || items[offsets[a]!]! - items[offsets[b]!]!);
+  taskOrder.sort(
+    (a, b) =>
+      offsets[b + 1]! - offsets[b]! - (offsets[a + 1]! - offsets[a]!) || items[offsets[a]!]! - items[offsets[b]!]!,
+  );
   const assignment = new Int32Array(n).fill(-1);
   taskOrder.forEach((c, id) => {
     for (let e = offsets[c]!; e < offsets[c + 1]!; e++) assignment[items[e]!] = id;
@@ -400,7 +426,10 @@ function buildTasks(
     }
     const c = taskOrder[id]!;
     const members = items.subarray(offsets[c]!, offsets[c + 1]!);
-    const selection = selectCandidates(Array.from(members, rankingsAsIds), { coverage: opts.coverage, epsilon: opts.epsilon });
+    const selection = selectCandidates(Array.from(members, rankingsAsIds), {
+      coverage: opts.coverage,
+      epsilon: opts.epsilon,
+    });
     medianPool(x, d, members, members.length, scratch, pooled);
     const closeness = Array.from(members, (p) => {
       let s = 0;
@@ -430,10 +459,16 @@ function buildTasks(
   const othersFused: FusedScore[] =
     othersMembers.length === 0
       ? []
-      : reciprocalRankFusion(othersMembers.map(rankingsAsIds), { epsilon: opts.epsilon }).map(({ item, score }) => ({ item, score }));
+      : reciprocalRankFusion(othersMembers.map(rankingsAsIds), { epsilon: opts.epsilon }).map(({ item, score }) => ({
+          item,
+          score,
+        }));
   const others: DiscoveryOthers = {
     size: othersMembers.length,
-    stage1: othersMembers.length === 0 ? Object.fromEntries(models.map((m, i) => [m, globalMedian[i]!])) : stage1Of(othersMembers),
+    stage1:
+      othersMembers.length === 0
+        ? Object.fromEntries(models.map((m, i) => [m, globalMedian[i]!]))
+        : stage1Of(othersMembers),
     fused: othersFused,
     members: othersMembers,
   };
@@ -443,11 +478,19 @@ function buildTasks(
 }
 
 /** Step 5: task descriptions through the describer (LLM summaries of each task's samples closest to its center). */
-async function describeTasks(c: DiscoveryContext, describer: Describer, tasks: DiscoveredTask[], samples: string[][]): Promise<void> {
+async function describeTasks(
+  c: DiscoveryContext,
+  describer: Describer,
+  tasks: DiscoveredTask[],
+  samples: string[][],
+): Promise<void> {
   const { signal, progress, fn } = c;
   if (tasks.length > 0) {
     await yieldToEventLoop();
-    const describeOptions = { onProgress: (done: number, total: number) => progress('describe', done, total), ...(signal ? { signal } : {}) };
+    const describeOptions = {
+      onProgress: (done: number, total: number) => progress('describe', done, total),
+      ...(signal ? { signal } : {}),
+    };
     const summaries = describer.summarize
       ? await describer.summarize(samples, describeOptions)
       : await describer.describe(
@@ -455,13 +498,15 @@ async function describeTasks(c: DiscoveryContext, describer: Describer, tasks: D
           describeOptions,
         );
     if (!Array.isArray(summaries) || summaries.length !== tasks.length) {
-      throw new FineRouterError('DATA_INVALID', `${fn}: describer '${describer.id}' returned ${String(summaries?.length)} descriptions for ${tasks.length} tasks`);
+      throw new FineRouterError(
+        'DATA_INVALID',
+        `${fn}: describer '${describer.id}' returned ${String(summaries?.length)} descriptions for ${tasks.length} tasks`,
+      );
     }
     summaries.forEach((summary, i) => {
       if (typeof summary === 'string' && summary.length > 0) tasks[i]!.description = summary;
     });
   }
-
 }
 
 /**
@@ -485,14 +530,19 @@ export async function discoverTasks(
   options: DiscoveryOptions = {},
 ): Promise<DiscoveryResult> {
   const fn = 'discoverTasks';
-  if (!Array.isArray(records)) throw new TypeError(`${fn}: expected records to be an array, received ${typeof records}`);
+  if (!Array.isArray(records))
+    throw new TypeError(`${fn}: expected records to be an array, received ${typeof records}`);
   const n = records.length;
   if (n === 0) throw new RangeError(`${fn}: expected at least one record, received 0`);
   if (!(embeddings instanceof Float32Array)) {
-    throw new TypeError(`${fn}: expected embeddings to be a Float32Array, received ${embeddings === null ? 'null' : typeof embeddings}`);
+    throw new TypeError(
+      `${fn}: expected embeddings to be a Float32Array, received ${embeddings === null ? 'null' : typeof embeddings}`,
+    );
   }
   if (embeddings.length === 0 || embeddings.length % n !== 0) {
-    throw new RangeError(`${fn}: expected embeddings.length to be a positive multiple of records.length (${n}), received ${embeddings.length}`);
+    throw new RangeError(
+      `${fn}: expected embeddings.length to be a positive multiple of records.length (${n}), received ${embeddings.length}`,
+    );
   }
   const d = embeddings.length / n;
   const opts = resolveOptions(options);
@@ -500,7 +550,8 @@ export async function discoverTasks(
     throw new RangeError(`${fn}: expected ${n} descriptions, received ${options.descriptions.length}`);
   }
   const signal = options.signal;
-  const progress = (stage: DiscoveryStage, done: number, total: number): void => options.onProgress?.(stage, done, total);
+  const progress = (stage: DiscoveryStage, done: number, total: number): void =>
+    options.onProgress?.(stage, done, total);
   throwIfAborted(signal, fn);
 
   const x = unitRows(embeddings, n, d, fn);
@@ -511,13 +562,32 @@ export async function discoverTasks(
   const { promptRankings, promptRanked, mrrTerms } = promptRankingsOf(records, models, kernel, opts.epsilon, fn);
   progress('rankings', n, n);
   await yieldToEventLoop();
-  const context: DiscoveryContext = { records, x, n, d, M: models.length, models, opts, kernel, signal, progress, fn, scratch: new Float64Array(n) };
+  const context: DiscoveryContext = {
+    records,
+    x,
+    n,
+    d,
+    M: models.length,
+    models,
+    opts,
+    kernel,
+    signal,
+    progress,
+    fn,
+    scratch: new Float64Array(n),
+  };
 
   // 2–3. Leiden levels.
   const { promptCommunity, nodeCount, levels } = await clusterLevels(context, promptRanked, mrrTerms);
 
   // 4. Tasks and Others.
-  const { tasks, samples, others, assignment, tasksMs } = buildTasks(context, promptRankings, promptCommunity, nodeCount, options.descriptions);
+  const { tasks, samples, others, assignment, tasksMs } = buildTasks(
+    context,
+    promptRankings,
+    promptCommunity,
+    nodeCount,
+    options.descriptions,
+  );
 
   // 5. Descriptions through the describer.
   if (options.describer) await describeTasks(context, options.describer, tasks, samples);

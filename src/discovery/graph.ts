@@ -78,16 +78,23 @@ export function buildPromptGraph(input: PromptGraphInput, options: PromptGraphOp
   const fn = 'buildPromptGraph';
   const { vectors, dimension, rankings, kernel } = input;
   const n = vectors.length / dimension;
-  if (!Number.isInteger(n)) throw new RangeError(`${fn}: expected vectors.length to be a multiple of dimension, received ${vectors.length} / ${dimension}`);
+  if (!Number.isInteger(n))
+    throw new RangeError(
+      `${fn}: expected vectors.length to be a multiple of dimension, received ${vectors.length} / ${dimension}`,
+    );
   if (rankings.length !== n * kernel.stride) {
-    throw new RangeError(`${fn}: expected ${n} encoded rankings (${n * kernel.stride} slots), received ${rankings.length} slots`);
+    throw new RangeError(
+      `${fn}: expected ${n} encoded rankings (${n * kernel.stride} slots), received ${rankings.length} slots`,
+    );
   }
   const k = options.k ?? PROMPT_GRAPH_DEFAULTS.k;
   const tau = options.rboThreshold ?? PROMPT_GRAPH_DEFAULTS.rboThreshold;
   const floor = options.weightFloor ?? PROMPT_GRAPH_DEFAULTS.weightFloor;
-  if (!Number.isInteger(k) || k < 1) throw new RangeError(`${fn}: expected k to be a positive integer, received ${String(k)}`);
+  if (!Number.isInteger(k) || k < 1)
+    throw new RangeError(`${fn}: expected k to be a positive integer, received ${String(k)}`);
   if (!(tau >= 0 && tau <= 1)) throw new RangeError(`${fn}: expected rboThreshold in [0, 1], received ${String(tau)}`);
-  if (!(floor >= 0 && floor < 1)) throw new RangeError(`${fn}: expected weightFloor in [0, 1), received ${String(floor)}`);
+  if (!(floor >= 0 && floor < 1))
+    throw new RangeError(`${fn}: expected weightFloor in [0, 1), received ${String(floor)}`);
   const empty: PromptGraph = {
     nodeCount: n,
     source: new Int32Array(0),

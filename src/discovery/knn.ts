@@ -94,15 +94,20 @@ export const NEAREST_NEIGHBORS_DEFAULTS = Object.freeze({
 
 function checkInputs(fn: string, vectors: Float32Array, dimension: number, k: number): number {
   if (!(vectors instanceof Float32Array)) {
-    throw new TypeError(`${fn}: expected vectors to be a Float32Array, received ${vectors === null ? 'null' : typeof vectors}`);
+    throw new TypeError(
+      `${fn}: expected vectors to be a Float32Array, received ${vectors === null ? 'null' : typeof vectors}`,
+    );
   }
   if (!Number.isInteger(dimension) || dimension < 1) {
     throw new RangeError(`${fn}: expected dimension to be a positive integer, received ${String(dimension)}`);
   }
   if (vectors.length % dimension !== 0) {
-    throw new RangeError(`${fn}: expected vectors.length (${vectors.length}) to be a multiple of dimension ${dimension}`);
+    throw new RangeError(
+      `${fn}: expected vectors.length (${vectors.length}) to be a multiple of dimension ${dimension}`,
+    );
   }
-  if (!Number.isInteger(k) || k < 1) throw new RangeError(`${fn}: expected k to be a positive integer, received ${String(k)}`);
+  if (!Number.isInteger(k) || k < 1)
+    throw new RangeError(`${fn}: expected k to be a positive integer, received ${String(k)}`);
   return vectors.length / dimension;
 }
 
@@ -129,7 +134,16 @@ function dot(x: Float32Array, a: number, b: number, d: number): number {
  * (similarity desc, index asc) and is not already present; `flags` move with their entries and the
  * new entry gets `flag`. Returns 1 when inserted.
  */
-function offer(ids: Int32Array, sims: Float32Array, flags: Uint8Array, base: number, width: number, j: number, s: number, flag: number): number {
+function offer(
+  ids: Int32Array,
+  sims: Float32Array,
+  flags: Uint8Array,
+  base: number,
+  width: number,
+  j: number,
+  s: number,
+  flag: number,
+): number {
   const last = base + width - 1;
   const worst = sims[last]!;
   // Compare in float32, the precision the row stores.
@@ -208,7 +222,8 @@ export function exactKnn(vectors: Float32Array, dimension: number, k: number, op
       for (let i0 = bi; i0 < iEnd; i0 += 4) {
         if (i0 >= fullQuads) {
           // Tail rows (n not a multiple of 4): one pair at a time.
-          for (let i = i0; i < n; i++) for (let j = Math.max(bj, i + 1); j < jEnd; j++) both(i, j, dot64(x, i * d, j * d, d));
+          for (let i = i0; i < n; i++)
+            for (let j = Math.max(bj, i + 1); j < jEnd; j++) both(i, j, dot64(x, i * d, j * d, d));
           continue;
         }
         if (bj === bi) {
@@ -272,7 +287,6 @@ function dot64(x: Float64Array, a: number, b: number, d: number): number {
   return s;
 }
 
-
 /**
  * Approximate k nearest neighbours by NN-descent started from a random-projection forest (see the
  * file header). Deterministic for a given seed.
@@ -286,7 +300,12 @@ function dot64(x: Float64Array, a: number, b: number, d: number): number {
  * @example
  * const g = approximateKnn(embeddings, 384, 5, { seed: 1 });
  */
-export function approximateKnn(vectors: Float32Array, dimension: number, k: number, options: ApproximateKnnOptions = {}): KnnGraph {
+export function approximateKnn(
+  vectors: Float32Array,
+  dimension: number,
+  k: number,
+  options: ApproximateKnnOptions = {},
+): KnnGraph {
   const fn = 'approximateKnn';
   const n = checkInputs(fn, vectors, dimension, k);
   const d = dimension;
@@ -297,16 +316,23 @@ export function approximateKnn(vectors: Float32Array, dimension: number, k: numb
   const maxIterations = options.maxIterations ?? NEAREST_NEIGHBORS_DEFAULTS.maxIterations;
   const delta = options.delta ?? NEAREST_NEIGHBORS_DEFAULTS.delta;
   const seed = options.seed ?? NEAREST_NEIGHBORS_DEFAULTS.seed;
-  if (!Number.isInteger(K) || K < 1) throw new RangeError(`${fn}: expected degree to be a positive integer, received ${String(options.degree)}`);
-  if (!Number.isInteger(trees) || trees < 0) throw new RangeError(`${fn}: expected trees to be an integer ≥ 0, received ${String(trees)}`);
-  if (!Number.isInteger(leafSize) || leafSize < 2) throw new RangeError(`${fn}: expected leafSize to be an integer ≥ 2, received ${String(leafSize)}`);
+  if (!Number.isInteger(K) || K < 1)
+    throw new RangeError(`${fn}: expected degree to be a positive integer, received ${String(options.degree)}`);
+  if (!Number.isInteger(trees) || trees < 0)
+    throw new RangeError(`${fn}: expected trees to be an integer ≥ 0, received ${String(trees)}`);
+  if (!Number.isInteger(leafSize) || leafSize < 2)
+    throw new RangeError(`${fn}: expected leafSize to be an integer ≥ 2, received ${String(leafSize)}`);
   if (!(rho > 0 && rho <= 1)) throw new RangeError(`${fn}: expected sampleRate in (0, 1], received ${String(rho)}`);
   if (!Number.isInteger(maxIterations) || maxIterations < 0) {
     throw new RangeError(`${fn}: expected maxIterations to be an integer ≥ 0, received ${String(maxIterations)}`);
   }
   if (!(delta >= 0)) throw new RangeError(`${fn}: expected delta ≥ 0, received ${String(delta)}`);
   if (!Number.isInteger(seed)) throw new RangeError(`${fn}: expected seed to be an integer, received ${String(seed)}`);
-  if (n - 1 <= K) return exactKnn(vectors, d, k, { ...(options.signal ? { signal: options.signal } : {}), ...(options.simd !== undefined ? { simd: options.simd } : {}) });
+  if (n - 1 <= K)
+    return exactKnn(vectors, d, k, {
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.simd !== undefined ? { simd: options.simd } : {}),
+    });
 
   const random = mulberry32(seed);
   const rows = options.simd === false ? null : createSimdRows(vectors, d);
@@ -523,7 +549,9 @@ export function nearestNeighbors(
   const n = checkInputs('nearestNeighbors', vectors, dimension, k);
   const method = options.method ?? NEAREST_NEIGHBORS_DEFAULTS.method;
   if (method !== 'auto' && method !== 'exact' && method !== 'approximate') {
-    throw new RangeError(`nearestNeighbors: expected method 'auto' | 'exact' | 'approximate', received ${String(method)}`);
+    throw new RangeError(
+      `nearestNeighbors: expected method 'auto' | 'exact' | 'approximate', received ${String(method)}`,
+    );
   }
   const exactMax = options.exactMaxNodes ?? NEAREST_NEIGHBORS_DEFAULTS.exactMaxNodes;
   const useExact = method === 'exact' || (method === 'auto' && n <= exactMax);
@@ -550,7 +578,9 @@ export function nearestNeighbors(
  */
 export function knnRecall(approximate: KnnGraph, exact: KnnGraph): number {
   if (approximate.n !== exact.n || approximate.k !== exact.k) {
-    throw new RangeError(`knnRecall: expected graphs of the same shape, received ${approximate.n}×${approximate.k} and ${exact.n}×${exact.k}`);
+    throw new RangeError(
+      `knnRecall: expected graphs of the same shape, received ${approximate.n}×${approximate.k} and ${exact.n}×${exact.k}`,
+    );
   }
   const { n, k } = exact;
   let found = 0;

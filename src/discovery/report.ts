@@ -36,7 +36,11 @@ function cell(text: string): string {
  * @example
  * await writeFile('out/tasks.md', tasksReportMarkdown(file, records));
  */
-export function tasksReportMarkdown(file: TasksFile, records: readonly RoutingRecord[], options: TasksReportOptions = {}): string {
+export function tasksReportMarkdown(
+  file: TasksFile,
+  records: readonly RoutingRecord[],
+  options: TasksReportOptions = {},
+): string {
   if (records.length !== file.ids.length) {
     throw new RangeError(`tasksReportMarkdown: expected ${file.ids.length} records, received ${records.length}`);
   }
@@ -45,7 +49,8 @@ export function tasksReportMarkdown(file: TasksFile, records: readonly RoutingRe
   const sampleChars = options.sampleChars ?? TASKS_REPORT_DEFAULTS.sampleChars;
   const n = file.ids.length;
   const inTasks = n - file.others.size;
-  const meanCandidates = file.tasks.length === 0 ? 0 : file.tasks.reduce((s, t) => s + t.candidates.length, 0) / file.tasks.length;
+  const meanCandidates =
+    file.tasks.length === 0 ? 0 : file.tasks.reduce((s, t) => s + t.candidates.length, 0) / file.tasks.length;
   const sizes = file.tasks.map((t) => t.size);
   const medianSize = sizes.length === 0 ? 0 : sizes[Math.floor((sizes.length - 1) / 2)]!;
   const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
@@ -74,20 +79,37 @@ export function tasksReportMarkdown(file: TasksFile, records: readonly RoutingRe
   ];
   for (const task of file.tasks.slice(0, maxTasks)) {
     const sources = task.sources.map((s) => `${s.source} (${s.count})`).join(', ');
-    lines.push(`| ${task.id} | ${task.size} | ${cell(truncateText(task.description, 200))} | ${cell(task.candidates.join(', '))} | ${cell(sources)} |`);
+    lines.push(
+      `| ${task.id} | ${task.size} | ${cell(truncateText(task.description, 200))} | ${cell(task.candidates.join(', '))} | ${cell(sources)} |`,
+    );
   }
   lines.push('', '## Sample prompts', '');
   for (const task of file.tasks.slice(0, maxTasks)) {
-    lines.push(`### Task ${task.id} (${task.size} prompts; candidates: ${task.candidates.join(', ')}; coverage ${task.coverage.toFixed(2)})`, '');
+    lines.push(
+      `### Task ${task.id} (${task.size} prompts; candidates: ${task.candidates.join(', ')}; coverage ${task.coverage.toFixed(2)})`,
+      '',
+    );
     const picks = [task.medoid, ...task.members.filter((p) => p !== task.medoid)].slice(0, samples);
     for (const p of picks) lines.push(`- ${truncateText(records[p]!.prompt, sampleChars).replace(/\n/g, ' ')}`);
     lines.push('');
   }
-  lines.push('## Others', '', `${file.others.size} prompts. Stage-1 medians: ${file.models.map((m) => `${m} ${file.others.stage1[m]!.toFixed(2)}`).join(', ')}.`, '');
+  lines.push(
+    '## Others',
+    '',
+    `${file.others.size} prompts. Stage-1 medians: ${file.models.map((m) => `${m} ${file.others.stage1[m]!.toFixed(2)}`).join(', ')}.`,
+    '',
+  );
   if (file.stats.levels.length > 0) {
-    lines.push('## Run', '', '| level | nodes | candidate edges | kept (RBO ≥ τ) | communities | kNN | kNN ms | RBO ms | Leiden ms | summaries ms |', '|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|');
+    lines.push(
+      '## Run',
+      '',
+      '| level | nodes | candidate edges | kept (RBO ≥ τ) | communities | kNN | kNN ms | RBO ms | Leiden ms | summaries ms |',
+      '|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|',
+    );
     file.stats.levels.forEach((l, i) => {
-      lines.push(`| ${i} | ${l.nodes} | ${l.candidateEdges} | ${l.keptEdges} | ${l.communities} | ${l.knn} | ${l.ms.knn.toFixed(0)} | ${l.ms.rbo.toFixed(0)} | ${l.ms.leiden.toFixed(0)} | ${l.ms.summaries.toFixed(0)} |`);
+      lines.push(
+        `| ${i} | ${l.nodes} | ${l.candidateEdges} | ${l.keptEdges} | ${l.communities} | ${l.knn} | ${l.ms.knn.toFixed(0)} | ${l.ms.rbo.toFixed(0)} | ${l.ms.leiden.toFixed(0)} | ${l.ms.summaries.toFixed(0)} |`,
+      );
     });
     lines.push('');
   }

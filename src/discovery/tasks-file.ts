@@ -30,7 +30,9 @@ export interface ToTasksFileOptions {
  */
 export function toTasksFile(result: DiscoveryResult, options: ToTasksFileOptions): TasksFile {
   if (!Array.isArray(options?.ids) || options.ids.length !== result.assignment.length) {
-    throw new RangeError(`toTasksFile: expected ${result.assignment.length} record ids, received ${String(options?.ids?.length)}`);
+    throw new RangeError(
+      `toTasksFile: expected ${result.assignment.length} record ids, received ${String(options?.ids?.length)}`,
+    );
   }
   return {
     schema: TASKS_SCHEMA,
@@ -66,7 +68,8 @@ function checkStage1(path: string, value: unknown, models: readonly string[]): v
 
 function checkIndices(path: string, value: unknown, n: number): number[] {
   if (!Array.isArray(value)) fail(path, 'must be an array');
-  for (const v of value) if (!Number.isInteger(v) || v < 0 || v >= n) fail(path, `holds ${String(v)}, not a record index < ${n}`);
+  for (const v of value)
+    if (!Number.isInteger(v) || v < 0 || v >= n) fail(path, `holds ${String(v)}, not a record index < ${n}`);
   return value as number[];
 }
 
@@ -85,7 +88,8 @@ export function validateTasksFile(value: unknown): TasksFile {
   if (value.schema !== TASKS_SCHEMA) fail('schema', `must be '${TASKS_SCHEMA}', received ${String(value.schema)}`);
   if (value.version !== TASKS_VERSION) fail('version', `must be ${TASKS_VERSION}, received ${String(value.version)}`);
   const models = value.models;
-  if (!Array.isArray(models) || models.some((m) => typeof m !== 'string')) fail('models', 'must be an array of strings');
+  if (!Array.isArray(models) || models.some((m) => typeof m !== 'string'))
+    fail('models', 'must be an array of strings');
   const ids = value.ids;
   if (!Array.isArray(ids) || ids.some((id) => typeof id !== 'string')) fail('ids', 'must be an array of strings');
   const n = ids.length;
@@ -100,7 +104,11 @@ export function validateTasksFile(value: unknown): TasksFile {
     if (!isObject(task)) fail(path, 'must be an object');
     if (task.id !== t) fail(`${path}.id`, `must be ${t}`);
     if (typeof task.description !== 'string') fail(`${path}.description`, 'must be a string');
-    if (!Array.isArray(task.candidates) || task.candidates.length === 0 || task.candidates.some((c) => !models.includes(c))) {
+    if (
+      !Array.isArray(task.candidates) ||
+      task.candidates.length === 0 ||
+      task.candidates.some((c) => !models.includes(c))
+    ) {
       fail(`${path}.candidates`, 'must be a non-empty array of known models');
     }
     if (!Array.isArray(task.fused)) fail(`${path}.fused`, 'must be an array');
@@ -124,7 +132,8 @@ export function validateTasksFile(value: unknown): TasksFile {
     seen[p]!++;
     if (assignment[p] !== -1) fail(`assignment[${p}]`, 'must be -1 (member of Others)');
   }
-  for (let i = 0; i < n; i++) if (seen[i] !== 1) fail(`record ${i}`, `is in ${seen[i]} groups; expected exactly one task or Others`);
+  for (let i = 0; i < n; i++)
+    if (seen[i] !== 1) fail(`record ${i}`, `is in ${seen[i]} groups; expected exactly one task or Others`);
   return value as unknown as TasksFile;
 }
 
@@ -140,15 +149,29 @@ export function validateTasksFile(value: unknown): TasksFile {
  * @example
  * const discovery = discoveryFromTasksFile(validateTasksFile(json), records.map((r) => r.id));
  */
-export function discoveryFromTasksFile(file: TasksFile, ids: readonly string[], source = 'tasks file'): DiscoveryResult {
+export function discoveryFromTasksFile(
+  file: TasksFile,
+  ids: readonly string[],
+  source = 'tasks file',
+): DiscoveryResult {
   const position = new Map(file.ids.map((id, i) => [id, i]));
   const assignment = new Int32Array(ids.length);
   ids.forEach((id, i) => {
     const at = position.get(id);
     if (at === undefined) {
-      throw new FineRouterError('DATA_INVALID', `discoveryFromTasksFile: record ${id} is not in ${source}; run discovery on the same data and split`);
+      throw new FineRouterError(
+        'DATA_INVALID',
+        `discoveryFromTasksFile: record ${id} is not in ${source}; run discovery on the same data and split`,
+      );
     }
     assignment[i] = file.assignment[at]!;
   });
-  return { models: file.models, tasks: file.tasks, others: file.others, assignment, options: file.options, stats: file.stats };
+  return {
+    models: file.models,
+    tasks: file.tasks,
+    others: file.others,
+    assignment,
+    options: file.options,
+    stats: file.stats,
+  };
 }

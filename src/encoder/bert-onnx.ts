@@ -84,7 +84,12 @@ export interface BuildBertOnnxOptions {
 }
 
 /** Defaults of {@link BuildBertOnnxOptions}. */
-export const BERT_ONNX_DEFAULTS = Object.freeze({ weightType: 'float16' as const, pooling: 'mean' as BertPooling, normalize: true, precision: 'fp32' as EncoderPrecision });
+export const BERT_ONNX_DEFAULTS = Object.freeze({
+  weightType: 'float16' as const,
+  pooling: 'mean' as BertPooling,
+  normalize: true,
+  precision: 'fp32' as EncoderPrecision,
+});
 
 /**
  * Symmetric per-output-channel int8 quantization of a linear layer's [out, in] weight, transposed to
@@ -92,8 +97,15 @@ export const BERT_ONNX_DEFAULTS = Object.freeze({ weightType: 'float16' as const
  * row), so |q| ≤ 127 and W[o, i] ≈ s_o · q[i, o].
  * @internal
  */
-export function quantizeWeightsPerChannel(w: Float32Array, out: number, inDim: number): { q: Int8Array; scales: Float32Array } {
-  if (w.length !== out * inDim) throw new RangeError(`quantizeWeightsPerChannel: expected ${out}×${inDim} = ${out * inDim} weights, received ${w.length}`);
+export function quantizeWeightsPerChannel(
+  w: Float32Array,
+  out: number,
+  inDim: number,
+): { q: Int8Array; scales: Float32Array } {
+  if (w.length !== out * inDim)
+    throw new RangeError(
+      `quantizeWeightsPerChannel: expected ${out}×${inDim} = ${out * inDim} weights, received ${w.length}`,
+    );
   const q = new Int8Array(out * inDim);
   const scales = new Float32Array(out);
   for (let o = 0; o < out; o++) {
@@ -101,7 +113,10 @@ export function quantizeWeightsPerChannel(w: Float32Array, out: number, inDim: n
     const row = o * inDim;
     for (let i = 0; i < inDim; i++) {
       const a = Math.abs(w[row + i]!);
-      if (!Number.isFinite(a)) throw new RangeError(`quantizeWeightsPerChannel: weight [${o}, ${i}] is ${w[row + i]}, expected a finite number`);
+      if (!Number.isFinite(a))
+        throw new RangeError(
+          `quantizeWeightsPerChannel: weight [${o}, ${i}] is ${w[row + i]}, expected a finite number`,
+        );
       if (a > max) max = a;
     }
     const s = max > 0 ? max / 127 : 1;
@@ -129,16 +144,20 @@ export function readBertConfig(json: unknown): BertConfig {
   const c = json as Record<string, unknown>;
   const int = (key: string): number => {
     const v = c[key];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw invalid(`config.json: expected ${key} as a positive integer, received ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0)
+      throw invalid(`config.json: expected ${key} as a positive integer, received ${JSON.stringify(v)}`);
     return v;
   };
-  if (c['model_type'] !== undefined && c['model_type'] !== 'bert') throw invalid(`config.json: model_type ${String(c['model_type'])} is not bert`);
-  if (c['hidden_act'] !== undefined && c['hidden_act'] !== 'gelu') throw invalid(`config.json: hidden_act ${String(c['hidden_act'])} is not supported (only exact 'gelu')`);
+  if (c['model_type'] !== undefined && c['model_type'] !== 'bert')
+    throw invalid(`config.json: model_type ${String(c['model_type'])} is not bert`);
+  if (c['hidden_act'] !== undefined && c['hidden_act'] !== 'gelu')
+    throw invalid(`config.json: hidden_act ${String(c['hidden_act'])} is not supported (only exact 'gelu')`);
   if (c['position_embedding_type'] !== undefined && c['position_embedding_type'] !== 'absolute') {
     throw invalid(`config.json: position_embedding_type ${String(c['position_embedding_type'])} is not supported`);
   }
   const eps = c['layer_norm_eps'] ?? 1e-12;
-  if (typeof eps !== 'number' || !(eps > 0)) throw invalid(`config.json: expected layer_norm_eps > 0, received ${JSON.stringify(eps)}`);
+  if (typeof eps !== 'number' || !(eps > 0))
+    throw invalid(`config.json: expected layer_norm_eps > 0, received ${JSON.stringify(eps)}`);
   const config: BertConfig = {
     hiddenSize: int('hidden_size'),
     numHiddenLayers: int('num_hidden_layers'),
@@ -149,7 +168,9 @@ export function readBertConfig(json: unknown): BertConfig {
     maxPositionEmbeddings: int('max_position_embeddings'),
   };
   if (config.hiddenSize % config.numAttentionHeads !== 0) {
-    throw invalid(`config.json: hidden_size ${config.hiddenSize} is not divisible by num_attention_heads ${config.numAttentionHeads}`);
+    throw invalid(
+      `config.json: hidden_size ${config.hiddenSize} is not divisible by num_attention_heads ${config.numAttentionHeads}`,
+    );
   }
   return config;
 }
@@ -171,14 +192,21 @@ export function readBertConfig(json: unknown): BertConfig {
  * const onnx = buildBertOnnx(readBertConfig(config), tensors);
  * ```
  */
-export function buildBertOnnx(config: BertConfig, tensors: ReadonlyMap<string, SafetensorsTensor>, options: BuildBertOnnxOptions = {}): Uint8Array {
+export function buildBertOnnx(
+  config: BertConfig,
+  tensors: ReadonlyMap<string, SafetensorsTensor>,
+  options: BuildBertOnnxOptions = {},
+): Uint8Array {
   const weightType = options.weightType ?? BERT_ONNX_DEFAULTS.weightType;
   const pooling = options.pooling ?? BERT_ONNX_DEFAULTS.pooling;
   const normalize = options.normalize ?? BERT_ONNX_DEFAULTS.normalize;
-  if (weightType !== 'float16' && weightType !== 'float32') throw new TypeError(`buildBertOnnx: expected weightType 'float16' or 'float32', received ${String(weightType)}`);
+  if (weightType !== 'float16' && weightType !== 'float32')
+    throw new TypeError(`buildBertOnnx: expected weightType 'float16' or 'float32', received ${String(weightType)}`);
   const precision = options.precision ?? BERT_ONNX_DEFAULTS.precision;
-  if (precision !== 'fp32' && precision !== 'int8') throw new TypeError(`buildBertOnnx: expected precision 'fp32' or 'int8', received ${String(precision)}`);
-  if (pooling !== 'mean' && pooling !== 'cls' && pooling !== 'none') throw new TypeError(`buildBertOnnx: expected pooling 'mean', 'cls' or 'none', received ${String(pooling)}`);
+  if (precision !== 'fp32' && precision !== 'int8')
+    throw new TypeError(`buildBertOnnx: expected precision 'fp32' or 'int8', received ${String(precision)}`);
+  if (pooling !== 'mean' && pooling !== 'cls' && pooling !== 'none')
+    throw new TypeError(`buildBertOnnx: expected pooling 'mean', 'cls' or 'none', received ${String(pooling)}`);
   const H = config.hiddenSize;
   const heads = config.numAttentionHeads;
   const dh = H / heads;
@@ -188,30 +216,46 @@ export function buildBertOnnx(config: BertConfig, tensors: ReadonlyMap<string, S
   const get = (name: string, shape: readonly number[]): SafetensorsTensor => {
     const t = tensors.get(prefix + name);
     if (t === undefined) throw invalid(`missing tensor ${prefix + name}`);
-    if (t.dtype !== 'F16' && t.dtype !== 'F32') throw invalid(`tensor ${prefix + name} has dtype ${t.dtype}, expected F16 or F32`);
+    if (t.dtype !== 'F16' && t.dtype !== 'F32')
+      throw invalid(`tensor ${prefix + name} has dtype ${t.dtype}, expected F16 or F32`);
     if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-      throw invalid(`tensor ${prefix + name} has shape [${t.shape.join(', ')}], config.json implies [${shape.join(', ')}]`);
+      throw invalid(
+        `tensor ${prefix + name} has shape [${t.shape.join(', ')}], config.json implies [${shape.join(', ')}]`,
+      );
     }
     return t;
   };
-  const f32 = (t: SafetensorsTensor): Float32Array => (t.dtype === 'F16' ? float16ToFloat32(t.data as Uint16Array) : (t.data as Float32Array));
-  const half = (t: SafetensorsTensor): Uint16Array | undefined => (t.dtype === 'F16' ? (t.data as Uint16Array) : undefined);
+  const f32 = (t: SafetensorsTensor): Float32Array =>
+    t.dtype === 'F16' ? float16ToFloat32(t.data as Uint16Array) : (t.data as Float32Array);
+  const half = (t: SafetensorsTensor): Uint16Array | undefined =>
+    t.dtype === 'F16' ? (t.data as Uint16Array) : undefined;
 
   const g = new OnnxGraphBuilder('bert_sentence_encoder');
   const ids = g.input('input_ids', 'int64', ['batch', 'sequence']);
   const mask = g.input('attention_mask', 'int64', ['batch', 'sequence']);
   let counter = 0;
   const tmp = (label: string): string => `${label}_${counter++}`;
-  const op = (type: string, inputs: readonly string[], attrs?: Parameters<OnnxGraphBuilder['node']>[3], label = type.toLowerCase()): string => {
+  const op = (
+    type: string,
+    inputs: readonly string[],
+    attrs?: Parameters<OnnxGraphBuilder['node']>[3],
+    label = type.toLowerCase(),
+  ): string => {
     const out = tmp(label);
     g.node(type, inputs, [out], attrs);
     return out;
   };
   const scalar = (name: string, value: number): string => g.initializer(name, 'float32', Float32Array.of(value), []);
-  const int64s = (name: string, values: readonly number[]): string => g.initializer(name, 'int64', BigInt64Array.from(values.map(BigInt)), [values.length]);
+  const int64s = (name: string, values: readonly number[]): string =>
+    g.initializer(name, 'int64', BigInt64Array.from(values.map(BigInt)), [values.length]);
 
   /** A dense weight given as (rows × cols) fp32 or fp16, stored per weightType, returned as an fp32-valued graph name. */
-  const denseWeight = (name: string, data32: Float32Array | undefined, data16: Uint16Array | undefined, dims: readonly number[]): string => {
+  const denseWeight = (
+    name: string,
+    data32: Float32Array | undefined,
+    data16: Uint16Array | undefined,
+    dims: readonly number[],
+  ): string => {
     if (weightType === 'float16' && data16 !== undefined) {
       const stored = g.initializer(`${name}_fp16`, 'float16', data16, dims);
       g.node('Cast', [stored], [name], { to: { int: 1 } });
@@ -232,14 +276,22 @@ export function buildBertOnnx(config: BertConfig, tensors: ReadonlyMap<string, S
       return op('Add', [op('Mul', [acc, op('Mul', [xScale, ws])]), bias]);
     }
     const h = half(t);
-    const w = weightType === 'float16' && h !== undefined ? denseWeight(name, undefined, h, [out, inDim]) : denseWeight(name, f32(t), undefined, [out, inDim]);
+    const w =
+      weightType === 'float16' && h !== undefined
+        ? denseWeight(name, undefined, h, [out, inDim])
+        : denseWeight(name, f32(t), undefined, [out, inDim]);
     return op('Gemm', [x, w, bias], { transB: { int: 1 } });
   };
   const vector = (name: string, t: SafetensorsTensor): string => g.initializer(name, 'float32', f32(t), [t.shape[0]!]);
   const layerNorm = (x: string, base: string): string => {
     const gamma = vector(`${base}.weight`, get(`${base}.weight`, [H]));
     const beta = vector(`${base}.bias`, get(`${base}.bias`, [H]));
-    return op('LayerNormalization', [x, gamma, beta], { axis: { int: -1 }, epsilon: { float: config.layerNormEps } }, 'ln');
+    return op(
+      'LayerNormalization',
+      [x, gamma, beta],
+      { axis: { int: -1 }, epsilon: { float: config.layerNormEps } },
+      'ln',
+    );
   };
 
   // Embeddings: word rows + (position rows + token type 0), then LayerNorm.
@@ -255,9 +307,11 @@ export function buildBertOnnx(config: BertConfig, tensors: ReadonlyMap<string, S
   const posTable = f32(get('embeddings.position_embeddings.weight', [config.maxPositionEmbeddings, H])).slice();
   const typeTensor = tensors.get(`${prefix}embeddings.token_type_embeddings.weight`);
   if (typeTensor !== undefined) {
-    if (typeTensor.shape.length !== 2 || typeTensor.shape[1] !== H) throw invalid('token_type_embeddings has the wrong shape');
+    if (typeTensor.shape.length !== 2 || typeTensor.shape[1] !== H)
+      throw invalid('token_type_embeddings has the wrong shape');
     const type0 = f32(typeTensor);
-    for (let p = 0; p < config.maxPositionEmbeddings; p++) for (let j = 0; j < H; j++) posTable[p * H + j]! += type0[j]!;
+    for (let p = 0; p < config.maxPositionEmbeddings; p++)
+      for (let j = 0; j < H; j++) posTable[p * H + j]! += type0[j]!;
   }
   const pos = g.initializer('position_embeddings', 'float32', posTable, [config.maxPositionEmbeddings, H]);
   const seqLen = op('Shape', [ids], { start: { int: 1 }, end: { int: 2 } }, 'seq_len');
@@ -299,22 +353,47 @@ export function buildBertOnnx(config: BertConfig, tensors: ReadonlyMap<string, S
     const qkv = linear(x, `layer${l}.qkv.weight`, stacked, 3 * H, H, qkvBias);
     const [q, k, v] = [tmp('q'), tmp('k'), tmp('v')];
     g.node('Split', [qkv, split3], [q, k, v], { axis: { int: -1 } });
-    const qh = op('Transpose', [op('Reshape', [op('Mul', [q, qScale]), headShape])], { perm: { ints: [0, 2, 1, 3] } }, 'qh');
+    const qh = op(
+      'Transpose',
+      [op('Reshape', [op('Mul', [q, qScale]), headShape])],
+      { perm: { ints: [0, 2, 1, 3] } },
+      'qh',
+    );
     const kt = op('Transpose', [op('Reshape', [k, headShape])], { perm: { ints: [0, 2, 3, 1] } }, 'kt');
     const vh = op('Transpose', [op('Reshape', [v, headShape])], { perm: { ints: [0, 2, 1, 3] } }, 'vh');
     const probs = op('Softmax', [op('Add', [op('MatMul', [qh, kt]), mask4])], { axis: { int: -1 } }, 'probs');
-    const context = op('Reshape', [op('Transpose', [op('MatMul', [probs, vh])], { perm: { ints: [0, 2, 1, 3] } }), mergedShape], undefined, 'context');
+    const context = op(
+      'Reshape',
+      [op('Transpose', [op('MatMul', [probs, vh])], { perm: { ints: [0, 2, 1, 3] } }), mergedShape],
+      undefined,
+      'context',
+    );
     const bo = vector(`${p}attention.output.dense.bias`, get(`${p}attention.output.dense.bias`, [H]));
-    const attnOut = linear(context, `${p}attention.output.dense.weight`, get(`${p}attention.output.dense.weight`, [H, H]), H, H, bo);
+    const attnOut = linear(
+      context,
+      `${p}attention.output.dense.weight`,
+      get(`${p}attention.output.dense.weight`, [H, H]),
+      H,
+      H,
+      bo,
+    );
     x = layerNorm(op('Add', [attnOut, x]), `${p}attention.output.LayerNorm`);
     // Feed-forward with exact GELU.
     const b1 = vector(`${p}intermediate.dense.bias`, get(`${p}intermediate.dense.bias`, [I]));
     const hIn = linear(x, `${p}intermediate.dense.weight`, get(`${p}intermediate.dense.weight`, [I, H]), I, H, b1);
     // Written as Div by √2 (the pattern onnxruntime's GeluFusion recognizes, giving one Gelu kernel).
     const erf = op('Erf', [op('Div', [hIn, scalar(`layer${l}.sqrt2`, Math.SQRT2)])]);
-    const gelu = op('Mul', [op('Mul', [hIn, op('Add', [erf, scalar(`layer${l}.one`, 1)])]), scalar(`layer${l}.half`, 0.5)], undefined, 'gelu');
+    const gelu = op(
+      'Mul',
+      [op('Mul', [hIn, op('Add', [erf, scalar(`layer${l}.one`, 1)])]), scalar(`layer${l}.half`, 0.5)],
+      undefined,
+      'gelu',
+    );
     const b2 = vector(`${p}output.dense.bias`, get(`${p}output.dense.bias`, [H]));
-    x = layerNorm(op('Add', [linear(gelu, `${p}output.dense.weight`, get(`${p}output.dense.weight`, [H, I]), H, I, b2), x]), `${p}output.LayerNorm`);
+    x = layerNorm(
+      op('Add', [linear(gelu, `${p}output.dense.weight`, get(`${p}output.dense.weight`, [H, I]), H, I, b2), x]),
+      `${p}output.LayerNorm`,
+    );
   }
   x = op('Reshape', [x, op('Concat', [batchSeq, int64s('hidden_1', [H])], { axis: { int: 0 } })], undefined, 'states');
 
@@ -328,13 +407,23 @@ export function buildBertOnnx(config: BertConfig, tensors: ReadonlyMap<string, S
     const mask3 = op('Unsqueeze', [maskF, int64s('axes_2', [2])], undefined, 'mask3');
     const axis1 = int64s('axes_1', [1]);
     const sum = op('ReduceSum', [op('Mul', [x, mask3]), axis1], { keepdims: { int: 0 } }, 'sum');
-    const count = op('Max', [op('ReduceSum', [mask3, axis1], { keepdims: { int: 0 } }), scalar('count_floor', 1e-9)], undefined, 'count');
+    const count = op(
+      'Max',
+      [op('ReduceSum', [mask3, axis1], { keepdims: { int: 0 } }), scalar('count_floor', 1e-9)],
+      undefined,
+      'count',
+    );
     pooled = op('Div', [sum, count], undefined, 'mean');
   } else {
     pooled = op('Gather', [x, g.initializer('index0', 'int64', BigInt64Array.of(0n), [])], { axis: { int: 1 } }, 'cls');
   }
   if (normalize) {
-    const sq = op('ReduceSum', [op('Mul', [pooled, pooled]), int64s('axes_last', [-1])], { keepdims: { int: 1 } }, 'sumsq');
+    const sq = op(
+      'ReduceSum',
+      [op('Mul', [pooled, pooled]), int64s('axes_last', [-1])],
+      { keepdims: { int: 1 } },
+      'sumsq',
+    );
     const norm = op('Max', [op('Sqrt', [sq]), scalar('norm_floor', 1e-12)], undefined, 'norm');
     g.node('Div', [pooled, norm], ['sentence_embedding']);
   } else {

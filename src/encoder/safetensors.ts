@@ -41,7 +41,10 @@ function invalid(message: string): FineRouterError {
  * tensors.get('embeddings.word_embeddings.weight')?.shape; // [30522, 384]
  * ```
  */
-export function parseSafetensors(bytes: Uint8Array): { tensors: Map<string, SafetensorsTensor>; metadata: Record<string, string> } {
+export function parseSafetensors(bytes: Uint8Array): {
+  tensors: Map<string, SafetensorsTensor>;
+  metadata: Record<string, string>;
+} {
   if (!(bytes instanceof Uint8Array)) {
     throw new TypeError(`parseSafetensors: expected a Uint8Array, received ${Object.prototype.toString.call(bytes)}`);
   }
@@ -57,7 +60,8 @@ export function parseSafetensors(bytes: Uint8Array): { tensors: Map<string, Safe
   } catch (e) {
     throw new FineRouterError('MODEL_INVALID', 'safetensors: the header is not valid JSON', { cause: e });
   }
-  if (header === null || typeof header !== 'object' || Array.isArray(header)) throw invalid('the header is not a JSON object');
+  if (header === null || typeof header !== 'object' || Array.isArray(header))
+    throw invalid('the header is not a JSON object');
   const dataStart = 8 + headerLength;
   const dataLength = bytes.byteLength - dataStart;
   const tensors = new Map<string, SafetensorsTensor>();
@@ -70,9 +74,11 @@ export function parseSafetensors(bytes: Uint8Array): { tensors: Map<string, Safe
     const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (typeof e !== 'object' || e === null) throw invalid(`entry ${name} is not an object`);
     const dtype = e.dtype;
-    if (typeof dtype !== 'string' || !(dtype in WIDTH)) throw invalid(`tensor ${name} has unsupported dtype ${String(dtype)}`);
+    if (typeof dtype !== 'string' || !(dtype in WIDTH))
+      throw invalid(`tensor ${name} has unsupported dtype ${String(dtype)}`);
     const shape = e.shape;
-    if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw invalid(`tensor ${name} has a bad shape`);
+    if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0))
+      throw invalid(`tensor ${name} has a bad shape`);
     const offsets = e.data_offsets;
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) {
       throw invalid(`tensor ${name} has bad data_offsets`);
@@ -81,7 +87,9 @@ export function parseSafetensors(bytes: Uint8Array): { tensors: Map<string, Safe
     const width = WIDTH[dtype as SafetensorsDtype];
     const count = (shape as number[]).reduce((a, b) => a * b, 1);
     if (end < begin || end > dataLength || end - begin !== count * width) {
-      throw invalid(`tensor ${name}: data_offsets [${begin}, ${end}] do not match shape [${shape.join(', ')}] × ${width} bytes within ${dataLength} data bytes`);
+      throw invalid(
+        `tensor ${name}: data_offsets [${begin}, ${end}] do not match shape [${shape.join(', ')}] × ${width} bytes within ${dataLength} data bytes`,
+      );
     }
     const raw = bytes.slice(dataStart + begin, dataStart + end);
     if (!LITTLE_ENDIAN_HOST && width > 1) raw.reverse(); // whole-buffer reverse, then reverse element order back

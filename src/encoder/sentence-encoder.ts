@@ -62,11 +62,14 @@ const PREFERRED_OUTPUTS = ['sentence_embedding', 'last_hidden_state', 'token_emb
  * @example assertTexts(['a', 'b'], 'embed');
  */
 export function assertTexts(texts: unknown, fn: string): asserts texts is readonly string[] {
-  if (!Array.isArray(texts)) throw new TypeError(`${fn}: expected an array of strings, received ${texts === null ? 'null' : typeof texts}`);
+  if (!Array.isArray(texts))
+    throw new TypeError(`${fn}: expected an array of strings, received ${texts === null ? 'null' : typeof texts}`);
   for (let i = 0; i < texts.length; i++) {
     const t: unknown = texts[i];
     if (typeof t !== 'string') {
-      throw new TypeError(`${fn}: expected a string at index ${i}, received ${t === null ? 'null' : Array.isArray(t) ? 'array' : typeof t}`);
+      throw new TypeError(
+        `${fn}: expected a string at index ${i}, received ${t === null ? 'null' : Array.isArray(t) ? 'array' : typeof t}`,
+      );
     }
   }
 }
@@ -81,7 +84,8 @@ export function assertTexts(texts: unknown, fn: string): asserts texts is readon
  * @example poolAndNormalize({ type: 'float32', data, dims: [2, 5, 384] }, mask, 'mean')
  */
 export function poolAndNormalize(output: RuntimeTensor, mask: BigInt64Array, pooling: PoolingMode): Float32Array {
-  if (output.type !== 'float32') throw new FineRouterError('MODEL_INVALID', `encoder: expected a float32 output, received ${output.type}`);
+  if (output.type !== 'float32')
+    throw new FineRouterError('MODEL_INVALID', `encoder: expected a float32 output, received ${output.type}`);
   const data = output.data as Float32Array;
   const dims = output.dims;
   let rows: number;
@@ -95,7 +99,8 @@ export function poolAndNormalize(output: RuntimeTensor, mask: BigInt64Array, poo
     rows = dims[0]!;
     const seq = dims[1]!;
     hidden = dims[2]!;
-    if (mask.length !== rows * seq) throw new FineRouterError('MODEL_INVALID', `encoder: output shape [${dims.join(', ')}] does not match the batch`);
+    if (mask.length !== rows * seq)
+      throw new FineRouterError('MODEL_INVALID', `encoder: output shape [${dims.join(', ')}] does not match the batch`);
     out = new Float32Array(rows * hidden);
     for (let r = 0; r < rows; r++) {
       const o = r * hidden;
@@ -117,15 +122,20 @@ export function poolAndNormalize(output: RuntimeTensor, mask: BigInt64Array, poo
       }
       if (pooling === 'mean' && count > 0) for (let j = 0; j < hidden; j++) out[o + j]! /= count;
       else if (pooling === 'cls') out.set(data.subarray(r * seq * hidden, r * seq * hidden + hidden), o);
-      else if (pooling === 'lasttoken') out.set(data.subarray((r * seq + last) * hidden, (r * seq + last + 1) * hidden), o);
+      else if (pooling === 'lasttoken')
+        out.set(data.subarray((r * seq + last) * hidden, (r * seq + last + 1) * hidden), o);
     }
   } else {
-    throw new FineRouterError('MODEL_INVALID', `encoder: expected an output of rank 2 or 3, received [${dims.join(', ')}]`);
+    throw new FineRouterError(
+      'MODEL_INVALID',
+      `encoder: expected an output of rank 2 or 3, received [${dims.join(', ')}]`,
+    );
   }
   for (let r = 0; r < rows; r++) {
     let sum = 0;
     for (let j = 0; j < hidden; j++) sum += out[r * hidden + j]! * out[r * hidden + j]!;
-    if (!Number.isFinite(sum)) throw new FineRouterError('MODEL_INVALID', `encoder: the model produced a non-finite value in row ${r}`);
+    if (!Number.isFinite(sum))
+      throw new FineRouterError('MODEL_INVALID', `encoder: the model produced a non-finite value in row ${r}`);
     const inv = 1 / Math.max(Math.sqrt(sum), 1e-12);
     for (let j = 0; j < hidden; j++) out[r * hidden + j]! *= inv;
   }
@@ -148,20 +158,33 @@ export async function createSentenceEncoder(parts: SentenceEncoderParts): Promis
   const { session, tokenizer, padId, id } = parts;
   const pooling = parts.pooling ?? 'mean';
   if (!['mean', 'cls', 'max', 'lasttoken'].includes(pooling)) {
-    throw new TypeError(`createSentenceEncoder: expected pooling mean, cls, max or lasttoken, received ${String(pooling)}`);
+    throw new TypeError(
+      `createSentenceEncoder: expected pooling mean, cls, max or lasttoken, received ${String(pooling)}`,
+    );
   }
   const inputs = new Set(session.inputNames);
   for (const required of ['input_ids', 'attention_mask']) {
     if (!inputs.has(required)) {
-      throw new FineRouterError('MODEL_INVALID', `encoder: the model has inputs [${session.inputNames.join(', ')}]; expected input_ids and attention_mask`);
+      throw new FineRouterError(
+        'MODEL_INVALID',
+        `encoder: the model has inputs [${session.inputNames.join(', ')}]; expected input_ids and attention_mask`,
+      );
     }
   }
   const extra = session.inputNames.filter((n) => n !== 'input_ids' && n !== 'attention_mask' && n !== 'token_type_ids');
-  if (extra.length > 0) throw new FineRouterError('MODEL_INVALID', `encoder: the model needs inputs this encoder cannot feed: ${extra.join(', ')}`);
+  if (extra.length > 0)
+    throw new FineRouterError(
+      'MODEL_INVALID',
+      `encoder: the model needs inputs this encoder cannot feed: ${extra.join(', ')}`,
+    );
   const withTypes = inputs.has('token_type_ids');
-  const outputName = parts.outputName ?? PREFERRED_OUTPUTS.find((n) => session.outputNames.includes(n)) ?? session.outputNames[0];
+  const outputName =
+    parts.outputName ?? PREFERRED_OUTPUTS.find((n) => session.outputNames.includes(n)) ?? session.outputNames[0];
   if (outputName === undefined || !session.outputNames.includes(outputName)) {
-    throw new FineRouterError('MODEL_INVALID', `encoder: output ${String(outputName)} not among [${session.outputNames.join(', ')}]`);
+    throw new FineRouterError(
+      'MODEL_INVALID',
+      `encoder: output ${String(outputName)} not among [${session.outputNames.join(', ')}]`,
+    );
   }
 
   const runBatch = async (sequences: readonly Int32Array[]): Promise<{ vectors: Float32Array; hidden: number }> => {
@@ -171,15 +194,21 @@ export async function createSentenceEncoder(parts: SentenceEncoderParts): Promis
       input_ids: { type: 'int64', data: batch.inputIds, dims },
       attention_mask: { type: 'int64', data: batch.attentionMask, dims },
     };
-    if (withTypes) feeds['token_type_ids'] = { type: 'int64', data: new BigInt64Array(batch.rows * batch.length), dims };
+    if (withTypes)
+      feeds['token_type_ids'] = { type: 'int64', data: new BigInt64Array(batch.rows * batch.length), dims };
     let result: Record<string, RuntimeTensor>;
     try {
       result = await session.run(feeds);
     } catch (e) {
-      throw new FineRouterError('MODEL_INVALID', `encoder: the model failed to run: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      throw new FineRouterError(
+        'MODEL_INVALID',
+        `encoder: the model failed to run: ${e instanceof Error ? e.message : String(e)}`,
+        { cause: e },
+      );
     }
     const output = result[outputName];
-    if (output === undefined) throw new FineRouterError('MODEL_INVALID', `encoder: the model returned no ${outputName}`);
+    if (output === undefined)
+      throw new FineRouterError('MODEL_INVALID', `encoder: the model returned no ${outputName}`);
     const vectors = poolAndNormalize(output, batch.attentionMask, pooling);
     return { vectors, hidden: vectors.length / batch.rows };
   };
@@ -194,19 +223,26 @@ export async function createSentenceEncoder(parts: SentenceEncoderParts): Promis
     async embed(texts: readonly string[], options: EmbedOptions = {}): Promise<Float32Array> {
       assertTexts(texts, 'embed');
       const batchSize = options.batchSize ?? EMBED_DEFAULTS.batchSize;
-      if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`embed: expected batchSize as a positive integer, received ${batchSize}`);
+      if (!Number.isInteger(batchSize) || batchSize < 1)
+        throw new RangeError(`embed: expected batchSize as a positive integer, received ${batchSize}`);
       if (disposed) throw new FineRouterError('INVALID_ARGUMENT', 'embed: the encoder has been disposed');
       throwIfAborted(options.signal, 'embed');
       const n = texts.length;
       const out = new Float32Array(n * dimension);
       if (n === 0) return out;
       const sequences = texts.map((t) => tokenizer.encode(t));
-      const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => sequences[b]!.length - sequences[a]!.length || a - b);
+      const order = Array.from({ length: n }, (_, i) => i).sort(
+        (a, b) => sequences[b]!.length - sequences[a]!.length || a - b,
+      );
       for (let start = 0; start < n; start += batchSize) {
         throwIfAborted(options.signal, 'embed');
         const rows = order.slice(start, start + batchSize);
         const { vectors, hidden } = await runBatch(rows.map((i) => sequences[i]!));
-        if (hidden !== dimension) throw new FineRouterError('MODEL_INVALID', `encoder: the model returned ${hidden} dims, expected ${dimension}`);
+        if (hidden !== dimension)
+          throw new FineRouterError(
+            'MODEL_INVALID',
+            `encoder: the model returned ${hidden} dims, expected ${dimension}`,
+          );
         rows.forEach((row, k) => out.set(vectors.subarray(k * dimension, (k + 1) * dimension), row * dimension));
         options.onProgress?.(Math.min(start + batchSize, n), n);
       }

@@ -79,20 +79,27 @@ function cutAtWhitespace(text: string, limit: number): number {
  * t.encode('This is an example sentence'); // Int32Array [101, 2023, 2003, 2019, 2742, 6251, 102]
  * ```
  */
-export function createTruncatingTokenizer(tokenizer: TokenizerLike, options: TruncationOptions = {}): TruncatingTokenizer {
+export function createTruncatingTokenizer(
+  tokenizer: TokenizerLike,
+  options: TruncationOptions = {},
+): TruncatingTokenizer {
   const maxTokens = options.maxTokens ?? TRUNCATION_DEFAULTS.maxTokens;
   const probe = 'hello world';
   const plain = tokenizer.encodeIds(probe, false);
   const decorated = tokenizer.encodeIds(probe, true);
   const at = plain.length === 0 ? -1 : findSub(decorated, plain);
   if (at < 0) {
-    throw new TypeError('createTruncatingTokenizer: expected the tokenizer to keep a text\'s ids contiguous between its special tokens, received a reordering template');
+    throw new TypeError(
+      "createTruncatingTokenizer: expected the tokenizer to keep a text's ids contiguous between its special tokens, received a reordering template",
+    );
   }
   const prefix = decorated.slice(0, at);
   const suffix = decorated.slice(at + plain.length);
   const budget = maxTokens - prefix.length - suffix.length;
   if (!Number.isInteger(maxTokens) || budget < 1) {
-    throw new RangeError(`createTruncatingTokenizer: expected maxTokens as an integer above ${prefix.length + suffix.length} special tokens, received ${maxTokens}`);
+    throw new RangeError(
+      `createTruncatingTokenizer: expected maxTokens as an integer above ${prefix.length + suffix.length} special tokens, received ${maxTokens}`,
+    );
   }
   const body = (text: string): readonly number[] => {
     let limit = budget * CHARS_PER_TOKEN_GUESS;

@@ -25,7 +25,8 @@ import { xavierUniform } from '../train/random.js';
 export { mulberry32 } from '../random.js';
 
 function checkEmbeddings(fn: string, embeddings: Float32Array, rows: number, dimension: number): void {
-  if (!(embeddings instanceof Float32Array)) throw new TypeError(`${fn}: expected Float32Array embeddings, received ${typeof embeddings}`);
+  if (!(embeddings instanceof Float32Array))
+    throw new TypeError(`${fn}: expected Float32Array embeddings, received ${typeof embeddings}`);
   if (!Number.isInteger(dimension) || dimension < 1 || embeddings.length !== rows * dimension) {
     throw new TypeError(`${fn}: expected ${rows}×${dimension} embeddings, received ${embeddings.length} values`);
   }
@@ -41,7 +42,8 @@ function checkEmbeddings(fn: string, embeddings: Float32Array, rows: number, dim
  */
 export function singleModelScores(table: EvalTable, column: number): Float64Array {
   const M = table.models.length;
-  if (!Number.isInteger(column) || column < 0 || column >= M) throw new RangeError(`singleModelScores: expected a column in [0, ${M}), received ${column}`);
+  if (!Number.isInteger(column) || column < 0 || column >= M)
+    throw new RangeError(`singleModelScores: expected a column in [0, ${M}), received ${column}`);
   const out = new Float64Array(table.ids.length * M);
   for (let i = 0; i < table.ids.length; i++) out[i * M + column] = 1;
   return out;
@@ -124,7 +126,14 @@ function topNeighbours(queries: Float32Array, train: Float32Array, d: number, K:
   return out;
 }
 
-function knnScoresFrom(neigh: Int32Array, K: number, k: number, train: EvalTable, trainMean: Float64Array, nq: number): Float64Array {
+function knnScoresFrom(
+  neigh: Int32Array,
+  K: number,
+  k: number,
+  train: EvalTable,
+  trainMean: Float64Array,
+  nq: number,
+): Float64Array {
   const M = train.models.length;
   const out = new Float64Array(nq * M);
   const s = new Float64Array(M);
@@ -190,9 +199,11 @@ export function fitKnnRouter(
 ): KnnRouter {
   checkEmbeddings('fitKnnRouter', trainEmbeddings, train.ids.length, dimension);
   checkEmbeddings('fitKnnRouter', devEmbeddings, dev.ids.length, dimension);
-  if (train.ids.length === 0) throw new RangeError('fitKnnRouter: expected a non-empty training table, received 0 rows');
+  if (train.ids.length === 0)
+    throw new RangeError('fitKnnRouter: expected a non-empty training table, received 0 rows');
   const ks = [...(options.kCandidates ?? KNN_DEFAULTS.kCandidates)];
-  if (ks.length === 0 || ks.some((k) => !Number.isInteger(k) || k < 1)) throw new RangeError(`fitKnnRouter: expected positive integer k candidates, received [${ks.join(', ')}]`);
+  if (ks.length === 0 || ks.some((k) => !Number.isInteger(k) || k < 1))
+    throw new RangeError(`fitKnnRouter: expected positive integer k candidates, received [${ks.join(', ')}]`);
   const K = Math.min(Math.max(...ks), train.ids.length);
   const trainMean = modelMeans(train);
   const devQuality: Record<string, number> = {};
@@ -287,9 +298,11 @@ export function fitMlpRouter(
   checkEmbeddings('fitMlpRouter', trainEmbeddings, train.ids.length, dimension);
   checkEmbeddings('fitMlpRouter', devEmbeddings, dev.ids.length, dimension);
   for (const key of ['hidden', 'epochs', 'batchSize'] as const) {
-    if (!Number.isInteger(o[key]) || o[key] < 1) throw new RangeError(`fitMlpRouter: expected ${key} to be a positive integer, received ${o[key]}`);
+    if (!Number.isInteger(o[key]) || o[key] < 1)
+      throw new RangeError(`fitMlpRouter: expected ${key} to be a positive integer, received ${o[key]}`);
   }
-  if (!(o.learningRate > 0)) throw new RangeError(`fitMlpRouter: expected learningRate > 0, received ${o.learningRate}`);
+  if (!(o.learningRate > 0))
+    throw new RangeError(`fitMlpRouter: expected learningRate > 0, received ${o.learningRate}`);
   const d = dimension;
   const H = o.hidden;
   const M = train.models.length;
@@ -404,21 +417,21 @@ export function fitMlpRouter(
             for (let k = 0; k < d; k++) gW1[wo + k]! += g * trainEmbeddings[xo + k]!;
           }
         }
-          const scale = 1 / (end - start);
-          for (const g of grads) for (let k = 0; k < g.length; k++) g[k]! *= scale;
-          opt.step();
-          return { loss: 0, weight: count };
-        });
-        return 0; // the routed dev quality drives this baseline; its training loss is not tracked
-      },
-      devLoss: () => {
-        if (!stopping) return 0;
-        const q = evaluateSelection(dev, selectByScores(dev, scoreTable(dev, devEmbeddings)).choice).quality;
-        if (q > bestDev) bestDev = q;
-        // Early stopping minimizes: the loss is −quality (a NaN quality never counts as an improvement).
-        return Number.isNaN(q) ? Number.MAX_VALUE : -q;
-      },
-    });
+        const scale = 1 / (end - start);
+        for (const g of grads) for (let k = 0; k < g.length; k++) g[k]! *= scale;
+        opt.step();
+        return { loss: 0, weight: count };
+      });
+      return 0; // the routed dev quality drives this baseline; its training loss is not tracked
+    },
+    devLoss: () => {
+      if (!stopping) return 0;
+      const q = evaluateSelection(dev, selectByScores(dev, scoreTable(dev, devEmbeddings)).choice).quality;
+      if (q > bestDev) bestDev = q;
+      // Early stopping minimizes: the loss is −quality (a NaN quality never counts as an improvement).
+      return Number.isNaN(q) ? Number.MAX_VALUE : -q;
+    },
+  });
   const bestEpoch = stopping ? stopping.bestEpoch + 1 : epochs;
   return {
     epochs,

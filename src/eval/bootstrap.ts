@@ -15,7 +15,15 @@
  * variance (Bengio & Grandvalet 2004: no unbiased estimator of the latter exists).
  */
 import { mulberry32 } from '../random.js';
-import { aiq, evaluateSelection, nonDecreasingHull, hullQualityAt, selectByScores, type CostQuality, type CurvePoint } from './metrics.js';
+import {
+  aiq,
+  evaluateSelection,
+  nonDecreasingHull,
+  hullQualityAt,
+  selectByScores,
+  type CostQuality,
+  type CurvePoint,
+} from './metrics.js';
 import { costToReach, pgrCurve, strongOrder, type PgrResult } from './costs.js';
 import { subTable, type CrossValResult, type MethodOutcome } from './crossval.js';
 
@@ -129,8 +137,10 @@ export function summarizeCrossVal(cv: CrossValResult, options: SummaryOptions = 
   const bseed = options.seed ?? 0;
   const level = options.level ?? 0.95;
   const steps = options.curveSteps ?? 50;
-  if (!(Number.isInteger(R) && R >= 1)) throw new RangeError(`summarizeCrossVal: expected an integer number of resamples ≥ 1, received ${R}`);
-  if (!(level > 0 && level < 1)) throw new RangeError(`summarizeCrossVal: expected a level in (0, 1), received ${level}`);
+  if (!(Number.isInteger(R) && R >= 1))
+    throw new RangeError(`summarizeCrossVal: expected an integer number of resamples ≥ 1, received ${R}`);
+  if (!(level > 0 && level < 1))
+    throw new RangeError(`summarizeCrossVal: expected a level in (0, 1), received ${level}`);
   const { table, models } = cv;
   const N = table.ids.length;
   const M = models.length;
@@ -164,7 +174,8 @@ export function summarizeCrossVal(cv: CrossValResult, options: SummaryOptions = 
   const oracleCol = columns.push({ q: oracleQ, c: oracleC }) - 1;
   const methodCol = cv.methods.map((m) => columns.push({ q: m.quality, c: m.cost }) - 1);
   const C = columns.length;
-  const costAvailable = table.cost !== null && cv.singles.cost.every((c) => c !== null && c.every((v) => !Number.isNaN(v)));
+  const costAvailable =
+    table.cost !== null && cv.singles.cost.every((c) => c !== null && c.every((v) => !Number.isNaN(v)));
 
   const pointQ = (col: Column, w?: Int32Array): number => {
     let s = 0;
@@ -194,27 +205,36 @@ export function summarizeCrossVal(cv: CrossValResult, options: SummaryOptions = 
 
   // Two-model pools: strong = the higher pooled mean.
   let twoModel: CrossValSummary['twoModel'] = null;
-  const pgrInputs: { strong: Float64Array; weak: Float64Array; rows: Int32Array; orders: Int32Array[] } | null = (() => {
-    if (M !== 2) return null;
-    const m0 = pointQ(columns[singleCol[0]!]!);
-    const m1 = pointQ(columns[singleCol[1]!]!);
-    const s = m1 > m0 ? 1 : 0;
-    const w = 1 - s;
-    twoModel = { strong: models[s]!, weak: models[w]! };
-    const rows: number[] = [];
-    for (let i = 0; i < N; i++) if (!Number.isNaN(table.quality[i * M + s]!) && !Number.isNaN(table.quality[i * M + w]!)) rows.push(i);
-    const r = Int32Array.from(rows);
-    const strong = Float64Array.from(r, (i) => table.quality[i * M + s]!);
-    const weak = Float64Array.from(r, (i) => table.quality[i * M + w]!);
-    const folds = Int32Array.from(r, (i) => cv.foldOf[i]!);
-    const orders = cv.methods.map((m) => strongOrder(Float64Array.from(r, (i) => m.expected[i * M + s]! - m.expected[i * M + w]!), folds, bseed));
-    return { strong, weak, rows: r, orders };
-  })();
+  const pgrInputs: { strong: Float64Array; weak: Float64Array; rows: Int32Array; orders: Int32Array[] } | null =
+    (() => {
+      if (M !== 2) return null;
+      const m0 = pointQ(columns[singleCol[0]!]!);
+      const m1 = pointQ(columns[singleCol[1]!]!);
+      const s = m1 > m0 ? 1 : 0;
+      const w = 1 - s;
+      twoModel = { strong: models[s]!, weak: models[w]! };
+      const rows: number[] = [];
+      for (let i = 0; i < N; i++)
+        if (!Number.isNaN(table.quality[i * M + s]!) && !Number.isNaN(table.quality[i * M + w]!)) rows.push(i);
+      const r = Int32Array.from(rows);
+      const strong = Float64Array.from(r, (i) => table.quality[i * M + s]!);
+      const weak = Float64Array.from(r, (i) => table.quality[i * M + w]!);
+      const folds = Int32Array.from(r, (i) => cv.foldOf[i]!);
+      const orders = cv.methods.map((m) =>
+        strongOrder(
+          Float64Array.from(r, (i) => m.expected[i * M + s]! - m.expected[i * M + w]!),
+          folds,
+          bseed,
+        ),
+      );
+      return { strong, weak, rows: r, orders };
+    })();
 
   // Point estimates.
   const pq = columns.map((col) => pointQ(col));
   const pc = columns.map((col) => pointC(col));
-  const singlePoints = (cs: number[], qs: number[]): CostQuality[] => singleCol.map((c) => ({ cost: cs[c]!, quality: qs[c]! }));
+  const singlePoints = (cs: number[], qs: number[]): CostQuality[] =>
+    singleCol.map((c) => ({ cost: cs[c]!, quality: qs[c]! }));
   const zeroHull = costAvailable ? nonDecreasingHull(singlePoints(pc, pq)) : null;
   const zeroAt = (hull: CostQuality[] | null, cost: number): number => {
     if (!hull || !Number.isFinite(cost)) return Number.NaN;
@@ -227,7 +247,9 @@ export function summarizeCrossVal(cv: CrossValResult, options: SummaryOptions = 
   const drawsC = Array.from({ length: C }, () => new Float64Array(R));
   const drawsZero = cv.methods.map(() => new Float64Array(R));
   const drawsZeroBest = new Float64Array(R);
-  const drawsPgr = pgrInputs ? cv.methods.map(() => ({ apgr: new Float64Array(R), cpt50: new Float64Array(R), cpt80: new Float64Array(R) })) : null;
+  const drawsPgr = pgrInputs
+    ? cv.methods.map(() => ({ apgr: new Float64Array(R), cpt50: new Float64Array(R), cpt80: new Float64Array(R) }))
+    : null;
   const rand = mulberry32(bseed);
   const w = new Int32Array(N);
   const pgrW = pgrInputs ? new Int32Array(pgrInputs.rows.length) : null;
@@ -239,7 +261,12 @@ export function summarizeCrossVal(cv: CrossValResult, options: SummaryOptions = 
       drawsC[c]![r] = pointC(columns[c]!, w);
     }
     if (costAvailable) {
-      const hull = nonDecreasingHull(singlePoints(Array.from(drawsC, (d) => d[r]!), Array.from(drawsQ, (d) => d[r]!)));
+      const hull = nonDecreasingHull(
+        singlePoints(
+          Array.from(drawsC, (d) => d[r]!),
+          Array.from(drawsQ, (d) => d[r]!),
+        ),
+      );
       cv.methods.forEach((_, k) => {
         drawsZero[k]![r] = zeroAt(hull, drawsC[methodCol[k]!]![r]!);
       });
@@ -255,14 +282,17 @@ export function summarizeCrossVal(cv: CrossValResult, options: SummaryOptions = 
       });
     }
   }
-  const diffDraws = (a: number, b: number): Float64Array => Float64Array.from({ length: R }, (_, r) => drawsQ[a]![r]! - drawsQ[b]![r]!);
+  const diffDraws = (a: number, b: number): Float64Array =>
+    Float64Array.from({ length: R }, (_, r) => drawsQ[a]![r]! - drawsQ[b]![r]!);
   const headroomDraws = (a: number): Float64Array =>
     Float64Array.from({ length: R }, (_, r) => {
       const gap = drawsQ[oracleCol]![r]! - drawsQ[bestCol]![r]!;
       return gap > 0 ? (drawsQ[a]![r]! - drawsQ[bestCol]![r]!) / gap : Number.NaN;
     });
   const refCol = ref ? methodCol[cv.methods.indexOf(ref)]! : -1;
-  const costRange = costAvailable ? { costMin: Math.min(...singleCol.map((c) => pc[c]!)), costMax: Math.max(...singleCol.map((c) => pc[c]!)) } : null;
+  const costRange = costAvailable
+    ? { costMin: Math.min(...singleCol.map((c) => pc[c]!)), costMax: Math.max(...singleCol.map((c) => pc[c]!)) }
+    : null;
 
   const baseRow = (name: string, kind: SummaryRow['kind'], col: number, quality: Float64Array): SummaryRow => {
     let scored = 0;
@@ -287,7 +317,8 @@ export function summarizeCrossVal(cv: CrossValResult, options: SummaryOptions = 
       prompts: N,
       scored,
       vsBestSingle: col === bestCol ? null : difference(pq[col]! - pq[bestCol]!, diffDraws(col, bestCol), level),
-      vsReference: refCol < 0 || col === refCol ? null : difference(pq[col]! - pq[refCol]!, diffDraws(col, refCol), level),
+      vsReference:
+        refCol < 0 || col === refCol ? null : difference(pq[col]! - pq[refCol]!, diffDraws(col, refCol), level),
       headroom: gap > 0 ? interval((pq[col]! - pq[bestCol]!) / gap, headroomDraws(col), level) : null,
       cost: costAvailable ? interval(pc[col]!, drawsC[col]!, level) : null,
       vsZeroRouter: null,
@@ -303,10 +334,18 @@ export function summarizeCrossVal(cv: CrossValResult, options: SummaryOptions = 
   });
   rows.sort((a, b) => b.quality.value - a.quality.value);
   const bestRow = baseRow('best single (train folds)', 'best-single', bestCol, cv.bestSingle.quality);
-  bestRow.distribution = Object.fromEntries(models.map((m) => [m, cv.bestSingle.names.filter((x) => x === m).length / cv.folds]).filter(([, v]) => (v as number) > 0));
+  bestRow.distribution = Object.fromEntries(
+    models
+      .map((m) => [m, cv.bestSingle.names.filter((x) => x === m).length / cv.folds])
+      .filter(([, v]) => (v as number) > 0),
+  );
   if (costAvailable) {
     const z = zeroAt(zeroHull, pc[bestCol]!);
-    bestRow.vsZeroRouter = difference(pq[bestCol]! - z, Float64Array.from({ length: R }, (_, r) => drawsQ[bestCol]![r]! - drawsZeroBest[r]!), level);
+    bestRow.vsZeroRouter = difference(
+      pq[bestCol]! - z,
+      Float64Array.from({ length: R }, (_, r) => drawsQ[bestCol]![r]! - drawsZeroBest[r]!),
+      level,
+    );
   }
   rows.unshift(bestRow);
   cv.methods.forEach((m, k) => {
@@ -316,11 +355,17 @@ export function summarizeCrossVal(cv: CrossValResult, options: SummaryOptions = 
     if (m.fitMs.length > 0) row.fitMs = m.fitMs.reduce((a, b) => a + b, 0);
     if (costAvailable) {
       const z = zeroAt(zeroHull, pc[col]!);
-      if (Number.isFinite(z)) row.vsZeroRouter = difference(pq[col]! - z, Float64Array.from({ length: R }, (_, r) => drawsQ[col]![r]! - drawsZero[k]![r]!), level);
+      if (Number.isFinite(z))
+        row.vsZeroRouter = difference(
+          pq[col]! - z,
+          Float64Array.from({ length: R }, (_, r) => drawsQ[col]![r]! - drawsZero[k]![r]!),
+          level,
+        );
       if (m.kind !== 'reference' || m.name === 'oracle') {
         const curve = sweep(cv, m, steps);
         row.curve = curve;
-        if (costRange && costRange.costMax > costRange.costMin) row.aiq = aiq(curve, costRange.costMin, costRange.costMax);
+        if (costRange && costRange.costMax > costRange.costMin)
+          row.aiq = aiq(curve, costRange.costMin, costRange.costMax);
         const match = costToReach(curve, pq[bestCol]!);
         row.costToMatchBestSingle = match;
         row.costRatioToMatchBestSingle = match !== null && pc[bestCol]! > 0 ? match / pc[bestCol]! : null;
@@ -348,7 +393,13 @@ export function summarizeCrossVal(cv: CrossValResult, options: SummaryOptions = 
     reference: ref ? refName : null,
     bestSingleByFold: [...cv.bestSingle.names],
     costAvailable,
-    zeroRouter: zeroHull && costRange ? { hull: zeroHull, aiq: costRange.costMax > costRange.costMin ? aiq(zeroHull, costRange.costMin, costRange.costMax) : null } : null,
+    zeroRouter:
+      zeroHull && costRange
+        ? {
+            hull: zeroHull,
+            aiq: costRange.costMax > costRange.costMin ? aiq(zeroHull, costRange.costMin, costRange.costMax) : null,
+          }
+        : null,
     aiqRange: costRange,
     twoModel,
     rows,

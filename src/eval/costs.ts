@@ -45,7 +45,8 @@ export function costToReach(curve: readonly CostQuality[], target: number): numb
   for (let k = 1; k < hull.length; k++) {
     const a = hull[k - 1]!;
     const b = hull[k]!;
-    if (b.quality >= target - 1e-12) return a.cost + ((b.cost - a.cost) * (target - a.quality)) / (b.quality - a.quality);
+    if (b.quality >= target - 1e-12)
+      return a.cost + ((b.cost - a.cost) * (target - a.quality)) / (b.quality - a.quality);
   }
   return null;
 }
@@ -80,7 +81,8 @@ export function strongOrder(preference: ArrayLike<number>, foldOf: ArrayLike<num
   const rand = mulberry32(seed);
   const jitter = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    if (!Number.isFinite(preference[i]!)) throw new RangeError(`strongOrder: expected finite preferences, received ${preference[i]} at ${i}`);
+    if (!Number.isFinite(preference[i]!))
+      throw new RangeError(`strongOrder: expected finite preferences, received ${preference[i]} at ${i}`);
     jitter[i] = rand();
   }
   const byFold = new Map<number, number[]>();
@@ -102,7 +104,9 @@ export function strongOrder(preference: ArrayLike<number>, foldOf: ArrayLike<num
       k = e + 1;
     }
   }
-  return Int32Array.from(Array.from({ length: n }, (_, i) => i).sort((a, b) => rank[b]! - rank[a]! || jitter[b]! - jitter[a]!));
+  return Int32Array.from(
+    Array.from({ length: n }, (_, i) => i).sort((a, b) => rank[b]! - rank[a]! || jitter[b]! - jitter[a]!),
+  );
 }
 
 /**
@@ -116,10 +120,17 @@ export function strongOrder(preference: ArrayLike<number>, foldOf: ArrayLike<num
  * @throws TypeError on length mismatches
  * @example pgrCurve(Float64Array.of(1, 1), Float64Array.of(0, 1), Int32Array.of(0, 1)).apgr // 0.75
  */
-export function pgrCurve(strong: ArrayLike<number>, weak: ArrayLike<number>, order: ArrayLike<number>, weights?: ArrayLike<number>): PgrResult {
+export function pgrCurve(
+  strong: ArrayLike<number>,
+  weak: ArrayLike<number>,
+  order: ArrayLike<number>,
+  weights?: ArrayLike<number>,
+): PgrResult {
   const n = strong.length;
   if (weak.length !== n || order.length !== n || (weights && weights.length !== n)) {
-    throw new TypeError(`pgrCurve: expected ${n} weak values, order entries and weights, received ${weak.length}, ${order.length}, ${weights?.length ?? n}`);
+    throw new TypeError(
+      `pgrCurve: expected ${n} weak values, order entries and weights, received ${weak.length}, ${order.length}, ${weights?.length ?? n}`,
+    );
   }
   let total = 0;
   let weakSum = 0;
@@ -133,7 +144,8 @@ export function pgrCurve(strong: ArrayLike<number>, weak: ArrayLike<number>, ord
   const qWeak = total > 0 ? weakSum / total : Number.NaN;
   const qStrong = total > 0 ? strongSum / total : Number.NaN;
   const gap = qStrong - qWeak;
-  if (!(gap > 0)) return { apgr: Number.NaN, cpt50: null, cpt80: null, weakQuality: qWeak, strongQuality: qStrong, grid: [] };
+  if (!(gap > 0))
+    return { apgr: Number.NaN, cpt50: null, cpt80: null, weakQuality: qWeak, strongQuality: qStrong, grid: [] };
   // Walk the order: x = cumulative weight share sent to strong, PGR piecewise linear in x.
   let x0 = 0;
   let p0 = 0;
@@ -152,9 +164,13 @@ export function pgrCurve(strong: ArrayLike<number>, weak: ArrayLike<number>, ord
     const x1 = x0 + w / total;
     const p1 = gain / total / gap;
     area += ((p0 + p1) / 2) * (x1 - x0);
-    for (const [target, set] of [[0.5, (v: number) => (cpt50 = v)], [0.8, (v: number) => (cpt80 = v)]] as const) {
+    for (const [target, set] of [
+      [0.5, (v: number) => (cpt50 = v)],
+      [0.8, (v: number) => (cpt80 = v)],
+    ] as const) {
       const current = target === 0.5 ? cpt50 : cpt80;
-      if (current === null && p1 >= target - 1e-12) set(p1 === p0 ? x1 : x0 + ((x1 - x0) * Math.max(0, target - p0)) / (p1 - p0));
+      if (current === null && p1 >= target - 1e-12)
+        set(p1 === p0 ? x1 : x0 + ((x1 - x0) * Math.max(0, target - p0)) / (p1 - p0));
     }
     while (nextGrid <= gridPoints && x1 >= nextGrid / gridPoints - 1e-12) {
       const gx = nextGrid / gridPoints;

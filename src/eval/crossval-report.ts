@@ -17,7 +17,8 @@ const pct = (x: number): string => (Number.isFinite(x) ? (x * 100).toFixed(1) : 
 const pp = (x: number): string => (Number.isFinite(x) ? `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(1)}` : '–');
 const ci = (i: Interval, f: (x: number) => string): string => `[${f(i.lo)}, ${f(i.hi)}]`;
 const dec = (x: number): string => (Number.isFinite(x) ? `${x < 0 ? '−' : ''}${Math.abs(x).toFixed(2)}` : '–');
-const diff = (d: SummaryRow['vsBestSingle']): string => (d ? `${pp(d.value)} ${ci(d, pp)}${d.significant ? ' *' : ''}` : '');
+const diff = (d: SummaryRow['vsBestSingle']): string =>
+  d ? `${pp(d.value)} ${ci(d, pp)}${d.significant ? ' *' : ''}` : '';
 
 /**
  * Renders the summary as Markdown.
@@ -47,7 +48,10 @@ export function crossValMarkdown(s: CrossValSummary, options: CrossValMarkdownOp
   out.push('', `<details><summary>single models (${singles.length})</summary>`, '');
   out.push(`| model | quality % [95% CI] | Δ best single (pp) |${s.costAvailable ? ' cost USD/query |' : ''}`);
   out.push(`|---|---|---|${s.costAvailable ? '---|' : ''}`);
-  for (const r of singles) out.push(`| ${r.name.replace(/^model:/, '')} | ${pct(r.quality.value)} ${ci(r.quality, pct)} | ${diff(r.vsBestSingle)} |${s.costAvailable ? ` ${r.cost ? r.cost.value.toExponential(3) : '–'} |` : ''}`);
+  for (const r of singles)
+    out.push(
+      `| ${r.name.replace(/^model:/, '')} | ${pct(r.quality.value)} ${ci(r.quality, pct)} | ${diff(r.vsBestSingle)} |${s.costAvailable ? ` ${r.cost ? r.cost.value.toExponential(3) : '–'} |` : ''}`,
+    );
   out.push('', '</details>', '');
   if (s.costAvailable) {
     const best = s.rows.find((r) => r.kind === 'best-single')!;
@@ -62,7 +66,11 @@ export function crossValMarkdown(s: CrossValSummary, options: CrossValMarkdownOp
     for (const r of routers) {
       out.push(
         `| ${r.name} | ${r.cost ? `${r.cost.value.toExponential(3)} (${dec(r.cost.value / bc)}×)` : '–'} | ${diff(r.vsZeroRouter)} | ${
-          r.costRatioToMatchBestSingle !== undefined ? (r.costRatioToMatchBestSingle === null ? 'never' : `${dec(r.costRatioToMatchBestSingle)}×`) : ''
+          r.costRatioToMatchBestSingle !== undefined
+            ? r.costRatioToMatchBestSingle === null
+              ? 'never'
+              : `${dec(r.costRatioToMatchBestSingle)}×`
+            : ''
         } | ${r.aiq !== undefined ? pct(r.aiq) : ''} |`,
       );
     }

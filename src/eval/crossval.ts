@@ -95,7 +95,14 @@ export interface CrossValOptions {
   taskOracles?: readonly string[];
   signal?: AbortSignal;
   /** Progress: (method, fold, stage). */
-  onProgress?: (event: { method: string; fold: number; folds: number; stage: string; done?: number; total?: number }) => void;
+  onProgress?: (event: {
+    method: string;
+    fold: number;
+    folds: number;
+    stage: string;
+    done?: number;
+    total?: number;
+  }) => void;
 }
 
 /** Pooled out-of-fold results of one method. */
@@ -154,8 +161,12 @@ export interface CrossValResult {
  * @example stratifiedFolds(['a', 'a', 'b', 'b'], 2, 0) // each fold gets one 'a' and one 'b'
  */
 export function stratifiedFolds(strata: readonly string[], folds: number, seed: number): Int32Array {
-  if (!Number.isInteger(folds) || folds < 2) throw new RangeError(`stratifiedFolds: expected an integer number of folds ≥ 2, received ${folds}`);
-  if (folds > strata.length) throw new RangeError(`stratifiedFolds: expected at most ${strata.length} folds (one prompt each), received ${folds}`);
+  if (!Number.isInteger(folds) || folds < 2)
+    throw new RangeError(`stratifiedFolds: expected an integer number of folds ≥ 2, received ${folds}`);
+  if (folds > strata.length)
+    throw new RangeError(
+      `stratifiedFolds: expected at most ${strata.length} folds (one prompt each), received ${folds}`,
+    );
   if (!Number.isFinite(seed)) throw new RangeError(`stratifiedFolds: expected a finite seed, received ${seed}`);
   const groups = new Map<string, number[]>();
   strata.forEach((s, i) => {
@@ -242,13 +253,22 @@ export function argmax(values: ArrayLike<number>): number {
 export async function crossValidate(options: CrossValOptions): Promise<CrossValResult> {
   const t0 = now();
   const { records, embeddings, dimension: D, methods } = options;
-  if (!Array.isArray(records)) throw new TypeError(`crossValidate: expected an array of records, received ${typeof records}`);
-  if (!(embeddings instanceof Float32Array) || !Number.isInteger(D) || D < 1 || embeddings.length !== records.length * D) {
-    throw new TypeError(`crossValidate: expected ${records.length}×${D} Float32Array embeddings, received ${embeddings instanceof Float32Array ? embeddings.length : typeof embeddings}`);
+  if (!Array.isArray(records))
+    throw new TypeError(`crossValidate: expected an array of records, received ${typeof records}`);
+  if (
+    !(embeddings instanceof Float32Array) ||
+    !Number.isInteger(D) ||
+    D < 1 ||
+    embeddings.length !== records.length * D
+  ) {
+    throw new TypeError(
+      `crossValidate: expected ${records.length}×${D} Float32Array embeddings, received ${embeddings instanceof Float32Array ? embeddings.length : typeof embeddings}`,
+    );
   }
   const names = new Set<string>();
   for (const m of methods) {
-    if (names.has(m.name)) throw new TypeError(`crossValidate: expected unique method names, received '${m.name}' twice`);
+    if (names.has(m.name))
+      throw new TypeError(`crossValidate: expected unique method names, received '${m.name}' twice`);
     names.add(m.name);
   }
   const K = options.folds ?? 5;
@@ -345,7 +365,14 @@ export async function crossValidate(options: CrossValOptions): Promise<CrossValR
       if (st.failed) continue;
       throwIfAborted(options.signal, 'crossValidate');
       const emit = (stage: string, done?: number, total?: number): void =>
-        options.onProgress?.({ method: method.name, fold: f, folds: K, stage, ...(done !== undefined ? { done } : {}), ...(total !== undefined ? { total } : {}) });
+        options.onProgress?.({
+          method: method.name,
+          fold: f,
+          folds: K,
+          stage,
+          ...(done !== undefined ? { done } : {}),
+          ...(total !== undefined ? { total } : {}),
+        });
       emit('fit');
       try {
         let t = now();
@@ -368,10 +395,15 @@ export async function crossValidate(options: CrossValOptions): Promise<CrossValR
         const pred = await fitted.predict(testRec);
         st.predictMs.push(now() - t);
         if (!(pred instanceof Float64Array) || pred.length !== test.length * M) {
-          throw new TypeError(`crossValidate: method '${method.name}' predicted ${pred instanceof Float64Array ? pred.length : typeof pred} values, expected ${test.length}×${M}`);
+          throw new TypeError(
+            `crossValidate: method '${method.name}' predicted ${pred instanceof Float64Array ? pred.length : typeof pred} values, expected ${test.length}×${M}`,
+          );
         }
         for (let k = 0; k < pred.length; k++) {
-          if (!Number.isFinite(pred[k]!)) throw new RangeError(`crossValidate: method '${method.name}' predicted a non-finite score ${pred[k]} (fold ${f}, row ${Math.floor(k / M)})`);
+          if (!Number.isFinite(pred[k]!))
+            throw new RangeError(
+              `crossValidate: method '${method.name}' predicted a non-finite score ${pred[k]} (fold ${f}, row ${Math.floor(k / M)})`,
+            );
         }
         const sel = selectByScores(sub, pred, { tolerance: tau, modelCost: foldModelCost[f]! });
         for (let k = 0; k < test.length; k++) {
@@ -382,7 +414,9 @@ export async function crossValidate(options: CrossValOptions): Promise<CrossValR
         if (fitted.expected) {
           const ex = await fitted.expected(testRec);
           if (!(ex instanceof Float64Array) || ex.length !== test.length * M || !ex.every(Number.isFinite)) {
-            throw new TypeError(`crossValidate: method '${method.name}' returned ${ex instanceof Float64Array ? ex.length : typeof ex} expected values, expected ${test.length}×${M} finite values`);
+            throw new TypeError(
+              `crossValidate: method '${method.name}' returned ${ex instanceof Float64Array ? ex.length : typeof ex} expected values, expected ${test.length}×${M} finite values`,
+            );
           }
           st.expected ??= new Float64Array(N * M);
           for (let k = 0; k < test.length; k++) st.expected.set(ex.subarray(k * M, (k + 1) * M), test[k]! * M);
@@ -404,7 +438,11 @@ export async function crossValidate(options: CrossValOptions): Promise<CrossValR
         } else st.hasTasks = false;
       } catch (error) {
         if (error instanceof Error && (error as { code?: string }).code === 'ABORTED') throw error;
-        failures.push({ method: method.name, fold: f, message: error instanceof Error ? error.message : String(error) });
+        failures.push({
+          method: method.name,
+          fold: f,
+          message: error instanceof Error ? error.message : String(error),
+        });
         st.failed = true;
       }
     }
@@ -412,7 +450,18 @@ export async function crossValidate(options: CrossValOptions): Promise<CrossValR
   methods.forEach((method, mi) => {
     const st = states[mi]!;
     if (st.failed) return;
-    outcomes.push(outcomeOf(method.name, method.kind ?? 'router', st.scores, st.choice, st.fitMs, st.predictMs, st.info, st.expected));
+    outcomes.push(
+      outcomeOf(
+        method.name,
+        method.kind ?? 'router',
+        st.scores,
+        st.choice,
+        st.fitMs,
+        st.predictMs,
+        st.info,
+        st.expected,
+      ),
+    );
     if (!st.hasTasks) return;
     // Per-task oracle: each test prompt gets the best training-fold model of its predicted task; the score row
     // is one-hot over half the training means, so the shared selection rule falls back to the best-mean model
@@ -426,7 +475,10 @@ export async function crossValidate(options: CrossValOptions): Promise<CrossValR
     const tChoice = new Int32Array(N);
     for (let f = 0; f < K; f++) {
       const test = foldRows[f]!.test;
-      const sel = selectByScores(subTable(table, test), gatherScoreRows(tScores, M, test), { tolerance: 0, modelCost: foldModelCost[f]! });
+      const sel = selectByScores(subTable(table, test), gatherScoreRows(tScores, M, test), {
+        tolerance: 0,
+        modelCost: foldModelCost[f]!,
+      });
       for (let k = 0; k < test.length; k++) tChoice[test[k]!] = sel.choice[k]!;
     }
     outcomes.push(outcomeOf(`task-oracle:${method.name}`, 'reference', tScores, tChoice, [], [], []));

@@ -23,7 +23,14 @@ import {
   type CurvePoint,
   type Selection,
 } from './metrics.js';
-import { fitKnnRouter, fitMlpRouter, oracleScores, randomScores, singleModelScores, type MlpOptions } from './baselines.js';
+import {
+  fitKnnRouter,
+  fitMlpRouter,
+  oracleScores,
+  randomScores,
+  singleModelScores,
+  type MlpOptions,
+} from './baselines.js';
 import {
   fineRouterSelect,
   gatherRows,
@@ -128,7 +135,15 @@ export interface EvalReport extends SplitReport {
   dataset: string | null;
   seed: number;
   models: string[];
-  splitInfo: { scheme: 'field' | 'hash'; description: string; train: number; dev: number; test: number; extra: Record<string, number>; unlabelled: number };
+  splitInfo: {
+    scheme: 'field' | 'hash';
+    description: string;
+    train: number;
+    dev: number;
+    test: number;
+    extra: Record<string, number>;
+    unlabelled: number;
+  };
   trainIssues: DataIssues;
   cost: { available: boolean; note: string; modelCost: Record<string, number | null> };
   aiqRange: { costMin: number; costMax: number } | null;
@@ -165,12 +180,27 @@ interface Scorer {
   curve: boolean;
 }
 
-const ROUTER_ORDER = ['random', 'knn', 'mlp', 'stage1-embedding', 'stage1-cls', 'stage2-only', 'general-only', 'finerouter', 'oracle'];
+const ROUTER_ORDER = [
+  'random',
+  'knn',
+  'mlp',
+  'stage1-embedding',
+  'stage1-cls',
+  'stage2-only',
+  'general-only',
+  'finerouter',
+  'oracle',
+];
 
 function rowsOf(split: RecordSplit, name: string): Int32Array {
   if (name === 'train' || name === 'dev' || name === 'test') return split[name];
   const r = split.extra[name];
-  if (!r) throw new RangeError(`evaluateRouters: expected a split among train, dev, test${Object.keys(split.extra).map((k) => `, ${k}`).join('')}, received '${name}'`);
+  if (!r)
+    throw new RangeError(
+      `evaluateRouters: expected a split among train, dev, test${Object.keys(split.extra)
+        .map((k) => `, ${k}`)
+        .join('')}, received '${name}'`,
+    );
   return r;
 }
 
@@ -191,7 +221,9 @@ function now(): number {
 export async function evaluateRouters(options: EvaluateOptions): Promise<EvalReport> {
   const { records, embeddings, dimension: D, split } = options;
   if (!(embeddings instanceof Float32Array) || embeddings.length !== records.length * D) {
-    throw new TypeError(`evaluateRouters: expected ${records.length}×${D} embeddings, received ${embeddings instanceof Float32Array ? embeddings.length : typeof embeddings}`);
+    throw new TypeError(
+      `evaluateRouters: expected ${records.length}×${D} embeddings, received ${embeddings instanceof Float32Array ? embeddings.length : typeof embeddings}`,
+    );
   }
   const seed = options.seed ?? 0;
   const timings: Record<string, number> = {};
@@ -212,7 +244,8 @@ export async function evaluateRouters(options: EvaluateOptions): Promise<EvalRep
   const tableOpts = options.modelCosts ? { modelCosts: options.modelCosts } : {};
   const train = buildEvalTable(records, split.train, models, tableOpts);
   const dev = buildEvalTable(records, split.dev, models, tableOpts);
-  if (train.ids.length === 0) throw new RangeError('evaluateRouters: expected a non-empty training split, received 0 usable prompts');
+  if (train.ids.length === 0)
+    throw new RangeError('evaluateRouters: expected a non-empty training split, received 0 usable prompts');
   const modelCost = meanModelCost(train);
   const costAvailable = train.cost !== null && Array.from(modelCost).every((c) => !Number.isNaN(c));
   const trainEmb = gatherRows(embeddings, D, train.recordIndex);
@@ -221,7 +254,14 @@ export async function evaluateRouters(options: EvaluateOptions): Promise<EvalRep
   progress('knn');
   throwIfAborted(options.signal, 'evaluateRouters');
   let t0 = now();
-  const knn = fitKnnRouter(train, trainEmb, dev, devEmb, D, options.kCandidates ? { kCandidates: options.kCandidates } : {});
+  const knn = fitKnnRouter(
+    train,
+    trainEmb,
+    dev,
+    devEmb,
+    D,
+    options.kCandidates ? { kCandidates: options.kCandidates } : {},
+  );
   timings.knnFitMs = now() - t0;
   progress('mlp');
   throwIfAborted(options.signal, 'evaluateRouters');
@@ -272,14 +312,21 @@ export async function evaluateRouters(options: EvaluateOptions): Promise<EvalRep
     progress(`evaluate ${name}`);
     throwIfAborted(options.signal, 'evaluateRouters');
     const table = buildEvalTable(records, rowsOf(split, name), models, tableOpts);
-    if (table.ids.length === 0) throw new RangeError(`evaluateRouters: expected a non-empty '${name}' split, received 0 usable prompts`);
+    if (table.ids.length === 0)
+      throw new RangeError(`evaluateRouters: expected a non-empty '${name}' split, received 0 usable prompts`);
     const emb = gatherRows(embeddings, D, table.recordIndex);
     const M = models.length;
     const scorers: Scorer[] = [];
     // Single models are not masked: each is averaged over the prompts where it is scored (`scored` says how many).
     for (let j = 0; j < M; j++) {
       const fixed: Selection = { choice: new Int32Array(table.ids.length).fill(j), maskedChoices: 0 };
-      scorers.push({ name: `model:${models[j]}`, kind: 'single', scores: singleModelScores(table, j), select: () => fixed, curve: false });
+      scorers.push({
+        name: `model:${models[j]}`,
+        kind: 'single',
+        scores: singleModelScores(table, j),
+        select: () => fixed,
+        curve: false,
+      });
     }
     scorers.push({ name: 'oracle', kind: 'oracle', scores: oracleScores(table), curve: true });
     scorers.push({ name: 'random', kind: 'random', scores: randomScores(table, seed), curve: false });
@@ -293,8 +340,18 @@ export async function evaluateRouters(options: EvaluateOptions): Promise<EvalRep
       if (primary) timings.evalHeadsMs = now() - t1;
       const T = two.manifest.tasks.length;
       const nearest = nearestCenter(emb, centers, D);
-      scorers.push({ name: 'stage1-embedding', kind: 'router', scores: stage1Scores(table, two.manifest, nearest), curve: false });
-      scorers.push({ name: 'stage1-cls', kind: 'router', scores: stage1Scores(table, two.manifest, heads.task), curve: false });
+      scorers.push({
+        name: 'stage1-embedding',
+        kind: 'router',
+        scores: stage1Scores(table, two.manifest, nearest),
+        curve: false,
+      });
+      scorers.push({
+        name: 'stage1-cls',
+        kind: 'router',
+        scores: stage1Scores(table, two.manifest, heads.task),
+        curve: false,
+      });
       scorers.push({ name: 'stage2-only', kind: 'router', scores: Float64Array.from(heads.stage2), curve: true });
       scorers.push({ name: 'general-only', kind: 'router', scores: Float64Array.from(heads.general), curve: true });
       scorers.push({
@@ -309,7 +366,11 @@ export async function evaluateRouters(options: EvaluateOptions): Promise<EvalRep
         if (two.routeCheck) {
           const picked = await two.routeCheck(emb);
           const full: EvalTable = { ...table, quality: new Float64Array(table.quality.length) };
-          const ours = fineRouterSelect(full, two.manifest, heads, { alpha, tolerance: 0, modelCost: Float64Array.from(two.manifest.models, (m) => m.cost ?? Number.NaN) });
+          const ours = fineRouterSelect(full, two.manifest, heads, {
+            alpha,
+            tolerance: 0,
+            modelCost: Float64Array.from(two.manifest.models, (m) => m.cost ?? Number.NaN),
+          });
           let agreed = 0;
           for (let i = 0; i < picked.length; i++) if (picked[i] === models[ours.choice[i]!]) agreed++;
           routeCheck = { checked: picked.length, agreed };
@@ -398,7 +459,10 @@ export async function evaluateRouters(options: EvaluateOptions): Promise<EvalRep
       return m;
     });
     const order = (m: MethodReport): number => (m.kind === 'single' ? -1 : ROUTER_ORDER.indexOf(m.name));
-    methods.sort((a, b) => order(a) - order(b) || (a.kind === 'single' ? b.quality - a.quality : 0) || a.name.localeCompare(b.name));
+    methods.sort(
+      (a, b) =>
+        order(a) - order(b) || (a.kind === 'single' ? b.quality - a.quality : 0) || a.name.localeCompare(b.name),
+    );
     return {
       split: name,
       prompts: table.ids.length,
@@ -413,7 +477,8 @@ export async function evaluateRouters(options: EvaluateOptions): Promise<EvalRep
       const out: CurvePoint[] = [];
       for (let k = 0; k <= steps; k++) {
         const r = evaluateSelection(t, select(k / steps).choice);
-        if (r.cost !== null && Number.isFinite(r.quality)) out.push({ tolerance: k / steps, quality: r.quality, cost: r.cost });
+        if (r.cost !== null && Number.isFinite(r.quality))
+          out.push({ tolerance: k / steps, quality: r.quality, cost: r.cost });
       }
       return out;
     }
@@ -452,14 +517,25 @@ export async function evaluateRouters(options: EvaluateOptions): Promise<EvalRep
       available: costAvailable,
       note:
         options.costNote ??
-        (costAvailable ? (hasPerPrompt ? 'per-prompt USD costs from the data (`costs`)' : 'per-model USD per query from the given prices') : 'no cost information: cost columns and curves omitted'),
+        (costAvailable
+          ? hasPerPrompt
+            ? 'per-prompt USD costs from the data (`costs`)'
+            : 'per-model USD per query from the given prices'
+          : 'no cost information: cost columns and curves omitted'),
       modelCost: mc,
     },
-    aiqRange: costAvailable && singleCosts.every((c) => c !== null)
-      ? { costMin: Math.min(...(singleCosts as number[])), costMax: Math.max(...(singleCosts as number[])) }
-      : null,
+    aiqRange:
+      costAvailable && singleCosts.every((c) => c !== null)
+        ? { costMin: Math.min(...(singleCosts as number[])), costMax: Math.max(...(singleCosts as number[])) }
+        : null,
     knn: { k: knn.k, devQuality: knn.devQuality },
-    mlp: { epochs: mlp.epochs, bestEpoch: mlp.bestEpoch, skipped: mlp.skipped, tiedLabels: mlp.tiedLabels, devQuality: mlp.devQuality },
+    mlp: {
+      epochs: mlp.epochs,
+      bestEpoch: mlp.bestEpoch,
+      skipped: mlp.skipped,
+      tiedLabels: mlp.tiedLabels,
+      devQuality: mlp.devQuality,
+    },
     fineRouter: fineInfo,
     ...main,
     extraSplits: extras,

@@ -14,7 +14,14 @@ export {
   expectedCalibrationError,
   macroF1,
 } from './metrics.js';
-export type { Selection as RoutingSelection, SelectOptions, SelectionResult, CurvePoint, CostQuality, Calibration } from './metrics.js';
+export type {
+  Selection as RoutingSelection,
+  SelectOptions,
+  SelectionResult,
+  CurvePoint,
+  CostQuality,
+  Calibration,
+} from './metrics.js';
 export {
   mulberry32,
   singleModelScores,
@@ -42,14 +49,28 @@ export type { EvaluateOptions, EvalReport, SplitReport, MethodReport, TwoStageIn
 export { reportMarkdown, costQualitySvg, qualityBarsSvg } from './report.js';
 export type { ReportMarkdownOptions, SvgOptions } from './report.js';
 export { crossValidate, stratifiedFolds, subTable, rowMeans, argmax } from './crossval.js';
-export type { CrossValMethod, FoldData, FittedMethod, CrossValOptions, CrossValResult, MethodOutcome } from './crossval.js';
+export type {
+  CrossValMethod,
+  FoldData,
+  FittedMethod,
+  CrossValOptions,
+  CrossValResult,
+  MethodOutcome,
+} from './crossval.js';
 export { summarizeCrossVal } from './bootstrap.js';
 export type { CrossValSummary, SummaryRow, SummaryOptions, Interval, Difference } from './bootstrap.js';
 export { zeroRouterQuality, costToReach, strongOrder, pgrCurve } from './costs.js';
 export type { PgrResult } from './costs.js';
 export { crossValMarkdown } from './crossval-report.js';
 export type { CrossValMarkdownOptions } from './crossval-report.js';
-export { bestSingleMethod, randomMethod, perSourceOracleMethod, knnMethod, mlpMethod, KNN_CV_DEFAULTS } from './methods/baselines.js';
+export {
+  bestSingleMethod,
+  randomMethod,
+  perSourceOracleMethod,
+  knnMethod,
+  mlpMethod,
+  KNN_CV_DEFAULTS,
+} from './methods/baselines.js';
 export type { KnnCvOptions } from './methods/baselines.js';
 export { fineRouterMethods } from './methods/finerouter.js';
 export type { FineRouterCvOptions, FineRouterVariant } from './methods/finerouter.js';

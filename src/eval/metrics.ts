@@ -48,7 +48,8 @@ export interface SelectOptions {
 export function selectByScores(table: EvalTable, scores: ArrayLike<number>, options: SelectOptions = {}): Selection {
   const M = table.models.length;
   const N = table.ids.length;
-  if (scores.length !== N * M) throw new TypeError(`selectByScores: expected ${N}×${M} scores, received ${scores.length}`);
+  if (scores.length !== N * M)
+    throw new TypeError(`selectByScores: expected ${N}×${M} scores, received ${scores.length}`);
   const tau = options.tolerance ?? 0;
   if (!(tau >= 0 && tau <= 1)) throw new RangeError(`selectByScores: expected tolerance in [0, 1], received ${tau}`);
   const cost = options.modelCost;
@@ -66,7 +67,8 @@ export function selectByScores(table: EvalTable, scores: ArrayLike<number>, opti
     let rawBestScore = Number.NEGATIVE_INFINITY;
     for (let j = 0; j < M; j++) {
       const s = scores[o + j]!;
-      if (!Number.isFinite(s)) throw new RangeError(`selectByScores: expected finite scores, received ${s} at prompt ${i}, model ${j}`);
+      if (!Number.isFinite(s))
+        throw new RangeError(`selectByScores: expected finite scores, received ${s} at prompt ${i}, model ${j}`);
       if (s > rawBestScore) {
         rawBestScore = s;
         rawBest = j;
@@ -137,7 +139,8 @@ export function evaluateSelection(table: EvalTable, choice: ArrayLike<number>): 
   let unknownCost = 0;
   for (let i = 0; i < N; i++) {
     const j = choice[i]!;
-    if (!Number.isInteger(j) || j < 0 || j >= M) throw new RangeError(`evaluateSelection: expected a model column in [0, ${M}), received ${j} at prompt ${i}`);
+    if (!Number.isInteger(j) || j < 0 || j >= M)
+      throw new RangeError(`evaluateSelection: expected a model column in [0, ${M}), received ${j} at prompt ${i}`);
     counts[j]!++;
     if (table.cost) {
       const c = table.cost[i * M + j]!;
@@ -193,9 +196,15 @@ export interface CurvePoint {
  * @throws RangeError when the table has no costs or steps < 1
  * @example costQualityCurve(table, finalScores, trainCost)
  */
-export function costQualityCurve(table: EvalTable, scores: ArrayLike<number>, modelCost: ArrayLike<number>, steps = 50): CurvePoint[] {
+export function costQualityCurve(
+  table: EvalTable,
+  scores: ArrayLike<number>,
+  modelCost: ArrayLike<number>,
+  steps = 50,
+): CurvePoint[] {
   if (!table.cost) throw new RangeError('costQualityCurve: expected a table with costs, received one without');
-  if (!(Number.isInteger(steps) && steps >= 1)) throw new RangeError(`costQualityCurve: expected an integer steps >= 1, received ${steps}`);
+  if (!(Number.isInteger(steps) && steps >= 1))
+    throw new RangeError(`costQualityCurve: expected an integer steps >= 1, received ${steps}`);
   const out: CurvePoint[] = [];
   for (let k = 0; k <= steps; k++) {
     const tolerance = k / steps;
@@ -222,7 +231,8 @@ export interface CostQuality {
  */
 export function nonDecreasingHull(points: readonly CostQuality[]): CostQuality[] {
   for (const p of points) {
-    if (!Number.isFinite(p.cost) || !Number.isFinite(p.quality)) throw new RangeError(`nonDecreasingHull: expected finite points, received (${p.cost}, ${p.quality})`);
+    if (!Number.isFinite(p.cost) || !Number.isFinite(p.quality))
+      throw new RangeError(`nonDecreasingHull: expected finite points, received (${p.cost}, ${p.quality})`);
   }
   if (points.length === 0) return [];
   const sorted = [...points].sort((a, b) => a.cost - b.cost || b.quality - a.quality);
@@ -335,11 +345,18 @@ export interface Calibration {
  * @throws TypeError on a length mismatch; RangeError on a non-finite prediction or binCount < 1
  * @example expectedCalibrationError([0.2, 0.8], [0, 1]).ece // 0.2
  */
-export function expectedCalibrationError(predicted: ArrayLike<number>, observed: ArrayLike<number>, binCount = 10): Calibration {
+export function expectedCalibrationError(
+  predicted: ArrayLike<number>,
+  observed: ArrayLike<number>,
+  binCount = 10,
+): Calibration {
   if (predicted.length !== observed.length) {
-    throw new TypeError(`expectedCalibrationError: expected equal lengths, received ${predicted.length} and ${observed.length}`);
+    throw new TypeError(
+      `expectedCalibrationError: expected equal lengths, received ${predicted.length} and ${observed.length}`,
+    );
   }
-  if (!(Number.isInteger(binCount) && binCount >= 1)) throw new RangeError(`expectedCalibrationError: expected an integer binCount >= 1, received ${binCount}`);
+  if (!(Number.isInteger(binCount) && binCount >= 1))
+    throw new RangeError(`expectedCalibrationError: expected an integer binCount >= 1, received ${binCount}`);
   const n = new Float64Array(binCount);
   const sp = new Float64Array(binCount);
   const so = new Float64Array(binCount);
@@ -348,7 +365,8 @@ export function expectedCalibrationError(predicted: ArrayLike<number>, observed:
     const o = observed[i]!;
     if (Number.isNaN(o)) continue;
     const p = predicted[i]!;
-    if (!Number.isFinite(p)) throw new RangeError(`expectedCalibrationError: expected finite predictions, received ${p} at ${i}`);
+    if (!Number.isFinite(p))
+      throw new RangeError(`expectedCalibrationError: expected finite predictions, received ${p} at ${i}`);
     const c = Math.min(1, Math.max(0, p));
     const b = Math.min(binCount - 1, Math.floor(c * binCount));
     n[b]!++;

@@ -80,17 +80,26 @@ export function hashUnit(text: string): number {
  * const s = splitRecords(records); // s.train, s.dev, s.test are Int32Array of record indices
  */
 export function splitRecords(records: readonly RoutingRecord[], options: SplitOptions = {}): RecordSplit {
-  if (!Array.isArray(records)) throw new TypeError(`splitRecords: expected an array of records, received ${typeof records}`);
+  if (!Array.isArray(records))
+    throw new TypeError(`splitRecords: expected an array of records, received ${typeof records}`);
   const seed = options.seed ?? SPLIT_DEFAULTS.seed;
   const fractions = options.fractions ?? SPLIT_DEFAULTS.fractions;
   const devFraction = options.devFraction ?? SPLIT_DEFAULTS.devFraction;
   if (!Number.isFinite(seed)) throw new RangeError(`splitRecords: expected a finite seed, received ${seed}`);
-  if (fractions.length !== 3 || fractions.some((f) => !(f >= 0)) || Math.abs(fractions[0] + fractions[1] + fractions[2] - 1) > 1e-9) {
-    throw new RangeError(`splitRecords: expected three non-negative fractions summing to 1, received [${fractions.join(', ')}]`);
+  if (
+    fractions.length !== 3 ||
+    fractions.some((f) => !(f >= 0)) ||
+    Math.abs(fractions[0] + fractions[1] + fractions[2] - 1) > 1e-9
+  ) {
+    throw new RangeError(
+      `splitRecords: expected three non-negative fractions summing to 1, received [${fractions.join(', ')}]`,
+    );
   }
-  if (!(devFraction >= 0 && devFraction < 1)) throw new RangeError(`splitRecords: expected devFraction in [0, 1), received ${devFraction}`);
+  if (!(devFraction >= 0 && devFraction < 1))
+    throw new RangeError(`splitRecords: expected devFraction in [0, 1), received ${devFraction}`);
   for (let i = 0; i < records.length; i++) {
-    if (typeof records[i]?.id !== 'string') throw new TypeError(`splitRecords: expected record ${i} to have a string id, received ${typeof records[i]?.id}`);
+    if (typeof records[i]?.id !== 'string')
+      throw new TypeError(`splitRecords: expected record ${i} to have a string id, received ${typeof records[i]?.id}`);
   }
   const values = new Set<string>();
   for (const r of records) if (typeof r.split === 'string') values.add(r.split);
@@ -157,8 +166,10 @@ export function splitRecords(records: readonly RoutingRecord[], options: SplitOp
  * @example sampleIndices(records, 0.25)
  */
 export function sampleIndices(records: readonly RoutingRecord[], fraction: number): Int32Array {
-  if (!(fraction > 0 && fraction <= 1)) throw new RangeError(`sampleIndices: expected a fraction in (0, 1], received ${fraction}`);
+  if (!(fraction > 0 && fraction <= 1))
+    throw new RangeError(`sampleIndices: expected a fraction in (0, 1], received ${fraction}`);
   const out: number[] = [];
-  for (let i = 0; i < records.length; i++) if (fraction === 1 || hashUnit(`sample:${records[i]!.id}`) < fraction) out.push(i);
+  for (let i = 0; i < records.length; i++)
+    if (fraction === 1 || hashUnit(`sample:${records[i]!.id}`) < fraction) out.push(i);
   return Int32Array.from(out);
 }

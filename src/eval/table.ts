@@ -74,7 +74,8 @@ export function buildEvalTable(
   models: readonly string[],
   options: EvalTableOptions = {},
 ): EvalTable {
-  if (!Array.isArray(models) || models.length === 0) throw new TypeError('buildEvalTable: expected a non-empty model list, received none');
+  if (!Array.isArray(models) || models.length === 0)
+    throw new TypeError('buildEvalTable: expected a non-empty model list, received none');
   const col = new Map<string, number>();
   models.forEach((m, j) => {
     if (col.has(m)) throw new TypeError(`buildEvalTable: expected unique model ids, received '${m}' twice`);
@@ -99,7 +100,8 @@ export function buildEvalTable(
   let anyCost = false;
   for (let k = 0; k < indices.length; k++) {
     const i = indices[k]!;
-    if (!Number.isInteger(i) || i < 0 || i >= records.length) throw new TypeError(`buildEvalTable: expected record indices in [0, ${records.length}), received ${i}`);
+    if (!Number.isInteger(i) || i < 0 || i >= records.length)
+      throw new TypeError(`buildEvalTable: expected record indices in [0, ${records.length}), received ${i}`);
     const r = records[i]!;
     const q = new Float64Array(M).fill(Number.NaN);
     const c = new Float64Array(M).fill(Number.NaN);
@@ -120,7 +122,8 @@ export function buildEvalTable(
     for (let j = 0; j < M; j++) {
       const perPrompt = r.costs?.[models[j]!];
       if (typeof perPrompt === 'number' && Number.isFinite(perPrompt) && perPrompt >= 0) c[j] = perPrompt;
-      else if (proxy && typeof proxy[models[j]!] === 'number' && Number.isFinite(proxy[models[j]!])) c[j] = proxy[models[j]!]!;
+      else if (proxy && typeof proxy[models[j]!] === 'number' && Number.isFinite(proxy[models[j]!]))
+        c[j] = proxy[models[j]!]!;
       if (!Number.isNaN(c[j]!)) anyCost = true;
     }
     if (scored === 0) {

@@ -70,7 +70,9 @@ export async function runArtifactHeads(options: RunArtifactHeadsOptions): Promis
   const { runtime, manifest, embeddings } = options;
   const D = manifest.encoder.dimension;
   if (!(embeddings instanceof Float32Array) || embeddings.length % D !== 0) {
-    throw new TypeError(`runArtifactHeads: expected n×${D} float32 embeddings, received ${embeddings instanceof Float32Array ? embeddings.length : typeof embeddings}`);
+    throw new TypeError(
+      `runArtifactHeads: expected n×${D} float32 embeddings, received ${embeddings instanceof Float32Array ? embeddings.length : typeof embeddings}`,
+    );
   }
   const N = embeddings.length / D;
   const T = manifest.tasks.length;
@@ -88,7 +90,11 @@ export async function runArtifactHeads(options: RunArtifactHeadsOptions): Promis
     for (let start = 0; start < N; start += batch) {
       throwIfAborted(options.signal, 'runArtifactHeads');
       const n = Math.min(batch, N - start);
-      const embedding: RuntimeTensor<'float32'> = { type: 'float32', data: embeddings.slice(start * D, (start + n) * D), dims: [n, D] };
+      const embedding: RuntimeTensor<'float32'> = {
+        type: 'float32',
+        data: embeddings.slice(start * D, (start + n) * D),
+        dims: [n, D],
+      };
       // The router's contract (src/router/contract.ts): graph names, assignment rule, checked outputs.
       const heads = await runClassifierHead(classifier, manifest, embedding);
       taskProbs.set(heads.probs, start * T);
@@ -117,7 +123,11 @@ export { gatherRows } from '../numeric/rows.js';
  * @returns groups × D
  * @example medianCenters(emb, 384, [[0, 1, 2], [3]])
  */
-export function medianCenters(embeddings: Float32Array, dimension: number, groups: readonly ArrayLike<number>[]): Float32Array {
+export function medianCenters(
+  embeddings: Float32Array,
+  dimension: number,
+  groups: readonly ArrayLike<number>[],
+): Float32Array {
   const out = new Float32Array(groups.length * dimension);
   for (let g = 0; g < groups.length; g++) {
     const rows = groups[g]!;
@@ -202,7 +212,9 @@ export function stage1Scores(table: EvalTable, manifest: Manifest, task: ArrayLi
 function assertSameModels(fn: string, table: EvalTable, manifest: Manifest): void {
   const ids = manifest.models.map((m) => m.id);
   if (ids.length !== table.models.length || ids.some((m, j) => m !== table.models[j])) {
-    throw new TypeError(`${fn}: expected the table's models to follow the manifest order [${ids.join(', ')}], received [${table.models.join(', ')}]`);
+    throw new TypeError(
+      `${fn}: expected the table's models to follow the manifest order [${ids.join(', ')}], received [${table.models.join(', ')}]`,
+    );
   }
 }
 
@@ -270,7 +282,11 @@ export interface DiscoveryView {
  * @returns centers and labels
  * @example const { centers, labels } = alignDiscovery(discovery, manifest, 384);
  */
-export function alignDiscovery(discovery: DiscoveryView, manifest: Manifest, dimension: number): { centers: Float32Array; labels: Int32Array; matchedTasks: number } {
+export function alignDiscovery(
+  discovery: DiscoveryView,
+  manifest: Manifest,
+  dimension: number,
+): { centers: Float32Array; labels: Int32Array; matchedTasks: number } {
   const T = manifest.tasks.length;
   const position = new Map(manifest.tasks.map((t, j) => [t.id, j]));
   const centers = new Float32Array(T * dimension);

@@ -62,7 +62,10 @@ function toJsonObject(summary: RoutingSummary): JSONObject {
   return JSON.parse(JSON.stringify(summary)) as JSONObject;
 }
 
-function withMetadata(metadata: SharedV3ProviderMetadata | undefined, summary: RoutingSummary): SharedV3ProviderMetadata {
+function withMetadata(
+  metadata: SharedV3ProviderMetadata | undefined,
+  summary: RoutingSummary,
+): SharedV3ProviderMetadata {
   return { ...(metadata ?? {}), finerouter: toJsonObject(summary) };
 }
 
@@ -83,21 +86,35 @@ function withMetadata(metadata: SharedV3ProviderMetadata | undefined, summary: R
  */
 export function createFineRouterModel(options: FineRouterModelOptions): LanguageModelV3 {
   const { router, models } = options;
-  if (!router || typeof router.route !== 'function') throw new FineRouterError('INVALID_ARGUMENT', 'createFineRouterModel: expected a router with route()');
-  if (typeof models !== 'object' || models === null) throw new FineRouterError('INVALID_ARGUMENT', 'createFineRouterModel: expected models as an object of model id → LanguageModelV3');
+  if (!router || typeof router.route !== 'function')
+    throw new FineRouterError('INVALID_ARGUMENT', 'createFineRouterModel: expected a router with route()');
+  if (typeof models !== 'object' || models === null)
+    throw new FineRouterError(
+      'INVALID_ARGUMENT',
+      'createFineRouterModel: expected models as an object of model id → LanguageModelV3',
+    );
   const ids = Object.keys(models);
   if (ids.length === 0) throw new FineRouterError('INVALID_ARGUMENT', 'createFineRouterModel: models is empty');
   for (const id of ids) {
-    if (!router.models.includes(id)) throw new FineRouterError('INVALID_ARGUMENT', `createFineRouterModel: models: unknown model ${JSON.stringify(id)} (the router knows: ${router.models.join(', ')})`);
+    if (!router.models.includes(id))
+      throw new FineRouterError(
+        'INVALID_ARGUMENT',
+        `createFineRouterModel: models: unknown model ${JSON.stringify(id)} (the router knows: ${router.models.join(', ')})`,
+      );
     const m = models[id] as Partial<LanguageModelV3> | undefined;
     if (!m || typeof m.doGenerate !== 'function' || typeof m.doStream !== 'function') {
-      throw new FineRouterError('INVALID_ARGUMENT', `createFineRouterModel: models[${JSON.stringify(id)}]: expected a LanguageModelV3 (doGenerate and doStream)`);
+      throw new FineRouterError(
+        'INVALID_ARGUMENT',
+        `createFineRouterModel: models[${JSON.stringify(id)}]: expected a LanguageModelV3 (doGenerate and doStream)`,
+      );
     }
   }
   const callable = router.models.filter((id) => id in models);
   const defaults = parseRequestRoutingOptions(options.routing, 'createFineRouterModel: routing');
 
-  async function decide(call: LanguageModelV3CallOptions): Promise<{ decision: RouteResult; fallback: FallbackOptions }> {
+  async function decide(
+    call: LanguageModelV3CallOptions,
+  ): Promise<{ decision: RouteResult; fallback: FallbackOptions }> {
     const perCall = parseRequestRoutingOptions(call.providerOptions?.finerouter, 'providerOptions.finerouter');
     const split = splitRoutingOptions(defaults, perCall, callable);
     const route: RouteOptions = { ...split.route };
@@ -124,17 +141,31 @@ export function createFineRouterModel(options: FineRouterModelOptions): Language
     supportedUrls: {},
     async doGenerate(call: LanguageModelV3CallOptions): Promise<LanguageModelV3GenerateResult> {
       const { decision, fallback } = await decide(call);
-      const { value, attempts } = await callWithFallback(decision, (id) => id in models, (id, signal) => Promise.resolve(models[id]!.doGenerate(forward(call, signal))), fallback);
+      const { value, attempts } = await callWithFallback(
+        decision,
+        (id) => id in models,
+        (id, signal) => Promise.resolve(models[id]!.doGenerate(forward(call, signal))),
+        fallback,
+      );
       return { ...value, providerMetadata: withMetadata(value.providerMetadata, routingSummary(decision, attempts)) };
     },
     async doStream(call: LanguageModelV3CallOptions): Promise<LanguageModelV3StreamResult> {
       const { decision, fallback } = await decide(call);
-      const { value, attempts } = await callWithFallback(decision, (id) => id in models, (id, signal) => Promise.resolve(models[id]!.doStream(forward(call, signal))), fallback);
+      const { value, attempts } = await callWithFallback(
+        decision,
+        (id) => id in models,
+        (id, signal) => Promise.resolve(models[id]!.doStream(forward(call, signal))),
+        fallback,
+      );
       const summary = routingSummary(decision, attempts);
       const stream = value.stream.pipeThrough(
         new TransformStream<LanguageModelV3StreamPart, LanguageModelV3StreamPart>({
           transform(part, controller) {
-            controller.enqueue(part.type === 'finish' ? { ...part, providerMetadata: withMetadata(part.providerMetadata, summary) } : part);
+            controller.enqueue(
+              part.type === 'finish'
+                ? { ...part, providerMetadata: withMetadata(part.providerMetadata, summary) }
+                : part,
+            );
           },
         }),
       );

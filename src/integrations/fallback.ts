@@ -21,7 +21,8 @@ import { FineRouterError } from '../errors.js';
 import type { RouteResult } from '../router/router.js';
 
 /** Why an attempt failed (or 'ok'). */
-export type AttemptOutcome = 'ok' | 'timeout' | 'rate-limit' | 'server-error' | 'network' | 'refusal' | 'client-error' | 'error';
+export type AttemptOutcome =
+  'ok' | 'timeout' | 'rate-limit' | 'server-error' | 'network' | 'refusal' | 'client-error' | 'error';
 
 /** One upstream attempt. */
 export interface Attempt {
@@ -75,13 +76,28 @@ function field(error: unknown, name: string): unknown {
 /** HTTP status carried by an SDK error (openai `status`, AI SDK `statusCode`, fetch-like `response.status`), through `cause`. */
 export function errorStatus(error: unknown, depth = 0): number | undefined {
   if (depth > 4 || typeof error !== 'object' || error === null) return undefined;
-  for (const candidate of [field(error, 'status'), field(error, 'statusCode'), field(field(error, 'response'), 'status')]) {
-    if (typeof candidate === 'number' && Number.isInteger(candidate) && candidate >= 100 && candidate < 600) return candidate;
+  for (const candidate of [
+    field(error, 'status'),
+    field(error, 'statusCode'),
+    field(field(error, 'response'), 'status'),
+  ]) {
+    if (typeof candidate === 'number' && Number.isInteger(candidate) && candidate >= 100 && candidate < 600)
+      return candidate;
   }
   return errorStatus(field(error, 'cause'), depth + 1);
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+]);
 
 function isNetworkError(error: unknown, depth = 0): boolean {
   if (depth > 4 || typeof error !== 'object' || error === null) return false;
@@ -121,7 +137,10 @@ function shortMessage(error: unknown): string {
 }
 
 /** A signal that fires when `parent` fires or after `ms`; `clear()` drops the timer and the listener, `clearTimer()` the timer only. */
-function linkedSignal(parent: AbortSignal | undefined, ms: number): { signal: AbortSignal; timedOut: () => boolean; clearTimer: () => void; clear: () => void } {
+function linkedSignal(
+  parent: AbortSignal | undefined,
+  ms: number,
+): { signal: AbortSignal; timedOut: () => boolean; clearTimer: () => void; clear: () => void } {
   const controller = new AbortController();
   let timedOut = false;
   const onAbort = (): void => controller.abort(parent?.reason);
@@ -152,7 +171,11 @@ function linkedSignal(parent: AbortSignal | undefined, ms: number): { signal: Ab
  * @returns model ids.
  * @example fallbackOrder(decision, (id) => id in clients, 3);
  */
-export function fallbackOrder(decision: RoutedModels, callable: (model: string) => boolean, maxAttempts: number): string[] {
+export function fallbackOrder(
+  decision: RoutedModels,
+  callable: (model: string) => boolean,
+  maxAttempts: number,
+): string[] {
   const order: string[] = [];
   for (const id of [decision.model, ...decision.scores.map((s) => s.model)]) {
     if (order.length >= maxAttempts) break;
@@ -185,11 +208,23 @@ export async function callWithFallback<T>(
   const maxAttempts = options.maxAttempts ?? FALLBACK_DEFAULTS.maxAttempts;
   const timeoutMs = options.timeoutMs ?? FALLBACK_DEFAULTS.timeoutMs;
   const attemptTimeoutMs = options.attemptTimeoutMs ?? FALLBACK_DEFAULTS.attemptTimeoutMs;
-  for (const [name, value] of [['maxAttempts', maxAttempts], ['timeoutMs', timeoutMs], ['attemptTimeoutMs', attemptTimeoutMs]] as const) {
-    if (!Number.isInteger(value) || value < 1) throw new FineRouterError('INVALID_ARGUMENT', `callWithFallback: ${name}: expected an integer ≥ 1, received ${String(value)}`);
+  for (const [name, value] of [
+    ['maxAttempts', maxAttempts],
+    ['timeoutMs', timeoutMs],
+    ['attemptTimeoutMs', attemptTimeoutMs],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 1)
+      throw new FineRouterError(
+        'INVALID_ARGUMENT',
+        `callWithFallback: ${name}: expected an integer ≥ 1, received ${String(value)}`,
+      );
   }
   const order = fallbackOrder(decision, callable, maxAttempts);
-  if (order.length === 0) throw new FineRouterError('INVALID_ARGUMENT', `callWithFallback: none of the scored models can be called (routed ${decision.model})`);
+  if (order.length === 0)
+    throw new FineRouterError(
+      'INVALID_ARGUMENT',
+      `callWithFallback: none of the scored models can be called (routed ${decision.model})`,
+    );
   const attempts: Attempt[] = [];
   const record = (attempt: Attempt): void => {
     attempts.push(attempt);
@@ -218,19 +253,34 @@ export async function callWithFallback<T>(
       link.clear();
       if (options.signal?.aborted) {
         record({ model, outcome: 'error', error: 'aborted by the caller', ms: Date.now() - t0 });
-        throw new FineRouterError('ABORTED', `callWithFallback: aborted during the call to ${model}`, { cause: options.signal.reason });
+        throw new FineRouterError('ABORTED', `callWithFallback: aborted during the call to ${model}`, {
+          cause: options.signal.reason,
+        });
       }
       const outcome = link.timedOut() ? 'timeout' : classifyUpstreamError(error);
       const status = errorStatus(error);
-      record({ model, outcome, ...(status !== undefined ? { status } : {}), error: shortMessage(error), ms: Date.now() - t0 });
+      record({
+        model,
+        outcome,
+        ...(status !== undefined ? { status } : {}),
+        error: shortMessage(error),
+        ms: Date.now() - t0,
+      });
       lastError = error;
       if (outcome === 'client-error' || outcome === 'error') break;
     }
   }
-  if (options.signal?.aborted) throw new FineRouterError('ABORTED', 'callWithFallback: aborted', { cause: options.signal.reason });
+  if (options.signal?.aborted)
+    throw new FineRouterError('ABORTED', 'callWithFallback: aborted', { cause: options.signal.reason });
   if (refused !== undefined && attempts[attempts.length - 1]?.outcome === 'refusal') return { ...refused, attempts };
-  const summary = attempts.map((a) => `${a.model}: ${a.outcome}${a.status !== undefined ? ` ${a.status}` : ''}`).join('; ');
-  const error = new FineRouterError('UPSTREAM_FAILED', `callWithFallback: no model answered (${summary || `out of time after ${timeoutMs} ms`})`, { cause: lastError });
+  const summary = attempts
+    .map((a) => `${a.model}: ${a.outcome}${a.status !== undefined ? ` ${a.status}` : ''}`)
+    .join('; ');
+  const error = new FineRouterError(
+    'UPSTREAM_FAILED',
+    `callWithFallback: no model answered (${summary || `out of time after ${timeoutMs} ms`})`,
+    { cause: lastError },
+  );
   Object.defineProperty(error, 'attempts', { value: attempts, enumerable: true });
   throw error;
 }
@@ -261,7 +311,10 @@ export function routingSummary(decision: RouteResult, attempts: readonly Attempt
   return {
     model: answered?.model ?? decision.model,
     routed: decision.model,
-    task: decision.task === null ? null : { id: decision.task.id, description: decision.task.description, confidence: decision.task.confidence },
+    task:
+      decision.task === null
+        ? null
+        : { id: decision.task.id, description: decision.task.description, confidence: decision.task.confidence },
     explanation: decision.explanation,
     top: decision.scores.slice(0, 3).map((s) => ({ model: s.model, final: s.final, cost: s.cost })),
     attempts: attempts.map((a) => ({ ...a })),

@@ -18,7 +18,11 @@
 import type { CallbackManagerForLLMRun } from '@langchain/core/callbacks/manager';
 import type { BaseLanguageModelInput } from '@langchain/core/language_models/base';
 import { BaseChatModel } from '@langchain/core/language_models/chat_models';
-import type { BaseChatModelCallOptions, BaseChatModelParams, BindToolsInput } from '@langchain/core/language_models/chat_models';
+import type {
+  BaseChatModelCallOptions,
+  BaseChatModelParams,
+  BindToolsInput,
+} from '@langchain/core/language_models/chat_models';
 import { AIMessage, AIMessageChunk } from '@langchain/core/messages';
 import type { BaseMessage, BaseMessageChunk } from '@langchain/core/messages';
 import { ChatGenerationChunk } from '@langchain/core/outputs';
@@ -55,12 +59,20 @@ export interface FineRouterChatModelFields extends BaseChatModelParams {
   fallback?: Omit<FallbackOptions, 'signal'>;
 }
 
-const ROLES: Record<string, string> = { human: 'user', ai: 'assistant', system: 'system', tool: 'tool', function: 'tool', developer: 'system' };
+const ROLES: Record<string, string> = {
+  human: 'user',
+  ai: 'assistant',
+  system: 'system',
+  tool: 'tool',
+  function: 'tool',
+  developer: 'system',
+};
 
 function toChatMessages(messages: readonly BaseMessage[]): ChatMessage[] {
   return messages.map((m) => {
     const type = m.getType();
-    const role = ROLES[type] ?? (type === 'generic' ? String((m as unknown as { role?: string }).role ?? 'user') : 'user');
+    const role =
+      ROLES[type] ?? (type === 'generic' ? String((m as unknown as { role?: string }).role ?? 'user') : 'user');
     return { role, content: m.content } as ChatMessage;
   });
 }
@@ -96,11 +108,24 @@ export class FineRouterChatModel extends BaseChatModel<FineRouterChatModelCallOp
   constructor(fields: FineRouterChatModelFields) {
     super(fields);
     const { router, models } = fields;
-    if (!router || typeof router.route !== 'function') throw new FineRouterError('INVALID_ARGUMENT', 'FineRouterChatModel: expected a router with route()');
-    if (typeof models !== 'object' || models === null || Object.keys(models).length === 0) throw new FineRouterError('INVALID_ARGUMENT', 'FineRouterChatModel: expected models as a non-empty object of model id → chat model');
+    if (!router || typeof router.route !== 'function')
+      throw new FineRouterError('INVALID_ARGUMENT', 'FineRouterChatModel: expected a router with route()');
+    if (typeof models !== 'object' || models === null || Object.keys(models).length === 0)
+      throw new FineRouterError(
+        'INVALID_ARGUMENT',
+        'FineRouterChatModel: expected models as a non-empty object of model id → chat model',
+      );
     for (const [id, model] of Object.entries(models)) {
-      if (!router.models.includes(id)) throw new FineRouterError('INVALID_ARGUMENT', `FineRouterChatModel: models: unknown model ${JSON.stringify(id)} (the router knows: ${router.models.join(', ')})`);
-      if (typeof model?.invoke !== 'function' || typeof model.stream !== 'function') throw new FineRouterError('INVALID_ARGUMENT', `FineRouterChatModel: models[${JSON.stringify(id)}]: expected a chat model (invoke and stream)`);
+      if (!router.models.includes(id))
+        throw new FineRouterError(
+          'INVALID_ARGUMENT',
+          `FineRouterChatModel: models: unknown model ${JSON.stringify(id)} (the router knows: ${router.models.join(', ')})`,
+        );
+      if (typeof model?.invoke !== 'function' || typeof model.stream !== 'function')
+        throw new FineRouterError(
+          'INVALID_ARGUMENT',
+          `FineRouterChatModel: models[${JSON.stringify(id)}]: expected a chat model (invoke and stream)`,
+        );
     }
     this.router = router;
     this.models = models;
@@ -117,25 +142,45 @@ export class FineRouterChatModel extends BaseChatModel<FineRouterChatModelCallOp
     const bound: Record<string, RoutableChatModel> = {};
     for (const [id, model] of Object.entries(this.models)) {
       const bind = (model as unknown as Partial<BaseChatModel>).bindTools;
-      if (typeof bind !== 'function') throw new FineRouterError('INVALID_ARGUMENT', `FineRouterChatModel.bindTools: model ${JSON.stringify(id)} does not support tools`);
+      if (typeof bind !== 'function')
+        throw new FineRouterError(
+          'INVALID_ARGUMENT',
+          `FineRouterChatModel.bindTools: model ${JSON.stringify(id)} does not support tools`,
+        );
       bound[id] = bind.call(model, tools, kwargs as Partial<BaseChatModelCallOptions>) as RoutableChatModel;
     }
     return new FineRouterChatModel({ ...this.#fields, models: bound });
   }
 
-  async #decide(messages: BaseMessage[], options: this['ParsedCallOptions']): Promise<{ decision: RouteResult; fallback: FallbackOptions; config: RunnableConfig }> {
-    const split = splitRoutingOptions(this.#defaults, parseRequestRoutingOptions(options.finerouter, 'call option "finerouter"'), this.#callable);
+  async #decide(
+    messages: BaseMessage[],
+    options: this['ParsedCallOptions'],
+  ): Promise<{ decision: RouteResult; fallback: FallbackOptions; config: RunnableConfig }> {
+    const split = splitRoutingOptions(
+      this.#defaults,
+      parseRequestRoutingOptions(options.finerouter, 'call option "finerouter"'),
+      this.#callable,
+    );
     const route: RouteOptions = { ...split.route };
     if (this.#fields.messages !== undefined) route.messages = this.#fields.messages;
     if (options.signal) route.signal = options.signal;
     const decision = await this.router.route(toChatMessages(messages), route);
     const fallback: FallbackOptions = { ...this.#fields.fallback, ...split.fallback };
     if (options.signal) fallback.signal = options.signal;
-    const { finerouter: _ours, signal: _signal, callbacks: _callbacks, ...rest } = options as FineRouterChatModelCallOptions;
+    const {
+      finerouter: _ours,
+      signal: _signal,
+      callbacks: _callbacks,
+      ...rest
+    } = options as FineRouterChatModelCallOptions;
     return { decision, fallback, config: rest as RunnableConfig };
   }
 
-  override async _generate(messages: BaseMessage[], options: this['ParsedCallOptions'], runManager?: CallbackManagerForLLMRun): Promise<ChatResult> {
+  override async _generate(
+    messages: BaseMessage[],
+    options: this['ParsedCallOptions'],
+    runManager?: CallbackManagerForLLMRun,
+  ): Promise<ChatResult> {
     const { decision, fallback, config } = await this.#decide(messages, options);
     const { value, attempts } = await callWithFallback(
       decision,
@@ -157,7 +202,11 @@ export class FineRouterChatModel extends BaseChatModel<FineRouterChatModelCallOp
     return { generations: [{ text: textOf(message), message }], llmOutput: { finerouter } };
   }
 
-  override async *_streamResponseChunks(messages: BaseMessage[], options: this['ParsedCallOptions'], runManager?: CallbackManagerForLLMRun): AsyncGenerator<ChatGenerationChunk> {
+  override async *_streamResponseChunks(
+    messages: BaseMessage[],
+    options: this['ParsedCallOptions'],
+    runManager?: CallbackManagerForLLMRun,
+  ): AsyncGenerator<ChatGenerationChunk> {
     const { decision, fallback, config } = await this.#decide(messages, options);
     // The first chunk is awaited inside the attempt, so an upstream that fails before answering falls back.
     const { value, attempts } = await callWithFallback(

@@ -15,7 +15,12 @@
  * Only types are imported from `openai` (an optional peer dependency).
  */
 import type OpenAI from 'openai';
-import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionCreateParamsNonStreaming,
+  ChatCompletionCreateParamsStreaming,
+} from 'openai/resources/chat/completions';
 import type { Stream } from 'openai/streaming';
 import { FineRouterError } from '../errors.js';
 import type { ChatMessage, MessagesInputOptions } from '../router/messages.js';
@@ -63,8 +68,14 @@ export type RoutedParamsStreaming = ChatCompletionCreateParamsStreaming & { fine
 export interface RoutedOpenAI {
   chat: {
     completions: {
-      create(params: RoutedParamsNonStreaming, options?: RequestOptions): Promise<ChatCompletion & { finerouter?: RoutingSummary }>;
-      create(params: RoutedParamsStreaming, options?: RequestOptions): Promise<Stream<ChatCompletionChunk> & { finerouter?: RoutingSummary }>;
+      create(
+        params: RoutedParamsNonStreaming,
+        options?: RequestOptions,
+      ): Promise<ChatCompletion & { finerouter?: RoutingSummary }>;
+      create(
+        params: RoutedParamsStreaming,
+        options?: RequestOptions,
+      ): Promise<Stream<ChatCompletionChunk> & { finerouter?: RoutingSummary }>;
     };
   };
 }
@@ -75,8 +86,12 @@ function isTarget(value: OpenAIClientLike | OpenAITarget): value is OpenAITarget
 
 /** Whether a completion is a refusal: `finish_reason` 'content_filter' or a non-empty `message.refusal`. */
 export function isRefusalCompletion(completion: unknown): boolean {
-  const choice = (completion as { choices?: { finish_reason?: unknown; message?: { refusal?: unknown } }[] } | null)?.choices?.[0];
-  return choice?.finish_reason === 'content_filter' || (typeof choice?.message?.refusal === 'string' && choice.message.refusal.length > 0);
+  const choice = (completion as { choices?: { finish_reason?: unknown; message?: { refusal?: unknown } }[] } | null)
+    ?.choices?.[0];
+  return (
+    choice?.finish_reason === 'content_filter' ||
+    (typeof choice?.message?.refusal === 'string' && choice.message.refusal.length > 0)
+  );
 }
 
 /**
@@ -97,22 +112,37 @@ export function isRefusalCompletion(completion: unknown): boolean {
  */
 export function createRoutedOpenAI(options: RoutedOpenAIOptions): RoutedOpenAI {
   const { router } = options;
-  if (!router || typeof router.route !== 'function') throw new FineRouterError('INVALID_ARGUMENT', 'createRoutedOpenAI: expected a router with route()');
+  if (!router || typeof router.route !== 'function')
+    throw new FineRouterError('INVALID_ARGUMENT', 'createRoutedOpenAI: expected a router with route()');
   if (typeof options.models !== 'object' || options.models === null || Object.keys(options.models).length === 0) {
-    throw new FineRouterError('INVALID_ARGUMENT', 'createRoutedOpenAI: expected models as a non-empty object of model id → OpenAI client');
+    throw new FineRouterError(
+      'INVALID_ARGUMENT',
+      'createRoutedOpenAI: expected models as a non-empty object of model id → OpenAI client',
+    );
   }
   const targets = new Map<string, { client: OpenAIClientLike; model: string }>();
   for (const [id, value] of Object.entries(options.models)) {
-    if (!router.models.includes(id)) throw new FineRouterError('INVALID_ARGUMENT', `createRoutedOpenAI: models: unknown model ${JSON.stringify(id)} (the router knows: ${router.models.join(', ')})`);
+    if (!router.models.includes(id))
+      throw new FineRouterError(
+        'INVALID_ARGUMENT',
+        `createRoutedOpenAI: models: unknown model ${JSON.stringify(id)} (the router knows: ${router.models.join(', ')})`,
+      );
     const target = isTarget(value) ? { client: value.client, model: value.model ?? id } : { client: value, model: id };
-    if (typeof target.client?.chat?.completions?.create !== 'function') throw new FineRouterError('INVALID_ARGUMENT', `createRoutedOpenAI: models[${JSON.stringify(id)}]: expected an OpenAI client`);
+    if (typeof target.client?.chat?.completions?.create !== 'function')
+      throw new FineRouterError(
+        'INVALID_ARGUMENT',
+        `createRoutedOpenAI: models[${JSON.stringify(id)}]: expected an OpenAI client`,
+      );
     targets.set(id, target);
   }
   const callable = router.models.filter((id) => targets.has(id));
   const defaults = parseRequestRoutingOptions(options.routing, 'createRoutedOpenAI: routing');
   const routingModel = options.routingModel ?? 'finerouter';
 
-  async function create(params: RoutedParamsNonStreaming | RoutedParamsStreaming, requestOptions: RequestOptions = {}): Promise<unknown> {
+  async function create(
+    params: RoutedParamsNonStreaming | RoutedParamsStreaming,
+    requestOptions: RequestOptions = {},
+  ): Promise<unknown> {
     if (typeof params !== 'object' || params === null || !Array.isArray(params.messages)) {
       throw new FineRouterError('INVALID_ARGUMENT', 'chat.completions.create: expected params with a messages array');
     }
@@ -120,15 +150,29 @@ export function createRoutedOpenAI(options: RoutedOpenAIOptions): RoutedOpenAI {
     const signal = requestOptions.signal ?? undefined;
     if (body.model !== routingModel) {
       const target = targets.get(body.model);
-      if (!target) throw new FineRouterError('INVALID_ARGUMENT', `chat.completions.create: model ${JSON.stringify(body.model)} is neither '${routingModel}' nor a model of the pool (${[...targets.keys()].join(', ')})`);
-      return target.client.chat.completions.create({ ...body, model: target.model } as ChatCompletionCreateParamsNonStreaming, requestOptions);
+      if (!target)
+        throw new FineRouterError(
+          'INVALID_ARGUMENT',
+          `chat.completions.create: model ${JSON.stringify(body.model)} is neither '${routingModel}' nor a model of the pool (${[...targets.keys()].join(', ')})`,
+        );
+      return target.client.chat.completions.create(
+        { ...body, model: target.model } as ChatCompletionCreateParamsNonStreaming,
+        requestOptions,
+      );
     }
-    const split = splitRoutingOptions(defaults, parseRequestRoutingOptions(finerouter, 'request field "finerouter"'), callable);
+    const split = splitRoutingOptions(
+      defaults,
+      parseRequestRoutingOptions(finerouter, 'request field "finerouter"'),
+      callable,
+    );
     const route: RouteOptions = { ...split.route };
     if (options.messages !== undefined) route.messages = options.messages;
     if (signal) route.signal = signal;
     const decision = await router.route(body.messages as readonly ChatMessage[], route);
-    const fallback: FallbackOptions & { isRefusal?: (value: unknown) => boolean } = { ...options.fallback, ...split.fallback };
+    const fallback: FallbackOptions & { isRefusal?: (value: unknown) => boolean } = {
+      ...options.fallback,
+      ...split.fallback,
+    };
     if (signal) fallback.signal = signal;
     if (!body.stream) fallback.isRefusal = isRefusalCompletion;
     const { value, attempts } = await callWithFallback(
@@ -136,11 +180,19 @@ export function createRoutedOpenAI(options: RoutedOpenAIOptions): RoutedOpenAI {
       (id) => targets.has(id),
       async (id, attemptSignal) => {
         const target = targets.get(id)!;
-        return (await target.client.chat.completions.create({ ...body, model: target.model } as ChatCompletionCreateParamsNonStreaming, { ...requestOptions, signal: attemptSignal })) as unknown;
+        return (await target.client.chat.completions.create(
+          { ...body, model: target.model } as ChatCompletionCreateParamsNonStreaming,
+          { ...requestOptions, signal: attemptSignal },
+        )) as unknown;
       },
       fallback,
     );
-    Object.defineProperty(value as object, 'finerouter', { value: routingSummary(decision, attempts), enumerable: true, configurable: true, writable: true });
+    Object.defineProperty(value as object, 'finerouter', {
+      value: routingSummary(decision, attempts),
+      enumerable: true,
+      configurable: true,
+      writable: true,
+    });
     return value;
   }
 

@@ -43,7 +43,8 @@ export function parseRequestRoutingOptions(value: unknown, where: string): Reque
   const fail = (what: string): never => {
     throw new FineRouterError('INVALID_ARGUMENT', `${where}: ${what}`);
   };
-  if (typeof value !== 'object' || Array.isArray(value)) fail(`expected an object, received ${Array.isArray(value) ? 'an array' : typeof value}`);
+  if (typeof value !== 'object' || Array.isArray(value))
+    fail(`expected an object, received ${Array.isArray(value) ? 'an array' : typeof value}`);
   const input = value as Record<string, unknown>;
   const out: RequestRoutingOptions = {};
   for (const key of Object.keys(input)) {
@@ -52,13 +53,15 @@ export function parseRequestRoutingOptions(value: unknown, where: string): Reque
   for (const key of NUMBER_FIELDS) {
     const v = input[key];
     if (v === undefined) continue;
-    if (typeof v !== 'number' || !Number.isFinite(v)) fail(`${key}: expected a finite number, received ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      fail(`${key}: expected a finite number, received ${JSON.stringify(v)}`);
     out[key] = v as number;
   }
   for (const key of LIST_FIELDS) {
     const v = input[key];
     if (v === undefined) continue;
-    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) fail(`${key}: expected an array of model ids, received ${JSON.stringify(v)}`);
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string'))
+      fail(`${key}: expected an array of model ids, received ${JSON.stringify(v)}`);
     out[key] = [...(v as string[])];
   }
   return out;
@@ -85,10 +88,15 @@ export function splitRoutingOptions(
   if (merged.tolerance !== undefined) route.tolerance = merged.tolerance;
   if (merged.alpha !== undefined) route.alpha = merged.alpha;
   if (merged.maxCost !== undefined) route.maxCost = merged.maxCost;
-  if (merged.excludedModels !== undefined) route.excludedModels = merged.excludedModels.filter((m) => callable.includes(m));
-  const allowed = merged.allowedModels === undefined ? [...callable] : merged.allowedModels.filter((m) => callable.includes(m));
+  if (merged.excludedModels !== undefined)
+    route.excludedModels = merged.excludedModels.filter((m) => callable.includes(m));
+  const allowed =
+    merged.allowedModels === undefined ? [...callable] : merged.allowedModels.filter((m) => callable.includes(m));
   if (allowed.length === 0) {
-    throw new FineRouterError('INVALID_ARGUMENT', `routing: none of the allowed models (${(merged.allowedModels ?? []).join(', ') || 'none'}) has a client (callable: ${callable.join(', ')})`);
+    throw new FineRouterError(
+      'INVALID_ARGUMENT',
+      `routing: none of the allowed models (${(merged.allowedModels ?? []).join(', ') || 'none'}) has a client (callable: ${callable.join(', ')})`,
+    );
   }
   route.allowedModels = allowed;
   const fallback: FallbackOptions = {};

@@ -86,7 +86,10 @@ export interface ConvertResult {
 }
 
 /** Defaults of {@link ConvertOptions}. */
-export const CONVERT_DEFAULTS = Object.freeze({ onConflict: 'mean' as const, scoreRange: Object.freeze([0, 1] as const) });
+export const CONVERT_DEFAULTS = Object.freeze({
+  onConflict: 'mean' as const,
+  scoreRange: Object.freeze([0, 1] as const),
+});
 
 const MISSING = new Set(['', 'na', 'nan', 'none', 'null', 'n/a']);
 
@@ -121,11 +124,22 @@ function parseValue(value: unknown): number | 'missing' | 'invalid' {
   return Number.isFinite(x) ? x : 'invalid';
 }
 
-function checkOptions(options: ConvertOptions, fn: string): Required<Pick<ConvertOptions, 'onConflict'>> & { lo: number; hi: number } {
+function checkOptions(
+  options: ConvertOptions,
+  fn: string,
+): Required<Pick<ConvertOptions, 'onConflict'>> & { lo: number; hi: number } {
   const onConflict = options.onConflict ?? CONVERT_DEFAULTS.onConflict;
-  if (!['mean', 'first', 'last', 'error'].includes(onConflict)) throw new FineRouterError('INVALID_ARGUMENT', `${fn}: onConflict must be mean, first, last or error, received ${String(onConflict)}`);
+  if (!['mean', 'first', 'last', 'error'].includes(onConflict))
+    throw new FineRouterError(
+      'INVALID_ARGUMENT',
+      `${fn}: onConflict must be mean, first, last or error, received ${String(onConflict)}`,
+    );
   const [lo, hi] = options.scoreRange ?? CONVERT_DEFAULTS.scoreRange;
-  if (!(Number.isFinite(lo) && Number.isFinite(hi) && hi > lo)) throw new FineRouterError('INVALID_ARGUMENT', `${fn}: scoreRange must be [min, max] with min < max, received [${lo}, ${hi}]`);
+  if (!(Number.isFinite(lo) && Number.isFinite(hi) && hi > lo))
+    throw new FineRouterError(
+      'INVALID_ARGUMENT',
+      `${fn}: scoreRange must be [min, max] with min < max, received [${lo}, ${hi}]`,
+    );
   return { onConflict, lo, hi };
 }
 
@@ -136,7 +150,13 @@ async function promptId(prompt: string): Promise<string> {
 }
 
 /** Groups cells into records with the conflict and drop rules of the file header. */
-async function assemble(cells: Iterable<Cell>, rows: number, options: ConvertOptions, fn: string, preDropped: ConvertReport['dropped'] = []): Promise<ConvertResult> {
+async function assemble(
+  cells: Iterable<Cell>,
+  rows: number,
+  options: ConvertOptions,
+  fn: string,
+  preDropped: ConvertReport['dropped'] = [],
+): Promise<ConvertResult> {
   const { onConflict, lo, hi } = checkOptions(options, fn);
   const keep = options.models ? new Set(options.models) : undefined;
   const report: ConvertReport = { rows, records: 0, models: [], dropped: [...preDropped], conflicts: [] };
@@ -164,15 +184,31 @@ async function assemble(cells: Iterable<Cell>, rows: number, options: ConvertOpt
       return;
     }
     if (!prior.values.has(value)) {
-      if (onConflict === 'error') throw new FineRouterError('DATA_INVALID', `${fn}: line ${line}: ${what} of '${model}' on prompt '${id}' is ${value}, an earlier row says ${prior.last}`);
-      report.conflicts.push({ line, id, model, reason: `${what} ${value} differs from an earlier row (${[...prior.values].join(', ')}): keeping the ${onConflict}` });
+      if (onConflict === 'error')
+        throw new FineRouterError(
+          'DATA_INVALID',
+          `${fn}: line ${line}: ${what} of '${model}' on prompt '${id}' is ${value}, an earlier row says ${prior.last}`,
+        );
+      report.conflicts.push({
+        line,
+        id,
+        model,
+        reason: `${what} ${value} differs from an earlier row (${[...prior.values].join(', ')}): keeping the ${onConflict}`,
+      });
       prior.values.add(value);
     }
     prior.sum += value;
     prior.n++;
     prior.last = value;
   };
-  const kept = (v: Merged): number => (onConflict === 'first' || onConflict === 'error' ? v.first : onConflict === 'last' ? v.last : v.values.size === 1 ? v.first : v.sum / v.n);
+  const kept = (v: Merged): number =>
+    onConflict === 'first' || onConflict === 'error'
+      ? v.first
+      : onConflict === 'last'
+        ? v.last
+        : v.values.size === 1
+          ? v.first
+          : v.sum / v.n;
   for (const cell of cells) {
     if (keep && !keep.has(cell.model)) continue;
     if (cell.prompt.trim().length === 0) {
@@ -189,7 +225,10 @@ async function assemble(cells: Iterable<Cell>, rows: number, options: ConvertOpt
       continue;
     }
     if (raw === 'invalid') {
-      report.dropped.push({ line: cell.line, reason: `score of '${cell.model}' is not a number: ${JSON.stringify(String(cell.score).slice(0, 40))}` });
+      report.dropped.push({
+        line: cell.line,
+        reason: `score of '${cell.model}' is not a number: ${JSON.stringify(String(cell.score).slice(0, 40))}`,
+      });
       continue;
     }
     const score = (raw - lo) / (hi - lo);
@@ -201,7 +240,10 @@ async function assemble(cells: Iterable<Cell>, rows: number, options: ConvertOpt
     if (cell.cost !== undefined) {
       const c = parseValue(cell.cost);
       if (c === 'invalid' || (typeof c === 'number' && c < 0)) {
-        report.dropped.push({ line: cell.line, reason: `cost of '${cell.model}' is not a number ≥ 0: ${JSON.stringify(String(cell.cost).slice(0, 40))}` });
+        report.dropped.push({
+          line: cell.line,
+          reason: `cost of '${cell.model}' is not a number ≥ 0: ${JSON.stringify(String(cell.cost).slice(0, 40))}`,
+        });
         continue;
       }
       if (typeof c === 'number') cost = c;
@@ -212,7 +254,11 @@ async function assemble(cells: Iterable<Cell>, rows: number, options: ConvertOpt
       acc = { id, prompt: cell.prompt, scores: new Map(), costs: new Map() };
       byId.set(id, acc);
     } else if (acc.prompt !== cell.prompt) {
-      report.conflicts.push({ line: cell.line, id, reason: 'same id with a different prompt text: kept the first text' });
+      report.conflicts.push({
+        line: cell.line,
+        id,
+        reason: 'same id with a different prompt text: kept the first text',
+      });
     }
     const source = text(cell.source) ?? options.source;
     if (source !== undefined && source !== '') acc.source ??= source;
@@ -224,7 +270,11 @@ async function assemble(cells: Iterable<Cell>, rows: number, options: ConvertOpt
   }
   const records: RoutingRecord[] = [];
   for (const acc of byId.values()) {
-    const record: RoutingRecord = { id: acc.id, prompt: acc.prompt, scores: Object.fromEntries([...acc.scores].map(([m, v]) => [m, kept(v)])) };
+    const record: RoutingRecord = {
+      id: acc.id,
+      prompt: acc.prompt,
+      scores: Object.fromEntries([...acc.scores].map(([m, v]) => [m, kept(v)])),
+    };
     if (acc.costs.size > 0) record.costs = Object.fromEntries([...acc.costs].map(([m, v]) => [m, kept(v)]));
     if (acc.source !== undefined) record.source = acc.source;
     if (acc.split !== undefined) record.split = acc.split;
@@ -237,7 +287,10 @@ async function assemble(cells: Iterable<Cell>, rows: number, options: ConvertOpt
 
 function requireColumn(rows: readonly SourceRow[], column: string, fn: string): void {
   if (rows.length > 0 && !(column in rows[0]!.row)) {
-    throw new FineRouterError('INVALID_ARGUMENT', `${fn}: no column '${column}' (columns: ${Object.keys(rows[0]!.row).slice(0, 20).join(', ')})`);
+    throw new FineRouterError(
+      'INVALID_ARGUMENT',
+      `${fn}: no column '${column}' (columns: ${Object.keys(rows[0]!.row).slice(0, 20).join(', ')})`,
+    );
   }
 }
 
@@ -253,15 +306,31 @@ function requireColumn(rows: readonly SourceRow[], column: string, fn: string): 
  * @example
  * await convertLong([{ line: 2, row: { prompt: 'hi', model: 'a', score: '1' } }], { prompt: 'prompt', model: 'model', score: 'score' });
  */
-export async function convertLong(rows: readonly SourceRow[], columns: LongColumns, options: ConvertOptions = {}): Promise<ConvertResult> {
-  for (const c of [columns.prompt, columns.model, columns.score, columns.id, columns.cost, columns.source, columns.split]) if (c !== undefined) requireColumn(rows, c, 'convertLong');
+export async function convertLong(
+  rows: readonly SourceRow[],
+  columns: LongColumns,
+  options: ConvertOptions = {},
+): Promise<ConvertResult> {
+  for (const c of [
+    columns.prompt,
+    columns.model,
+    columns.score,
+    columns.id,
+    columns.cost,
+    columns.source,
+    columns.split,
+  ])
+    if (c !== undefined) requireColumn(rows, c, 'convertLong');
   const dropped: ConvertReport['dropped'] = [];
   const cells: Cell[] = [];
   for (const { line, row } of rows) {
     const prompt = text(row[columns.prompt]);
     const model = text(row[columns.model]);
     if (prompt === undefined || model === undefined) {
-      dropped.push({ line, reason: prompt === undefined ? `no text in '${columns.prompt}'` : `no text in '${columns.model}'` });
+      dropped.push({
+        line,
+        reason: prompt === undefined ? `no text in '${columns.prompt}'` : `no text in '${columns.model}'`,
+      });
       continue;
     }
     const cell: Cell = { prompt, model, score: row[columns.score], line };
@@ -286,11 +355,18 @@ export async function convertLong(rows: readonly SourceRow[], columns: LongColum
  * @example
  * await convertRouterBench([{ line: 2, row: { sample_id: 's1', prompt: 'hi', eval_name: 'mmlu', a: 1, 'a|total_cost': 0.001 } }]);
  */
-export async function convertRouterBench(rows: readonly SourceRow[], options: ConvertOptions = {}): Promise<ConvertResult> {
+export async function convertRouterBench(
+  rows: readonly SourceRow[],
+  options: ConvertOptions = {},
+): Promise<ConvertResult> {
   requireColumn(rows, 'prompt', 'convertRouterBench');
   const columns = rows.length > 0 ? Object.keys(rows[0]!.row) : [];
   const models = columns.filter((c) => columns.includes(`${c}|total_cost`));
-  if (rows.length > 0 && models.length === 0) throw new FineRouterError('INVALID_ARGUMENT', 'convertRouterBench: no model columns (a model M needs columns M and M|total_cost)');
+  if (rows.length > 0 && models.length === 0)
+    throw new FineRouterError(
+      'INVALID_ARGUMENT',
+      'convertRouterBench: no model columns (a model M needs columns M and M|total_cost)',
+    );
   const cells: Cell[] = [];
   const dropped: ConvertReport['dropped'] = [];
   for (const { line, row } of rows) {
@@ -301,7 +377,14 @@ export async function convertRouterBench(rows: readonly SourceRow[], options: Co
     }
     const id = text(row.sample_id);
     for (const model of models) {
-      const cell: Cell = { prompt, model, score: row[model], cost: row[`${model}|total_cost`], source: row.eval_name, line };
+      const cell: Cell = {
+        prompt,
+        model,
+        score: row[model],
+        cost: row[`${model}|total_cost`],
+        source: row.eval_name,
+        line,
+      };
       if (id !== undefined) cell.id = id;
       cells.push(cell);
     }
@@ -320,12 +403,16 @@ export async function convertRouterBench(rows: readonly SourceRow[], options: Co
  * @example
  * await convertRouteLlm([{ line: 2, row: { prompt: 'q', 'gpt-4': 'True', mixtral: 'False' } }], { source: 'mmlu/anatomy' });
  */
-export async function convertRouteLlm(rows: readonly SourceRow[], options: ConvertOptions = {}): Promise<ConvertResult> {
+export async function convertRouteLlm(
+  rows: readonly SourceRow[],
+  options: ConvertOptions = {},
+): Promise<ConvertResult> {
   requireColumn(rows, 'prompt', 'convertRouteLlm');
   const reserved = new Set(['prompt', 'id', 'source', 'split', 'Unnamed: 0', '']);
   const columns = rows.length > 0 ? Object.keys(rows[0]!.row) : [];
   const models = columns.filter((c) => !reserved.has(c) && !c.endsWith('_response'));
-  if (rows.length > 0 && models.length === 0) throw new FineRouterError('INVALID_ARGUMENT', 'convertRouteLlm: no model columns besides prompt');
+  if (rows.length > 0 && models.length === 0)
+    throw new FineRouterError('INVALID_ARGUMENT', 'convertRouteLlm: no model columns besides prompt');
   const cells: Cell[] = [];
   const dropped: ConvertReport['dropped'] = [];
   for (const { line, row } of rows) {
@@ -356,7 +443,17 @@ export async function convertRouteLlm(rows: readonly SourceRow[], options: Conve
  */
 export function convertLlmRouter(rows: readonly SourceRow[], options: ConvertOptions = {}): Promise<ConvertResult> {
   const hasCost = rows.some((r) => 'cost' in r.row);
-  return convertLong(rows, { prompt: 'query', model: 'model_name', score: 'performance', source: 'task_name', ...(hasCost ? { cost: 'cost' } : {}) }, options);
+  return convertLong(
+    rows,
+    {
+      prompt: 'query',
+      model: 'model_name',
+      score: 'performance',
+      source: 'task_name',
+      ...(hasCost ? { cost: 'cost' } : {}),
+    },
+    options,
+  );
 }
 
 /** Parses a Python dict literal of str → number (RouterDC's stringified scores). */
@@ -368,7 +465,9 @@ function parsePythonScores(value: string): Record<string, unknown> | undefined {
     .replace(/\b(?:None|nan|NaN)\b/g, 'null');
   try {
     const parsed = JSON.parse(json) as unknown;
-    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -385,7 +484,8 @@ function parsePythonScores(value: string): Record<string, unknown> | undefined {
  * await convertScoreArray([{ question: 'q', scores: { a: 1, b: 0 } }], { source: 'gsm8k' });
  */
 export async function convertScoreArray(items: unknown, options: ConvertOptions = {}): Promise<ConvertResult> {
-  if (!Array.isArray(items)) throw new FineRouterError('DATA_INVALID', 'convertScoreArray: expected a JSON array of {question, scores}');
+  if (!Array.isArray(items))
+    throw new FineRouterError('DATA_INVALID', 'convertScoreArray: expected a JSON array of {question, scores}');
   const cells: Cell[] = [];
   const dropped: ConvertReport['dropped'] = [];
   items.forEach((item: unknown, i) => {

@@ -65,7 +65,11 @@ export function parseCsv(text: string, where = 'csv'): CsvTable {
       } else {
         const start = i;
         while (i < n && text[i] !== ',' && text[i] !== '\n' && text[i] !== '\r') {
-          if (text[i] === '"') throw new FineRouterError('DATA_INVALID', `${where}: line ${line}: a quote inside an unquoted field (quote the whole field and double inner quotes)`);
+          if (text[i] === '"')
+            throw new FineRouterError(
+              'DATA_INVALID',
+              `${where}: line ${line}: a quote inside an unquoted field (quote the whole field and double inner quotes)`,
+            );
           i++;
         }
         field = text.slice(start, i);
@@ -87,11 +91,13 @@ export function parseCsv(text: string, where = 'csv'): CsvTable {
     if (blank && fields.length === 1) continue;
     records.push({ fields, line: startLine });
   }
-  if (records.length === 0) throw new FineRouterError('DATA_INVALID', `${where}: empty file (a header row is required)`);
+  if (records.length === 0)
+    throw new FineRouterError('DATA_INVALID', `${where}: empty file (a header row is required)`);
   const header = records[0]!.fields.map((h) => h.trim());
   const seen = new Set<string>();
   header.forEach((h, column) => {
-    if (h.length === 0) throw new FineRouterError('DATA_INVALID', `${where}: line 1: header column ${column + 1} is empty`);
+    if (h.length === 0)
+      throw new FineRouterError('DATA_INVALID', `${where}: line 1: header column ${column + 1} is empty`);
     if (seen.has(h)) throw new FineRouterError('DATA_INVALID', `${where}: line 1: duplicate header '${h}'`);
     seen.add(h);
   });
@@ -99,7 +105,10 @@ export function parseCsv(text: string, where = 'csv'): CsvTable {
   const lines: number[] = [];
   for (const record of records.slice(1)) {
     if (record.fields.length !== header.length) {
-      throw new FineRouterError('DATA_INVALID', `${where}: line ${record.line}: ${record.fields.length} fields, the header has ${header.length}`);
+      throw new FineRouterError(
+        'DATA_INVALID',
+        `${where}: line ${record.line}: ${record.fields.length} fields, the header has ${header.length}`,
+      );
     }
     rows.push(record.fields);
     lines.push(record.line);

@@ -131,7 +131,12 @@ const NUMBER = String.raw`[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s*/\s*\d+
  * parseNumber('$1,234.5'); // 1234.5
  */
 export function parseNumber(text: string): number | undefined {
-  const t = text.trim().replace(/^\$/, '').replace(/%$/, '').replace(/(\d),(?=\d{3}\b)/g, '$1').trim();
+  const t = text
+    .trim()
+    .replace(/^\$/, '')
+    .replace(/%$/, '')
+    .replace(/(\d),(?=\d{3}\b)/g, '$1')
+    .trim();
   const fraction = /^([-+]?\d+(?:\.\d+)?)\s*\/\s*(\d+(?:\.\d+)?)$/.exec(t);
   if (fraction) {
     const d = Number(fraction[2]);
@@ -184,7 +189,8 @@ export interface NumericOptions {
 export function numericJudge(options: NumericOptions = {}): Judge {
   const absTolerance = options.absTolerance ?? 1e-6;
   const relTolerance = options.relTolerance ?? 1e-4;
-  if (!(absTolerance >= 0) || !(relTolerance >= 0)) throw new RangeError(`numericJudge: expected tolerances ≥ 0, received ${absTolerance} and ${relTolerance}`);
+  if (!(absTolerance >= 0) || !(relTolerance >= 0))
+    throw new RangeError(`numericJudge: expected tolerances ≥ 0, received ${absTolerance} and ${relTolerance}`);
   return {
     id: 'numeric',
     settings: { absTolerance, relTolerance },
@@ -192,7 +198,10 @@ export function numericJudge(options: NumericOptions = {}): Judge {
     judge(input) {
       const raw = requireReference('numericJudge', input);
       const expected = parseNumber(raw) ?? extractNumber(raw);
-      if (expected === undefined) throw new RangeError(`numericJudge: reference of prompt '${input.prompt.id}' is not a number: ${JSON.stringify(raw.slice(0, 40))}`);
+      if (expected === undefined)
+        throw new RangeError(
+          `numericJudge: reference of prompt '${input.prompt.id}' is not a number: ${JSON.stringify(raw.slice(0, 40))}`,
+        );
       const got = extractNumber(input.answer);
       if (got === undefined) return { score: 0, detail: 'no number' };
       const ok = Math.abs(got - expected) <= Math.max(absTolerance, relTolerance * Math.abs(expected));
@@ -243,7 +252,8 @@ export interface ChoiceOptions {
  */
 export function choiceJudge(options: ChoiceOptions = {}): Judge {
   const letters = options.letters ?? 'ABCDEFGHIJ';
-  if (!/^[A-Z]{2,26}$/.test(letters) || new Set(letters).size !== letters.length) throw new RangeError(`choiceJudge: expected 2–26 distinct upper-case letters, received '${letters}'`);
+  if (!/^[A-Z]{2,26}$/.test(letters) || new Set(letters).size !== letters.length)
+    throw new RangeError(`choiceJudge: expected 2–26 distinct upper-case letters, received '${letters}'`);
   return {
     id: 'choice',
     settings: { letters },
@@ -251,7 +261,10 @@ export function choiceJudge(options: ChoiceOptions = {}): Judge {
     judge(input) {
       const raw = requireReference('choiceJudge', input);
       const m = /^\s*\(?([A-Za-z])\)?\s*\.?\s*$/.exec(raw);
-      if (!m || !letters.includes(m[1]!.toUpperCase())) throw new RangeError(`choiceJudge: reference of prompt '${input.prompt.id}' must be one of the letters ${letters}, received ${JSON.stringify(raw.slice(0, 20))}`);
+      if (!m || !letters.includes(m[1]!.toUpperCase()))
+        throw new RangeError(
+          `choiceJudge: reference of prompt '${input.prompt.id}' must be one of the letters ${letters}, received ${JSON.stringify(raw.slice(0, 20))}`,
+        );
       const got = extractChoice(input.answer, letters);
       return { score: got === m[1]!.toUpperCase() ? 1 : 0, detail: got ?? 'no letter' };
     },
@@ -282,7 +295,9 @@ export function regexJudge(options: RegexOptions = {}): Judge {
     try {
       return new RegExp(source, flags.replace(/g|y/g, ''));
     } catch (error) {
-      throw new RangeError(`regexJudge: invalid pattern ${JSON.stringify(source)} or flags '${flags}': ${(error as Error).message}`);
+      throw new RangeError(
+        `regexJudge: invalid pattern ${JSON.stringify(source)} or flags '${flags}': ${(error as Error).message}`,
+      );
     }
   };
   const fixed = options.pattern !== undefined ? compile(options.pattern) : undefined;
@@ -316,7 +331,8 @@ export function functionJudge(
   settings: unknown = null,
 ): Judge {
   if (typeof id !== 'string' || id.length === 0) throw new TypeError('functionJudge: expected a non-empty id');
-  if (typeof fn !== 'function') throw new TypeError(`functionJudge: expected fn to be a function, received ${typeof fn}`);
+  if (typeof fn !== 'function')
+    throw new TypeError(`functionJudge: expected fn to be a function, received ${typeof fn}`);
   return {
     id: `fn:${id}`,
     settings,

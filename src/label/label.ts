@@ -180,37 +180,62 @@ function resolve(options: LabelOptions, fn: string): Resolved {
   if (typeof options !== 'object' || options === null) throw new TypeError(`${fn}: expected an options object`);
   const { prompts, clients, judge, store } = options;
   if (!Array.isArray(prompts)) throw new TypeError(`${fn}: expected prompts to be an array`);
-  if (typeof clients !== 'object' || clients === null) throw new TypeError(`${fn}: expected clients to be an object of pool id → ChatClient`);
+  if (typeof clients !== 'object' || clients === null)
+    throw new TypeError(`${fn}: expected clients to be an object of pool id → ChatClient`);
   const models = Object.keys(clients);
   if (models.length === 0) throw new FineRouterError('INVALID_ARGUMENT', `${fn}: no candidate models`);
-  if (typeof judge?.judge !== 'function' || typeof judge.id !== 'string') throw new TypeError(`${fn}: expected judge to implement Judge`);
-  if (typeof store?.get !== 'function' || typeof store.append !== 'function') throw new TypeError(`${fn}: expected store to implement LabelStore`);
+  if (typeof judge?.judge !== 'function' || typeof judge.id !== 'string')
+    throw new TypeError(`${fn}: expected judge to implement Judge`);
+  if (typeof store?.get !== 'function' || typeof store.append !== 'function')
+    throw new TypeError(`${fn}: expected store to implement LabelStore`);
   if (judge.referenceModel !== undefined && !models.includes(judge.referenceModel)) {
-    throw new FineRouterError('INVALID_ARGUMENT', `${fn}: the judge compares with '${judge.referenceModel}', which is not among the candidates (${models.join(', ')})`);
+    throw new FineRouterError(
+      'INVALID_ARGUMENT',
+      `${fn}: the judge compares with '${judge.referenceModel}', which is not among the candidates (${models.join(', ')})`,
+    );
   }
   const seen = new Set<string>();
   for (const p of prompts) {
     if (seen.has(p.id)) throw new FineRouterError('DATA_INVALID', `${fn}: duplicate prompt id '${p.id}'`);
     seen.add(p.id);
     if (judge.needsReference && p.reference === undefined) {
-      throw new FineRouterError('DATA_INVALID', `${fn}: judge '${judge.id}' needs a "reference" on every prompt; prompt '${p.id}' has none`);
+      throw new FineRouterError(
+        'DATA_INVALID',
+        `${fn}: judge '${judge.id}' needs a "reference" on every prompt; prompt '${p.id}' has none`,
+      );
     }
   }
   const g = options.generation ?? {};
-  const settings: GenerationSettings = { maxTokens: g.maxTokens ?? LABEL_DEFAULTS.maxTokens, temperature: g.temperature ?? LABEL_DEFAULTS.temperature };
-  if (!Number.isInteger(settings.maxTokens) || settings.maxTokens < 1) throw new RangeError(`${fn}: expected generation.maxTokens to be an integer ≥ 1, received ${String(settings.maxTokens)}`);
-  if (!(Number.isFinite(settings.temperature) && settings.temperature >= 0)) throw new RangeError(`${fn}: expected generation.temperature ≥ 0, received ${String(settings.temperature)}`);
+  const settings: GenerationSettings = {
+    maxTokens: g.maxTokens ?? LABEL_DEFAULTS.maxTokens,
+    temperature: g.temperature ?? LABEL_DEFAULTS.temperature,
+  };
+  if (!Number.isInteger(settings.maxTokens) || settings.maxTokens < 1)
+    throw new RangeError(
+      `${fn}: expected generation.maxTokens to be an integer ≥ 1, received ${String(settings.maxTokens)}`,
+    );
+  if (!(Number.isFinite(settings.temperature) && settings.temperature >= 0))
+    throw new RangeError(`${fn}: expected generation.temperature ≥ 0, received ${String(settings.temperature)}`);
   if (g.system !== undefined) settings.system = g.system;
   if (g.extra !== undefined) settings.extra = g.extra;
   const concurrency = options.concurrency ?? LABEL_DEFAULTS.concurrency;
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`${fn}: expected concurrency to be an integer ≥ 1, received ${String(concurrency)}`);
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new RangeError(`${fn}: expected concurrency to be an integer ≥ 1, received ${String(concurrency)}`);
   if (options.spendLimitUsd !== undefined && !(Number.isFinite(options.spendLimitUsd) && options.spendLimitUsd >= 0)) {
-    throw new RangeError(`${fn}: expected spendLimitUsd to be a finite number ≥ 0, received ${String(options.spendLimitUsd)}`);
+    throw new RangeError(
+      `${fn}: expected spendLimitUsd to be a finite number ≥ 0, received ${String(options.spendLimitUsd)}`,
+    );
   }
   return { prompts, models, settings, concurrency };
 }
 
-function generationKey(prompt: LabelPrompt, messages: ChatMessage[], model: string, client: ChatClient, settings: GenerationSettings): Promise<string> {
+function generationKey(
+  prompt: LabelPrompt,
+  messages: ChatMessage[],
+  model: string,
+  client: ChatClient,
+  settings: GenerationSettings,
+): Promise<string> {
   return storeKey([
     'generation',
     1,
@@ -223,8 +248,21 @@ function generationKey(prompt: LabelPrompt, messages: ChatMessage[], model: stri
   ]);
 }
 
-function judgementKey(generation: string, judge: Judge, reference: string | undefined, referenceGeneration: string | undefined): Promise<string> {
-  return storeKey(['judgement', 1, generation, judge.id, judge.settings ?? null, reference ?? null, referenceGeneration ?? null]);
+function judgementKey(
+  generation: string,
+  judge: Judge,
+  reference: string | undefined,
+  referenceGeneration: string | undefined,
+): Promise<string> {
+  return storeKey([
+    'judgement',
+    1,
+    generation,
+    judge.id,
+    judge.settings ?? null,
+    reference ?? null,
+    referenceGeneration ?? null,
+  ]);
 }
 
 function messageOf(error: unknown): string {
@@ -234,9 +272,7 @@ function messageOf(error: unknown): string {
 const isAbort = (error: unknown): boolean => error instanceof FineRouterError && error.code === 'ABORTED';
 
 type GenerationOutcome =
-  | { kind: 'ok'; entry: GenerationEntry; stored: boolean }
-  | { kind: 'failed'; error: string }
-  | { kind: 'skipped' };
+  { kind: 'ok'; entry: GenerationEntry; stored: boolean } | { kind: 'failed'; error: string } | { kind: 'skipped' };
 
 /**
  * Labels every prompt with every candidate model: answers (stored or new), verdicts (stored or new),
@@ -265,9 +301,18 @@ export async function labelPrompts(options: LabelOptions): Promise<LabelResult> 
   let newAnswers = 0;
   let newJudgements = 0;
   let stopped: LabelSummary['stopped'] = null;
-  const progress: LabelProgress = { done: 0, total: prompts.length * models.length, calls: 0, fromStore: 0, failures: 0, spentUsd: 0 };
+  const progress: LabelProgress = {
+    done: 0,
+    total: prompts.length * models.length,
+    calls: 0,
+    fromStore: 0,
+    failures: 0,
+    spentUsd: 0,
+  };
   const failures: LabelFailure[] = [];
-  const perModel = new Map(models.map((m) => [m, { newAnswers: 0, storedAnswers: 0, generationFailures: 0, judgeFailures: 0, skipped: 0 }]));
+  const perModel = new Map(
+    models.map((m) => [m, { newAnswers: 0, storedAnswers: 0, generationFailures: 0, judgeFailures: 0, skipped: 0 }]),
+  );
 
   const canSpend = (): boolean => {
     if (signal?.aborted) stopped ??= 'aborted';
@@ -301,7 +346,12 @@ export async function labelPrompts(options: LabelOptions): Promise<LabelResult> 
         const estimate = callCost(client.entry.prices, estimateTokens(messages), settings.maxTokens);
         if (!reserve(estimate)) return { kind: 'skipped' };
         try {
-          const request = { messages, maxTokens: settings.maxTokens, temperature: settings.temperature, ...(settings.extra ? { extra: settings.extra } : {}) };
+          const request = {
+            messages,
+            maxTokens: settings.maxTokens,
+            temperature: settings.temperature,
+            ...(settings.extra ? { extra: settings.extra } : {}),
+          };
           const r = await client.complete(request, signal ? { signal } : {});
           const entry: GenerationEntry = {
             type: 'generation',
@@ -383,12 +433,21 @@ export async function labelPrompts(options: LabelOptions): Promise<LabelResult> 
     }
     let verdict: JudgeVerdict;
     try {
-      const input = { prompt, promptText: text, model, answer: gen.answer, ...(prompt.reference !== undefined ? { reference: prompt.reference } : {}), ...(referenceGen ? { referenceAnswer: referenceGen.answer } : {}) };
+      const input = {
+        prompt,
+        promptText: text,
+        model,
+        answer: gen.answer,
+        ...(prompt.reference !== undefined ? { reference: prompt.reference } : {}),
+        ...(referenceGen ? { referenceAnswer: referenceGen.answer } : {}),
+      };
       verdict = await judge.judge(input, signal ? { signal } : {});
       const score = verdict?.score;
-      if (typeof score !== 'number' || !Number.isFinite(score) || score < 0 || score > 1) throw new RangeError(`judge '${judge.id}' returned score ${String(score)}, expected a finite number in [0, 1]`);
+      if (typeof score !== 'number' || !Number.isFinite(score) || score < 0 || score > 1)
+        throw new RangeError(`judge '${judge.id}' returned score ${String(score)}, expected a finite number in [0, 1]`);
       const cost = verdict.costUsd ?? 0;
-      if (!(Number.isFinite(cost) && cost >= 0)) throw new RangeError(`judge '${judge.id}' returned costUsd ${String(cost)}`);
+      if (!(Number.isFinite(cost) && cost >= 0))
+        throw new RangeError(`judge '${judge.id}' returned costUsd ${String(cost)}`);
     } catch (error) {
       const lost = (error as { costUsd?: unknown }).costUsd;
       if (typeof lost === 'number' && Number.isFinite(lost) && lost > 0) judgeSpent += lost;
@@ -406,7 +465,17 @@ export async function labelPrompts(options: LabelOptions): Promise<LabelResult> 
     const cost = verdict.costUsd ?? 0;
     judgeSpent += cost;
     newJudgements++;
-    const entry: JudgementEntry = { type: 'judgement', key, generationKey: gen.key, promptId: prompt.id, model, judge: judge.id, score: verdict.score, costUsd: cost, at: now().toISOString() };
+    const entry: JudgementEntry = {
+      type: 'judgement',
+      key,
+      generationKey: gen.key,
+      promptId: prompt.id,
+      model,
+      judge: judge.id,
+      score: verdict.score,
+      costUsd: cost,
+      at: now().toISOString(),
+    };
     if (verdict.detail !== undefined) entry.detail = verdict.detail;
     await store.append(entry);
     verdicts.set(`${pi}\u0000${model}`, { score: verdict.score, entry: gen });
@@ -507,11 +576,29 @@ export async function labelPrompts(options: LabelOptions): Promise<LabelResult> 
  * const plan = await planLabel({ prompts, clients, judge, store });
  * console.log(plan.generationCalls, plan.typicalUsd, plan.maxUsd);
  */
-export async function planLabel(options: LabelOptions, assumedOutputTokens: number = LABEL_DEFAULTS.assumedOutputTokens): Promise<LabelPlan> {
+export async function planLabel(
+  options: LabelOptions,
+  assumedOutputTokens: number = LABEL_DEFAULTS.assumedOutputTokens,
+): Promise<LabelPlan> {
   const { prompts, models, settings } = resolve(options, 'planLabel');
-  if (!Number.isInteger(assumedOutputTokens) || assumedOutputTokens < 0) throw new RangeError(`planLabel: expected assumedOutputTokens to be an integer ≥ 0, received ${String(assumedOutputTokens)}`);
+  if (!Number.isInteger(assumedOutputTokens) || assumedOutputTokens < 0)
+    throw new RangeError(
+      `planLabel: expected assumedOutputTokens to be an integer ≥ 0, received ${String(assumedOutputTokens)}`,
+    );
   const { clients, judge, store } = options;
-  const plan: LabelPlan = { pairs: prompts.length * models.length, storedAnswers: 0, generationCalls: 0, storedJudgements: 0, judgeCalls: 0, generationMaxUsd: 0, generationTypicalUsd: 0, judgeUsd: 0, typicalUsd: 0, maxUsd: 0, models: [] };
+  const plan: LabelPlan = {
+    pairs: prompts.length * models.length,
+    storedAnswers: 0,
+    generationCalls: 0,
+    storedJudgements: 0,
+    judgeCalls: 0,
+    generationMaxUsd: 0,
+    generationTypicalUsd: 0,
+    judgeUsd: 0,
+    typicalUsd: 0,
+    maxUsd: 0,
+    models: [],
+  };
   const keys = new Map<string, string>();
   const storedGen = new Map<string, GenerationEntry>();
   // Typical output length per model from its stored answers.
@@ -548,7 +635,10 @@ export async function planLabel(options: LabelOptions, assumedOutputTokens: numb
         row.maxUsd += callCost(client.entry.prices, input, settings.maxTokens);
         row.typicalUsd += callCost(client.entry.prices, input, row.assumedOutputTokens);
       }
-      const refKey = judge.referenceModel !== undefined && m !== judge.referenceModel ? keys.get(`${pi}\u0000${judge.referenceModel}`) : undefined;
+      const refKey =
+        judge.referenceModel !== undefined && m !== judge.referenceModel
+          ? keys.get(`${pi}\u0000${judge.referenceModel}`)
+          : undefined;
       if (gen && (refKey === undefined || storedGen.has(refKey))) {
         const jk = await judgementKey(key, judge, prompt.reference, refKey);
         if (store.get(jk)?.type === 'judgement') {

@@ -88,7 +88,8 @@ export function parseVerdict(text: string): 'A' | 'B' | 'C' | undefined {
 }
 
 function positiveInteger(fn: string, name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) throw new RangeError(`${fn}: expected ${name} to be an integer ≥ 1, received ${String(value)}`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new RangeError(`${fn}: expected ${name} to be an integer ≥ 1, received ${String(value)}`);
   return value;
 }
 
@@ -111,7 +112,8 @@ export function rubricJudge(options: RubricJudgeOptions): Judge {
   const client = options.client;
   const min = options.min ?? LLM_JUDGE_DEFAULTS.min;
   const max = options.max ?? LLM_JUDGE_DEFAULTS.max;
-  if (!(Number.isFinite(min) && Number.isFinite(max) && max > min)) throw new RangeError(`rubricJudge: expected finite min < max, received ${min} and ${max}`);
+  if (!(Number.isFinite(min) && Number.isFinite(max) && max > min))
+    throw new RangeError(`rubricJudge: expected finite min < max, received ${min} and ${max}`);
   const maxTokens = positiveInteger('rubricJudge', 'maxTokens', options.maxTokens ?? LLM_JUDGE_DEFAULTS.maxTokens);
   const maxChars = positiveInteger('rubricJudge', 'maxChars', options.maxChars ?? LLM_JUDGE_DEFAULTS.maxChars);
   const rubric = options.rubric ?? DEFAULT_RUBRIC;
@@ -129,13 +131,28 @@ export function rubricJudge(options: RubricJudgeOptions): Judge {
   };
   return {
     id: `llm-rubric:${client.id}`,
-    settings: { upstream: client.entry.model, baseUrl: client.entry.baseUrl, system, min, max, maxTokens, maxChars, v: 1 },
-    estimateCost: ({ promptChars, answerChars }) => estimate(client, system.length + promptChars + answerChars + 64, maxTokens, 1),
+    settings: {
+      upstream: client.entry.model,
+      baseUrl: client.entry.baseUrl,
+      system,
+      min,
+      max,
+      maxTokens,
+      maxChars,
+      v: 1,
+    },
+    estimateCost: ({ promptChars, answerChars }) =>
+      estimate(client, system.length + promptChars + answerChars + 64, maxTokens, 1),
     async judge(input, callOptions) {
-      const reply = await client.complete({ messages: messages(input), maxTokens, temperature: 0 }, callOptions?.signal ? { signal: callOptions.signal } : {});
+      const reply = await client.complete(
+        { messages: messages(input), maxTokens, temperature: 0 },
+        callOptions?.signal ? { signal: callOptions.signal } : {},
+      );
       const rating = parseRating(reply.content);
       if (rating === undefined || rating < min || rating > max) {
-        const error = new RangeError(`rubricJudge: no rating in [${min}, ${max}] in the judge's reply: ${JSON.stringify(reply.content.slice(-120))}`);
+        const error = new RangeError(
+          `rubricJudge: no rating in [${min}, ${max}] in the judge's reply: ${JSON.stringify(reply.content.slice(-120))}`,
+        );
         (error as RangeError & { costUsd?: number }).costUsd = reply.costUsd;
         throw error;
       }
@@ -160,13 +177,14 @@ export function rubricJudge(options: RubricJudgeOptions): Judge {
  */
 export function pairwiseJudge(options: PairwiseJudgeOptions): Judge {
   const client = options.client;
-  if (typeof options.referenceModel !== 'string' || options.referenceModel.length === 0) throw new RangeError('pairwiseJudge: expected a referenceModel pool id');
+  if (typeof options.referenceModel !== 'string' || options.referenceModel.length === 0)
+    throw new RangeError('pairwiseJudge: expected a referenceModel pool id');
   const maxTokens = positiveInteger('pairwiseJudge', 'maxTokens', options.maxTokens ?? LLM_JUDGE_DEFAULTS.maxTokens);
   const maxChars = positiveInteger('pairwiseJudge', 'maxChars', options.maxChars ?? LLM_JUDGE_DEFAULTS.maxChars);
   const system =
     'You are an impartial judge. Compare the two AI assistant responses to the user question below and decide which one answers it better ' +
     '(correctness first, then helpfulness, relevance and clarity). The order in which the responses appear must not influence you, ' +
-    'and neither must their length or the assistants\' names. ' +
+    "and neither must their length or the assistants' names. " +
     (options.rubric ? `${options.rubric} ` : '') +
     'Explain briefly, then output your verdict in exactly this format: [[A]] if assistant A is better, [[B]] if assistant B is better, [[C]] for a tie.';
   const messages = (question: string, reference: string | undefined, a: string, b: string): ChatMessage[] => {
@@ -180,23 +198,51 @@ export function pairwiseJudge(options: PairwiseJudgeOptions): Judge {
   };
   return {
     id: `llm-pairwise:${client.id}@${options.referenceModel}`,
-    settings: { upstream: client.entry.model, baseUrl: client.entry.baseUrl, system, maxTokens, maxChars, referenceModel: options.referenceModel, v: 1 },
+    settings: {
+      upstream: client.entry.model,
+      baseUrl: client.entry.baseUrl,
+      system,
+      maxTokens,
+      maxChars,
+      referenceModel: options.referenceModel,
+      v: 1,
+    },
     referenceModel: options.referenceModel,
-    estimateCost: ({ promptChars, answerChars }) => estimate(client, system.length + promptChars + 2 * answerChars + 64, maxTokens, 2),
+    estimateCost: ({ promptChars, answerChars }) =>
+      estimate(client, system.length + promptChars + 2 * answerChars + 64, maxTokens, 2),
     async judge(input, callOptions): Promise<JudgeVerdict> {
       if (input.model === options.referenceModel) return { score: 0.5, detail: 'reference model' };
-      if (input.referenceAnswer === undefined) throw new RangeError(`pairwiseJudge: no answer of the reference model '${options.referenceModel}' for prompt '${input.prompt.id}'`);
+      if (input.referenceAnswer === undefined)
+        throw new RangeError(
+          `pairwiseJudge: no answer of the reference model '${options.referenceModel}' for prompt '${input.prompt.id}'`,
+        );
       if (input.answer === input.referenceAnswer) return { score: 0.5, detail: 'identical answers' };
       const signal = callOptions?.signal ? { signal: callOptions.signal } : {};
       const [first, second] = await Promise.all([
-        client.complete({ messages: messages(input.promptText, input.reference, input.answer, input.referenceAnswer), maxTokens, temperature: 0 }, signal),
-        client.complete({ messages: messages(input.promptText, input.reference, input.referenceAnswer, input.answer), maxTokens, temperature: 0 }, signal),
+        client.complete(
+          {
+            messages: messages(input.promptText, input.reference, input.answer, input.referenceAnswer),
+            maxTokens,
+            temperature: 0,
+          },
+          signal,
+        ),
+        client.complete(
+          {
+            messages: messages(input.promptText, input.reference, input.referenceAnswer, input.answer),
+            maxTokens,
+            temperature: 0,
+          },
+          signal,
+        ),
       ]);
       const costUsd = first.costUsd + second.costUsd;
       const v1 = parseVerdict(first.content);
       const v2 = parseVerdict(second.content);
       if (v1 === undefined || v2 === undefined) {
-        const error = new RangeError(`pairwiseJudge: no [[A]]/[[B]]/[[C]] verdict in the judge's reply: ${JSON.stringify((v1 === undefined ? first : second).content.slice(-120))}`);
+        const error = new RangeError(
+          `pairwiseJudge: no [[A]]/[[B]]/[[C]] verdict in the judge's reply: ${JSON.stringify((v1 === undefined ? first : second).content.slice(-120))}`,
+        );
         (error as RangeError & { costUsd?: number }).costUsd = costUsd;
         throw error;
       }

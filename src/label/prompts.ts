@@ -51,11 +51,13 @@ function kind(value: unknown): string {
  * validatePrompt({ id: 1, prompt: '2+2?', reference: '4' }, 1); // { id: '1', prompt: '2+2?', reference: '4' }
  */
 export function validatePrompt(value: unknown, line: number, where = 'prompts'): LabelPrompt {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(where, line, `expected a JSON object, received ${kind(value)}`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    fail(where, line, `expected a JSON object, received ${kind(value)}`);
   const v = value as Record<string, unknown>;
   let id = v.id;
   if (typeof id === 'number' && Number.isFinite(id)) id = String(id);
-  if (typeof id !== 'string' || id.trim().length === 0) fail(where, line, `"id" must be a non-empty string, received ${kind(v.id)}`);
+  if (typeof id !== 'string' || id.trim().length === 0)
+    fail(where, line, `"id" must be a non-empty string, received ${kind(v.id)}`);
   const out: LabelPrompt = { id };
   if (v.prompt !== undefined && v.prompt !== null && v.prompt !== '') {
     if (typeof v.prompt !== 'string') fail(where, line, `"prompt" must be a string, received ${kind(v.prompt)}`);
@@ -70,10 +72,17 @@ export function validatePrompt(value: unknown, line: number, where = 'prompts'):
         fail(where, line, '"messages" must be a JSON array of {role, content}');
       }
     }
-    if (!Array.isArray(messages) || messages.length === 0) fail(where, line, `"messages" must be a non-empty array of {role, content}, received ${kind(messages)}`);
+    if (!Array.isArray(messages) || messages.length === 0)
+      fail(where, line, `"messages" must be a non-empty array of {role, content}, received ${kind(messages)}`);
     out.messages = messages.map((m: unknown, i) => {
       const message = m as Record<string, unknown> | null;
-      if (typeof message !== 'object' || message === null || typeof message.role !== 'string' || !ROLES.has(message.role) || typeof message.content !== 'string') {
+      if (
+        typeof message !== 'object' ||
+        message === null ||
+        typeof message.role !== 'string' ||
+        !ROLES.has(message.role) ||
+        typeof message.content !== 'string'
+      ) {
         fail(where, line, `"messages[${i}]" must be {role: system|user|assistant|developer|tool, content: string}`);
       }
       const clean: ChatMessage = { role: message.role as ChatMessage['role'], content: message.content as string };
@@ -82,7 +91,8 @@ export function validatePrompt(value: unknown, line: number, where = 'prompts'):
     });
     if (!out.messages.some((m) => m.role === 'user')) fail(where, line, '"messages" has no user message');
   }
-  if (out.prompt === undefined && out.messages === undefined) fail(where, line, 'needs "prompt" (a string) or "messages" (an array)');
+  if (out.prompt === undefined && out.messages === undefined)
+    fail(where, line, 'needs "prompt" (a string) or "messages" (an array)');
   for (const name of ['reference', 'source'] as const) {
     let field = v[name];
     if (field === undefined || field === null || field === '') continue;
@@ -114,13 +124,15 @@ function checkUnique(prompts: LabelPrompt[], lines: number[], where: string): vo
  * parsePrompts('{"id":"a","prompt":"hi"}\n', 'jsonl'); // [{ id: 'a', prompt: 'hi' }]
  */
 export function parsePrompts(text: string, format: 'jsonl' | 'csv', where = 'prompts'): LabelPrompt[] {
-  if (typeof text !== 'string') throw new TypeError(`parsePrompts: expected text to be a string, received ${typeof text}`);
+  if (typeof text !== 'string')
+    throw new TypeError(`parsePrompts: expected text to be a string, received ${typeof text}`);
   const prompts: LabelPrompt[] = [];
   const lines: number[] = [];
   if (format === 'csv') {
     const table = parseCsv(text, where);
     if (!table.header.includes('id')) fail(where, 1, 'the header has no "id" column');
-    if (!table.header.includes('prompt') && !table.header.includes('messages')) fail(where, 1, 'the header needs a "prompt" or "messages" column');
+    if (!table.header.includes('prompt') && !table.header.includes('messages'))
+      fail(where, 1, 'the header needs a "prompt" or "messages" column');
     table.rows.forEach((row, r) => {
       const object: Record<string, string> = {};
       table.header.forEach((h, c) => (object[h] = row[c]!));
@@ -141,7 +153,10 @@ export function parsePrompts(text: string, format: 'jsonl' | 'csv', where = 'pro
       lines.push(i + 1);
     });
   } else {
-    throw new FineRouterError('INVALID_ARGUMENT', `parsePrompts: format must be 'jsonl' or 'csv', received ${String(format)}`);
+    throw new FineRouterError(
+      'INVALID_ARGUMENT',
+      `parsePrompts: format must be 'jsonl' or 'csv', received ${String(format)}`,
+    );
   }
   checkUnique(prompts, lines, where);
   return prompts;

@@ -106,7 +106,15 @@ export function parseStoreEntry(value: unknown): StoreEntry | undefined {
   const num = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x) && x >= 0;
   if (!str(v.key) || !str(v.promptId) || !str(v.model) || !str(v.at) || !num(v.costUsd)) return undefined;
   if (v.type === 'generation') {
-    if (!str(v.answer) || !num(v.promptTokens) || !num(v.completionTokens) || typeof v.usageReported !== 'boolean' || !num(v.latencyMs) || !num(v.attempts)) return undefined;
+    if (
+      !str(v.answer) ||
+      !num(v.promptTokens) ||
+      !num(v.completionTokens) ||
+      typeof v.usageReported !== 'boolean' ||
+      !num(v.latencyMs) ||
+      !num(v.attempts)
+    )
+      return undefined;
     return v as unknown as GenerationEntry;
   }
   if (v.type === 'judgement') {
@@ -124,7 +132,9 @@ export function parseStoreEntry(value: unknown): StoreEntry | undefined {
  * @example
  * const store = createMemoryStore();
  */
-export function createMemoryStore(entries: readonly StoreEntry[] = []): LabelStore & { readonly entries: StoreEntry[] } {
+export function createMemoryStore(
+  entries: readonly StoreEntry[] = [],
+): LabelStore & { readonly entries: StoreEntry[] } {
   const list: StoreEntry[] = [];
   const byKey = new Map<string, StoreEntry>();
   const add = (entry: StoreEntry): void => {

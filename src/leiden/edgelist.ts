@@ -62,14 +62,18 @@ export function parseEdgeList(text: string): EdgeList {
     }
     pos = end + 1;
     if (nf === 0) continue;
-    if (nf < 2 || extra) throw new RangeError(`${fn}: expected 'src dst [weight]' on line ${lineNumber}, received ${nf} fields`);
+    if (nf < 2 || extra)
+      throw new RangeError(`${fn}: expected 'src dst [weight]' on line ${lineNumber}, received ${nf} fields`);
     const u = Number(fields[0]);
     const v = Number(fields[1]);
     const w = nf === 3 ? Number(fields[2]) : 1;
     if (!Number.isInteger(u) || u < 0 || u > 0x7ffffffe || !Number.isInteger(v) || v < 0 || v > 0x7ffffffe) {
-      throw new RangeError(`${fn}: expected non-negative integer node ids on line ${lineNumber}, received '${fields[0]} ${fields[1]}'`);
+      throw new RangeError(
+        `${fn}: expected non-negative integer node ids on line ${lineNumber}, received '${fields[0]} ${fields[1]}'`,
+      );
     }
-    if (!Number.isFinite(w) || w < 0) throw new RangeError(`${fn}: expected a finite weight ≥ 0 on line ${lineNumber}, received '${fields[2]}'`);
+    if (!Number.isFinite(w) || w < 0)
+      throw new RangeError(`${fn}: expected a finite weight ≥ 0 on line ${lineNumber}, received '${fields[2]}'`);
     if (count === capacity) {
       capacity *= 2;
       const s2 = new Int32Array(capacity);
@@ -89,5 +93,10 @@ export function parseEdgeList(text: string): EdgeList {
     if (u > maxId) maxId = u;
     if (v > maxId) maxId = v;
   }
-  return { nodeCount: maxId + 1, source: source.slice(0, count), target: target.slice(0, count), weight: weight.slice(0, count) };
+  return {
+    nodeCount: maxId + 1,
+    source: source.slice(0, count),
+    target: target.slice(0, count),
+    weight: weight.slice(0, count),
+  };
 }

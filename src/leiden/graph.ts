@@ -76,7 +76,10 @@ export function checkArrayLike(fn: string, name: string, value: unknown): assert
     typeof (value as { length?: unknown }).length === 'number' &&
     Number.isInteger((value as { length: number }).length) &&
     (value as { length: number }).length >= 0;
-  if (!ok) throw new TypeError(`${fn}: expected ${name} to be an array or typed array of numbers, received ${describe(value)}`);
+  if (!ok)
+    throw new TypeError(
+      `${fn}: expected ${name} to be an array or typed array of numbers, received ${describe(value)}`,
+    );
 }
 
 /**
@@ -97,7 +100,9 @@ export function checkArrayLike(fn: string, name: string, value: unknown): assert
 export function buildGraph(input: GraphInput): CsrGraph {
   const fn = 'buildGraph';
   if (input === null || typeof input !== 'object') {
-    throw new TypeError(`${fn}: expected an object { nodeCount, source, target, weight?, nodeWeight? }, received ${describe(input)}`);
+    throw new TypeError(
+      `${fn}: expected an object { nodeCount, source, target, weight?, nodeWeight? }, received ${describe(input)}`,
+    );
   }
   const { nodeCount: n, source, target, weight, nodeWeight } = input;
   if (typeof n !== 'number') throw new TypeError(`${fn}: expected nodeCount to be a number, received ${describe(n)}`);
@@ -108,19 +113,25 @@ export function buildGraph(input: GraphInput): CsrGraph {
   checkArrayLike(fn, 'target', target);
   const edges = source.length;
   if (target.length !== edges) {
-    throw new RangeError(`${fn}: expected target to have the length of source (${edges}), received length ${target.length}`);
+    throw new RangeError(
+      `${fn}: expected target to have the length of source (${edges}), received length ${target.length}`,
+    );
   }
   if (weight !== undefined) {
     checkArrayLike(fn, 'weight', weight);
     if (weight.length !== edges) {
-      throw new RangeError(`${fn}: expected weight to have the length of source (${edges}), received length ${weight.length}`);
+      throw new RangeError(
+        `${fn}: expected weight to have the length of source (${edges}), received length ${weight.length}`,
+      );
     }
   }
   const nodeWeights = new Float64Array(n);
   if (nodeWeight !== undefined) {
     checkArrayLike(fn, 'nodeWeight', nodeWeight);
     if (nodeWeight.length !== n) {
-      throw new RangeError(`${fn}: expected nodeWeight to have length nodeCount (${n}), received length ${nodeWeight.length}`);
+      throw new RangeError(
+        `${fn}: expected nodeWeight to have length nodeCount (${n}), received length ${nodeWeight.length}`,
+      );
     }
     for (let v = 0; v < n; v++) {
       const x = nodeWeight[v];
@@ -141,10 +152,14 @@ export function buildGraph(input: GraphInput): CsrGraph {
     const u = source[e];
     const v = target[e];
     if (typeof u !== 'number' || !Number.isInteger(u) || u < 0 || u >= n) {
-      throw new RangeError(`${fn}: expected source[${e}] to be an integer node id in [0, ${n}), received ${describe(u)}`);
+      throw new RangeError(
+        `${fn}: expected source[${e}] to be an integer node id in [0, ${n}), received ${describe(u)}`,
+      );
     }
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= n) {
-      throw new RangeError(`${fn}: expected target[${e}] to be an integer node id in [0, ${n}), received ${describe(v)}`);
+      throw new RangeError(
+        `${fn}: expected target[${e}] to be an integer node id in [0, ${n}), received ${describe(v)}`,
+      );
     }
     let w = 1;
     if (weight !== undefined) {

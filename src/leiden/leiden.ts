@@ -357,7 +357,15 @@ function compact(comm: Int32Array, n: number, relabel: Int32Array): number {
  * joins a well-connected subcommunity T with gain ≥ 0, drawn with probability ∝ exp(gain/θ).
  * Writes compact subcommunity labels to `s.refined` and returns their number.
  */
-function refine(level: Level, comm: Int32Array, nc: number, s: Scratch, gamma: number, theta: number, rng: Xoshiro128): number {
+function refine(
+  level: Level,
+  comm: Int32Array,
+  nc: number,
+  s: Scratch,
+  gamma: number,
+  theta: number,
+  rng: Xoshiro128,
+): number {
   const n = level.n;
   const offsets = level.offsets;
   const targets = level.targets;
@@ -692,8 +700,16 @@ function orderBySize(membership: Int32Array, count: number): void {
   for (let v = 0; v < n; v++) membership[v] = rank[membership[v]!]!;
 }
 
-function checkNumber(fn: string, name: string, value: unknown, min: number, integer: boolean, allowInfinity = false): number {
-  if (typeof value !== 'number') throw new TypeError(`${fn}: expected ${name} to be a number, received ${typeof value}`);
+function checkNumber(
+  fn: string,
+  name: string,
+  value: unknown,
+  min: number,
+  integer: boolean,
+  allowInfinity = false,
+): number {
+  if (typeof value !== 'number')
+    throw new TypeError(`${fn}: expected ${name} to be a number, received ${typeof value}`);
   const ok =
     !Number.isNaN(value) &&
     (Number.isFinite(value) || (allowInfinity && value === Infinity)) &&
@@ -701,7 +717,9 @@ function checkNumber(fn: string, name: string, value: unknown, min: number, inte
     (!integer || !Number.isFinite(value) || Number.isInteger(value));
   if (!ok) {
     const what = integer ? 'an integer' : 'a finite number';
-    throw new RangeError(`${fn}: expected ${name} to be ${what} ≥ ${min}${allowInfinity ? ' (or Infinity)' : ''}, received ${value}`);
+    throw new RangeError(
+      `${fn}: expected ${name} to be ${what} ≥ ${min}${allowInfinity ? ' (or Infinity)' : ''}, received ${value}`,
+    );
   }
   return value;
 }
@@ -727,9 +745,11 @@ function checkNumber(fn: string, name: string, value: unknown, min: number, inte
 export function leiden(graph: CsrGraph, options: LeidenOptions = {}): LeidenResult {
   const fn = 'leiden';
   checkGraph(fn, graph);
-  if (options === null || typeof options !== 'object') throw new TypeError(`${fn}: expected options to be an object, received ${typeof options}`);
+  if (options === null || typeof options !== 'object')
+    throw new TypeError(`${fn}: expected options to be an object, received ${typeof options}`);
   const objective = options.objective ?? LEIDEN_DEFAULTS.objective;
-  if (typeof objective !== 'string') throw new TypeError(`${fn}: expected objective to be a string, received ${typeof objective}`);
+  if (typeof objective !== 'string')
+    throw new TypeError(`${fn}: expected objective to be a string, received ${typeof objective}`);
   if (objective !== 'modularity' && objective !== 'cpm') {
     throw new RangeError(`${fn}: expected objective to be 'modularity' or 'cpm', received '${objective}'`);
   }
@@ -738,7 +758,14 @@ export function leiden(graph: CsrGraph, options: LeidenOptions = {}): LeidenResu
   const seed = options.seed ?? LEIDEN_DEFAULTS.seed;
   if (typeof seed !== 'number') throw new TypeError(`${fn}: expected seed to be a number, received ${typeof seed}`);
   if (!Number.isSafeInteger(seed)) throw new RangeError(`${fn}: expected seed to be a safe integer, received ${seed}`);
-  const maxIterations = checkNumber(fn, 'maxIterations', options.maxIterations ?? LEIDEN_DEFAULTS.maxIterations, 1, true, true);
+  const maxIterations = checkNumber(
+    fn,
+    'maxIterations',
+    options.maxIterations ?? LEIDEN_DEFAULTS.maxIterations,
+    1,
+    true,
+    true,
+  );
   const tolerance = checkNumber(fn, 'tolerance', options.tolerance ?? LEIDEN_DEFAULTS.tolerance, 0, false);
   const { onIteration, signal } = options;
   if (onIteration !== undefined && typeof onIteration !== 'function') {

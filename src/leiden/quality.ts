@@ -50,7 +50,12 @@ export function checkGraph(fn: string, graph: unknown): asserts graph is CsrGrap
  * @internal Validates a membership (non-negative integer labels, one per node) and returns a copy
  * relabelled 0..k-1 in order of first appearance, plus k. Never modifies `labels`.
  */
-export function compactMembership(fn: string, name: string, labels: unknown, n: number): { membership: Int32Array; count: number } {
+export function compactMembership(
+  fn: string,
+  name: string,
+  labels: unknown,
+  n: number,
+): { membership: Int32Array; count: number } {
   checkArrayLike(fn, name, labels);
   if (labels.length !== n) {
     throw new RangeError(`${fn}: expected ${name} to have one entry per node (${n}), received length ${labels.length}`);
@@ -62,7 +67,9 @@ export function compactMembership(fn: string, name: string, labels: unknown, n: 
   for (let v = 0; v < n; v++) {
     const c = labels[v];
     if (typeof c !== 'number' || !Number.isInteger(c) || c < 0) {
-      throw new RangeError(`${fn}: expected ${name}[${v}] to be a non-negative integer, received ${typeof c === 'number' ? c : typeof c}`);
+      throw new RangeError(
+        `${fn}: expected ${name}[${v}] to be a non-negative integer, received ${typeof c === 'number' ? c : typeof c}`,
+      );
     }
     if (c < n) {
       if (relabel[c]! < 0) relabel[c] = count++;

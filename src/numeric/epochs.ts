@@ -84,7 +84,8 @@ export class EarlyStopping {
    * const stop = new EarlyStopping(params, 3); if (stop.report(epoch, devLoss)) break; stop.restore();
    */
   constructor(params: readonly Weights[], patience: number, minDelta = 0) {
-    if (!Number.isInteger(patience) || patience < 1) throw new RangeError(`EarlyStopping: expected patience ≥ 1, received ${patience}`);
+    if (!Number.isInteger(patience) || patience < 1)
+      throw new RangeError(`EarlyStopping: expected patience ≥ 1, received ${patience}`);
     this.params = params;
     this.patience = patience;
     this.minDelta = minDelta;
@@ -97,7 +98,8 @@ export class EarlyStopping {
    * @throws RangeError when the loss is not finite.
    */
   report(epoch: number, loss: number): boolean {
-    if (!Number.isFinite(loss)) throw new RangeError(`EarlyStopping: dev loss is not finite (${loss}); lower the learning rate`);
+    if (!Number.isFinite(loss))
+      throw new RangeError(`EarlyStopping: dev loss is not finite (${loss}); lower the learning rate`);
     if (loss < this.bestLoss - this.minDelta) {
       this.bestLoss = loss;
       this.bestEpoch = epoch;
@@ -142,7 +144,10 @@ export interface TrainEpochsOptions {
  * @example
  * const { epochs } = trainEpochs({ epochs: 10, stopping: new EarlyStopping(params, 2), runEpoch, devLoss });
  */
-export function trainEpochs(options: TrainEpochsOptions): { epochs: number; history: { train: number; dev: number }[] } {
+export function trainEpochs(options: TrainEpochsOptions): {
+  epochs: number;
+  history: { train: number; dev: number }[];
+} {
   const { stopping } = options;
   const history: { train: number; dev: number }[] = [];
   let epochs = 0;

@@ -14,13 +14,15 @@
  * @example macroF1([0, 0, 1], [0, 1, 1]); // 0.666…
  */
 export function macroF1(truth: ArrayLike<number>, predicted: ArrayLike<number>): number {
-  if (truth.length !== predicted.length) throw new TypeError(`macroF1: expected equal lengths, received ${truth.length} and ${predicted.length}`);
+  if (truth.length !== predicted.length)
+    throw new TypeError(`macroF1: expected equal lengths, received ${truth.length} and ${predicted.length}`);
   if (truth.length === 0) throw new RangeError('macroF1: expected at least one label, received 0');
   let max = -1;
   for (let i = 0; i < truth.length; i++) {
     const t = truth[i]!;
     const p = predicted[i]!;
-    if (!Number.isInteger(t) || !Number.isInteger(p) || t < -1 || p < -1) throw new RangeError(`macroF1: expected integer labels ≥ −1, received (${t}, ${p}) at ${i}`);
+    if (!Number.isInteger(t) || !Number.isInteger(p) || t < -1 || p < -1)
+      throw new RangeError(`macroF1: expected integer labels ≥ −1, received (${t}, ${p}) at ${i}`);
     if (t > max) max = t;
     if (p > max) max = p;
   }

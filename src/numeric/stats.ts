@@ -58,7 +58,8 @@ export function medianInPlace(values: Float64Array, count: number): number {
 export function median(values: ArrayLike<number>): number {
   if (values.length === 0) throw new RangeError('median: expected at least one value, received 0');
   const copy = Float64Array.from(values);
-  for (let i = 0; i < copy.length; i++) if (Number.isNaN(copy[i]!)) throw new RangeError(`median: expected numbers, received NaN at ${i}`);
+  for (let i = 0; i < copy.length; i++)
+    if (Number.isNaN(copy[i]!)) throw new RangeError(`median: expected numbers, received NaN at ${i}`);
   return medianInPlace(copy, copy.length);
 }
 

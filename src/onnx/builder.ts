@@ -96,7 +96,9 @@ function checkName(where: string, name: unknown): string {
 
 function checkType(where: string, type: unknown): OnnxDataType {
   if (typeof type !== 'string' || !(type in DATA_TYPE_CODE)) {
-    throw new TypeError(`${where}: expected one of ${Object.keys(DATA_TYPE_CODE).join(', ')}, received ${String(type)}`);
+    throw new TypeError(
+      `${where}: expected one of ${Object.keys(DATA_TYPE_CODE).join(', ')}, received ${String(type)}`,
+    );
   }
   return type as OnnxDataType;
 }
@@ -132,15 +134,24 @@ function littleEndianBytes(data: OnnxTensorData): Uint8Array {
   return out;
 }
 
-function tensorProto(where: string, name: string | undefined, type: OnnxDataType, data: OnnxTensorData, dims: readonly number[]): ProtoMessage {
+function tensorProto(
+  where: string,
+  name: string | undefined,
+  type: OnnxDataType,
+  data: OnnxTensorData,
+  dims: readonly number[],
+): ProtoMessage {
   checkType(where, type);
   if (!isDataOf(type, data)) {
-    throw new TypeError(`${where}: expected ${ARRAY_OF[type]} data for type ${type}, received ${Object.prototype.toString.call(data)}`);
+    throw new TypeError(
+      `${where}: expected ${ARRAY_OF[type]} data for type ${type}, received ${Object.prototype.toString.call(data)}`,
+    );
   }
   if (!Array.isArray(dims)) throw new TypeError(`${where}: expected dims as an array, received ${String(dims)}`);
   let count = 1;
   for (const d of dims) {
-    if (!Number.isSafeInteger(d) || d < 0) throw new RangeError(`${where}: expected non-negative integer dims, received [${dims.join(', ')}]`);
+    if (!Number.isSafeInteger(d) || d < 0)
+      throw new RangeError(`${where}: expected non-negative integer dims, received [${dims.join(', ')}]`);
     count *= d;
   }
   if (count !== data.length) {
@@ -161,7 +172,10 @@ function valueInfo(where: string, name: string, type: OnnxDataType, dims: readon
     const dim = new ProtoMessage();
     if (typeof d === 'string' && d.length > 0) dim.string(2, d);
     else if (typeof d === 'number' && Number.isSafeInteger(d) && d >= 0) dim.varint(1, d);
-    else throw new TypeError(`${where}: expected dims of non-negative integers or symbolic names, received ${JSON.stringify(d)}`);
+    else
+      throw new TypeError(
+        `${where}: expected dims of non-negative integers or symbolic names, received ${JSON.stringify(d)}`,
+      );
     shape.message(1, dim);
   }
   const tensorType = new ProtoMessage().varint(1, DATA_TYPE_CODE[type]).message(2, shape);
@@ -176,17 +190,22 @@ function attributeProto(where: string, name: string, value: OnnxAttribute): Prot
   }
   const keys = Object.keys(value);
   if (keys.length !== 1) {
-    throw new TypeError(`${where}: attribute ${name}: expected exactly one of int/float/ints/floats/string/tensor, received {${keys.join(', ')}}`);
+    throw new TypeError(
+      `${where}: attribute ${name}: expected exactly one of int/float/ints/floats/string/tensor, received {${keys.join(', ')}}`,
+    );
   }
   if ('int' in value) {
-    if (!Number.isSafeInteger(value.int)) throw new TypeError(`${where}: attribute ${name}: expected an integer, received ${value.int}`);
+    if (!Number.isSafeInteger(value.int))
+      throw new TypeError(`${where}: attribute ${name}: expected an integer, received ${value.int}`);
     msg.varint(3, value.int).varint(20, ATTR_INT);
   } else if ('float' in value) {
-    if (typeof value.float !== 'number') throw new TypeError(`${where}: attribute ${name}: expected a number, received ${String(value.float)}`);
+    if (typeof value.float !== 'number')
+      throw new TypeError(`${where}: attribute ${name}: expected a number, received ${String(value.float)}`);
     msg.float(2, value.float).varint(20, ATTR_FLOAT);
   } else if ('ints' in value) {
     for (const v of value.ints) {
-      if (!Number.isSafeInteger(v)) throw new TypeError(`${where}: attribute ${name}: expected integers, received ${v}`);
+      if (!Number.isSafeInteger(v))
+        throw new TypeError(`${where}: attribute ${name}: expected integers, received ${v}`);
       msg.varint(8, v);
     }
     msg.varint(20, ATTR_INTS);
@@ -197,7 +216,9 @@ function attributeProto(where: string, name: string, value: OnnxAttribute): Prot
     msg.string(4, value.string).varint(20, ATTR_STRING);
   } else if ('tensor' in value) {
     const t = value.tensor;
-    msg.message(5, tensorProto(`${where}: attribute ${name}`, undefined, t.type, t.data, t.dims)).varint(20, ATTR_TENSOR);
+    msg
+      .message(5, tensorProto(`${where}: attribute ${name}`, undefined, t.type, t.data, t.dims))
+      .varint(20, ATTR_TENSOR);
   } else {
     throw new TypeError(`${where}: attribute ${name}: unknown kind ${keys[0]}`);
   }
@@ -305,12 +326,18 @@ export class OnnxGraphBuilder {
    * @param attributes - Attribute values by name.
    * @throws TypeError on a bad op/attribute; RangeError when an output name is already defined.
    */
-  node(opType: string, inputs: readonly string[], outputs: readonly string[], attributes: Readonly<Record<string, OnnxAttribute>> = {}): void {
+  node(
+    opType: string,
+    inputs: readonly string[],
+    outputs: readonly string[],
+    attributes: Readonly<Record<string, OnnxAttribute>> = {},
+  ): void {
     checkName('OnnxGraphBuilder.node', opType);
     const where = `OnnxGraphBuilder.node(${opType})`;
     const msg = new ProtoMessage();
     for (const input of inputs) {
-      if (typeof input !== 'string') throw new TypeError(`${where}: expected string input names, received ${String(input)}`);
+      if (typeof input !== 'string')
+        throw new TypeError(`${where}: expected string input names, received ${String(input)}`);
       msg.string(1, input);
     }
     if (outputs.length === 0) throw new RangeError(`${where}: expected at least one output`);

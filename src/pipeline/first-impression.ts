@@ -87,17 +87,29 @@ export function compareRoutes(
   if (n === 0) throw new RangeError('compareRoutes: expected at least one held-out record, received none');
   const resamples = options.resamples ?? FIRST_IMPRESSION_DEFAULTS.resamples;
   const level = options.level ?? FIRST_IMPRESSION_DEFAULTS.level;
-  if (!Number.isInteger(resamples) || resamples < 1) throw new RangeError(`compareRoutes: resamples: expected an integer ≥ 1, received ${resamples}`);
-  if (!(level > 0 && level < 1)) throw new RangeError(`compareRoutes: level: expected a number in (0, 1), received ${level}`);
+  if (!Number.isInteger(resamples) || resamples < 1)
+    throw new RangeError(`compareRoutes: resamples: expected an integer ≥ 1, received ${resamples}`);
+  if (!(level > 0 && level < 1))
+    throw new RangeError(`compareRoutes: level: expected a number in (0, 1), received ${level}`);
   const models = Object.keys(costs);
   if (models.length === 0) throw new RangeError('compareRoutes: expected at least one model in costs');
-  const trainMean = (id: string): number => trainRecords.reduce((s, r) => s + (r.scores[id] ?? 0), 0) / Math.max(1, trainRecords.length);
+  const trainMean = (id: string): number =>
+    trainRecords.reduce((s, r) => s + (r.scores[id] ?? 0), 0) / Math.max(1, trainRecords.length);
   const means = models.map(trainMean);
   const best = models[means.indexOf(Math.max(...means))]!;
   const known = models.filter((id) => costs[id] !== null && costs[id] !== undefined);
-  const cheapest = known.length === 0 ? undefined : [...known].sort((a, b) => costs[a]! - costs[b]! || trainMean(b) - trainMean(a))[0]!;
+  const cheapest =
+    known.length === 0
+      ? undefined
+      : [...known].sort((a, b) => costs[a]! - costs[b]! || trainMean(b) - trainMean(a))[0]!;
 
-  const rows: { name: string; kind: RouteComparisonRow['kind']; model?: string; q: Float64Array; cost: number | null }[] = [];
+  const rows: {
+    name: string;
+    kind: RouteComparisonRow['kind'];
+    model?: string;
+    q: Float64Array;
+    cost: number | null;
+  }[] = [];
   const fromPicks = (picks: readonly string[]): { q: Float64Array; cost: number } => {
     const q = new Float64Array(n);
     let cost = 0;
@@ -109,12 +121,24 @@ export function compareRoutes(
   };
   const single = (id: string): readonly string[] => new Array<string>(n).fill(id);
   rows.push({ name: `best single model (${best})`, kind: 'best-single', model: best, ...fromPicks(single(best)) });
-  if (cheapest !== undefined) rows.push({ name: `cheapest model (${cheapest})`, kind: 'cheapest', model: cheapest, ...fromPicks(single(cheapest)) });
+  if (cheapest !== undefined)
+    rows.push({
+      name: `cheapest model (${cheapest})`,
+      kind: 'cheapest',
+      model: cheapest,
+      ...fromPicks(single(cheapest)),
+    });
   for (const [name, picks] of Object.entries(routes)) {
-    if (picks.length !== n) throw new RangeError(`compareRoutes: route '${name}' has ${picks.length} picks for ${n} records`);
+    if (picks.length !== n)
+      throw new RangeError(`compareRoutes: route '${name}' has ${picks.length} picks for ${n} records`);
     rows.push({ name, kind: 'router', ...fromPicks(picks) });
   }
-  rows.push({ name: 'oracle (best observed per prompt)', kind: 'oracle', q: Float64Array.from(records, (r) => Math.max(0, ...Object.values(r.scores))), cost: null });
+  rows.push({
+    name: 'oracle (best observed per prompt)',
+    kind: 'oracle',
+    q: Float64Array.from(records, (r) => Math.max(0, ...Object.values(r.scores))),
+    cost: null,
+  });
 
   // Paired bootstrap: the same resampled prompts for every row.
   const random = mulberry32(options.seed ?? FIRST_IMPRESSION_DEFAULTS.seed);
@@ -138,15 +162,26 @@ export function compareRoutes(
   return rows.map((row, r) => {
     const value = mean(row.q);
     const isReference = row.kind === 'best-single' || row.kind === 'oracle';
-    const diff = isReference ? null : estimate(value - mean(rows[0]!.q), draws[r]!.map((d, b) => d - draws[0]![b]!));
-    const out: RouteComparisonRow = { name: row.name, kind: row.kind, quality: estimate(value, draws[r]!), vsBestSingle: diff, cost: row.cost };
+    const diff = isReference
+      ? null
+      : estimate(
+          value - mean(rows[0]!.q),
+          draws[r]!.map((d, b) => d - draws[0]![b]!),
+        );
+    const out: RouteComparisonRow = {
+      name: row.name,
+      kind: row.kind,
+      quality: estimate(value, draws[r]!),
+      vsBestSingle: diff,
+      cost: row.cost,
+    };
     if (row.model !== undefined) out.model = row.model;
     return out;
   });
 }
 
 const STOP = new Set(
-  ('the and for are but not you all any can had her was one our out has him his how its may new now old see two way who did get let put say she too use that with have this will your from they know want been good much some time very when come here just like long make many more only over such take than them well were what which while would there their about after again being could every other these those where should into also each most then upon must shall does answer question following following choose correct option options given find following true false text write using used based between following please explain describe provide').split(
+  'the and for are but not you all any can had her was one our out has him his how its may new now old see two way who did get let put say she too use that with have this will your from they know want been good much some time very when come here just like long make many more only over such take than them well were what which while would there their about after again being could every other these those where should into also each most then upon must shall does answer question following following choose correct option options given find following true false text write using used based between following please explain describe provide'.split(
     /\s+/,
   ),
 );
@@ -161,16 +196,29 @@ const STOP = new Set(
  * @throws RangeError on a member index out of range or keywords < 1.
  * @example keywordLabels(['prove sqrt 2 irrational', 'prove sqrt 3 irrational', 'capital of France'], [[0, 1], [2]]); // ['irrational · prove · sqrt', 'capital · france']
  */
-export function keywordLabels(texts: readonly string[], groups: readonly (readonly number[])[], keywords: number = FIRST_IMPRESSION_DEFAULTS.keywords): string[] {
-  if (!Number.isInteger(keywords) || keywords < 1) throw new RangeError(`keywordLabels: keywords: expected an integer ≥ 1, received ${keywords}`);
-  const terms = texts.map((t) => new Set((t.toLowerCase().match(/[a-z][a-z'-]{2,}/g) ?? []).map((w) => w.replace(/['-]+$/, '')).filter((w) => w.length >= 3 && !STOP.has(w))));
+export function keywordLabels(
+  texts: readonly string[],
+  groups: readonly (readonly number[])[],
+  keywords: number = FIRST_IMPRESSION_DEFAULTS.keywords,
+): string[] {
+  if (!Number.isInteger(keywords) || keywords < 1)
+    throw new RangeError(`keywordLabels: keywords: expected an integer ≥ 1, received ${keywords}`);
+  const terms = texts.map(
+    (t) =>
+      new Set(
+        (t.toLowerCase().match(/[a-z][a-z'-]{2,}/g) ?? [])
+          .map((w) => w.replace(/['-]+$/, ''))
+          .filter((w) => w.length >= 3 && !STOP.has(w)),
+      ),
+  );
   const df = new Map<string, number>();
   for (const set of terms) for (const w of set) df.set(w, (df.get(w) ?? 0) + 1);
   const N = texts.length;
   return groups.map((members) => {
     const tf = new Map<string, number>();
     for (const i of members) {
-      if (!Number.isInteger(i) || i < 0 || i >= N) throw new RangeError(`keywordLabels: member ${i} is outside 0..${N - 1}`);
+      if (!Number.isInteger(i) || i < 0 || i >= N)
+        throw new RangeError(`keywordLabels: member ${i} is outside 0..${N - 1}`);
       for (const w of terms[i]!) tf.set(w, (tf.get(w) ?? 0) + 1);
     }
     const minCount = members.length >= 2 ? 2 : 1;

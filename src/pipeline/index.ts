@@ -23,13 +23,7 @@
  *   onProgress: ({ step, stage, done, total }) => console.error(step, stage, done, total),
  * });
  */
-export {
-  buildRouter,
-  embedRecords,
-  discoverStep,
-  trainStep,
-  BUILD_ROUTER_DEFAULTS,
-} from './pipeline.js';
+export { buildRouter, embedRecords, discoverStep, trainStep, BUILD_ROUTER_DEFAULTS } from './pipeline.js';
 export type {
   BuildRouterOptions,
   BuildRouterResult,

@@ -117,7 +117,10 @@ export async function embedRecords(
 ): Promise<{ prompts: Float32Array; descriptions: Float32Array; embedded: number }> {
   const { embedder, signal } = options;
   const d = embedder.dimension;
-  const run = async (stage: string, texts: readonly string[]): Promise<{ embeddings: Float32Array; embedded: number }> =>
+  const run = async (
+    stage: string,
+    texts: readonly string[],
+  ): Promise<{ embeddings: Float32Array; embedded: number }> =>
     embedder.embed(texts, {
       onProgress: (done, total) => options.onProgress?.({ step: 'embed', stage, done, total }),
       ...(signal ? { signal } : {}),
@@ -163,13 +166,15 @@ export async function discoverStep(
     }
     return options.discovery;
   }
-  return coded('discover', () => discoverTasks(records, descriptionEmbeddings, {
-    ...options.discover,
-    seed: options.seed ?? BUILD_ROUTER_DEFAULTS.seed,
-    onProgress: (stage: DiscoveryStage, done: number, total: number) =>
-      options.onProgress?.({ step: 'discover', stage, done, total }),
-    ...(options.signal ? { signal: options.signal } : {}),
-  }));
+  return coded('discover', () =>
+    discoverTasks(records, descriptionEmbeddings, {
+      ...options.discover,
+      seed: options.seed ?? BUILD_ROUTER_DEFAULTS.seed,
+      onProgress: (stage: DiscoveryStage, done: number, total: number) =>
+        options.onProgress?.({ step: 'discover', stage, done, total }),
+      ...(options.signal ? { signal: options.signal } : {}),
+    }),
+  );
 }
 
 /**
@@ -182,7 +187,11 @@ async function coded<T>(step: PipelineStep, run: () => Promise<T>): Promise<T> {
     return await run();
   } catch (error) {
     if (error instanceof FineRouterError) throw error;
-    throw new FineRouterError('DATA_INVALID', `buildRouter (${step}): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new FineRouterError(
+      'DATA_INVALID',
+      `buildRouter (${step}): ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
   }
 }
 
@@ -207,15 +216,17 @@ export async function trainStep(
       )
     ).embeddings;
   }
-  return coded('train', () => trainRouter(records, promptEmbeddings, discovery, {
-    ...options.train,
-    encoder: { id: embedder.id, dimension: embedder.dimension },
-    seed: options.seed ?? BUILD_ROUTER_DEFAULTS.seed,
-    ...(taskEmbeddings ? { taskEmbeddings } : {}),
-    onProgress: (stage, done, total, detail) =>
-      options.onProgress?.({ step: 'train', stage, done, total, ...(detail !== undefined ? { detail } : {}) }),
-    ...(signal ? { signal } : {}),
-  }));
+  return coded('train', () =>
+    trainRouter(records, promptEmbeddings, discovery, {
+      ...options.train,
+      encoder: { id: embedder.id, dimension: embedder.dimension },
+      seed: options.seed ?? BUILD_ROUTER_DEFAULTS.seed,
+      ...(taskEmbeddings ? { taskEmbeddings } : {}),
+      onProgress: (stage, done, total, detail) =>
+        options.onProgress?.({ step: 'train', stage, done, total, ...(detail !== undefined ? { detail } : {}) }),
+      ...(signal ? { signal } : {}),
+    }),
+  );
 }
 
 /**
@@ -244,7 +255,9 @@ export async function buildRouter(
   options: BuildRouterOptions,
 ): Promise<BuildRouterResult> {
   if (!Array.isArray(records) || records.length === 0) {
-    throw new RangeError(`buildRouter: expected a non-empty array of records, received ${Array.isArray(records) ? 0 : typeof records}`);
+    throw new RangeError(
+      `buildRouter: expected a non-empty array of records, received ${Array.isArray(records) ? 0 : typeof records}`,
+    );
   }
   const { signal } = options;
   const ms: Record<PipelineStep, number> = { embed: 0, discover: 0, train: 0, write: 0 };

@@ -44,7 +44,9 @@ export function compareWithReferences(
   costs: Readonly<Record<string, number | null>>,
 ): ReferenceComparison {
   if (records.length === 0 || picks.length !== records.length) {
-    throw new RangeError(`compareWithReferences: expected one pick per record (${records.length}), received ${picks.length}`);
+    throw new RangeError(
+      `compareWithReferences: expected one pick per record (${records.length}), received ${picks.length}`,
+    );
   }
   const summarize = (choose: (record: RoutingRecord, i: number) => string): PickSummary => {
     let quality = 0;
@@ -57,7 +59,9 @@ export function compareWithReferences(
     return { quality: quality / records.length, cost: cost / records.length };
   };
   const models = Object.keys(costs);
-  const means = models.map((id) => trainRecords.reduce((s, r) => s + (r.scores[id] ?? 0), 0) / Math.max(1, trainRecords.length));
+  const means = models.map(
+    (id) => trainRecords.reduce((s, r) => s + (r.scores[id] ?? 0), 0) / Math.max(1, trainRecords.length),
+  );
   const single = models[means.indexOf(Math.max(...means))]!;
   const oracle = records.reduce((s, r) => s + Math.max(...Object.values(r.scores)), 0) / records.length;
   return { routed: summarize((_, i) => picks[i]!), bestSingle: { model: single, ...summarize(() => single) }, oracle };

@@ -133,7 +133,8 @@ export interface ChatClient {
  * try { await work(); } finally { release(); }
  */
 export function createLimiter(capacity: number): Limiter {
-  if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`createLimiter: expected an integer capacity ≥ 1, received ${String(capacity)}`);
+  if (!Number.isInteger(capacity) || capacity < 1)
+    throw new RangeError(`createLimiter: expected an integer capacity ≥ 1, received ${String(capacity)}`);
   let active = 0;
   const waiting: { grant: () => void }[] = [];
   const releaseOnce = (): (() => void) => {
@@ -149,7 +150,8 @@ export function createLimiter(capacity: number): Limiter {
   return {
     capacity,
     acquire(signal) {
-      if (signal?.aborted) return Promise.reject(new FineRouterError('ABORTED', 'limiter: aborted', { cause: signal.reason }));
+      if (signal?.aborted)
+        return Promise.reject(new FineRouterError('ABORTED', 'limiter: aborted', { cause: signal.reason }));
       if (active < capacity) {
         active++;
         return Promise.resolve(releaseOnce());
@@ -238,13 +240,21 @@ class RetryableError extends Error {
 
 function nonNegativeInteger(name: string, value: number): number {
   if (!Number.isInteger(value) || value < 0) {
-    throw new FineRouterError('INVALID_ARGUMENT', `createChatClient: ${name} must be an integer ≥ 0, received ${String(value)}`);
+    throw new FineRouterError(
+      'INVALID_ARGUMENT',
+      `createChatClient: ${name} must be an integer ≥ 0, received ${String(value)}`,
+    );
   }
   return value;
 }
 
 function validateRequest(request: ChatRequest): void {
-  if (typeof request !== 'object' || request === null || !Array.isArray(request.messages) || request.messages.length === 0) {
+  if (
+    typeof request !== 'object' ||
+    request === null ||
+    !Array.isArray(request.messages) ||
+    request.messages.length === 0
+  ) {
     throw new TypeError('ChatClient.complete: expected request.messages to be a non-empty array');
   }
   request.messages.forEach((m, i) => {
@@ -253,7 +263,9 @@ function validateRequest(request: ChatRequest): void {
     }
   });
   if (request.maxTokens !== undefined && !(Number.isInteger(request.maxTokens) && request.maxTokens >= 1)) {
-    throw new RangeError(`ChatClient.complete: expected maxTokens to be an integer ≥ 1, received ${String(request.maxTokens)}`);
+    throw new RangeError(
+      `ChatClient.complete: expected maxTokens to be an integer ≥ 1, received ${String(request.maxTokens)}`,
+    );
   }
 }
 
@@ -275,7 +287,8 @@ export function createChatClient(id: string, entry: PoolModel, options: ChatClie
   const retryBaseMs = nonNegativeInteger('retryBaseMs', options.retryBaseMs ?? d.retryBaseMs);
   const maxRetryDelayMs = nonNegativeInteger('maxRetryDelayMs', options.maxRetryDelayMs ?? d.maxRetryDelayMs);
   const fetchImpl = options.fetch ?? globalThis.fetch;
-  if (typeof fetchImpl !== 'function') throw new FineRouterError('INVALID_ARGUMENT', 'createChatClient: no fetch available; pass options.fetch');
+  if (typeof fetchImpl !== 'function')
+    throw new FineRouterError('INVALID_ARGUMENT', 'createChatClient: no fetch available; pass options.fetch');
   const random = options.random ?? Math.random;
   const timeoutMs = entry.timeoutMs ?? POOL_DEFAULTS.timeoutMs;
   const limiter = options.limiter ?? createLimiter(entry.maxConcurrency ?? POOL_DEFAULTS.maxConcurrency);
@@ -289,9 +302,14 @@ export function createChatClient(id: string, entry: PoolModel, options: ChatClie
     const value = env[entry.apiKeyEnv];
     return value === undefined || value === '' ? undefined : value;
   };
-  const redact = (text: string, key: string | undefined): string => (key !== undefined && key.length > 0 ? text.split(key).join('<redacted>') : text);
+  const redact = (text: string, key: string | undefined): string =>
+    key !== undefined && key.length > 0 ? text.split(key).join('<redacted>') : text;
 
-  async function attempt(request: ChatRequest, key: string | undefined, signal: AbortSignal | undefined): Promise<ChatResult> {
+  async function attempt(
+    request: ChatRequest,
+    key: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<ChatResult> {
     const controller = new AbortController();
     const onAbort = (): void => controller.abort(signal?.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -311,11 +329,20 @@ export function createChatClient(id: string, entry: PoolModel, options: ChatClie
       let response: Response;
       let text: string;
       try {
-        response = await fetchImpl(url, { method: 'POST', headers, body: JSON.stringify(body), signal: controller.signal, redirect: 'error' });
+        response = await fetchImpl(url, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify(body),
+          signal: controller.signal,
+          redirect: 'error',
+        });
         text = await response.text();
       } catch (error) {
-        if (signal?.aborted) throw new FineRouterError('ABORTED', `chat client ${id}: aborted`, { cause: signal.reason });
-        throw new RetryableError(timedOut ? `timed out after ${timeoutMs} ms` : `network error: ${redact((error as Error).message, key)}`);
+        if (signal?.aborted)
+          throw new FineRouterError('ABORTED', `chat client ${id}: aborted`, { cause: signal.reason });
+        throw new RetryableError(
+          timedOut ? `timed out after ${timeoutMs} ms` : `network error: ${redact((error as Error).message, key)}`,
+        );
       }
       const latencyMs = performance.now() - started;
       const status = response.status;
@@ -325,12 +352,18 @@ export function createChatClient(id: string, entry: PoolModel, options: ChatClie
         throw new RetryableError(`HTTP ${status}: ${snippet}`, after);
       }
       if (status < 200 || status >= 300) {
-        const hint = status === 401 || status === 403
-          ? entry.apiKeyEnv !== undefined ? ` (check the key in $${entry.apiKeyEnv})` : ' (the endpoint wants a key: set apiKeyEnv in the pool entry)'
-          : '';
+        const hint =
+          status === 401 || status === 403
+            ? entry.apiKeyEnv !== undefined
+              ? ` (check the key in $${entry.apiKeyEnv})`
+              : ' (the endpoint wants a key: set apiKeyEnv in the pool entry)'
+            : '';
         throw new FineRouterError('HTTP_ERROR', `chat client ${id}: ${url} answered HTTP ${status}${hint}: ${snippet}`);
       }
-      let json: { choices?: { message?: { content?: unknown }; finish_reason?: unknown }[]; usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } };
+      let json: {
+        choices?: { message?: { content?: unknown }; finish_reason?: unknown }[];
+        usage?: { prompt_tokens?: unknown; completion_tokens?: unknown };
+      };
       try {
         json = JSON.parse(text) as typeof json;
       } catch {
@@ -339,11 +372,13 @@ export function createChatClient(id: string, entry: PoolModel, options: ChatClie
       const choice = json?.choices?.[0];
       if (typeof choice !== 'object' || choice === null) throw new RetryableError('response has no choices[0]');
       const rawContent = choice.message?.content;
-      if (rawContent !== undefined && rawContent !== null && typeof rawContent !== 'string') throw new RetryableError('choices[0].message.content is not a string');
+      if (rawContent !== undefined && rawContent !== null && typeof rawContent !== 'string')
+        throw new RetryableError('choices[0].message.content is not a string');
       const content = rawContent ?? '';
       const p = json.usage?.prompt_tokens;
       const c = json.usage?.completion_tokens;
-      const reported = typeof p === 'number' && Number.isFinite(p) && p >= 0 && typeof c === 'number' && Number.isFinite(c) && c >= 0;
+      const reported =
+        typeof p === 'number' && Number.isFinite(p) && p >= 0 && typeof c === 'number' && Number.isFinite(c) && c >= 0;
       const usage: ChatUsage = reported
         ? { promptTokens: p, completionTokens: c }
         : { promptTokens: estimateTokens(request.messages), completionTokens: estimateTokens(content) };
@@ -386,7 +421,11 @@ export function createChatClient(id: string, entry: PoolModel, options: ChatClie
             }
             if (a >= retries) {
               stats.failures++;
-              throw new FineRouterError('HTTP_ERROR', `chat client ${id}: ${url} failed after ${a + 1} attempts: ${error.message}`, { cause: error });
+              throw new FineRouterError(
+                'HTTP_ERROR',
+                `chat client ${id}: ${url} failed after ${a + 1} attempts: ${error.message}`,
+                { cause: error },
+              );
             }
             stats.retries++;
             const backoff = random() * retryBaseMs * 2 ** a;
@@ -414,7 +453,10 @@ export function createChatClient(id: string, entry: PoolModel, options: ChatClie
  * const clients = createPoolClients(validatePool(json));
  * await clients['gpt-4o-mini'].complete({ messages: [{ role: 'user', content: 'hi' }] });
  */
-export function createPoolClients(pool: ModelPool, options: Omit<ChatClientOptions, 'limiter'> = {}): Record<string, ChatClient> {
+export function createPoolClients(
+  pool: ModelPool,
+  options: Omit<ChatClientOptions, 'limiter'> = {},
+): Record<string, ChatClient> {
   const capacity = new Map<string, number>();
   for (const entry of Object.values(pool.models)) {
     const c = entry.maxConcurrency ?? POOL_DEFAULTS.maxConcurrency;
@@ -422,6 +464,7 @@ export function createPoolClients(pool: ModelPool, options: Omit<ChatClientOptio
   }
   const limiters = new Map([...capacity].map(([base, c]) => [base, createLimiter(c)]));
   const out: Record<string, ChatClient> = {};
-  for (const [id, entry] of Object.entries(pool.models)) out[id] = createChatClient(id, entry, { ...options, limiter: limiters.get(entry.baseUrl)! });
+  for (const [id, entry] of Object.entries(pool.models))
+    out[id] = createChatClient(id, entry, { ...options, limiter: limiters.get(entry.baseUrl)! });
   return out;
 }

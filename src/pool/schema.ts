@@ -66,7 +66,16 @@ export const POOL_DEFAULTS = Object.freeze({
   maxConcurrency: 4,
 });
 
-const MODEL_FIELDS = new Set(['baseUrl', 'baseURL', 'model', 'apiKeyEnv', 'prices', 'headers', 'timeoutMs', 'maxConcurrency']);
+const MODEL_FIELDS = new Set([
+  'baseUrl',
+  'baseURL',
+  'model',
+  'apiKeyEnv',
+  'prices',
+  'headers',
+  'timeoutMs',
+  'maxConcurrency',
+]);
 const SECRET_HEADERS = new Set(['authorization', 'api-key', 'x-api-key', 'proxy-authorization']);
 
 function describe(value: unknown): string {
@@ -86,7 +95,8 @@ function fail(field: string, expected: string, received: unknown, where: string)
 }
 
 function checkNumber(field: string, value: unknown, where: string, integer: boolean, min: number): number {
-  const ok = typeof value === 'number' && Number.isFinite(value) && value >= min && (!integer || Number.isInteger(value));
+  const ok =
+    typeof value === 'number' && Number.isFinite(value) && value >= min && (!integer || Number.isInteger(value));
   if (!ok) fail(field, `${integer ? 'an integer' : 'a finite number'} ≥ ${min}`, value, where);
   return value as number;
 }
@@ -107,7 +117,8 @@ function checkNumber(field: string, value: unknown, where: string, integer: bool
 export function validatePool(value: unknown, where = 'pool'): ModelPool {
   if (!isObject(value)) fail('the pool', 'a JSON object {"models": {...}}', value, where);
   for (const key of Object.keys(value)) {
-    if (key !== 'models' && key !== '$schema') fail(`"${key}"`, 'absent (a pool file has one top-level field, "models")', value[key], where);
+    if (key !== 'models' && key !== '$schema')
+      fail(`"${key}"`, 'absent (a pool file has one top-level field, "models")', value[key], where);
   }
   const models = value.models;
   if (!isObject(models)) fail('models', 'an object mapping model id → entry', models, where);
@@ -120,9 +131,16 @@ export function validatePool(value: unknown, where = 'pool'): ModelPool {
     const entry = models[id];
     if (!isObject(entry)) fail(path, 'an object', entry, where);
     for (const key of Object.keys(entry)) {
-      if (!MODEL_FIELDS.has(key)) fail(`${path}.${key}`, `absent (known fields: ${[...MODEL_FIELDS].filter((f) => f !== 'baseURL').join(', ')})`, entry[key], where);
+      if (!MODEL_FIELDS.has(key))
+        fail(
+          `${path}.${key}`,
+          `absent (known fields: ${[...MODEL_FIELDS].filter((f) => f !== 'baseURL').join(', ')})`,
+          entry[key],
+          where,
+        );
     }
-    if (entry.baseUrl !== undefined && entry.baseURL !== undefined) fail(`${path}.baseURL`, 'absent when baseUrl is given', entry.baseURL, where);
+    if (entry.baseUrl !== undefined && entry.baseURL !== undefined)
+      fail(`${path}.baseURL`, 'absent when baseUrl is given', entry.baseURL, where);
     const rawBase = entry.baseUrl ?? entry.baseURL;
     const baseField = entry.baseUrl !== undefined ? 'baseUrl' : 'baseURL';
     if (typeof rawBase !== 'string') fail(`${path}.baseUrl`, 'an http(s) URL string', rawBase, where);
@@ -132,11 +150,20 @@ export function validatePool(value: unknown, where = 'pool'): ModelPool {
     } catch {
       fail(`${path}.${baseField}`, 'an http(s) URL', rawBase, where);
     }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') fail(`${path}.${baseField}`, 'an http(s) URL', rawBase, where);
-    if (parsed.username !== '' || parsed.password !== '') fail(`${path}.${baseField}`, 'a URL without credentials (put the key in the variable named by apiKeyEnv)', '<redacted URL>', where);
-    if (parsed.search !== '' || parsed.hash !== '') fail(`${path}.${baseField}`, 'a URL without query or fragment', rawBase, where);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+      fail(`${path}.${baseField}`, 'an http(s) URL', rawBase, where);
+    if (parsed.username !== '' || parsed.password !== '')
+      fail(
+        `${path}.${baseField}`,
+        'a URL without credentials (put the key in the variable named by apiKeyEnv)',
+        '<redacted URL>',
+        where,
+      );
+    if (parsed.search !== '' || parsed.hash !== '')
+      fail(`${path}.${baseField}`, 'a URL without query or fragment', rawBase, where);
     const model = entry.model;
-    if (typeof model !== 'string' || model.trim().length === 0) fail(`${path}.model`, 'a non-empty string (the upstream model name)', model, where);
+    if (typeof model !== 'string' || model.trim().length === 0)
+      fail(`${path}.model`, 'a non-empty string (the upstream model name)', model, where);
     const result: PoolModel = {
       baseUrl: rawBase.replace(/\/+$/, ''),
       model,
@@ -144,14 +171,21 @@ export function validatePool(value: unknown, where = 'pool'): ModelPool {
     };
     if (entry.apiKeyEnv !== undefined) {
       if (typeof entry.apiKeyEnv !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(entry.apiKeyEnv)) {
-        fail(`${path}.apiKeyEnv`, 'an environment variable name ([A-Za-z_][A-Za-z0-9_]*), not the key itself', typeof entry.apiKeyEnv === 'string' ? '<redacted>' : entry.apiKeyEnv, where);
+        fail(
+          `${path}.apiKeyEnv`,
+          'an environment variable name ([A-Za-z_][A-Za-z0-9_]*), not the key itself',
+          typeof entry.apiKeyEnv === 'string' ? '<redacted>' : entry.apiKeyEnv,
+          where,
+        );
       }
       result.apiKeyEnv = entry.apiKeyEnv;
     }
     const prices = entry.prices;
-    if (!isObject(prices)) fail(`${path}.prices`, 'an object {"inputPer1M": n, "outputPer1M": n} (USD per 1M tokens)', prices, where);
+    if (!isObject(prices))
+      fail(`${path}.prices`, 'an object {"inputPer1M": n, "outputPer1M": n} (USD per 1M tokens)', prices, where);
     for (const key of Object.keys(prices)) {
-      if (key !== 'inputPer1M' && key !== 'outputPer1M') fail(`${path}.prices.${key}`, 'absent (known fields: inputPer1M, outputPer1M)', prices[key], where);
+      if (key !== 'inputPer1M' && key !== 'outputPer1M')
+        fail(`${path}.prices.${key}`, 'absent (known fields: inputPer1M, outputPer1M)', prices[key], where);
     }
     result.prices = {
       inputPer1M: checkNumber(`${path}.prices.inputPer1M`, prices.inputPer1M, where, false, 0),
@@ -162,15 +196,30 @@ export function validatePool(value: unknown, where = 'pool'): ModelPool {
       if (!isObject(headers)) fail(`${path}.headers`, 'an object of header name → string', headers, where);
       const clean: Record<string, string> = {};
       for (const [name, headerValue] of Object.entries(headers)) {
-        if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) fail(`${path}.headers`, 'valid HTTP header names', name, where);
-        if (SECRET_HEADERS.has(name.toLowerCase())) fail(`${path}.headers.${name}`, 'absent (keys never go in the pool file: set apiKeyEnv)', '<redacted>', where);
-        if (typeof headerValue !== 'string' || /[\r\n]/.test(headerValue)) fail(`${path}.headers.${name}`, 'a single-line string', typeof headerValue === 'string' ? 'a multi-line string' : headerValue, where);
+        if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name))
+          fail(`${path}.headers`, 'valid HTTP header names', name, where);
+        if (SECRET_HEADERS.has(name.toLowerCase()))
+          fail(
+            `${path}.headers.${name}`,
+            'absent (keys never go in the pool file: set apiKeyEnv)',
+            '<redacted>',
+            where,
+          );
+        if (typeof headerValue !== 'string' || /[\r\n]/.test(headerValue))
+          fail(
+            `${path}.headers.${name}`,
+            'a single-line string',
+            typeof headerValue === 'string' ? 'a multi-line string' : headerValue,
+            where,
+          );
         clean[name] = headerValue;
       }
       result.headers = clean;
     }
-    if (entry.timeoutMs !== undefined) result.timeoutMs = checkNumber(`${path}.timeoutMs`, entry.timeoutMs, where, true, 1);
-    if (entry.maxConcurrency !== undefined) result.maxConcurrency = checkNumber(`${path}.maxConcurrency`, entry.maxConcurrency, where, true, 1);
+    if (entry.timeoutMs !== undefined)
+      result.timeoutMs = checkNumber(`${path}.timeoutMs`, entry.timeoutMs, where, true, 1);
+    if (entry.maxConcurrency !== undefined)
+      result.maxConcurrency = checkNumber(`${path}.maxConcurrency`, entry.maxConcurrency, where, true, 1);
     out[id] = result;
   }
   return { models: out };
@@ -188,8 +237,13 @@ export function validatePool(value: unknown, where = 'pool'): ModelPool {
  * callCost({ inputPer1M: 1, outputPer1M: 2 }, 1000, 500); // 0.002
  */
 export function callCost(prices: PoolPrices, promptTokens: number, completionTokens: number): number {
-  if (!(Number.isFinite(promptTokens) && promptTokens >= 0) || !(Number.isFinite(completionTokens) && completionTokens >= 0)) {
-    throw new RangeError(`callCost: expected token counts ≥ 0, received ${String(promptTokens)} and ${String(completionTokens)}`);
+  if (
+    !(Number.isFinite(promptTokens) && promptTokens >= 0) ||
+    !(Number.isFinite(completionTokens) && completionTokens >= 0)
+  ) {
+    throw new RangeError(
+      `callCost: expected token counts ≥ 0, received ${String(promptTokens)} and ${String(completionTokens)}`,
+    );
   }
   return (promptTokens * prices.inputPer1M + completionTokens * prices.outputPer1M) / 1e6;
 }

@@ -64,7 +64,10 @@ export const FUSION_DEFAULTS: Readonly<Required<ReciprocalRankFusionOptions>> = 
  * CANDIDATE_DEFAULTS; // { coverage: 0.8, epsilon: 60 }
  * ```
  */
-export const CANDIDATE_DEFAULTS: Readonly<Required<SelectCandidatesOptions>> = Object.freeze({ coverage: 0.8, epsilon: 60 });
+export const CANDIDATE_DEFAULTS: Readonly<Required<SelectCandidatesOptions>> = Object.freeze({
+  coverage: 0.8,
+  epsilon: 60,
+});
 
 /** One item of a fused ranking with its MRR score. */
 export interface FusedItem<T> {
@@ -123,7 +126,9 @@ function collectEntries<T extends string | number>(
   allowEmptyList: boolean,
 ): Entries<T> {
   if (!Array.isArray(rankings)) {
-    throw new TypeError(`${fnName}: expected rankings to be an array of ranked lists, received ${describeValue(rankings)}`);
+    throw new TypeError(
+      `${fnName}: expected rankings to be an array of ranked lists, received ${describeValue(rankings)}`,
+    );
   }
   if (rankings.length === 0) {
     throw new RangeError(`${fnName}: expected at least one ranked list (|C| ≥ 1), received an empty array`);
@@ -139,7 +144,9 @@ function collectEntries<T extends string | number>(
     const list = rankings[i] as unknown;
     const name = `rankings[${i}]`;
     if (!Array.isArray(list)) {
-      throw new TypeError(`${fnName}: expected ${name} to be an array (a ranked list), received ${describeValue(list)}`);
+      throw new TypeError(
+        `${fnName}: expected ${name} to be an array (a ranked list), received ${describeValue(list)}`,
+      );
     }
     if (list.length === 0 && !allowEmptyList) {
       throw new RangeError(`${fnName}: expected ${name} to be a non-empty ranked list, received an empty array`);
@@ -157,7 +164,9 @@ function collectEntries<T extends string | number>(
       for (let k = 0; k < size; k++) {
         const item = isGroup ? (element as unknown[])[k] : element;
         if (isGroup && Array.isArray(item)) {
-          throw new TypeError(`${fnName}: expected ${name}[${g}][${k}] to be an item (tie groups do not nest), received ${describeValue(item)}`);
+          throw new TypeError(
+            `${fnName}: expected ${name}[${g}][${k}] to be an item (tie groups do not nest), received ${describeValue(item)}`,
+          );
         }
         checkItem(fnName, name, item, g, isGroup ? k : -1);
         let at = index.get(item as T);
@@ -167,7 +176,9 @@ function collectEntries<T extends string | number>(
           items.push(item as T);
           lastList.push(-1);
         } else if (lastList[at] === i) {
-          throw new RangeError(`${fnName}: expected the items of ${name} to be unique, received ${describeValue(item)} twice`);
+          throw new RangeError(
+            `${fnName}: expected the items of ${name} to be unique, received ${describeValue(item)} twice`,
+          );
         }
         lastList[at] = i;
         entryItem.push(at);
@@ -311,7 +322,11 @@ export function selectCandidates<T extends string | number>(
   const total = rankings.length;
   for (let i = 0; i < total; i++) {
     let first = fused.length;
-    for (let e = entries.listStart[i] as number; e < (entries.listStart[i + 1] as number) && entries.entryRank[e] === 1; e++) {
+    for (
+      let e = entries.listStart[i] as number;
+      e < (entries.listStart[i + 1] as number) && entries.entryRank[e] === 1;
+      e++
+    ) {
       const at = position[entries.entryItem[e] as number] as number;
       if (at < first) first = at;
     }

@@ -86,17 +86,23 @@ export function createRboKernel(modelCount: number, options?: RboOptions): RboKe
       throw new TypeError(`${where}: expected target to be an Int32Array, received ${describeValue(target)}`);
     }
     if (!Number.isInteger(offset) || offset < 0 || offset + stride > target.length) {
-      throw new RangeError(`${where}: expected offset to be an integer in [0, ${target.length - stride}], received ${String(offset)}`);
+      throw new RangeError(
+        `${where}: expected offset to be an integer in [0, ${target.length - stride}], received ${String(offset)}`,
+      );
     }
     const flat = flattenRanking(where, 'ranking', ranking, false);
     const n = flat.items.length;
     for (let i = 0; i < n; i++) {
       const model = flat.items[i];
       if (typeof model !== 'number') {
-        throw new TypeError(`${where}: expected ranking items to be model indices (integers in [0, ${M})), received ${describeValue(model)}`);
+        throw new TypeError(
+          `${where}: expected ranking items to be model indices (integers in [0, ${M})), received ${describeValue(model)}`,
+        );
       }
       if (!Number.isInteger(model) || model < 0 || model >= M) {
-        throw new RangeError(`${where}: expected ranking items to be integers in [0, ${M}), received ${describeValue(model)}`);
+        throw new RangeError(
+          `${where}: expected ranking items to be integers in [0, ${M}), received ${describeValue(model)}`,
+        );
       }
     }
     target.fill(0, offset, offset + stride);
@@ -122,7 +128,9 @@ export function createRboKernel(modelCount: number, options?: RboOptions): RboKe
     },
     encodeAll(rankings: readonly RankedList<number>[]): Int32Array {
       if (!Array.isArray(rankings)) {
-        throw new TypeError(`RboKernel.encodeAll: expected rankings to be an array of ranked lists, received ${describeValue(rankings)}`);
+        throw new TypeError(
+          `RboKernel.encodeAll: expected rankings to be an array of ranked lists, received ${describeValue(rankings)}`,
+        );
       }
       const out = new Int32Array(rankings.length * stride);
       for (let i = 0; i < rankings.length; i++) encodeInto(rankings[i] as RankedList<number>, out, i * stride);

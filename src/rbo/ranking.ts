@@ -50,7 +50,9 @@ export function checkItem(fnName: string, argName: string, item: unknown, group:
   if (typeof item === 'string') return;
   if (typeof item === 'number') {
     if (item === item) return;
-    throw new RangeError(`${fnName}: expected ${argName}${where(group, member)} to be a string or a number other than NaN, received NaN`);
+    throw new RangeError(
+      `${fnName}: expected ${argName}${where(group, member)} to be a string or a number other than NaN, received NaN`,
+    );
   }
   throw new TypeError(
     `${fnName}: expected ${argName}${where(group, member)} to be an item (string or number) or a tie group (array of items), received ${describeValue(item)}`,
@@ -74,7 +76,9 @@ export function flattenRanking<T extends string | number>(
   allowEmpty: boolean,
 ): FlatRanking<T> {
   if (!Array.isArray(list)) {
-    throw new TypeError(`${fnName}: expected ${argName} to be an array (a ranked list), received ${describeValue(list)}`);
+    throw new TypeError(
+      `${fnName}: expected ${argName} to be an array (a ranked list), received ${describeValue(list)}`,
+    );
   }
   if (list.length === 0 && !allowEmpty) {
     throw new RangeError(`${fnName}: expected ${argName} to be a non-empty ranked list, received an empty array`);
@@ -87,12 +91,16 @@ export function flattenRanking<T extends string | number>(
     const top = items.length;
     if (Array.isArray(element)) {
       if (element.length === 0) {
-        throw new RangeError(`${fnName}: expected ${argName}[${g}] to be a non-empty tie group, received an empty array`);
+        throw new RangeError(
+          `${fnName}: expected ${argName}[${g}] to be a non-empty tie group, received an empty array`,
+        );
       }
       for (let k = 0; k < element.length; k++) {
         const item = element[k] as unknown;
         if (Array.isArray(item)) {
-          throw new TypeError(`${fnName}: expected ${argName}[${g}][${k}] to be an item (tie groups do not nest), received ${describeValue(item)}`);
+          throw new TypeError(
+            `${fnName}: expected ${argName}[${g}][${k}] to be an item (tie groups do not nest), received ${describeValue(item)}`,
+          );
         }
         checkItem(fnName, argName, item, g, k);
         pushUnique(fnName, argName, item as T, seen, items, topList, top);
@@ -105,9 +113,19 @@ export function flattenRanking<T extends string | number>(
   return { items, tops: topList, topOf: seen };
 }
 
-function pushUnique<T>(fnName: string, argName: string, item: T, seen: Map<T, number>, items: T[], tops: number[], top: number): void {
+function pushUnique<T>(
+  fnName: string,
+  argName: string,
+  item: T,
+  seen: Map<T, number>,
+  items: T[],
+  tops: number[],
+  top: number,
+): void {
   if (seen.has(item)) {
-    throw new RangeError(`${fnName}: expected the items of ${argName} to be unique, received ${describeValue(item)} twice`);
+    throw new RangeError(
+      `${fnName}: expected the items of ${argName} to be unique, received ${describeValue(item)} twice`,
+    );
   }
   seen.set(item, top);
   items.push(item);
@@ -132,16 +150,22 @@ function pushUnique<T>(fnName: string, argName: string, item: T, seen: Map<T, nu
  */
 export function rankingFromScores(scores: Readonly<Record<string, number>>): string[][] {
   if (scores === null || typeof scores !== 'object' || Array.isArray(scores)) {
-    throw new TypeError(`rankingFromScores: expected scores to be an object mapping ids to numbers, received ${describeValue(scores)}`);
+    throw new TypeError(
+      `rankingFromScores: expected scores to be an object mapping ids to numbers, received ${describeValue(scores)}`,
+    );
   }
   const entries: [string, number][] = [];
   for (const key of Object.keys(scores)) {
     const value = scores[key] as unknown;
     if (typeof value !== 'number') {
-      throw new TypeError(`rankingFromScores: expected scores[${JSON.stringify(key)}] to be a number, received ${describeValue(value)}`);
+      throw new TypeError(
+        `rankingFromScores: expected scores[${JSON.stringify(key)}] to be a number, received ${describeValue(value)}`,
+      );
     }
     if (Number.isNaN(value)) {
-      throw new RangeError(`rankingFromScores: expected scores[${JSON.stringify(key)}] to be a number other than NaN, received NaN`);
+      throw new RangeError(
+        `rankingFromScores: expected scores[${JSON.stringify(key)}] to be a number other than NaN, received NaN`,
+      );
     }
     entries.push([key, value]);
   }

@@ -67,7 +67,8 @@ export function resolvePersistence(fnName: string, options: RboOptions | undefin
   }
   const p = options.p;
   if (p === undefined) return RBO_DEFAULTS.p;
-  if (typeof p !== 'number') throw new TypeError(`${fnName}: expected options.p to be a number in (0, 1), received ${describeValue(p)}`);
+  if (typeof p !== 'number')
+    throw new TypeError(`${fnName}: expected options.p to be a number in (0, 1), received ${describeValue(p)}`);
   if (!(p > 0 && p < 1)) throw new RangeError(`${fnName}: expected options.p to be in (0, 1), received ${String(p)}`);
   return p;
 }
@@ -194,7 +195,8 @@ export function rankBiasedOverlap<T extends string | number>(
     overlap += counts[d - 1] as number;
     longOnlyEntered += counts[longOnly0 + d - 1] as number;
     if (d <= s) {
-      minSum += ((2 * overlap) / ((counts[sizesShort0 + d - 1] as number) + (counts[sizesLong0 + d - 1] as number))) * weight;
+      minSum +=
+        ((2 * overlap) / ((counts[sizesShort0 + d - 1] as number) + (counts[sizesLong0 + d - 1] as number))) * weight;
     } else {
       const denominator = d + (counts[sizesLong0 + d - 1] as number);
       minSum += ((2 * overlap) / denominator) * weight;

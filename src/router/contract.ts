@@ -42,8 +42,14 @@ export interface TaskAssignment {
  * @throws RangeError when sizes disagree; FineRouterError MODEL_INVALID on a NaN probability.
  * @example assignTaskRows(Float32Array.of(0.2, 0.7, 0.1, 0.3), 2, 2, 0.5); // task [1, 2], probability [0.7, 0.3]
  */
-export function assignTaskRows(probs: ArrayLike<number>, n: number, taskCount: number, threshold: number): TaskAssignment {
-  if (probs.length !== n * taskCount) throw new RangeError(`assignTaskRows: expected ${n * taskCount} probabilities, received ${probs.length}`);
+export function assignTaskRows(
+  probs: ArrayLike<number>,
+  n: number,
+  taskCount: number,
+  threshold: number,
+): TaskAssignment {
+  if (probs.length !== n * taskCount)
+    throw new RangeError(`assignTaskRows: expected ${n * taskCount} probabilities, received ${probs.length}`);
   const task = new Int32Array(n).fill(taskCount);
   const probability = new Float32Array(n);
   for (let r = 0; r < n; r++) {
@@ -51,7 +57,8 @@ export function assignTaskRows(probs: ArrayLike<number>, n: number, taskCount: n
     let bestP = -Infinity;
     for (let j = 0; j < taskCount; j++) {
       const p = probs[r * taskCount + j]!;
-      if (Number.isNaN(p)) throw new FineRouterError('MODEL_INVALID', `assignTaskRows: the classifier returned NaN (row ${r}, task ${j})`);
+      if (Number.isNaN(p))
+        throw new FineRouterError('MODEL_INVALID', `assignTaskRows: the classifier returned NaN (row ${r}, task ${j})`);
       if (p > bestP) {
         bestP = p;
         best = j;
@@ -68,20 +75,33 @@ export function assignTaskRows(probs: ArrayLike<number>, n: number, taskCount: n
  *
  * @throws FineRouterError MODEL_INVALID when it is missing, not float32 or of another shape.
  */
-export function checkedOutput(tensor: RuntimeTensor | undefined, file: string, name: string, rows: number, cols: number): Float32Array {
+export function checkedOutput(
+  tensor: RuntimeTensor | undefined,
+  file: string,
+  name: string,
+  rows: number,
+  cols: number,
+): Float32Array {
   if (!tensor || tensor.type !== 'float32') {
-    throw new FineRouterError('MODEL_INVALID', `FineRouter: ${file} output '${name}' is missing or not float32 (received ${tensor?.type ?? 'nothing'})`);
+    throw new FineRouterError(
+      'MODEL_INVALID',
+      `FineRouter: ${file} output '${name}' is missing or not float32 (received ${tensor?.type ?? 'nothing'})`,
+    );
   }
   const dims = tensor.dims;
   if (dims.length !== 2 || dims[0] !== rows || dims[1] !== cols || tensor.data.length !== rows * cols) {
-    throw new FineRouterError('MODEL_INVALID', `FineRouter: ${file} output '${name}' has shape [${dims.join(', ')}], expected [${rows}, ${cols}]`);
+    throw new FineRouterError(
+      'MODEL_INVALID',
+      `FineRouter: ${file} output '${name}' has shape [${dims.join(', ')}], expected [${rows}, ${cols}]`,
+    );
   }
   return tensor.data as Float32Array;
 }
 
 function requireFinite(values: Float32Array, file: string, what: string): Float32Array {
   for (let i = 0; i < values.length; i++) {
-    if (!Number.isFinite(values[i]!)) throw new FineRouterError('MODEL_INVALID', `FineRouter: ${file} returned a non-finite ${what}`);
+    if (!Number.isFinite(values[i]!))
+      throw new FineRouterError('MODEL_INVALID', `FineRouter: ${file} returned a non-finite ${what}`);
   }
   return values;
 }
@@ -126,10 +146,20 @@ export async function runQualityHead(
   const n = embedding.dims[0]!;
   const M = manifest.models.length;
   const file = manifest.router.file;
-  const taskTensor: RuntimeTensor<'int64'> = { type: 'int64', data: BigInt64Array.from(task, (t) => BigInt(t)), dims: [n] };
+  const taskTensor: RuntimeTensor<'int64'> = {
+    type: 'int64',
+    data: BigInt64Array.from(task, (t) => BigInt(t)),
+    dims: [n],
+  };
   const outputs = await session.run({ [GRAPH_NAMES.routerEmbedding]: embedding, [GRAPH_NAMES.routerTask]: taskTensor });
-  const quality = requireFinite(checkedOutput(outputs[GRAPH_NAMES.routerOutput], file, GRAPH_NAMES.routerOutput, n, M), file, 'quality');
+  const quality = requireFinite(
+    checkedOutput(outputs[GRAPH_NAMES.routerOutput], file, GRAPH_NAMES.routerOutput, n, M),
+    file,
+    'quality',
+  );
   const prior = manifest.localPrior;
-  const local = prior ? requireFinite(checkedOutput(outputs[prior.output], file, prior.output, n, M), file, 'local prior') : null;
+  const local = prior
+    ? requireFinite(checkedOutput(outputs[prior.output], file, prior.output, n, M), file, 'local prior')
+    : null;
   return { quality, local };
 }

@@ -47,13 +47,21 @@ export function parseManifest(text: string, where: string): Manifest {
     // A UTF-8 byte order mark (some editors write one) is not part of the JSON.
     json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (cause) {
-    throw new FineRouterError('ARTIFACT_SCHEMA', `${where}: not valid JSON (${cause instanceof Error ? cause.message : String(cause)})`, { cause });
+    throw new FineRouterError(
+      'ARTIFACT_SCHEMA',
+      `${where}: not valid JSON (${cause instanceof Error ? cause.message : String(cause)})`,
+      { cause },
+    );
   }
   try {
     return validateManifest(json);
   } catch (cause) {
     if (cause instanceof FineRouterError) throw cause;
-    throw new FineRouterError('ARTIFACT_SCHEMA', `${where}: cannot be validated (${cause instanceof Error ? cause.message : String(cause)})`, { cause });
+    throw new FineRouterError(
+      'ARTIFACT_SCHEMA',
+      `${where}: cannot be validated (${cause instanceof Error ? cause.message : String(cause)})`,
+      { cause },
+    );
   }
 }
 
@@ -72,11 +80,19 @@ export function checkArtifactListing(manifest: Manifest, present: readonly strin
   const have = new Set(present);
   const missing = Object.keys(manifest.files).filter((f) => !have.has(f));
   if (missing.length > 0) {
-    throw new FineRouterError('ARTIFACT_MISSING', `${where}: missing artifact file(s) ${missing.join(', ')} listed in manifest.json`);
+    throw new FineRouterError(
+      'ARTIFACT_MISSING',
+      `${where}: missing artifact file(s) ${missing.join(', ')} listed in manifest.json`,
+    );
   }
-  const extra = present.filter((f) => f !== MANIFEST_FILE && !Object.hasOwn(manifest.files, f) && !isIgnoredArtifactEntry(f));
+  const extra = present.filter(
+    (f) => f !== MANIFEST_FILE && !Object.hasOwn(manifest.files, f) && !isIgnoredArtifactEntry(f),
+  );
   if (extra.length > 0) {
-    throw new FineRouterError('ARTIFACT_UNEXPECTED', `${where}: unexpected file(s) ${extra.sort().join(', ')} not listed in manifest.json; remove them or retrain (a mixed directory may hold a stale model)`);
+    throw new FineRouterError(
+      'ARTIFACT_UNEXPECTED',
+      `${where}: unexpected file(s) ${extra.sort().join(', ')} not listed in manifest.json; remove them or retrain (a mixed directory may hold a stale model)`,
+    );
   }
 }
 
@@ -90,13 +106,20 @@ export function checkArtifactListing(manifest: Manifest, present: readonly strin
  * @example
  * await verifyArtifactChecksums(manifest, { 'classifier.onnx': c, 'router.onnx': r }, dir);
  */
-export async function verifyArtifactChecksums(manifest: Manifest, bytes: Readonly<Record<string, Uint8Array>>, where: string): Promise<void> {
+export async function verifyArtifactChecksums(
+  manifest: Manifest,
+  bytes: Readonly<Record<string, Uint8Array>>,
+  where: string,
+): Promise<void> {
   for (const [file, expected] of Object.entries(manifest.files)) {
     const data = Object.hasOwn(bytes, file) ? bytes[file] : undefined;
     if (!data) throw new FineRouterError('ARTIFACT_MISSING', `${where}: no contents for ${file}`);
     const actual = await sha256Digest(data);
     if (actual !== expected) {
-      throw new FineRouterError('ARTIFACT_CHECKSUM', `${where}: ${file} has sha256 ${actual}, manifest.json says ${expected}; the artifacts are corrupted or mixed from different training runs`);
+      throw new FineRouterError(
+        'ARTIFACT_CHECKSUM',
+        `${where}: ${file} has sha256 ${actual}, manifest.json says ${expected}; the artifacts are corrupted or mixed from different training runs`,
+      );
     }
   }
 }

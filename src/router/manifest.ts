@@ -109,7 +109,8 @@ function isObject(value: unknown): value is Json {
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return `string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  if (typeof value === 'string')
+    return `string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
   if (typeof value === 'number') return `number ${value}`;
   return typeof value;
 }
@@ -172,7 +173,10 @@ function vector(value: unknown, length: number, where: string): readonly number[
  */
 export function assertSafeArtifactPath(path: unknown, where: string): string {
   const fail = (why: string): never => {
-    throw new FineRouterError('ARTIFACT_PATH', `manifest: ${where}: unsafe artifact path ${JSON.stringify(path)} (${why}); paths must be relative, '/'-separated, inside the artifact directory`);
+    throw new FineRouterError(
+      'ARTIFACT_PATH',
+      `manifest: ${where}: unsafe artifact path ${JSON.stringify(path)} (${why}); paths must be relative, '/'-separated, inside the artifact directory`,
+    );
   };
   if (typeof path !== 'string' || path.length === 0) return fail('not a non-empty string');
   if (path.includes('\\')) return fail('backslash');
@@ -210,7 +214,9 @@ export function validateManifest(json: unknown): Manifest {
     throw schemaError(`schema: expected '${MANIFEST_SCHEMA}', received ${describe(root.schema)}`);
   }
   if (root.version !== MANIFEST_VERSION) {
-    throw schemaError(`version: this build reads version ${MANIFEST_VERSION}, received ${describe(root.version)}; upgrade finerouter or retrain`);
+    throw schemaError(
+      `version: this build reads version ${MANIFEST_VERSION}, received ${describe(root.version)}; upgrade finerouter or retrain`,
+    );
   }
 
   const encoderJson = object(root.encoder, 'encoder');
@@ -226,7 +232,8 @@ export function validateManifest(json: unknown): Manifest {
     modelsJson.map((value, i) => {
       const m = object(value, `models[${i}]`);
       const id = string(m.id, `models[${i}].id`);
-      if (id === '__proto__') throw schemaError(`models[${i}].id: '__proto__' is reserved (it cannot be an object key)`);
+      if (id === '__proto__')
+        throw schemaError(`models[${i}].id: '__proto__' is reserved (it cannot be an object key)`);
       if (modelIds.has(id)) throw schemaError(`models[${i}].id: duplicate model id ${JSON.stringify(id)}`);
       modelIds.add(id);
       let cost: number | null = null;
@@ -252,8 +259,10 @@ export function validateManifest(json: unknown): Manifest {
       const candidates = Object.freeze(
         array(t.candidates, `tasks[${i}].candidates`).map((c, j) => {
           const name = string(c, `tasks[${i}].candidates[${j}]`);
-          if (!modelIds.has(name)) throw schemaError(`tasks[${i}].candidates[${j}]: unknown model ${JSON.stringify(name)}`);
-          if (seen.has(name)) throw schemaError(`tasks[${i}].candidates[${j}]: duplicate candidate ${JSON.stringify(name)}`);
+          if (!modelIds.has(name))
+            throw schemaError(`tasks[${i}].candidates[${j}]: unknown model ${JSON.stringify(name)}`);
+          if (seen.has(name))
+            throw schemaError(`tasks[${i}].candidates[${j}]: duplicate candidate ${JSON.stringify(name)}`);
           seen.add(name);
           return name;
         }),
@@ -274,20 +283,29 @@ export function validateManifest(json: unknown): Manifest {
   for (const [name, digest] of Object.entries(filesJson)) {
     assertSafeArtifactPath(name, `files[${JSON.stringify(name)}]`);
     if (name === '__proto__') throw schemaError("files: '__proto__' is reserved (it cannot be an object key)");
-    if (name === 'manifest.json') throw schemaError("files: must not list 'manifest.json' (a file cannot hold its own digest)");
+    if (name === 'manifest.json')
+      throw schemaError("files: must not list 'manifest.json' (a file cannot hold its own digest)");
     if (typeof digest !== 'string' || !SHA256_HEX.test(digest)) {
-      throw schemaError(`files[${JSON.stringify(name)}]: expected a lowercase sha256 hex digest, received ${describe(digest)}`);
+      throw schemaError(
+        `files[${JSON.stringify(name)}]: expected a lowercase sha256 hex digest, received ${describe(digest)}`,
+      );
     }
     files[name] = digest;
   }
 
   const classifierJson = object(root.classifier, 'classifier');
   const classifierFile = assertSafeArtifactPath(classifierJson.file, 'classifier.file');
-  const classifier = Object.freeze({ file: classifierFile, threshold: unit(classifierJson.threshold, 'classifier.threshold') });
+  const classifier = Object.freeze({
+    file: classifierFile,
+    threshold: unit(classifierJson.threshold, 'classifier.threshold'),
+  });
   const routerJson = object(root.router, 'router');
   const router = Object.freeze({ file: assertSafeArtifactPath(routerJson.file, 'router.file') });
   if (classifier.file === router.file) throw schemaError('classifier.file and router.file must differ');
-  for (const [where, file] of [['classifier.file', classifier.file], ['router.file', router.file]] as const) {
+  for (const [where, file] of [
+    ['classifier.file', classifier.file],
+    ['router.file', router.file],
+  ] as const) {
     if (!Object.hasOwn(files, file)) throw schemaError(`${where}: ${JSON.stringify(file)} has no digest in files`);
   }
 
@@ -301,19 +319,30 @@ export function validateManifest(json: unknown): Manifest {
   if (root.localPrior !== undefined) {
     const lp = object(root.localPrior, 'localPrior');
     const count = (v: unknown, where: string): number => {
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw schemaError(`${where}: expected an integer ≥ 1, received ${describe(v)}`);
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
+        throw schemaError(`${where}: expected an integer ≥ 1, received ${describe(v)}`);
       return v;
     };
-    if (typeof lp.output !== 'string' || lp.output.length === 0) throw schemaError(`localPrior.output: expected a graph output name, received ${describe(lp.output)}`);
-    if (lp.groups !== 'source' && lp.groups !== 'tasks') throw schemaError(`localPrior.groups: expected 'source' or 'tasks', received ${describe(lp.groups)}`);
+    if (typeof lp.output !== 'string' || lp.output.length === 0)
+      throw schemaError(`localPrior.output: expected a graph output name, received ${describe(lp.output)}`);
+    if (lp.groups !== 'source' && lp.groups !== 'tasks')
+      throw schemaError(`localPrior.groups: expected 'source' or 'tasks', received ${describe(lp.groups)}`);
     const rows = count(lp.rows, 'localPrior.rows');
     const k = count(lp.k, 'localPrior.k');
     if (k > rows) throw schemaError(`localPrior.k: expected ≤ rows (${rows}), received ${k}`);
-    localPrior = Object.freeze({ output: lp.output, rows, k, beta: unit(lp.beta, 'localPrior.beta'), groups: lp.groups, weight: unit(lp.weight, 'localPrior.weight') });
+    localPrior = Object.freeze({
+      output: lp.output,
+      rows,
+      k,
+      beta: unit(lp.beta, 'localPrior.beta'),
+      groups: lp.groups,
+      weight: unit(lp.weight, 'localPrior.weight'),
+    });
   }
   let warnings: string[] | undefined;
   if (root.warnings !== undefined) {
-    if (!Array.isArray(root.warnings) || !root.warnings.every((w) => typeof w === 'string')) throw schemaError(`warnings: expected an array of strings, received ${describe(root.warnings)}`);
+    if (!Array.isArray(root.warnings) || !root.warnings.every((w) => typeof w === 'string'))
+      throw schemaError(`warnings: expected an array of strings, received ${describe(root.warnings)}`);
     warnings = [...(root.warnings as string[])];
   }
 
@@ -339,7 +368,11 @@ export function validateManifest(json: unknown): Manifest {
       training = structuredClone(object(root.training, 'training'));
     } catch (cause) {
       if (cause instanceof FineRouterError) throw cause;
-      throw new FineRouterError('ARTIFACT_SCHEMA', `manifest: training: cannot be copied (${cause instanceof Error ? cause.message : String(cause)}; nested too deeply?)`, { cause });
+      throw new FineRouterError(
+        'ARTIFACT_SCHEMA',
+        `manifest: training: cannot be copied (${cause instanceof Error ? cause.message : String(cause)}; nested too deeply?)`,
+        { cause },
+      );
     }
     manifest.training = Object.freeze(training);
   }

@@ -61,12 +61,15 @@ export const MESSAGES_INPUT_DEFAULTS = Object.freeze({
  */
 export function messageText(message: ChatMessage): string {
   if (typeof message !== 'object' || message === null || typeof message.role !== 'string') {
-    throw new TypeError(`messageText: expected a message { role: string, content }, received ${message === null ? 'null' : typeof message}`);
+    throw new TypeError(
+      `messageText: expected a message { role: string, content }, received ${message === null ? 'null' : typeof message}`,
+    );
   }
   const { content } = message;
   if (content === undefined || content === null) return '';
   if (typeof content === 'string') return content.trim();
-  if (!Array.isArray(content)) throw new TypeError(`messageText: expected content as a string or an array of parts, received ${typeof content}`);
+  if (!Array.isArray(content))
+    throw new TypeError(`messageText: expected content as a string or an array of parts, received ${typeof content}`);
   const texts: string[] = [];
   for (const part of content as readonly { type?: unknown; text?: unknown }[]) {
     if (part !== null && typeof part === 'object' && part.type === 'text' && typeof part.text === 'string') {
@@ -78,15 +81,20 @@ export function messageText(message: ChatMessage): string {
 }
 
 function checkOptions(options: MessagesInputOptions): Required<MessagesInputOptions> {
-  if (typeof options !== 'object' || options === null) throw new TypeError('routerInputFromMessages: expected an options object');
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError('routerInputFromMessages: expected an options object');
   const contextMessages = options.contextMessages ?? MESSAGES_INPUT_DEFAULTS.contextMessages;
   const maxContextChars = options.maxContextChars ?? MESSAGES_INPUT_DEFAULTS.maxContextChars;
   const system = options.system ?? MESSAGES_INPUT_DEFAULTS.system;
   if (!Number.isInteger(contextMessages) || contextMessages < 0) {
-    throw new RangeError(`routerInputFromMessages: contextMessages: expected an integer ≥ 0, received ${String(contextMessages)}`);
+    throw new RangeError(
+      `routerInputFromMessages: contextMessages: expected an integer ≥ 0, received ${String(contextMessages)}`,
+    );
   }
   if (!Number.isInteger(maxContextChars) || maxContextChars < 0) {
-    throw new RangeError(`routerInputFromMessages: maxContextChars: expected an integer ≥ 0, received ${String(maxContextChars)}`);
+    throw new RangeError(
+      `routerInputFromMessages: maxContextChars: expected an integer ≥ 0, received ${String(maxContextChars)}`,
+    );
   }
   if (system !== 'exclude' && system !== 'append') {
     throw new RangeError(`routerInputFromMessages: system: expected 'exclude' | 'append', received ${String(system)}`);
@@ -109,7 +117,8 @@ function checkOptions(options: MessagesInputOptions): Required<MessagesInputOpti
  * ]); // 'Translate to French: cat'
  */
 export function routerInputFromMessages(messages: readonly ChatMessage[], options: MessagesInputOptions = {}): string {
-  if (!Array.isArray(messages)) throw new TypeError(`routerInputFromMessages: expected an array of messages, received ${typeof messages}`);
+  if (!Array.isArray(messages))
+    throw new TypeError(`routerInputFromMessages: expected an array of messages, received ${typeof messages}`);
   const { contextMessages, maxContextChars, system } = checkOptions(options);
   const texts = messages.map((m, i) => {
     try {
@@ -119,9 +128,14 @@ export function routerInputFromMessages(messages: readonly ChatMessage[], option
     }
   });
   let anchor = -1;
-  for (let i = messages.length - 1; i >= 0 && anchor < 0; i--) if (messages[i]!.role === 'user' && texts[i]!.length > 0) anchor = i;
-  for (let i = messages.length - 1; i >= 0 && anchor < 0; i--) if (messages[i]!.role !== 'system' && texts[i]!.length > 0) anchor = i;
-  if (anchor < 0) throw new RangeError(`routerInputFromMessages: expected at least one non-system message with text, received ${messages.length} messages without any`);
+  for (let i = messages.length - 1; i >= 0 && anchor < 0; i--)
+    if (messages[i]!.role === 'user' && texts[i]!.length > 0) anchor = i;
+  for (let i = messages.length - 1; i >= 0 && anchor < 0; i--)
+    if (messages[i]!.role !== 'system' && texts[i]!.length > 0) anchor = i;
+  if (anchor < 0)
+    throw new RangeError(
+      `routerInputFromMessages: expected at least one non-system message with text, received ${messages.length} messages without any`,
+    );
 
   let text = texts[anchor]!;
   let budget = maxContextChars;
@@ -139,7 +153,9 @@ export function routerInputFromMessages(messages: readonly ChatMessage[], option
     taken++;
   }
   if (system === 'append') {
-    const prompt = messages.flatMap((m, i) => (m.role === 'system' && texts[i]!.length > 0 ? [texts[i]!] : [])).join('\n');
+    const prompt = messages
+      .flatMap((m, i) => (m.role === 'system' && texts[i]!.length > 0 ? [texts[i]!] : []))
+      .join('\n');
     if (prompt.length > 0) add(`system: ${prompt}`);
   }
   return text;

@@ -156,7 +156,11 @@ export interface RouteResult {
 /** sha256 of bytes, lowercase hex, through WebCrypto (Node ≥ 20 and browsers). */
 export async function sha256Digest(bytes: Uint8Array): Promise<string> {
   const subtle = globalThis.crypto?.subtle;
-  if (!subtle) throw new FineRouterError('RUNTIME_MISSING', 'sha256Digest: WebCrypto (crypto.subtle) is not available; use Node ≥ 20 or a secure browser context');
+  if (!subtle)
+    throw new FineRouterError(
+      'RUNTIME_MISSING',
+      'sha256Digest: WebCrypto (crypto.subtle) is not available; use Node ≥ 20 or a secure browser context',
+    );
   // Copy into a plain ArrayBuffer: WebCrypto rejects views over SharedArrayBuffer.
   const digest = new Uint8Array(await subtle.digest('SHA-256', bytes.slice().buffer as ArrayBuffer));
   let hex = '';
@@ -183,24 +187,44 @@ function formatCost(cost: number | null): string {
   return `$${cost.toPrecision(3)}`;
 }
 
-async function createChecked(runtime: OnnxRuntime, bytes: Uint8Array, file: string, options: SessionOptions): Promise<RuntimeSession> {
+async function createChecked(
+  runtime: OnnxRuntime,
+  bytes: Uint8Array,
+  file: string,
+  options: SessionOptions,
+): Promise<RuntimeSession> {
   try {
     return await runtime.createSession(bytes, options);
   } catch (cause) {
     if (cause instanceof FineRouterError) throw cause;
-    throw new FineRouterError('MODEL_INVALID', `FineRouter: ${runtime.name} could not load ${file}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    throw new FineRouterError(
+      'MODEL_INVALID',
+      `FineRouter: ${runtime.name} could not load ${file}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
   }
 }
 
-function requireNames(session: RuntimeSession, file: string, inputs: readonly string[], outputs: readonly string[]): void {
+function requireNames(
+  session: RuntimeSession,
+  file: string,
+  inputs: readonly string[],
+  outputs: readonly string[],
+): void {
   for (const name of inputs) {
     if (!session.inputNames.includes(name)) {
-      throw new FineRouterError('MODEL_INVALID', `FineRouter: ${file} has no input '${name}' (inputs: ${session.inputNames.join(', ') || 'none'})`);
+      throw new FineRouterError(
+        'MODEL_INVALID',
+        `FineRouter: ${file} has no input '${name}' (inputs: ${session.inputNames.join(', ') || 'none'})`,
+      );
     }
   }
   for (const name of outputs) {
     if (!session.outputNames.includes(name)) {
-      throw new FineRouterError('MODEL_INVALID', `FineRouter: ${file} has no output '${name}' (outputs: ${session.outputNames.join(', ') || 'none'})`);
+      throw new FineRouterError(
+        'MODEL_INVALID',
+        `FineRouter: ${file} has no output '${name}' (outputs: ${session.outputNames.join(', ') || 'none'})`,
+      );
     }
   }
 }
@@ -271,23 +295,35 @@ export class FineRouter {
     if (!(classifierModel instanceof Uint8Array) || !(routerModel instanceof Uint8Array)) {
       throw invalid('FineRouter.create: expected classifierModel and routerModel as Uint8Array');
     }
-    if (!runtime || typeof runtime.createSession !== 'function') throw invalid('FineRouter.create: expected an OnnxRuntime');
+    if (!runtime || typeof runtime.createSession !== 'function')
+      throw invalid('FineRouter.create: expected an OnnxRuntime');
     if (!encoder || typeof encoder.embed !== 'function') throw invalid('FineRouter.create: expected an Encoder');
     const encoderCheck = options.encoderCheck ?? FINE_ROUTER_DEFAULTS.encoderCheck;
     if (encoderCheck !== 'error' && encoderCheck !== 'warn' && encoderCheck !== 'ignore') {
-      throw invalid(`FineRouter.create: encoderCheck: expected 'error' | 'warn' | 'ignore', received ${String(encoderCheck)}`);
+      throw invalid(
+        `FineRouter.create: encoderCheck: expected 'error' | 'warn' | 'ignore', received ${String(encoderCheck)}`,
+      );
     }
 
     if (!(options.skipChecksums ?? FINE_ROUTER_DEFAULTS.skipChecksums)) {
-      for (const [file, bytes] of [[manifest.classifier.file, classifierModel], [manifest.router.file, routerModel]] as const) {
+      for (const [file, bytes] of [
+        [manifest.classifier.file, classifierModel],
+        [manifest.router.file, routerModel],
+      ] as const) {
         const actual = await sha256Digest(bytes);
         if (actual !== manifest.files[file]) {
-          throw new FineRouterError('ARTIFACT_CHECKSUM', `FineRouter: ${file} has sha256 ${actual}, manifest says ${manifest.files[file]}; the artifacts are corrupted or from another training run`);
+          throw new FineRouterError(
+            'ARTIFACT_CHECKSUM',
+            `FineRouter: ${file} has sha256 ${actual}, manifest says ${manifest.files[file]}; the artifacts are corrupted or from another training run`,
+          );
         }
       }
     }
     if (encoder.dimension !== manifest.encoder.dimension) {
-      throw new FineRouterError('DIMENSION_MISMATCH', `FineRouter: encoder '${encoder.id}' produces ${encoder.dimension} dimensions, the artifacts were trained on ${manifest.encoder.dimension} ('${manifest.encoder.id}')`);
+      throw new FineRouterError(
+        'DIMENSION_MISMATCH',
+        `FineRouter: encoder '${encoder.id}' produces ${encoder.dimension} dimensions, the artifacts were trained on ${manifest.encoder.dimension} ('${manifest.encoder.id}')`,
+      );
     }
     if (encoder.id !== manifest.encoder.id && encoderCheck !== 'ignore') {
       const message = `FineRouter: encoder '${encoder.id}' differs from the one the artifacts were trained on ('${manifest.encoder.id}'); pass the same encoder, or encoderCheck: 'warn' | 'ignore' if it is the same model under another id`;
@@ -297,12 +333,15 @@ export class FineRouter {
 
     const costs: (number | null)[] = manifest.models.map((m) => m.cost);
     if (options.costs !== undefined) {
-      if (typeof options.costs !== 'object' || options.costs === null) throw invalid('FineRouter.create: costs: expected an object of model id → USD per query');
+      if (typeof options.costs !== 'object' || options.costs === null)
+        throw invalid('FineRouter.create: costs: expected an object of model id → USD per query');
       for (const [id, cost] of Object.entries(options.costs)) {
         const k = manifest.models.findIndex((m) => m.id === id);
         if (k < 0) throw invalid(`FineRouter.create: costs: unknown model ${JSON.stringify(id)}`);
         if (cost !== null && !(typeof cost === 'number' && Number.isFinite(cost) && cost >= 0)) {
-          throw invalid(`FineRouter.create: costs[${JSON.stringify(id)}]: expected a finite number ≥ 0 or null, received ${String(cost)}`);
+          throw invalid(
+            `FineRouter.create: costs[${JSON.stringify(id)}]: expected a finite number ≥ 0 or null, received ${String(cost)}`,
+          );
         }
         costs[k] = cost;
       }
@@ -314,16 +353,36 @@ export class FineRouter {
     try {
       router = await createChecked(runtime, routerModel, manifest.router.file, sessionOptions);
       requireNames(classifier, manifest.classifier.file, [GRAPH_NAMES.classifierInput], [GRAPH_NAMES.classifierOutput]);
-      requireNames(router, manifest.router.file, [GRAPH_NAMES.routerEmbedding, GRAPH_NAMES.routerTask], manifest.localPrior ? [GRAPH_NAMES.routerOutput, manifest.localPrior.output] : [GRAPH_NAMES.routerOutput]);
-      const instance = new FineRouter(manifest, encoder, classifier, router, options.disposeEncoder ?? FINE_ROUTER_DEFAULTS.disposeEncoder, costs);
+      requireNames(
+        router,
+        manifest.router.file,
+        [GRAPH_NAMES.routerEmbedding, GRAPH_NAMES.routerTask],
+        manifest.localPrior ? [GRAPH_NAMES.routerOutput, manifest.localPrior.output] : [GRAPH_NAMES.routerOutput],
+      );
+      const instance = new FineRouter(
+        manifest,
+        encoder,
+        classifier,
+        router,
+        options.disposeEncoder ?? FINE_ROUTER_DEFAULTS.disposeEncoder,
+        costs,
+      );
       // Probe with a unit-length row (real inputs are L2-normalized; a zero row could divide by zero in a graph).
-      await instance.#runHeads(new Float32Array(manifest.encoder.dimension).fill(1 / Math.sqrt(manifest.encoder.dimension)), 1, undefined);
+      await instance.#runHeads(
+        new Float32Array(manifest.encoder.dimension).fill(1 / Math.sqrt(manifest.encoder.dimension)),
+        1,
+        undefined,
+      );
       return instance;
     } catch (error) {
       await classifier.release().catch(() => undefined);
       await router?.release().catch(() => undefined);
       if (error instanceof FineRouterError) throw error;
-      throw new FineRouterError('MODEL_INVALID', `FineRouter: the artifact graphs failed a probe run: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new FineRouterError(
+        'MODEL_INVALID',
+        `FineRouter: the artifact graphs failed a probe run: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
     }
   }
 
@@ -350,7 +409,10 @@ export class FineRouter {
    * const { model } = await router.route('Write a haiku about autumn', { tolerance: 0.05 });
    */
   async route(prompt: string | readonly ChatMessage[], options: RouteOptions = {}): Promise<RouteResult> {
-    if (typeof prompt !== 'string' && !Array.isArray(prompt)) throw invalid(`FineRouter.route: expected a string prompt or an array of chat messages, received ${typeof prompt}`);
+    if (typeof prompt !== 'string' && !Array.isArray(prompt))
+      throw invalid(
+        `FineRouter.route: expected a string prompt or an array of chat messages, received ${typeof prompt}`,
+      );
     const [result] = await this.routeBatch([prompt], options);
     return result!;
   }
@@ -365,22 +427,37 @@ export class FineRouter {
    * @example
    * const results = await router.routeBatch(['2+2?', 'Translate to French: cat']);
    */
-  async routeBatch(inputs: readonly (string | readonly ChatMessage[])[], options: RouteOptions = {}): Promise<RouteResult[]> {
+  async routeBatch(
+    inputs: readonly (string | readonly ChatMessage[])[],
+    options: RouteOptions = {},
+  ): Promise<RouteResult[]> {
     if (!Array.isArray(inputs)) throw invalid('FineRouter.routeBatch: expected an array of prompts');
     const prompts = inputs.map((p, i) => {
       if (typeof p === 'string') return p;
-      if (!Array.isArray(p)) throw invalid(`FineRouter.routeBatch: expected string prompts or message arrays, received ${typeof p} at index ${i}`);
+      if (!Array.isArray(p))
+        throw invalid(
+          `FineRouter.routeBatch: expected string prompts or message arrays, received ${typeof p} at index ${i}`,
+        );
       try {
         return routerInputFromMessages(p, options?.messages ?? {});
       } catch (cause) {
-        throw new FineRouterError('INVALID_ARGUMENT', `FineRouter.route: messages at index ${i}: ${(cause as Error).message}`, { cause });
+        throw new FineRouterError(
+          'INVALID_ARGUMENT',
+          `FineRouter.route: messages at index ${i}: ${(cause as Error).message}`,
+          { cause },
+        );
       }
     });
     return this.#track(async () => {
       const resolved = this.#resolveOptions(options);
       if (prompts.length === 0) return [];
       this.#checkAbort(options.signal);
-      const embeddings = await this.encoder.embed(prompts, options.signal ? { signal: options.signal, batchSize: FINE_ROUTER_DEFAULTS.embedBatchSize } : { batchSize: FINE_ROUTER_DEFAULTS.embedBatchSize });
+      const embeddings = await this.encoder.embed(
+        prompts,
+        options.signal
+          ? { signal: options.signal, batchSize: FINE_ROUTER_DEFAULTS.embedBatchSize }
+          : { batchSize: FINE_ROUTER_DEFAULTS.embedBatchSize },
+      );
       return this.#routeEmbeddings(embeddings, prompts.length, resolved, options.signal);
     });
   }
@@ -399,7 +476,9 @@ export class FineRouter {
   async routeEmbeddings(embeddings: Float32Array, options: RouteOptions = {}): Promise<RouteResult[]> {
     const d = this.manifest.encoder.dimension;
     if (!(embeddings instanceof Float32Array) || embeddings.length % d !== 0) {
-      throw invalid(`FineRouter.routeEmbeddings: expected a Float32Array of n × ${d} values, received ${embeddings instanceof Float32Array ? embeddings.length : typeof embeddings}`);
+      throw invalid(
+        `FineRouter.routeEmbeddings: expected a Float32Array of n × ${d} values, received ${embeddings instanceof Float32Array ? embeddings.length : typeof embeddings}`,
+      );
     }
     for (let i = 0; i < embeddings.length; i++) {
       if (!Number.isFinite(embeddings[i]!)) throw invalid(`FineRouter.routeEmbeddings: non-finite value at index ${i}`);
@@ -444,55 +523,89 @@ export class FineRouter {
     }
   }
 
-  #resolveOptions(options: RouteOptions): { alpha: number; tolerance: number; mask: Uint8Array; localWeight: number; willingnessToPay: number | undefined } {
+  #resolveOptions(options: RouteOptions): {
+    alpha: number;
+    tolerance: number;
+    mask: Uint8Array;
+    localWeight: number;
+    willingnessToPay: number | undefined;
+  } {
     if (typeof options !== 'object' || options === null) throw invalid('FineRouter.route: options must be an object');
     const alpha = options.alpha ?? this.manifest.defaults.alpha;
     const localWeight = options.localWeight ?? this.manifest.localPrior?.weight ?? 0;
-    if (typeof localWeight !== 'number' || !(localWeight >= 0 && localWeight <= 1)) throw invalid(`FineRouter.route: localWeight: expected a number in [0, 1], received ${String(localWeight)}`);
+    if (typeof localWeight !== 'number' || !(localWeight >= 0 && localWeight <= 1))
+      throw invalid(`FineRouter.route: localWeight: expected a number in [0, 1], received ${String(localWeight)}`);
     const willingnessToPay = options.willingnessToPay;
-    if (willingnessToPay !== undefined && !(typeof willingnessToPay === 'number' && willingnessToPay >= 0 && Number.isFinite(willingnessToPay))) {
-      throw invalid(`FineRouter.route: willingnessToPay: expected a finite number ≥ 0, received ${String(willingnessToPay)}`);
+    if (
+      willingnessToPay !== undefined &&
+      !(typeof willingnessToPay === 'number' && willingnessToPay >= 0 && Number.isFinite(willingnessToPay))
+    ) {
+      throw invalid(
+        `FineRouter.route: willingnessToPay: expected a finite number ≥ 0, received ${String(willingnessToPay)}`,
+      );
     }
     const tolerance = options.tolerance ?? this.manifest.defaults.tolerance;
-    if (typeof alpha !== 'number' || !(alpha >= 0 && alpha <= 1)) throw invalid(`FineRouter.route: alpha: expected a number in [0, 1], received ${String(alpha)}`);
-    if (typeof tolerance !== 'number' || !(tolerance >= 0 && tolerance <= 1)) throw invalid(`FineRouter.route: tolerance: expected a number in [0, 1], received ${String(tolerance)}`);
+    if (typeof alpha !== 'number' || !(alpha >= 0 && alpha <= 1))
+      throw invalid(`FineRouter.route: alpha: expected a number in [0, 1], received ${String(alpha)}`);
+    if (typeof tolerance !== 'number' || !(tolerance >= 0 && tolerance <= 1))
+      throw invalid(`FineRouter.route: tolerance: expected a number in [0, 1], received ${String(tolerance)}`);
     const M = this.manifest.models.length;
     const mask = new Uint8Array(M);
     const lookup = (id: unknown, where: string): number => {
       const index = typeof id === 'string' ? this.#modelIndex.get(id) : undefined;
-      if (index === undefined) throw invalid(`FineRouter.route: ${where}: unknown model ${JSON.stringify(id)} (known: ${this.models.join(', ')})`);
+      if (index === undefined)
+        throw invalid(
+          `FineRouter.route: ${where}: unknown model ${JSON.stringify(id)} (known: ${this.models.join(', ')})`,
+        );
       return index;
     };
     if (options.allowedModels !== undefined) {
-      if (!Array.isArray(options.allowedModels)) throw invalid('FineRouter.route: allowedModels: expected an array of model ids');
+      if (!Array.isArray(options.allowedModels))
+        throw invalid('FineRouter.route: allowedModels: expected an array of model ids');
       for (const id of options.allowedModels) mask[lookup(id, 'allowedModels')] = 1;
     } else {
       mask.fill(1);
     }
     if (options.excludedModels !== undefined) {
-      if (!Array.isArray(options.excludedModels)) throw invalid('FineRouter.route: excludedModels: expected an array of model ids');
+      if (!Array.isArray(options.excludedModels))
+        throw invalid('FineRouter.route: excludedModels: expected an array of model ids');
       for (const id of options.excludedModels) mask[lookup(id, 'excludedModels')] = 0;
     }
-    if (!mask.includes(1)) throw invalid('FineRouter.route: allowedModels / excludedModels leave no model to choose from');
+    if (!mask.includes(1))
+      throw invalid('FineRouter.route: allowedModels / excludedModels leave no model to choose from');
     if (options.maxCost !== undefined) {
       const { maxCost } = options;
-      if (typeof maxCost !== 'number' || !(maxCost >= 0) || !Number.isFinite(maxCost)) throw invalid(`FineRouter.route: maxCost: expected a finite number ≥ 0 (USD per query), received ${String(maxCost)}`);
+      if (typeof maxCost !== 'number' || !(maxCost >= 0) || !Number.isFinite(maxCost))
+        throw invalid(
+          `FineRouter.route: maxCost: expected a finite number ≥ 0 (USD per query), received ${String(maxCost)}`,
+        );
       for (let k = 0; k < M; k++) {
         const cost = this.#costList[k]!;
         if (cost === null || cost > maxCost) mask[k] = 0;
       }
       if (!mask.includes(1)) {
         const known = this.#costList.filter((c): c is number => c !== null);
-        throw new FineRouterError('BUDGET_EXCEEDED', `FineRouter.route: maxCost ${maxCost} USD leaves no allowed model (cheapest known cost ${known.length > 0 ? Math.min(...known) : 'none'})`);
+        throw new FineRouterError(
+          'BUDGET_EXCEEDED',
+          `FineRouter.route: maxCost ${maxCost} USD leaves no allowed model (cheapest known cost ${known.length > 0 ? Math.min(...known) : 'none'})`,
+        );
       }
     }
     return { alpha, tolerance, mask, localWeight, willingnessToPay };
   }
 
   /** Runs both heads on n rows (the contract of ./contract.ts); task positions use T for Others. */
-  async #runHeads(embeddings: Float32Array, n: number, signal: AbortSignal | undefined): Promise<{ task: Int32Array; probability: Float32Array; quality: Float32Array; local: Float32Array | null }> {
+  async #runHeads(
+    embeddings: Float32Array,
+    n: number,
+    signal: AbortSignal | undefined,
+  ): Promise<{ task: Int32Array; probability: Float32Array; quality: Float32Array; local: Float32Array | null }> {
     const { manifest } = this;
-    const embedding: RuntimeTensor<'float32'> = { type: 'float32', data: embeddings, dims: [n, manifest.encoder.dimension] };
+    const embedding: RuntimeTensor<'float32'> = {
+      type: 'float32',
+      data: embeddings,
+      dims: [n, manifest.encoder.dimension],
+    };
     this.#checkAbort(signal);
     const { task, probability } = await runClassifierHead(this.#classifier, manifest, embedding);
     this.#checkAbort(signal);
@@ -503,14 +616,23 @@ export class FineRouter {
   async #routeEmbeddings(
     embeddings: Float32Array,
     n: number,
-    resolved: { alpha: number; tolerance: number; mask: Uint8Array; localWeight: number; willingnessToPay: number | undefined },
+    resolved: {
+      alpha: number;
+      tolerance: number;
+      mask: Uint8Array;
+      localWeight: number;
+      willingnessToPay: number | undefined;
+    },
     signal: AbortSignal | undefined,
   ): Promise<RouteResult[]> {
     const { manifest } = this;
     const M = manifest.models.length;
     const D = manifest.encoder.dimension;
     if (embeddings.length !== n * D) {
-      throw new FineRouterError('DIMENSION_MISMATCH', `FineRouter: the encoder returned ${embeddings.length} values for ${n} prompts, expected ${n * D}`);
+      throw new FineRouterError(
+        'DIMENSION_MISMATCH',
+        `FineRouter: the encoder returned ${embeddings.length} values for ${n} prompts, expected ${n * D}`,
+      );
     }
     const heads = await this.#runHeads(embeddings, n, signal);
     const results: RouteResult[] = new Array(n);
@@ -521,9 +643,21 @@ export class FineRouter {
       const stage2 = heads.quality.subarray(r * M, (r + 1) * M);
       const local = heads.local ? heads.local.subarray(r * M, (r + 1) * M) : undefined;
       const omega = local ? resolved.localWeight : 0;
-      const selection = aggregateAndSelect(stage1, stage2, this.#costs, resolved.mask, resolved.alpha, resolved.tolerance, local, omega);
+      const selection = aggregateAndSelect(
+        stage1,
+        stage2,
+        this.#costs,
+        resolved.mask,
+        resolved.alpha,
+        resolved.tolerance,
+        local,
+        omega,
+      );
       const expected = expectedQuality(stage1, stage2, resolved.alpha, local, omega);
-      const priced = resolved.willingnessToPay !== undefined ? selectByPrice(expected, this.#costs, resolved.mask, resolved.willingnessToPay) : -1;
+      const priced =
+        resolved.willingnessToPay !== undefined
+          ? selectByPrice(expected, this.#costs, resolved.mask, resolved.willingnessToPay)
+          : -1;
       const sel = priced >= 0 ? { ...selection, selected: priced } : selection;
       const candidateMask = taskEntry ? this.#candidateMasks[position]! : undefined;
       const order: number[] = [];
@@ -541,7 +675,12 @@ export class FineRouter {
         adapter: candidateMask?.[k] === 1 ? 'task' : 'general',
       }));
       const task: RoutedTask | null = taskEntry
-        ? { id: taskEntry.id, description: taskEntry.description, confidence: heads.probability[r]!, candidates: taskEntry.candidates }
+        ? {
+            id: taskEntry.id,
+            description: taskEntry.description,
+            confidence: heads.probability[r]!,
+            candidates: taskEntry.candidates,
+          }
         : null;
       results[r] = {
         model: manifest.models[sel.selected]!.id,
@@ -550,7 +689,16 @@ export class FineRouter {
         scores,
         alpha: resolved.alpha,
         tolerance: resolved.tolerance,
-        explanation: this.#explain(task, heads.probability[r]!, sel.selected, sel.best, sel.final, sel.eligible, resolved, expected),
+        explanation: this.#explain(
+          task,
+          heads.probability[r]!,
+          sel.selected,
+          sel.best,
+          sel.final,
+          sel.eligible,
+          resolved,
+          expected,
+        ),
       };
     }
     return results;
@@ -563,20 +711,32 @@ export class FineRouter {
     best: number,
     final: Float64Array,
     eligible: Uint8Array,
-    resolved: { alpha: number; tolerance: number; mask: Uint8Array; localWeight: number; willingnessToPay: number | undefined },
+    resolved: {
+      alpha: number;
+      tolerance: number;
+      mask: Uint8Array;
+      localWeight: number;
+      willingnessToPay: number | undefined;
+    },
     expected?: Float64Array,
   ): string {
     const { manifest } = this;
     const id = (k: number): string => manifest.models[k]!.id;
     const parts: string[] = [];
     if (task) {
-      parts.push(`task ${task.id} '${shorten(task.description, 80)}' (confidence ${formatNumber(task.confidence)}); candidates ${task.candidates.join(', ') || 'none'}`);
+      parts.push(
+        `task ${task.id} '${shorten(task.description, 80)}' (confidence ${formatNumber(task.confidence)}); candidates ${task.candidates.join(', ') || 'none'}`,
+      );
     } else {
-      parts.push(`no task (Others: top classifier probability ${formatNumber(topProbability)} < threshold ${formatNumber(manifest.classifier.threshold)}); general adapters only`);
+      parts.push(
+        `no task (Others: top classifier probability ${formatNumber(topProbability)} < threshold ${formatNumber(manifest.classifier.threshold)}); general adapters only`,
+      );
     }
     const lp = manifest.localPrior;
     if (lp && resolved.localWeight > 0) {
-      parts.push(`prior ${formatNumber(1 - resolved.localWeight)}× task + ${formatNumber(resolved.localWeight)}× local (${lp.k} nearest of ${lp.rows} training prompts, ${lp.groups}-smoothed)`);
+      parts.push(
+        `prior ${formatNumber(1 - resolved.localWeight)}× task + ${formatNumber(resolved.localWeight)}× local (${lp.k} nearest of ${lp.rows} training prompts, ${lp.groups}-smoothed)`,
+      );
     }
     const considered = resolved.mask.reduce((a, b) => a + b, 0);
     if (considered < manifest.models.length) parts.push(`${considered} of ${manifest.models.length} models allowed`);
@@ -584,19 +744,25 @@ export class FineRouter {
     const score = `final ${formatNumber(final[selected]!)}`;
     const cost = formatCost(this.#costList[selected]!);
     if (resolved.willingnessToPay !== undefined && expected) {
-      parts.push(`${chosen} maximizes expected quality − λ·cost at λ=${formatNumber(resolved.willingnessToPay)} (expected ${formatNumber(expected[selected]!)}, ${cost}; best-scoring ${id(best)} expected ${formatNumber(expected[best]!)}, ${formatCost(this.#costList[best]!)})`);
+      parts.push(
+        `${chosen} maximizes expected quality − λ·cost at λ=${formatNumber(resolved.willingnessToPay)} (expected ${formatNumber(expected[selected]!)}, ${cost}; best-scoring ${id(best)} expected ${formatNumber(expected[best]!)}, ${formatCost(this.#costList[best]!)})`,
+      );
       return parts.join('; ');
     }
     if (selected === best) {
       const within = [];
       for (let k = 0; k < eligible.length; k++) if (eligible[k] === 1 && k !== selected) within.push(id(k));
       if (resolved.tolerance > 0 && within.length > 0) {
-        parts.push(`${chosen} has the best score (${score}, ${cost}); also within τ=${formatNumber(resolved.tolerance)}: ${within.join(', ')}, none cheaper`);
+        parts.push(
+          `${chosen} has the best score (${score}, ${cost}); also within τ=${formatNumber(resolved.tolerance)}: ${within.join(', ')}, none cheaper`,
+        );
       } else {
         parts.push(`${chosen} has the best score (${score}, ${cost}, α=${formatNumber(resolved.alpha)})`);
       }
     } else {
-      parts.push(`${chosen} (${score}, ${cost}) is within τ=${formatNumber(resolved.tolerance)} of the best ${id(best)} (final ${formatNumber(final[best]!)}, ${formatCost(this.#costList[best]!)}) and the cheapest such model`);
+      parts.push(
+        `${chosen} (${score}, ${cost}) is within τ=${formatNumber(resolved.tolerance)} of the best ${id(best)} (final ${formatNumber(final[best]!)}, ${formatCost(this.#costList[best]!)}) and the cheapest such model`,
+      );
     }
     return parts.join('; ');
   }

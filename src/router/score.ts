@@ -48,14 +48,17 @@ export const TOLERANCE_EPSILON = 1e-9;
 export function minMaxNormalize(values: ArrayLike<number>, mask: ArrayLike<number>, out: Float64Array): Float64Array {
   const n = values.length;
   if (mask.length !== n || out.length !== n) {
-    throw new RangeError(`minMaxNormalize: expected values, mask and out of equal length, received ${n}, ${mask.length}, ${out.length}`);
+    throw new RangeError(
+      `minMaxNormalize: expected values, mask and out of equal length, received ${n}, ${mask.length}, ${out.length}`,
+    );
   }
   let lo = Infinity;
   let hi = -Infinity;
   for (let i = 0; i < n; i++) {
     if (mask[i] === 0) continue;
     const v = values[i]!;
-    if (!Number.isFinite(v)) throw new TypeError(`minMaxNormalize: expected finite scores, received ${v} at index ${i}`);
+    if (!Number.isFinite(v))
+      throw new TypeError(`minMaxNormalize: expected finite scores, received ${v} at index ${i}`);
     if (v < lo) lo = v;
     if (v > hi) hi = v;
   }
@@ -114,14 +117,20 @@ export function aggregateAndSelect(
 ): Selection {
   const n = stage1.length;
   if (stage2.length !== n || costs.length !== n || mask.length !== n || (local !== undefined && local.length !== n)) {
-    throw new RangeError(`aggregateAndSelect: expected equal lengths, received ${n}, ${stage2.length}, ${costs.length}, ${mask.length}${local ? `, ${local.length}` : ''}`);
+    throw new RangeError(
+      `aggregateAndSelect: expected equal lengths, received ${n}, ${stage2.length}, ${costs.length}, ${mask.length}${local ? `, ${local.length}` : ''}`,
+    );
   }
-  if (!(localWeight >= 0 && localWeight <= 1)) throw new RangeError(`aggregateAndSelect: expected localWeight in [0, 1], received ${localWeight}`);
-  if (!(alpha >= 0 && alpha <= 1)) throw new RangeError(`aggregateAndSelect: expected alpha in [0, 1], received ${alpha}`);
-  if (!(tolerance >= 0 && tolerance <= 1)) throw new RangeError(`aggregateAndSelect: expected tolerance in [0, 1], received ${tolerance}`);
+  if (!(localWeight >= 0 && localWeight <= 1))
+    throw new RangeError(`aggregateAndSelect: expected localWeight in [0, 1], received ${localWeight}`);
+  if (!(alpha >= 0 && alpha <= 1))
+    throw new RangeError(`aggregateAndSelect: expected alpha in [0, 1], received ${alpha}`);
+  if (!(tolerance >= 0 && tolerance <= 1))
+    throw new RangeError(`aggregateAndSelect: expected tolerance in [0, 1], received ${tolerance}`);
   const s1 = minMaxNormalize(stage1, mask, new Float64Array(n));
   const s2 = minMaxNormalize(stage2, mask, new Float64Array(n));
-  const sl = local !== undefined ? minMaxNormalize(local, mask, new Float64Array(n)) : new Float64Array(n).fill(Number.NaN);
+  const sl =
+    local !== undefined ? minMaxNormalize(local, mask, new Float64Array(n)) : new Float64Array(n).fill(Number.NaN);
   const omega = local !== undefined ? localWeight : 0;
   const final = new Float64Array(n);
   let bestScore = -Infinity;
@@ -166,16 +175,29 @@ export function aggregateAndSelect(
  * @example
  * expectedQuality([0.5, 0.7], [0.6, 0.6], 0.5); // [0.55, 0.65]
  */
-export function expectedQuality(stage1: ArrayLike<number>, stage2: ArrayLike<number>, alpha: number, local?: ArrayLike<number>, localWeight = 0): Float64Array {
+export function expectedQuality(
+  stage1: ArrayLike<number>,
+  stage2: ArrayLike<number>,
+  alpha: number,
+  local?: ArrayLike<number>,
+  localWeight = 0,
+): Float64Array {
   const n = stage1.length;
-  if (stage2.length !== n || (local !== undefined && local.length !== n)) throw new RangeError(`expectedQuality: expected equal lengths, received ${n}, ${stage2.length}${local ? `, ${local.length}` : ''}`);
-  if (!(alpha >= 0 && alpha <= 1) || !(localWeight >= 0 && localWeight <= 1)) throw new RangeError(`expectedQuality: expected alpha and localWeight in [0, 1], received ${alpha}, ${localWeight}`);
+  if (stage2.length !== n || (local !== undefined && local.length !== n))
+    throw new RangeError(
+      `expectedQuality: expected equal lengths, received ${n}, ${stage2.length}${local ? `, ${local.length}` : ''}`,
+    );
+  if (!(alpha >= 0 && alpha <= 1) || !(localWeight >= 0 && localWeight <= 1))
+    throw new RangeError(
+      `expectedQuality: expected alpha and localWeight in [0, 1], received ${alpha}, ${localWeight}`,
+    );
   const omega = local !== undefined ? localWeight : 0;
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const prior = omega > 0 ? (1 - omega) * stage1[i]! + omega * local![i]! : stage1[i]!;
     const v = alpha * stage2[i]! + (1 - alpha) * prior;
-    if (!Number.isFinite(v)) throw new TypeError(`expectedQuality: expected finite components, received ${v} at index ${i}`);
+    if (!Number.isFinite(v))
+      throw new TypeError(`expectedQuality: expected finite components, received ${v} at index ${i}`);
     out[i] = v;
   }
   return out;
@@ -195,10 +217,17 @@ export function expectedQuality(stage1: ArrayLike<number>, stage2: ArrayLike<num
  * @example
  * selectByPrice([0.8, 0.75], [0.01, 0.001], Uint8Array.of(1, 1), 10); // 1 (0.75 − 0.01 > 0.8 − 0.1)
  */
-export function selectByPrice(expected: ArrayLike<number>, costs: ArrayLike<number>, mask: ArrayLike<number>, lambda: number): number {
+export function selectByPrice(
+  expected: ArrayLike<number>,
+  costs: ArrayLike<number>,
+  mask: ArrayLike<number>,
+  lambda: number,
+): number {
   const n = expected.length;
-  if (costs.length !== n || mask.length !== n) throw new RangeError(`selectByPrice: expected equal lengths, received ${n}, ${costs.length}, ${mask.length}`);
-  if (!(lambda >= 0 && Number.isFinite(lambda))) throw new RangeError(`selectByPrice: expected lambda ≥ 0, received ${lambda}`);
+  if (costs.length !== n || mask.length !== n)
+    throw new RangeError(`selectByPrice: expected equal lengths, received ${n}, ${costs.length}, ${mask.length}`);
+  if (!(lambda >= 0 && Number.isFinite(lambda)))
+    throw new RangeError(`selectByPrice: expected lambda ≥ 0, received ${lambda}`);
   let anyKnown = false;
   for (let i = 0; i < n; i++) if (mask[i] !== 0 && !Number.isNaN(costs[i]!)) anyKnown = true;
   let pick = -1;

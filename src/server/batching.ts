@@ -39,8 +39,12 @@ interface Pending {
  * @throws RangeError when maxBatch < 1.
  * @example const route = batchingRoute(router); await route([{ role: 'user', content: 'hi' }], { tolerance: 0.1 });
  */
-export function batchingRoute(router: BatchableRouter, maxBatch = 16): (prompt: string | readonly ChatMessage[], options?: RouteOptions) => Promise<RouteResult> {
-  if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new RangeError(`batchingRoute: maxBatch: expected an integer ≥ 1, received ${maxBatch}`);
+export function batchingRoute(
+  router: BatchableRouter,
+  maxBatch = 16,
+): (prompt: string | readonly ChatMessage[], options?: RouteOptions) => Promise<RouteResult> {
+  if (!Number.isInteger(maxBatch) || maxBatch < 1)
+    throw new RangeError(`batchingRoute: maxBatch: expected an integer ≥ 1, received ${maxBatch}`);
   const queue: Pending[] = [];
   let running = false;
   const D = router.encoder.dimension;
@@ -52,9 +56,16 @@ export function batchingRoute(router: BatchableRouter, maxBatch = 16): (prompt: 
     // Sorted by length and embedded in sub-batches of ENCODER_CHUNK, so short prompts are not padded to long ones.
     const order = batch.map((_, k) => k).sort((a, b) => batch[a]!.text.length - batch[b]!.text.length);
     router.encoder
-      .embed(order.map((k) => batch[k]!.text), { batchSize: ENCODER_CHUNK })
+      .embed(
+        order.map((k) => batch[k]!.text),
+        { batchSize: ENCODER_CHUNK },
+      )
       .then((rows) => {
-        if (rows.length !== batch.length * D) throw new FineRouterError('DIMENSION_MISMATCH', `batchingRoute: the encoder returned ${rows.length} values for ${batch.length} prompts of ${D} dimensions`);
+        if (rows.length !== batch.length * D)
+          throw new FineRouterError(
+            'DIMENSION_MISMATCH',
+            `batchingRoute: the encoder returned ${rows.length} values for ${batch.length} prompts of ${D} dimensions`,
+          );
         order.forEach((k, r) => batch[k]!.resolve(rows.slice(r * D, (r + 1) * D)));
       })
       .catch((error: unknown) => batch.forEach((p) => p.reject(error)))
@@ -71,7 +82,9 @@ export function batchingRoute(router: BatchableRouter, maxBatch = 16): (prompt: 
       try {
         text = routerInputFromMessages(prompt, options.messages ?? {});
       } catch (cause) {
-        throw new FineRouterError('INVALID_ARGUMENT', `FineRouter.route: messages: ${(cause as Error).message}`, { cause });
+        throw new FineRouterError('INVALID_ARGUMENT', `FineRouter.route: messages: ${(cause as Error).message}`, {
+          cause,
+        });
       }
     }
     const { signal } = options;

@@ -13,7 +13,10 @@ function labelText(labels: Readonly<Record<string, string>>): string {
 /** A counter with labels. */
 export class Counter {
   readonly #values = new Map<string, number>();
-  constructor(readonly name: string, readonly help: string) {}
+  constructor(
+    readonly name: string,
+    readonly help: string,
+  ) {}
   inc(labels: Readonly<Record<string, string>> = {}, by = 1): void {
     const key = labelText(labels);
     this.#values.set(key, (this.#values.get(key) ?? 0) + by);
@@ -23,7 +26,8 @@ export class Counter {
   }
   render(): string {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
-    for (const [key, value] of [...this.#values].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) lines.push(`${this.name}${key} ${value}`);
+    for (const [key, value] of [...this.#values].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      lines.push(`${this.name}${key} ${value}`);
     return lines.join('\n');
   }
 }
@@ -31,7 +35,10 @@ export class Counter {
 /** A gauge without labels. */
 export class Gauge {
   value = 0;
-  constructor(readonly name: string, readonly help: string) {}
+  constructor(
+    readonly name: string,
+    readonly help: string,
+  ) {}
   render(): string {
     return [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} gauge`, `${this.name} ${this.value}`].join('\n');
   }
@@ -42,7 +49,11 @@ export class Histogram {
   readonly #counts: Float64Array;
   #sum = 0;
   #count = 0;
-  constructor(readonly name: string, readonly help: string, readonly buckets: readonly number[]) {
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly buckets: readonly number[],
+  ) {
     this.#counts = new Float64Array(buckets.length);
   }
   observe(seconds: number): void {
@@ -53,7 +64,11 @@ export class Histogram {
   render(): string {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
     this.buckets.forEach((b, i) => lines.push(`${this.name}_bucket{le="${b}"} ${this.#counts[i]}`));
-    lines.push(`${this.name}_bucket{le="+Inf"} ${this.#count}`, `${this.name}_sum ${this.#sum}`, `${this.name}_count ${this.#count}`);
+    lines.push(
+      `${this.name}_bucket{le="+Inf"} ${this.#count}`,
+      `${this.name}_sum ${this.#sum}`,
+      `${this.name}_count ${this.#count}`,
+    );
     return lines.join('\n');
   }
 }
@@ -67,8 +82,16 @@ export class ServerMetrics {
   readonly attempts = new Counter('finerouter_upstream_attempts_total', 'Upstream attempts by model and outcome.');
   readonly reloads = new Counter('finerouter_reloads_total', 'Artifact reloads by result.');
   readonly inFlight = new Gauge('finerouter_in_flight_requests', 'Requests being served.');
-  readonly routingSeconds = new Histogram('finerouter_routing_seconds', 'Time to route one request (encode + heads + selection).', LATENCY_BUCKETS);
-  readonly requestSeconds = new Histogram('finerouter_request_seconds', 'Time from request to the end of the response.', LATENCY_BUCKETS);
+  readonly routingSeconds = new Histogram(
+    'finerouter_routing_seconds',
+    'Time to route one request (encode + heads + selection).',
+    LATENCY_BUCKETS,
+  );
+  readonly requestSeconds = new Histogram(
+    'finerouter_request_seconds',
+    'Time from request to the end of the response.',
+    LATENCY_BUCKETS,
+  );
 
   render(): string {
     return `${[this.requests, this.routed, this.attempts, this.reloads, this.inFlight, this.routingSeconds, this.requestSeconds].map((m) => m.render()).join('\n')}\n`;

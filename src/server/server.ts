@@ -109,14 +109,22 @@ export interface RoutingServer {
 }
 
 class HttpError extends Error {
-  constructor(readonly status: number, readonly type: string, message: string, readonly extra: Record<string, unknown> = {}) {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
     super(message);
   }
 }
 
 /** An upstream answered with an error status (its body is dropped: it may echo request headers). */
 class UpstreamStatusError extends Error {
-  constructor(readonly status: number, model: string) {
+  constructor(
+    readonly status: number,
+    model: string,
+  ) {
     super(`upstream ${model} answered HTTP ${status}`);
     this.name = 'UpstreamStatusError';
   }
@@ -126,7 +134,13 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) {
-      reject(new HttpError(413, 'invalid_request_error', `request body of ${declared} bytes exceeds the limit of ${limit} bytes`));
+      reject(
+        new HttpError(
+          413,
+          'invalid_request_error',
+          `request body of ${declared} bytes exceeds the limit of ${limit} bytes`,
+        ),
+      );
       req.resume();
       return;
     }
@@ -181,10 +195,18 @@ async function readAll(stream: IncomingMessage): Promise<string> {
 
 // node:http with keep-alive agents rather than fetch: measured in bench/server.bench.mjs, fetch (undici, Node 20)
 // cost several times more server CPU per proxied request (docs/integrations.md).
-const agents = { http: new HttpAgent({ keepAlive: true, maxSockets: 256 }), https: new HttpsAgent({ keepAlive: true, maxSockets: 256 }) };
+const agents = {
+  http: new HttpAgent({ keepAlive: true, maxSockets: 256 }),
+  https: new HttpsAgent({ keepAlive: true, maxSockets: 256 }),
+};
 
 /** POSTs JSON; resolves with the response once its headers arrive; `signal` aborts the request and its body. */
-function postJson(url: string, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<{ status: number; body: IncomingMessage }> {
+function postJson(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  signal: AbortSignal,
+): Promise<{ status: number; body: IncomingMessage }> {
   return new Promise((resolve, reject) => {
     const target = new URL(url);
     const secure = target.protocol === 'https:';
@@ -220,8 +242,16 @@ export function createRoutingServer(options: RoutingServerOptions): RoutingServe
   const maxBodyBytes = options.maxBodyBytes ?? ROUTING_SERVER_DEFAULTS.maxBodyBytes;
   const upstreamTimeoutMs = options.upstreamTimeoutMs ?? ROUTING_SERVER_DEFAULTS.upstreamTimeoutMs;
   const grace = options.shutdownGraceMs ?? ROUTING_SERVER_DEFAULTS.shutdownGraceMs;
-  for (const [name, value] of [['maxBodyBytes', maxBodyBytes], ['upstreamTimeoutMs', upstreamTimeoutMs], ['shutdownGraceMs', grace]] as const) {
-    if (!Number.isInteger(value) || value < 1) throw new FineRouterError('INVALID_ARGUMENT', `createRoutingServer: ${name}: expected an integer ≥ 1, received ${String(value)}`);
+  for (const [name, value] of [
+    ['maxBodyBytes', maxBodyBytes],
+    ['upstreamTimeoutMs', upstreamTimeoutMs],
+    ['shutdownGraceMs', grace],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 1)
+      throw new FineRouterError(
+        'INVALID_ARGUMENT',
+        `createRoutingServer: ${name}: expected an integer ≥ 1, received ${String(value)}`,
+      );
   }
   if (options.authToken !== undefined && (typeof options.authToken !== 'string' || options.authToken.length === 0)) {
     throw new FineRouterError('INVALID_ARGUMENT', 'createRoutingServer: authToken: expected a non-empty string');
@@ -231,7 +261,10 @@ export function createRoutingServer(options: RoutingServerOptions): RoutingServe
   const callableOf = (r: ServedRouter): string[] => r.models.filter((id) => id in pool.models);
   let callable = callableOf(router);
   if (callable.length === 0) {
-    throw new FineRouterError('INVALID_ARGUMENT', `createRoutingServer: none of the router's models (${router.models.join(', ')}) is in the pool (${poolIds.join(', ')})`);
+    throw new FineRouterError(
+      'INVALID_ARGUMENT',
+      `createRoutingServer: none of the router's models (${router.models.join(', ')}) is in the pool (${poolIds.join(', ')})`,
+    );
   }
   const routingModel = ROUTING_SERVER_DEFAULTS.routingModel;
   const metrics = new ServerMetrics();
@@ -241,7 +274,11 @@ export function createRoutingServer(options: RoutingServerOptions): RoutingServe
   let closing = false;
   let loadedAt = new Date().toISOString();
   const maxEncoderBatch = options.maxEncoderBatch ?? ROUTING_SERVER_DEFAULTS.maxEncoderBatch;
-  if (!Number.isInteger(maxEncoderBatch) || maxEncoderBatch < 1) throw new FineRouterError('INVALID_ARGUMENT', `createRoutingServer: maxEncoderBatch: expected an integer ≥ 1, received ${String(maxEncoderBatch)}`);
+  if (!Number.isInteger(maxEncoderBatch) || maxEncoderBatch < 1)
+    throw new FineRouterError(
+      'INVALID_ARGUMENT',
+      `createRoutingServer: maxEncoderBatch: expected an integer ≥ 1, received ${String(maxEncoderBatch)}`,
+    );
   /** The router in service, its route function and the routes running on it (awaited before it is disposed). */
   interface Generation {
     router: ServedRouter;
@@ -250,13 +287,18 @@ export function createRoutingServer(options: RoutingServerOptions): RoutingServe
   }
   const generationOf = (r: ServedRouter): Generation => {
     const batchable = r as Partial<BatchableRouter>;
-    const route = maxEncoderBatch > 1 && batchable.encoder && typeof batchable.routeEmbeddings === 'function'
-      ? batchingRoute(r as unknown as BatchableRouter, maxEncoderBatch)
-      : r.route.bind(r);
+    const route =
+      maxEncoderBatch > 1 && batchable.encoder && typeof batchable.routeEmbeddings === 'function'
+        ? batchingRoute(r as unknown as BatchableRouter, maxEncoderBatch)
+        : r.route.bind(r);
     return { router: r, route, running: new Set() };
   };
   let generation = generationOf(router);
-  const routeOn = async (g: Generation, input: readonly ChatMessage[], routeOptions: RouteOptions): Promise<RouteResult> => {
+  const routeOn = async (
+    g: Generation,
+    input: readonly ChatMessage[],
+    routeOptions: RouteOptions,
+  ): Promise<RouteResult> => {
     const work = g.route(input, routeOptions);
     g.running.add(work);
     try {
@@ -277,14 +319,29 @@ export function createRoutingServer(options: RoutingServerOptions): RoutingServe
   }
 
   /** One upstream call; resolves once the upstream answered 2xx (headers in hand), throws on anything else. */
-  async function callUpstream(id: string, entry: PoolModel, body: Record<string, unknown>, signal: AbortSignal): Promise<UpstreamResponse> {
+  async function callUpstream(
+    id: string,
+    entry: PoolModel,
+    body: Record<string, unknown>,
+    signal: AbortSignal,
+  ): Promise<UpstreamResponse> {
     const headers: Record<string, string> = { 'content-type': 'application/json', ...(entry.headers ?? {}) };
     if (entry.apiKeyEnv !== undefined) {
       const key = env[entry.apiKeyEnv];
-      if (key === undefined || key === '') throw new HttpError(500, 'server_error', `the API key variable ${entry.apiKeyEnv} of model ${id} is not set on the server`);
+      if (key === undefined || key === '')
+        throw new HttpError(
+          500,
+          'server_error',
+          `the API key variable ${entry.apiKeyEnv} of model ${id} is not set on the server`,
+        );
       headers.authorization = `Bearer ${key}`;
     }
-    const response = await postJson(`${entry.baseUrl}/chat/completions`, headers, JSON.stringify({ ...body, model: entry.model }), signal);
+    const response = await postJson(
+      `${entry.baseUrl}/chat/completions`,
+      headers,
+      JSON.stringify({ ...body, model: entry.model }),
+      signal,
+    );
     if (response.status < 200 || response.status > 299) {
       response.body.resume(); // drain and drop: error bodies may echo request headers
       throw new UpstreamStatusError(response.status, id);
@@ -292,7 +349,13 @@ export function createRoutingServer(options: RoutingServerOptions): RoutingServe
     return { body: response.body };
   }
 
-  async function relay(res: ServerResponse, response: UpstreamResponse, summary: RoutingSummary, entry: PoolModel, stream: boolean): Promise<void> {
+  async function relay(
+    res: ServerResponse,
+    response: UpstreamResponse,
+    summary: RoutingSummary,
+    entry: PoolModel,
+    stream: boolean,
+  ): Promise<void> {
     const headers = decisionHeaders(summary);
     if (!stream) {
       const text = await readAll(response.body);
@@ -304,12 +367,18 @@ export function createRoutingServer(options: RoutingServerOptions): RoutingServe
       }
       const usage = json.usage as { prompt_tokens?: unknown; completion_tokens?: unknown } | undefined;
       const field: Record<string, unknown> = { ...summary };
-      if (typeof usage?.prompt_tokens === 'number' && typeof usage.completion_tokens === 'number') field.costUsd = callCost(entry.prices, usage.prompt_tokens, usage.completion_tokens);
+      if (typeof usage?.prompt_tokens === 'number' && typeof usage.completion_tokens === 'number')
+        field.costUsd = callCost(entry.prices, usage.prompt_tokens, usage.completion_tokens);
       json.finerouter = field;
       sendJson(res, 200, json, headers);
       return;
     }
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', ...headers });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      ...headers,
+    });
     const decoder = new TextDecoder();
     // The first SSE event gets the `finerouter` field; everything after it is relayed byte for byte.
     let head = '';
@@ -345,7 +414,12 @@ export function createRoutingServer(options: RoutingServerOptions): RoutingServe
     res.end();
   }
 
-  async function chatCompletions(req: IncomingMessage, res: ServerResponse, clientSignal: AbortSignal, note: Record<string, unknown>): Promise<void> {
+  async function chatCompletions(
+    req: IncomingMessage,
+    res: ServerResponse,
+    clientSignal: AbortSignal,
+    note: Record<string, unknown>,
+  ): Promise<void> {
     const raw = await readBody(req, maxBodyBytes);
     let body: Record<string, unknown>;
     try {
@@ -353,23 +427,46 @@ export function createRoutingServer(options: RoutingServerOptions): RoutingServe
     } catch {
       throw new HttpError(400, 'invalid_request_error', 'the request body is not valid JSON');
     }
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'invalid_request_error', 'the request body must be a JSON object');
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      throw new HttpError(400, 'invalid_request_error', 'the request body must be a JSON object');
     if (typeof body.model !== 'string') throw new HttpError(400, 'invalid_request_error', 'model: expected a string');
-    if (!Array.isArray(body.messages) || body.messages.length === 0) throw new HttpError(400, 'invalid_request_error', 'messages: expected a non-empty array');
+    if (!Array.isArray(body.messages) || body.messages.length === 0)
+      throw new HttpError(400, 'invalid_request_error', 'messages: expected a non-empty array');
     const { finerouter: fromBody, ...forward } = body;
     const stream = forward.stream === true;
     note.stream = stream;
     const current = generation;
     if (forward.model !== routingModel) {
       const entry = pool.models[forward.model as string];
-      if (!entry) throw new HttpError(404, 'invalid_request_error', `model ${JSON.stringify(forward.model)} is neither "${routingModel}" nor a model of the pool`, { code: 'model_not_found' });
+      if (!entry)
+        throw new HttpError(
+          404,
+          'invalid_request_error',
+          `model ${JSON.stringify(forward.model)} is neither "${routingModel}" nor a model of the pool`,
+          { code: 'model_not_found' },
+        );
       note.passthrough = forward.model;
       const decision = { model: forward.model as string, scores: [] };
-      const { value, attempts } = await callWithFallback(decision, () => true, (id, signal) => callUpstream(id, entry, forward, signal), {
-        maxAttempts: 1, attemptTimeoutMs: entry.timeoutMs ?? upstreamTimeoutMs, timeoutMs: entry.timeoutMs ?? upstreamTimeoutMs, signal: clientSignal,
-        onAttempt: (a) => metrics.attempts.inc({ model: a.model, outcome: a.outcome }),
-      });
-      const summary: RoutingSummary = { model: decision.model, routed: decision.model, task: null, explanation: 'pass-through: the request named this model', top: [], attempts: attempts.map((a) => ({ ...a })) };
+      const { value, attempts } = await callWithFallback(
+        decision,
+        () => true,
+        (id, signal) => callUpstream(id, entry, forward, signal),
+        {
+          maxAttempts: 1,
+          attemptTimeoutMs: entry.timeoutMs ?? upstreamTimeoutMs,
+          timeoutMs: entry.timeoutMs ?? upstreamTimeoutMs,
+          signal: clientSignal,
+          onAttempt: (a) => metrics.attempts.inc({ model: a.model, outcome: a.outcome }),
+        },
+      );
+      const summary: RoutingSummary = {
+        model: decision.model,
+        routed: decision.model,
+        task: null,
+        explanation: 'pass-through: the request named this model',
+        top: [],
+        attempts: attempts.map((a) => ({ ...a })),
+      };
       await relay(res, value, summary, entry, stream);
       return;
     }
@@ -382,7 +479,10 @@ export function createRoutingServer(options: RoutingServerOptions): RoutingServe
         throw new HttpError(400, 'invalid_request_error', 'header x-finerouter-options: expected JSON');
       }
     }
-    const perRequest = { ...parseRequestRoutingOptions(fromHeader, 'header x-finerouter-options'), ...parseRequestRoutingOptions(fromBody, 'body field "finerouter"') };
+    const perRequest = {
+      ...parseRequestRoutingOptions(fromHeader, 'header x-finerouter-options'),
+      ...parseRequestRoutingOptions(fromBody, 'body field "finerouter"'),
+    };
     const split = splitRoutingOptions(defaults, perRequest, callable);
     const route: RouteOptions = { ...split.route, signal: clientSignal };
     if (options.messages !== undefined) route.messages = options.messages;
@@ -422,12 +522,20 @@ export function createRoutingServer(options: RoutingServerOptions): RoutingServe
     });
     metrics.inFlight.value++;
     try {
-      if (closing) throw new HttpError(503, 'server_error', 'the server is shutting down', { headers: { connection: 'close' } });
+      if (closing)
+        throw new HttpError(503, 'server_error', 'the server is shutting down', { headers: { connection: 'close' } });
       if (path === '/healthz' && req.method === 'GET') {
-        sendJson(res, 200, { status: 'ok', models: router.models, pool: poolIds, loadedAt, files: router.manifest?.files ?? {} });
+        sendJson(res, 200, {
+          status: 'ok',
+          models: router.models,
+          pool: poolIds,
+          loadedAt,
+          files: router.manifest?.files ?? {},
+        });
         return;
       }
-      if (!authorized(req)) throw new HttpError(401, 'invalid_request_error', 'missing or wrong bearer token', { code: 'invalid_api_key' });
+      if (!authorized(req))
+        throw new HttpError(401, 'invalid_request_error', 'missing or wrong bearer token', { code: 'invalid_api_key' });
       if (path === '/metrics' && req.method === 'GET') {
         const text = metrics.render();
         res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4', 'content-length': Buffer.byteLength(text) });
@@ -435,7 +543,12 @@ export function createRoutingServer(options: RoutingServerOptions): RoutingServe
         return;
       }
       if (path === '/v1/models' && req.method === 'GET') {
-        const data = [routingModel, ...poolIds].map((id) => ({ id, object: 'model', created: 0, owned_by: 'finerouter' }));
+        const data = [routingModel, ...poolIds].map((id) => ({
+          id,
+          object: 'model',
+          created: 0,
+          owned_by: 'finerouter',
+        }));
         sendJson(res, 200, { object: 'list', data });
         return;
       }
@@ -462,7 +575,12 @@ export function createRoutingServer(options: RoutingServerOptions): RoutingServe
       } else if (error instanceof FineRouterError) {
         if (error.code === 'UPSTREAM_FAILED') {
           status = 502;
-          body = { message: error.message, type: 'upstream_error', code: 'upstream_failed', attempts: (error as FineRouterError & { attempts?: unknown }).attempts ?? [] };
+          body = {
+            message: error.message,
+            type: 'upstream_error',
+            code: 'upstream_failed',
+            attempts: (error as FineRouterError & { attempts?: unknown }).attempts ?? [],
+          };
         } else if (error.code === 'BUDGET_EXCEEDED') {
           status = 400;
           body = { message: error.message, type: 'invalid_request_error', code: 'budget_exceeded' };
@@ -485,7 +603,10 @@ export function createRoutingServer(options: RoutingServerOptions): RoutingServe
       const ms = performance.now() - t0;
       metrics.requestSeconds.observe(ms / 1000);
       const status = res.headersSent ? res.statusCode : 0;
-      metrics.requests.inc({ path: path.startsWith('/v1/') || path === '/healthz' || path === '/metrics' ? path : 'other', status: String(status) });
+      metrics.requests.inc({
+        path: path.startsWith('/v1/') || path === '/healthz' || path === '/metrics' ? path : 'other',
+        status: String(status),
+      });
       log?.({ ...note, status, ms: Math.round(ms * 100) / 100 });
     }
   }
@@ -518,7 +639,8 @@ export function createRoutingServer(options: RoutingServerOptions): RoutingServe
       });
     },
     reload() {
-      if (!options.loadRouter) return Promise.reject(new FineRouterError('INVALID_ARGUMENT', 'RoutingServer.reload: no loadRouter was given'));
+      if (!options.loadRouter)
+        return Promise.reject(new FineRouterError('INVALID_ARGUMENT', 'RoutingServer.reload: no loadRouter was given'));
       // One reload at a time; a second call waits for the first and then loads again.
       const run = async (): Promise<void> => {
         try {
@@ -526,7 +648,10 @@ export function createRoutingServer(options: RoutingServerOptions): RoutingServe
           const nextCallable = callableOf(next);
           if (nextCallable.length === 0) {
             await next.dispose();
-            throw new FineRouterError('INVALID_ARGUMENT', `RoutingServer.reload: none of the new router's models is in the pool`);
+            throw new FineRouterError(
+              'INVALID_ARGUMENT',
+              `RoutingServer.reload: none of the new router's models is in the pool`,
+            );
           }
           const previous = generation;
           generation = generationOf(next);
@@ -552,7 +677,10 @@ export function createRoutingServer(options: RoutingServerOptions): RoutingServe
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([Promise.allSettled([...inFlight]), new Promise((resolve) => (timer = setTimeout(resolve, grace)))]);
+      await Promise.race([
+        Promise.allSettled([...inFlight]),
+        new Promise((resolve) => (timer = setTimeout(resolve, grace))),
+      ]);
       clearTimeout(timer);
       server.closeAllConnections();
       await closed;

@@ -24,7 +24,15 @@ import type { Manifest } from '../router/manifest.js';
 import { assignTasks, classifierForward } from './heads.js';
 import { trainAddedModel, type MoeOptions } from './moe.js';
 import { buildRouterOnnx, readClassifierOnnx, readLocalPriorOnnx, readRouterOnnx } from './onnx-export.js';
-import { floorValue, modelCosts, shrinkStage2, supportWarning, TRAIN_ROUTER_DEFAULTS, type ManifestDraft, type ModelPrice } from './train-router.js';
+import {
+  floorValue,
+  modelCosts,
+  shrinkStage2,
+  supportWarning,
+  TRAIN_ROUTER_DEFAULTS,
+  type ManifestDraft,
+  type ModelPrice,
+} from './train-router.js';
 
 /** Options of {@link addModel}. */
 export interface AddModelOptions {
@@ -70,10 +78,13 @@ export function addModel(
   options: AddModelOptions = {},
 ): AddModelResult {
   const { manifest } = artifacts;
-  if (typeof modelId !== 'string' || modelId.length === 0) throw new TypeError(`addModel: expected a model id, received ${String(modelId)}`);
-  if (manifest.models.some((mm) => mm.id === modelId)) throw new RangeError(`addModel: model ${modelId} is already in the artifacts`);
+  if (typeof modelId !== 'string' || modelId.length === 0)
+    throw new TypeError(`addModel: expected a model id, received ${String(modelId)}`);
+  if (manifest.models.some((mm) => mm.id === modelId))
+    throw new RangeError(`addModel: model ${modelId} is already in the artifacts`);
   const d = manifest.encoder.dimension;
-  if (embeddings.length !== records.length * d) throw new RangeError(`addModel: expected ${records.length} × ${d} embeddings, received ${embeddings.length}`);
+  if (embeddings.length !== records.length * d)
+    throw new RangeError(`addModel: expected ${records.length} × ${d} embeddings, received ${embeddings.length}`);
   const rows: number[] = [];
   records.forEach((r, i) => {
     if (typeof r.scores[modelId] === 'number') rows.push(i);
@@ -87,27 +98,53 @@ export function addModel(
   });
   const cls = readClassifierOnnx(artifacts.classifierBytes);
   const heads = readRouterOnnx(artifacts.routerBytes);
-  if (cls.dimension !== d || heads.dimension !== d) throw new RangeError(`addModel: ONNX heads expect dimension ${heads.dimension}, manifest says ${d}`);
-  if (heads.modelCount !== manifest.models.length) throw new RangeError(`addModel: router.onnx has ${heads.modelCount} models, manifest lists ${manifest.models.length}`);
+  if (cls.dimension !== d || heads.dimension !== d)
+    throw new RangeError(`addModel: ONNX heads expect dimension ${heads.dimension}, manifest says ${d}`);
+  if (heads.modelCount !== manifest.models.length)
+    throw new RangeError(
+      `addModel: router.onnx has ${heads.modelCount} models, manifest lists ${manifest.models.length}`,
+    );
   const tc = manifest.tasks.length;
-  const assigned = assignTasks(classifierForward(cls, emb, rows.length), rows.length, tc, manifest.classifier.threshold);
+  const assigned = assignTasks(
+    classifierForward(cls, emb, rows.length),
+    rows.length,
+    tc,
+    manifest.classifier.threshold,
+  );
   const trained = trainAddedModel(heads, emb, scores, options.moe);
   const m = heads.modelCount;
 
   // The statistic the manifest's stage-1 values use (training.stage1Statistic; the paper's median when absent).
-  const info = (manifest.training ?? {}) as { stage1Statistic?: unknown; stage1Shrinkage?: unknown; supportFloor?: unknown; taskSupportFloor?: unknown; poolMean?: unknown };
+  const info = (manifest.training ?? {}) as {
+    stage1Statistic?: unknown;
+    stage1Shrinkage?: unknown;
+    supportFloor?: unknown;
+    taskSupportFloor?: unknown;
+    poolMean?: unknown;
+  };
   const shrink = typeof info.stage1Shrinkage === 'number' && info.stage1Shrinkage > 0 ? info.stage1Shrinkage : 0;
-  const floor = typeof info.supportFloor === 'number' && info.supportFloor >= 0 ? info.supportFloor : TRAIN_ROUTER_DEFAULTS.supportFloor;
-  const taskFloor = typeof info.taskSupportFloor === 'number' && info.taskSupportFloor >= 0 ? info.taskSupportFloor : TRAIN_ROUTER_DEFAULTS.taskSupportFloor;
-  const poolMean = typeof info.poolMean === 'number' && Number.isFinite(info.poolMean) ? info.poolMean : mean([...manifest.others.stage1]);
+  const floor =
+    typeof info.supportFloor === 'number' && info.supportFloor >= 0
+      ? info.supportFloor
+      : TRAIN_ROUTER_DEFAULTS.supportFloor;
+  const taskFloor =
+    typeof info.taskSupportFloor === 'number' && info.taskSupportFloor >= 0
+      ? info.taskSupportFloor
+      : TRAIN_ROUTER_DEFAULTS.taskSupportFloor;
+  const poolMean =
+    typeof info.poolMean === 'number' && Number.isFinite(info.poolMean)
+      ? info.poolMean
+      : mean([...manifest.others.stage1]);
   const all = Array.from(scores);
   const prior = (all.reduce((a, v) => a + v, 0) + floor * poolMean) / (all.length + floor);
-  const statistic = info.stage1Statistic === 'mean'
-    ? (values: number[]): number => (values.reduce((a, v) => a + v, 0) + shrink * prior) / (values.length + shrink)
-    : median;
+  const statistic =
+    info.stage1Statistic === 'mean'
+      ? (values: number[]): number => (values.reduce((a, v) => a + v, 0) + shrink * prior) / (values.length + shrink)
+      : median;
   const perTask: number[][] = Array.from({ length: tc + 1 }, () => []);
   assigned.forEach((t, r) => perTask[t].push(scores[r]));
-  const stage1Of = (t: number): number => (perTask[t].length > 0 ? floorValue(statistic(perTask[t]), perTask[t].length, prior, taskFloor) : prior);
+  const stage1Of = (t: number): number =>
+    perTask[t].length > 0 ? floorValue(statistic(perTask[t]), perTask[t].length, prior, taskFloor) : prior;
   const counts = new Float64Array(m + 1).fill(Number.NaN);
   counts[m] = all.length;
   const priors = new Float64Array(m + 1);
@@ -125,10 +162,20 @@ export function addModel(
   }
   const warnings = [...(manifest.warnings ?? [])];
   if (all.length < floor) warnings.push(supportWarning(modelId, all.length, floor));
-  const [cost] = modelCosts(rows.map((i) => records[i]), [modelId], options.prices, options.outputTokens ?? 256);
+  const [cost] = modelCosts(
+    rows.map((i) => records[i]),
+    [modelId],
+    options.prices,
+    options.outputTokens ?? 256,
+  );
   const previous = (manifest.training ?? {}) as Record<string, unknown>;
   const added = Array.isArray(previous.addedModels) ? (previous.addedModels as unknown[]) : [];
-  const metrics = { samples: rows.length, devMse: trained.devMse, epochs: trained.epochs, assignedToTasks: assigned.filter((t) => t < tc).length };
+  const metrics = {
+    samples: rows.length,
+    devMse: trained.devMse,
+    epochs: trained.epochs,
+    assignedToTasks: assigned.filter((t) => t < tc).length,
+  };
   const draft: ManifestDraft = {
     schema: manifest.schema,
     version: manifest.version,

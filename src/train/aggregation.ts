@@ -56,14 +56,19 @@ export function stage1Statistics(
 ): Float64Array[] {
   const m = modelCount;
   if (!(Number.isInteger(m) && m > 0) || scores.length % m !== 0 || mask.length !== scores.length) {
-    throw new RangeError(`stage1Statistics: expected [n, ${m}] scores and mask of equal length, received ${scores.length} and ${mask.length}`);
+    throw new RangeError(
+      `stage1Statistics: expected [n, ${m}] scores and mask of equal length, received ${scores.length} and ${mask.length}`,
+    );
   }
-  if (statistic !== 'median' && statistic !== 'mean') throw new RangeError(`stage1Statistics: expected 'median' or 'mean', received ${String(statistic)}`);
-  if (!(shrinkage >= 0 && Number.isFinite(shrinkage))) throw new RangeError(`stage1Statistics: expected shrinkage ≥ 0, received ${shrinkage}`);
+  if (statistic !== 'median' && statistic !== 'mean')
+    throw new RangeError(`stage1Statistics: expected 'median' or 'mean', received ${String(statistic)}`);
+  if (!(shrinkage >= 0 && Number.isFinite(shrinkage)))
+    throw new RangeError(`stage1Statistics: expected shrinkage ≥ 0, received ${shrinkage}`);
   const n = scores.length / m;
   let fb: ArrayLike<number>;
   if (fallback !== undefined) {
-    if (fallback.length !== m) throw new RangeError(`stage1Statistics: expected ${m} fallback values, received ${fallback.length}`);
+    if (fallback.length !== m)
+      throw new RangeError(`stage1Statistics: expected ${m} fallback values, received ${fallback.length}`);
     fb = fallback;
   } else {
     const all = new Int32Array(n);
@@ -77,7 +82,8 @@ export function stage1Statistics(
       let c = 0;
       for (let k = 0; k < rows.length; k++) {
         const r = rows[k]!;
-        if (!(Number.isInteger(r) && r >= 0 && r < n)) throw new RangeError(`stage1Statistics: expected row indices in [0, ${n}), received ${r}`);
+        if (!(Number.isInteger(r) && r >= 0 && r < n))
+          throw new RangeError(`stage1Statistics: expected row indices in [0, ${n}), received ${r}`);
         if (mask[r * m + j]) scratch[c++] = scores[r * m + j]!;
       }
       if (c === 0) {
@@ -133,9 +139,12 @@ export function routedQuality(input: RoutedQualityInput, alpha: number, localWei
   const m = input.costs.length;
   const k = input.task.length;
   if (input.stage2.length !== k * m || input.scores.length !== k * m || input.mask.length !== k * m) {
-    throw new RangeError(`routedQuality: expected [${k}, ${m}] stage2, scores and mask, received ${input.stage2.length}, ${input.scores.length}, ${input.mask.length}`);
+    throw new RangeError(
+      `routedQuality: expected [${k}, ${m}] stage2, scores and mask, received ${input.stage2.length}, ${input.scores.length}, ${input.mask.length}`,
+    );
   }
-  if (input.local !== undefined && input.local.length !== k * m) throw new RangeError(`routedQuality: expected [${k}, ${m}] local prior, received ${input.local.length}`);
+  if (input.local !== undefined && input.local.length !== k * m)
+    throw new RangeError(`routedQuality: expected [${k}, ${m}] local prior, received ${input.local.length}`);
   let sum = 0;
   let count = 0;
   for (let i = 0; i < k; i++) {
@@ -145,9 +154,19 @@ export function routedQuality(input: RoutedQualityInput, alpha: number, localWei
     if (!any) continue;
     const t = input.task[i]!;
     const s1 = input.stage1[t];
-    if (!s1 || s1.length !== m) throw new RangeError(`routedQuality: expected stage-1 row for task position ${t} with ${m} values`);
+    if (!s1 || s1.length !== m)
+      throw new RangeError(`routedQuality: expected stage-1 row for task position ${t} with ${m} values`);
     const local = input.local?.subarray(i * m, (i + 1) * m);
-    const pick = aggregateAndSelect(s1, input.stage2.subarray(i * m, (i + 1) * m), input.costs, rowMask, alpha, 0, local, local ? localWeight : 0).selected;
+    const pick = aggregateAndSelect(
+      s1,
+      input.stage2.subarray(i * m, (i + 1) * m),
+      input.costs,
+      rowMask,
+      alpha,
+      0,
+      local,
+      local ? localWeight : 0,
+    ).selected;
     sum += input.scores[i * m + pick]!;
     count += 1;
   }
@@ -187,7 +206,8 @@ export function selectAggregation(
   localWeights: readonly number[] = LOCAL_WEIGHT_GRID,
 ): AggregationChoice {
   const stats = Object.keys(inputs).filter((s) => inputs[s] !== undefined);
-  if (stats.length === 0 || alphas.length === 0) throw new RangeError('selectAggregation: expected at least one statistic and one α');
+  if (stats.length === 0 || alphas.length === 0)
+    throw new RangeError('selectAggregation: expected at least one statistic and one α');
   const grid: Record<string, number[]> = {};
   let best: AggregationChoice | null = null;
   for (const s of stats) {
@@ -200,12 +220,17 @@ export function selectAggregation(
         const a = alphas[i]!;
         if (Number.isNaN(q)) continue;
         const tie = best !== null && Math.abs(q - best.quality) <= 1e-12;
-        const better = best === null || q > best.quality + 1e-12 ||
-          (tie && (w > best.localWeight + 1e-12 || (Math.abs(w - best.localWeight) <= 1e-12 && Math.abs(a - 0.5) < Math.abs(best.alpha - 0.5) - 1e-12)));
+        const better =
+          best === null ||
+          q > best.quality + 1e-12 ||
+          (tie &&
+            (w > best.localWeight + 1e-12 ||
+              (Math.abs(w - best.localWeight) <= 1e-12 && Math.abs(a - 0.5) < Math.abs(best.alpha - 0.5) - 1e-12)));
         if (better) best = { alpha: a, localWeight: w, statistic: s, quality: q, grid, alphas: [...alphas] };
       }
     }
   }
-  if (best === null) return { alpha: 0.5, localWeight: 0, statistic: stats[0]!, quality: Number.NaN, grid, alphas: [...alphas] };
+  if (best === null)
+    return { alpha: 0.5, localWeight: 0, statistic: stats[0]!, quality: Number.NaN, grid, alphas: [...alphas] };
   return best;
 }

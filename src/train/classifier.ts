@@ -96,9 +96,16 @@ export interface ClassifierResult {
  * @example
  * selectThreshold(new Float32Array([0.9, 0.3]), 2, 1, Int32Array.of(0, -1)); // { threshold: 0.31, macroF1: 1 }
  */
-export function selectThreshold(probs: Float32Array, n: number, taskCount: number, truth: ArrayLike<number>): { threshold: number; macroF1: number } {
+export function selectThreshold(
+  probs: Float32Array,
+  n: number,
+  taskCount: number,
+  truth: ArrayLike<number>,
+): { threshold: number; macroF1: number } {
   if (probs.length !== n * taskCount || truth.length !== n) {
-    throw new RangeError(`selectThreshold: expected ${n}×${taskCount} probabilities and ${n} labels, received ${probs.length} and ${truth.length}`);
+    throw new RangeError(
+      `selectThreshold: expected ${n}×${taskCount} probabilities and ${n} labels, received ${probs.length} and ${truth.length}`,
+    );
   }
   const labels = new Int32Array(n);
   for (let i = 0; i < n; i++) labels[i] = truth[i] < 0 ? taskCount : truth[i];
@@ -157,7 +164,8 @@ export class ClassifierNet {
    * @returns the loss.
    */
   batchLoss(x: Float32Array, targets: Float32Array, count: number, backward: boolean): number {
-    if (count > this.capacity) throw new RangeError(`ClassifierNet.batchLoss: expected at most ${this.capacity} rows, received ${count}`);
+    if (count > this.capacity)
+      throw new RangeError(`ClassifierNet.batchLoss: expected at most ${this.capacity} rows, received ${count}`);
     const { dimension: d, taskCount: tc, weight, bias, taskEncodings, taskBias } = this.heads;
     const { z, logits, dLogits, dz } = this;
     const [pW, pB, pU, pC] = this.params;
@@ -189,12 +197,15 @@ export function trainClassifier(data: ClassifierData, options: ClassifierOptions
   const o = { ...CLASSIFIER_DEFAULTS, ...options };
   const { embeddings, dimension: d, labels, taskCount: tc, taskInit } = data;
   const n = labels.length;
-  if (embeddings.length !== n * d) throw new RangeError(`trainClassifier: expected ${n}×${d} embeddings, received ${embeddings.length}`);
+  if (embeddings.length !== n * d)
+    throw new RangeError(`trainClassifier: expected ${n}×${d} embeddings, received ${embeddings.length}`);
   if (tc < 1) throw new RangeError(`trainClassifier: expected at least one task, received ${tc}`);
-  if (taskInit.length !== tc * d) throw new RangeError(`trainClassifier: expected ${tc}×${d} task initializations, received ${taskInit.length}`);
+  if (taskInit.length !== tc * d)
+    throw new RangeError(`trainClassifier: expected ${tc}×${d} task initializations, received ${taskInit.length}`);
   if (data.train.length === 0) throw new RangeError('trainClassifier: expected at least one training row, received 0');
   for (let i = 0; i < n; i++) {
-    if (!(labels[i] >= -1 && labels[i] < tc)) throw new RangeError(`trainClassifier: expected labels in −1..${tc - 1}, received ${labels[i]} at ${i}`);
+    if (!(labels[i] >= -1 && labels[i] < tc))
+      throw new RangeError(`trainClassifier: expected labels in −1..${tc - 1}, received ${labels[i]} at ${i}`);
   }
   const dev = data.dev.length > 0 ? data.dev : data.train;
 

@@ -86,7 +86,8 @@ export interface RouterHeads {
 }
 
 function checkEmbeddings(fn: string, embeddings: Float32Array, n: number, d: number): void {
-  if (!(embeddings instanceof Float32Array)) throw new TypeError(`${fn}: expected embeddings as a Float32Array, received ${typeof embeddings}`);
+  if (!(embeddings instanceof Float32Array))
+    throw new TypeError(`${fn}: expected embeddings as a Float32Array, received ${typeof embeddings}`);
   if (!Number.isInteger(n) || n < 0 || embeddings.length !== n * d) {
     throw new RangeError(`${fn}: expected ${n} × ${d} = ${n * d} embedding values, received ${embeddings.length}`);
   }
@@ -167,7 +168,12 @@ export function generalFromProjected(heads: RouterHeads, projected: Float32Array
  */
 export function projectPrompts(heads: RouterHeads, embeddings: Float32Array, n: number): Float32Array {
   checkEmbeddings('projectPrompts', embeddings, n, heads.dimension);
-  return addBias(matmul(embeddings, heads.projWeight, new Float32Array(n * heads.projection), n, heads.dimension, heads.projection), heads.projBias, n, heads.projection);
+  return addBias(
+    matmul(embeddings, heads.projWeight, new Float32Array(n * heads.projection), n, heads.dimension, heads.projection),
+    heads.projBias,
+    n,
+    heads.projection,
+  );
 }
 
 /**
@@ -181,13 +187,20 @@ export function projectPrompts(heads: RouterHeads, embeddings: Float32Array, n: 
  * @returns `quality`.
  * @throws RangeError when a task position is outside 0..T.
  */
-export function addTaskResiduals(heads: RouterHeads, projected: Float32Array, tasks: ArrayLike<number>, quality: Float32Array, n: number): Float32Array {
+export function addTaskResiduals(
+  heads: RouterHeads,
+  projected: Float32Array,
+  tasks: ArrayLike<number>,
+  quality: Float32Array,
+  n: number,
+): Float32Array {
   const { projection: p, modelCount: m, taskCount: tc, slots: k, taskHidden: ht } = heads;
   const kh = k * ht;
   const hidden = new Float32Array(kh);
   for (let i = 0; i < n; i++) {
     const t = Number(tasks[i]);
-    if (!Number.isInteger(t) || t < 0 || t > tc) throw new RangeError(`routerForward: expected task positions in 0..${tc}, received ${t} at row ${i}`);
+    if (!Number.isInteger(t) || t < 0 || t > tc)
+      throw new RangeError(`routerForward: expected task positions in 0..${tc}, received ${t} at row ${i}`);
     if (t === tc) continue;
     // hidden = h_i · V1_t + c1_t, without per-row views (no allocation per prompt).
     for (let c = 0; c < kh; c++) hidden[c] = heads.tb1[t * kh + c];
@@ -225,7 +238,12 @@ export function addTaskResiduals(heads: RouterHeads, projected: Float32Array, ta
  * @example
  * const q = routerForward(heads, embeddings, Int32Array.of(3), 1);
  */
-export function routerForward(heads: RouterHeads, embeddings: Float32Array, tasks: ArrayLike<number>, n: number): Float32Array {
+export function routerForward(
+  heads: RouterHeads,
+  embeddings: Float32Array,
+  tasks: ArrayLike<number>,
+  n: number,
+): Float32Array {
   if (tasks.length !== n) throw new RangeError(`routerForward: expected ${n} task positions, received ${tasks.length}`);
   const projected = projectPrompts(heads, embeddings, n);
   const quality = addTaskResiduals(heads, projected, tasks, generalFromProjected(heads, projected, n), n);
@@ -244,7 +262,8 @@ export function routerForward(heads: RouterHeads, embeddings: Float32Array, task
  */
 export function clipScores(values: Float32Array, range: readonly [number, number]): Float32Array {
   const [lo, hi] = range;
-  if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo <= hi)) throw new RangeError(`clipScores: expected finite lo ≤ hi, received [${lo}, ${hi}]`);
+  if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo <= hi))
+    throw new RangeError(`clipScores: expected finite lo ≤ hi, received [${lo}, ${hi}]`);
   const flo = Math.fround(lo);
   const fhi = Math.fround(hi);
   for (let i = 0; i < values.length; i++) {

@@ -42,7 +42,15 @@ function checkSize(fn: string, name: string, array: ArrayLike<number>, need: num
  * @example
  * matmul(new Float32Array([1, 2]), new Float32Array([3, 4]), new Float32Array(1), 1, 2, 1); // [11]
  */
-export function matmul(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number, accumulate = false): Float32Array {
+export function matmul(
+  a: Float32Array,
+  b: Float32Array,
+  c: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+  accumulate = false,
+): Float32Array {
   checkSize('matmul', 'A', a, m * k);
   checkSize('matmul', 'B', b, k * n);
   checkSize('matmul', 'C', c, m * n);
@@ -101,7 +109,15 @@ export function matmul(a: Float32Array, b: Float32Array, c: Float32Array, m: num
  * @example
  * matmulTransA(new Float32Array([1, 2]), new Float32Array([3, 4]), new Float32Array(1), 2, 1, 1); // [11]
  */
-export function matmulTransA(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number, accumulate = false): Float32Array {
+export function matmulTransA(
+  a: Float32Array,
+  b: Float32Array,
+  c: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+  accumulate = false,
+): Float32Array {
   checkSize('matmulTransA', 'A', a, m * k);
   checkSize('matmulTransA', 'B', b, m * n);
   checkSize('matmulTransA', 'C', c, k * n);
@@ -156,7 +172,15 @@ export function matmulTransA(a: Float32Array, b: Float32Array, c: Float32Array, 
  * @example
  * matmulTransB(new Float32Array([1, 2]), new Float32Array([3, 4]), new Float32Array(1), 1, 2, 1); // [11]
  */
-export function matmulTransB(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number, accumulate = false): Float32Array {
+export function matmulTransB(
+  a: Float32Array,
+  b: Float32Array,
+  c: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+  accumulate = false,
+): Float32Array {
   checkSize('matmulTransB', 'A', a, m * k);
   checkSize('matmulTransB', 'B', b, n * k);
   checkSize('matmulTransB', 'C', c, m * n);
@@ -308,7 +332,13 @@ export function activate(kind: Activation, x: Float32Array, out: Float32Array, l
  * @example
  * activateBackward('relu', new Float32Array([-1, 2]), new Float32Array([5, 5]), new Float32Array(2), 2); // [0, 5]
  */
-export function activateBackward(kind: Activation, x: Float32Array, dy: Float32Array, dx: Float32Array, length: number): Float32Array {
+export function activateBackward(
+  kind: Activation,
+  x: Float32Array,
+  dy: Float32Array,
+  dx: Float32Array,
+  length: number,
+): Float32Array {
   checkSize('activateBackward', 'x', x, length);
   checkSize('activateBackward', 'dy', dy, length);
   checkSize('activateBackward', 'dx', dx, length);
@@ -354,7 +384,13 @@ export function sigmoid(z: number): number {
  * @example
  * sigmoidBce(new Float32Array([0]), new Float32Array([1]), 1, 1); // ln 2
  */
-export function sigmoidBce(logits: Float32Array, targets: Float32Array, length: number, denominator: number, grad?: Float32Array): number {
+export function sigmoidBce(
+  logits: Float32Array,
+  targets: Float32Array,
+  length: number,
+  denominator: number,
+  grad?: Float32Array,
+): number {
   checkSize('sigmoidBce', 'logits', logits, length);
   checkSize('sigmoidBce', 'targets', targets, length);
   if (!(denominator > 0)) throw new RangeError(`sigmoidBce: expected denominator > 0, received ${denominator}`);
@@ -385,7 +421,13 @@ export function sigmoidBce(logits: Float32Array, targets: Float32Array, length: 
  * @example
  * maskedMse(new Float32Array([1, 5]), new Float32Array([0, 0]), new Uint8Array([1, 0]), 2).loss; // 1
  */
-export function maskedMse(pred: Float32Array, target: Float32Array, mask: Uint8Array, length: number, grad?: Float32Array): { loss: number; count: number } {
+export function maskedMse(
+  pred: Float32Array,
+  target: Float32Array,
+  mask: Uint8Array,
+  length: number,
+  grad?: Float32Array,
+): { loss: number; count: number } {
   checkSize('maskedMse', 'pred', pred, length);
   checkSize('maskedMse', 'target', target, length);
   checkSize('maskedMse', 'mask', mask, length);

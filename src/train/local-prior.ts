@@ -112,7 +112,15 @@ function insertTop(ids: Int32Array, sims: Float32Array, base: number, k: number,
  * Exact top-k of every query row among the index rows by dot product (cosine for unit rows); with `self`, query
  * q is index row q and is skipped. WebAssembly SIMD dot products when available.
  */
-function topK(index: Float32Array, rows: number, d: number, queries: Float32Array, n: number, k: number, self: boolean): Neighbours {
+function topK(
+  index: Float32Array,
+  rows: number,
+  d: number,
+  queries: Float32Array,
+  n: number,
+  k: number,
+  self: boolean,
+): Neighbours {
   const indices = new Int32Array(n * k).fill(-1);
   const similarities = new Float32Array(n * k).fill(-Infinity);
   const simd = createSimdRows(index, d);
@@ -139,7 +147,8 @@ function topK(index: Float32Array, rows: number, d: number, queries: Float32Arra
 }
 
 function checkUnit(where: string, values: number, name: string, lo: number, hi: number): void {
-  if (!(values >= lo && values <= hi)) throw new RangeError(`${where}: expected ${name} in [${lo}, ${hi}], received ${values}`);
+  if (!(values >= lo && values <= hi))
+    throw new RangeError(`${where}: expected ${name} in [${lo}, ${hi}], received ${values}`);
 }
 
 /**
@@ -158,7 +167,9 @@ export function fitLocalPrior(data: LocalPriorData, options: LocalPriorOptions =
   const { dimension: d, modelCount: m } = data;
   const n = data.embeddings.length / d;
   if (!Number.isInteger(n) || data.scores.length !== n * m || data.mask.length !== n * m || data.groups.length !== n) {
-    throw new RangeError(`${fn}: expected [n, ${d}] embeddings, [n, ${m}] scores and mask and n groups, received ${data.embeddings.length}, ${data.scores.length}, ${data.mask.length}, ${data.groups.length}`);
+    throw new RangeError(
+      `${fn}: expected [n, ${d}] embeddings, [n, ${m}] scores and mask and n groups, received ${data.embeddings.length}, ${data.scores.length}, ${data.mask.length}, ${data.groups.length}`,
+    );
   }
   const rows = Int32Array.from(data.rows);
   const r = rows.length;
@@ -166,16 +177,19 @@ export function fitLocalPrior(data: LocalPriorData, options: LocalPriorOptions =
   const ks = [...(options.ks ?? LOCAL_PRIOR_DEFAULTS.ks)].map((k) => Math.min(k, r - 1));
   const betas = options.betas ?? LOCAL_PRIOR_DEFAULTS.betas;
   const shrink = options.shrinkage ?? LOCAL_PRIOR_DEFAULTS.shrinkage;
-  for (const k of ks) if (!(Number.isInteger(k) && k >= 1)) throw new RangeError(`${fn}: expected integer k ≥ 1, received ${k}`);
+  for (const k of ks)
+    if (!(Number.isInteger(k) && k >= 1)) throw new RangeError(`${fn}: expected integer k ≥ 1, received ${k}`);
   for (const b of betas) checkUnit(fn, b, 'beta', 0, 1);
-  if (!(shrink >= 0 && Number.isFinite(shrink))) throw new RangeError(`${fn}: expected shrinkage ≥ 0, received ${shrink}`);
+  if (!(shrink >= 0 && Number.isFinite(shrink)))
+    throw new RangeError(`${fn}: expected shrinkage ≥ 0, received ${shrink}`);
   if (ks.length === 0 || betas.length === 0) throw new RangeError(`${fn}: expected at least one k and one beta`);
 
   // Index rows, rounded through float16 (what the artifact stores).
   const raw = new Float32Array(r * d);
   for (let a = 0; a < r; a++) {
     const i = rows[a]!;
-    if (!(Number.isInteger(i) && i >= 0 && i < n)) throw new RangeError(`${fn}: expected row indices in [0, ${n}), received ${i}`);
+    if (!(Number.isInteger(i) && i >= 0 && i < n))
+      throw new RangeError(`${fn}: expected row indices in [0, ${n}), received ${i}`);
     raw.set(data.embeddings.subarray(i * d, (i + 1) * d), a * d);
   }
   const index = float32ToFloat16(raw);
@@ -203,8 +217,12 @@ export function fitLocalPrior(data: LocalPriorData, options: LocalPriorOptions =
       mCnt[j] += 1;
     }
   }
-  if (options.modelPrior !== undefined && options.modelPrior.length !== m) throw new RangeError(`${fn}: expected ${m} modelPrior values, received ${options.modelPrior.length}`);
-  const prior = options.modelPrior !== undefined ? Float64Array.from(options.modelPrior) : Float64Array.from(mSum, (s, j) => (mCnt[j]! > 0 ? s / mCnt[j]! : 0));
+  if (options.modelPrior !== undefined && options.modelPrior.length !== m)
+    throw new RangeError(`${fn}: expected ${m} modelPrior values, received ${options.modelPrior.length}`);
+  const prior =
+    options.modelPrior !== undefined
+      ? Float64Array.from(options.modelPrior)
+      : Float64Array.from(mSum, (s, j) => (mCnt[j]! > 0 ? s / mCnt[j]! : 0));
   const groupMean = (g: number, j: number, minusOwn: number, ownObserved: number): number =>
     (gSum[g * m + j]! - minusOwn + shrink * prior[j]!) / (gCnt[g * m + j]! - ownObserved + shrink || 1);
   // Own value (observed score, or the group mean where the model was not observed) and group means per row.
@@ -269,7 +287,9 @@ export function fitLocalPrior(data: LocalPriorData, options: LocalPriorOptions =
     for (const beta of betas) {
       const q = looFor(k, beta, null);
       grid[`k=${k},beta=${beta}`] = q;
-      const better = best === null || q > best.quality + 1e-12 ||
+      const better =
+        best === null ||
+        q > best.quality + 1e-12 ||
         (Math.abs(q - best.quality) <= 1e-12 && (k > best.k || (k === best.k && beta < best.beta)));
       if (!Number.isNaN(q) && better) best = { k, beta, quality: q };
     }
@@ -301,9 +321,12 @@ export function fitLocalPrior(data: LocalPriorData, options: LocalPriorOptions =
  */
 export function localPriorForward(prior: LocalPrior, embeddings: Float32Array, n: number): Float32Array {
   const { dimension: d, rows, modelCount: m, k } = prior;
-  if (embeddings.length !== n * d) throw new RangeError(`localPriorForward: expected ${n} × ${d} embeddings, received ${embeddings.length}`);
+  if (embeddings.length !== n * d)
+    throw new RangeError(`localPriorForward: expected ${n} × ${d} embeddings, received ${embeddings.length}`);
   if (prior.index.length !== rows * d || prior.values.length !== rows * m || !(k >= 1 && k <= rows)) {
-    throw new RangeError(`localPriorForward: inconsistent prior (rows ${rows}, k ${k}, index ${prior.index.length}, values ${prior.values.length})`);
+    throw new RangeError(
+      `localPriorForward: inconsistent prior (rows ${rows}, k ${k}, index ${prior.index.length}, values ${prior.values.length})`,
+    );
   }
   const vectors = float16ToFloat32(prior.index);
   const nb = topK(vectors, rows, d, embeddings, n, k, false);

@@ -18,7 +18,16 @@
  *     exactly absorbed by the first-layer bias;
  *   - phase 2 early stopping is global (one dev MSE over all task-assigned dev prompts), not per task.
  */
-import { activate, activateBackward, biasGrad, matmul, matmulTransA, matmulTransB, maskedMse, type Activation } from './kernels.js';
+import {
+  activate,
+  activateBackward,
+  biasGrad,
+  matmul,
+  matmulTransA,
+  matmulTransB,
+  maskedMse,
+  type Activation,
+} from './kernels.js';
 import { AdamW, createParam, type Param } from './optimizer.js';
 import { EarlyStopping, minibatches, shuffleInPlace, trainEpochs } from '../numeric/epochs.js';
 import { createRandom, heNormal, xavierUniform, type Random } from './random.js';
@@ -107,7 +116,17 @@ export interface Bank {
   b2: Param;
 }
 
-function bankForward(bank: Bank, input: Float32Array, extraBias: Float32Array | null, a: Float32Array, g: Float32Array, out: Float32Array, rows: number, p: number, act: Activation): void {
+function bankForward(
+  bank: Bank,
+  input: Float32Array,
+  extraBias: Float32Array | null,
+  a: Float32Array,
+  g: Float32Array,
+  out: Float32Array,
+  rows: number,
+  p: number,
+  act: Activation,
+): void {
   const qh = bank.q * bank.hh;
   matmul(input, bank.w1.value, a, rows, p, qh);
   const b1 = bank.b1.value;
@@ -132,7 +151,17 @@ function bankForward(bank: Bank, input: Float32Array, extraBias: Float32Array | 
 }
 
 /** Accumulates bank gradients from dOut; writes dA (pre-activation gradient) into `da`; returns nothing. */
-function bankBackward(bank: Bank, input: Float32Array, a: Float32Array, g: Float32Array, dOut: Float32Array, da: Float32Array, rows: number, p: number, act: Activation): void {
+function bankBackward(
+  bank: Bank,
+  input: Float32Array,
+  a: Float32Array,
+  g: Float32Array,
+  dOut: Float32Array,
+  da: Float32Array,
+  rows: number,
+  p: number,
+  act: Activation,
+): void {
   const { q, hh } = bank;
   const qh = q * hh;
   const w2 = bank.w2.value;
@@ -159,7 +188,15 @@ function bankBackward(bank: Bank, input: Float32Array, a: Float32Array, g: Float
   biasGrad(da, bank.b1.grad, rows, qh, true);
 }
 
-function newBank(prefix: string, q: number, p: number, hh: number, fanIn: number, rng: Random, zeroOutput: boolean): Bank {
+function newBank(
+  prefix: string,
+  q: number,
+  p: number,
+  hh: number,
+  fanIn: number,
+  rng: Random,
+  zeroOutput: boolean,
+): Bank {
   const w1 = heNormal(new Float32Array(p * q * hh), fanIn, rng);
   const w2 = new Float32Array(q * hh);
   if (!zeroOutput) xavierUniform(w2, hh, 1, rng);
@@ -175,12 +212,19 @@ function newBank(prefix: string, q: number, p: number, hh: number, fanIn: number
 
 function checkData(fn: string, data: MoeData): void {
   const n = data.scores.length / data.modelCount;
-  if (!Number.isInteger(n) || data.mask.length !== data.scores.length || data.embeddings.length !== n * data.dimension) {
-    throw new RangeError(`${fn}: expected embeddings [n, ${data.dimension}], scores and mask [n, ${data.modelCount}], received ${data.embeddings.length}, ${data.scores.length}, ${data.mask.length} values`);
+  if (
+    !Number.isInteger(n) ||
+    data.mask.length !== data.scores.length ||
+    data.embeddings.length !== n * data.dimension
+  ) {
+    throw new RangeError(
+      `${fn}: expected embeddings [n, ${data.dimension}], scores and mask [n, ${data.modelCount}], received ${data.embeddings.length}, ${data.scores.length}, ${data.mask.length} values`,
+    );
   }
   if (data.train.length === 0) throw new RangeError(`${fn}: expected at least one training row, received 0`);
   for (let i = 0; i < data.scores.length; i++) {
-    if (data.mask[i] !== 0 && !Number.isFinite(data.scores[i])) throw new RangeError(`${fn}: observed score ${i} is not finite (${data.scores[i]})`);
+    if (data.mask[i] !== 0 && !Number.isFinite(data.scores[i]))
+      throw new RangeError(`${fn}: observed score ${i} is not finite (${data.scores[i]})`);
   }
 }
 
@@ -221,12 +265,27 @@ export class GeneralNet {
    * @param capacity - largest batch.
    * @param rng - seeded initialization source.
    */
-  constructor(d: number, m: number, sizes: { projection: number; llmEmbedding: number; hidden: number; activation: Activation }, capacity: number, rng: Random) {
-    const dims = { d, m, capacity, projection: sizes.projection, llmEmbedding: sizes.llmEmbedding, hidden: sizes.hidden };
+  constructor(
+    d: number,
+    m: number,
+    sizes: { projection: number; llmEmbedding: number; hidden: number; activation: Activation },
+    capacity: number,
+    rng: Random,
+  ) {
+    const dims = {
+      d,
+      m,
+      capacity,
+      projection: sizes.projection,
+      llmEmbedding: sizes.llmEmbedding,
+      hidden: sizes.hidden,
+    };
     for (const [k, v] of Object.entries(dims)) {
-      if (!(Number.isInteger(v) && v >= 1)) throw new RangeError(`GeneralNet: expected ${k} to be a positive integer, received ${String(v)}`);
+      if (!(Number.isInteger(v) && v >= 1))
+        throw new RangeError(`GeneralNet: expected ${k} to be a positive integer, received ${String(v)}`);
     }
-    if (sizes.activation !== 'relu' && sizes.activation !== 'gelu') throw new TypeError(`GeneralNet: expected activation 'relu' or 'gelu', received ${String(sizes.activation)}`);
+    if (sizes.activation !== 'relu' && sizes.activation !== 'gelu')
+      throw new TypeError(`GeneralNet: expected activation 'relu' or 'gelu', received ${String(sizes.activation)}`);
     this.d = d;
     this.m = m;
     const p = (this.p = sizes.projection);
@@ -258,7 +317,14 @@ export class GeneralNet {
   private computeLlmBias(): void {
     const { m, e, hd } = this;
     for (let j = 0; j < m; j++) {
-      matmul(this.llm.value.subarray(j * e, j * e + e), this.w1e.value.subarray(j * e * hd, (j + 1) * e * hd), this.llmBias.subarray(j * hd, j * hd + hd), 1, e, hd);
+      matmul(
+        this.llm.value.subarray(j * e, j * e + e),
+        this.w1e.value.subarray(j * e * hd, (j + 1) * e * hd),
+        this.llmBias.subarray(j * hd, j * hd + hd),
+        1,
+        e,
+        hd,
+      );
     }
   }
 
@@ -273,8 +339,15 @@ export class GeneralNet {
    * @param backward - compute gradients.
    * @returns masked MSE and observed count.
    */
-  batchLoss(x: Float32Array, target: Float32Array, tmask: Uint8Array, count: number, backward: boolean): { loss: number; count: number } {
-    if (count > this.capacity) throw new RangeError(`GeneralNet.batchLoss: expected at most ${this.capacity} rows, received ${count}`);
+  batchLoss(
+    x: Float32Array,
+    target: Float32Array,
+    tmask: Uint8Array,
+    count: number,
+    backward: boolean,
+  ): { loss: number; count: number } {
+    if (count > this.capacity)
+      throw new RangeError(`GeneralNet.batchLoss: expected at most ${this.capacity} rows, received ${count}`);
     const { d, m, p, e, hd, act, bank, hp } = this;
     const mh = m * hd;
     this.computeLlmBias();
@@ -353,7 +426,11 @@ export function trainGeneral(data: MoeData, options: MoeOptions = {}): GeneralRe
   for (let j = 0; j < m; j++) {
     let s = 0;
     let c = 0;
-    for (const idx of data.train) if (mask[idx * m + j]) { s += scores[idx * m + j]; c += 1; }
+    for (const idx of data.train)
+      if (mask[idx * m + j]) {
+        s += scores[idx * m + j];
+        c += 1;
+      }
     net.bank.b2.value[j] = c > 0 ? s / c : 0;
   }
   const opt = new AdamW(net.params, { learningRate: o.learningRate, weightDecay: o.weightDecay });
@@ -431,7 +508,13 @@ export interface TaskAdapterResult {
  * @example
  * const { heads } = trainTaskAdapters(phase1.heads, data, assigned, [[0, 2], [1]]);
  */
-export function trainTaskAdapters(general: RouterHeads, data: MoeData, assigned: Int32Array, candidates: readonly (readonly number[])[], options: MoeOptions = {}): TaskAdapterResult {
+export function trainTaskAdapters(
+  general: RouterHeads,
+  data: MoeData,
+  assigned: Int32Array,
+  candidates: readonly (readonly number[])[],
+  options: MoeOptions = {},
+): TaskAdapterResult {
   checkData('trainTaskAdapters', data);
   const o = { ...MOE_DEFAULTS, ...options };
   const { scores, mask, modelCount: m } = data;
@@ -440,11 +523,16 @@ export function trainTaskAdapters(general: RouterHeads, data: MoeData, assigned:
   const p = general.projection;
   const ht = o.taskHidden;
   const act = general.activation;
-  if (n * m !== scores.length) throw new RangeError(`trainTaskAdapters: expected ${scores.length / m} task assignments, received ${n}`);
-  for (let i = 0; i < n; i++) if (!(assigned[i] >= 0 && assigned[i] <= tc)) throw new RangeError(`trainTaskAdapters: expected task positions in 0..${tc}, received ${assigned[i]} at ${i}`);
+  if (n * m !== scores.length)
+    throw new RangeError(`trainTaskAdapters: expected ${scores.length / m} task assignments, received ${n}`);
+  for (let i = 0; i < n; i++)
+    if (!(assigned[i] >= 0 && assigned[i] <= tc))
+      throw new RangeError(`trainTaskAdapters: expected task positions in 0..${tc}, received ${assigned[i]} at ${i}`);
   candidates.forEach((list, t) => {
     if (list.length === 0) throw new RangeError(`trainTaskAdapters: task ${t} has no candidate models`);
-    for (const j of list) if (!(Number.isInteger(j) && j >= 0 && j < m)) throw new RangeError(`trainTaskAdapters: task ${t} candidate ${j} is not a model index`);
+    for (const j of list)
+      if (!(Number.isInteger(j) && j >= 0 && j < m))
+        throw new RangeError(`trainTaskAdapters: task ${t} candidate ${j} is not a model index`);
   });
   const k = Math.max(1, ...candidates.map((c) => c.length));
   const rng = createRandom(o.seed + 1);
@@ -468,7 +556,9 @@ export function trainTaskAdapters(general: RouterHeads, data: MoeData, assigned:
     }
   }
   const banks = candidates.map((list, t) => newBank(`moe.task${t}`, list.length, p, ht, p, rng, true));
-  const opts = banks.map((b) => new AdamW([b.w1, b.b1, b.w2, b.b2], { learningRate: o.taskLearningRate, weightDecay: o.weightDecay }));
+  const opts = banks.map(
+    (b) => new AdamW([b.w1, b.b1, b.w2, b.b2], { learningRate: o.taskLearningRate, weightDecay: o.weightDecay }),
+  );
   const all = banks.flatMap((b) => [b.w1, b.b1, b.w2, b.b2]);
   const stop = new EarlyStopping(all, o.patience);
 
@@ -579,7 +669,13 @@ export function trainTaskAdapters(general: RouterHeads, data: MoeData, assigned:
     });
   }
   const heads: RouterHeads = { ...general, taskCount: tc, slots: k, taskHidden: ht, tw1, tb1, tw2, tb2, slotModels };
-  return { heads, devMseGeneral: devGeneral, devMseTask: devTask, epochs, bestEpoch: anyDev ? stop.bestEpoch : epochs - 1 };
+  return {
+    heads,
+    devMseGeneral: devGeneral,
+    devMseTask: devTask,
+    epochs,
+    bestEpoch: anyDev ? stop.bestEpoch : epochs - 1,
+  };
 }
 
 /**
@@ -635,11 +731,17 @@ export interface AddedModelResult {
  * @example
  * const { heads: extended } = trainAddedModel(heads, sampleEmbeddings, sampleScores);
  */
-export function trainAddedModel(heads: RouterHeads, embeddings: Float32Array, scores: Float32Array, options: MoeOptions = {}): AddedModelResult {
+export function trainAddedModel(
+  heads: RouterHeads,
+  embeddings: Float32Array,
+  scores: Float32Array,
+  options: MoeOptions = {},
+): AddedModelResult {
   const o = { ...MOE_DEFAULTS, ...options };
   const n = scores.length;
   if (n === 0) throw new RangeError('trainAddedModel: expected at least one scored prompt, received 0');
-  for (let i = 0; i < n; i++) if (!Number.isFinite(scores[i])) throw new RangeError(`trainAddedModel: score ${i} is not finite (${scores[i]})`);
+  for (let i = 0; i < n; i++)
+    if (!Number.isFinite(scores[i])) throw new RangeError(`trainAddedModel: score ${i} is not finite (${scores[i]})`);
   const { projection: p, hidden: hd, modelCount: m, activation: act } = heads;
   const hp = projectPrompts(heads, embeddings, n);
   const rng = createRandom(o.seed);

@@ -85,9 +85,20 @@ export function buildClassifierOnnx(heads: ClassifierHeads): Uint8Array {
  * const bytes = buildRouterOnnx(phase2.heads);
  */
 export function buildRouterOnnx(heads: RouterHeads, local?: LocalPrior): Uint8Array {
-  const { dimension: d, projection: p, modelCount: m, hidden: hd, taskCount: tc, slots: k, taskHidden: ht, activation } = heads;
+  const {
+    dimension: d,
+    projection: p,
+    modelCount: m,
+    hidden: hd,
+    taskCount: tc,
+    slots: k,
+    taskHidden: ht,
+    activation,
+  } = heads;
   if (local && (local.dimension !== d || local.modelCount !== m)) {
-    throw new RangeError(`buildRouterOnnx: local prior is [${local.rows}, ${local.dimension}] × ${local.modelCount} models, router is ${d}-d × ${m} models`);
+    throw new RangeError(
+      `buildRouterOnnx: local prior is [${local.rows}, ${local.dimension}] × ${local.modelCount} models, router is ${d}-d × ${m} models`,
+    );
   }
   const kh = k * ht;
   const g = new OnnxGraphBuilder('finerouter_router');
@@ -155,7 +166,11 @@ export function buildRouterOnnx(heads: RouterHeads, local?: LocalPrior): Uint8Ar
     g.initializer('lp_inv_k', 'float32', Float32Array.of(1 / local.k), []);
     g.node('Cast', ['lp_index'], ['lp_index32'], { to: { int: 1 } });
     g.node('Gemm', ['embedding', 'lp_index32'], ['lp_sims'], { transB: { int: 1 } });
-    g.node('TopK', ['lp_sims', 'lp_k'], ['lp_top', 'lp_rows'], { axis: { int: -1 }, largest: { int: 1 }, sorted: { int: 1 } });
+    g.node('TopK', ['lp_sims', 'lp_k'], ['lp_top', 'lp_rows'], {
+      axis: { int: -1 },
+      largest: { int: 1 },
+      sorted: { int: 1 },
+    });
     g.node('Gather', ['lp_values', 'lp_rows'], ['lp_gathered'], { axis: { int: 0 } });
     g.node('ReduceSum', ['lp_gathered', 'axes_1'], ['lp_sum'], { keepdims: { int: 0 } });
     g.node('Mul', ['lp_sum', 'lp_inv_k'], [LOCAL_PRIOR_OUTPUT]);
@@ -239,7 +254,8 @@ export function readOnnxContents(bytes: Uint8Array): OnnxContents {
     for (const gf of fields(bytes, top.start, top.end)) {
       if (gf.wire !== 2) continue;
       if (gf.field === 1) {
-        for (const nf of fields(bytes, gf.start, gf.end)) if (nf.field === 4 && nf.wire === 2) opTypes.add(decoder.decode(bytes.subarray(nf.start, nf.end)));
+        for (const nf of fields(bytes, gf.start, gf.end))
+          if (nf.field === 4 && nf.wire === 2) opTypes.add(decoder.decode(bytes.subarray(nf.start, nf.end)));
       } else if (gf.field === 5) {
         const dims: number[] = [];
         let type = 0;
@@ -279,7 +295,10 @@ export function readOnnxContents(bytes: Uint8Array): OnnxContents {
 
 function need(contents: OnnxContents, name: string, rank: number): { dims: number[]; data: Float32Array } {
   const t = contents.initializers.get(name);
-  if (!t || t.dims.length !== rank) throw new RangeError(`readOnnxHeads: expected a rank-${rank} float32 initializer '${name}'; the file was not written by finerouter train`);
+  if (!t || t.dims.length !== rank)
+    throw new RangeError(
+      `readOnnxHeads: expected a rank-${rank} float32 initializer '${name}'; the file was not written by finerouter train`,
+    );
   return t;
 }
 
@@ -343,7 +362,12 @@ export function readRouterOnnx(bytes: Uint8Array): RouterHeads {
     tb2: tb2.data,
     slotModels: need(c, 'task_slot_models', 3).data,
     ...(c.initializers.has('quality_min') && c.initializers.has('quality_max')
-      ? { scoreRange: [c.initializers.get('quality_min')!.data[0]!, c.initializers.get('quality_max')!.data[0]!] as const }
+      ? {
+          scoreRange: [
+            c.initializers.get('quality_min')!.data[0]!,
+            c.initializers.get('quality_max')!.data[0]!,
+          ] as const,
+        }
       : {}),
   };
 }
@@ -364,8 +388,26 @@ export function readLocalPriorOnnx(bytes: Uint8Array): LocalPrior | null {
   const values = c.initializers.get('lp_values');
   const k = c.intInitializers.get('lp_k');
   if (!index && !values && !k) return null;
-  if (!index || !values || !k || index.dims.length !== 2 || values.dims.length !== 2 || index.dims[0] !== values.dims[0] || k.data.length !== 1) {
-    throw new RangeError('readLocalPriorOnnx: inconsistent local-prior initializers; the file was not written by finerouter train');
+  if (
+    !index ||
+    !values ||
+    !k ||
+    index.dims.length !== 2 ||
+    values.dims.length !== 2 ||
+    index.dims[0] !== values.dims[0] ||
+    k.data.length !== 1
+  ) {
+    throw new RangeError(
+      'readLocalPriorOnnx: inconsistent local-prior initializers; the file was not written by finerouter train',
+    );
   }
-  return { dimension: index.dims[1]!, rows: index.dims[0]!, modelCount: values.dims[1]!, k: k.data[0]!, beta: Number.NaN, index: index.data, values: values.data };
+  return {
+    dimension: index.dims[1]!,
+    rows: index.dims[0]!,
+    modelCount: values.dims[1]!,
+    k: k.data[0]!,
+    beta: Number.NaN,
+    index: index.data,
+    values: values.data,
+  };
 }

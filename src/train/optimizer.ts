@@ -50,7 +50,13 @@ export interface AdamWOptions {
 }
 
 /** Defaults of {@link AdamWOptions} (PyTorch's AdamW defaults). */
-export const ADAMW_DEFAULTS = Object.freeze({ learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.01 });
+export const ADAMW_DEFAULTS = Object.freeze({
+  learningRate: 1e-3,
+  beta1: 0.9,
+  beta2: 0.999,
+  epsilon: 1e-8,
+  weightDecay: 0.01,
+});
 
 /** AdamW over a fixed list of parameters. */
 export class AdamW {
@@ -104,7 +110,7 @@ export class AdamW {
         const vi = b2 * v[i] + (1 - b2) * g * g;
         m[i] = mi;
         v[i] = vi;
-        value[i] -= lr * (mi / c1) / (Math.sqrt(vi / c2) + eps) + decay * value[i];
+        value[i] -= (lr * (mi / c1)) / (Math.sqrt(vi / c2) + eps) + decay * value[i];
       }
     }
   }

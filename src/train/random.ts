@@ -66,7 +66,12 @@ export function createRandom(seed: number): Random {
  * @example
  * xavierUniform(new Float32Array(384 * 64), 384, 64, createRandom(1));
  */
-export function xavierUniform<A extends Float32Array | Float64Array>(out: A, fanIn: number, fanOut: number, rng: Pick<Random, 'next'>): A {
+export function xavierUniform<A extends Float32Array | Float64Array>(
+  out: A,
+  fanIn: number,
+  fanOut: number,
+  rng: Pick<Random, 'next'>,
+): A {
   checkFans('xavierUniform', fanIn, fanOut);
   const a = Math.sqrt(6 / (fanIn + fanOut));
   for (let i = 0; i < out.length; i++) out[i] = (2 * rng.next() - 1) * a;

@@ -21,7 +21,16 @@ import { macroF1 } from '../numeric/f1.js';
 import { routerMse, trainGeneral, trainTaskAdapters, type MoeData, type MoeOptions } from './moe.js';
 import { buildClassifierOnnx, buildRouterOnnx } from './onnx-export.js';
 import { splitIndices } from './random.js';
-import { ALPHA_GRID, LOCAL_WEIGHT_GRID, SHRINKAGE_GRID, routedQuality, selectAggregation, stage1Statistics, type RoutedQualityInput, type Stage1Statistic } from './aggregation.js';
+import {
+  ALPHA_GRID,
+  LOCAL_WEIGHT_GRID,
+  SHRINKAGE_GRID,
+  routedQuality,
+  selectAggregation,
+  stage1Statistics,
+  type RoutedQualityInput,
+  type Stage1Statistic,
+} from './aggregation.js';
 import { routerForward, type RouterHeads } from './heads.js';
 import { fitLocalPrior, localPriorForward, type LocalPrior, type LocalPriorOptions } from './local-prior.js';
 import { LOCAL_PRIOR_OUTPUT } from './onnx-export.js';
@@ -107,7 +116,12 @@ export interface TrainRouterOptions {
   /** Router file name inside the artifact directory. @defaultValue 'router.onnx' */
   routerFile?: string;
   /** Progress: (stage, done, total); epochs for training stages. */
-  onProgress?: (stage: 'classifier' | 'general' | 'tasks' | 'export', done: number, total: number, detail?: string) => void;
+  onProgress?: (
+    stage: 'classifier' | 'general' | 'tasks' | 'export',
+    done: number,
+    total: number,
+    detail?: string,
+  ) => void;
   /** Checked after every epoch; aborting throws FineRouterError ABORTED. */
   signal?: AbortSignal;
 }
@@ -137,7 +151,13 @@ export const TRAIN_ROUTER_DEFAULTS = Object.freeze({
  */
 export const TRAIN_PRESETS = Object.freeze({
   default: Object.freeze({}) as Partial<TrainRouterOptions>,
-  paper: Object.freeze({ localPrior: false, alpha: 0.5, stage1Statistic: 'median', stage1Shrinkage: 0, headEpochs: 10 }) as Partial<TrainRouterOptions>,
+  paper: Object.freeze({
+    localPrior: false,
+    alpha: 0.5,
+    stage1Statistic: 'median',
+    stage1Shrinkage: 0,
+    headEpochs: 10,
+  }) as Partial<TrainRouterOptions>,
 });
 
 /** The manifest before checksums. */
@@ -192,7 +212,14 @@ export interface TrainMetrics {
     localWeight: number;
   };
   /** The local prior: k and β chosen by leave-one-out on the training split; null when disabled. */
-  localPrior: { k: number; beta: number; groups: 'source' | 'tasks'; rows: number; looQuality: number; grid: Record<string, number> } | null;
+  localPrior: {
+    k: number;
+    beta: number;
+    groups: 'source' | 'tasks';
+    rows: number;
+    looQuality: number;
+    grid: Record<string, number>;
+  } | null;
   /** Observed training scores per model id, and the models below the support floor. */
   support: { counts: Record<string, number>; belowFloor: string[]; floor: number };
   ms: { classifier: number; general: number; tasks: number; export: number };
@@ -219,7 +246,12 @@ export interface TrainRouterResult {
  * @example
  * modelCosts(records, ['a'], { a: { perQuery: 0.001 } }); // [0.001] unless records carry costs for 'a'
  */
-export function modelCosts(records: readonly RoutingRecord[], models: readonly string[], prices?: Readonly<Record<string, ModelPrice>>, outputTokens = 256): (number | null)[] {
+export function modelCosts(
+  records: readonly RoutingRecord[],
+  models: readonly string[],
+  prices?: Readonly<Record<string, ModelPrice>>,
+  outputTokens = 256,
+): (number | null)[] {
   let chars = 0;
   for (const r of records) chars += Math.ceil(r.prompt.length / 4);
   const meanInput = records.length > 0 ? chars / records.length : 0;
@@ -237,7 +269,8 @@ export function modelCosts(records: readonly RoutingRecord[], models: readonly s
     const p = prices?.[id];
     if (!p) return null;
     for (const [k, v] of Object.entries(p)) {
-      if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= 0)) throw new RangeError(`modelCosts: expected ${id}.${k} to be a finite number ≥ 0, received ${String(v)}`);
+      if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= 0))
+        throw new RangeError(`modelCosts: expected ${id}.${k} to be a finite number ≥ 0, received ${String(v)}`);
     }
     if (p.perQuery !== undefined) return p.perQuery;
     if (p.inputPer1M !== undefined || p.outputPer1M !== undefined) {
@@ -259,10 +292,14 @@ export function modelCosts(records: readonly RoutingRecord[], models: readonly s
  * parsePrices({ 'gpt-4o': 0.01, 'gemma': { input_price: 0.1, output_price: 0.1 } });
  */
 export function parsePrices(json: unknown): Record<string, ModelPrice> {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new TypeError(`parsePrices: expected an object keyed by model id, received ${Array.isArray(json) ? 'an array' : typeof json}`);
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw new TypeError(
+      `parsePrices: expected an object keyed by model id, received ${Array.isArray(json) ? 'an array' : typeof json}`,
+    );
   const out: Record<string, ModelPrice> = {};
   const num = (v: unknown, where: string): number => {
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new TypeError(`parsePrices: expected ${where} to be a number ≥ 0, received ${String(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+      throw new TypeError(`parsePrices: expected ${where} to be a number ≥ 0, received ${String(v)}`);
     return v;
   };
   for (const [id, value] of Object.entries(json as Record<string, unknown>)) {
@@ -270,7 +307,8 @@ export function parsePrices(json: unknown): Record<string, ModelPrice> {
       out[id] = { perQuery: num(value, id) };
       continue;
     }
-    if (typeof value !== 'object' || value === null) throw new TypeError(`parsePrices: expected a number or object for ${id}, received ${String(value)}`);
+    if (typeof value !== 'object' || value === null)
+      throw new TypeError(`parsePrices: expected a number or object for ${id}, received ${String(value)}`);
     const v = value as Record<string, unknown>;
     const price: ModelPrice = {};
     if (v.perQuery !== undefined) price.perQuery = num(v.perQuery, `${id}.perQuery`);
@@ -278,7 +316,8 @@ export function parsePrices(json: unknown): Record<string, ModelPrice> {
     const output = v.outputPer1M ?? v.output_price;
     if (input !== undefined) price.inputPer1M = num(input, `${id}.inputPer1M`);
     if (output !== undefined) price.outputPer1M = num(output, `${id}.outputPer1M`);
-    if (Object.keys(price).length === 0) throw new TypeError(`parsePrices: ${id} has none of perQuery, inputPer1M/input_price, outputPer1M/output_price`);
+    if (Object.keys(price).length === 0)
+      throw new TypeError(`parsePrices: ${id} has none of perQuery, inputPer1M/input_price, outputPer1M/output_price`);
     out[id] = price;
   }
   return out;
@@ -294,7 +333,10 @@ export function parsePrices(json: unknown): Record<string, ModelPrice> {
  * @example
  * scoreMatrix([{ id: 'a', prompt: 'p', scores: { x: 1 } }], ['x', 'y']); // scores [1, 0], mask [1, 0]
  */
-export function scoreMatrix(records: readonly RoutingRecord[], models: readonly string[]): { scores: Float32Array; mask: Uint8Array } {
+export function scoreMatrix(
+  records: readonly RoutingRecord[],
+  models: readonly string[],
+): { scores: Float32Array; mask: Uint8Array } {
   const m = models.length;
   const scores = new Float32Array(records.length * m);
   const mask = new Uint8Array(records.length * m);
@@ -302,7 +344,8 @@ export function scoreMatrix(records: readonly RoutingRecord[], models: readonly 
     models.forEach((id, j) => {
       const s = r.scores[id];
       if (s === undefined) return;
-      if (typeof s !== 'number' || !Number.isFinite(s)) throw new RangeError(`scoreMatrix: record ${r.id} has a non-finite score for ${id}: ${String(s)}`);
+      if (typeof s !== 'number' || !Number.isFinite(s))
+        throw new RangeError(`scoreMatrix: record ${r.id} has a non-finite score for ${id}: ${String(s)}`);
       scores[i * m + j] = s;
       mask[i * m + j] = 1;
     });
@@ -344,13 +387,24 @@ function normalizeRows(matrix: Float32Array, width: number): Float32Array {
  * @example
  * const { classifierBytes, routerBytes, manifest, metrics } = await trainRouter(records, embeddings, discovery, { encoder: { id, dimension: 384 } });
  */
-export async function trainRouter(records: readonly RoutingRecord[], embeddings: Float32Array, discovery: DiscoveryResult, options: TrainRouterOptions): Promise<TrainRouterResult> {
+export async function trainRouter(
+  records: readonly RoutingRecord[],
+  embeddings: Float32Array,
+  discovery: DiscoveryResult,
+  options: TrainRouterOptions,
+): Promise<TrainRouterResult> {
   const o = { ...TRAIN_ROUTER_DEFAULTS, ...options };
-  if (o.alpha !== 'dev' && !(typeof o.alpha === 'number' && o.alpha >= 0 && o.alpha <= 1)) throw new RangeError(`trainRouter: expected alpha in [0, 1] or 'dev', received ${String(o.alpha)}`);
+  if (o.alpha !== 'dev' && !(typeof o.alpha === 'number' && o.alpha >= 0 && o.alpha <= 1))
+    throw new RangeError(`trainRouter: expected alpha in [0, 1] or 'dev', received ${String(o.alpha)}`);
   if (o.stage1Statistic !== 'dev' && o.stage1Statistic !== 'median' && o.stage1Statistic !== 'mean') {
-    throw new RangeError(`trainRouter: expected stage1Statistic 'median', 'mean' or 'dev', received ${String(o.stage1Statistic)}`);
+    throw new RangeError(
+      `trainRouter: expected stage1Statistic 'median', 'mean' or 'dev', received ${String(o.stage1Statistic)}`,
+    );
   }
-  if (o.stage1Shrinkage !== 'dev' && !(typeof o.stage1Shrinkage === 'number' && o.stage1Shrinkage >= 0 && Number.isFinite(o.stage1Shrinkage))) {
+  if (
+    o.stage1Shrinkage !== 'dev' &&
+    !(typeof o.stage1Shrinkage === 'number' && o.stage1Shrinkage >= 0 && Number.isFinite(o.stage1Shrinkage))
+  ) {
     throw new RangeError(`trainRouter: expected stage1Shrinkage ≥ 0 or 'dev', received ${String(o.stage1Shrinkage)}`);
   }
   const n = records.length;
@@ -358,10 +412,12 @@ export async function trainRouter(records: readonly RoutingRecord[], embeddings:
   if (!(embeddings instanceof Float32Array) || embeddings.length !== n * d) {
     throw new RangeError(`trainRouter: expected ${n} × ${d} embeddings, received ${embeddings?.length}`);
   }
-  if (discovery.assignment.length !== n) throw new RangeError(`trainRouter: discovery covers ${discovery.assignment.length} records, received ${n}`);
+  if (discovery.assignment.length !== n)
+    throw new RangeError(`trainRouter: discovery covers ${discovery.assignment.length} records, received ${n}`);
   const tasks = discovery.tasks;
   const tc = tasks.length;
-  if (tc === 0) throw new RangeError('trainRouter: discovery found no task; lower minTaskSize or the RBO threshold, or add data');
+  if (tc === 0)
+    throw new RangeError('trainRouter: discovery found no task; lower minTaskSize or the RBO threshold, or add data');
   const models = discovery.models;
   const m = models.length;
   const modelIndex = new Map(models.map((id, j) => [id, j]));
@@ -371,19 +427,23 @@ export async function trainRouter(records: readonly RoutingRecord[], embeddings:
     const a = discovery.assignment[i];
     labels[i] = a < 0 ? -1 : (position.get(a) ?? -1);
   }
-  const candidates = tasks.map((t) => t.candidates.map((c) => {
-    const j = modelIndex.get(c);
-    if (j === undefined) throw new RangeError(`trainRouter: task ${t.id} candidate ${c} is not in discovery.models`);
-    return j;
-  }));
+  const candidates = tasks.map((t) =>
+    t.candidates.map((c) => {
+      const j = modelIndex.get(c);
+      if (j === undefined) throw new RangeError(`trainRouter: task ${t.id} candidate ${c} is not in discovery.models`);
+      return j;
+    }),
+  );
   let taskInit: Float32Array;
   if (o.taskEmbeddings) {
-    if (o.taskEmbeddings.length !== tc * d) throw new RangeError(`trainRouter: expected ${tc} × ${d} task embeddings, received ${o.taskEmbeddings.length}`);
+    if (o.taskEmbeddings.length !== tc * d)
+      throw new RangeError(`trainRouter: expected ${tc} × ${d} task embeddings, received ${o.taskEmbeddings.length}`);
     taskInit = normalizeRows(o.taskEmbeddings, d);
   } else {
     taskInit = new Float32Array(tc * d);
     tasks.forEach((t, i) => {
-      if (t.center.length !== d) throw new RangeError(`trainRouter: task ${t.id} center has ${t.center.length} values, expected ${d}`);
+      if (t.center.length !== d)
+        throw new RangeError(`trainRouter: task ${t.id} center has ${t.center.length} values, expected ${d}`);
       taskInit.set(t.center, i * d);
     });
     taskInit = normalizeRows(taskInit, d);
@@ -395,16 +455,25 @@ export async function trainRouter(records: readonly RoutingRecord[], embeddings:
 
   // Stage 1 classifier.
   let t0 = tick();
-  if (!(Number.isInteger(o.headEpochs) && o.headEpochs >= 1)) throw new RangeError(`trainRouter: expected headEpochs an integer ≥ 1, received ${String(o.headEpochs)}`);
+  if (!(Number.isInteger(o.headEpochs) && o.headEpochs >= 1))
+    throw new RangeError(`trainRouter: expected headEpochs an integer ≥ 1, received ${String(o.headEpochs)}`);
   const cOpts: ClassifierOptions = { seed: o.seed, epochs: o.headEpochs, ...o.classifier };
-  const cls = trainClassifier({ embeddings, dimension: d, labels, taskCount: tc, taskInit, train, dev }, {
-    ...cOpts,
-    onEpoch: (epoch, trainLoss, devLoss) => {
-      throwIfAborted(signal, 'trainRouter');
-      o.onProgress?.('classifier', epoch + 1, cOpts.epochs ?? 10, `bce ${trainLoss.toFixed(4)} / dev ${devLoss.toFixed(4)}`);
-      cOpts.onEpoch?.(epoch, trainLoss, devLoss);
+  const cls = trainClassifier(
+    { embeddings, dimension: d, labels, taskCount: tc, taskInit, train, dev },
+    {
+      ...cOpts,
+      onEpoch: (epoch, trainLoss, devLoss) => {
+        throwIfAborted(signal, 'trainRouter');
+        o.onProgress?.(
+          'classifier',
+          epoch + 1,
+          cOpts.epochs ?? 10,
+          `bce ${trainLoss.toFixed(4)} / dev ${devLoss.toFixed(4)}`,
+        );
+        cOpts.onEpoch?.(epoch, trainLoss, devLoss);
+      },
     },
-  });
+  );
   const probs = classifierForward(cls.heads, embeddings, n);
   const assigned = assignTasks(probs, n, tc, cls.threshold);
   let covered = 0;
@@ -433,7 +502,12 @@ export async function trainRouter(records: readonly RoutingRecord[], embeddings:
   const mOpts: MoeOptions = { seed: o.seed, epochs: o.headEpochs, taskEpochs: o.headEpochs, ...o.moe };
   const onEpoch = (phase: 1 | 2, epoch: number, trainLoss: number, devLoss: number): void => {
     throwIfAborted(signal, 'trainRouter');
-    o.onProgress?.(phase === 1 ? 'general' : 'tasks', epoch + 1, (phase === 1 ? mOpts.epochs : mOpts.taskEpochs) ?? 10, `mse ${trainLoss.toFixed(4)} / dev ${devLoss.toFixed(4)}`);
+    o.onProgress?.(
+      phase === 1 ? 'general' : 'tasks',
+      epoch + 1,
+      (phase === 1 ? mOpts.epochs : mOpts.taskEpochs) ?? 10,
+      `mse ${trainLoss.toFixed(4)} / dev ${devLoss.toFixed(4)}`,
+    );
     mOpts.onEpoch?.(phase, epoch, trainLoss, devLoss);
   };
   const phase1 = trainGeneral(data, { ...mOpts, onEpoch });
@@ -453,17 +527,30 @@ export async function trainRouter(records: readonly RoutingRecord[], embeddings:
     holdoutMseFull = routerMse(phase2.heads, data, assigned, holdout);
     const mean = new Float64Array(m);
     const cnt = new Float64Array(m);
-    for (const i of train) for (let j = 0; j < m; j++) if (mask[i * m + j]) { mean[j] += scores[i * m + j]; cnt[j] += 1; }
+    for (const i of train)
+      for (let j = 0; j < m; j++)
+        if (mask[i * m + j]) {
+          mean[j] += scores[i * m + j];
+          cnt[j] += 1;
+        }
     let sse = 0;
     let c = 0;
-    for (const i of holdout) for (let j = 0; j < m; j++) if (mask[i * m + j]) { const dl = scores[i * m + j] - (cnt[j] > 0 ? mean[j] / cnt[j] : 0); sse += dl * dl; c += 1; }
+    for (const i of holdout)
+      for (let j = 0; j < m; j++)
+        if (mask[i * m + j]) {
+          const dl = scores[i * m + j] - (cnt[j] > 0 ? mean[j] / cnt[j] : 0);
+          sse += dl * dl;
+          c += 1;
+        }
     holdoutMseMean = c > 0 ? sse / c : null;
   }
 
   // Support floor (reliability): shrunk per-model priors, stage-2 range and low-support blending.
   const floor = o.supportFloor;
   if (!(Number.isFinite(floor) && floor >= 0) || !(Number.isFinite(o.taskSupportFloor) && o.taskSupportFloor >= 0)) {
-    throw new RangeError(`trainRouter: expected supportFloor and taskSupportFloor ≥ 0, received ${floor}, ${o.taskSupportFloor}`);
+    throw new RangeError(
+      `trainRouter: expected supportFloor and taskSupportFloor ≥ 0, received ${floor}, ${o.taskSupportFloor}`,
+    );
   }
   const support = supportPriors(scores, mask, m, floor);
   const belowFloor = models.filter((_, j) => support.counts[j]! < floor);
@@ -474,7 +561,10 @@ export async function trainRouter(records: readonly RoutingRecord[], embeddings:
     if (scores[i]! < lo) lo = scores[i]!;
     if (scores[i]! > hi) hi = scores[i]!;
   }
-  const heads2: RouterHeads = { ...shrinkStage2(phase2.heads, support, floor), ...(lo <= hi ? { scoreRange: [lo, hi] as const } : {}) };
+  const heads2: RouterHeads = {
+    ...shrinkStage2(phase2.heads, support, floor),
+    ...(lo <= hi ? { scoreRange: [lo, hi] as const } : {}),
+  };
 
   // Local prior: groups, fit on the training split (k, β by leave-one-out).
   let localFit: ReturnType<typeof fitLocalPrior> | null = null;
@@ -484,7 +574,10 @@ export async function trainRouter(records: readonly RoutingRecord[], embeddings:
     const g = localPriorGroupIds(records, discovery.assignment, position, tc, o.localPriorGroups);
     localGroups = g.kind;
     groupOf = g.ids;
-    localFit = fitLocalPrior({ embeddings, dimension: d, scores, mask, modelCount: m, groups: groupOf, rows: train }, { ...o.localPriorOptions, modelPrior: support.prior });
+    localFit = fitLocalPrior(
+      { embeddings, dimension: d, scores, mask, modelCount: m, groups: groupOf, rows: train },
+      { ...o.localPriorOptions, modelPrior: support.prior },
+    );
   }
 
   // Eq. 5 aggregation chosen on dev (α, ω, stage-1 statistic); stage-1 values from training-split members only.
@@ -494,13 +587,21 @@ export async function trainRouter(records: readonly RoutingRecord[], embeddings:
   const variants = new Map<string, { statistic: Stage1Statistic; shrinkage: number }>();
   const shrinks = o.stage1Shrinkage === 'dev' ? [...SHRINKAGE_GRID] : [o.stage1Shrinkage];
   if (o.stage1Statistic !== 'mean') variants.set('median', { statistic: 'median', shrinkage: 0 });
-  if (o.stage1Statistic !== 'median') for (const k of shrinks) variants.set(k === 0 ? 'mean' : `mean+${k}`, { statistic: 'mean', shrinkage: k });
+  if (o.stage1Statistic !== 'median')
+    for (const k of shrinks) variants.set(k === 0 ? 'mean' : `mean+${k}`, { statistic: 'mean', shrinkage: k });
   const alphas = o.alpha === 'dev' ? [...ALPHA_GRID] : [o.alpha];
   const inTrain = new Uint8Array(n);
   for (const i of train) inTrain[i] = 1;
   const groups = [...tasks.map((t) => t.members), discovery.others.members];
   const trainGroups = groups.map((g) => g.filter((i) => inTrain[i] === 1));
-  let choice = { alpha: alphas.length === 1 ? alphas[0]! : 0.5, localWeight: localFit ? 1 : 0, statistic: [...variants.keys()][0]!, quality: Number.NaN, grid: {} as Record<string, number[]>, alphas };
+  let choice = {
+    alpha: alphas.length === 1 ? alphas[0]! : 0.5,
+    localWeight: localFit ? 1 : 0,
+    statistic: [...variants.keys()][0]!,
+    quality: Number.NaN,
+    grid: {} as Record<string, number[]>,
+    alphas,
+  };
   let devBestSingle: number | null = null;
   let devOracle: number | null = null;
   if (dev.length > 0) {
@@ -521,8 +622,24 @@ export async function trainRouter(records: readonly RoutingRecord[], embeddings:
     const trainSupport = supportPriors(scores, mask, m, floor, trainRows);
     const inputs: Record<string, RoutedQualityInput> = {};
     for (const [key, v] of variants) {
-      const stage1 = floorStage1(stage1Statistics(scores, mask, m, trainGroups, v.statistic, trainSupport.prior, v.shrinkage), trainGroups, scores, mask, m, trainSupport.prior, o.taskSupportFloor);
-      inputs[key] = { stage2: devStage2, task: devTask, scores: devScores, mask: devMask, stage1, costs: costArray, ...(devLocal ? { local: devLocal } : {}) };
+      const stage1 = floorStage1(
+        stage1Statistics(scores, mask, m, trainGroups, v.statistic, trainSupport.prior, v.shrinkage),
+        trainGroups,
+        scores,
+        mask,
+        m,
+        trainSupport.prior,
+        o.taskSupportFloor,
+      );
+      inputs[key] = {
+        stage2: devStage2,
+        task: devTask,
+        scores: devScores,
+        mask: devMask,
+        stage1,
+        costs: costArray,
+        ...(devLocal ? { local: devLocal } : {}),
+      };
     }
     choice = selectAggregation(inputs, alphas, localFit ? LOCAL_WEIGHT_GRID : [0]);
     if (localFit && o.alpha === 'dev') {
@@ -530,8 +647,15 @@ export async function trainRouter(records: readonly RoutingRecord[], embeddings:
       // stays unless another blend beats it on dev by more than 1.5 standard errors of a mean dev score.
       const first = inputs[[...variants.keys()][0]!]!;
       const reference = routedQuality(first, 0, 1);
-      let sum = 0, sq = 0, cnt = 0;
-      for (let i = 0; i < devScores.length; i++) if (devMask[i]) { sum += devScores[i]!; sq += devScores[i]! * devScores[i]!; cnt += 1; }
+      let sum = 0,
+        sq = 0,
+        cnt = 0;
+      for (let i = 0; i < devScores.length; i++)
+        if (devMask[i]) {
+          sum += devScores[i]!;
+          sq += devScores[i]! * devScores[i]!;
+          cnt += 1;
+        }
       const sd = cnt > 1 ? Math.sqrt(Math.max(0, sq / cnt - (sum / cnt) ** 2)) : 0;
       const margin = (1.5 * sd) / Math.sqrt(Math.max(1, k));
       if (!(choice.quality > reference + margin)) choice = { ...choice, alpha: 0, localWeight: 1, quality: reference };
@@ -539,12 +663,21 @@ export async function trainRouter(records: readonly RoutingRecord[], embeddings:
     const trainMean = stage1Statistics(scores, mask, m, [trainRows], 'mean', new Float64Array(m))[0]!;
     let single = 0;
     for (let j = 1; j < m; j++) if (trainMean[j]! > trainMean[single]!) single = j;
-    let sSum = 0, sCnt = 0, oSum = 0, oCnt = 0;
+    let sSum = 0,
+      sCnt = 0,
+      oSum = 0,
+      oCnt = 0;
     for (let r = 0; r < k; r++) {
-      if (devMask[r * m + single]) { sSum += devScores[r * m + single]!; sCnt += 1; }
+      if (devMask[r * m + single]) {
+        sSum += devScores[r * m + single]!;
+        sCnt += 1;
+      }
       let best = -Infinity;
       for (let j = 0; j < m; j++) if (devMask[r * m + j] && devScores[r * m + j]! > best) best = devScores[r * m + j]!;
-      if (best > -Infinity) { oSum += best; oCnt += 1; }
+      if (best > -Infinity) {
+        oSum += best;
+        oCnt += 1;
+      }
     }
     devBestSingle = sCnt > 0 ? sSum / sCnt : null;
     devOracle = oCnt > 0 ? oSum / oCnt : null;
@@ -553,21 +686,36 @@ export async function trainRouter(records: readonly RoutingRecord[], embeddings:
   const chosenStatistic = chosen.statistic;
   // The median is discovery's own Q̄ (tasks[].stage1, others.stage1), except where a model lacks support; the
   // mean is computed here over all members. Both then go through the per-(task, model) support floor.
-  const fromDiscovery = (record: Record<string, number>, j: number, id: string): number => record[id] ?? support.prior[j]!;
+  const fromDiscovery = (record: Record<string, number>, j: number, id: string): number =>
+    record[id] ?? support.prior[j]!;
   const stage1Rows = floorStage1(
     chosenStatistic === 'median'
-      ? [...tasks.map((t) => Float64Array.from(models, (id, j) => fromDiscovery(t.stage1, j, id))), Float64Array.from(models, (id, j) => fromDiscovery(discovery.others.stage1, j, id))]
+      ? [
+          ...tasks.map((t) => Float64Array.from(models, (id, j) => fromDiscovery(t.stage1, j, id))),
+          Float64Array.from(models, (id, j) => fromDiscovery(discovery.others.stage1, j, id)),
+        ]
       : stage1Statistics(scores, mask, m, groups, chosenStatistic, support.prior, chosen.shrinkage),
-    groups, scores, mask, m, support.prior, o.taskSupportFloor,
+    groups,
+    scores,
+    mask,
+    m,
+    support.prior,
+    o.taskSupportFloor,
   );
 
   // The exported local prior indexes every record (k and β as chosen on the training split).
   let exportedLocal: LocalPrior | undefined;
   if (localFit && groupOf && choice.localWeight > 0) {
     const all = Int32Array.from({ length: n }, (_, i) => i);
-    exportedLocal = fitLocalPrior({ embeddings, dimension: d, scores, mask, modelCount: m, groups: groupOf, rows: all }, {
-      ...o.localPriorOptions, ks: [localFit.prior.k], betas: [localFit.prior.beta], modelPrior: support.prior,
-    }).prior;
+    exportedLocal = fitLocalPrior(
+      { embeddings, dimension: d, scores, mask, modelCount: m, groups: groupOf, rows: all },
+      {
+        ...o.localPriorOptions,
+        ks: [localFit.prior.k],
+        betas: [localFit.prior.beta],
+        modelPrior: support.prior,
+      },
+    ).prior;
   }
 
   // Export.
@@ -616,7 +764,16 @@ export async function trainRouter(records: readonly RoutingRecord[], embeddings:
       devOracle,
       localWeight: choice.localWeight,
     },
-    localPrior: localFit ? { k: localFit.prior.k, beta: localFit.prior.beta, groups: localGroups, rows: exportedLocal?.rows ?? 0, looQuality: localFit.quality, grid: localFit.grid } : null,
+    localPrior: localFit
+      ? {
+          k: localFit.prior.k,
+          beta: localFit.prior.beta,
+          groups: localGroups,
+          rows: exportedLocal?.rows ?? 0,
+          looQuality: localFit.quality,
+          grid: localFit.grid,
+        }
+      : null,
     support: { counts: Object.fromEntries(models.map((id, j) => [id, support.counts[j]!])), belowFloor, floor },
     ms: { classifier: msClassifier, general: msGeneral, tasks: msTasks, export: msExport },
   };
@@ -626,13 +783,32 @@ export async function trainRouter(records: readonly RoutingRecord[], embeddings:
     version: MANIFEST_VERSION,
     encoder: { id: o.encoder.id, dimension: d },
     models: models.map((id, j) => ({ id, cost: costs[j] })),
-    tasks: tasks.map((t, i) => ({ id: t.id, description: t.description, size: t.size, candidates: [...t.candidates], stage1: Array.from(stage1Rows[i]!) })),
+    tasks: tasks.map((t, i) => ({
+      id: t.id,
+      description: t.description,
+      size: t.size,
+      candidates: [...t.candidates],
+      stage1: Array.from(stage1Rows[i]!),
+    })),
     others: { size: discovery.others.size, stage1: Array.from(stage1Rows[tc]!) },
     classifier: { file: o.classifierFile, threshold: cls.threshold },
     router: { file: o.routerFile },
     defaults: { alpha: choice.alpha, tolerance: o.tolerance },
-    ...(exportedLocal ? { localPrior: { output: LOCAL_PRIOR_OUTPUT, rows: exportedLocal.rows, k: exportedLocal.k, beta: exportedLocal.beta, groups: localGroups, weight: choice.localWeight } } : {}),
-    ...(belowFloor.length > 0 ? { warnings: belowFloor.map((id) => supportWarning(id, support.counts[models.indexOf(id)]!, floor)) } : {}),
+    ...(exportedLocal
+      ? {
+          localPrior: {
+            output: LOCAL_PRIOR_OUTPUT,
+            rows: exportedLocal.rows,
+            k: exportedLocal.k,
+            beta: exportedLocal.beta,
+            groups: localGroups,
+            weight: choice.localWeight,
+          },
+        }
+      : {}),
+    ...(belowFloor.length > 0
+      ? { warnings: belowFloor.map((id) => supportWarning(id, support.counts[models.indexOf(id)]!, floor)) }
+      : {}),
     training: {
       seed: o.seed,
       stage1Statistic: chosenStatistic,
@@ -640,7 +816,13 @@ export async function trainRouter(records: readonly RoutingRecord[], embeddings:
       supportFloor: floor,
       poolMean: support.poolMean,
       taskSupportFloor: o.taskSupportFloor,
-      heads: { projection: h.projection, hidden: h.hidden, taskHidden: h.taskHidden, slots: h.slots, activation: h.activation },
+      heads: {
+        projection: h.projection,
+        hidden: h.hidden,
+        taskHidden: h.taskHidden,
+        slots: h.slots,
+        activation: h.activation,
+      },
       metrics: JSON.parse(JSON.stringify(metrics)) as Record<string, unknown>,
     },
   };
@@ -653,7 +835,13 @@ export function supportWarning(id: string, count: number, floor: number): string
 }
 
 /** Per-model observed counts and priors: each model's mean shrunk toward the pool mean with pseudo-count `floor`. */
-export function supportPriors(scores: Float32Array, mask: Uint8Array, m: number, floor: number, rows?: ArrayLike<number>): { counts: Float64Array; prior: Float64Array; poolMean: number } {
+export function supportPriors(
+  scores: Float32Array,
+  mask: Uint8Array,
+  m: number,
+  floor: number,
+  rows?: ArrayLike<number>,
+): { counts: Float64Array; prior: Float64Array; poolMean: number } {
   const n = scores.length / m;
   const sum = new Float64Array(m);
   const counts = new Float64Array(m);
@@ -672,12 +860,22 @@ export function supportPriors(scores: Float32Array, mask: Uint8Array, m: number,
   if (rows) for (let a = 0; a < rows.length; a++) visit(rows[a]!);
   else for (let i = 0; i < n; i++) visit(i);
   const poolMean = allCount > 0 ? all / allCount : 0;
-  const prior = Float64Array.from(sum, (s, j) => (counts[j]! + floor > 0 ? (s + floor * poolMean) / (counts[j]! + floor) : poolMean));
+  const prior = Float64Array.from(sum, (s, j) =>
+    counts[j]! + floor > 0 ? (s + floor * poolMean) / (counts[j]! + floor) : poolMean,
+  );
   return { counts, prior, poolMean };
 }
 
 /** Blends stage-1 values resting on fewer than `floor` observed scores toward the model's prior. */
-function floorStage1(rows: Float64Array[], groups: readonly ArrayLike<number>[], scores: Float32Array, mask: Uint8Array, m: number, prior: Float64Array, floor: number): Float64Array[] {
+function floorStage1(
+  rows: Float64Array[],
+  groups: readonly ArrayLike<number>[],
+  scores: Float32Array,
+  mask: Uint8Array,
+  m: number,
+  prior: Float64Array,
+  floor: number,
+): Float64Array[] {
   return rows.map((row, g) => {
     const members = groups[g] ?? [];
     const out = row.slice();
@@ -696,7 +894,11 @@ function floorStage1(rows: Float64Array[], groups: readonly ArrayLike<number>[],
  * with w = count / (count + floor), folded exactly into the output layer (w2 · w, b2 · w + (1 − w) · prior);
  * and every estimate clipped to the observed score range.
  */
-export function shrinkStage2(heads: RouterHeads, support: { counts: ArrayLike<number>; prior: ArrayLike<number> }, floor: number): RouterHeads {
+export function shrinkStage2(
+  heads: RouterHeads,
+  support: { counts: ArrayLike<number>; prior: ArrayLike<number> },
+  floor: number,
+): RouterHeads {
   const { modelCount: m, hidden: h } = heads;
   const w2 = heads.w2.slice();
   const b2 = heads.b2.slice();
@@ -742,7 +944,10 @@ function localPriorGroupIds(
       ids[i] = id;
     }
     if (usable && names.size >= 2) return { kind: 'source', ids };
-    if (mode === 'source') throw new RangeError("trainRouter: localPriorGroups 'source' needs a non-empty source on every record and at least two sources");
+    if (mode === 'source')
+      throw new RangeError(
+        "trainRouter: localPriorGroups 'source' needs a non-empty source on every record and at least two sources",
+      );
   }
   const ids = new Int32Array(n);
   for (let i = 0; i < n; i++) {

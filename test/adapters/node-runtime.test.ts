@@ -17,7 +17,14 @@ function scaleModel(): Uint8Array {
 
 // CUDA libraries ship only with a CUDA install of onnxruntime-node (see docs/encoder.md).
 const require = createRequire(import.meta.url);
-const ortBin = join(dirname(require.resolve('onnxruntime-node')), '..', 'bin', 'napi-v6', process.platform, process.arch);
+const ortBin = join(
+  dirname(require.resolve('onnxruntime-node')),
+  '..',
+  'bin',
+  'napi-v6',
+  process.platform,
+  process.arch,
+);
 const hasCuda = existsSync(join(ortBin, 'libonnxruntime_providers_cuda.so'));
 
 describe('createNodeRuntime (real onnxruntime-node)', () => {
@@ -53,7 +60,10 @@ describe('createNodeRuntime (real onnxruntime-node)', () => {
 
   it.skipIf(hasCuda)("fallback: 'error' throws PROVIDER_UNAVAILABLE when cuda is missing", async () => {
     const runtime = createNodeRuntime({ executionProviders: ['cuda', 'cpu'], fallback: 'error' });
-    await expect(runtime.createSession(scaleModel())).rejects.toMatchObject({ name: 'FineRouterError', code: 'PROVIDER_UNAVAILABLE' });
+    await expect(runtime.createSession(scaleModel())).rejects.toMatchObject({
+      name: 'FineRouterError',
+      code: 'PROVIDER_UNAVAILABLE',
+    });
     // and stays unavailable for later sessions
     await expect(runtime.createSession(scaleModel())).rejects.toMatchObject({ code: 'PROVIDER_UNAVAILABLE' });
   });
@@ -68,7 +78,9 @@ describe('createNodeRuntime (real onnxruntime-node)', () => {
   it('corrupt model bytes give MODEL_INVALID, even with an accelerator requested', async () => {
     const bytes = scaleModel().slice(0, 40);
     await expect(createNodeRuntime().createSession(bytes)).rejects.toMatchObject({ code: 'MODEL_INVALID' });
-    await expect(createNodeRuntime({ executionProviders: ['cuda', 'cpu'] }).createSession(bytes)).rejects.toBeInstanceOf(FineRouterError);
+    await expect(
+      createNodeRuntime({ executionProviders: ['cuda', 'cpu'] }).createSession(bytes),
+    ).rejects.toBeInstanceOf(FineRouterError);
   });
 
   it('rejects bad options with INVALID_ARGUMENT', () => {
@@ -80,7 +92,10 @@ describe('createNodeRuntime (real onnxruntime-node)', () => {
 
   it('runs with intra-op spinning off (the default) and on, with the same result', async () => {
     for (const intraOpSpinning of [undefined, false, true]) {
-      const runtime = createNodeRuntime({ intraOpNumThreads: 2, ...(intraOpSpinning === undefined ? {} : { intraOpSpinning }) });
+      const runtime = createNodeRuntime({
+        intraOpNumThreads: 2,
+        ...(intraOpSpinning === undefined ? {} : { intraOpSpinning }),
+      });
       const session = await runtime.createSession(scaleModel());
       const out = await session.run({ x: { type: 'float32', data: Float32Array.of(1.5, -2), dims: [2] } });
       expect(Array.from(out.y!.data as Float32Array)).toEqual([3, -4]);
@@ -93,7 +108,12 @@ describe('createNodeRuntime session options', () => {
   // A recording stand-in for onnxruntime-node: checks what reaches InferenceSession.create.
   function recorder(): { seen: Record<string, unknown>[]; importer: () => Promise<unknown> } {
     const seen: Record<string, unknown>[] = [];
-    const session = { inputNames: ['x'], outputNames: ['y'], run: () => Promise.resolve({}), release: () => Promise.resolve() };
+    const session = {
+      inputNames: ['x'],
+      outputNames: ['y'],
+      run: () => Promise.resolve({}),
+      release: () => Promise.resolve(),
+    };
     const InferenceSession = {
       create: (_model: Uint8Array, options: Record<string, unknown>) => {
         seen.push(options);
@@ -106,7 +126,11 @@ describe('createNodeRuntime session options', () => {
   it("turns intra-op spinning off by default and passes it as onnxruntime's session config entry", async () => {
     const off = recorder();
     await createNodeRuntimeWith(off.importer, { intraOpNumThreads: 2 }).createSession(scaleModel());
-    expect(off.seen[0]).toMatchObject({ intraOpNumThreads: 2, graphOptimizationLevel: 'all', extra: { session: { intra_op: { allow_spinning: '0' } } } });
+    expect(off.seen[0]).toMatchObject({
+      intraOpNumThreads: 2,
+      graphOptimizationLevel: 'all',
+      extra: { session: { intra_op: { allow_spinning: '0' } } },
+    });
     const on = recorder();
     await createNodeRuntimeWith(on.importer, { intraOpSpinning: true }).createSession(scaleModel());
     expect(on.seen[0]).toMatchObject({ extra: { session: { intra_op: { allow_spinning: '1' } } } });
@@ -115,7 +139,9 @@ describe('createNodeRuntime session options', () => {
 
 describe('createNodeRuntime without onnxruntime-node', () => {
   it('says what to install and which subpath to import', async () => {
-    const missing = Object.assign(new Error("Cannot find package 'onnxruntime-node'"), { code: 'ERR_MODULE_NOT_FOUND' });
+    const missing = Object.assign(new Error("Cannot find package 'onnxruntime-node'"), {
+      code: 'ERR_MODULE_NOT_FOUND',
+    });
     const runtime = createNodeRuntimeWith(() => Promise.reject(missing));
     const err = await runtime.createSession(scaleModel()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FineRouterError);

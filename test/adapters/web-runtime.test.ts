@@ -34,7 +34,9 @@ describe('createWebRuntime (real onnxruntime-web, wasm backend under Node)', () 
 
   it('missing onnxruntime-web says what to install and which subpath to import', async () => {
     const missing = Object.assign(new Error("Cannot find package 'onnxruntime-web'"), { code: 'ERR_MODULE_NOT_FOUND' });
-    const err = await createWebRuntimeWith(() => Promise.reject(missing)).createSession(scaleModel()).catch((e: unknown) => e);
+    const err = await createWebRuntimeWith(() => Promise.reject(missing))
+      .createSession(scaleModel())
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FineRouterError);
     expect((err as FineRouterError).code).toBe('RUNTIME_MISSING');
     expect((err as FineRouterError).message).toContain('finerouter/web');

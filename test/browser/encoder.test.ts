@@ -42,7 +42,8 @@ describe.skipIf(!hasChromium && !inCi)('finerouter/web in headless Chromium', ()
   let base: string;
 
   beforeAll(async () => {
-    if (!hasChromium) throw new Error(`CI=true but ${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)`);
+    if (!hasChromium)
+      throw new Error(`CI=true but ${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)`);
     const bundle = await build({
       entryPoints: [join(here, 'page.ts')],
       bundle: true,
@@ -53,7 +54,8 @@ describe.skipIf(!hasChromium && !inCi)('finerouter/web in headless Chromium', ()
       logLevel: 'error',
     });
     const pageJs = bundle.outputFiles[0]!.contents;
-    const html = '<!doctype html><meta charset="utf-8"><title>finerouter web</title><script type="module" src="/page.js"></script>';
+    const html =
+      '<!doctype html><meta charset="utf-8"><title>finerouter web</title><script type="module" src="/page.js"></script>';
     server = createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       const send = (body: Uint8Array | string, type: string): void => {
@@ -81,7 +83,15 @@ describe.skipIf(!hasChromium && !inCi)('finerouter/web in headless Chromium', ()
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
   });
 
@@ -99,10 +109,22 @@ describe.skipIf(!hasChromium && !inCi)('finerouter/web in headless Chromium', ()
     await page.goto(base);
     await page.waitForFunction(() => typeof (globalThis as { embedTexts?: unknown }).embedTexts === 'function');
     const texts = ['This is an example sentence', 'Route this prompt to the cheapest model that can solve it.'];
-    type Result = { id: string; dimension: number; runtime: string; fallbacks: string[]; providers: string[]; loadMs: number; embedMs: number; vectors: number[] };
+    type Result = {
+      id: string;
+      dimension: number;
+      runtime: string;
+      fallbacks: string[];
+      providers: string[];
+      loadMs: number;
+      embedMs: number;
+      vectors: number[];
+    };
     // --disable-gpu leaves no WebGPU adapter, so the session must run on wasm after a reported fallback.
     const web = await page.evaluate(
-      ([t, p]) => (globalThis as unknown as { embedTexts(t: readonly string[], p: readonly string[]): Promise<Result> }).embedTexts(t, p),
+      ([t, p]) =>
+        (
+          globalThis as unknown as { embedTexts(t: readonly string[], p: readonly string[]): Promise<Result> }
+        ).embedTexts(t, p),
       [texts, ['webgpu', 'wasm']] as const,
     );
     await page.close();
@@ -140,7 +162,12 @@ describe.skipIf(!hasChromium && !inCi)('finerouter/web in headless Chromium', ()
     type Result = { id: string; latencies: number[]; providers: string[]; vectors: number[] };
     const run = (precision: 'fp32' | 'int8', repeat: number) =>
       page.evaluate(
-        ([t, p, s]) => (globalThis as unknown as { embedTexts(t: readonly string[], p: readonly string[], s: object): Promise<Result> }).embedTexts(t, p, s),
+        ([t, p, s]) =>
+          (
+            globalThis as unknown as {
+              embedTexts(t: readonly string[], p: readonly string[], s: object): Promise<Result>;
+            }
+          ).embedTexts(t, p, s),
         [texts, ['wasm'], { precision, repeat }] as const,
       );
     // Alternate the two precisions so page and machine load hit both alike.
@@ -157,7 +184,10 @@ describe.skipIf(!hasChromium && !inCi)('finerouter/web in headless Chromium', ()
     expect(web8!.id).toBe('sentence-transformers/all-MiniLM-L6-v2#int8');
     expect(web8!.providers).toEqual(['wasm']);
 
-    const [node8, node32] = await Promise.all([loadMiniLmEncoder({ intraOpNumThreads: 1, precision: 'int8' }), loadMiniLmEncoder({ intraOpNumThreads: 1 })]);
+    const [node8, node32] = await Promise.all([
+      loadMiniLmEncoder({ intraOpNumThreads: 1, precision: 'int8' }),
+      loadMiniLmEncoder({ intraOpNumThreads: 1 }),
+    ]);
     const ref8 = await node8.embed(texts, { batchSize: 1 });
     const ref32 = await node32.embed(texts, { batchSize: 1 });
     await Promise.all([node8.dispose(), node32.dispose()]);
@@ -174,6 +204,8 @@ describe.skipIf(!hasChromium && !inCi)('finerouter/web in headless Chromium', ()
       expect(dot32).toBeGreaterThanOrEqual(0.98);
     }
     const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
-    console.log(`browser wasm, 1 thread, ~35 tokens: fp32 p50 ${p50(fp32Runs).toFixed(1)} ms, int8 p50 ${p50(int8Runs).toFixed(1)} ms (int8/fp32 ${(p50(int8Runs) / p50(fp32Runs)).toFixed(2)})`);
+    console.log(
+      `browser wasm, 1 thread, ~35 tokens: fp32 p50 ${p50(fp32Runs).toFixed(1)} ms, int8 p50 ${p50(int8Runs).toFixed(1)} ms (int8/fp32 ${(p50(int8Runs) / p50(fp32Runs)).toFixed(2)})`,
+    );
   }, 120_000);
 });

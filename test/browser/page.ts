@@ -22,9 +22,18 @@ interface EmbedSettings {
   repeat?: number;
 }
 
-async function embedTexts(texts: readonly string[], providers: readonly string[], settings: EmbedSettings = {}): Promise<EmbedResult> {
+async function embedTexts(
+  texts: readonly string[],
+  providers: readonly string[],
+  settings: EmbedSettings = {},
+): Promise<EmbedResult> {
   const fallbacks: string[] = [];
-  const web = createWebRuntime({ executionProviders: providers, wasmPaths: '/ort/', numThreads: 1, onFallback: (p) => fallbacks.push(p) });
+  const web = createWebRuntime({
+    executionProviders: providers,
+    wasmPaths: '/ort/',
+    numThreads: 1,
+    onFallback: (p) => fallbacks.push(p),
+  });
   const used: string[] = [];
   // Records the provider each session really runs on.
   const runtime = {
@@ -56,7 +65,17 @@ async function embedTexts(texts: readonly string[], providers: readonly string[]
       await encoder.embed([texts[i % texts.length]!]);
       if (i >= 5) latencies.push(performance.now() - t);
     }
-    return { id: encoder.id, dimension: encoder.dimension, runtime: runtime.name, fallbacks, providers: used, loadMs: t1 - t0, embedMs: t2 - t1, latencies, vectors: Array.from(v) };
+    return {
+      id: encoder.id,
+      dimension: encoder.dimension,
+      runtime: runtime.name,
+      fallbacks,
+      providers: used,
+      loadMs: t1 - t0,
+      embedMs: t2 - t1,
+      latencies,
+      vectors: Array.from(v),
+    };
   } finally {
     await encoder.dispose();
   }

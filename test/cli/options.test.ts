@@ -26,8 +26,12 @@ describe('numberFlag', () => {
     for (const raw of ['', '  ', 'abc', 'NaN', 'Infinity']) {
       expect(codeOf(() => numberFlag('eval', 'sample', raw))).toBe('INVALID_ARGUMENT');
     }
-    expect(codeOf(() => numberFlag('train', 'epochs', '0', 'an integer ≥ 1', integerAtLeast(1)))).toBe('INVALID_ARGUMENT');
-    expect(codeOf(() => numberFlag('train', 'epochs', '2.5', 'an integer ≥ 1', integerAtLeast(1)))).toBe('INVALID_ARGUMENT');
+    expect(codeOf(() => numberFlag('train', 'epochs', '0', 'an integer ≥ 1', integerAtLeast(1)))).toBe(
+      'INVALID_ARGUMENT',
+    );
+    expect(codeOf(() => numberFlag('train', 'epochs', '2.5', 'an integer ≥ 1', integerAtLeast(1)))).toBe(
+      'INVALID_ARGUMENT',
+    );
   });
 
   it('lets a command accept Infinity explicitly', () => {
@@ -63,7 +67,9 @@ describe('parseFlags (the one option layer)', () => {
   });
 
   it('suggests the closest flag for an unknown one', () => {
-    expect(usage(() => parseFlags('train', ['--epoch', '3'], flags)).message).toMatch(/unknown option --epoch; did you mean --epochs\?/);
+    expect(usage(() => parseFlags('train', ['--epoch', '3'], flags)).message).toMatch(
+      /unknown option --epoch; did you mean --epochs\?/,
+    );
     expect(usage(() => parseFlags('train', ['--zzzzzz'], flags)).message).not.toMatch(/did you mean/);
   });
 
@@ -122,6 +128,10 @@ describe('defaultCacheDir', () => {
     expect(defaultCacheDir({ FINEROUTER_CACHE_DIR: '/a', XDG_CACHE_HOME: '/b' })).toBe('/a');
     expect(defaultCacheDir({ XDG_CACHE_HOME: '/b' })).toBe(join('/b', 'finerouter'));
     expect(defaultCacheDir({})).toBe(join(homedir(), '.cache', 'finerouter'));
-    expect(cachePaths('/r')).toEqual({ encoder: join('/r', 'minilm'), embeddings: join('/r', 'embeddings'), descriptions: join('/r', 'descriptions') });
+    expect(cachePaths('/r')).toEqual({
+      encoder: join('/r', 'minilm'),
+      embeddings: join('/r', 'embeddings'),
+      descriptions: join('/r', 'descriptions'),
+    });
   });
 });

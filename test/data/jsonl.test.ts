@@ -15,7 +15,8 @@ function file(name: string, lines: string[]): string {
   return path;
 }
 
-const good = (id: string, split?: string) => JSON.stringify({ id, prompt: `prompt ${id}`, scores: { a: 1, b: 0 }, ...(split ? { split } : {}) });
+const good = (id: string, split?: string) =>
+  JSON.stringify({ id, prompt: `prompt ${id}`, scores: { a: 1, b: 0 }, ...(split ? { split } : {}) });
 
 describe('readRoutingJsonl', () => {
   it('reads valid lines in order and filters by split', async () => {
@@ -37,7 +38,13 @@ describe('readRoutingJsonl', () => {
   });
 
   it('skips and reports bad lines and duplicate ids with line numbers', async () => {
-    const path = file('skip.jsonl', [good('1'), '{"id":"2","prompt":"p","scores":{"a":2}}', 'not json', good('1'), good('5')]);
+    const path = file('skip.jsonl', [
+      good('1'),
+      '{"id":"2","prompt":"p","scores":{"a":2}}',
+      'not json',
+      good('1'),
+      good('5'),
+    ]);
     const result = await readRoutingJsonl(path, { onBadLine: 'skip' });
     expect(result.records.map((r) => r.id)).toEqual(['1', '5']);
     expect(result.skipped.map((s) => s.line)).toEqual([2, 3, 4]);
@@ -47,7 +54,9 @@ describe('readRoutingJsonl', () => {
   it('reports a missing file as DATA_INVALID and rejects bad options', async () => {
     const missing = await readRoutingJsonl(join(dir, 'nope.jsonl')).catch((e: unknown) => e);
     expect((missing as FineRouterError).code).toBe('DATA_INVALID');
-    const bad = await readRoutingJsonl(join(dir, 'ok.jsonl'), { onBadLine: 'ignore' as 'skip' }).catch((e: unknown) => e);
+    const bad = await readRoutingJsonl(join(dir, 'ok.jsonl'), { onBadLine: 'ignore' as 'skip' }).catch(
+      (e: unknown) => e,
+    );
     expect((bad as FineRouterError).code).toBe('INVALID_ARGUMENT');
   });
 
@@ -59,9 +68,13 @@ describe('readRoutingJsonl', () => {
   });
 
   const real = sharedPath('data/llmrouter-dcrouter/routing.jsonl');
-  itWithShared('reads the real llmrouter-dcrouter train split without bad lines', ['data/llmrouter-dcrouter/routing.jsonl'], async () => {
-    const result = await readRoutingJsonl(real, { split: 'train' });
-    expect(result.records.length).toBe(5608);
-    expect(result.skipped).toEqual([]);
-  });
+  itWithShared(
+    'reads the real llmrouter-dcrouter train split without bad lines',
+    ['data/llmrouter-dcrouter/routing.jsonl'],
+    async () => {
+      const result = await readRoutingJsonl(real, { split: 'train' });
+      expect(result.records.length).toBe(5608);
+      expect(result.skipped).toEqual([]);
+    },
+  );
 });

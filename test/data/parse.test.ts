@@ -23,10 +23,25 @@ function messageOf(fn: () => unknown): string {
 describe('parseRoutingLine', () => {
   it('parses a full record and drops unknown fields', () => {
     const r = parseRoutingLine(
-      JSON.stringify({ id: 'x1', prompt: 'What is 2+2?', scores: { a: 1, b: 0.25 }, costs: { a: 0.001 }, source: 'gsm8k', split: 'train', cluster_id: 2 }),
+      JSON.stringify({
+        id: 'x1',
+        prompt: 'What is 2+2?',
+        scores: { a: 1, b: 0.25 },
+        costs: { a: 0.001 },
+        source: 'gsm8k',
+        split: 'train',
+        cluster_id: 2,
+      }),
       7,
     );
-    expect(r).toEqual({ id: 'x1', prompt: 'What is 2+2?', scores: { a: 1, b: 0.25 }, costs: { a: 0.001 }, source: 'gsm8k', split: 'train' });
+    expect(r).toEqual({
+      id: 'x1',
+      prompt: 'What is 2+2?',
+      scores: { a: 1, b: 0.25 },
+      costs: { a: 0.001 },
+      source: 'gsm8k',
+      split: 'train',
+    });
   });
 
   it('treats null optional fields as absent', () => {
@@ -74,7 +89,12 @@ describe('modelsOf', () => {
 });
 
 describe('rankingIndices', () => {
-  const index = new Map([['a', 0], ['b', 1], ['c', 2], ['d', 3]]);
+  const index = new Map([
+    ['a', 0],
+    ['b', 1],
+    ['c', 2],
+    ['d', 3],
+  ]);
   it('groups ties best first, indices ascending, absent models left out', () => {
     expect(rankingIndices({ id: '1', prompt: '', scores: { c: 1, a: 1, b: 0 } }, index)).toEqual([[0, 2], [1]]);
     expect(rankingIndices({ id: '1', prompt: '', scores: { d: 0.2, b: 0.9, a: 0.5 } }, index)).toEqual([[1], [0], [3]]);

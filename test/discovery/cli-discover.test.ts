@@ -25,7 +25,9 @@ beforeAll(async () => {
       const body = JSON.parse(raw) as { messages: { role: string; content: string }[] };
       const user = body.messages[1]!.content;
       const topic = topics.find((t) => user.includes(t.split(' ')[0]!)) ?? 'mixed tasks';
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ choices: [{ message: { content: `Solve a ${topic}.` } }] }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ choices: [{ message: { content: `Solve a ${topic}.` } }] }));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -43,14 +45,43 @@ describe('finerouter discover', () => {
       for (let i = 0; i < 6; i++) {
         const scores: Record<string, number> = { a: 0, b: 0, c: 0 };
         scores[['a', 'b', 'c'][g]!] = 1;
-        lines.push(JSON.stringify({ id: `${g}-${i}`, prompt: `${topic.split(' ')[0]} prompt number ${i}`, scores, source: topic, split: 'train' }));
+        lines.push(
+          JSON.stringify({
+            id: `${g}-${i}`,
+            prompt: `${topic.split(' ')[0]} prompt number ${i}`,
+            scores,
+            source: topic,
+            split: 'train',
+          }),
+        );
       }
     });
     lines.splice(3, 0, '{"id": "broken", "prompt": 3}');
     const data = join(dir, 'data.jsonl');
     writeFileSync(data, `${lines.join('\n')}\n`);
     const out = join(dir, 'out');
-    const args = ['--data', data, '--split', 'train', '--out', out, '--on-bad-line', 'skip', '--describer', 'openai', '--base-url', baseUrl, '--model', 'fake', '--cache', join(dir, 'cache'), '--min-task-size', '3', '--threads', '1'];
+    const args = [
+      '--data',
+      data,
+      '--split',
+      'train',
+      '--out',
+      out,
+      '--on-bad-line',
+      'skip',
+      '--describer',
+      'openai',
+      '--base-url',
+      baseUrl,
+      '--model',
+      'fake',
+      '--cache',
+      join(dir, 'cache'),
+      '--min-task-size',
+      '3',
+      '--threads',
+      '1',
+    ];
     const stderr: string[] = [];
     const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
       stderr.push(String(chunk));

@@ -15,7 +15,8 @@ import { DESCRIPTION_INSTRUCTION, promptDescriber, truncateText } from '../../sr
 let server: Server;
 let baseUrl: string;
 const seen = new Map<string, number>();
-const requests: { auth: string | undefined; body: { model: string; messages: { role: string; content: string }[] } }[] = [];
+const requests: { auth: string | undefined; body: { model: string; messages: { role: string; content: string }[] } }[] =
+  [];
 let inFlight = 0;
 let maxInFlight = 0;
 
@@ -41,10 +42,21 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
       }, 5);
     };
     const ok = (content: string): void =>
-      finish(200, JSON.stringify({ id: 'x', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content } }] }));
+      finish(
+        200,
+        JSON.stringify({
+          id: 'x',
+          object: 'chat.completion',
+          choices: [{ index: 0, message: { role: 'assistant', content } }],
+        }),
+      );
     const [kind, a, b] = user.split(':');
     if (kind === 'fail' && count <= Number(b)) {
-      finish(Number(a), JSON.stringify({ error: { message: 'injected' } }), Number(a) === 429 ? { 'retry-after': '0.1' } : {});
+      finish(
+        Number(a),
+        JSON.stringify({ error: { message: 'injected' } }),
+        Number(a) === 429 ? { 'retry-after': '0.1' } : {},
+      );
     } else if (kind === 'hang' && count <= Number(a)) {
       res.on('close', () => inFlight--); // never answered; the client times out
     } else if (kind === 'malformed' && count <= Number(a)) {

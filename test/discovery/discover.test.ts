@@ -147,7 +147,8 @@ describe('discoverTasks on synthetic clustered data', () => {
     expect(three.stats.levels).toHaveLength(3);
     checkInvariants(three, 600);
     // Levels shrink the node count.
-    for (let l = 1; l < a.stats.levels.length; l++) expect(a.stats.levels[l]!.nodes).toBe(a.stats.levels[l - 1]!.communities);
+    for (let l = 1; l < a.stats.levels.length; l++)
+      expect(a.stats.levels[l]!.nodes).toBe(a.stats.levels[l - 1]!.communities);
     // Tasks refine or merge clusters but never split a cluster's prompts across many tasks.
     for (const task of a.tasks) expect(task.members.length).toBeGreaterThan(0);
   });
@@ -176,7 +177,9 @@ describe('discoverTasks on synthetic clustered data', () => {
     // Completeness: each planted cluster lands mostly in one task; small leftovers go to Others.
     for (let c = 0; c < 12; c++) {
       const tasksOfCluster = new Map<number, number>();
-      for (let p = 0; p < 600; p++) if (label[p] === c) tasksOfCluster.set(result.assignment[p]!, (tasksOfCluster.get(result.assignment[p]!) ?? 0) + 1);
+      for (let p = 0; p < 600; p++)
+        if (label[p] === c)
+          tasksOfCluster.set(result.assignment[p]!, (tasksOfCluster.get(result.assignment[p]!) ?? 0) + 1);
       expect(Math.max(...tasksOfCluster.values())).toBeGreaterThanOrEqual(40);
     }
     expect(result.tasks.length).toBeGreaterThanOrEqual(12);
@@ -209,7 +212,9 @@ describe('discoverTasks on synthetic clustered data', () => {
 
 describe('discoverTasks edge cases and errors', () => {
   it('handles one record and one model', async () => {
-    const result = await discoverTasks([{ id: '1', prompt: 'p', scores: { a: 0.5 } }], new Float32Array([1, 0]), { minTaskSize: 1 });
+    const result = await discoverTasks([{ id: '1', prompt: 'p', scores: { a: 0.5 } }], new Float32Array([1, 0]), {
+      minTaskSize: 1,
+    });
     expect(result.tasks).toHaveLength(1);
     expect(result.tasks[0]!.candidates).toEqual(['a']);
     expect(result.tasks[0]!.stage1).toEqual({ a: 0.5 });
@@ -218,7 +223,10 @@ describe('discoverTasks edge cases and errors', () => {
   });
 
   it('rejects bad inputs with TypeError / RangeError and aborts with ABORTED', async () => {
-    const records = [{ id: '1', prompt: 'p', scores: { a: 1 } }, { id: '2', prompt: 'q', scores: { a: 0 } }];
+    const records = [
+      { id: '1', prompt: 'p', scores: { a: 1 } },
+      { id: '2', prompt: 'q', scores: { a: 0 } },
+    ];
     const e = new Float32Array([1, 0, 0, 1]);
     await expect(discoverTasks([], e)).rejects.toThrow(RangeError);
     await expect(discoverTasks(records, new Float32Array(3))).rejects.toThrow(RangeError);
@@ -229,7 +237,9 @@ describe('discoverTasks edge cases and errors', () => {
     await expect(discoverTasks(records, e, { coverage: 0 })).rejects.toThrow(RangeError);
     await expect(discoverTasks(records, e, { rboThreshold: 1.5 })).rejects.toThrow(RangeError);
     await expect(discoverTasks(records, e, { descriptions: ['x'] })).rejects.toThrow(RangeError);
-    await expect(discoverTasks([{ id: '1', prompt: 'p', scores: { a: 2 } }, records[1]!], e)).rejects.toThrow(RangeError);
+    await expect(discoverTasks([{ id: '1', prompt: 'p', scores: { a: 2 } }, records[1]!], e)).rejects.toThrow(
+      RangeError,
+    );
     const controller = new AbortController();
     controller.abort();
     const error = await discoverTasks(records, e, { signal: controller.signal }).catch((err: unknown) => err);

@@ -22,7 +22,16 @@ describe('discover end to end with MiniLM on llmrouter-dcrouter', () => {
       await encoder.dispose();
     }
     const result = await discoverTasks(records, embeddings, { minTaskSize: 3 });
-    const file = validateTasksFile(JSON.parse(JSON.stringify(toTasksFile(result, { ids: records.map((r) => r.id), encoder: { id: encoder.id, dimension: encoder.dimension } }))));
+    const file = validateTasksFile(
+      JSON.parse(
+        JSON.stringify(
+          toTasksFile(result, {
+            ids: records.map((r) => r.id),
+            encoder: { id: encoder.id, dimension: encoder.dimension },
+          }),
+        ),
+      ),
+    );
     expect(file.tasks.length).toBeGreaterThanOrEqual(3);
     // Purity: prompts in tasks agree with their task's majority source.
     let agree = 0;

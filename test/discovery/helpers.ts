@@ -9,7 +9,13 @@ export function gaussian(random: () => number): number {
 }
 
 /** n unit rows in d dims around `clusters` random centers; returns rows and each row's cluster. */
-export function clusteredVectors(n: number, d: number, clusters: number, noise: number, seed: number): { x: Float32Array; label: Int32Array } {
+export function clusteredVectors(
+  n: number,
+  d: number,
+  clusters: number,
+  noise: number,
+  seed: number,
+): { x: Float32Array; label: Int32Array } {
   const random = seeded(seed);
   const centers = Float64Array.from({ length: clusters * d }, () => gaussian(random));
   const x = new Float32Array(n * d);
@@ -33,7 +39,12 @@ export function clusteredVectors(n: number, d: number, clusters: number, noise: 
  * Records whose scores depend on the cluster: in cluster c, model (c mod M) scores 1, the next one
  * 0.5 with probability `agree`, all others 0 — so prompts of one cluster share a preferred model.
  */
-export function clusteredRecords(label: Int32Array, models: readonly string[], seed: number, agree = 0.9): RoutingRecord[] {
+export function clusteredRecords(
+  label: Int32Array,
+  models: readonly string[],
+  seed: number,
+  agree = 0.9,
+): RoutingRecord[] {
   const random = seeded(seed);
   return Array.from(label, (c, i) => {
     const scores: Record<string, number> = {};

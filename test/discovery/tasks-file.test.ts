@@ -19,8 +19,18 @@ function codeOf(fn: () => unknown): string | undefined {
 
 describe('tasks.json', () => {
   it('round-trips through JSON and validates', async () => {
-    const result = await discoverTasks(records, x, { objective: 'modularity', resolution: 1, iterations: 1, minTaskSize: 10 });
-    const file = toTasksFile(result, { ids: records.map((r) => r.id), encoder: { id: 'fake', dimension: 8 }, data: { path: 'x.jsonl', split: 'train' }, createdAt: 'now' });
+    const result = await discoverTasks(records, x, {
+      objective: 'modularity',
+      resolution: 1,
+      iterations: 1,
+      minTaskSize: 10,
+    });
+    const file = toTasksFile(result, {
+      ids: records.map((r) => r.id),
+      encoder: { id: 'fake', dimension: 8 },
+      data: { path: 'x.jsonl', split: 'train' },
+      createdAt: 'now',
+    });
     const parsed = validateTasksFile(JSON.parse(JSON.stringify(file)));
     expect(parsed.schema).toBe('finerouter/tasks');
     expect(parsed.version).toBe(1);

@@ -89,7 +89,9 @@ describe('bad texts', () => {
 
 describe('bad model files', () => {
   it('a missing model directory or file is MODEL_INVALID', async () => {
-    await expect(loadMiniLmEncoder({ modelDir: join(scratch, 'nope') })).rejects.toMatchObject({ code: 'MODEL_INVALID' });
+    await expect(loadMiniLmEncoder({ modelDir: join(scratch, 'nope') })).rejects.toMatchObject({
+      code: 'MODEL_INVALID',
+    });
   });
 
   it('truncated or garbage weights are MODEL_INVALID', async () => {
@@ -103,7 +105,9 @@ describe('bad model files', () => {
 
   it('a config.json disagreeing with the weights is MODEL_INVALID', async () => {
     const config = JSON.parse(await readFile(join(modelDir, 'config.json'), 'utf8'));
-    const wrong = await modelDirWith('wrongcfg', { 'config.json': JSON.stringify({ ...config, intermediate_size: 1024 }) });
+    const wrong = await modelDirWith('wrongcfg', {
+      'config.json': JSON.stringify({ ...config, intermediate_size: 1024 }),
+    });
     await expect(loadMiniLmEncoder({ modelDir: wrong })).rejects.toMatchObject({ code: 'MODEL_INVALID' });
     const broken = await modelDirWith('brokencfg', { 'config.json': '{ not json' });
     await expect(loadMiniLmEncoder({ modelDir: broken })).rejects.toMatchObject({ code: 'MODEL_INVALID' });
@@ -111,8 +115,12 @@ describe('bad model files', () => {
 
   it('a tokenizer from another vocabulary is TOKENIZER_INVALID; a corrupt one too', async () => {
     const tj = JSON.parse(await readFile(join(modelDir, 'tokenizer.json'), 'utf8'));
-    const vocab = Object.fromEntries(Object.entries(tj.model.vocab as Record<string, number>).filter(([, id]) => id < 28_996));
-    const other = await modelDirWith('othertok', { 'tokenizer.json': JSON.stringify({ ...tj, model: { ...tj.model, vocab } }) });
+    const vocab = Object.fromEntries(
+      Object.entries(tj.model.vocab as Record<string, number>).filter(([, id]) => id < 28_996),
+    );
+    const other = await modelDirWith('othertok', {
+      'tokenizer.json': JSON.stringify({ ...tj, model: { ...tj.model, vocab } }),
+    });
     await expect(loadMiniLmEncoder({ modelDir: other })).rejects.toMatchObject({ code: 'TOKENIZER_INVALID' });
     const corrupt = await modelDirWith('corrupttok', { 'tokenizer.json': '{"model": 3' });
     await expect(loadMiniLmEncoder({ modelDir: corrupt })).rejects.toMatchObject({ code: 'TOKENIZER_INVALID' });
@@ -126,7 +134,10 @@ describe('loadOnnxSentenceEncoder (bring your own ONNX export)', () => {
     const onnxPath = join(scratch, 'tokens.onnx');
     await writeFile(onnxPath, buildBertOnnx(config, tensors, { pooling: 'none', weightType: 'float32' }));
     const poolingPath = join(scratch, 'pooling.json');
-    await writeFile(poolingPath, JSON.stringify({ word_embedding_dimension: 384, pooling_mode_cls_token: false, pooling_mode_mean_tokens: true }));
+    await writeFile(
+      poolingPath,
+      JSON.stringify({ word_embedding_dimension: 384, pooling_mode_cls_token: false, pooling_mode_mean_tokens: true }),
+    );
     const own = await loadOnnxSentenceEncoder({
       model: onnxPath,
       tokenizer: join(modelDir, 'tokenizer.json'),
@@ -141,7 +152,11 @@ describe('loadOnnxSentenceEncoder (bring your own ONNX export)', () => {
     const b = await encoder.embed(texts);
     for (let i = 0; i < texts.length; i++) expect(cosine(row(a, i), row(b, i))).toBeGreaterThanOrEqual(0.99999);
     // CLS pooling gives a different, still unit-length vector
-    const cls = await loadOnnxSentenceEncoder({ model: onnxPath, tokenizer: join(modelDir, 'tokenizer.json'), pooling: 'cls' });
+    const cls = await loadOnnxSentenceEncoder({
+      model: onnxPath,
+      tokenizer: join(modelDir, 'tokenizer.json'),
+      pooling: 'cls',
+    });
     const c = await cls.embed(texts.slice(0, 1));
     expect(cosine(c, c)).toBeCloseTo(1, 5);
     expect(cosine(c, row(b, 0))).toBeLessThan(0.99);

@@ -16,7 +16,11 @@ describe('finerouter embed', () => {
       spy.mockRestore();
     }
     expect(code).toBe(0);
-    const lines = out.join('').trim().split('\n').map((l) => JSON.parse(l) as { text: string; dims: number; embedding: number[] });
+    const lines = out
+      .join('')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { text: string; dims: number; embedding: number[] });
     expect(lines.map((l) => l.text)).toEqual(['This is an example sentence', '']);
     expect(lines[0]!.dims).toBe(384);
     expect(lines[0]!.embedding).toHaveLength(384);
@@ -30,16 +34,24 @@ describe('finerouter embed', () => {
       return true;
     });
     try {
-      expect(await embedCommand.run(['--threads', '1', '--no-cache', '--precision', 'int8', 'This is an example sentence'])).toBe(0);
+      expect(
+        await embedCommand.run(['--threads', '1', '--no-cache', '--precision', 'int8', 'This is an example sentence']),
+      ).toBe(0);
     } finally {
       spy.mockRestore();
     }
-    const [line] = out.join('').trim().split('\n').map((l) => JSON.parse(l) as { embedding: number[] });
+    const [line] = out
+      .join('')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { embedding: number[] });
     expect(line!.embedding).toHaveLength(384);
     expect(line!.embedding[0]).toBeCloseTo(0.06766, 1);
     expect(line!.embedding[0]).not.toBe(0.06766);
     await expect(embedCommand.run(['--precision', 'int4', 'x'])).rejects.toThrow(UsageError);
-    await expect(embedCommand.run(['--precision', 'int8', '--model', 'm.onnx', '--tokenizer', 't.json', 'x'])).rejects.toThrow(UsageError);
+    await expect(
+      embedCommand.run(['--precision', 'int8', '--model', 'm.onnx', '--tokenizer', 't.json', 'x']),
+    ).rejects.toThrow(UsageError);
   });
 
   it('rejects unknown options and a lone --model', async () => {

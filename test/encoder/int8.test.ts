@@ -14,7 +14,9 @@ import type { Encoder } from '../../src/encoder/types.js';
 
 const D = 384;
 function cosineRows(a: Float32Array, b: Float32Array, i: number): number {
-  let dot = 0, na = 0, nb = 0;
+  let dot = 0,
+    na = 0,
+    nb = 0;
   for (let j = i * D; j < (i + 1) * D; j++) {
     dot += a[j]! * b[j]!;
     na += a[j]! * a[j]!;
@@ -46,11 +48,13 @@ describe('quantizeWeightsPerChannel', () => {
     expect(() => quantizeWeightsPerChannel(Float32Array.of(1, Infinity, 0), 1, 3)).toThrow(RangeError);
   });
   it('dequantized weights are within half a step of the originals', () => {
-    const out = 7, inDim = 11;
+    const out = 7,
+      inDim = 11;
     const w = Float32Array.from({ length: out * inDim }, (_, k) => Math.sin(k * 1.7) * (1 + (k % 5)));
     const { q, scales } = quantizeWeightsPerChannel(w, out, inDim);
     for (let o = 0; o < out; o++) {
-      for (let i = 0; i < inDim; i++) expect(Math.abs(q[i * out + o]! * scales[o]! - w[o * inDim + i]!)).toBeLessThanOrEqual(scales[o]! / 2 + 1e-6);
+      for (let i = 0; i < inDim; i++)
+        expect(Math.abs(q[i * out + o]! * scales[o]! - w[o * inDim + i]!)).toBeLessThanOrEqual(scales[o]! / 2 + 1e-6);
     }
   });
 });
@@ -68,7 +72,10 @@ describe('int8 MiniLM (real weights, real onnxruntime-node)', () => {
   let fp32: Encoder;
   let int8: Encoder;
   beforeAll(async () => {
-    [fp32, int8] = await Promise.all([loadMiniLmEncoder({ intraOpNumThreads: 1, maxTokens: 128 }), loadMiniLmEncoder({ intraOpNumThreads: 1, maxTokens: 128, precision: 'int8' })]);
+    [fp32, int8] = await Promise.all([
+      loadMiniLmEncoder({ intraOpNumThreads: 1, maxTokens: 128 }),
+      loadMiniLmEncoder({ intraOpNumThreads: 1, maxTokens: 128, precision: 'int8' }),
+    ]);
   });
   afterAll(async () => {
     await fp32?.dispose();
@@ -90,7 +97,8 @@ describe('int8 MiniLM (real weights, real onnxruntime-node)', () => {
     // One prompt per run, as route() embeds.
     const a = await fp32.embed(PROMPTS, { batchSize: 1 });
     const b = await int8.embed(PROMPTS, { batchSize: 1 });
-    let sum = 0, min = 1;
+    let sum = 0,
+      min = 1;
     for (let i = 0; i < PROMPTS.length; i++) {
       const c = cosineRows(a, b, i);
       sum += c;
@@ -113,7 +121,11 @@ describe('int8 MiniLM (real weights, real onnxruntime-node)', () => {
       const path = join(dir, 'optimized.onnx');
       const bytes = await buildMiniLmOnnx({ precision: 'int8' });
       await writeFile(join(dir, 'model.onnx'), bytes);
-      const session = await ort.InferenceSession.create(join(dir, 'model.onnx'), { intraOpNumThreads: 1, optimizedModelFilePath: path, logSeverityLevel: 3 });
+      const session = await ort.InferenceSession.create(join(dir, 'model.onnx'), {
+        intraOpNumThreads: 1,
+        optimizedModelFilePath: path,
+        logSeverityLevel: 3,
+      });
       await session.release();
       const text = readFileSync(path).toString('latin1');
       const opTypes = (pattern: RegExp): number => text.match(pattern)?.length ?? 0;

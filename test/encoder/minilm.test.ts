@@ -6,7 +6,9 @@ import { loadMiniLmEncoder } from '../../src/adapters/node/minilm.js';
 import type { Encoder } from '../../src/encoder/types.js';
 
 function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0, na = 0, nb = 0;
+  let dot = 0,
+    na = 0,
+    nb = 0;
   for (let i = 0; i < a.length; i++) {
     dot += a[i]! * b[i]!;
     na += a[i]! * a[i]!;
@@ -62,7 +64,11 @@ describe('loadMiniLmEncoder (real weights, real onnxruntime-node)', () => {
     ]);
     const para1 = cosine(row(v, 0, 384), row(v, 1, 384));
     const para2 = cosine(row(v, 3, 384), row(v, 4, 384));
-    const unrelated = Math.max(cosine(row(v, 0, 384), row(v, 2, 384)), cosine(row(v, 2, 384), row(v, 3, 384)), cosine(row(v, 0, 384), row(v, 4, 384)));
+    const unrelated = Math.max(
+      cosine(row(v, 0, 384), row(v, 2, 384)),
+      cosine(row(v, 2, 384), row(v, 3, 384)),
+      cosine(row(v, 0, 384), row(v, 4, 384)),
+    );
     expect(para1).toBeGreaterThan(0.7);
     expect(para2).toBeGreaterThan(0.7);
     expect(unrelated).toBeLessThan(0.3);
@@ -71,7 +77,10 @@ describe('loadMiniLmEncoder (real weights, real onnxruntime-node)', () => {
   it('reports progress per batch, honours abort, and returns an empty matrix for no texts', async () => {
     const seen: [number, number][] = [];
     await encoder.embed(['a', 'b', 'c'], { batchSize: 2, onProgress: (d, t) => seen.push([d, t]) });
-    expect(seen).toEqual([[2, 3], [3, 3]]);
+    expect(seen).toEqual([
+      [2, 3],
+      [3, 3],
+    ]);
     const ac = new AbortController();
     ac.abort();
     await expect(encoder.embed(['a'], { signal: ac.signal })).rejects.toMatchObject({ code: 'ABORTED' });

@@ -8,7 +8,10 @@ import { FineRouterError } from '../../src/errors.js';
 /** Fake RoBERTa-like tokenizer: one id per whitespace word (id = word length + 10), template <s>=0 … </s>=2. */
 const fake: TokenizerLike = {
   encodeIds(text, special) {
-    const ids = text.split(/\s+/).filter((w) => w.length > 0).map((w) => 10 + w.length);
+    const ids = text
+      .split(/\s+/)
+      .filter((w) => w.length > 0)
+      .map((w) => 10 + w.length);
     return special ? [0, ...ids, 2] : ids;
   },
 };
@@ -58,9 +61,15 @@ describe('poolAndNormalize', () => {
     close(poolAndNormalize(states, mask, 'lasttoken'), [1 / Math.hypot(1, 4), 4 / Math.hypot(1, 4)]);
   });
   it('normalizes pooled outputs and rejects NaN and bad ranks', () => {
-    expect(Array.from(poolAndNormalize({ type: 'float32', data: Float32Array.of(0, 2), dims: [1, 2] }, mask, 'mean'))).toEqual([0, 1]);
-    expect(() => poolAndNormalize({ type: 'float32', data: Float32Array.of(NaN, 1), dims: [1, 2] }, mask, 'mean')).toThrow(FineRouterError);
-    expect(() => poolAndNormalize({ type: 'float32', data: Float32Array.of(1), dims: [1] }, mask, 'mean')).toThrow(FineRouterError);
+    expect(
+      Array.from(poolAndNormalize({ type: 'float32', data: Float32Array.of(0, 2), dims: [1, 2] }, mask, 'mean')),
+    ).toEqual([0, 1]);
+    expect(() =>
+      poolAndNormalize({ type: 'float32', data: Float32Array.of(NaN, 1), dims: [1, 2] }, mask, 'mean'),
+    ).toThrow(FineRouterError);
+    expect(() => poolAndNormalize({ type: 'float32', data: Float32Array.of(1), dims: [1] }, mask, 'mean')).toThrow(
+      FineRouterError,
+    );
   });
 });
 
@@ -90,13 +99,22 @@ describe('createSentenceEncoder with a fake session', () => {
   }
   it('sorts by length for batching, restores order, and feeds token_type_ids', async () => {
     const shapes: number[][] = [];
-    const enc = await createSentenceEncoder({ id: 'fake', session: fakeSession(shapes), tokenizer: createTruncatingTokenizer(fake), padId: 1 });
+    const enc = await createSentenceEncoder({
+      id: 'fake',
+      session: fakeSession(shapes),
+      tokenizer: createTruncatingTokenizer(fake),
+      padId: 1,
+    });
     expect(enc.dimension).toBe(2);
     shapes.length = 0;
     const texts = ['a', 'a b c d e', 'a b', 'a b c d', 'a b c'];
     const v = await enc.embed(texts, { batchSize: 2 });
     // longest first: token counts 7,6 | 5,4 | 3 (with <s></s>), each batch padded to its longest
-    expect(shapes).toEqual([[2, 7], [2, 5], [1, 3]]);
+    expect(shapes).toEqual([
+      [2, 7],
+      [2, 5],
+      [1, 3],
+    ]);
     texts.forEach((t, i) => {
       const n = t.split(' ').length + 2;
       expect(v[i * 2]).toBeCloseTo(n / Math.hypot(n, 1), 6);

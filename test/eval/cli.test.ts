@@ -22,7 +22,15 @@ function dataset(path: string): void {
     const w = (): string => t.words[Math.floor(rand() * t.words.length)]!;
     const scores: Record<string, number> = {};
     for (const m of ['mathy', 'writer', 'coder']) scores[m] = rand() < (m === t.best ? 0.9 : 0.3) ? 1 : 0;
-    lines.push(JSON.stringify({ id: `r${i}`, prompt: `Question ${i} about the ${w()} and the ${w()}: explain the ${w()}.`, scores, source: t.best, costs: { mathy: 1, writer: 2, coder: 3 } }));
+    lines.push(
+      JSON.stringify({
+        id: `r${i}`,
+        prompt: `Question ${i} about the ${w()} and the ${w()}: explain the ${w()}.`,
+        scores,
+        source: t.best,
+        costs: { mathy: 1, writer: 2, coder: 3 },
+      }),
+    );
   }
   lines.splice(7, 0, '{"id": "broken", "prompt": ');
   writeFileSync(path, `${lines.join('\n')}\n`);
@@ -40,32 +48,87 @@ describe('finerouter eval (real encoder, real runtime)', () => {
   });
 
   it('trains on the train split, writes the report and artifacts, and re-evaluates the artifacts identically', async () => {
-    const common = ['--data', data, '--cache', join(dir, 'cache'), '--seed', '3', '--epochs', '3', '--moe-hidden', '16', '--moe-projection', '16', '--moe-llm-embedding', '8'];
+    const common = [
+      '--data',
+      data,
+      '--cache',
+      join(dir, 'cache'),
+      '--seed',
+      '3',
+      '--epochs',
+      '3',
+      '--moe-hidden',
+      '16',
+      '--moe-projection',
+      '16',
+      '--moe-llm-embedding',
+      '8',
+    ];
     expect(await evalCommand.run([...common, '--out', join(dir, 'a')])).toBe(0);
     const a = JSON.parse(readFileSync(join(dir, 'a', 'report.json'), 'utf8'));
     expect(a.input.badLines).toBe(1);
     const names = a.methods.map((m: { name: string }) => m.name);
-    for (const n of ['finerouter', 'oracle', 'random', 'knn', 'mlp', 'stage1-embedding', 'stage1-cls', 'stage2-only', 'general-only', 'model:mathy']) expect(names).toContain(n);
+    for (const n of [
+      'finerouter',
+      'oracle',
+      'random',
+      'knn',
+      'mlp',
+      'stage1-embedding',
+      'stage1-cls',
+      'stage2-only',
+      'general-only',
+      'model:mathy',
+    ])
+      expect(names).toContain(n);
     expect(a.fineRouter.routeCheck.agreed).toBe(a.fineRouter.routeCheck.checked);
     expect(readFileSync(join(dir, 'a', 'report.md'), 'utf8')).toContain('| finerouter |');
     expect(readFileSync(join(dir, 'a', 'cost-quality.svg'), 'utf8')).toMatch(/^<svg/);
 
-    expect(await evalCommand.run([...common, '--artifacts', join(dir, 'a', 'artifacts'), '--out', join(dir, 'b')])).toBe(0);
+    expect(
+      await evalCommand.run([...common, '--artifacts', join(dir, 'a', 'artifacts'), '--out', join(dir, 'b')]),
+    ).toBe(0);
     const b = JSON.parse(readFileSync(join(dir, 'b', 'report.json'), 'utf8'));
-    const quality = (r: { methods: { name: string; quality: number }[] }): [string, number][] => r.methods.map((m) => [m.name, m.quality]);
+    const quality = (r: { methods: { name: string; quality: number }[] }): [string, number][] =>
+      r.methods.map((m) => [m.name, m.quality]);
     // Same embeddings (cache), same split, same artifacts: the same numbers, except stage1-embedding, whose
     // centers come from discovery in the first run and from the classifier's relabelling in the second.
-    expect(quality(b).filter(([n]) => n !== 'stage1-embedding')).toEqual(quality(a).filter(([n]) => n !== 'stage1-embedding'));
+    expect(quality(b).filter(([n]) => n !== 'stage1-embedding')).toEqual(
+      quality(a).filter(([n]) => n !== 'stage1-embedding'),
+    );
   }, 180_000);
 
   it('rejects a missing --data and a bad option value', async () => {
     await expect(evalCommand.run([])).rejects.toBeInstanceOf(UsageError); // `finerouter` exits 2 on usage errors
-    await expect(evalCommand.run(['--data', data, '--sample', '2'])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(evalCommand.run(['--data', data, '--sample', '2'])).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
   });
 
   it('--folds K: cross-validates every method on the whole file and writes crossval.json / crossval.md', async () => {
     const out = join(dir, 'cv');
-    const args = ['--data', data, '--cache', join(dir, 'cache'), '--folds', '3', '--seed', '1', '--bootstrap', '200', '--epochs', '3', '--moe-hidden', '16', '--moe-projection', '16', '--moe-llm-embedding', '8', '--out', out];
+    const args = [
+      '--data',
+      data,
+      '--cache',
+      join(dir, 'cache'),
+      '--folds',
+      '3',
+      '--seed',
+      '1',
+      '--bootstrap',
+      '200',
+      '--epochs',
+      '3',
+      '--moe-hidden',
+      '16',
+      '--moe-projection',
+      '16',
+      '--moe-llm-embedding',
+      '8',
+      '--out',
+      out,
+    ];
     expect(await evalCommand.run(args)).toBe(0);
     const r = JSON.parse(readFileSync(join(out, 'crossval.json'), 'utf8'));
     expect(r.schema).toBe('finerouter/crossval-report');
@@ -73,7 +136,21 @@ describe('finerouter eval (real encoder, real runtime)', () => {
     expect(r.folds).toBe(3);
     expect(r.failures).toEqual([]);
     const names = r.rows.map((x: { name: string }) => x.name);
-    for (const n of ['best single (train folds)', 'random', 'per-source-oracle', 'knn', 'mlp', 'finerouter', 'task-oracle:finerouter', 'stage1-only', 'stage2-only', 'general-only', 'oracle', 'model:mathy']) expect(names).toContain(n);
+    for (const n of [
+      'best single (train folds)',
+      'random',
+      'per-source-oracle',
+      'knn',
+      'mlp',
+      'finerouter',
+      'task-oracle:finerouter',
+      'stage1-only',
+      'stage2-only',
+      'general-only',
+      'oracle',
+      'model:mathy',
+    ])
+      expect(names).toContain(n);
     const row = (n: string) => r.rows.find((x: { name: string }) => x.name === n);
     // Topic-specialist data: the per-source oracle and kNN beat the best single model; the oracle bounds everything.
     expect(row('per-source-oracle').vsBestSingle.significant).toBe(true);
@@ -89,8 +166,12 @@ describe('finerouter eval (real encoder, real runtime)', () => {
     // Same seed, same numbers (embeddings from the cache now).
     expect(await evalCommand.run([...args.slice(0, -1), join(dir, 'cv2')])).toBe(0);
     const r2 = JSON.parse(readFileSync(join(dir, 'cv2', 'crossval.json'), 'utf8'));
-    expect(r2.rows.map((x: { quality: unknown }) => x.quality)).toEqual(r.rows.map((x: { quality: unknown }) => x.quality));
+    expect(r2.rows.map((x: { quality: unknown }) => x.quality)).toEqual(
+      r.rows.map((x: { quality: unknown }) => x.quality),
+    );
     await expect(evalCommand.run(['--data', data, '--folds', '1'])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
-    await expect(evalCommand.run(['--data', data, '--folds', '3', '--methods', 'knn,nope'])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(evalCommand.run(['--data', data, '--folds', '3', '--methods', 'knn,nope'])).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
   }, 300_000);
 });

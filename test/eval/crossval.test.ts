@@ -74,7 +74,12 @@ describe('cost metrics (hand-computed)', () => {
     expect(r.grid[0]).toBe(0);
     expect(r.grid[10]).toBeCloseTo(1, 12);
     // Weights count a row that many times: doubling row 0 moves q_weak to 0.2, q_strong to 0.8.
-    const w = pgrCurve(Float64Array.of(1, 1, 0, 1), Float64Array.of(0, 1, 0, 0), Int32Array.of(0, 3, 1, 2), Int32Array.of(2, 1, 1, 1));
+    const w = pgrCurve(
+      Float64Array.of(1, 1, 0, 1),
+      Float64Array.of(0, 1, 0, 0),
+      Int32Array.of(0, 3, 1, 2),
+      Int32Array.of(2, 1, 1, 1),
+    );
     expect(w.strongQuality).toBeCloseTo(0.8, 12);
     expect(w.cpt50).toBeCloseTo(0.3, 12);
   });
@@ -94,7 +99,10 @@ function spyMethod(seen: FoldData[]): CrossValMethod {
     name: 'spy',
     async fit(fold) {
       seen.push(fold);
-      return { predict: (idx) => Float64Array.from({ length: idx.length * fold.models.length }, (_, k) => k % fold.models.length) };
+      return {
+        predict: (idx) =>
+          Float64Array.from({ length: idx.length * fold.models.length }, (_, k) => k % fold.models.length),
+      };
     },
   };
 }
@@ -103,7 +111,14 @@ describe('crossValidate', () => {
   const { records, embeddings } = synthetic(200, 3);
   it('tests every prompt exactly once, on disjoint train/test indices, and pools the outcomes', async () => {
     const seen: FoldData[] = [];
-    const cv = await crossValidate({ records, embeddings, dimension: D, methods: [spyMethod(seen), randomMethod()], folds: 4, seed: 2 });
+    const cv = await crossValidate({
+      records,
+      embeddings,
+      dimension: D,
+      methods: [spyMethod(seen), randomMethod()],
+      folds: 4,
+      seed: 2,
+    });
     expect(seen.length).toBe(4);
     const tested = new Int32Array(records.length);
     for (const f of seen) {
@@ -145,7 +160,15 @@ describe('crossValidate', () => {
   });
   it('records a failing method without hiding the others; same seed, same result', async () => {
     const broken: CrossValMethod = { name: 'broken', fit: async () => ({ predict: () => new Float64Array(1) }) };
-    const run = () => crossValidate({ records, embeddings, dimension: D, methods: [broken, knnMethod({ kGrid: [3, 10] }), perSourceOracleMethod()], folds: 3, seed: 4 });
+    const run = () =>
+      crossValidate({
+        records,
+        embeddings,
+        dimension: D,
+        methods: [broken, knnMethod({ kGrid: [3, 10] }), perSourceOracleMethod()],
+        folds: 3,
+        seed: 4,
+      });
     const a = await run();
     expect(a.failures.map((f) => f.method)).toEqual(['broken']);
     expect(a.methods.map((m) => m.name)).toEqual(['knn', 'per-source-oracle']);
@@ -154,8 +177,12 @@ describe('crossValidate', () => {
     expect(a.methods[0]!.info.every((x) => x !== null && [3, 10].includes(x.k as number))).toBe(true);
   });
   it('rejects duplicate names and mismatched embeddings', async () => {
-    await expect(crossValidate({ records, embeddings, dimension: D, methods: [randomMethod(), randomMethod()] })).rejects.toThrow(TypeError);
-    await expect(crossValidate({ records, embeddings: embeddings.subarray(1), dimension: D, methods: [] })).rejects.toThrow(TypeError);
+    await expect(
+      crossValidate({ records, embeddings, dimension: D, methods: [randomMethod(), randomMethod()] }),
+    ).rejects.toThrow(TypeError);
+    await expect(
+      crossValidate({ records, embeddings: embeddings.subarray(1), dimension: D, methods: [] }),
+    ).rejects.toThrow(TypeError);
   });
 });
 
@@ -169,10 +196,20 @@ describe('summarizeCrossVal (paired bootstrap)', () => {
     costs: { a: 2, b: 1 },
   }));
   const embeddings = new Float32Array(40 * 2).map((_, k) => (k % 2 === 0 ? 1 : 0));
-  const constant = (name: string, row: number[]): CrossValMethod => ({ name, fit: async () => ({ predict: (idx) => Float64Array.from({ length: idx.length * 2 }, (_, k) => row[k % 2]!) }) });
+  const constant = (name: string, row: number[]): CrossValMethod => ({
+    name,
+    fit: async () => ({ predict: (idx) => Float64Array.from({ length: idx.length * 2 }, (_, k) => row[k % 2]!) }),
+  });
 
   it('a method identical to the best single model differs by exactly 0, not significant; intervals are deterministic', async () => {
-    const cv = await crossValidate({ records, embeddings, dimension: 2, methods: [constant('same', [1, 0]), constant('other', [0, 1])], folds: 4, seed: 0 });
+    const cv = await crossValidate({
+      records,
+      embeddings,
+      dimension: 2,
+      methods: [constant('same', [1, 0]), constant('other', [0, 1])],
+      folds: 4,
+      seed: 0,
+    });
     const s = summarizeCrossVal(cv, { resamples: 300, seed: 1, reference: 'same' });
     const same = s.rows.find((r) => r.name === 'same')!;
     expect(same.vsBestSingle).toEqual({ value: 0, lo: 0, hi: 0, significant: false });
@@ -215,7 +252,14 @@ describe('summarizeCrossVal (paired bootstrap)', () => {
       }),
     });
     const apgr = async (withExpected: boolean): Promise<number> => {
-      const cv = await crossValidate({ records, embeddings, dimension: 2, methods: [tied(withExpected)], folds: 4, seed: 0 });
+      const cv = await crossValidate({
+        records,
+        embeddings,
+        dimension: 2,
+        methods: [tied(withExpected)],
+        folds: 4,
+        seed: 0,
+      });
       return summarizeCrossVal(cv, { resamples: 50, seed: 0 }).rows.find((r) => r.name === 'tied')!.apgr!.value;
     };
     // Without expected every prompt ties: a shuffled order, near the random router. With it, the prompts that

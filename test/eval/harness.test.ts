@@ -38,13 +38,19 @@ function fakeRuntime(centers: Float64Array[]): OnnxRuntime {
       const q = new Float32Array(n * MODELS.length);
       for (let i = 0; i < n; i++) {
         const t = Number(task[i]!);
-        for (let j = 0; j < MODELS.length; j++) q[i * MODELS.length + j] = t < T ? P[t]![j]! : (P[0]![j]! + P[1]![j]! + P[2]![j]!) / 3;
+        for (let j = 0; j < MODELS.length; j++)
+          q[i * MODELS.length + j] = t < T ? P[t]![j]! : (P[0]![j]! + P[1]![j]! + P[2]![j]!) / 3;
       }
       return { quality: { type: 'float32', data: q, dims: [n, MODELS.length] } };
     },
     async release() {},
   });
-  return { name: 'fake', async createSession(bytes: Uint8Array) { return session(bytes[0]!); } };
+  return {
+    name: 'fake',
+    async createSession(bytes: Uint8Array) {
+      return session(bytes[0]!);
+    },
+  };
 }
 
 function manifest(): Manifest {
@@ -74,7 +80,14 @@ describe('evaluateRouters on a seeded synthetic dataset', () => {
   const runtime = fakeRuntime(data.centers);
   const man = manifest();
   const heads = (embeddings: Float32Array) =>
-    runArtifactHeads({ runtime, manifest: man, classifierModel: Uint8Array.of(1), routerModel: Uint8Array.of(2), embeddings, batchSize: 50 });
+    runArtifactHeads({
+      runtime,
+      manifest: man,
+      classifierModel: Uint8Array.of(1),
+      routerModel: Uint8Array.of(2),
+      embeddings,
+      batchSize: 50,
+    });
 
   it('ranks the methods as the construction implies and reports every required method', async () => {
     const report = await evaluateRouters({
@@ -89,7 +102,19 @@ describe('evaluateRouters on a seeded synthetic dataset', () => {
       twoStage: { manifest: man, heads },
     });
     const names = report.methods.map((m) => m.name);
-    for (const n of ['finerouter', 'oracle', 'random', 'knn', 'mlp', 'stage1-embedding', 'stage1-cls', 'stage2-only', 'general-only', 'model:m0', 'model:m3']) {
+    for (const n of [
+      'finerouter',
+      'oracle',
+      'random',
+      'knn',
+      'mlp',
+      'stage1-embedding',
+      'stage1-cls',
+      'stage2-only',
+      'general-only',
+      'model:m0',
+      'model:m3',
+    ]) {
       expect(names).toContain(n);
     }
     const q = (n: string): number => report.methods.find((m) => m.name === n)!.quality;
@@ -111,8 +136,15 @@ describe('evaluateRouters on a seeded synthetic dataset', () => {
     expect(report.issues.missingScores).toBe(0);
     // the same seed gives the same report
     const again = await evaluateRouters({
-      records: data.records, embeddings: data.embeddings, dimension: D, split, seed: 1, dataset: 'synthetic',
-      kCandidates: [1, 5, 15], mlp: { epochs: 8 }, twoStage: { manifest: man, heads },
+      records: data.records,
+      embeddings: data.embeddings,
+      dimension: D,
+      split,
+      seed: 1,
+      dataset: 'synthetic',
+      kCandidates: [1, 5, 15],
+      mlp: { epochs: 8 },
+      twoStage: { manifest: man, heads },
     });
     expect(again.methods.map((m) => [m.name, m.quality])).toEqual(report.methods.map((m) => [m.name, m.quality]));
 
@@ -133,7 +165,15 @@ describe('evaluateRouters on a seeded synthetic dataset', () => {
       }
       return r;
     });
-    const report = await evaluateRouters({ records, embeddings: data.embeddings, dimension: D, split, seed: 1, kCandidates: [5], mlp: { epochs: 3 } });
+    const report = await evaluateRouters({
+      records,
+      embeddings: data.embeddings,
+      dimension: D,
+      split,
+      seed: 1,
+      kCandidates: [5],
+      mlp: { epochs: 3 },
+    });
     expect(report.models).toEqual(['m0', 'm1', 'm2', 'm3', 'mX']);
     const m0 = report.methods.find((m) => m.name === 'model:m0')!;
     expect(m0.unscored).toBeGreaterThan(0);
@@ -144,7 +184,11 @@ describe('evaluateRouters on a seeded synthetic dataset', () => {
   });
 
   it('rejects mismatched embeddings and unknown splits', async () => {
-    await expect(evaluateRouters({ records: data.records, embeddings: new Float32Array(3), dimension: D, split })).rejects.toThrow(TypeError);
-    await expect(evaluateRouters({ records: data.records, embeddings: data.embeddings, dimension: D, split, evaluate: 'ood' })).rejects.toThrow(RangeError);
+    await expect(
+      evaluateRouters({ records: data.records, embeddings: new Float32Array(3), dimension: D, split }),
+    ).rejects.toThrow(TypeError);
+    await expect(
+      evaluateRouters({ records: data.records, embeddings: data.embeddings, dimension: D, split, evaluate: 'ood' }),
+    ).rejects.toThrow(RangeError);
   });
 });

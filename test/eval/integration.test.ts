@@ -41,7 +41,13 @@ describe('evaluateRouters with real discovery, training and onnxruntime-node', (
       },
       dispose: async () => undefined,
     };
-    const router = await FineRouter.create({ manifest, classifierModel: result.classifierBytes, routerModel: result.routerBytes, runtime, encoder });
+    const router = await FineRouter.create({
+      manifest,
+      classifierModel: result.classifierBytes,
+      routerModel: result.routerBytes,
+      runtime,
+      encoder,
+    });
     const aligned = alignDiscovery(discovery, manifest, D);
     const trainLabels = new Map<number, number>();
     aligned.labels.forEach((label, k) => trainLabels.set(split.train[k]!, label));
@@ -56,14 +62,32 @@ describe('evaluateRouters with real discovery, training and onnxruntime-node', (
         mlp: { epochs: 5 },
         twoStage: {
           manifest,
-          heads: (embeddings) => runArtifactHeads({ runtime, manifest, classifierModel: result.classifierBytes, routerModel: result.routerBytes, embeddings }),
+          heads: (embeddings) =>
+            runArtifactHeads({
+              runtime,
+              manifest,
+              classifierModel: result.classifierBytes,
+              routerModel: result.routerBytes,
+              embeddings,
+            }),
           routeCheck: async (embeddings) => (await router.routeEmbeddings(embeddings)).map((r) => r.model),
           centers: aligned.centers,
           trainLabels,
         },
       });
       const names = report.methods.map((m) => m.name);
-      for (const n of ['finerouter', 'stage1-embedding', 'stage1-cls', 'stage2-only', 'general-only', 'knn', 'mlp', 'oracle', 'random']) expect(names).toContain(n);
+      for (const n of [
+        'finerouter',
+        'stage1-embedding',
+        'stage1-cls',
+        'stage2-only',
+        'general-only',
+        'knn',
+        'mlp',
+        'oracle',
+        'random',
+      ])
+        expect(names).toContain(n);
       const fr = report.fineRouter!;
       expect(fr.routeCheck!.agreed).toBe(fr.routeCheck!.checked);
       expect(fr.trainMacroF1).not.toBeNull();

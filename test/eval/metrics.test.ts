@@ -13,7 +13,12 @@ import {
   selectByScores,
 } from '../../src/eval/metrics.js';
 
-const rec = (id: string, scores: Record<string, number>, extra: Partial<RoutingRecord> = {}): RoutingRecord => ({ id, prompt: id, scores, ...extra });
+const rec = (id: string, scores: Record<string, number>, extra: Partial<RoutingRecord> = {}): RoutingRecord => ({
+  id,
+  prompt: id,
+  scores,
+  ...extra,
+});
 
 describe('nonDecreasingHull / aiq (RouterBench)', () => {
   const points = [
@@ -38,7 +43,16 @@ describe('nonDecreasingHull / aiq (RouterBench)', () => {
   it('integrates the hull over the cost range, zero below the cheapest point', () => {
     // [0,1]: 0; [1,3]: (0.5+0.9)/2*2 = 1.4; [3,4]: 0.9 → 2.3 / 4
     expect(aiq(points, 0, 4)).toBeCloseTo(0.575, 12);
-    expect(aiq([{ cost: 0, quality: 0.5 }, { cost: 1, quality: 1 }], 0, 1)).toBeCloseTo(0.75, 12);
+    expect(
+      aiq(
+        [
+          { cost: 0, quality: 0.5 },
+          { cost: 1, quality: 1 },
+        ],
+        0,
+        1,
+      ),
+    ).toBeCloseTo(0.75, 12);
     // a single point at the left end is a flat line
     expect(aiq([{ cost: 0, quality: 0.4 }], 0, 2)).toBeCloseTo(0.4, 12);
   });
@@ -98,14 +112,24 @@ describe('buildEvalTable', () => {
     ];
     const t = buildEvalTable(records, [0, 1, 2, 3], ['x', 'y']);
     expect(t.ids).toEqual(['a', 'b', 'd']);
-    expect(t.issues).toMatchObject({ records: 4, kept: 3, noScoredModel: 1, nonFiniteScores: 1, outOfRangeScores: 1, missingScores: 2, unknownModels: { z: 2 } });
+    expect(t.issues).toMatchObject({
+      records: 4,
+      kept: 3,
+      noScoredModel: 1,
+      nonFiniteScores: 1,
+      outOfRangeScores: 1,
+      missingScores: 2,
+      unknownModels: { z: 2 },
+    });
     expect(Number.isNaN(t.quality[2])).toBe(true); // b/x
     expect(t.cost).not.toBeNull();
     expect(t.issues.missingCosts).toBe(4); // b and d have no costs
     expect(Array.from(meanModelCost(t))).toEqual([2, 1]);
   });
   it('fills costs from a per-model proxy where a record has none', () => {
-    const t = buildEvalTable([rec('a', { x: 1, y: 0 }, { costs: { x: 5 } })], [0], ['x', 'y'], { modelCosts: { x: 1, y: 3 } });
+    const t = buildEvalTable([rec('a', { x: 1, y: 0 }, { costs: { x: 5 } })], [0], ['x', 'y'], {
+      modelCosts: { x: 1, y: 3 },
+    });
     expect(Array.from(t.cost!)).toEqual([5, 3]);
   });
   it('rejects an empty or duplicated pool and a bad index', () => {

@@ -26,7 +26,9 @@ describe('splitRecords', () => {
   });
   it('changes with the seed', () => {
     const records = make(500);
-    expect(Array.from(splitRecords(records, { seed: 1 }).test)).not.toEqual(Array.from(splitRecords(records, { seed: 2 }).test));
+    expect(Array.from(splitRecords(records, { seed: 1 }).test)).not.toEqual(
+      Array.from(splitRecords(records, { seed: 2 }).test),
+    );
   });
   it("uses the data's own train/test field, carves dev from train and keeps other values separate", () => {
     const records = make(1000, (i) => (i % 10 === 0 ? 'test' : i % 10 === 1 ? 'ood' : i === 999 ? undefined : 'train'));

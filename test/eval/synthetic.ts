@@ -19,7 +19,10 @@ function unit(v: Float64Array): Float64Array {
 }
 
 /** A seeded synthetic routing dataset: three latent tasks, binary scores, per-prompt costs. */
-export function synthetic(n: number, seed: number): { records: RoutingRecord[]; embeddings: Float32Array; centers: Float64Array[]; task: number[] } {
+export function synthetic(
+  n: number,
+  seed: number,
+): { records: RoutingRecord[]; embeddings: Float32Array; centers: Float64Array[]; task: number[] } {
   const rand = mulberry32(seed);
   const gauss = (): number => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
   const centers = [0, 1, 2].map(() => unit(Float64Array.from({ length: D }, gauss)));
@@ -41,4 +44,3 @@ export function synthetic(n: number, seed: number): { records: RoutingRecord[]; 
   }
   return { records, embeddings, centers, task };
 }
-

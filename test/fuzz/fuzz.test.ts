@@ -41,8 +41,22 @@ const scoreMap = fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(fc.double()
 const lineArb = fc.oneof(
   fc.string(),
   json.map((v) => JSON.stringify(v)),
-  fc.record({ id: fc.oneof(fc.string(), json), prompt: fc.oneof(fc.string(), json), scores: fc.oneof(scoreMap, json) }, { requiredKeys: [] }).map((v) => JSON.stringify(v)),
-  fc.record({ id: fc.string({ minLength: 1 }), prompt: fc.string(), scores: fc.dictionary(fc.string({ minLength: 1, maxLength: 6 }), fc.double({ min: 0, max: 1, noNaN: true }), { minKeys: 1, maxKeys: 4 }) }).map((v) => JSON.stringify(v)),
+  fc
+    .record(
+      { id: fc.oneof(fc.string(), json), prompt: fc.oneof(fc.string(), json), scores: fc.oneof(scoreMap, json) },
+      { requiredKeys: [] },
+    )
+    .map((v) => JSON.stringify(v)),
+  fc
+    .record({
+      id: fc.string({ minLength: 1 }),
+      prompt: fc.string(),
+      scores: fc.dictionary(fc.string({ minLength: 1, maxLength: 6 }), fc.double({ min: 0, max: 1, noNaN: true }), {
+        minKeys: 1,
+        maxKeys: 4,
+      }),
+    })
+    .map((v) => JSON.stringify(v)),
 );
 
 describe('fuzz', () => {
@@ -68,7 +82,10 @@ describe('fuzz', () => {
         schema: 'finerouter/artifacts',
         version: 1,
         encoder: { id: 'e', dimension: 4 },
-        models: [{ id: 'a', cost: 0.1 }, { id: 'b', cost: null }],
+        models: [
+          { id: 'a', cost: 0.1 },
+          { id: 'b', cost: null },
+        ],
         tasks: [{ id: 0, description: 'd', size: 3, candidates: ['a'], stage1: [0.5, 0.4] }],
         others: { size: 1, stage1: [0.1, 0.2] },
         classifier: { file: 'classifier.onnx', threshold: 0.5 },
@@ -77,8 +94,23 @@ describe('fuzz', () => {
         files: { 'classifier.onnx': 'a'.repeat(64), 'router.onnx': 'b'.repeat(64) },
       }),
     ) as Record<string, unknown>;
-    const paths = ['schema', 'version', 'encoder', 'models', 'tasks', 'others', 'classifier', 'router', 'defaults', 'files', 'training'];
-    const mutation = fc.record({ key: fc.constantFrom(...paths), value: fc.oneof(json, fc.constantFrom('__proto__', 'constructor', '../x', '/etc/passwd', 'a:b')) });
+    const paths = [
+      'schema',
+      'version',
+      'encoder',
+      'models',
+      'tasks',
+      'others',
+      'classifier',
+      'router',
+      'defaults',
+      'files',
+      'training',
+    ];
+    const mutation = fc.record({
+      key: fc.constantFrom(...paths),
+      value: fc.oneof(json, fc.constantFrom('__proto__', 'constructor', '../x', '/etc/passwd', 'a:b')),
+    });
     fc.assert(
       fc.property(fc.array(mutation, { minLength: 1, maxLength: 3 }), fc.boolean(), (mutations, asText) => {
         const copy: Record<string, unknown> = structuredClone(base);
@@ -97,7 +129,9 @@ describe('fuzz', () => {
     const text = JSON.stringify(base);
     fc.assert(
       fc.property(fc.integer({ min: 0, max: text.length - 1 }), (cut) => {
-        expect(() => parseManifest(text.slice(0, cut), 'fuzz')).toThrowError(expect.objectContaining({ code: 'ARTIFACT_SCHEMA' }));
+        expect(() => parseManifest(text.slice(0, cut), 'fuzz')).toThrowError(
+          expect.objectContaining({ code: 'ARTIFACT_SCHEMA' }),
+        );
       }),
       params,
     );
@@ -108,7 +142,14 @@ describe('fuzz', () => {
     const d = 8;
     const t = 3;
     const fill = (n: number): Float32Array => Float32Array.from({ length: n }, (_, i) => Math.sin(i + 1) / 4);
-    const seedBytes = buildClassifierOnnx({ dimension: d, taskCount: t, weight: fill(d * d), bias: fill(d), taskEncodings: fill(d * t), taskBias: fill(t) });
+    const seedBytes = buildClassifierOnnx({
+      dimension: d,
+      taskCount: t,
+      weight: fill(d * d),
+      bias: fill(d),
+      taskEncodings: fill(d * t),
+      taskBias: fill(t),
+    });
     const runtime = createNodeRuntime();
     await fc.assert(
       fc.asyncProperty(
@@ -122,7 +163,9 @@ describe('fuzz', () => {
             const session = await runtime.createSession(input, {});
             try {
               // A mutated graph may load and then fail to run (or need other inputs): that too must be coded.
-              const out = await session.run({ embedding: { type: 'float32', data: new Float32Array(2 * d), dims: [2, d] } });
+              const out = await session.run({
+                embedding: { type: 'float32', data: new Float32Array(2 * d), dims: [2, d] },
+              });
               expect(Object.keys(out).length).toBeGreaterThan(0);
             } finally {
               await session.release();
@@ -140,7 +183,14 @@ describe('fuzz', () => {
     const graphArb = fc.integer({ min: 0, max: 30 }).chain((n) =>
       fc.record({
         nodeCount: fc.constant(n),
-        edges: fc.array(fc.tuple(fc.integer({ min: -1, max: n }), fc.integer({ min: -1, max: n }), fc.oneof(fc.double({ min: 0, max: 10, noNaN: true }), fc.constantFrom(0, -1, Number.NaN, Infinity))), { maxLength: 80 }),
+        edges: fc.array(
+          fc.tuple(
+            fc.integer({ min: -1, max: n }),
+            fc.integer({ min: -1, max: n }),
+            fc.oneof(fc.double({ min: 0, max: 10, noNaN: true }), fc.constantFrom(0, -1, Number.NaN, Infinity)),
+          ),
+          { maxLength: 80 },
+        ),
         resolution: fc.oneof(fc.double({ min: 0, max: 5, noNaN: true }), fc.constantFrom(-1, Number.NaN)),
         seed: fc.nat(),
       }),
@@ -148,7 +198,12 @@ describe('fuzz', () => {
     fc.assert(
       fc.property(graphArb, ({ nodeCount, edges, resolution, seed }) => {
         try {
-          const graph = buildGraph({ nodeCount, source: edges.map((e) => e[0]), target: edges.map((e) => e[1]), weight: edges.map((e) => e[2]) });
+          const graph = buildGraph({
+            nodeCount,
+            source: edges.map((e) => e[0]),
+            target: edges.map((e) => e[1]),
+            weight: edges.map((e) => e[2]),
+          });
           const result = leiden(graph, { resolution, seed });
           expect(result.membership.length).toBe(nodeCount);
           const seen = new Set(result.membership);
@@ -167,17 +222,22 @@ describe('fuzz', () => {
     const item = fc.oneof(fc.integer({ min: 0, max: 12 }), fc.constantFrom('a', 'b', 'c'));
     const list = fc.array(fc.oneof(item, fc.array(item, { maxLength: 3 })), { maxLength: 12 });
     fc.assert(
-      fc.property(list, list, fc.oneof(fc.double({ min: 0.01, max: 0.99, noNaN: true }), fc.constantFrom(0, 1, -0.5, Number.NaN)), (a, b, p) => {
-        try {
-          const x = rankBiasedOverlap(a, b, { p });
-          const y = rankBiasedOverlap(b, a, { p });
-          for (const v of [x.ext, x.min, x.res, x.max]) expect(v >= 0 && v <= 1 + 1e-12).toBe(true);
-          expect(x.min).toBeLessThanOrEqual(x.max + 1e-12);
-          expect(Math.abs(x.ext - y.ext)).toBeLessThan(1e-12);
-        } catch (error) {
-          expectContractError(error, true);
-        }
-      }),
+      fc.property(
+        list,
+        list,
+        fc.oneof(fc.double({ min: 0.01, max: 0.99, noNaN: true }), fc.constantFrom(0, 1, -0.5, Number.NaN)),
+        (a, b, p) => {
+          try {
+            const x = rankBiasedOverlap(a, b, { p });
+            const y = rankBiasedOverlap(b, a, { p });
+            for (const v of [x.ext, x.min, x.res, x.max]) expect(v >= 0 && v <= 1 + 1e-12).toBe(true);
+            expect(x.min).toBeLessThanOrEqual(x.max + 1e-12);
+            expect(Math.abs(x.ext - y.ext)).toBeLessThan(1e-12);
+          } catch (error) {
+            expectContractError(error, true);
+          }
+        },
+      ),
       params,
     );
   });

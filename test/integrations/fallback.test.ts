@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { FineRouterError } from '../../src/errors.js';
-import { callWithFallback, classifyUpstreamError, errorStatus, fallbackOrder } from '../../src/integrations/fallback.js';
+import {
+  callWithFallback,
+  classifyUpstreamError,
+  errorStatus,
+  fallbackOrder,
+} from '../../src/integrations/fallback.js';
 import { parseRequestRoutingOptions, splitRoutingOptions } from '../../src/integrations/options.js';
 
 const decision = {
@@ -30,20 +35,31 @@ describe('fallback order and error classes', () => {
 describe('callWithFallback', () => {
   it('returns the first success and reports every attempt', async () => {
     const calls: string[] = [];
-    const result = await callWithFallback(decision, () => true, async (id) => {
-      calls.push(id);
-      if (id === 'b') throw Object.assign(new Error('busy'), { status: 503 });
-      return `answer of ${id}`;
-    });
+    const result = await callWithFallback(
+      decision,
+      () => true,
+      async (id) => {
+        calls.push(id);
+        if (id === 'b') throw Object.assign(new Error('busy'), { status: 503 });
+        return `answer of ${id}`;
+      },
+    );
     expect(result.value).toBe('answer of a');
-    expect(result.attempts.map((a) => [a.model, a.outcome, a.status])).toEqual([['b', 'server-error', 503], ['a', 'ok', undefined]]);
+    expect(result.attempts.map((a) => [a.model, a.outcome, a.status])).toEqual([
+      ['b', 'server-error', 503],
+      ['a', 'ok', undefined],
+    ]);
     expect(calls).toEqual(['b', 'a']);
   });
 
   it('stops at a client error or an unknown exception, with UPSTREAM_FAILED and the attempts', async () => {
-    const error = await callWithFallback(decision, () => true, async () => {
-      throw Object.assign(new Error('bad key'), { status: 401 });
-    }).catch((e: unknown) => e);
+    const error = await callWithFallback(
+      decision,
+      () => true,
+      async () => {
+        throw Object.assign(new Error('bad key'), { status: 401 });
+      },
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FineRouterError);
     expect((error as FineRouterError).code).toBe('UPSTREAM_FAILED');
     expect((error as { attempts: unknown[] }).attempts).toHaveLength(1);
@@ -53,32 +69,65 @@ describe('callWithFallback', () => {
     const error = await callWithFallback(
       decision,
       () => true,
-      (_id, signal) => new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true })),
+      (_id, signal) =>
+        new Promise((_resolve, reject) =>
+          signal.addEventListener('abort', () => reject(signal.reason), { once: true }),
+        ),
       { maxAttempts: 2, attemptTimeoutMs: 20 },
     ).catch((e: unknown) => e);
     expect((error as FineRouterError).code).toBe('UPSTREAM_FAILED');
-    expect((error as { attempts: { outcome: string }[] }).attempts.map((a) => a.outcome)).toEqual(['timeout', 'timeout']);
+    expect((error as { attempts: { outcome: string }[] }).attempts.map((a) => a.outcome)).toEqual([
+      'timeout',
+      'timeout',
+    ]);
   });
 
   it('returns the last refusal when every model refuses', async () => {
-    const result = await callWithFallback(decision, () => true, async (id) => `no from ${id}`, { maxAttempts: 2, isRefusal: () => true });
+    const result = await callWithFallback(
+      decision,
+      () => true,
+      async (id) => `no from ${id}`,
+      { maxAttempts: 2, isRefusal: () => true },
+    );
     expect(result.value).toBe('no from a');
     expect(result.attempts.map((a) => a.outcome)).toEqual(['refusal', 'refusal']);
   });
 
   it('stops with ABORTED on the caller abort and rejects bad options', async () => {
     const controller = new AbortController();
-    const pending = callWithFallback(decision, () => true, (_id, signal) => new Promise((_r, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')))), { signal: controller.signal });
+    const pending = callWithFallback(
+      decision,
+      () => true,
+      (_id, signal) =>
+        new Promise((_r, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')))),
+      { signal: controller.signal },
+    );
     controller.abort();
     await expect(pending).rejects.toMatchObject({ code: 'ABORTED' });
-    await expect(callWithFallback(decision, () => true, async () => 1, { maxAttempts: 0 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
-    await expect(callWithFallback(decision, () => false, async () => 1)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(
+      callWithFallback(
+        decision,
+        () => true,
+        async () => 1,
+        { maxAttempts: 0 },
+      ),
+    ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(
+      callWithFallback(
+        decision,
+        () => false,
+        async () => 1,
+      ),
+    ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 });
 
 describe('request routing options', () => {
   it('parses known fields and rejects unknown ones and bad types', () => {
-    expect(parseRequestRoutingOptions({ tolerance: 0.1, allowedModels: ['a'] }, 'x')).toEqual({ tolerance: 0.1, allowedModels: ['a'] });
+    expect(parseRequestRoutingOptions({ tolerance: 0.1, allowedModels: ['a'] }, 'x')).toEqual({
+      tolerance: 0.1,
+      allowedModels: ['a'],
+    });
     expect(parseRequestRoutingOptions(undefined, 'x')).toEqual({});
     expect(() => parseRequestRoutingOptions({ tolerence: 0.1 }, 'x')).toThrow(FineRouterError);
     expect(() => parseRequestRoutingOptions({ maxCost: '1' }, 'x')).toThrow(FineRouterError);
@@ -86,7 +135,11 @@ describe('request routing options', () => {
   });
 
   it('restricts allowed models to those with a client; request options win over defaults', () => {
-    const { route, fallback } = splitRoutingOptions({ tolerance: 0.2, maxAttempts: 2 }, { tolerance: 0, allowedModels: ['a', 'z'] }, ['a', 'b']);
+    const { route, fallback } = splitRoutingOptions(
+      { tolerance: 0.2, maxAttempts: 2 },
+      { tolerance: 0, allowedModels: ['a', 'z'] },
+      ['a', 'b'],
+    );
     expect(route).toEqual({ tolerance: 0, allowedModels: ['a'] });
     expect(fallback).toEqual({ maxAttempts: 2 });
     expect(() => splitRoutingOptions({}, { allowedModels: ['z'] }, ['a'])).toThrow(FineRouterError);

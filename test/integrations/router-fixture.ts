@@ -112,7 +112,11 @@ export async function createRouterFixture(): Promise<RouterFixture> {
     router,
     encoder,
     dir,
-    writeVariant: (name, preferred) => write(name, MODELS.findIndex((m) => m.id === preferred)),
+    writeVariant: (name, preferred) =>
+      write(
+        name,
+        MODELS.findIndex((m) => m.id === preferred),
+      ),
     async close() {
       await router.dispose();
       await encoder.dispose();

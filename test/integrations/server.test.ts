@@ -31,18 +31,39 @@ const servers: RoutingServer[] = [];
 
 const poolJson = (url: string) => ({
   models: {
-    small: { baseUrl: url, model: 'small', apiKeyEnv: 'FINEROUTER_TEST_KEY', prices: { inputPer1M: 0.1, outputPer1M: 0.2 } },
+    small: {
+      baseUrl: url,
+      model: 'small',
+      apiKeyEnv: 'FINEROUTER_TEST_KEY',
+      prices: { inputPer1M: 0.1, outputPer1M: 0.2 },
+    },
     medium: { baseUrl: url, model: 'medium', prices: { inputPer1M: 1, outputPer1M: 2 } },
     large: { baseUrl: url, model: 'large', prices: { inputPer1M: 10, outputPer1M: 20 } },
     extra: { baseUrl: url, model: 'extra-upstream-name', prices: { inputPer1M: 0, outputPer1M: 0 } },
   },
 });
 
-async function serve(extra: Partial<RoutingServerOptions> = {}, router = fx.router): Promise<{ serving: RoutingServer; url: string; client: OpenAI; logs: Record<string, unknown>[] }> {
+async function serve(
+  extra: Partial<RoutingServerOptions> = {},
+  router = fx.router,
+): Promise<{ serving: RoutingServer; url: string; client: OpenAI; logs: Record<string, unknown>[] }> {
   const logs: Record<string, unknown>[] = [];
   // The shared fixture router, without dispose (each server's close() would dispose it otherwise).
-  const shared = { models: router.models, manifest: router.manifest, encoder: router.encoder, route: router.route.bind(router), routeEmbeddings: router.routeEmbeddings.bind(router), dispose: async () => undefined };
-  const serving = createRoutingServer({ router: shared, pool, env: { FINEROUTER_TEST_KEY: SECRET }, log: (e) => logs.push(e), ...extra });
+  const shared = {
+    models: router.models,
+    manifest: router.manifest,
+    encoder: router.encoder,
+    route: router.route.bind(router),
+    routeEmbeddings: router.routeEmbeddings.bind(router),
+    dispose: async () => undefined,
+  };
+  const serving = createRoutingServer({
+    router: shared,
+    pool,
+    env: { FINEROUTER_TEST_KEY: SECRET },
+    log: (e) => logs.push(e),
+    ...extra,
+  });
   servers.push(serving);
   const url = await serving.listen(0, '127.0.0.1');
   const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: extra.authToken ?? 'unused', maxRetries: 0 });
@@ -75,7 +96,15 @@ beforeEach(() => upstream.reset());
 describe('finerouter serve with the real openai client', () => {
   it('routes model "finerouter" (non-streaming): body field, headers, cost', async () => {
     const { client } = await serve();
-    const { data, response } = await client.chat.completions.create({ model: 'finerouter', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: MATH }] }).withResponse();
+    const { data, response } = await client.chat.completions
+      .create({
+        model: 'finerouter',
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: MATH },
+        ],
+      })
+      .withResponse();
     expect(data.choices[0]!.message.content).toBe(`[large] ${MATH}`);
     const field = (data as unknown as { finerouter: RoutingSummary & { costUsd: number } }).finerouter;
     expect(field.model).toBe('large');
@@ -90,7 +119,9 @@ describe('finerouter serve with the real openai client', () => {
 
   it('streams, with the decision in the first chunk and the headers', async () => {
     const { client } = await serve();
-    const { data: stream, response } = await client.chat.completions.create({ model: 'finerouter', messages: [{ role: 'user', content: TRANSLATE }], stream: true }).withResponse();
+    const { data: stream, response } = await client.chat.completions
+      .create({ model: 'finerouter', messages: [{ role: 'user', content: TRANSLATE }], stream: true })
+      .withResponse();
     expect(response.headers.get('x-finerouter-model')).toBe('small');
     let text = '';
     let first: unknown;
@@ -106,9 +137,14 @@ describe('finerouter serve with the real openai client', () => {
 
   it('passes other pool ids through under their upstream name; lists models; health and metrics', async () => {
     const { client, url } = await serve();
-    const direct = await client.chat.completions.create({ model: 'extra', messages: [{ role: 'user', content: POEM }] });
+    const direct = await client.chat.completions.create({
+      model: 'extra',
+      messages: [{ role: 'user', content: POEM }],
+    });
     expect(direct.choices[0]!.message.content).toBe(`[extra-upstream-name] ${POEM}`);
-    const unknown = await client.chat.completions.create({ model: 'nope', messages: [{ role: 'user', content: POEM }] }).catch((e: unknown) => e);
+    const unknown = await client.chat.completions
+      .create({ model: 'nope', messages: [{ role: 'user', content: POEM }] })
+      .catch((e: unknown) => e);
     expect(unknown).toBeInstanceOf(OpenAI.NotFoundError);
     const models = [];
     for await (const m of client.models.list()) models.push(m.id);
@@ -125,12 +161,21 @@ describe('finerouter serve with the real openai client', () => {
   it('falls back on 5xx, reports every attempt, answers 502 when all fail, never echoing keys', async () => {
     const { client, logs } = await serve();
     upstream.behave('large', { status: 503 });
-    const ok = await client.chat.completions.create({ model: 'finerouter', messages: [{ role: 'user', content: MATH }] });
+    const ok = await client.chat.completions.create({
+      model: 'finerouter',
+      messages: [{ role: 'user', content: MATH }],
+    });
     expect(ok.choices[0]!.message.content).toBe(`[medium] ${MATH}`);
-    expect((ok as unknown as { finerouter: RoutingSummary }).finerouter.attempts.map((a) => `${a.model}:${a.outcome}:${a.status}`)).toEqual(['large:server-error:503', 'medium:ok:undefined']);
+    expect(
+      (ok as unknown as { finerouter: RoutingSummary }).finerouter.attempts.map(
+        (a) => `${a.model}:${a.outcome}:${a.status}`,
+      ),
+    ).toEqual(['large:server-error:503', 'medium:ok:undefined']);
     upstream.behave('medium', { status: 500 });
     upstream.behave('small', { status: 401 });
-    const failed = await client.chat.completions.create({ model: 'finerouter', messages: [{ role: 'user', content: MATH }] }).catch((e: unknown) => e);
+    const failed = await client.chat.completions
+      .create({ model: 'finerouter', messages: [{ role: 'user', content: MATH }] })
+      .catch((e: unknown) => e);
     expect(failed).toBeInstanceOf(OpenAI.APIError);
     expect((failed as InstanceType<typeof OpenAI.APIError>).status).toBe(502);
     const text = JSON.stringify((failed as InstanceType<typeof OpenAI.APIError>).error);
@@ -141,27 +186,53 @@ describe('finerouter serve with the real openai client', () => {
 
   it('applies budgets and allow lists from the body field or the header; rejects bad options', async () => {
     const { client } = await serve();
-    const budget = await client.chat.completions.create({ model: 'finerouter', messages: [{ role: 'user', content: MATH }], finerouter: { maxCost: 0.001 } } as OpenAI.ChatCompletionCreateParamsNonStreaming);
+    const budget = await client.chat.completions.create({
+      model: 'finerouter',
+      messages: [{ role: 'user', content: MATH }],
+      finerouter: { maxCost: 0.001 },
+    } as OpenAI.ChatCompletionCreateParamsNonStreaming);
     expect(budget.choices[0]!.message.content).toBe(`[medium] ${MATH}`);
-    const header = await client.chat.completions.create({ model: 'finerouter', messages: [{ role: 'user', content: MATH }] }, { headers: { 'x-finerouter-options': JSON.stringify({ allowedModels: ['small'] }) } });
+    const header = await client.chat.completions.create(
+      { model: 'finerouter', messages: [{ role: 'user', content: MATH }] },
+      { headers: { 'x-finerouter-options': JSON.stringify({ allowedModels: ['small'] }) } },
+    );
     expect(header.choices[0]!.message.content).toBe(`[small] ${MATH}`);
-    const over = await client.chat.completions.create({ model: 'finerouter', messages: [{ role: 'user', content: MATH }], finerouter: { maxCost: 0 } } as OpenAI.ChatCompletionCreateParamsNonStreaming).catch((e: unknown) => e);
+    const over = await client.chat.completions
+      .create({
+        model: 'finerouter',
+        messages: [{ role: 'user', content: MATH }],
+        finerouter: { maxCost: 0 },
+      } as OpenAI.ChatCompletionCreateParamsNonStreaming)
+      .catch((e: unknown) => e);
     expect((over as InstanceType<typeof OpenAI.APIError>).status).toBe(400);
     expect((over as InstanceType<typeof OpenAI.APIError>).code).toBe('budget_exceeded');
-    const typo = await client.chat.completions.create({ model: 'finerouter', messages: [{ role: 'user', content: MATH }], finerouter: { tolerence: 1 } } as OpenAI.ChatCompletionCreateParamsNonStreaming).catch((e: unknown) => e);
+    const typo = await client.chat.completions
+      .create({
+        model: 'finerouter',
+        messages: [{ role: 'user', content: MATH }],
+        finerouter: { tolerence: 1 },
+      } as OpenAI.ChatCompletionCreateParamsNonStreaming)
+      .catch((e: unknown) => e);
     expect((typo as InstanceType<typeof OpenAI.APIError>).status).toBe(400);
   });
 
   it('requires the bearer token when configured (except /healthz) and limits the body size', async () => {
     const { url } = await serve({ authToken: 'client-token', maxBodyBytes: 2_000 });
     const wrong = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'wrong', maxRetries: 0 });
-    await expect(wrong.chat.completions.create({ model: 'finerouter', messages: [{ role: 'user', content: MATH }] })).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+    await expect(
+      wrong.chat.completions.create({ model: 'finerouter', messages: [{ role: 'user', content: MATH }] }),
+    ).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
     expect((await fetch(`${url}/metrics`)).status).toBe(401);
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     const right = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'client-token', maxRetries: 0 });
-    const ok = await right.chat.completions.create({ model: 'finerouter', messages: [{ role: 'user', content: MATH }] });
+    const ok = await right.chat.completions.create({
+      model: 'finerouter',
+      messages: [{ role: 'user', content: MATH }],
+    });
     expect(ok.choices[0]!.message.content).toBe(`[large] ${MATH}`);
-    const big = await right.chat.completions.create({ model: 'finerouter', messages: [{ role: 'user', content: 'x'.repeat(5_000) }] }).catch((e: unknown) => e);
+    const big = await right.chat.completions
+      .create({ model: 'finerouter', messages: [{ role: 'user', content: 'x'.repeat(5_000) }] })
+      .catch((e: unknown) => e);
     expect((big as InstanceType<typeof OpenAI.APIError>).status).toBe(413);
   });
 
@@ -169,7 +240,14 @@ describe('finerouter serve with the real openai client', () => {
     const { client } = await serve({ upstreamTimeoutMs: 200 });
     upstream.behave('medium', { chunkDelayMs: 200 });
     const controller = new AbortController();
-    const stream = await client.chat.completions.create({ model: 'finerouter', messages: [{ role: 'user', content: `${POEM} with many many words in it` }], stream: true }, { signal: controller.signal });
+    const stream = await client.chat.completions.create(
+      {
+        model: 'finerouter',
+        messages: [{ role: 'user', content: `${POEM} with many many words in it` }],
+        stream: true,
+      },
+      { signal: controller.signal },
+    );
     const iterator = stream[Symbol.asyncIterator]();
     await iterator.next();
     controller.abort();
@@ -177,21 +255,36 @@ describe('finerouter serve with the real openai client', () => {
 
     upstream.reset();
     upstream.behave('large', { hangMs: 3_000 });
-    const result = await client.chat.completions.create({ model: 'finerouter', messages: [{ role: 'user', content: MATH }] });
-    expect((result as unknown as { finerouter: RoutingSummary }).finerouter.attempts.map((a) => `${a.model}:${a.outcome}`)).toEqual(['large:timeout', 'medium:ok']);
+    const result = await client.chat.completions.create({
+      model: 'finerouter',
+      messages: [{ role: 'user', content: MATH }],
+    });
+    expect(
+      (result as unknown as { finerouter: RoutingSummary }).finerouter.attempts.map((a) => `${a.model}:${a.outcome}`),
+    ).toEqual(['large:timeout', 'medium:ok']);
   });
 
   it('reloads artifacts atomically without a restart', async () => {
     const variant = await fx.writeVariant('variant', 'small');
-    const { client, serving } = await serve({ loadRouter: () => loadFineRouter(variant, { encoder: fx.encoder, intraOpNumThreads: 1 }) });
-    const before = await client.chat.completions.create({ model: 'finerouter', messages: [{ role: 'user', content: POEM }] });
+    const { client, serving } = await serve({
+      loadRouter: () => loadFineRouter(variant, { encoder: fx.encoder, intraOpNumThreads: 1 }),
+    });
+    const before = await client.chat.completions.create({
+      model: 'finerouter',
+      messages: [{ role: 'user', content: POEM }],
+    });
     expect(before.choices[0]!.message.content).toBe(`[medium] ${POEM}`);
     // requests in flight during the reload all succeed, each with one of the two routers
-    const during = Array.from({ length: 6 }, () => client.chat.completions.create({ model: 'finerouter', messages: [{ role: 'user', content: POEM }] }));
+    const during = Array.from({ length: 6 }, () =>
+      client.chat.completions.create({ model: 'finerouter', messages: [{ role: 'user', content: POEM }] }),
+    );
     await serving.reload();
     const answers = (await Promise.all(during)).map((c) => c.choices[0]!.message.content);
     for (const a of answers) expect([`[medium] ${POEM}`, `[small] ${POEM}`]).toContain(a);
-    const after = await client.chat.completions.create({ model: 'finerouter', messages: [{ role: 'user', content: POEM }] });
+    const after = await client.chat.completions.create({
+      model: 'finerouter',
+      messages: [{ role: 'user', content: POEM }],
+    });
     expect(after.choices[0]!.message.content).toBe(`[small] ${POEM}`);
     expect(serving.metrics.reloads.get({ result: 'ok' })).toBe(1);
   });
@@ -199,7 +292,10 @@ describe('finerouter serve with the real openai client', () => {
   it('graceful shutdown: an in-flight request finishes, new connections are refused', async () => {
     const { client, serving, url } = await serve();
     upstream.behave('large', { latencyMs: 300 });
-    const pending = client.chat.completions.create({ model: 'finerouter', messages: [{ role: 'user', content: MATH }] });
+    const pending = client.chat.completions.create({
+      model: 'finerouter',
+      messages: [{ role: 'user', content: MATH }],
+    });
     await waitFor(() => upstream.requests.length === 1, 'the upstream request');
     const closed = serving.close();
     const done = await pending;
@@ -212,10 +308,17 @@ describe('finerouter serve with the real openai client', () => {
 describe('encoder micro-batching (batchingRoute)', () => {
   it('concurrent routes share encoder calls and equal router.route exactly', async () => {
     let calls = 0;
-    const encoder = { id: fx.encoder.id, dimension: fx.encoder.dimension, dispose: async () => undefined, embed: (texts: readonly string[], o?: { batchSize?: number }) => (calls++, fx.encoder.embed(texts, o)) };
+    const encoder = {
+      id: fx.encoder.id,
+      dimension: fx.encoder.dimension,
+      dispose: async () => undefined,
+      embed: (texts: readonly string[], o?: { batchSize?: number }) => (calls++, fx.encoder.embed(texts, o)),
+    };
     const route = batchingRoute({ encoder, routeEmbeddings: fx.router.routeEmbeddings.bind(fx.router) }, 16);
     const inputs = [MATH, TRANSLATE, POEM, MATH, TRANSLATE, POEM, MATH, TRANSLATE];
-    const batched = await Promise.all(inputs.map((p, i) => route([{ role: 'user', content: p }], { tolerance: i % 2 === 0 ? 0 : 0.5 })));
+    const batched = await Promise.all(
+      inputs.map((p, i) => route([{ role: 'user', content: p }], { tolerance: i % 2 === 0 ? 0 : 0.5 })),
+    );
     expect(calls).toBeLessThan(inputs.length);
     for (const [i, p] of inputs.entries()) {
       const single = await fx.router.route(p, { tolerance: i % 2 === 0 ? 0 : 0.5 });
@@ -232,10 +335,14 @@ describe('finerouter serve (built CLI process)', () => {
     const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
     const poolFile = join(tmp, 'pool.json');
     await writeFile(poolFile, JSON.stringify(poolJson(upstream.url)));
-    const child = spawn(process.execPath, [join(root, 'dist/cli.js'), 'serve', '--artifacts', fx.dir, '--pool', poolFile, '--port', '0', '--threads', '1'], {
-      env: { ...process.env, FINEROUTER_TEST_KEY: SECRET },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [join(root, 'dist/cli.js'), 'serve', '--artifacts', fx.dir, '--pool', poolFile, '--port', '0', '--threads', '1'],
+      {
+        env: { ...process.env, FINEROUTER_TEST_KEY: SECRET },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -246,7 +353,10 @@ describe('finerouter serve (built CLI process)', () => {
       expect(stdout, stderr).toContain('"url"');
       const { url } = JSON.parse(stdout.split('\n')[0]!) as { url: string };
       const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0 });
-      const reply = await client.chat.completions.create({ model: 'finerouter', messages: [{ role: 'user', content: TRANSLATE }] });
+      const reply = await client.chat.completions.create({
+        model: 'finerouter',
+        messages: [{ role: 'user', content: TRANSLATE }],
+      });
       expect(reply.choices[0]!.message.content).toBe(`[small] ${TRANSLATE}`);
     } finally {
       child.kill('SIGTERM');

@@ -19,7 +19,12 @@ async function setup(poolExtra: Record<string, unknown> = {}, keys?: Record<stri
   server = await startFakeOpenAi({ models: worldModels, ...(keys ? { keys } : {}) });
   const dir = mkdtempSync(join(tmpdir(), 'label-cli-'));
   const prompts = join(dir, 'prompts.csv');
-  writeFileSync(prompts, `id,prompt,reference\n${sums(6).map((s) => `${s.id},"${question(s)}",${s.a + s.b}`).join('\n')}\n`);
+  writeFileSync(
+    prompts,
+    `id,prompt,reference\n${sums(6)
+      .map((s) => `${s.id},"${question(s)}",${s.a + s.b}`)
+      .join('\n')}\n`,
+  );
   const pool = join(dir, 'pool.json');
   writeFileSync(pool, JSON.stringify(worldPool(server.url, true, poolExtra)));
   return { dir, prompts, pool, out: join(dir, 'routing.jsonl') };
@@ -39,8 +44,32 @@ describe('finerouter label (command)', () => {
   it('--dry-run estimates calls and cost and calls nothing', async () => {
     const { prompts, pool, out } = await setup();
     const io = capture();
-    expect(await labelCommand.run(['--prompts', prompts, '--pool', pool, '--judge', 'llm-rubric', '--judge-model', 'judge', '--out', out, '--dry-run', '--json', '--max-tokens', '1000'])).toBe(0);
-    const plan = JSON.parse(io.stdout()) as { pairs: number; generationCalls: number; judgeCalls: number; maxUsd: number; typicalUsd: number; models: { model: string }[] };
+    expect(
+      await labelCommand.run([
+        '--prompts',
+        prompts,
+        '--pool',
+        pool,
+        '--judge',
+        'llm-rubric',
+        '--judge-model',
+        'judge',
+        '--out',
+        out,
+        '--dry-run',
+        '--json',
+        '--max-tokens',
+        '1000',
+      ]),
+    ).toBe(0);
+    const plan = JSON.parse(io.stdout()) as {
+      pairs: number;
+      generationCalls: number;
+      judgeCalls: number;
+      maxUsd: number;
+      typicalUsd: number;
+      models: { model: string }[];
+    };
     expect(plan).toMatchObject({ pairs: 18, generationCalls: 18, judgeCalls: 18 });
     expect(plan.models.map((m) => m.model)).toEqual(['oracle', 'half', 'never']); // the judge is not a candidate
     expect(plan.maxUsd).toBeGreaterThan(plan.typicalUsd);
@@ -52,7 +81,22 @@ describe('finerouter label (command)', () => {
   it('exits 3 at the spend limit with outputs written, and a rerun finishes', async () => {
     const { prompts, pool, out } = await setup();
     const io = capture();
-    const args = ['--prompts', prompts, '--pool', pool, '--judge', 'numeric', '--models', 'oracle,half,never', '--out', out, '--max-tokens', '8', '--concurrency', '1'];
+    const args = [
+      '--prompts',
+      prompts,
+      '--pool',
+      pool,
+      '--judge',
+      'numeric',
+      '--models',
+      'oracle,half,never',
+      '--out',
+      out,
+      '--max-tokens',
+      '8',
+      '--concurrency',
+      '1',
+    ];
     expect(await labelCommand.run([...args, '--spend-limit', '0.0008'])).toBe(3);
     const first = server!.requests.length;
     expect(first).toBeGreaterThan(0);
@@ -70,14 +114,39 @@ describe('finerouter label (command)', () => {
     const secret = 'sk-test-abcdef123456';
     process.env.FINEROUTER_TEST_KEY = secret;
     try {
-      const { prompts, pool, out, dir } = await setup({ apiKeyEnv: 'FINEROUTER_TEST_KEY' }, { 'up-oracle': 'other-key' });
+      const { prompts, pool, out, dir } = await setup(
+        { apiKeyEnv: 'FINEROUTER_TEST_KEY' },
+        { 'up-oracle': 'other-key' },
+      );
       const io = capture();
-      expect(await labelCommand.run(['--prompts', prompts, '--pool', pool, '--judge', 'numeric', '--models', 'oracle,half,never', '--out', out, '--retries', '0'])).toBe(0);
+      expect(
+        await labelCommand.run([
+          '--prompts',
+          prompts,
+          '--pool',
+          pool,
+          '--judge',
+          'numeric',
+          '--models',
+          'oracle,half,never',
+          '--out',
+          out,
+          '--retries',
+          '0',
+        ]),
+      ).toBe(0);
       expect(server!.requests.every((r) => r.authorization === `Bearer ${secret}`)).toBe(true);
       // oracle's endpoint wants another key: 401 on every oracle call, reported without the key
       const summary = readFileSync(`${out}.summary.json`, 'utf8');
       expect(summary).toMatch(/HTTP 401/);
-      for (const text of [io.stdout(), io.stderr(), summary, readFileSync(`${out}.store.jsonl`, 'utf8'), readFileSync(out, 'utf8'), readFileSync(join(dir, 'pool.json'), 'utf8')]) {
+      for (const text of [
+        io.stdout(),
+        io.stderr(),
+        summary,
+        readFileSync(`${out}.store.jsonl`, 'utf8'),
+        readFileSync(out, 'utf8'),
+        readFileSync(join(dir, 'pool.json'), 'utf8'),
+      ]) {
         expect(text).not.toContain(secret);
       }
     } finally {
@@ -100,7 +169,9 @@ describe('finerouter label (command)', () => {
       expect((e as FineRouterError).code).toBe('INVALID_ARGUMENT');
     }
     writeFileSync(pool, JSON.stringify({ models: { a: { baseUrl: 'http://127.0.0.1:1/v1', model: 'a' } } }));
-    await expect(labelCommand.run(['--prompts', prompts, '--pool', pool, '--judge', 'numeric', '--out', out])).rejects.toMatchObject({ code: 'POOL_INVALID' });
+    await expect(
+      labelCommand.run(['--prompts', prompts, '--pool', pool, '--judge', 'numeric', '--out', out]),
+    ).rejects.toMatchObject({ code: 'POOL_INVALID' });
     expect(server!.requests).toHaveLength(0);
   });
 });

@@ -4,14 +4,21 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
 import { FineRouterError } from '../../src/errors.js';
-import { convertLlmRouter, convertLong, convertRouteLlm, convertRouterBench, convertScoreArray } from '../../src/label/convert.js';
+import {
+  convertLlmRouter,
+  convertLong,
+  convertRouteLlm,
+  convertRouterBench,
+  convertScoreArray,
+} from '../../src/label/convert.js';
 import { readTableFile } from '../../src/adapters/node/label-files.js';
 import { readRoutingJsonl } from '../../src/adapters/node/jsonl.js';
 import { convertCommand } from '../../src/cli/commands/convert.js';
 import { parseRoutingLine } from '../../src/data/parse.js';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/label/${name}`, import.meta.url));
-const valid = (records: unknown[]): void => records.forEach((r, i) => expect(parseRoutingLine(JSON.stringify(r), i + 1)).toEqual(r));
+const valid = (records: unknown[]): void =>
+  records.forEach((r, i) => expect(parseRoutingLine(JSON.stringify(r), i + 1)).toEqual(r));
 
 describe('converters on published layouts', () => {
   it('RouteLLM mmlu table (real rows): True/False → 1/0, ids from the prompt hash', async () => {
@@ -56,7 +63,7 @@ describe('converters on published layouts', () => {
     expect(byId['bad-1']!.scores).toEqual({ 'mistralai/mistral-7b-chat': 0 });
     expect(report.dropped).toEqual([
       { line: 4, reason: "no score for 'mistralai/mistral-7b-chat'" },
-      { line: 5, reason: "cost of 'gpt-4-1106-preview' is not a number ≥ 0: \"free\"" },
+      { line: 5, reason: 'cost of \'gpt-4-1106-preview\' is not a number ≥ 0: "free"' },
     ]);
     valid(records);
   });
@@ -78,7 +85,11 @@ describe('converters on published layouts', () => {
 
   it('long CSV with named columns and a 1–10 rating range: every bad row reported with its line', async () => {
     const { rows } = await readTableFile(fixture('long-log.csv'));
-    const { records, report } = await convertLong(rows, { id: 'request_id', prompt: 'user_prompt', model: 'llm', score: 'rating', cost: 'usd', source: 'task' }, { scoreRange: [1, 10] });
+    const { records, report } = await convertLong(
+      rows,
+      { id: 'request_id', prompt: 'user_prompt', model: 'llm', score: 'rating', cost: 'usd', source: 'task' },
+      { scoreRange: [1, 10] },
+    );
     const byId = Object.fromEntries(records.map((r) => [r.id, r]));
     expect(Object.keys(byId)).toEqual(['r1', 'r2']); // r3 and r5 lose every row
     expect(byId.r1!.scores).toEqual({ small: 6 / 9, big: 8 / 9 });
@@ -88,13 +99,15 @@ describe('converters on published layouts', () => {
     expect(report.conflicts.map((c) => c.line)).toEqual([6]);
     expect(report.dropped.map((d) => d.line)).toEqual([7, 8, 9, 10, 11]);
     expect(report.dropped.map((d) => d.reason)).toEqual([
-      "score of 'small' is not a number: \"eleven\"",
+      'score of \'small\' is not a number: "eleven"',
       "score 12 of 'big' is outside [1, 10]",
       'empty prompt',
-      "cost of 'small' is not a number ≥ 0: \"-1\"",
+      'cost of \'small\' is not a number ≥ 0: "-1"',
       "no score for 'big'",
     ]);
-    await expect(convertLong(rows, { prompt: 'nope', model: 'llm', score: 'rating' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(convertLong(rows, { prompt: 'nope', model: 'llm', score: 'rating' })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
   });
 
   it('the same id with another prompt text is a reported conflict', async () => {
@@ -104,7 +117,9 @@ describe('converters on published layouts', () => {
     ];
     const { records, report } = await convertLong(rows, { id: 'id', prompt: 'prompt', model: 'model', score: 'score' });
     expect(records).toEqual([{ id: 'a', prompt: 'x', scores: { m: 1, n: 0 } }]);
-    expect(report.conflicts).toEqual([{ line: 2, id: 'a', reason: 'same id with a different prompt text: kept the first text' }]);
+    expect(report.conflicts).toEqual([
+      { line: 2, id: 'a', reason: 'same id with a different prompt text: kept the first text' },
+    ]);
   });
 });
 
@@ -112,12 +127,26 @@ describe('finerouter convert', () => {
   it('converts several RouteLLM files into one routing JSONL that the reader accepts', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'convert-'));
     const second = join(dir, 'mmlu_virology.csv');
-    writeFileSync(second, 'prompt,mistralai/Mixtral-8x7B-Instruct-v0.1,gpt-4-1106-preview\n"What causes flu?",False,True\n"Bad row",maybe,True\n');
+    writeFileSync(
+      second,
+      'prompt,mistralai/Mixtral-8x7B-Instruct-v0.1,gpt-4-1106-preview\n"What causes flu?",False,True\n"Bad row",maybe,True\n',
+    );
     const out = join(dir, 'routing.jsonl');
     const reportPath = join(dir, 'report.json');
     const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     try {
-      const code = await convertCommand.run(['--from', 'routellm', '--in', fixture('routellm-mmlu_anatomy-head.csv'), '--in', second, '--out', out, '--report', reportPath]);
+      const code = await convertCommand.run([
+        '--from',
+        'routellm',
+        '--in',
+        fixture('routellm-mmlu_anatomy-head.csv'),
+        '--in',
+        second,
+        '--out',
+        out,
+        '--report',
+        reportPath,
+      ]);
       expect(code).toBe(0);
     } finally {
       write.mockRestore();
@@ -127,7 +156,9 @@ describe('finerouter convert', () => {
     expect(records.slice(0, 4).every((r) => r.source === 'routellm-mmlu_anatomy-head')).toBe(true);
     expect(records[4]!.source).toBe('mmlu_virology');
     const report = JSON.parse(readFileSync(reportPath, 'utf8')) as { dropped: { at: string; reason: string }[] };
-    expect(report.dropped).toEqual([{ at: `${second}:3`, reason: "score of 'mistralai/Mixtral-8x7B-Instruct-v0.1' is not a number: \"maybe\"" }]);
+    expect(report.dropped).toEqual([
+      { at: `${second}:3`, reason: 'score of \'mistralai/Mixtral-8x7B-Instruct-v0.1\' is not a number: "maybe"' },
+    ]);
   });
 
   it('rejects bad arguments with INVALID_ARGUMENT', async () => {

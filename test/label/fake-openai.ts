@@ -85,13 +85,25 @@ export async function startFakeOpenAi(options: FakeServerOptions): Promise<FakeS
     const model = String(body.model);
     const messages = (body.messages ?? []) as FakeMessage[];
     const auth = req.headers.authorization;
-    const record: FakeRequest = { model, messages, body, authorization: auth, headers: req.headers, path: req.url, outcome: 'ok' };
+    const record: FakeRequest = {
+      model,
+      messages,
+      body,
+      authorization: auth,
+      headers: req.headers,
+      path: req.url,
+      outcome: 'ok',
+    };
     const index = requests.length;
     requests.push(record);
     const fault = options.fault?.(record, index);
     if (fault?.kind === 'status') {
       record.outcome = String(fault.status);
-      send(fault.status, fault.body ?? { error: { message: `injected ${fault.status}` } }, fault.retryAfter !== undefined ? { 'retry-after': fault.retryAfter } : {});
+      send(
+        fault.status,
+        fault.body ?? { error: { message: `injected ${fault.status}` } },
+        fault.retryAfter !== undefined ? { 'retry-after': fault.retryAfter } : {},
+      );
       return;
     }
     if (fault?.kind === 'hang') {
@@ -126,7 +138,11 @@ export async function startFakeOpenAi(options: FakeServerOptions): Promise<FakeS
     };
     if (!options.omitUsage) {
       const promptTokens = messages.reduce((s, m) => s + fakeTokens(m.content), 0);
-      json.usage = { prompt_tokens: promptTokens, completion_tokens: fakeTokens(answer), total_tokens: promptTokens + fakeTokens(answer) };
+      json.usage = {
+        prompt_tokens: promptTokens,
+        completion_tokens: fakeTokens(answer),
+        total_tokens: promptTokens + fakeTokens(answer),
+      };
     }
     send(200, json);
   };

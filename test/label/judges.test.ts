@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
-  choiceJudge, exactMatchJudge, extractChoice, extractNumber, functionJudge, normalizeText, numericJudge, parseNumber, regexJudge,
+  choiceJudge,
+  exactMatchJudge,
+  extractChoice,
+  extractNumber,
+  functionJudge,
+  normalizeText,
+  numericJudge,
+  parseNumber,
+  regexJudge,
   type JudgeInput,
 } from '../../src/label/judges.js';
 import { parseRating, parseVerdict } from '../../src/label/llm-judge.js';
@@ -80,7 +88,10 @@ describe('reference judges', () => {
   });
   it('function judge wraps numbers and verdicts', async () => {
     expect(await functionJudge('a', () => 0.25).judge(input('x'))).toEqual({ score: 0.25 });
-    expect(await functionJudge('b', async () => ({ score: 1, detail: 'ok' })).judge(input('x'))).toEqual({ score: 1, detail: 'ok' });
+    expect(await functionJudge('b', async () => ({ score: 1, detail: 'ok' })).judge(input('x'))).toEqual({
+      score: 1,
+      detail: 'ok',
+    });
     expect(functionJudge('c', () => 1).id).toBe('fn:c');
     expect(() => functionJudge('', () => 1)).toThrow(TypeError);
   });

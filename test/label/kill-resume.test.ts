@@ -34,7 +34,11 @@ describe('finerouter label killed with SIGKILL mid-run', () => {
     const dir = mkdtempSync(join(tmpdir(), 'label-kill-'));
     const list = sums(10);
     const promptsPath = join(dir, 'prompts.jsonl');
-    writeFileSync(promptsPath, list.map((s) => JSON.stringify({ id: s.id, prompt: question(s), reference: String(s.a + s.b) })).join('\n') + '\n');
+    writeFileSync(
+      promptsPath,
+      list.map((s) => JSON.stringify({ id: s.id, prompt: question(s), reference: String(s.a + s.b) })).join('\n') +
+        '\n',
+    );
     let child: ChildProcess | undefined;
     let killing = true;
     const killAt = 12;
@@ -50,7 +54,22 @@ describe('finerouter label killed with SIGKILL mid-run', () => {
     writeFileSync(poolPath, JSON.stringify(worldPool(server.url, false)));
     const out = join(dir, 'routing.jsonl');
     const storePath = `${out}.store.jsonl`;
-    const args = [cli, 'label', '--prompts', promptsPath, '--pool', poolPath, '--judge', 'numeric', '--out', out, '--concurrency', '4', '--max-tokens', '16'];
+    const args = [
+      cli,
+      'label',
+      '--prompts',
+      promptsPath,
+      '--pool',
+      poolPath,
+      '--judge',
+      'numeric',
+      '--out',
+      out,
+      '--concurrency',
+      '4',
+      '--max-tokens',
+      '16',
+    ];
 
     child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const first = await exit(child);
@@ -78,7 +97,9 @@ describe('finerouter label killed with SIGKILL mid-run', () => {
     expect(second.code, second.stderr).toBe(0);
     const upstreamToId: Record<string, string> = { 'up-oracle': 'oracle', 'up-half': 'half', 'up-never': 'never' };
     const promptIdOf = new Map(list.map((s) => [question(s), s.id]));
-    const resumed = server.requests.slice(firstRequests).map((r) => `${upstreamToId[r.model]}|${promptIdOf.get(r.messages.at(-1)!.content)}`);
+    const resumed = server.requests
+      .slice(firstRequests)
+      .map((r) => `${upstreamToId[r.model]}|${promptIdOf.get(r.messages.at(-1)!.content)}`);
     // No stored answer is asked again; every other pair is asked exactly once.
     for (const key of resumed) expect(stored.has(key), key).toBe(false);
     expect(new Set(resumed).size).toBe(resumed.length);
@@ -95,7 +116,11 @@ describe('finerouter label killed with SIGKILL mid-run', () => {
         expect(r.costs![k]).toBeCloseTo(expectedCost(k, s), 15);
       }
     });
-    const generations = readFileSync(storePath, 'utf8').trimEnd().split('\n').map((l) => parseStoreEntry(JSON.parse(l))!).filter((e) => e.type === 'generation');
+    const generations = readFileSync(storePath, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => parseStoreEntry(JSON.parse(l))!)
+      .filter((e) => e.type === 'generation');
     expect(new Set(generations.map((e) => e.key)).size).toBe(generations.length);
     expect(generations).toHaveLength(30);
     expect(existsSync(`${storePath}.lock`)).toBe(false);

@@ -29,7 +29,8 @@ async function world(fault?: (r: FakeRequest, i: number) => Fault | undefined) {
   return { server, clients, candidates, judgeClient: judge! };
 }
 
-const promptsOf = (list: Sum[]): LabelPrompt[] => list.map((s) => ({ id: s.id, prompt: question(s), reference: String(s.a + s.b), source: 'arith' }));
+const promptsOf = (list: Sum[]): LabelPrompt[] =>
+  list.map((s) => ({ id: s.id, prompt: question(s), reference: String(s.a + s.b), source: 'arith' }));
 const kinds = ['oracle', 'half', 'never'] as const;
 
 describe('labelPrompts against the fake OpenAI server', () => {
@@ -38,7 +39,13 @@ describe('labelPrompts against the fake OpenAI server', () => {
     const list = sums(8);
     const store = createMemoryStore();
     const progress: number[] = [];
-    const { records, summary } = await labelPrompts({ prompts: promptsOf(list), clients: candidates, judge: numericJudge(), store, onProgress: (p) => progress.push(p.done) });
+    const { records, summary } = await labelPrompts({
+      prompts: promptsOf(list),
+      clients: candidates,
+      judge: numericJudge(),
+      store,
+      onProgress: (p) => progress.push(p.done),
+    });
     expect(records).toHaveLength(8);
     records.forEach((r, i) => {
       const s = list[i]!;
@@ -60,7 +67,10 @@ describe('labelPrompts against the fake OpenAI server', () => {
     expect(byModel.never!.meanScore).toBe(0);
     const oracleCost = list.reduce((s, q) => s + expectedCost('oracle', q), 0);
     expect(byModel.oracle!.costUsd).toBeCloseTo(oracleCost, 15);
-    expect(summary.spentUsd).toBeCloseTo(kinds.reduce((t, k) => t + list.reduce((s, q) => s + expectedCost(k, q), 0), 0), 15);
+    expect(summary.spentUsd).toBeCloseTo(
+      kinds.reduce((t, k) => t + list.reduce((s, q) => s + expectedCost(k, q), 0), 0),
+      15,
+    );
     expect(summary.newAnswers).toBe(24);
     expect(summary.stopped).toBeNull();
   });
@@ -75,7 +85,12 @@ describe('labelPrompts against the fake OpenAI server', () => {
     expect(server.requests).toHaveLength(12);
     expect(again.summary.spentUsd).toBe(0);
     expect(again.summary.models.every((m) => m.storedAnswers === 4 && m.newAnswers === 0)).toBe(true);
-    const rubric = await labelPrompts({ prompts, clients: candidates, judge: rubricJudge({ client: judgeClient }), store });
+    const rubric = await labelPrompts({
+      prompts,
+      clients: candidates,
+      judge: rubricJudge({ client: judgeClient }),
+      store,
+    });
     expect(server.requests.slice(12).every((r) => r.model === 'up-judge')).toBe(true);
     expect(server.requests).toHaveLength(24);
     // rubric: 10 → 1, 2 → (2 − 1) / 9
@@ -90,7 +105,12 @@ describe('labelPrompts against the fake OpenAI server', () => {
   it('pairwise judging swaps positions: a pure position bias cancels to 0.5', async () => {
     const { candidates, judgeClient, server } = await world();
     const list = sums(4);
-    const { records } = await labelPrompts({ prompts: promptsOf(list), clients: candidates, judge: pairwiseJudge({ client: judgeClient, referenceModel: 'half' }), store: createMemoryStore() });
+    const { records } = await labelPrompts({
+      prompts: promptsOf(list),
+      clients: candidates,
+      judge: pairwiseJudge({ client: judgeClient, referenceModel: 'half' }),
+      store: createMemoryStore(),
+    });
     records.forEach((r, i) => {
       const s = list[i]!;
       expect(r.scores.half).toBe(0.5); // against itself, no call
@@ -119,7 +139,12 @@ describe('labelPrompts against the fake OpenAI server', () => {
     const pool = validatePool(worldPool(server.url, false, { timeoutMs: 400 }));
     const clients = createPoolClients(pool, { retryBaseMs: 1, maxRetryDelayMs: 10, retries: 2 });
     const list = sums(3);
-    const { records, summary } = await labelPrompts({ prompts: promptsOf(list), clients, judge: numericJudge(), store: createMemoryStore() });
+    const { records, summary } = await labelPrompts({
+      prompts: promptsOf(list),
+      clients,
+      judge: numericJudge(),
+      store: createMemoryStore(),
+    });
     for (const r of records) expect(Object.keys(r.scores).sort()).toEqual(['half', 'oracle']);
     const never = summary.models.find((m) => m.model === 'never')!;
     expect(never.generationFailures).toBe(3);
@@ -128,7 +153,9 @@ describe('labelPrompts against the fake OpenAI server', () => {
     expect(summary.failures[0]!.error).toMatch(/HTTP 500/);
     // oracle: 429 then ok; half: timeout then ok; never: 3 attempts each
     expect(server.requests.filter((q) => q.model === 'up-oracle' && q.outcome === '429')).toHaveLength(3);
-    expect(server.requests.filter((q) => q.model === 'up-oracle' && q.outcome === 'ok').length).toBeGreaterThanOrEqual(3);
+    expect(server.requests.filter((q) => q.model === 'up-oracle' && q.outcome === 'ok').length).toBeGreaterThanOrEqual(
+      3,
+    );
     expect(server.requests.filter((q) => q.model === 'up-half' && q.outcome === 'hang')).toHaveLength(3);
     expect(server.requests.filter((q) => q.model === 'up-half' && q.outcome === 'ok').length).toBeGreaterThanOrEqual(3);
     expect(server.requests.filter((q) => q.model === 'up-never')).toHaveLength(9);
@@ -140,14 +167,28 @@ describe('labelPrompts against the fake OpenAI server', () => {
     const store = createMemoryStore();
     // max_tokens 8 → upper estimate per oracle call ≈ (9 × 10 + 8 × 30) / 1e6
     const limit = 0.0012;
-    const first = await labelPrompts({ prompts, clients: candidates, judge: numericJudge(), store, spendLimitUsd: limit, generation: { maxTokens: 8 }, concurrency: 3 });
+    const first = await labelPrompts({
+      prompts,
+      clients: candidates,
+      judge: numericJudge(),
+      store,
+      spendLimitUsd: limit,
+      generation: { maxTokens: 8 },
+      concurrency: 3,
+    });
     expect(first.summary.stopped).toBe('spend-limit');
     expect(first.summary.spentUsd).toBeLessThanOrEqual(limit);
     expect(first.summary.newAnswers).toBeGreaterThan(0);
     expect(first.summary.newAnswers).toBeLessThan(30);
     const paid = server.requests.length;
     expect(paid).toBe(first.summary.newAnswers);
-    const second = await labelPrompts({ prompts, clients: candidates, judge: numericJudge(), store, generation: { maxTokens: 8 } });
+    const second = await labelPrompts({
+      prompts,
+      clients: candidates,
+      judge: numericJudge(),
+      store,
+      generation: { maxTokens: 8 },
+    });
     expect(second.summary.stopped).toBeNull();
     expect(server.requests.length).toBe(30); // every pair paid exactly once over both runs
     expect(second.summary.newAnswers).toBe(30 - paid);
@@ -159,7 +200,14 @@ describe('labelPrompts against the fake OpenAI server', () => {
   it('aborting resolves with stopped = aborted and what was finished', async () => {
     const { candidates } = await world((_r, i) => (i >= 3 ? { kind: 'hang', ms: 2000 } : undefined));
     const controller = new AbortController();
-    const run = labelPrompts({ prompts: promptsOf(sums(5)), clients: candidates, judge: numericJudge(), store: createMemoryStore(), signal: controller.signal, concurrency: 2 });
+    const run = labelPrompts({
+      prompts: promptsOf(sums(5)),
+      clients: candidates,
+      judge: numericJudge(),
+      store: createMemoryStore(),
+      signal: controller.signal,
+      concurrency: 2,
+    });
     setTimeout(() => controller.abort(), 150);
     const { summary } = await run;
     expect(summary.stopped).toBe('aborted');
@@ -168,19 +216,44 @@ describe('labelPrompts against the fake OpenAI server', () => {
   it('checks its inputs before spending', async () => {
     const { candidates, judgeClient, server } = await world();
     const noRef: LabelPrompt[] = [{ id: 'a', prompt: 'What is 1 + 2?' }];
-    const err = await labelPrompts({ prompts: noRef, clients: candidates, judge: numericJudge(), store: createMemoryStore() }).catch((e: unknown) => e);
+    const err = await labelPrompts({
+      prompts: noRef,
+      clients: candidates,
+      judge: numericJudge(),
+      store: createMemoryStore(),
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FineRouterError);
     expect((err as FineRouterError).code).toBe('DATA_INVALID');
-    const err2 = await labelPrompts({ prompts: noRef, clients: candidates, judge: pairwiseJudge({ client: judgeClient, referenceModel: 'gpt-9' }), store: createMemoryStore() }).catch((e: unknown) => e);
+    const err2 = await labelPrompts({
+      prompts: noRef,
+      clients: candidates,
+      judge: pairwiseJudge({ client: judgeClient, referenceModel: 'gpt-9' }),
+      store: createMemoryStore(),
+    }).catch((e: unknown) => e);
     expect((err2 as FineRouterError).code).toBe('INVALID_ARGUMENT');
-    await expect(labelPrompts({ prompts: promptsOf(sums(1)), clients: candidates, judge: numericJudge(), store: createMemoryStore(), spendLimitUsd: -1 })).rejects.toThrow(RangeError);
+    await expect(
+      labelPrompts({
+        prompts: promptsOf(sums(1)),
+        clients: candidates,
+        judge: numericJudge(),
+        store: createMemoryStore(),
+        spendLimitUsd: -1,
+      }),
+    ).rejects.toThrow(RangeError);
     expect(server.requests).toHaveLength(0);
   });
 
   it('a user function judge that returns an out-of-range score fails that pair only', async () => {
     const { candidates } = await world();
-    const judge = functionJudge('len', ({ answer, model }) => (model === 'never' ? 2 : Math.min(1, answer.length / 100)));
-    const { records, summary } = await labelPrompts({ prompts: promptsOf(sums(2)), clients: candidates, judge, store: createMemoryStore() });
+    const judge = functionJudge('len', ({ answer, model }) =>
+      model === 'never' ? 2 : Math.min(1, answer.length / 100),
+    );
+    const { records, summary } = await labelPrompts({
+      prompts: promptsOf(sums(2)),
+      clients: candidates,
+      judge,
+      store: createMemoryStore(),
+    });
     for (const r of records) expect(Object.keys(r.scores).sort()).toEqual(['half', 'oracle']);
     expect(summary.models.find((m) => m.model === 'never')!.judgeFailures).toBe(2);
   });
@@ -196,11 +269,26 @@ describe('labelPrompts against the fake OpenAI server', () => {
       reference: '5',
     };
     const store = createMemoryStore();
-    const { records } = await labelPrompts({ prompts: [chat], clients: { oracle: candidates.oracle! }, judge: numericJudge(), store, generation: { system: 'ignored for messages' } });
+    const { records } = await labelPrompts({
+      prompts: [chat],
+      clients: { oracle: candidates.oracle! },
+      judge: numericJudge(),
+      store,
+      generation: { system: 'ignored for messages' },
+    });
     expect(server.requests[0]!.messages).toEqual(chat.messages);
     expect(records[0]).toMatchObject({ id: 'chat', prompt: 'What is 2 + 3?', scores: { oracle: 1 } });
-    const edited: LabelPrompt = { ...chat, messages: [chat.messages![0]!, { role: 'user', content: 'What is 2 + 4?' }], reference: '6' };
-    const again = await labelPrompts({ prompts: [edited], clients: { oracle: candidates.oracle! }, judge: numericJudge(), store });
+    const edited: LabelPrompt = {
+      ...chat,
+      messages: [chat.messages![0]!, { role: 'user', content: 'What is 2 + 4?' }],
+      reference: '6',
+    };
+    const again = await labelPrompts({
+      prompts: [edited],
+      clients: { oracle: candidates.oracle! },
+      judge: numericJudge(),
+      store,
+    });
     expect(server.requests).toHaveLength(2);
     expect(again.records[0]!.scores.oracle).toBe(1);
   });
@@ -211,13 +299,25 @@ describe('labelPrompts against the fake OpenAI server', () => {
     const store = createMemoryStore();
     const judge = rubricJudge({ client: judgeClient, maxTokens: 64 });
     const plan = await planLabel({ prompts, clients: candidates, judge, store, generation: { maxTokens: 16 } });
-    expect(plan).toMatchObject({ pairs: 15, storedAnswers: 0, generationCalls: 15, judgeCalls: 15, storedJudgements: 0 });
+    expect(plan).toMatchObject({
+      pairs: 15,
+      storedAnswers: 0,
+      generationCalls: 15,
+      judgeCalls: 15,
+      storedJudgements: 0,
+    });
     expect(server.requests).toHaveLength(0);
     const run = await labelPrompts({ prompts, clients: candidates, judge, store, generation: { maxTokens: 16 } });
     expect(run.summary.generationSpentUsd).toBeLessThanOrEqual(plan.generationMaxUsd);
     expect(run.summary.spentUsd).toBeLessThanOrEqual(plan.maxUsd);
     const after = await planLabel({ prompts, clients: candidates, judge, store, generation: { maxTokens: 16 } });
-    expect(after).toMatchObject({ storedAnswers: 15, generationCalls: 0, storedJudgements: 15, judgeCalls: 0, typicalUsd: 0 });
+    expect(after).toMatchObject({
+      storedAnswers: 15,
+      generationCalls: 0,
+      storedJudgements: 15,
+      judgeCalls: 0,
+      typicalUsd: 0,
+    });
     // a new max_tokens is a new generation setting: nothing is reused
     const changed = await planLabel({ prompts, clients: candidates, judge, store, generation: { maxTokens: 32 } });
     expect(changed.generationCalls).toBe(15);

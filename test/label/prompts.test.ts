@@ -18,7 +18,11 @@ describe('parseCsv', () => {
     const text = '\uFEFFid,prompt\r\n1,"a, ""b"""\r\n\r\n2,"line1\nline2"\n3,plain\n';
     const t = parseCsv(text);
     expect(t.header).toEqual(['id', 'prompt']);
-    expect(t.rows).toEqual([['1', 'a, "b"'], ['2', 'line1\nline2'], ['3', 'plain']]);
+    expect(t.rows).toEqual([
+      ['1', 'a, "b"'],
+      ['2', 'line1\nline2'],
+      ['3', 'plain'],
+    ]);
     expect(t.lines).toEqual([2, 4, 6]);
   });
   it('round-trips csvField', () => {
@@ -47,12 +51,18 @@ describe('parsePrompts', () => {
     expect(a).toEqual({ id: '1', prompt: '2+2?', reference: '4', source: 'math' });
     expect(promptText(b!)).toBe('bye\n\nassistant: hello\n\nuser: hi');
     expect(promptMessages(b!)).toHaveLength(4);
-    expect(promptMessages(a!, 'sys')).toEqual([{ role: 'system', content: 'sys' }, { role: 'user', content: '2+2?' }]);
+    expect(promptMessages(a!, 'sys')).toEqual([
+      { role: 'system', content: 'sys' },
+      { role: 'user', content: '2+2?' },
+    ]);
   });
   it('reads CSV with a messages column as JSON', () => {
     const text = 'id,prompt,messages,reference\na,hello,,x\nb,,"[{""role"":""user"",""content"":""q""}]",\n';
     const prompts = parsePrompts(text, 'csv');
-    expect(prompts).toEqual([{ id: 'a', prompt: 'hello', reference: 'x' }, { id: 'b', messages: [{ role: 'user', content: 'q' }] }]);
+    expect(prompts).toEqual([
+      { id: 'a', prompt: 'hello', reference: 'x' },
+      { id: 'b', messages: [{ role: 'user', content: 'q' }] },
+    ]);
   });
   it.each([
     ['{"prompt": "x"}'],

@@ -83,7 +83,11 @@ export const prices = {
 };
 
 /** A pool JSON for the world's candidates (and optionally the judge) on one base URL. */
-export function worldPool(url: string, withJudge = true, extra: Record<string, unknown> = {}): { models: Record<string, unknown> } {
+export function worldPool(
+  url: string,
+  withJudge = true,
+  extra: Record<string, unknown> = {},
+): { models: Record<string, unknown> } {
   const models: Record<string, unknown> = {
     oracle: { baseUrl: url, model: 'up-oracle', prices: prices.oracle, maxConcurrency: 4, ...extra },
     half: { baseUrl: url, model: 'up-half', prices: prices.half, maxConcurrency: 4, ...extra },

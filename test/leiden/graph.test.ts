@@ -58,7 +58,9 @@ describe('buildGraph', () => {
     expect(() => buildGraph({ ...ok, nodeWeight: [1, 1, -2] })).toThrow(RangeError);
     expect(() => buildGraph({ ...ok, nodeCount: '3' as unknown as number })).toThrow(TypeError);
     expect(() => buildGraph({ ...ok, source: 5 as unknown as number[] })).toThrow(TypeError);
-    expect(() => buildGraph(null as unknown as { nodeCount: number; source: number[]; target: number[] })).toThrow(TypeError);
+    expect(() => buildGraph(null as unknown as { nodeCount: number; source: number[]; target: number[] })).toThrow(
+      TypeError,
+    );
     expect(() => buildGraph({ ...ok, weight: [1, Number.NaN] })).toThrow(/buildGraph: .*weight\[1\].*NaN/);
     buildGraph(ok);
     expect(source).toEqual([0, 1]);

@@ -25,12 +25,25 @@ function checkInvariants(graph: CsrGraph, r: ReturnType<typeof leiden>): void {
 describe('leiden: defaults and degenerate graphs', () => {
   it('has frozen defaults with the paper values', () => {
     expect(Object.isFrozen(LEIDEN_DEFAULTS)).toBe(true);
-    expect(LEIDEN_DEFAULTS).toEqual({ objective: 'modularity', resolution: 1, randomness: 0.01, seed: 0, maxIterations: Infinity, tolerance: 0 });
+    expect(LEIDEN_DEFAULTS).toEqual({
+      objective: 'modularity',
+      resolution: 1,
+      randomness: 0.01,
+      seed: 0,
+      maxIterations: Infinity,
+      tolerance: 0,
+    });
   });
 
   it('returns an empty partition for the empty graph and singletons without edges', () => {
     const empty = leiden(buildGraph({ nodeCount: 0, source: [], target: [] }));
-    expect(empty).toEqual({ membership: new Int32Array(0), communityCount: 0, quality: 0, modularity: 0, iterations: 0 });
+    expect(empty).toEqual({
+      membership: new Int32Array(0),
+      communityCount: 0,
+      quality: 0,
+      modularity: 0,
+      iterations: 0,
+    });
     const none = leiden(buildGraph({ nodeCount: 4, source: [], target: [] }), { initialMembership: [0, 0, 1, 1] });
     expect(Array.from(none.membership)).toEqual([0, 1, 2, 3]);
     expect(none.communityCount).toBe(4);
@@ -125,9 +138,11 @@ describe('leiden: options and errors', () => {
     expect(r.iterations).toBeLessThan(stable.iterations);
     // Same seed, same random stream: the early run's iterations are the first iterations of the full run.
     early.forEach((info, k) => expect(info.quality).toBe(full[k]!.quality));
-    for (let k = 1; k < early.length - 1; k++) expect(early[k]!.quality - early[k - 1]!.quality).toBeGreaterThanOrEqual(tolerance);
+    for (let k = 1; k < early.length - 1; k++)
+      expect(early[k]!.quality - early[k - 1]!.quality).toBeGreaterThanOrEqual(tolerance);
     const last = early.length - 1;
-    if (last > 0 && early[last]!.changed) expect(early[last]!.quality - early[last - 1]!.quality).toBeLessThan(tolerance);
+    if (last > 0 && early[last]!.changed)
+      expect(early[last]!.quality - early[last - 1]!.quality).toBeLessThan(tolerance);
     expect(leiden(graph, { seed: 3, tolerance: 0 }).quality).toBe(stable.quality);
   });
 
@@ -136,7 +151,12 @@ describe('leiden: options and errors', () => {
     checkInvariants(g, greedy);
     expect(samePartition(greedy.membership, [0, 0, 0, 1, 1, 1])).toBe(true);
     // Node 5 weighs 10: with γ = 0.3 its triangle would pay 0.3·(12² − …); CPM leaves it alone.
-    const weighted = buildGraph({ nodeCount: 6, source: [0, 0, 1, 3, 3, 4, 2], target: [1, 2, 2, 4, 5, 5, 3], nodeWeight: [1, 1, 1, 1, 1, 10] });
+    const weighted = buildGraph({
+      nodeCount: 6,
+      source: [0, 0, 1, 3, 3, 4, 2],
+      target: [1, 2, 2, 4, 5, 5, 3],
+      nodeWeight: [1, 1, 1, 1, 1, 10],
+    });
     const r = leiden(weighted, { objective: 'cpm', resolution: 0.3, seed: 0 });
     checkInvariants(weighted, r);
     expect(samePartition(r.membership, [0, 0, 0, 1, 1, 2])).toBe(true);
@@ -175,57 +195,61 @@ describe('leiden on the small bench graphs (test/fixtures/leiden, from shared/be
     expect(leiden(graph, { seed: 0 }).communityCount).toBeLessThan(30); // resolution limit
   });
 
-  it.each(['karate_weighted', 'ring_of_cliques_30x5'])('returns connected communities covering every node on %s', (name) => {
-    const { graph, truth } = loadBenchGraph(name);
-    const r = leiden(graph, { seed: 1 });
-    checkInvariants(graph, r);
-    expect(truth.length).toBe(graph.nodeCount);
-  });
-});
-
-const LARGE = ['lfr10k_mu03', 'lfr10k_mu05', 'ppm10k_mu03', 'ppm10k_mu05'];
-describeWithShared('leiden on the large bench graphs', LARGE.map((name) => `bench-graphs/${name}.edges.gz`), () => {
-  it('is deterministic by seed and independent of the input edge order', () => {
-    const { graph } = loadBenchGraph('lfr10k_mu03');
-    const a = leiden(graph, { seed: 7 });
-    const b = leiden(graph, { seed: 7 });
-    expect(Array.from(a.membership)).toEqual(Array.from(b.membership));
-    expect(a.quality).toBe(b.quality);
-    const c = leiden(graph, { seed: 8 });
-    expect(Array.from(c.membership)).not.toEqual(Array.from(a.membership));
-    // the same graph from reversed edges gives the same CSR, hence the same partition
-    const source: number[] = [];
-    const target: number[] = [];
-    const weight: number[] = [];
-    for (let v = graph.nodeCount - 1; v >= 0; v--) {
-      for (let e = graph.offsets[v]!; e < graph.offsets[v + 1]!; e++) {
-        if (graph.targets[e]! < v) {
-          source.push(v);
-          target.push(graph.targets[e]!);
-          weight.push(graph.weights[e]!);
-        }
-      }
-    }
-    const reversed = buildGraph({ nodeCount: graph.nodeCount, source, target, weight });
-    expect(Array.from(leiden(reversed, { seed: 7 }).membership)).toEqual(Array.from(a.membership));
-  });
-
-  it.each(LARGE)(
+  it.each(['karate_weighted', 'ring_of_cliques_30x5'])(
     'returns connected communities covering every node on %s',
     (name) => {
       const { graph, truth } = loadBenchGraph(name);
       const r = leiden(graph, { seed: 1 });
       checkInvariants(graph, r);
-      if (name.startsWith('ppm10k_mu03')) expect(r.communityCount).toBe(100);
       expect(truth.length).toBe(graph.nodeCount);
     },
   );
-
-  it('improves on, or keeps, a given initial membership', () => {
-    const { graph, truth } = loadBenchGraph('lfr10k_mu03');
-    const start = modularity(graph, truth);
-    const r = leiden(graph, { initialMembership: truth, seed: 2 });
-    checkInvariants(graph, r);
-    expect(r.modularity).toBeGreaterThanOrEqual(start - 1e-12);
-  });
 });
+
+const LARGE = ['lfr10k_mu03', 'lfr10k_mu05', 'ppm10k_mu03', 'ppm10k_mu05'];
+describeWithShared(
+  'leiden on the large bench graphs',
+  LARGE.map((name) => `bench-graphs/${name}.edges.gz`),
+  () => {
+    it('is deterministic by seed and independent of the input edge order', () => {
+      const { graph } = loadBenchGraph('lfr10k_mu03');
+      const a = leiden(graph, { seed: 7 });
+      const b = leiden(graph, { seed: 7 });
+      expect(Array.from(a.membership)).toEqual(Array.from(b.membership));
+      expect(a.quality).toBe(b.quality);
+      const c = leiden(graph, { seed: 8 });
+      expect(Array.from(c.membership)).not.toEqual(Array.from(a.membership));
+      // the same graph from reversed edges gives the same CSR, hence the same partition
+      const source: number[] = [];
+      const target: number[] = [];
+      const weight: number[] = [];
+      for (let v = graph.nodeCount - 1; v >= 0; v--) {
+        for (let e = graph.offsets[v]!; e < graph.offsets[v + 1]!; e++) {
+          if (graph.targets[e]! < v) {
+            source.push(v);
+            target.push(graph.targets[e]!);
+            weight.push(graph.weights[e]!);
+          }
+        }
+      }
+      const reversed = buildGraph({ nodeCount: graph.nodeCount, source, target, weight });
+      expect(Array.from(leiden(reversed, { seed: 7 }).membership)).toEqual(Array.from(a.membership));
+    });
+
+    it.each(LARGE)('returns connected communities covering every node on %s', (name) => {
+      const { graph, truth } = loadBenchGraph(name);
+      const r = leiden(graph, { seed: 1 });
+      checkInvariants(graph, r);
+      if (name.startsWith('ppm10k_mu03')) expect(r.communityCount).toBe(100);
+      expect(truth.length).toBe(graph.nodeCount);
+    });
+
+    it('improves on, or keeps, a given initial membership', () => {
+      const { graph, truth } = loadBenchGraph('lfr10k_mu03');
+      const start = modularity(graph, truth);
+      const r = leiden(graph, { initialMembership: truth, seed: 2 });
+      checkInvariants(graph, r);
+      expect(r.modularity).toBeGreaterThanOrEqual(start - 1e-12);
+    });
+  },
+);

@@ -46,7 +46,12 @@ describe('leiden quality on the self-loop graph', () => {
     // leidenalg RBConfigurationVertexPartition.quality() on this partition: 7.2631578947368425 = 2m · Q.
     expect(r.quality * 2 * loops.totalWeight).toBeCloseTo(7.2631578947368425, 12);
     // CPM γ = 0.5, unit node sizes: (2·5 − 0.5·9 + 2·3.5 − 0.5·9) / 19 = 8/19. leidenalg CPM quality(): 5.0 = 2m·H − γ·n (graph with loops).
-    const c = leiden(loops, { objective: 'cpm', resolution: 0.5, initialMembership: [0, 0, 0, 1, 1, 1], maxIterations: 1 });
+    const c = leiden(loops, {
+      objective: 'cpm',
+      resolution: 0.5,
+      initialMembership: [0, 0, 0, 1, 1, 1],
+      maxIterations: 1,
+    });
     expect(c.quality).toBeCloseTo(8 / 19, 14);
     expect(c.quality * 2 * loops.totalWeight - 0.5 * 6).toBeCloseTo(5, 12);
   });

@@ -1,5 +1,15 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { EarlyStopping, gatherRows, macroF1, median, medianInPlace, minibatches, quantileSorted, shuffleInPlace, trainEpochs } from '../../src/numeric/index.js';
+import {
+  EarlyStopping,
+  gatherRows,
+  macroF1,
+  median,
+  medianInPlace,
+  minibatches,
+  quantileSorted,
+  shuffleInPlace,
+  trainEpochs,
+} from '../../src/numeric/index.js';
 import { mulberry32 } from '../../src/random.js';
 import { FineRouterError } from '../../src/errors.js';
 
@@ -65,7 +75,10 @@ describe('gatherRows', () => {
 
 describe('the epoch loop', () => {
   it('shuffles deterministically for a seed and visits every row once per pass', () => {
-    const a = shuffleInPlace(Int32Array.from({ length: 20 }, (_, i) => i), { int: (n) => Math.floor(mulberry32(5)() * n) });
+    const a = shuffleInPlace(
+      Int32Array.from({ length: 20 }, (_, i) => i),
+      { int: (n) => Math.floor(mulberry32(5)() * n) },
+    );
     expect([...a].sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i));
     const seen: number[] = [];
     const pass = minibatches(Int32Array.of(4, 3, 2, 1, 0), 2, (rows, from, count) => {
@@ -97,7 +110,14 @@ describe('the epoch loop', () => {
     const controller = new AbortController();
     let ran = 0;
     const run = (): unknown =>
-      trainEpochs({ epochs: 5, runEpoch: () => (ran += 1), devLoss: () => 0, onEpoch: (e) => e === 1 && controller.abort(), signal: controller.signal, where: 'test' });
+      trainEpochs({
+        epochs: 5,
+        runEpoch: () => (ran += 1),
+        devLoss: () => 0,
+        onEpoch: (e) => e === 1 && controller.abort(),
+        signal: controller.signal,
+        where: 'test',
+      });
     expect(run).toThrow(FineRouterError);
     expect(ran).toBe(2);
   });

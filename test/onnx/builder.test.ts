@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { OnnxGraphBuilder, float16ToFloat32, float32ToFloat16 } from '../../src/onnx/index.js';
 
-async function run(bytes: Uint8Array, feeds: Record<string, ort.Tensor>): Promise<ort.InferenceSession.OnnxValueMapType> {
+async function run(
+  bytes: Uint8Array,
+  feeds: Record<string, ort.Tensor>,
+): Promise<ort.InferenceSession.OnnxValueMapType> {
   const session = await ort.InferenceSession.create(bytes);
   try {
     return await session.run(feeds);
@@ -62,7 +65,9 @@ describe('OnnxGraphBuilder through onnxruntime-node', () => {
     g.input('x', 'float32', [2, 2]);
     g.initializer('half', 'float16', float32ToFloat16(Float32Array.of(0.5)), []);
     g.node('Cast', ['half'], ['half32'], { to: { int: 1 } });
-    g.node('Constant', [], ['invsqrt2'], { value: { tensor: { type: 'float32', data: Float32Array.of(Math.SQRT1_2), dims: [] } } });
+    g.node('Constant', [], ['invsqrt2'], {
+      value: { tensor: { type: 'float32', data: Float32Array.of(Math.SQRT1_2), dims: [] } },
+    });
     g.node('Constant', [], ['one'], { value_float: { float: 1 } });
     g.node('Mul', ['x', 'invsqrt2'], ['xs']);
     g.node('Erf', ['xs'], ['erf']);

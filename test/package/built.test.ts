@@ -18,9 +18,23 @@ const RBO_PROBE = "rankBiasedOverlap([['m1', 'm2'], 'm3'], ['m2', 'm1', 'm3'], {
 
 describe('built package (dist/)', () => {
   beforeAll(() => {
-    for (const file of ['index.js', 'index.cjs', 'train.js', 'train.cjs', 'eval.js', 'eval.cjs', 'node.js', 'node.cjs', 'web.js', 'web.cjs', 'cli.js']) {
+    for (const file of [
+      'index.js',
+      'index.cjs',
+      'train.js',
+      'train.cjs',
+      'eval.js',
+      'eval.cjs',
+      'node.js',
+      'node.cjs',
+      'web.js',
+      'web.cjs',
+      'cli.js',
+    ]) {
       if (!existsSync(resolve(root, 'dist', file))) {
-        throw new Error(`dist/${file} is missing: run \`npm run build\` first (\`npm test\` does it through "pretest")`);
+        throw new Error(
+          `dist/${file} is missing: run \`npm run build\` first (\`npm test\` does it through "pretest")`,
+        );
       }
     }
   });
@@ -64,7 +78,11 @@ describe('built package (dist/)', () => {
       'finerouter/label': 'labelPrompts',
     };
     for (const [subpath, name] of Object.entries(probe)) {
-      const esm = runNode(['--input-type=module', '-e', `const m = await import('${subpath}'); console.log(JSON.stringify(Object.keys(m).sort()));`]);
+      const esm = runNode([
+        '--input-type=module',
+        '-e',
+        `const m = await import('${subpath}'); console.log(JSON.stringify(Object.keys(m).sort()));`,
+      ]);
       const cjs = runNode(['-e', `console.log(JSON.stringify(Object.keys(require('${subpath}')).sort()))`]);
       const esmNames = JSON.parse(esm) as string[];
       expect(esmNames, subpath).toContain(name);
@@ -96,14 +114,29 @@ describe('built package (dist/)', () => {
   });
 
   it('keeps the pure entry points free of runtime, fs and network imports', () => {
-    for (const file of ['index.js', 'index.cjs', 'train.js', 'train.cjs', 'eval.js', 'eval.cjs', 'label.js', 'label.cjs']) {
+    for (const file of [
+      'index.js',
+      'index.cjs',
+      'train.js',
+      'train.cjs',
+      'eval.js',
+      'eval.cjs',
+      'label.js',
+      'label.cjs',
+    ]) {
       const text = readFileSync(resolve(root, 'dist', file), 'utf8');
-      expect(text, file).not.toMatch(/(?:from\s*|require\(\s*|import\(\s*)['"](?:node:|onnxruntime|@huggingface|fs['"]|path['"])/);
+      expect(text, file).not.toMatch(
+        /(?:from\s*|require\(\s*|import\(\s*)['"](?:node:|onnxruntime|@huggingface|fs['"]|path['"])/,
+      );
     }
   });
 
   it('runs `finerouter --help` from dist/cli.js with exit code 0', () => {
-    const result = spawnSync(process.execPath, [resolve(root, 'dist/cli.js'), '--help'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    const result = spawnSync(process.execPath, [resolve(root, 'dist/cli.js'), '--help'], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/Usage: finerouter <command>/);
     expect(result.stdout).toMatch(/\bdemo\b/);

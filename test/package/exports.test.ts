@@ -15,7 +15,8 @@ import * as label from '../../src/label.js';
  * EXPECTED below, and mention the change in your commit message. Kernels, optimizers, forward passes and helpers
  * stay internal (src/internal.ts serves the benchmarks, outside the exports map).
  */
-type Entry = 'finerouter' | 'finerouter/train' | 'finerouter/eval' | 'finerouter/node' | 'finerouter/web' | 'finerouter/label';
+type Entry =
+  'finerouter' | 'finerouter/train' | 'finerouter/eval' | 'finerouter/node' | 'finerouter/web' | 'finerouter/label';
 
 const EXPECTED: Record<Entry, readonly string[]> = {
   finerouter: [
@@ -209,7 +210,6 @@ const EXPECTED: Record<Entry, readonly string[]> = {
   ],
 };
 
-
 const MODULES: Record<Entry, Record<string, unknown>> = {
   finerouter: core,
   'finerouter/train': train,
@@ -224,7 +224,10 @@ describe('public exports', () => {
   for (const entry of Object.keys(EXPECTED) as Entry[]) {
     it(`of "${entry}" match the locked, sorted list (update EXPECTED in this file on purpose)`, () => {
       const all = Object.keys(MODULES[entry]).sort();
-      const actual = entry === 'finerouter/node' || entry === 'finerouter/web' ? all.filter((name) => !coreNames.includes(name)) : all;
+      const actual =
+        entry === 'finerouter/node' || entry === 'finerouter/web'
+          ? all.filter((name) => !coreNames.includes(name))
+          : all;
       const expected = EXPECTED[entry];
       const added = actual.filter((name) => !expected.includes(name));
       const removed = expected.filter((name) => !actual.includes(name));
@@ -251,7 +254,21 @@ describe('public exports', () => {
   });
 
   it('keeps known internals out of every entry point', () => {
-    const internals = ['matmul', 'matmulTransA', 'AdamW', 'EarlyStopping', 'classifierForward', 'routerForward', 'trainGeneral', 'gatherRows', 'hashUnit', 'mulberry32', 'FLAT_NORMALIZED_VALUE', 'sha256Digest'];
-    for (const [entry, module] of Object.entries(MODULES)) for (const name of internals) expect(module, `${entry} exports ${name}`).not.toHaveProperty(name);
+    const internals = [
+      'matmul',
+      'matmulTransA',
+      'AdamW',
+      'EarlyStopping',
+      'classifierForward',
+      'routerForward',
+      'trainGeneral',
+      'gatherRows',
+      'hashUnit',
+      'mulberry32',
+      'FLAT_NORMALIZED_VALUE',
+      'sha256Digest',
+    ];
+    for (const [entry, module] of Object.entries(MODULES))
+      for (const name of internals) expect(module, `${entry} exports ${name}`).not.toHaveProperty(name);
   });
 });

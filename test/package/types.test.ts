@@ -10,7 +10,9 @@ import { parseFlags } from '../../src/cli/options.js';
 
 describe('public types', () => {
   it('ranking primitives accept strings or numbers and return numbers', () => {
-    expectTypeOf(rankBiasedOverlap<string>).parameter(0).toEqualTypeOf<RankedList<string>>();
+    expectTypeOf(rankBiasedOverlap<string>)
+      .parameter(0)
+      .toEqualTypeOf<RankedList<string>>();
     expectTypeOf(rankBiasedOverlap(['a'], ['b']).ext).toEqualTypeOf<number>();
     expectTypeOf(selectCandidates([['a', 'b']]).candidates).toEqualTypeOf<('a' | 'b')[]>();
     expectTypeOf(selectCandidates([[1, 2]]).candidates).toMatchTypeOf<number[]>();
@@ -39,7 +41,11 @@ describe('public types', () => {
   });
 
   it('the CLI option layer infers flag value types from the declaration', () => {
-    const { values } = parseFlags('x', [], { data: { type: 'string' }, json: { type: 'boolean' }, tag: { type: 'string', multiple: true } });
+    const { values } = parseFlags('x', [], {
+      data: { type: 'string' },
+      json: { type: 'boolean' },
+      tag: { type: 'string', multiple: true },
+    });
     expectTypeOf(values.data).toEqualTypeOf<string | undefined>();
     expectTypeOf(values.json).toEqualTypeOf<boolean | undefined>();
     expectTypeOf(values.tag).toEqualTypeOf<string[] | undefined>();

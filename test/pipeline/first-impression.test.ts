@@ -6,7 +6,12 @@ const rec = (id: string, scores: Record<string, number>): RoutingRecord => ({ id
 
 describe('compareRoutes', () => {
   const train = [rec('t1', { big: 1, small: 0 }), rec('t2', { big: 1, small: 1 })];
-  const test = [rec('a', { big: 1, small: 0 }), rec('b', { big: 0, small: 1 }), rec('c', { big: 1, small: 1 }), rec('d', { big: 0, small: 0 })];
+  const test = [
+    rec('a', { big: 1, small: 0 }),
+    rec('b', { big: 0, small: 1 }),
+    rec('c', { big: 1, small: 1 }),
+    rec('d', { big: 0, small: 0 }),
+  ];
   const costs = { big: 0.01, small: 0.001 };
 
   it('computes exact means, costs and paired differences; orders best single, cheapest, routes, oracle', () => {
@@ -20,9 +25,13 @@ describe('compareRoutes', () => {
     expect(rows[2]!.cost).toBeCloseTo((0.01 + 3 * 0.001) / 4, 15);
     expect(rows[2]!.vsBestSingle!.value).toBeCloseTo(0.25, 15);
     expect(rows[3]!.quality.value).toBe(0.75);
-    for (const r of rows) expect(r.quality.lo).toBeLessThanOrEqual(r.quality.value), expect(r.quality.hi).toBeGreaterThanOrEqual(r.quality.value);
+    for (const r of rows)
+      (expect(r.quality.lo).toBeLessThanOrEqual(r.quality.value),
+        expect(r.quality.hi).toBeGreaterThanOrEqual(r.quality.value));
     // same seed, same intervals
-    expect(compareRoutes(train, test, { routed: ['big', 'small', 'small', 'small'] }, costs, { resamples: 500 })).toEqual(rows);
+    expect(
+      compareRoutes(train, test, { routed: ['big', 'small', 'small', 'small'] }, costs, { resamples: 500 }),
+    ).toEqual(rows);
   });
 
   it('rejects empty data, wrong lengths and bad options', () => {
@@ -35,8 +44,22 @@ describe('compareRoutes', () => {
 
 describe('keywordLabels', () => {
   it('labels groups with their distinctive words, skipping stop words and one-off terms', () => {
-    const texts = ['Prove that sqrt 2 is irrational', 'Prove that sqrt 3 is irrational', 'What is the capital of France?', 'Capital city of Spain'];
-    expect(keywordLabels(texts, [[0, 1], [2, 3]], 3)).toEqual(['irrational · prove · sqrt', 'capital']);
+    const texts = [
+      'Prove that sqrt 2 is irrational',
+      'Prove that sqrt 3 is irrational',
+      'What is the capital of France?',
+      'Capital city of Spain',
+    ];
+    expect(
+      keywordLabels(
+        texts,
+        [
+          [0, 1],
+          [2, 3],
+        ],
+        3,
+      ),
+    ).toEqual(['irrational · prove · sqrt', 'capital']);
     expect(keywordLabels(texts, [[2]], 2)).toEqual(['capital · france']);
     expect(keywordLabels(texts, [[]])).toEqual(['']);
     expect(() => keywordLabels(texts, [[9]])).toThrow(RangeError);

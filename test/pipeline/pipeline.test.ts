@@ -40,7 +40,11 @@ describe('buildRouter (embed → discover → train → write)', () => {
     const embedder = tableEmbedder();
     const built = await buildRouter(data.records, { embedder, seed: 5, discover, train });
     const discovery = await discoverTasks(data.records, data.embeddings, { ...discover, seed: 5 });
-    const direct = await trainRouter(data.records, data.embeddings, discovery, { ...train, encoder: SMALL.encoder, seed: 5 });
+    const direct = await trainRouter(data.records, data.embeddings, discovery, {
+      ...train,
+      encoder: SMALL.encoder,
+      seed: 5,
+    });
     expect(built.discovery.assignment).toEqual(discovery.assignment);
     expect(Buffer.from(built.training.classifierBytes).equals(Buffer.from(direct.classifierBytes))).toBe(true);
     expect(Buffer.from(built.training.routerBytes).equals(Buffer.from(direct.routerBytes))).toBe(true);
@@ -75,7 +79,12 @@ describe('buildRouter (embed → discover → train → write)', () => {
   it('uses precomputed prompt embeddings, embeds descriptions for discovery, and skips discovery when given', async () => {
     const records = data.records.map((r) => ({ ...r, description: `about ${r.prompt}` }));
     const embedder = tableEmbedder();
-    const built = await buildRouter(records, { embedder, promptEmbeddings: data.embeddings, discovery: data.discovery, train });
+    const built = await buildRouter(records, {
+      embedder,
+      promptEmbeddings: data.embeddings,
+      discovery: data.discovery,
+      train,
+    });
     expect(embedder.calls.map((c) => c[0])).toEqual(['about prompt 0']); // descriptions only, once
     expect(built.discovery).toBe(data.discovery);
     expect(built.embedded).toBe(records.length);
@@ -84,7 +93,12 @@ describe('buildRouter (embed → discover → train → write)', () => {
   it('stops with FineRouterError ABORTED when an abort fires from a timer', async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error('timer')), 0);
-    const error = await buildRouter(data.records, { embedder: tableEmbedder(), discover, train, signal: controller.signal }).catch((e: unknown) => e);
+    const error = await buildRouter(data.records, {
+      embedder: tableEmbedder(),
+      discover,
+      train,
+      signal: controller.signal,
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FineRouterError);
     expect((error as FineRouterError).code).toBe('ABORTED');
   });
@@ -92,14 +106,20 @@ describe('buildRouter (embed → discover → train → write)', () => {
   it('trainRouter alone also stops on an abort fired from a timer (it yields between phases)', async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error('timer')), 0);
-    const error = await trainRouter(data.records, data.embeddings, data.discovery, { ...train, encoder: SMALL.encoder, signal: controller.signal }).catch((e: unknown) => e);
+    const error = await trainRouter(data.records, data.embeddings, data.discovery, {
+      ...train,
+      encoder: SMALL.encoder,
+      signal: controller.signal,
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FineRouterError);
     expect((error as FineRouterError).code).toBe('ABORTED');
   });
 
   it('rejects empty records and mis-sized precomputed embeddings', async () => {
     await expect(buildRouter([], { embedder: tableEmbedder() })).rejects.toBeInstanceOf(RangeError);
-    await expect(buildRouter(data.records, { embedder: tableEmbedder(), promptEmbeddings: new Float32Array(3) })).rejects.toBeInstanceOf(RangeError);
+    await expect(
+      buildRouter(data.records, { embedder: tableEmbedder(), promptEmbeddings: new Float32Array(3) }),
+    ).rejects.toBeInstanceOf(RangeError);
   });
 });
 

@@ -23,7 +23,11 @@ const user = (content: string) => ({ messages: [{ role: 'user' as const, content
 describe('createChatClient against a real HTTP server on 127.0.0.1', () => {
   it('returns content, exact usage and cost from the prices', async () => {
     const s = await serve({ models: { up: echo } });
-    const client = createChatClient('m', { baseUrl: s.url, model: 'up', prices: { inputPer1M: 2, outputPer1M: 10 } }, fast);
+    const client = createChatClient(
+      'm',
+      { baseUrl: s.url, model: 'up', prices: { inputPer1M: 2, outputPer1M: 10 } },
+      fast,
+    );
     const r = await client.complete({ ...user('two plus two'), maxTokens: 8, temperature: 0 });
     expect(r.content).toBe('you said two plus two');
     expect(r.usage).toEqual({ promptTokens: 3, completionTokens: 5 });
@@ -41,12 +45,16 @@ describe('createChatClient against a real HTTP server on 127.0.0.1', () => {
     ];
     const s = await serve({ models: { up: echo }, fault: (_r, i) => faults[i] });
     const delays: number[] = [];
-    const client = createChatClient('m', { baseUrl: s.url, model: 'up', prices: { inputPer1M: 0, outputPer1M: 0 } }, {
-      ...fast,
-      maxRetryDelayMs: 1000,
-      random: () => 0,
-      onRetry: (info) => delays.push(info.delayMs),
-    });
+    const client = createChatClient(
+      'm',
+      { baseUrl: s.url, model: 'up', prices: { inputPer1M: 0, outputPer1M: 0 } },
+      {
+        ...fast,
+        maxRetryDelayMs: 1000,
+        random: () => 0,
+        onRetry: (info) => delays.push(info.delayMs),
+      },
+    );
     const r = await client.complete(user('hi'));
     expect(r.attempts).toBe(4);
     expect(s.requests.map((q) => q.outcome)).toEqual(['429', '500', 'malformed', 'ok']);
@@ -55,8 +63,15 @@ describe('createChatClient against a real HTTP server on 127.0.0.1', () => {
   });
 
   it('times out a hanging request and retries it', async () => {
-    const s = await serve({ models: { up: echo }, fault: (_r, i) => (i === 0 ? { kind: 'hang', ms: 5000 } : undefined) });
-    const client = createChatClient('m', { baseUrl: s.url, model: 'up', prices: { inputPer1M: 0, outputPer1M: 0 }, timeoutMs: 500 }, fast);
+    const s = await serve({
+      models: { up: echo },
+      fault: (_r, i) => (i === 0 ? { kind: 'hang', ms: 5000 } : undefined),
+    });
+    const client = createChatClient(
+      'm',
+      { baseUrl: s.url, model: 'up', prices: { inputPer1M: 0, outputPer1M: 0 }, timeoutMs: 500 },
+      fast,
+    );
     const r = await client.complete(user('hi'));
     expect(r.content).toBe('you said hi');
     expect(r.attempts).toBeGreaterThanOrEqual(2); // ≥: on a loaded machine a healthy attempt may time out too
@@ -64,8 +79,16 @@ describe('createChatClient against a real HTTP server on 127.0.0.1', () => {
   });
 
   it('fails at once on 400 and after the retries on persistent 500, with HTTP_ERROR', async () => {
-    const s = await serve({ models: { up: echo }, fault: (r) => (r.messages[0]!.content === 'bad' ? { kind: 'status', status: 400 } : { kind: 'status', status: 503 }) });
-    const client = createChatClient('m', { baseUrl: s.url, model: 'up', prices: { inputPer1M: 0, outputPer1M: 0 } }, { ...fast, retries: 2 });
+    const s = await serve({
+      models: { up: echo },
+      fault: (r) =>
+        r.messages[0]!.content === 'bad' ? { kind: 'status', status: 400 } : { kind: 'status', status: 503 },
+    });
+    const client = createChatClient(
+      'm',
+      { baseUrl: s.url, model: 'up', prices: { inputPer1M: 0, outputPer1M: 0 } },
+      { ...fast, retries: 2 },
+    );
     await expect(client.complete(user('bad'))).rejects.toMatchObject({ code: 'HTTP_ERROR' });
     expect(s.requests).toHaveLength(1);
     await expect(client.complete(user('other'))).rejects.toMatchObject({ code: 'HTTP_ERROR' });
@@ -76,7 +99,10 @@ describe('createChatClient against a real HTTP server on 127.0.0.1', () => {
   it('sends each key only to its own endpoint and never puts it in errors', async () => {
     const a = await serve({ models: { up: echo }, keys: { up: 'sk-alpha-secret' } });
     // b echoes whatever authorization it got back in an error body, to check redaction
-    const b = await serve({ models: { up: echo }, fault: (r) => ({ kind: 'status', status: 400, body: `got ${r.authorization}` }) });
+    const b = await serve({
+      models: { up: echo },
+      fault: (r) => ({ kind: 'status', status: 400, body: `got ${r.authorization}` }),
+    });
     const pool = validatePool({
       models: {
         a: { baseUrl: a.url, model: 'up', apiKeyEnv: 'KEY_A', prices: { inputPer1M: 0, outputPer1M: 0 } },
@@ -98,13 +124,21 @@ describe('createChatClient against a real HTTP server on 127.0.0.1', () => {
 
   it('401 tells which variable to check', async () => {
     const s = await serve({ models: { up: echo }, keys: { up: 'right' } });
-    const client = createChatClient('m', { baseUrl: s.url, model: 'up', apiKeyEnv: 'MY_KEY', prices: { inputPer1M: 0, outputPer1M: 0 } }, { ...fast, env: { MY_KEY: 'wrong' } });
+    const client = createChatClient(
+      'm',
+      { baseUrl: s.url, model: 'up', apiKeyEnv: 'MY_KEY', prices: { inputPer1M: 0, outputPer1M: 0 } },
+      { ...fast, env: { MY_KEY: 'wrong' } },
+    );
     await expect(client.complete(user('hi'))).rejects.toThrow(/\$MY_KEY/);
   });
 
   it('estimates usage when the server omits it', async () => {
     const s = await serve({ models: { up: () => 'abcdefgh' }, omitUsage: true });
-    const client = createChatClient('m', { baseUrl: s.url, model: 'up', prices: { inputPer1M: 1e6, outputPer1M: 1e6 } }, fast);
+    const client = createChatClient(
+      'm',
+      { baseUrl: s.url, model: 'up', prices: { inputPer1M: 1e6, outputPer1M: 1e6 } },
+      fast,
+    );
     const r = await client.complete(user('abcd'));
     expect(r.usageReported).toBe(false);
     expect(r.usage).toEqual({ promptTokens: 5, completionTokens: 2 });
@@ -139,14 +173,22 @@ describe('createChatClient against a real HTTP server on 127.0.0.1', () => {
 
   it('aborts with ABORTED while waiting for a retry', async () => {
     const s = await serve({ models: { up: echo }, fault: () => ({ kind: 'status', status: 429, retryAfter: '10' }) });
-    const client = createChatClient('m', { baseUrl: s.url, model: 'up', prices: { inputPer1M: 0, outputPer1M: 0 } }, { ...fast, maxRetryDelayMs: 10_000 });
+    const client = createChatClient(
+      'm',
+      { baseUrl: s.url, model: 'up', prices: { inputPer1M: 0, outputPer1M: 0 } },
+      { ...fast, maxRetryDelayMs: 10_000 },
+    );
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
     await expect(client.complete(user('hi'), { signal: controller.signal })).rejects.toMatchObject({ code: 'ABORTED' });
   });
 
   it('rejects malformed requests with TypeError / RangeError', async () => {
-    const client = createChatClient('m', { baseUrl: 'http://127.0.0.1:9/v1', model: 'up', prices: { inputPer1M: 0, outputPer1M: 0 } });
+    const client = createChatClient('m', {
+      baseUrl: 'http://127.0.0.1:9/v1',
+      model: 'up',
+      prices: { inputPer1M: 0, outputPer1M: 0 },
+    });
     await expect(client.complete({ messages: [] })).rejects.toThrow(TypeError);
     await expect(client.complete({ ...user('x'), maxTokens: 0 })).rejects.toThrow(RangeError);
   });

@@ -40,7 +40,11 @@ const with_ = (patch: (m: Record<string, unknown>) => void): unknown => {
 describe('validatePool', () => {
   it('normalizes baseURL → baseUrl, strips trailing slashes, keeps optional fields', () => {
     const pool = validatePool(good);
-    expect(pool.models.small).toEqual({ baseUrl: 'http://127.0.0.1:8000/v1', model: 'qwen', prices: { inputPer1M: 0.1, outputPer1M: 0.4 } });
+    expect(pool.models.small).toEqual({
+      baseUrl: 'http://127.0.0.1:8000/v1',
+      model: 'qwen',
+      prices: { inputPer1M: 0.1, outputPer1M: 0.4 },
+    });
     expect(pool.models.big!.headers).toEqual({ 'X-Team': 'routing' });
     expect(pool.models.big!.maxConcurrency).toBe(2);
     expect(pool.models.big!.timeoutMs).toBe(1000);
@@ -59,18 +63,50 @@ describe('validatePool', () => {
     ['empty models', () => validatePool({ models: {} }), 'models'],
     ['missing baseUrl', () => validatePool(with_((m) => delete m.baseUrl)), 'models["big"].baseUrl'],
     ['ftp url', () => validatePool(with_((m) => (m.baseUrl = 'ftp://x/v1'))), 'models["big"].baseUrl'],
-    ['url with credentials', () => validatePool(with_((m) => (m.baseUrl = 'https://u:secret@x/v1'))), 'models["big"].baseUrl'],
+    [
+      'url with credentials',
+      () => validatePool(with_((m) => (m.baseUrl = 'https://u:secret@x/v1'))),
+      'models["big"].baseUrl',
+    ],
     ['both spellings', () => validatePool(with_((m) => (m.baseURL = 'https://x/v1'))), 'models["big"].baseURL'],
     ['empty model', () => validatePool(with_((m) => (m.model = ''))), 'models["big"].model'],
-    ['key instead of env name', () => validatePool(with_((m) => (m.apiKeyEnv = 'sk-abc123-xyz'))), 'models["big"].apiKeyEnv'],
-    ['negative price', () => validatePool(with_((m) => (m.prices = { inputPer1M: -1, outputPer1M: 1 }))), 'models["big"].prices.inputPer1M'],
-    ['missing output price', () => validatePool(with_((m) => (m.prices = { inputPer1M: 1 }))), 'models["big"].prices.outputPer1M'],
-    ['typo in prices', () => validatePool(with_((m) => (m.prices = { inputPer1M: 1, outputPer1m: 1 }))), 'models["big"].prices.outputPer1m'],
+    [
+      'key instead of env name',
+      () => validatePool(with_((m) => (m.apiKeyEnv = 'sk-abc123-xyz'))),
+      'models["big"].apiKeyEnv',
+    ],
+    [
+      'negative price',
+      () => validatePool(with_((m) => (m.prices = { inputPer1M: -1, outputPer1M: 1 }))),
+      'models["big"].prices.inputPer1M',
+    ],
+    [
+      'missing output price',
+      () => validatePool(with_((m) => (m.prices = { inputPer1M: 1 }))),
+      'models["big"].prices.outputPer1M',
+    ],
+    [
+      'typo in prices',
+      () => validatePool(with_((m) => (m.prices = { inputPer1M: 1, outputPer1m: 1 }))),
+      'models["big"].prices.outputPer1m',
+    ],
     ['typo in a field', () => validatePool(with_((m) => (m.maxConcurency = 3))), 'models["big"].maxConcurency'],
-    ['secret header', () => validatePool(with_((m) => (m.headers = { Authorization: 'Bearer sk-1' }))), 'models["big"].headers.Authorization'],
-    ['header injection', () => validatePool(with_((m) => (m.headers = { 'X-A': 'a\r\nB: c' }))), 'models["big"].headers.X-A'],
+    [
+      'secret header',
+      () => validatePool(with_((m) => (m.headers = { Authorization: 'Bearer sk-1' }))),
+      'models["big"].headers.Authorization',
+    ],
+    [
+      'header injection',
+      () => validatePool(with_((m) => (m.headers = { 'X-A': 'a\r\nB: c' }))),
+      'models["big"].headers.X-A',
+    ],
     ['zero timeout', () => validatePool(with_((m) => (m.timeoutMs = 0))), 'models["big"].timeoutMs'],
-    ['fractional concurrency', () => validatePool(with_((m) => (m.maxConcurrency = 1.5))), 'models["big"].maxConcurrency'],
+    [
+      'fractional concurrency',
+      () => validatePool(with_((m) => (m.maxConcurrency = 1.5))),
+      'models["big"].maxConcurrency',
+    ],
   ])('rejects %s with POOL_INVALID naming the field', (_name, fn, field) => {
     const { code, message } = codeOf(fn);
     expect(code).toBe('POOL_INVALID');
@@ -78,9 +114,15 @@ describe('validatePool', () => {
   });
 
   it('never echoes a secret-looking value in its message', () => {
-    expect(codeOf(() => validatePool(with_((m) => (m.apiKeyEnv = 'sk-abc123-xyz')))).message).not.toContain('sk-abc123');
-    expect(codeOf(() => validatePool(with_((m) => (m.headers = { Authorization: 'Bearer sk-1' })))).message).not.toContain('sk-1');
-    expect(codeOf(() => validatePool(with_((m) => (m.baseUrl = 'https://u:secret@x/v1')))).message).not.toContain('secret');
+    expect(codeOf(() => validatePool(with_((m) => (m.apiKeyEnv = 'sk-abc123-xyz')))).message).not.toContain(
+      'sk-abc123',
+    );
+    expect(
+      codeOf(() => validatePool(with_((m) => (m.headers = { Authorization: 'Bearer sk-1' })))).message,
+    ).not.toContain('sk-1');
+    expect(codeOf(() => validatePool(with_((m) => (m.baseUrl = 'https://u:secret@x/v1')))).message).not.toContain(
+      'secret',
+    );
   });
 });
 

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { CANDIDATE_DEFAULTS, FUSION_DEFAULTS, reciprocalRankFusion, selectCandidates } from '../../src/rankfusion/index.js';
+import {
+  CANDIDATE_DEFAULTS,
+  FUSION_DEFAULTS,
+  reciprocalRankFusion,
+  selectCandidates,
+} from '../../src/rankfusion/index.js';
 import type { RankedList } from '../../src/rbo/index.js';
 import { createRandom, randomRanking } from '../rbo/random.js';
 
@@ -19,7 +24,13 @@ function randomRankings(seed: number, count: number, modelCount: number, tieProb
 
 describe('reciprocalRankFusion: hand-computed values', () => {
   it('Eq. (4) with ε = 0: ranks 1-based, 1/|C| factor, absent items contribute 0', () => {
-    const fused = reciprocalRankFusion([['a', 'b'], ['b', 'c']], { epsilon: 0 });
+    const fused = reciprocalRankFusion(
+      [
+        ['a', 'b'],
+        ['b', 'c'],
+      ],
+      { epsilon: 0 },
+    );
     // a: (1 + 0)/2, b: (1/2 + 1)/2, c: (0 + 1/2)/2
     expect(fused.map((f) => f.item)).toEqual(['b', 'a', 'c']);
     expect(fused[0]!.score).toBeCloseTo(0.75, 15);
@@ -88,7 +99,12 @@ describe('reciprocalRankFusion: invariants', () => {
 });
 
 describe('selectCandidates', () => {
-  const cluster: RankedList<string>[] = [['a', 'b'], ['a', 'c'], ['b', 'a'], [['c', 'a'], 'b']];
+  const cluster: RankedList<string>[] = [
+    ['a', 'b'],
+    ['a', 'c'],
+    ['b', 'a'],
+    [['c', 'a'], 'b'],
+  ];
 
   it('takes the shortest fused prefix whose coverage reaches δ (hand-computed)', () => {
     // MRR·4: a = 3/61 + 1/62, b = 1/62 + 1/61 + 1/63, c = 1/62 + 1/61 → order a, b, c.
@@ -103,7 +119,11 @@ describe('selectCandidates', () => {
 
   it('keeps fused items that cover nothing when they come before the covering ones', () => {
     // m is everyone's second choice: highest fused score, never a top model.
-    const rankings = [['x', 'm'], ['y', 'm'], ['z', 'm']];
+    const rankings = [
+      ['x', 'm'],
+      ['y', 'm'],
+      ['z', 'm'],
+    ];
     const result = selectCandidates(rankings, { coverage: 0.3, epsilon: 0 });
     expect(result.fused[0]!.item).toBe('m');
     expect(result.candidates).toEqual(['m', 'x']);
@@ -146,7 +166,11 @@ describe('selectCandidates', () => {
   });
 
   it('one prompt, one model', () => {
-    expect(selectCandidates([['only']])).toEqual({ candidates: ['only'], coverage: 1, fused: [{ item: 'only', score: 1 / 61 }] });
+    expect(selectCandidates([['only']])).toEqual({
+      candidates: ['only'],
+      coverage: 1,
+      fused: [{ item: 'only', score: 1 / 61 }],
+    });
   });
 });
 

@@ -200,18 +200,29 @@ describe('rankBiasedOverlap: bad input', () => {
 
 describe('rankingFromScores', () => {
   it('groups equal scores, best first, ids sorted inside a group', () => {
-    expect(rankingFromScores({ gpt: 1, llama: 0, claude: 1, qwen: 0.5 })).toEqual([['claude', 'gpt'], ['qwen'], ['llama']]);
+    expect(rankingFromScores({ gpt: 1, llama: 0, claude: 1, qwen: 0.5 })).toEqual([
+      ['claude', 'gpt'],
+      ['qwen'],
+      ['llama'],
+    ]);
   });
 
   it('does not depend on key order and ties 0 with −0', () => {
     const a = rankingFromScores({ z: 0, b: -0, a: 0.25, y: 0.25 });
     const b = rankingFromScores({ y: 0.25, a: 0.25, b: -0, z: 0 });
-    expect(a).toEqual([['a', 'y'], ['b', 'z']]);
+    expect(a).toEqual([
+      ['a', 'y'],
+      ['b', 'z'],
+    ]);
     expect(b).toEqual(a);
   });
 
   it('orders infinite scores and returns [] for an empty map', () => {
-    expect(rankingFromScores({ a: Number.NEGATIVE_INFINITY, b: 3, c: Number.POSITIVE_INFINITY })).toEqual([['c'], ['b'], ['a']]);
+    expect(rankingFromScores({ a: Number.NEGATIVE_INFINITY, b: 3, c: Number.POSITIVE_INFINITY })).toEqual([
+      ['c'],
+      ['b'],
+      ['a'],
+    ]);
     expect(rankingFromScores({})).toEqual([]);
   });
 

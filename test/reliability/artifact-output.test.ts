@@ -8,7 +8,15 @@ import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { homedir } from 'node:os';
-import { checkArtifactOutput, loadFineRouter, readArtifacts, recoverArtifactDir, resolveArtifactDir, writeArtifacts, writeFineRouterArtifacts } from '../../src/node.js';
+import {
+  checkArtifactOutput,
+  loadFineRouter,
+  readArtifacts,
+  recoverArtifactDir,
+  resolveArtifactDir,
+  writeArtifacts,
+  writeFineRouterArtifacts,
+} from '../../src/node.js';
 import { ARTIFACT_WRITE_STEPS } from '../../src/adapters/node/artifact-dir.js';
 import { FineRouterError } from '../../src/errors.js';
 import { CLI, hashEncoder, sampleCacheRoot, SAMPLE, tempDir } from './helpers.js';
@@ -23,7 +31,10 @@ interface Run {
 /** Runs the CLI; `killWhen` is polled every 5 ms and SIGKILLs the child when it returns true. */
 function cli(args: string[], env: Record<string, string> = {}, killWhen?: () => Promise<boolean>): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -65,7 +76,21 @@ async function trainedSet(): Promise<Parameters<typeof writeArtifacts>[1]> {
   const { files: _files, ...draft } = manifest;
   return { manifest: draft as never, classifierBytes, routerBytes };
 }
-const train = (out: string, seed: number, extra: string[] = []): string[] => ['train', '--data', SAMPLE, '--out', out, '--epochs', '1', '--seed', String(seed), '--cache', cache, '--json', ...extra];
+const train = (out: string, seed: number, extra: string[] = []): string[] => [
+  'train',
+  '--data',
+  SAMPLE,
+  '--out',
+  out,
+  '--epochs',
+  '1',
+  '--seed',
+  String(seed),
+  '--cache',
+  cache,
+  '--json',
+  ...extra,
+];
 
 beforeAll(async () => {
   cache = await sampleCacheRoot(await tempDir('rel-cache'));
@@ -73,13 +98,31 @@ beforeAll(async () => {
   // The base set is trained without one model, so `add-model` can add it in the crash tests.
   withoutAdded = join(work, 'without.jsonl');
   const lines = (await readFile(SAMPLE, 'utf8')).split('\n').filter((l) => l.trim() !== '');
-  await writeFile(withoutAdded, lines.map((l) => {
-    const r = JSON.parse(l) as { scores: Record<string, number> };
-    delete r.scores[ADDED];
-    return JSON.stringify(r);
-  }).join('\n') + '\n');
+  await writeFile(
+    withoutAdded,
+    lines
+      .map((l) => {
+        const r = JSON.parse(l) as { scores: Record<string, number> };
+        delete r.scores[ADDED];
+        return JSON.stringify(r);
+      })
+      .join('\n') + '\n',
+  );
   baseSet = join(work, 'artifacts');
-  const run = await cli(['train', '--data', withoutAdded, '--out', baseSet, '--epochs', '1', '--seed', '1', '--cache', cache, '--json']);
+  const run = await cli([
+    'train',
+    '--data',
+    withoutAdded,
+    '--out',
+    baseSet,
+    '--epochs',
+    '1',
+    '--seed',
+    '1',
+    '--cache',
+    cache,
+    '--json',
+  ]);
   expect(run.code, run.stderr).toBe(0);
 });
 
@@ -107,7 +150,9 @@ describe('output paths are checked before any work (item 6)', () => {
   it('writeFineRouterArtifacts refuses a non-empty directory without artifacts (library callers too)', async () => {
     const dir = await tempDir('out-lib');
     await writeFile(join(dir, 'notes.txt'), 'mine');
-    await expect(writeFineRouterArtifacts(dir, { manifest: {} as never, files: {} })).rejects.toMatchObject({ code: 'OUTPUT_NOT_EMPTY' });
+    await expect(writeFineRouterArtifacts(dir, { manifest: {} as never, files: {} })).rejects.toMatchObject({
+      code: 'OUTPUT_NOT_EMPTY',
+    });
     expect(await readFile(join(dir, 'notes.txt'), 'utf8')).toBe('mine');
   });
 
@@ -120,7 +165,9 @@ describe('output paths are checked before any work (item 6)', () => {
     expect((await readdir(dir)).sort()).toEqual(['.gitkeep', 'classifier.onnx', 'manifest.json', 'router.onnx']);
     expect(await loadedModels(dir)).toContain('[');
     for (const protectedDir of ['/', homedir(), process.cwd()]) {
-      await expect(checkArtifactOutput(protectedDir, { force: true })).rejects.toMatchObject({ code: 'OUTPUT_INVALID' });
+      await expect(checkArtifactOutput(protectedDir, { force: true })).rejects.toMatchObject({
+        code: 'OUTPUT_INVALID',
+      });
     }
   });
 });
@@ -160,31 +207,46 @@ describe('retraining into an existing directory is atomic (item 3)', () => {
 });
 
 describe('crash safety: a real CLI writer killed at every step of the switch (item 3)', () => {
-  const addModel = (dir: string): string[] => ['add-model', '--artifacts', dir, '--data', SAMPLE, '--model', ADDED, '--limit', '40', '--cache', cache];
+  const addModel = (dir: string): string[] => [
+    'add-model',
+    '--artifacts',
+    dir,
+    '--data',
+    SAMPLE,
+    '--model',
+    ADDED,
+    '--limit',
+    '40',
+    '--cache',
+    cache,
+  ];
 
-  it.each(ARTIFACT_WRITE_STEPS.map((step) => [step]))('add-model killed at %s: the directory loads the old or the new set, and the next run completes', async (step) => {
-    const parent = await tempDir(`crash-${step}`);
-    const dir = join(parent, 'artifacts');
-    await cp(baseSet, dir, { recursive: true });
-    await writeFile(join(dir, '.gitkeep'), 'kept');
-    const oldModels = await loadedModels(dir);
-    const killed = await cli(addModel(dir), { FINEROUTER_CRASH_AT: step });
-    expect(killed.signal, killed.stderr).toBe('SIGKILL');
-    const after = await loadedModels(dir);
-    expect(after === oldModels || JSON.parse(after).includes(ADDED)).toBe(true);
-    if (after === oldModels) expect(JSON.parse(after)).not.toContain(ADDED);
-    // The next writer recovers (stale lock, leftovers) and finishes; nothing is left beside the directory.
-    const again = await cli(addModel(dir));
-    if (after === oldModels) {
-      expect(again.code, again.stderr).toBe(0);
-    } else {
-      expect(again.code).toBe(1); // the model is already in the (new) set: nothing written, so tidy up explicitly
-      await recoverArtifactDir(dir);
-    }
-    expect(JSON.parse(await loadedModels(dir))).toContain(ADDED);
-    expect((await readdir(parent)).sort()).toEqual(['artifacts']);
-    expect(await readFile(join(dir, '.gitkeep'), 'utf8')).toBe('kept');
-  });
+  it.each(ARTIFACT_WRITE_STEPS.map((step) => [step]))(
+    'add-model killed at %s: the directory loads the old or the new set, and the next run completes',
+    async (step) => {
+      const parent = await tempDir(`crash-${step}`);
+      const dir = join(parent, 'artifacts');
+      await cp(baseSet, dir, { recursive: true });
+      await writeFile(join(dir, '.gitkeep'), 'kept');
+      const oldModels = await loadedModels(dir);
+      const killed = await cli(addModel(dir), { FINEROUTER_CRASH_AT: step });
+      expect(killed.signal, killed.stderr).toBe('SIGKILL');
+      const after = await loadedModels(dir);
+      expect(after === oldModels || JSON.parse(after).includes(ADDED)).toBe(true);
+      if (after === oldModels) expect(JSON.parse(after)).not.toContain(ADDED);
+      // The next writer recovers (stale lock, leftovers) and finishes; nothing is left beside the directory.
+      const again = await cli(addModel(dir));
+      if (after === oldModels) {
+        expect(again.code, again.stderr).toBe(0);
+      } else {
+        expect(again.code).toBe(1); // the model is already in the (new) set: nothing written, so tidy up explicitly
+        await recoverArtifactDir(dir);
+      }
+      expect(JSON.parse(await loadedModels(dir))).toContain(ADDED);
+      expect((await readdir(parent)).sort()).toEqual(['artifacts']);
+      expect(await readFile(join(dir, '.gitkeep'), 'utf8')).toBe('kept');
+    },
+  );
 
   it('train killed between the two renames: the directory is absent for an instant, the loader finds the new set', async () => {
     const parent = await tempDir('crash-train');
@@ -193,7 +255,10 @@ describe('crash safety: a real CLI writer killed at every step of the switch (it
     const killed = await cli(train(dir, 2), { FINEROUTER_CRASH_AT: 'old-moved-aside' });
     expect(killed.signal, killed.stderr).toBe('SIGKILL');
     const warnings: string[] = [];
-    const router = await loadFineRouter(dir, { encoder: hashEncoder(384, 'sentence-transformers/all-MiniLM-L6-v2'), onWarning: (w) => warnings.push(w) });
+    const router = await loadFineRouter(dir, {
+      encoder: hashEncoder(384, 'sentence-transformers/all-MiniLM-L6-v2'),
+      onWarning: (w) => warnings.push(w),
+    });
     expect(router.models).toContain(ADDED); // the new set (trained on all models)
     await router.dispose();
     expect(warnings.some((w) => w.includes('interrupted'))).toBe(true);

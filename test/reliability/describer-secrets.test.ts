@@ -65,10 +65,13 @@ describe('describer secrets', () => {
   });
 
   it('a key over plain http to a non-loopback host is refused before any request', () => {
-    const make = (): unknown => createOpenAiDescriber({ baseUrl: 'http://llm.example.com/v1', model: 'm', apiKey: 'sk-explicit' });
+    const make = (): unknown =>
+      createOpenAiDescriber({ baseUrl: 'http://llm.example.com/v1', model: 'm', apiKey: 'sk-explicit' });
     expect(make).toThrow(FineRouterError);
     expect(() => make()).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
-    expect(() => createOpenAiDescriber({ baseUrl: 'https://llm.example.com/v1', model: 'm', apiKey: 'sk-explicit' })).not.toThrow();
+    expect(() =>
+      createOpenAiDescriber({ baseUrl: 'https://llm.example.com/v1', model: 'm', apiKey: 'sk-explicit' }),
+    ).not.toThrow();
   });
 
   it('credentials in the base URL are refused and never echoed', async () => {
@@ -87,14 +90,18 @@ describe('describer secrets', () => {
 
   it('a server that echoes the Authorization header does not put the key into the error message', async () => {
     mode = 'echo-401';
-    const error = await createOpenAiDescriber({ baseUrl, model: 'm', apiKey: 'sk-echoed-secret', ...fast }).describe(['x']).catch((e: unknown) => e);
+    const error = await createOpenAiDescriber({ baseUrl, model: 'm', apiKey: 'sk-echoed-secret', ...fast })
+      .describe(['x'])
+      .catch((e: unknown) => e);
     expect((error as FineRouterError).code).toBe('HTTP_ERROR');
     expect((error as Error).message).not.toContain('sk-echoed-secret');
   });
 
   it('a reply longer than maxResponseBytes is rejected with HTTP_ERROR', async () => {
     mode = 'huge';
-    const error = await createOpenAiDescriber({ baseUrl, model: 'm', ...fast, retries: 2 }).describe(['x']).catch((e: unknown) => e);
+    const error = await createOpenAiDescriber({ baseUrl, model: 'm', ...fast, retries: 2 })
+      .describe(['x'])
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FineRouterError);
     expect((error as FineRouterError).code).toBe('HTTP_ERROR');
     expect(seen).toHaveLength(1); // not retried

@@ -73,7 +73,8 @@ describe('embedding cache integrity', () => {
     const dir = await tempDir('cache-legacy');
     // Format 1 as written by earlier builds: [sha256][D float32] per record, no framing.
     const { createHash } = await import('node:crypto');
-    const record = (t: string): Buffer => Buffer.concat([createHash('sha256').update(t).digest(), Buffer.from(hashVector(t, D).buffer)]);
+    const record = (t: string): Buffer =>
+      Buffer.concat([createHash('sha256').update(t).digest(), Buffer.from(hashVector(t, D).buffer)]);
     const legacy = join(dir, 'test_hash-encoder-384.bin');
     // Torn after record 7, then records appended by an old build: misaligned from there on.
     const good = Buffer.concat(textsA.slice(0, 8).map(record));

@@ -55,7 +55,10 @@ const digest = 'a'.repeat(64);
 describe('error contract (item 7)', () => {
   it('a dangling symlink in place of an artifact file is ARTIFACT_MISSING, not a raw ENOENT', async () => {
     const dir = join(await tempDir('dangling'), 'artifacts');
-    await writeFineRouterArtifacts(dir, { manifest: draft() as never, files: { 'classifier.onnx': new Uint8Array([1]), 'router.onnx': new Uint8Array([2]) } });
+    await writeFineRouterArtifacts(dir, {
+      manifest: draft() as never,
+      files: { 'classifier.onnx': new Uint8Array([1]), 'router.onnx': new Uint8Array([2]) },
+    });
     await rm(join(dir, 'router.onnx'));
     await symlink(join(dir, 'does-not-exist.onnx'), join(dir, 'router.onnx'));
     expect(await codeOf(loadFineRouter(dir, { encoder: hashEncoder() }))).toBe('ARTIFACT_MISSING');
@@ -64,7 +67,10 @@ describe('error contract (item 7)', () => {
   it('a deeply nested manifest is ARTIFACT_SCHEMA, not a stack overflow', async () => {
     const dir = await tempDir('deep');
     const deep = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
-    await writeFile(join(dir, 'manifest.json'), `{"schema":"finerouter/artifacts","version":1,"training":{"x":${deep}}}`);
+    await writeFile(
+      join(dir, 'manifest.json'),
+      `{"schema":"finerouter/artifacts","version":1,"training":{"x":${deep}}}`,
+    );
     expect(await codeOf(loadFineRouter(dir, { encoder: hashEncoder() }))).toBe('ARTIFACT_SCHEMA');
     let nested: unknown = 1;
     for (let i = 0; i < 100_000; i++) nested = { n: nested };
@@ -74,18 +80,29 @@ describe('error contract (item 7)', () => {
 
   it('prototype keys do not pass as listed files: classifier.file "constructor", an extra file named toString', async () => {
     const files = { 'classifier.onnx': digest, 'router.onnx': digest };
-    expect(syncCode(() => validateManifest({ ...draft(), classifier: { file: 'constructor', threshold: 0.5 }, files }))).toBe('ARTIFACT_SCHEMA');
+    expect(
+      syncCode(() => validateManifest({ ...draft(), classifier: { file: 'constructor', threshold: 0.5 }, files })),
+    ).toBe('ARTIFACT_SCHEMA');
     const dir = join(await tempDir('tostring'), 'artifacts');
-    await writeFineRouterArtifacts(dir, { manifest: draft() as never, files: { 'classifier.onnx': new Uint8Array([1]), 'router.onnx': new Uint8Array([2]) } });
+    await writeFineRouterArtifacts(dir, {
+      manifest: draft() as never,
+      files: { 'classifier.onnx': new Uint8Array([1]), 'router.onnx': new Uint8Array([2]) },
+    });
     await writeFile(join(dir, 'toString'), 'stale model');
     expect(await codeOf(loadFineRouter(dir, { encoder: hashEncoder() }))).toBe('ARTIFACT_UNEXPECTED');
   });
 
   it("a '__proto__' model id is rejected, never silently dropped", () => {
-    expect(syncCode(() => parseRoutingLine('{"id":"1","prompt":"p","scores":{"__proto__":1,"b":0}}', 1))).toBe('DATA_INVALID');
-    expect(syncCode(() => parseRoutingLine('{"id":"1","prompt":"p","scores":{"b":0},"costs":{"__proto__":1}}', 1))).toBe('DATA_INVALID');
+    expect(syncCode(() => parseRoutingLine('{"id":"1","prompt":"p","scores":{"__proto__":1,"b":0}}', 1))).toBe(
+      'DATA_INVALID',
+    );
+    expect(
+      syncCode(() => parseRoutingLine('{"id":"1","prompt":"p","scores":{"b":0},"costs":{"__proto__":1}}', 1)),
+    ).toBe('DATA_INVALID');
     const files = { 'classifier.onnx': digest, 'router.onnx': digest };
-    expect(syncCode(() => validateManifest({ ...draft(), models: [{ id: '__proto__', cost: null }], files }))).toBe('ARTIFACT_SCHEMA');
+    expect(syncCode(() => validateManifest({ ...draft(), models: [{ id: '__proto__', cost: null }], files }))).toBe(
+      'ARTIFACT_SCHEMA',
+    );
   });
 
   it('a UTF-8 BOM is accepted (JSONL and manifest); invalid UTF-8 is DATA_INVALID naming its line', async () => {
@@ -93,7 +110,11 @@ describe('error contract (item 7)', () => {
     const file = join(dir, 'data.jsonl');
     await writeFile(file, '\uFEFF{"id":"1","prompt":"p","scores":{"a":1}}\n{"id":"2","prompt":"q","scores":{"a":0}}\n');
     expect((await readRoutingJsonl(file)).records.map((r) => r.id)).toEqual(['1', '2']);
-    const bad = Buffer.concat([Buffer.from('{"id":"1","prompt":"ok","scores":{"a":1}}\n{"id":"2","prompt":"caf'), Buffer.from([0xe9]), Buffer.from('","scores":{"a":0}}\n')]);
+    const bad = Buffer.concat([
+      Buffer.from('{"id":"1","prompt":"ok","scores":{"a":1}}\n{"id":"2","prompt":"caf'),
+      Buffer.from([0xe9]),
+      Buffer.from('","scores":{"a":0}}\n'),
+    ]);
     await writeFile(file, bad);
     const error = await readRoutingJsonl(file).catch((e: unknown) => e);
     expect((error as FineRouterError).code).toBe('DATA_INVALID');
@@ -102,7 +123,10 @@ describe('error contract (item 7)', () => {
     expect(skipped.skipped.map((s) => s.line)).toEqual([2]);
     // Manifest with a BOM loads past the JSON step (the files check then runs).
     const art = join(await tempDir('bom-manifest'), 'artifacts');
-    await writeFineRouterArtifacts(art, { manifest: draft() as never, files: { 'classifier.onnx': new Uint8Array([1]), 'router.onnx': new Uint8Array([2]) } });
+    await writeFineRouterArtifacts(art, {
+      manifest: draft() as never,
+      files: { 'classifier.onnx': new Uint8Array([1]), 'router.onnx': new Uint8Array([2]) },
+    });
     await writeFile(join(art, 'manifest.json'), `\uFEFF${await readFile(join(art, 'manifest.json'), 'utf8')}`);
     expect(await codeOf(loadFineRouter(art, { encoder: hashEncoder() }))).toBe('MODEL_INVALID'); // past the manifest: the 1-byte graphs are rejected
   });

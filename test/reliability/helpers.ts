@@ -63,9 +63,15 @@ export async function sampleCacheRoot(root: string): Promise<string> {
   const vectors = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   const records = lines.map((line, i) => {
     const prompt = (JSON.parse(line) as { prompt: string }).prompt;
-    return encodeEmbeddingRecord(createHash('sha256').update(prompt, 'utf8').digest('hex'), vectors.slice(i * 384, i * 384 + 384));
+    return encodeEmbeddingRecord(
+      createHash('sha256').update(prompt, 'utf8').digest('hex'),
+      vectors.slice(i * 384, i * 384 + 384),
+    );
   });
   await mkdir(join(root, 'embeddings'), { recursive: true });
-  await writeFile(join(root, 'embeddings', 'sentence-transformers_all-MiniLM-L6-v2-384.v2.frcache'), Buffer.concat(records));
+  await writeFile(
+    join(root, 'embeddings', 'sentence-transformers_all-MiniLM-L6-v2-384.v2.frcache'),
+    Buffer.concat(records),
+  );
   return root;
 }

@@ -20,7 +20,10 @@ interface PackageJson {
 let pkg: PackageJson;
 let project: string;
 let packedFiles: string[];
-const subpaths = (): string[] => Object.keys(pkg.exports).filter((s) => s !== './package.json').map((s) => (s === '.' ? 'finerouter' : `finerouter/${s.slice(2)}`));
+const subpaths = (): string[] =>
+  Object.keys(pkg.exports)
+    .filter((s) => s !== './package.json')
+    .map((s) => (s === '.' ? 'finerouter' : `finerouter/${s.slice(2)}`));
 
 function targets(value: unknown): string[] {
   if (typeof value === 'string') return [value];
@@ -31,7 +34,11 @@ function targets(value: unknown): string[] {
 beforeAll(async () => {
   pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as PackageJson;
   const work = await tempDir('pack');
-  const out = execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, npm_config_offline: 'true' } });
+  const out = execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, npm_config_offline: 'true' },
+  });
   const [info] = JSON.parse(out) as { filename: string; files: { path: string }[] }[];
   packedFiles = info!.files.map((f) => f.path);
   project = join(work, 'project');
@@ -39,7 +46,11 @@ beforeAll(async () => {
   await mkdir(installed, { recursive: true });
   execFileSync('tar', ['-xzf', join(work, info!.filename), '-C', installed, '--strip-components=1']);
   await writeFile(join(project, 'package.json'), '{"name":"consumer","private":true}\n');
-  for (const dep of [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {}), '@types/node']) {
+  for (const dep of [
+    ...Object.keys(pkg.dependencies ?? {}),
+    ...Object.keys(pkg.peerDependencies ?? {}),
+    '@types/node',
+  ]) {
     const at = join(project, 'node_modules', dep);
     await mkdir(join(at, '..'), { recursive: true });
     await symlink(join(ROOT, 'node_modules', dep), at, 'dir');
@@ -56,17 +67,34 @@ describe('packed package (item 5)', () => {
 
   it('every subpath imports from ESM and requires from CJS in a fresh project', () => {
     for (const spec of subpaths()) {
-      const esm = spawnSync(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(spec)}); console.log(Object.keys(m).length)`], { cwd: project, encoding: 'utf8' });
+      const esm = spawnSync(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `const m = await import(${JSON.stringify(spec)}); console.log(Object.keys(m).length)`,
+        ],
+        { cwd: project, encoding: 'utf8' },
+      );
       expect(esm.status, `${spec} (ESM): ${esm.stderr}`).toBe(0);
       expect(Number(esm.stdout.trim()), spec).toBeGreaterThan(0);
-      const cjs = spawnSync(process.execPath, ['-e', `console.log(Object.keys(require(${JSON.stringify(spec)})).length)`], { cwd: project, encoding: 'utf8' });
+      const cjs = spawnSync(
+        process.execPath,
+        ['-e', `console.log(Object.keys(require(${JSON.stringify(spec)})).length)`],
+        { cwd: project, encoding: 'utf8' },
+      );
       expect(cjs.status, `${spec} (CJS): ${cjs.stderr}`).toBe(0);
       expect(Number(cjs.stdout.trim()), spec).toBeGreaterThan(0);
     }
   });
 
   it('type-checks with moduleResolution node16 and bundler', async () => {
-    const source = subpaths().map((spec, i) => `import * as m${i} from ${JSON.stringify(spec)};\nexport const n${i}: number = Object.keys(m${i}).length;\n`).join('');
+    const source = subpaths()
+      .map(
+        (spec, i) =>
+          `import * as m${i} from ${JSON.stringify(spec)};\nexport const n${i}: number = Object.keys(m${i}).length;\n`,
+      )
+      .join('');
     const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
     for (const [name, options] of [
       ['node16', { module: 'node16', moduleResolution: 'node16' }],
@@ -75,7 +103,20 @@ describe('packed package (item 5)', () => {
       const dir = join(project, name);
       await mkdir(dir, { recursive: true });
       await writeFile(join(dir, 'index.mts'), source);
-      await writeFile(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { ...options, target: 'es2022', strict: true, noEmit: true, skipLibCheck: true, types: ['node'] }, files: ['index.mts'] }));
+      await writeFile(
+        join(dir, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: {
+            ...options,
+            target: 'es2022',
+            strict: true,
+            noEmit: true,
+            skipLibCheck: true,
+            types: ['node'],
+          },
+          files: ['index.mts'],
+        }),
+      );
       const run = spawnSync(process.execPath, [tsc, '-p', dir], { cwd: project, encoding: 'utf8' });
       expect(run.status, `${name}: ${run.stdout}${run.stderr}`).toBe(0);
     }

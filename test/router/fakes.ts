@@ -41,7 +41,10 @@ export class FakeRuntime implements OnnxRuntime {
   lastFeeds: Record<string, RuntimeTensor>[] = [];
   readonly options: (SessionOptions | undefined)[] = [];
   #random: () => number;
-  constructor(readonly delays = false, seed = 1) {
+  constructor(
+    readonly delays = false,
+    seed = 1,
+  ) {
     this.#random = lcg(seed);
   }
   async createSession(model: Uint8Array, options?: SessionOptions): Promise<RuntimeSession> {
@@ -130,7 +133,11 @@ export async function fixture(overrides: { classifier?: Partial<FakeGraph>; rout
     schema: 'finerouter/artifacts',
     version: 1,
     encoder: { id: 'fake-encoder', dimension: D },
-    models: [{ id: 'A', cost: 1 }, { id: 'B', cost: 2 }, { id: 'C', cost: null }],
+    models: [
+      { id: 'A', cost: 1 },
+      { id: 'B', cost: 2 },
+      { id: 'C', cost: null },
+    ],
     tasks: [
       { id: 7, description: 'symbolic math', size: 40, candidates: ['B', 'C'], stage1: [0.2, 0.6, 0.4] },
       { id: 9, description: 'translation', size: 30, candidates: ['A'], stage1: [0.9, 0.5, 0.1] },

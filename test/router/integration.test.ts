@@ -41,7 +41,7 @@ let bonus: Float32Array; // [T + 1, M]
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 function classifierBytes(): Uint8Array {
@@ -128,8 +128,21 @@ function reference(e: Float32Array, row: number, tolerance: number) {
     for (let i = 0; i < D; i++) q += e[row * D + i]! * Wq[i * M + k]!;
     return q;
   });
-  const stage1 = task < T ? [[0.4, 0.7, 0.8], [0.9, 0.6, 0.7]][task]! : [0.5, 0.6, 0.9];
-  const sel = aggregateAndSelect(stage1, stage2, MODELS.map((m) => m.cost), Uint8Array.of(1, 1, 1), 0.5, tolerance);
+  const stage1 =
+    task < T
+      ? [
+          [0.4, 0.7, 0.8],
+          [0.9, 0.6, 0.7],
+        ][task]!
+      : [0.5, 0.6, 0.9];
+  const sel = aggregateAndSelect(
+    stage1,
+    stage2,
+    MODELS.map((m) => m.cost),
+    Uint8Array.of(1, 1, 1),
+    0.5,
+    tolerance,
+  );
   return { probs, task, stage2, model: MODELS[sel.selected]!.id };
 }
 
@@ -144,7 +157,8 @@ describe('FineRouter end to end (onnxruntime-node + MiniLM)', () => {
         expect(r.model).toBe(ref.model);
         expect(r.task === null ? T : [3, 5].indexOf(r.task.id)).toBe(ref.task);
         expect(r.topTaskProbability).toBeCloseTo(Math.max(...ref.probs), 5);
-        for (const s of r.scores) expect(s.stage2).toBeCloseTo(ref.stage2[MODELS.findIndex((m) => m.id === s.model)]!, 5);
+        for (const s of r.scores)
+          expect(s.stage2).toBeCloseTo(ref.stage2[MODELS.findIndex((m) => m.id === s.model)]!, 5);
       });
     }
     const [math, translate, poem] = await router.routeBatch(PROMPTS);
@@ -164,7 +178,10 @@ describe('FineRouter end to end (onnxruntime-node + MiniLM)', () => {
 
   it('rejects broken artifact directories before the first route', async () => {
     const code = async (path: string, options = {}) => {
-      const error = await loadFineRouter(path, { encoder, ...options }).then(() => undefined, (e: unknown) => e);
+      const error = await loadFineRouter(path, { encoder, ...options }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(FineRouterError);
       return (error as FineRouterError).code;
     };
@@ -265,7 +282,13 @@ describe('FineRouter end to end (onnxruntime-node + MiniLM)', () => {
     await router.dispose();
 
     const refused = join(dir, 'refused');
-    const error = await writeFineRouterArtifacts(refused, { manifest: { ...draft, router: { file: '../evil.onnx' } }, files: { 'heads/classifier.onnx': g.toBytes(), '../evil.onnx': r.toBytes() } }).then(() => undefined, (e: unknown) => e);
+    const error = await writeFineRouterArtifacts(refused, {
+      manifest: { ...draft, router: { file: '../evil.onnx' } },
+      files: { 'heads/classifier.onnx': g.toBytes(), '../evil.onnx': r.toBytes() },
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect((error as FineRouterError).code).toBe('ARTIFACT_PATH');
     expect(await readdir(refused).catch(() => 'absent')).toBe('absent');
   }, 60_000);
@@ -280,7 +303,18 @@ describe('FineRouter end to end (onnxruntime-node + MiniLM)', () => {
     let code: number;
     let missing: unknown;
     try {
-      code = await routeCommand.run(['--artifacts', join(dir, 'ok'), '--tolerance', '0.3', '--exclude', 'large', '--threads', '1', PROMPTS[0]!, PROMPTS[1]!]);
+      code = await routeCommand.run([
+        '--artifacts',
+        join(dir, 'ok'),
+        '--tolerance',
+        '0.3',
+        '--exclude',
+        'large',
+        '--threads',
+        '1',
+        PROMPTS[0]!,
+        PROMPTS[1]!,
+      ]);
       missing = await routeCommand.run([PROMPTS[0]!]).catch((error: unknown) => error);
     } finally {
       process.stdout.write = out;
@@ -288,7 +322,11 @@ describe('FineRouter end to end (onnxruntime-node + MiniLM)', () => {
     }
     expect(code).toBe(0);
     expect(missing).toBeInstanceOf(UsageError); // `finerouter` exits 2 on usage errors
-    const lines = chunks.join('').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = chunks
+      .join('')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(2);
     expect(lines[0].prompt).toBe(PROMPTS[0]);
     expect(lines[0].task.description).toBe(DESCRIPTIONS[0]);
@@ -298,13 +336,18 @@ describe('FineRouter end to end (onnxruntime-node + MiniLM)', () => {
       expect(line.scores.map((s: { model: string }) => s.model).sort()).toEqual(['medium', 'small']);
       expect(typeof line.explanation).toBe('string');
     }
-    await expect(routeCommand.run(['--artifacts', join(dir, 'ok'), '--tolerance', '2', 'x'])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(routeCommand.run(['--artifacts', join(dir, 'ok'), '--tolerance', '2', 'x'])).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
   }, 60_000);
 
   it('artifacts record the encoder precision: an fp32-trained router refuses the int8 encoder, and the default encoder follows the manifest', async () => {
     const int8 = await loadMiniLmEncoder({ intraOpNumThreads: 1, precision: 'int8' });
     try {
-      const refused = await loadFineRouter(join(dir, 'ok'), { encoder: int8 }).then(() => undefined, (e: unknown) => e);
+      const refused = await loadFineRouter(join(dir, 'ok'), { encoder: int8 }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(refused).toBeInstanceOf(FineRouterError);
       expect((refused as FineRouterError).code).toBe('ENCODER_MISMATCH');
       expect(int8.dimension).toBe(D); // the caller's encoder survives the refusal
@@ -313,7 +356,10 @@ describe('FineRouter end to end (onnxruntime-node + MiniLM)', () => {
     }
     const int8Trained = join(dir, 'int8-trained');
     await writeArtifacts(int8Trained, { encoder: { id: `${encoder.id}#int8`, dimension: D } });
-    const fp32Refused = await loadFineRouter(int8Trained, { encoder }).then(() => undefined, (e: unknown) => e);
+    const fp32Refused = await loadFineRouter(int8Trained, { encoder }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect((fp32Refused as FineRouterError).code).toBe('ENCODER_MISMATCH');
     const router = await loadFineRouter(int8Trained, { intraOpNumThreads: 1 });
     try {

@@ -87,7 +87,21 @@ describe('validateManifest', () => {
     for (const v of [null, 1, 'x', [], undefined]) expectCode(() => validateManifest(v), 'ARTIFACT_SCHEMA');
   });
 
-  const unsafe = ['/etc/passwd', '../router.onnx', 'a/../../router.onnx', 'a\\b.onnx', 'C:/x.onnx', 'c:x', 'https://evil/x.onnx', './router.onnx', 'a//b', 'dir/', '', 'a\u0000b', '..'];
+  const unsafe = [
+    '/etc/passwd',
+    '../router.onnx',
+    'a/../../router.onnx',
+    'a\\b.onnx',
+    'C:/x.onnx',
+    'c:x',
+    'https://evil/x.onnx',
+    './router.onnx',
+    'a//b',
+    'dir/',
+    '',
+    'a\u0000b',
+    '..',
+  ];
   it.each(unsafe)('ARTIFACT_PATH: router.file %j', async (path) => {
     const json = await base();
     json.router.file = path;

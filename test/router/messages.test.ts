@@ -20,7 +20,10 @@ async function setup() {
 }
 
 async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(FineRouterError);
   return (error as FineRouterError).code;
 }
@@ -28,7 +31,12 @@ async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
 describe('messageText', () => {
   it('takes string content trimmed and joins text parts, ignoring other parts', () => {
     expect(messageText({ role: 'user', content: '  hi  ' })).toBe('hi');
-    expect(messageText({ role: 'user', content: [{ type: 'text', text: ' a ' }, { type: 'image' }, { type: 'text', text: 'b' }] })).toBe('a\nb');
+    expect(
+      messageText({
+        role: 'user',
+        content: [{ type: 'text', text: ' a ' }, { type: 'image' }, { type: 'text', text: 'b' }],
+      }),
+    ).toBe('a\nb');
     expect(messageText({ role: 'assistant', content: null })).toBe('');
     expect(messageText({ role: 'assistant' })).toBe('');
     expect(() => messageText(null as never)).toThrow(TypeError);
@@ -42,7 +50,10 @@ describe('routerInputFromMessages (the documented rule)', () => {
   });
 
   it('drops the system prompt by default and appends it on request', () => {
-    const messages = [{ role: 'system', content: 'Be terse.' }, { role: 'user', content: 'Translate cat' }];
+    const messages = [
+      { role: 'system', content: 'Be terse.' },
+      { role: 'user', content: 'Translate cat' },
+    ];
     expect(routerInputFromMessages(messages)).toBe('Translate cat');
     expect(routerInputFromMessages(messages, { system: 'append' })).toBe('Translate cat\n\nsystem: Be terse.');
   });
@@ -61,26 +72,50 @@ describe('routerInputFromMessages (the documented rule)', () => {
   });
 
   it('bounds the context by maxContextChars, cutting the last piece', () => {
-    const messages = [{ role: 'user', content: 'x'.repeat(50) }, { role: 'user', content: 'now' }];
+    const messages = [
+      { role: 'user', content: 'x'.repeat(50) },
+      { role: 'user', content: 'now' },
+    ];
     expect(routerInputFromMessages(messages, { maxContextChars: 10 })).toBe(`now\n\nuser: xxxx`);
     expect(routerInputFromMessages(messages, { maxContextChars: 0 })).toBe('now');
   });
 
   it('falls back to the last non-system message with text when no user turn has text', () => {
-    expect(routerInputFromMessages([{ role: 'system', content: 's' }, { role: 'assistant', content: 'draft' }])).toBe('draft');
+    expect(
+      routerInputFromMessages([
+        { role: 'system', content: 's' },
+        { role: 'assistant', content: 'draft' },
+      ]),
+    ).toBe('draft');
   });
 
   it('rejects conversations without text and bad options', () => {
     expect(() => routerInputFromMessages([])).toThrow(RangeError);
     expect(() => routerInputFromMessages([{ role: 'system', content: 'only system' }])).toThrow(RangeError);
     expect(() => routerInputFromMessages('hi' as never)).toThrow(TypeError);
-    expect(() => routerInputFromMessages([{ role: 'user', content: 'a' }], { contextMessages: -1 })).toThrow(RangeError);
-    expect(() => routerInputFromMessages([{ role: 'user', content: 'a' }], { maxContextChars: 1.5 })).toThrow(RangeError);
-    expect(() => routerInputFromMessages([{ role: 'user', content: 'a' }], { system: 'keep' as never })).toThrow(RangeError);
+    expect(() => routerInputFromMessages([{ role: 'user', content: 'a' }], { contextMessages: -1 })).toThrow(
+      RangeError,
+    );
+    expect(() => routerInputFromMessages([{ role: 'user', content: 'a' }], { maxContextChars: 1.5 })).toThrow(
+      RangeError,
+    );
+    expect(() => routerInputFromMessages([{ role: 'user', content: 'a' }], { system: 'keep' as never })).toThrow(
+      RangeError,
+    );
   });
 
   it('is applied to training records that hold messages instead of a prompt', () => {
-    const record = validateRoutingRecord({ id: 'r', messages: [{ role: 'system', content: 'sys' }, { role: 'user', content: 'math' }], scores: { A: 1 } }, 1);
+    const record = validateRoutingRecord(
+      {
+        id: 'r',
+        messages: [
+          { role: 'system', content: 'sys' },
+          { role: 'user', content: 'math' },
+        ],
+        scores: { A: 1 },
+      },
+      1,
+    );
     expect(record.prompt).toBe('math');
     expect(() => validateRoutingRecord({ id: 'r', messages: [], scores: { A: 1 } }, 3)).toThrow(FineRouterError);
     expect(() => validateRoutingRecord({ id: 'r', messages: 'x', scores: { A: 1 } }, 3)).toThrow(FineRouterError);
@@ -90,9 +125,15 @@ describe('routerInputFromMessages (the documented rule)', () => {
 describe('FineRouter.route on messages and with maxCost', () => {
   it('routes a conversation exactly as the text the rule builds', async () => {
     const { router } = await setup();
-    const conversation = [{ role: 'system', content: 'You are helpful.' }, { role: 'user', content: 'math' }];
+    const conversation = [
+      { role: 'system', content: 'You are helpful.' },
+      { role: 'user', content: 'math' },
+    ];
     expect(await router.route(conversation)).toEqual(await router.route('math'));
-    const [a, b] = await router.routeBatch([[{ role: 'user', content: [{ type: 'text', text: 'translate' }] }], 'translate']);
+    const [a, b] = await router.routeBatch([
+      [{ role: 'user', content: [{ type: 'text', text: 'translate' }] }],
+      'translate',
+    ]);
     expect(a).toEqual(b);
     expect(await codeOf(router.route([{ role: 'system', content: 'x' }]))).toBe('INVALID_ARGUMENT');
     expect(await codeOf(router.route(42 as never))).toBe('INVALID_ARGUMENT');

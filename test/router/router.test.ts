@@ -21,14 +21,19 @@ async function setup(extra: Partial<FineRouterCreateOptions> = {}, fx?: Fixture,
 }
 
 async function expectCode(promise: Promise<unknown>, code: string): Promise<void> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(FineRouterError);
   expect((error as FineRouterError).code).toBe(code);
 }
 
 describe('sha256Digest', () => {
   it('matches the known digest of "abc"', async () => {
-    expect(await sha256Digest(new TextEncoder().encode('abc'))).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(await sha256Digest(new TextEncoder().encode('abc'))).toBe(
+      'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+    );
   });
 });
 
@@ -37,7 +42,12 @@ describe('FineRouter.route (fake runtime, hand-computed)', () => {
     const { router } = await setup();
     const r = await router.route('math');
     // stage1 [0.2,0.6,0.4] → [0,1,0.5]; stage2 [0.5,0.3,0.9] (task adapters +0.5 on B, C) → [1/3,0,1]
-    expect(r.task).toEqual({ id: 7, description: 'symbolic math', confidence: expect.closeTo(0.8, 6), candidates: ['B', 'C'] });
+    expect(r.task).toEqual({
+      id: 7,
+      description: 'symbolic math',
+      confidence: expect.closeTo(0.8, 6),
+      candidates: ['B', 'C'],
+    });
     expect(r.model).toBe('C');
     expect(r.scores.map((s) => s.model)).toEqual(['C', 'B', 'A']);
     const byModel = Object.fromEntries(r.scores.map((s) => [s.model, s]));
@@ -81,7 +91,11 @@ describe('FineRouter.route (fake runtime, hand-computed)', () => {
     expect(r.topTaskProbability).toBeCloseTo(0.4, 6);
     // Others stage1 is flat → 0.5 each; stage2 [0.3,0.9,0.6] → [0,1,0.5]; final [0.25,0.75,0.5]
     expect(r.model).toBe('B');
-    expect(r.scores.map((s) => [s.model, Number(s.final.toFixed(6))])).toEqual([['B', 0.75], ['C', 0.5], ['A', 0.25]]);
+    expect(r.scores.map((s) => [s.model, Number(s.final.toFixed(6))])).toEqual([
+      ['B', 0.75],
+      ['C', 0.5],
+      ['A', 0.25],
+    ]);
     expect(r.scores.every((s) => s.adapter === 'general')).toBe(true);
     expect(Number(runtime.lastFeeds.at(-1)!.task!.data[0])).toBe(2); // T = Others
     expect(r.explanation).toContain('no task (Others');
@@ -224,7 +238,10 @@ describe('FineRouter.create checks', () => {
   it('validates the manifest again and rejects non-byte models', async () => {
     const f = await fixture();
     await expectCode(setup({ manifest: {} as never }, f), 'ARTIFACT_SCHEMA');
-    await expectCode(setup({ manifest: { ...f.manifestJson, others: { size: 1, stage1: [1] } } as never }, f), 'ARTIFACT_SCHEMA');
+    await expectCode(
+      setup({ manifest: { ...f.manifestJson, others: { size: 1, stage1: [1] } } as never }, f),
+      'ARTIFACT_SCHEMA',
+    );
     const raw = await setup({ manifest: f.manifestJson as never }, f);
     expect(Object.isFrozen(raw.router.manifest)).toBe(true);
     await expectCode(setup({ routerModel: 'x' as never }, f), 'INVALID_ARGUMENT');

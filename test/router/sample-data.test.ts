@@ -12,7 +12,9 @@ import { parseRoutingLine } from '../../src/data/parse.js';
 const dir = join(__dirname, '..', '..', 'examples', 'data');
 
 describe('examples/data sample', () => {
-  const lines = readFileSync(join(dir, 'routing-sample.jsonl'), 'utf8').split('\n').filter((l) => l.trim().length > 0);
+  const lines = readFileSync(join(dir, 'routing-sample.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim().length > 0);
   const records = lines.map((line, i) => parseRoutingLine(line, i + 1));
 
   it('parses, has both splits and 9 models on every line', () => {

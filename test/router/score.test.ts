@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { aggregateAndSelect, expectedQuality, FLAT_NORMALIZED_VALUE, minMaxNormalize, selectByPrice } from '../../src/router/score.js';
+import {
+  aggregateAndSelect,
+  expectedQuality,
+  FLAT_NORMALIZED_VALUE,
+  minMaxNormalize,
+  selectByPrice,
+} from '../../src/router/score.js';
 
 const all3 = Uint8Array.of(1, 1, 1);
 

@@ -40,7 +40,10 @@ afterAll(async () => {
 const opts = () => ({ runtime: new FakeRuntime(), encoder: new FakeEncoder(f.table, f.D) });
 
 async function code(p: Promise<unknown>): Promise<string | undefined> {
-  const e = await p.then(() => undefined, (x: unknown) => x);
+  const e = await p.then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   expect(e).toBeInstanceOf(FineRouterError);
   return (e as FineRouterError).code;
 }
@@ -55,7 +58,10 @@ describe('loadFineRouter (web, real fetch against a local server)', () => {
   });
   it('loads from an explicit URL map', async () => {
     const router = await loadFineRouter(
-      { manifest: `${base}/a/manifest.json`, files: { 'classifier.onnx': `${base}/a/classifier.onnx`, 'router.onnx': 'router.onnx' } },
+      {
+        manifest: `${base}/a/manifest.json`,
+        files: { 'classifier.onnx': `${base}/a/classifier.onnx`, 'router.onnx': 'router.onnx' },
+      },
       opts(),
     );
     expect((await router.route('translate')).model).toBe('A');
@@ -65,11 +71,21 @@ describe('loadFineRouter (web, real fetch against a local server)', () => {
     expect(await code(loadFineRouter(`${base}/bad/`, opts()))).toBe('ARTIFACT_CHECKSUM');
     expect(await code(loadFineRouter(`${base}/err/`, opts()))).toBe('HTTP_ERROR');
     expect(await code(loadFineRouter(`${base}/json/`, opts()))).toBe('ARTIFACT_SCHEMA');
-    expect(await code(loadFineRouter({ manifest: `${base}/a/manifest.json`, files: { 'classifier.onnx': `${base}/a/classifier.onnx` } }, opts()))).toBe('ARTIFACT_MISSING');
     expect(
       await code(
         loadFineRouter(
-          { manifest: `${base}/a/manifest.json`, files: { 'classifier.onnx': 'classifier.onnx', 'router.onnx': 'router.onnx', 'stale.onnx': 'x' } },
+          { manifest: `${base}/a/manifest.json`, files: { 'classifier.onnx': `${base}/a/classifier.onnx` } },
+          opts(),
+        ),
+      ),
+    ).toBe('ARTIFACT_MISSING');
+    expect(
+      await code(
+        loadFineRouter(
+          {
+            manifest: `${base}/a/manifest.json`,
+            files: { 'classifier.onnx': 'classifier.onnx', 'router.onnx': 'router.onnx', 'stale.onnx': 'x' },
+          },
           opts(),
         ),
       ),

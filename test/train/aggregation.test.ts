@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ALPHA_GRID, routedQuality, selectAggregation, stage1Statistics, type RoutedQualityInput } from '../../src/train/aggregation.js';
+import {
+  ALPHA_GRID,
+  routedQuality,
+  selectAggregation,
+  stage1Statistics,
+  type RoutedQualityInput,
+} from '../../src/train/aggregation.js';
 
 // Three models, one task whose stage-1 prior ranks m0 > m1 > m2; the stage-2 rows disagree with the prior.
 // Prompt 0: stage 2 [0, 0.8, 1] → final m0 = 1 − α, m1 = 0.5 + 0.3α, m2 = α: m1 wins for α in (0.385, 0.714).

@@ -16,15 +16,25 @@ describe('train / add-model commands (argument handling; the training itself is 
   });
   it('reject missing or bad arguments before loading anything', async () => {
     expect(await code(trainCommand.run(['--out', 'x']))).toBe('INVALID_ARGUMENT');
-    expect(await code(trainCommand.run(['--data', 'x.jsonl', '--out', 'x', '--holdout', '0.9']))).toBe('INVALID_ARGUMENT');
+    expect(await code(trainCommand.run(['--data', 'x.jsonl', '--out', 'x', '--holdout', '0.9']))).toBe(
+      'INVALID_ARGUMENT',
+    );
     expect(await code(trainCommand.run(['--data', 'x.jsonl', '--out', 'x', '--seed=abc']))).toBe('INVALID_ARGUMENT');
-    expect(await code(trainCommand.run(['--data', 'x.jsonl', '--out', 'x', '--alpha', '1.5']))).toBe('INVALID_ARGUMENT');
+    expect(await code(trainCommand.run(['--data', 'x.jsonl', '--out', 'x', '--alpha', '1.5']))).toBe(
+      'INVALID_ARGUMENT',
+    );
     expect(await code(trainCommand.run(['--data', 'x.jsonl', '--out', 'x', '--alpha', '']))).toBe('INVALID_ARGUMENT');
-    expect(await code(trainCommand.run(['--data', 'x.jsonl', '--out', 'x', '--stage1', 'mode']))).toBe('INVALID_ARGUMENT');
+    expect(await code(trainCommand.run(['--data', 'x.jsonl', '--out', 'x', '--stage1', 'mode']))).toBe(
+      'INVALID_ARGUMENT',
+    );
     expect(await code(addModelCommand.run(['--artifacts', 'a', '--data', 'd']))).toBe('INVALID_ARGUMENT');
   });
   it('reports a missing data file as DATA_INVALID and missing artifacts as ARTIFACT_MISSING', async () => {
-    expect(await code(trainCommand.run(['--data', '/nonexistent/x.jsonl', '--out', '/tmp/never']))).toBe('DATA_INVALID');
-    expect(await code(addModelCommand.run(['--artifacts', '/nonexistent/dir', '--data', 'd.jsonl', '--model', 'm']))).toBe('ARTIFACT_MISSING');
+    expect(await code(trainCommand.run(['--data', '/nonexistent/x.jsonl', '--out', '/tmp/never']))).toBe(
+      'DATA_INVALID',
+    );
+    expect(
+      await code(addModelCommand.run(['--artifacts', '/nonexistent/dir', '--data', 'd.jsonl', '--model', 'm'])),
+    ).toBe('ARTIFACT_MISSING');
   });
 });

@@ -9,7 +9,12 @@ export const MODELS = ['m-a', 'm-b', 'm-c', 'm-d'];
  * Synthetic routing data: `clusters` directions in D dims; prompts near a direction form a task whose best
  * model is `clusters[c] % M`; 20% of prompts are noise (Others). Model m-d lacks a score on every 5th prompt.
  */
-export function synthetic(n = 300, d = 16, clusters = 3, seed = 1): { records: RoutingRecord[]; embeddings: Float32Array; discovery: DiscoveryResult } {
+export function synthetic(
+  n = 300,
+  d = 16,
+  clusters = 3,
+  seed = 1,
+): { records: RoutingRecord[]; embeddings: Float32Array; discovery: DiscoveryResult } {
   const rng = createRandom(seed);
   const centers: Float32Array[] = [];
   for (let c = 0; c < clusters; c++) {
@@ -23,15 +28,20 @@ export function synthetic(n = 300, d = 16, clusters = 3, seed = 1): { records: R
   for (let i = 0; i < n; i++) {
     const noise = i % 5 === 4;
     const c = i % clusters;
-    const row = Float32Array.from({ length: d }, (_, k) => (noise ? rng.normal() : centers[c][k] * 3 + rng.normal() * 0.4));
+    const row = Float32Array.from({ length: d }, (_, k) =>
+      noise ? rng.normal() : centers[c][k] * 3 + rng.normal() * 0.4,
+    );
     const norm = Math.hypot(...row);
-    embeddings.set(row.map((x) => x / norm), i * d);
+    embeddings.set(
+      row.map((x) => x / norm),
+      i * d,
+    );
     assignment[i] = noise ? -1 : c;
     const scores: Record<string, number> = {};
     MODELS.forEach((id, j) => {
       if (id === 'm-d' && i % 5 === 0) return;
       const good = !noise && j === c % MODELS.length;
-      scores[id] = Math.min(1, Math.max(0, (good ? 0.85 : 0.35) + rng.normal() * 0.05 + 0.1 * row[j] / norm));
+      scores[id] = Math.min(1, Math.max(0, (good ? 0.85 : 0.35) + rng.normal() * 0.05 + (0.1 * row[j]) / norm));
     });
     records.push({ id: `p${i}`, prompt: `prompt ${i}`, scores, ...(i % 2 === 0 ? { costs: { 'm-a': 0.002 } } : {}) });
   }
@@ -55,7 +65,12 @@ export function synthetic(n = 300, d = 16, clusters = 3, seed = 1): { records: R
   const discovery: DiscoveryResult = {
     models: [...MODELS],
     tasks,
-    others: { size: othersMembers.length, stage1: Object.fromEntries(MODELS.map((id) => [id, 0.35])), fused: [], members: othersMembers },
+    others: {
+      size: othersMembers.length,
+      stage1: Object.fromEntries(MODELS.map((id) => [id, 0.35])),
+      fused: [],
+      members: othersMembers,
+    },
     assignment,
     options: { ...DISCOVERY_DEFAULTS, describer: null },
     stats: { levels: [], tasksMs: 0 },
@@ -66,5 +81,16 @@ export function synthetic(n = 300, d = 16, clusters = 3, seed = 1): { records: R
 export const SMALL = {
   encoder: { id: 'test-encoder', dimension: 16 },
   classifier: { epochs: 30, batchSize: 32, learningRate: 0.01, patience: 5 },
-  moe: { projection: 8, llmEmbedding: 8, hidden: 16, taskHidden: 4, epochs: 40, taskEpochs: 20, batchSize: 32, learningRate: 0.01, taskLearningRate: 0.01, patience: 5 },
+  moe: {
+    projection: 8,
+    llmEmbedding: 8,
+    hidden: 16,
+    taskHidden: 4,
+    epochs: 40,
+    taskEpochs: 20,
+    batchSize: 32,
+    learningRate: 0.01,
+    taskLearningRate: 0.01,
+    patience: 5,
+  },
 };

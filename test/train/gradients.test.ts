@@ -37,8 +37,16 @@ function gradientCheck(params: readonly Param[], loss: (backward: boolean) => nu
 
 describe('gradient checks by finite differences', () => {
   it('general MoE network (projection, LLM embeddings, general adapters, masked MSE)', () => {
-    const d = 6, m = 3, rows = 5;
-    const net = new GeneralNet(d, m, { projection: 4, llmEmbedding: 3, hidden: 5, activation: 'gelu' }, rows, createRandom(4));
+    const d = 6,
+      m = 3,
+      rows = 5;
+    const net = new GeneralNet(
+      d,
+      m,
+      { projection: 4, llmEmbedding: 3, hidden: 5, activation: 'gelu' },
+      rows,
+      createRandom(4),
+    );
     const x = rand(rows * d, 1);
     const target = rand(rows * m, 2, 0.5);
     const mask = Uint8Array.from({ length: rows * m }, (_, i) => (i % 4 === 3 ? 0 : 1));
@@ -46,8 +54,16 @@ describe('gradient checks by finite differences', () => {
   });
 
   it('general MoE network with ReLU', () => {
-    const d = 5, m = 2, rows = 4;
-    const net = new GeneralNet(d, m, { projection: 3, llmEmbedding: 2, hidden: 4, activation: 'relu' }, rows, createRandom(5));
+    const d = 5,
+      m = 2,
+      rows = 4;
+    const net = new GeneralNet(
+      d,
+      m,
+      { projection: 3, llmEmbedding: 2, hidden: 4, activation: 'relu' },
+      rows,
+      createRandom(5),
+    );
     const x = rand(rows * d, 3);
     const target = rand(rows * m, 4, 0.5);
     const mask = new Uint8Array(rows * m).fill(1);
@@ -56,8 +72,17 @@ describe('gradient checks by finite differences', () => {
   });
 
   it('bilinear classifier (projection, task encodings, biases, BCE)', () => {
-    const d = 5, t = 4, rows = 6;
-    const heads = { dimension: d, taskCount: t, weight: rand(d * d, 6, 0.5), bias: rand(d, 7, 0.1), taskEncodings: rand(d * t, 8, 0.5), taskBias: rand(t, 9, 0.1) };
+    const d = 5,
+      t = 4,
+      rows = 6;
+    const heads = {
+      dimension: d,
+      taskCount: t,
+      weight: rand(d * d, 6, 0.5),
+      bias: rand(d, 7, 0.1),
+      taskEncodings: rand(d * t, 8, 0.5),
+      taskBias: rand(t, 9, 0.1),
+    };
     const net = new ClassifierNet(heads, rows);
     const x = rand(rows * d, 10);
     const targets = new Float32Array(rows * t);

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { activate, activateBackward, addBias, biasGrad, matmul, matmulTransA, matmulTransB, maskedMse, sigmoidBce } from '../../src/train/kernels.js';
+import {
+  activate,
+  activateBackward,
+  addBias,
+  biasGrad,
+  matmul,
+  matmulTransA,
+  matmulTransB,
+  maskedMse,
+  sigmoidBce,
+} from '../../src/train/kernels.js';
 import { createRandom, shuffleInPlace, splitIndices, xavierUniform } from '../../src/train/random.js';
 import { AdamW, EarlyStopping, createParam } from '../../src/train/optimizer.js';
 
@@ -8,13 +18,22 @@ function rand(n: number, seed: number): Float32Array {
   return Float32Array.from({ length: n }, () => rng.normal());
 }
 
-function naive(a: Float32Array, b: Float32Array, m: number, k: number, n: number, ta: boolean, tb: boolean): Float64Array {
+function naive(
+  a: Float32Array,
+  b: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+  ta: boolean,
+  tb: boolean,
+): Float64Array {
   const c = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
-    let s = 0;
-    for (let p = 0; p < k; p++) s += (ta ? a[p * m + i] : a[i * k + p]) * (tb ? b[j * k + p] : b[p * n + j]);
-    c[i * n + j] = s;
-  }
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) s += (ta ? a[p * m + i] : a[i * k + p]) * (tb ? b[j * k + p] : b[p * n + j]);
+      c[i * n + j] = s;
+    }
   return c;
 }
 
@@ -24,7 +43,13 @@ function close(a: ArrayLike<number>, b: ArrayLike<number>, tol: number): void {
 }
 
 describe('matrix kernels', () => {
-  for (const [m, k, n] of [[1, 1, 1], [5, 7, 3], [8, 4, 9], [3, 6, 2], [9, 5, 7]] as const) {
+  for (const [m, k, n] of [
+    [1, 1, 1],
+    [5, 7, 3],
+    [8, 4, 9],
+    [3, 6, 2],
+    [9, 5, 7],
+  ] as const) {
     it(`matmul / transA / transB equal the naive product at ${m}×${k}×${n}`, () => {
       const a = rand(m * k, 1);
       const b = rand(k * n, 2);
@@ -36,10 +61,18 @@ describe('matrix kernels', () => {
       // accumulate adds
       const c = new Float32Array(m * n).fill(1);
       matmul(a, b, c, m, k, n, true);
-      close(c, Array.from(naive(a, b, m, k, n, false, false), (v) => v + 1), 1e-5);
+      close(
+        c,
+        Array.from(naive(a, b, m, k, n, false, false), (v) => v + 1),
+        1e-5,
+      );
       const c2 = new Float32Array(m * n).fill(2);
       matmulTransB(a, bt, c2, m, k, n, true);
-      close(c2, Array.from(naive(a, bt, m, k, n, false, true), (v) => v + 2), 1e-5);
+      close(
+        c2,
+        Array.from(naive(a, bt, m, k, n, false, true), (v) => v + 2),
+        1e-5,
+      );
     });
   }
 
@@ -77,8 +110,10 @@ describe('activation and loss gradients (finite differences)', () => {
     sigmoidBce(z, y, 4, 2, g);
     for (let i = 0; i < 4; i++) {
       const h = 1e-3;
-      const zp = z.slice(); zp[i] += h;
-      const zm = z.slice(); zm[i] -= h;
+      const zp = z.slice();
+      zp[i] += h;
+      const zm = z.slice();
+      zm[i] -= h;
       const fd = (sigmoidBce(zp, y, 4, 2) - sigmoidBce(zm, y, 4, 2)) / (2 * h);
       expect(Math.abs(g[i] - fd)).toBeLessThan(1e-4);
     }
@@ -110,7 +145,10 @@ describe('seeded randomness', () => {
     expect(Array.from(w1)).toEqual(Array.from(w2));
     const bound = Math.sqrt(6 / 9);
     for (const v of w1) expect(Math.abs(v)).toBeLessThanOrEqual(bound);
-    const order = shuffleInPlace(Int32Array.from({ length: 10 }, (_, i) => i), createRandom(1));
+    const order = shuffleInPlace(
+      Int32Array.from({ length: 10 }, (_, i) => i),
+      createRandom(1),
+    );
     expect(Array.from(order).sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     const [tr, dv, ho] = splitIndices(100, [0.1, 0.2], 5);
     expect([tr.length, dv.length, ho.length]).toEqual([70, 10, 20]);
@@ -153,7 +191,10 @@ describe('AdamW and early stopping', () => {
     const stopped: number[] = [];
     for (let e = 0; e < losses.length; e++) {
       w.value[0] = e;
-      if (stop.report(e, losses[e])) { stopped.push(e); break; }
+      if (stop.report(e, losses[e])) {
+        stopped.push(e);
+        break;
+      }
     }
     expect(stopped).toEqual([3]);
     stop.restore();

@@ -23,12 +23,22 @@ describe('local prior: leave-one-out is exact', () => {
     const { scores, mask } = scoreMatrix(data.records, MODELS);
     const groups = groupsOf(data.discovery.assignment);
     const rows = Int32Array.from({ length: 120 }, (_, i) => i * 2);
-    for (const [k, beta] of [[5, 0], [10, 0.5], [7, 1]] as const) {
-      const fit = fitLocalPrior({ embeddings: data.embeddings, dimension: d, scores, mask, modelCount: m, groups, rows }, { ks: [k], betas: [beta], shrinkage: 3, modelPrior: [0.5, 0.5, 0.5, 0.5] });
+    for (const [k, beta] of [
+      [5, 0],
+      [10, 0.5],
+      [7, 1],
+    ] as const) {
+      const fit = fitLocalPrior(
+        { embeddings: data.embeddings, dimension: d, scores, mask, modelCount: m, groups, rows },
+        { ks: [k], betas: [beta], shrinkage: 3, modelPrior: [0.5, 0.5, 0.5, 0.5] },
+      );
       for (const a of [0, 17, 63, 119]) {
         // Refit on every row but a, then predict row a from the remaining index.
         const others = Int32Array.from([...rows].filter((_, b) => b !== a));
-        const refit = fitLocalPrior({ embeddings: data.embeddings, dimension: d, scores, mask, modelCount: m, groups, rows: others }, { ks: [k], betas: [beta], shrinkage: 3, modelPrior: [0.5, 0.5, 0.5, 0.5] });
+        const refit = fitLocalPrior(
+          { embeddings: data.embeddings, dimension: d, scores, mask, modelCount: m, groups, rows: others },
+          { ks: [k], betas: [beta], shrinkage: 3, modelPrior: [0.5, 0.5, 0.5, 0.5] },
+        );
         const i = rows[a]!;
         const query = Float32Array.from(readHalfRow(fit.prior.index, a));
         const expected = localPriorForward(refit.prior, query, 1);
@@ -41,9 +51,26 @@ describe('local prior: leave-one-out is exact', () => {
   it('rejects bad inputs with RangeError', () => {
     const { scores, mask } = scoreMatrix(data.records, MODELS);
     const groups = groupsOf(data.discovery.assignment);
-    expect(() => fitLocalPrior({ embeddings: data.embeddings, dimension: d, scores, mask, modelCount: m, groups, rows: [0] })).toThrow(RangeError);
-    expect(() => fitLocalPrior({ embeddings: data.embeddings, dimension: d, scores, mask, modelCount: m, groups, rows: [0, 1, 2] }, { betas: [2] })).toThrow(RangeError);
-    expect(() => fitLocalPrior({ embeddings: data.embeddings, dimension: d, scores, mask, modelCount: m, groups: groups.subarray(1), rows: [0, 1] })).toThrow(RangeError);
+    expect(() =>
+      fitLocalPrior({ embeddings: data.embeddings, dimension: d, scores, mask, modelCount: m, groups, rows: [0] }),
+    ).toThrow(RangeError);
+    expect(() =>
+      fitLocalPrior(
+        { embeddings: data.embeddings, dimension: d, scores, mask, modelCount: m, groups, rows: [0, 1, 2] },
+        { betas: [2] },
+      ),
+    ).toThrow(RangeError);
+    expect(() =>
+      fitLocalPrior({
+        embeddings: data.embeddings,
+        dimension: d,
+        scores,
+        mask,
+        modelCount: m,
+        groups: groups.subarray(1),
+        rows: [0, 1],
+      }),
+    ).toThrow(RangeError);
   });
 });
 
@@ -62,10 +89,23 @@ function readHalfRow(index: Uint16Array, a: number): Float32Array {
   return out;
 }
 
-async function runRouter(bytes: Uint8Array, emb: Float32Array, tasks: ArrayLike<number>, n: number, outputs: string[]): Promise<Record<string, Float32Array>> {
+async function runRouter(
+  bytes: Uint8Array,
+  emb: Float32Array,
+  tasks: ArrayLike<number>,
+  n: number,
+  outputs: string[],
+): Promise<Record<string, Float32Array>> {
   const session = await ort.InferenceSession.create(bytes);
   try {
-    const out = await session.run({ embedding: new ort.Tensor('float32', emb, [n, d]), task: new ort.Tensor('int64', BigInt64Array.from(Array.from(tasks), (t) => BigInt(t)), [n]) });
+    const out = await session.run({
+      embedding: new ort.Tensor('float32', emb, [n, d]),
+      task: new ort.Tensor(
+        'int64',
+        BigInt64Array.from(Array.from(tasks), (t) => BigInt(t)),
+        [n],
+      ),
+    });
     return Object.fromEntries(outputs.map((o) => [o, out[o]!.data as Float32Array]));
   } finally {
     await session.release();
@@ -74,7 +114,10 @@ async function runRouter(bytes: Uint8Array, emb: Float32Array, tasks: ArrayLike<
 
 describe('local prior in router.onnx (onnxruntime-node)', () => {
   it('local_prior matches localPriorForward and the graph reads back', async () => {
-    const { routerBytes, manifest } = await trainRouter(data.records, data.embeddings, data.discovery, { ...SMALL, localPriorGroups: 'tasks' });
+    const { routerBytes, manifest } = await trainRouter(data.records, data.embeddings, data.discovery, {
+      ...SMALL,
+      localPriorGroups: 'tasks',
+    });
     expect(manifest.localPrior).toBeDefined();
     const local = readLocalPriorOnnx(routerBytes)!;
     expect(local.k).toBe(manifest.localPrior!.k);
@@ -97,7 +140,11 @@ describe('local prior in router.onnx (onnxruntime-node)', () => {
 });
 
 /** Routes prompts the way FineRouter does (classifier → task, router.onnx → Q̃ and L, Eq. 5, τ), through ORT. */
-async function routeAll(result: { classifierBytes: Uint8Array; routerBytes: Uint8Array; manifest: ManifestDraft }, rows: number[], tolerance: number): Promise<string[]> {
+async function routeAll(
+  result: { classifierBytes: Uint8Array; routerBytes: Uint8Array; manifest: ManifestDraft },
+  rows: number[],
+  tolerance: number,
+): Promise<string[]> {
   const { manifest } = result;
   const n = rows.length;
   const emb = new Float32Array(n * d);
@@ -119,7 +166,16 @@ async function routeAll(result: { classifierBytes: Uint8Array; routerBytes: Uint
   return rows.map((_, r) => {
     const stage1 = tasks[r]! < T ? manifest.tasks[tasks[r]!]!.stage1 : manifest.others.stage1;
     const local = manifest.localPrior ? out[manifest.localPrior.output]!.subarray(r * M, (r + 1) * M) : undefined;
-    const sel = aggregateAndSelect(stage1, out.quality!.subarray(r * M, (r + 1) * M), costs, mask, manifest.defaults.alpha, tolerance, local, manifest.localPrior?.weight ?? 0);
+    const sel = aggregateAndSelect(
+      stage1,
+      out.quality!.subarray(r * M, (r + 1) * M),
+      costs,
+      mask,
+      manifest.defaults.alpha,
+      tolerance,
+      local,
+      manifest.localPrior?.weight ?? 0,
+    );
     return manifest.models[sel.selected]!.id;
   });
 }
@@ -130,7 +186,9 @@ describe('support floor (issue #13 item 1): a model with almost no data does not
   const lucky = train[0]!;
 
   it('finerouter train: a model scored on one training prompt (score 1) wins no more than a few held-out prompts, at τ = 0 and τ = 0.1', async () => {
-    const records: RoutingRecord[] = data.records.map((r, i) => (i === lucky ? { ...r, scores: { ...r.scores, 'm-lucky': 1 } } : r));
+    const records: RoutingRecord[] = data.records.map((r, i) =>
+      i === lucky ? { ...r, scores: { ...r.scores, 'm-lucky': 1 } } : r,
+    );
     const models = [...MODELS, 'm-lucky'];
     // Discovery's stage-1 medians fall back to the model's global median (1) where a task has no score of it.
     const discovery = {
@@ -158,7 +216,9 @@ describe('support floor (issue #13 item 1): a model with almost no data does not
   it('add-model with one record: the new model does not win every held-out prompt', async () => {
     const base = await trainRouter(data.records, data.embeddings, data.discovery, { ...SMALL, seed });
     const sample = [{ ...data.records[lucky]!, scores: { 'm-lucky': 1 } }];
-    const added = addModel(base, sample, data.embeddings.slice(lucky * d, (lucky + 1) * d), 'm-lucky', { moe: { epochs: 5 } });
+    const added = addModel(base, sample, data.embeddings.slice(lucky * d, (lucky + 1) * d), 'm-lucky', {
+      moe: { epochs: 5 },
+    });
     const rows = Array.from(holdout);
     for (const tolerance of [0, 0.1]) {
       const picks = await routeAll({ ...added, classifierBytes: base.classifierBytes }, rows, tolerance);
@@ -175,14 +235,34 @@ describe('FineRouter with a local prior (onnxruntime-node)', () => {
     const { FineRouter, sha256Digest } = await import('../../src/router/router.js');
     const { validateManifest } = await import('../../src/router/manifest.js');
     const { createNodeRuntime } = await import('../../src/adapters/node/runtime.js');
-    const result = await trainRouter(data.records, data.embeddings, data.discovery, { ...SMALL, localPriorGroups: 'tasks' });
+    const result = await trainRouter(data.records, data.embeddings, data.discovery, {
+      ...SMALL,
+      localPriorGroups: 'tasks',
+    });
     const manifest = validateManifest({
       ...result.manifest,
-      files: { [result.manifest.classifier.file]: await sha256Digest(result.classifierBytes), [result.manifest.router.file]: await sha256Digest(result.routerBytes) },
+      files: {
+        [result.manifest.classifier.file]: await sha256Digest(result.classifierBytes),
+        [result.manifest.router.file]: await sha256Digest(result.routerBytes),
+      },
     });
     expect(manifest.localPrior?.groups).toBe('tasks');
-    const encoder = { id: 'test-encoder', dimension: d, embed: async (): Promise<Float32Array> => { throw new Error('not used'); }, dispose: async (): Promise<void> => undefined };
-    const router = await FineRouter.create({ manifest, classifierModel: result.classifierBytes, routerModel: result.routerBytes, runtime: createNodeRuntime(), encoder, costs: { 'm-a': 0.001, 'm-b': 0.01, 'm-c': 0.01, 'm-d': 0.01 } });
+    const encoder = {
+      id: 'test-encoder',
+      dimension: d,
+      embed: async (): Promise<Float32Array> => {
+        throw new Error('not used');
+      },
+      dispose: async (): Promise<void> => undefined,
+    };
+    const router = await FineRouter.create({
+      manifest,
+      classifierModel: result.classifierBytes,
+      routerModel: result.routerBytes,
+      runtime: createNodeRuntime(),
+      encoder,
+      costs: { 'm-a': 0.001, 'm-b': 0.01, 'm-c': 0.01, 'm-d': 0.01 },
+    });
     try {
       const n = 20;
       const emb = data.embeddings.slice(0, n * d);
@@ -204,7 +284,9 @@ describe('FineRouter with a local prior (onnxruntime-node)', () => {
         const top = Math.max(...r.scores.map((s) => s.expected));
         expect(r.scores.find((s) => s.model === r.model)!.expected).toBe(top);
       });
-      await expect(router.routeEmbeddings(emb, { willingnessToPay: -1 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+      await expect(router.routeEmbeddings(emb, { willingnessToPay: -1 })).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+      });
       await expect(router.routeEmbeddings(emb, { localWeight: 2 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     } finally {
       await router.dispose();

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import { buildClassifierOnnx, buildRouterOnnx, readClassifierOnnx, readRouterOnnx, readOnnxContents } from '../../src/train/onnx-export.js';
+import {
+  buildClassifierOnnx,
+  buildRouterOnnx,
+  readClassifierOnnx,
+  readRouterOnnx,
+  readOnnxContents,
+} from '../../src/train/onnx-export.js';
 import { classifierForward, routerForward, type ClassifierHeads, type RouterHeads } from '../../src/train/heads.js';
 import { createRandom } from '../../src/train/random.js';
 
@@ -10,18 +16,43 @@ function randomArray(n: number, seed: number, scale = 0.3): Float32Array {
 }
 
 function routerHeads(activation: 'relu' | 'gelu'): RouterHeads {
-  const d = 16, p = 8, m = 5, hd = 6, tc = 3, k = 2, ht = 4;
+  const d = 16,
+    p = 8,
+    m = 5,
+    hd = 6,
+    tc = 3,
+    k = 2,
+    ht = 4;
   const slotModels = new Float32Array((tc + 1) * k * m);
   // task 0: models 1, 3; task 1: model 4 (slot 1 padded); task 2: models 0, 2; row 3 (Others) empty.
   const cand = [[1, 3], [4], [0, 2]];
-  cand.forEach((list, t) => list.forEach((j, s) => { slotModels[(t * k + s) * m + j] = 1; }));
+  cand.forEach((list, t) =>
+    list.forEach((j, s) => {
+      slotModels[(t * k + s) * m + j] = 1;
+    }),
+  );
   const tw1 = randomArray((tc + 1) * p * k * ht, 5);
   tw1.fill(0, tc * p * k * ht);
   return {
-    dimension: d, projection: p, modelCount: m, hidden: hd, taskCount: tc, slots: k, taskHidden: ht, activation,
-    projWeight: randomArray(d * p, 1), projBias: randomArray(p, 2), w1: randomArray(p * m * hd, 3), b1: randomArray(m * hd, 4),
-    w2: randomArray(m * hd, 6), b2: randomArray(m, 7), tw1, tb1: randomArray((tc + 1) * k * ht, 8), tw2: randomArray((tc + 1) * k * ht, 9),
-    tb2: randomArray((tc + 1) * k, 10), slotModels,
+    dimension: d,
+    projection: p,
+    modelCount: m,
+    hidden: hd,
+    taskCount: tc,
+    slots: k,
+    taskHidden: ht,
+    activation,
+    projWeight: randomArray(d * p, 1),
+    projBias: randomArray(p, 2),
+    w1: randomArray(p * m * hd, 3),
+    b1: randomArray(m * hd, 4),
+    w2: randomArray(m * hd, 6),
+    b2: randomArray(m, 7),
+    tw1,
+    tb1: randomArray((tc + 1) * k * ht, 8),
+    tw2: randomArray((tc + 1) * k * ht, 9),
+    tb2: randomArray((tc + 1) * k, 10),
+    slotModels,
   };
 }
 
@@ -44,8 +75,17 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
 
 describe('ONNX export vs TypeScript forward (onnxruntime-node)', () => {
   it('classifier.onnx matches classifierForward within 1e-5', async () => {
-    const d = 16, t = 7, n = 5;
-    const heads: ClassifierHeads = { dimension: d, taskCount: t, weight: randomArray(d * d, 11), bias: randomArray(d, 12), taskEncodings: randomArray(d * t, 13), taskBias: randomArray(t, 14) };
+    const d = 16,
+      t = 7,
+      n = 5;
+    const heads: ClassifierHeads = {
+      dimension: d,
+      taskCount: t,
+      weight: randomArray(d * d, 11),
+      bias: randomArray(d, 12),
+      taskEncodings: randomArray(d * t, 13),
+      taskBias: randomArray(t, 14),
+    };
     const emb = randomArray(n * d, 15, 1);
     const bytes = buildClassifierOnnx(heads);
     const onnx = await run(bytes, { embedding: new ort.Tensor('float32', emb, [n, d]) }, 'task_probs');
@@ -63,14 +103,23 @@ describe('ONNX export vs TypeScript forward (onnxruntime-node)', () => {
       const emb = randomArray(n * heads.dimension, 21, 1);
       const tasks = [0, 1, 2, 3, 0, 2, 1, 3];
       const bytes = buildRouterOnnx(heads);
-      const onnx = await run(bytes, {
-        embedding: new ort.Tensor('float32', emb, [n, heads.dimension]),
-        task: new ort.Tensor('int64', BigInt64Array.from(tasks.map(BigInt)), [n]),
-      }, 'quality');
+      const onnx = await run(
+        bytes,
+        {
+          embedding: new ort.Tensor('float32', emb, [n, heads.dimension]),
+          task: new ort.Tensor('int64', BigInt64Array.from(tasks.map(BigInt)), [n]),
+        },
+        'quality',
+      );
       const ts = routerForward(heads, emb, tasks, n);
       expect(maxAbsDiff(onnx, ts)).toBeLessThanOrEqual(1e-5);
       // Task adapters only touch candidates: task 1 (model 4) differs from Others only in column 4.
-      const asOthers = routerForward(heads, emb, tasks.map(() => 3), n);
+      const asOthers = routerForward(
+        heads,
+        emb,
+        tasks.map(() => 3),
+        n,
+      );
       for (let j = 0; j < heads.modelCount; j++) {
         const same = Math.abs(ts[1 * heads.modelCount + j] - asOthers[1 * heads.modelCount + j]) < 1e-9;
         expect(same).toBe(j !== 4);
@@ -87,7 +136,15 @@ describe('ONNX export vs TypeScript forward (onnxruntime-node)', () => {
     const base = routerHeads('relu');
     const withTasks = (tc: number): RouterHeads => {
       const { projection: p, modelCount: m, slots: k, taskHidden: ht } = base;
-      return { ...base, taskCount: tc, tw1: new Float32Array((tc + 1) * p * k * ht), tb1: new Float32Array((tc + 1) * k * ht), tw2: new Float32Array((tc + 1) * k * ht), tb2: new Float32Array((tc + 1) * k), slotModels: new Float32Array((tc + 1) * k * m) };
+      return {
+        ...base,
+        taskCount: tc,
+        tw1: new Float32Array((tc + 1) * p * k * ht),
+        tb1: new Float32Array((tc + 1) * k * ht),
+        tw2: new Float32Array((tc + 1) * k * ht),
+        tb2: new Float32Array((tc + 1) * k),
+        slotModels: new Float32Array((tc + 1) * k * m),
+      };
     };
     const count = (bytes: Uint8Array): string => {
       const c = readOnnxContents(bytes);

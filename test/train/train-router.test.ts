@@ -47,29 +47,53 @@ describe('trainRouter on synthetic tasks', () => {
     expect(manifest.defaults.alpha).toBe(agg.alpha);
     expect(agg.alphas).toHaveLength(11);
     // Each stage-1 variant at ω = 0 (the paper's Eq. 5) and with the local prior's shares ω ∈ {0.25, …, 1}.
-    expect(Object.keys(agg.devGrid).filter((k) => !k.includes('@'))).toEqual(['median', 'mean', 'mean+10', 'mean+30', 'mean+100']);
+    expect(Object.keys(agg.devGrid).filter((k) => !k.includes('@'))).toEqual([
+      'median',
+      'mean',
+      'mean+10',
+      'mean+30',
+      'mean+100',
+    ]);
     expect(Object.keys(agg.devGrid)).toContain('mean+10@1');
     const all = Object.values(agg.devGrid).flat();
     expect(all.length).toBe(55 * 5);
     // The dev choice is the grid's best, unless it does not beat the local prior alone (α = 0, ω = 1) by more than
     // 1.5 standard errors: then that reference is kept.
-    if (agg.localWeight === 1 && agg.alpha === 0) expect(agg.devQuality).toBe(agg.devGrid[`${Object.keys(agg.devGrid)[0]}@1`]![0]);
+    if (agg.localWeight === 1 && agg.alpha === 0)
+      expect(agg.devQuality).toBe(agg.devGrid[`${Object.keys(agg.devGrid)[0]}@1`]![0]);
     else expect(agg.devQuality).toBe(Math.max(...all));
     expect(agg.devQuality!).toBeGreaterThanOrEqual(agg.devBestSingle!);
     expect(agg.devOracle!).toBeGreaterThanOrEqual(agg.devQuality!);
     if (agg.stage1Statistic === 'median') expect(manifest.tasks[2].stage1).toEqual([0.35, 0.35, 0.85, 0.35]);
     // The draft plus digests is a valid manifest.
     const digest = 'a'.repeat(64);
-    expect(() => validateManifest({ ...manifest, files: { 'classifier.onnx': digest, 'router.onnx': digest } })).not.toThrow();
+    expect(() =>
+      validateManifest({ ...manifest, files: { 'classifier.onnx': digest, 'router.onnx': digest } }),
+    ).not.toThrow();
   });
 
   it("with the paper's fixed settings writes α = 0.5 and discovery's stage-1 medians", async () => {
-    const { manifest, metrics } = await trainRouter(data.records, data.embeddings, data.discovery, { ...SMALL, alpha: 0.5, stage1Statistic: 'median' });
+    const { manifest, metrics } = await trainRouter(data.records, data.embeddings, data.discovery, {
+      ...SMALL,
+      alpha: 0.5,
+      stage1Statistic: 'median',
+    });
     expect(manifest.defaults.alpha).toBe(0.5);
-    expect(metrics.aggregation).toMatchObject({ alpha: 0.5, stage1Statistic: 'median', alphaSource: 'fixed', statisticSource: 'fixed', alphas: [0.5] });
+    expect(metrics.aggregation).toMatchObject({
+      alpha: 0.5,
+      stage1Statistic: 'median',
+      alphaSource: 'fixed',
+      statisticSource: 'fixed',
+      alphas: [0.5],
+    });
     expect(manifest.tasks[2].stage1).toEqual([0.35, 0.35, 0.85, 0.35]);
     expect(manifest.training?.stage1Statistic).toBe('median');
-    const mean = await trainRouter(data.records, data.embeddings, data.discovery, { ...SMALL, alpha: 0.5, stage1Statistic: 'mean', stage1Shrinkage: 0 });
+    const mean = await trainRouter(data.records, data.embeddings, data.discovery, {
+      ...SMALL,
+      alpha: 0.5,
+      stage1Statistic: 'mean',
+      stage1Shrinkage: 0,
+    });
     expect(mean.metrics.aggregation.stage1Shrinkage).toBe(0);
     // The mean over the task's members, from the records' scores.
     const members = data.discovery.tasks[2]!.members;
@@ -78,8 +102,12 @@ describe('trainRouter on synthetic tasks', () => {
       return seen.reduce((s, v) => s + v, 0) / seen.length;
     });
     mean.manifest.tasks[2]!.stage1.forEach((v, j) => expect(v).toBeCloseTo(expected[j]!, 6));
-    await expect(trainRouter(data.records, data.embeddings, data.discovery, { ...SMALL, alpha: 1.5 })).rejects.toThrow(RangeError);
-    await expect(trainRouter(data.records, data.embeddings, data.discovery, { ...SMALL, stage1Shrinkage: -1 })).rejects.toThrow(RangeError);
+    await expect(trainRouter(data.records, data.embeddings, data.discovery, { ...SMALL, alpha: 1.5 })).rejects.toThrow(
+      RangeError,
+    );
+    await expect(
+      trainRouter(data.records, data.embeddings, data.discovery, { ...SMALL, stage1Shrinkage: -1 }),
+    ).rejects.toThrow(RangeError);
   });
 
   it('is deterministic for a seed and changes with the seed', async () => {
@@ -102,28 +130,44 @@ describe('trainRouter on synthetic tasks', () => {
     const cs = await ort.InferenceSession.create(classifierBytes);
     const rs = await ort.InferenceSession.create(routerBytes);
     const probs = (await cs.run({ embedding: new ort.Tensor('float32', emb, [n, d]) })).task_probs.data as Float32Array;
-    const quality = (await rs.run({ embedding: new ort.Tensor('float32', emb, [n, d]), task: new ort.Tensor('int64', BigInt64Array.from(tasks.map(BigInt)), [n]) })).quality.data as Float32Array;
+    const quality = (
+      await rs.run({
+        embedding: new ort.Tensor('float32', emb, [n, d]),
+        task: new ort.Tensor('int64', BigInt64Array.from(tasks.map(BigInt)), [n]),
+      })
+    ).quality.data as Float32Array;
     await cs.release();
     await rs.release();
     const ts1 = classifierForward(cls, emb, n);
     const ts2 = routerForward(heads, emb, tasks, n);
     let worst = 0;
-    probs.forEach((v, i) => { worst = Math.max(worst, Math.abs(v - ts1[i])); });
-    quality.forEach((v, i) => { worst = Math.max(worst, Math.abs(v - ts2[i])); });
+    probs.forEach((v, i) => {
+      worst = Math.max(worst, Math.abs(v - ts1[i]));
+    });
+    quality.forEach((v, i) => {
+      worst = Math.max(worst, Math.abs(v - ts2[i]));
+    });
     expect(worst).toBeLessThanOrEqual(1e-5);
   });
 
   it('stops with ABORTED when the signal fires', async () => {
     const controller = new AbortController();
     controller.abort();
-    const error = await trainRouter(data.records, data.embeddings, data.discovery, { ...SMALL, signal: controller.signal }).catch((e: unknown) => e);
+    const error = await trainRouter(data.records, data.embeddings, data.discovery, {
+      ...SMALL,
+      signal: controller.signal,
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FineRouterError);
     expect((error as FineRouterError).code).toBe('ABORTED');
   });
 
   it('rejects inconsistent input', async () => {
-    await expect(trainRouter(data.records.slice(1), data.embeddings, data.discovery, SMALL)).rejects.toThrow(RangeError);
-    await expect(trainRouter(data.records, data.embeddings, { ...data.discovery, tasks: [] }, SMALL)).rejects.toThrow(RangeError);
+    await expect(trainRouter(data.records.slice(1), data.embeddings, data.discovery, SMALL)).rejects.toThrow(
+      RangeError,
+    );
+    await expect(trainRouter(data.records, data.embeddings, { ...data.discovery, tasks: [] }, SMALL)).rejects.toThrow(
+      RangeError,
+    );
   });
 });
 
@@ -133,32 +177,58 @@ describe('missing scores are masked, never zeros', () => {
     expect(mask[3]).toBe(0); // m-d on prompt 0
     const [train, dev] = splitIndices(data.records.length, [0.2], 3);
     const opts = { ...SMALL.moe, epochs: 3 };
-    const base = trainGeneral({ embeddings: data.embeddings, dimension: 16, scores, mask, modelCount: 4, train, dev }, opts);
+    const base = trainGeneral(
+      { embeddings: data.embeddings, dimension: 16, scores, mask, modelCount: 4, train, dev },
+      opts,
+    );
     const poisoned = scores.slice();
     for (let i = 0; i < mask.length; i++) if (!mask[i]) poisoned[i] = 1e6;
-    const other = trainGeneral({ embeddings: data.embeddings, dimension: 16, scores: poisoned, mask, modelCount: 4, train, dev }, opts);
+    const other = trainGeneral(
+      { embeddings: data.embeddings, dimension: 16, scores: poisoned, mask, modelCount: 4, train, dev },
+      opts,
+    );
     expect(Array.from(other.heads.w1)).toEqual(Array.from(base.heads.w1));
     expect(other.devMse).toBe(base.devMse);
     // Treating missing as 0 would change the result.
-    const zeros = trainGeneral({ embeddings: data.embeddings, dimension: 16, scores, mask: new Uint8Array(mask.length).fill(1), modelCount: 4, train, dev }, opts);
+    const zeros = trainGeneral(
+      {
+        embeddings: data.embeddings,
+        dimension: 16,
+        scores,
+        mask: new Uint8Array(mask.length).fill(1),
+        modelCount: 4,
+        train,
+        dev,
+      },
+      opts,
+    );
     expect(zeros.devMse).not.toBe(base.devMse);
   });
 
   it('training loss decreases', () => {
     const { scores, mask } = scoreMatrix(data.records, MODELS);
     const [train, dev] = splitIndices(data.records.length, [0.2], 3);
-    const r = trainGeneral({ embeddings: data.embeddings, dimension: 16, scores, mask, modelCount: 4, train, dev }, { ...SMALL.moe, epochs: 10, patience: 10 });
+    const r = trainGeneral(
+      { embeddings: data.embeddings, dimension: 16, scores, mask, modelCount: 4, train, dev },
+      { ...SMALL.moe, epochs: 10, patience: 10 },
+    );
     expect(r.history[r.history.length - 1].train).toBeLessThan(r.history[0].train * 0.8);
     const labels = data.discovery.assignment;
     const taskInit = Float32Array.from(data.discovery.tasks.flatMap((t) => t.center));
-    const c = trainClassifier({ embeddings: data.embeddings, dimension: 16, labels, taskCount: 3, taskInit, train, dev }, { ...SMALL.classifier, epochs: 10, patience: 10 });
+    const c = trainClassifier(
+      { embeddings: data.embeddings, dimension: 16, labels, taskCount: 3, taskInit, train, dev },
+      { ...SMALL.classifier, epochs: 10, patience: 10 },
+    );
     expect(c.history[c.history.length - 1].train).toBeLessThan(c.history[0].train);
   });
 });
 
 describe('costs and prices', () => {
   it('uses record costs, then prices per query or per 1M tokens, else null', () => {
-    const recs = [{ id: '1', prompt: 'abcdefgh', scores: {}, costs: { a: 1 } }, { id: '2', prompt: 'abcd', scores: {}, costs: { a: 3 } }];
+    const recs = [
+      { id: '1', prompt: 'abcdefgh', scores: {}, costs: { a: 1 } },
+      { id: '2', prompt: 'abcd', scores: {}, costs: { a: 3 } },
+    ];
     const prices = parsePrices({ a: 9, b: 0.5, c: { input_price: 2, output_price: 4 } });
     const costs = modelCosts(recs, ['a', 'b', 'c', 'd'], prices, 10);
     expect(costs[0]).toBe(2);
@@ -179,8 +249,12 @@ describe('add-model and artifact files', () => {
       const read = await readArtifacts(dir);
       expect(Buffer.from(read.routerBytes).equals(Buffer.from(base.routerBytes))).toBe(true);
       // A new model good on task 2 prompts, sampled on 60 prompts.
-      const sample = data.records.slice(0, 60).map((r, i) => ({ ...r, scores: { ...r.scores, 'm-new': data.discovery.assignment[i] === 2 ? 0.95 : 0.2 } }));
-      const added = addModel(read, sample, data.embeddings.slice(0, 60 * 16), 'm-new', { moe: { epochs: 20, learningRate: 0.01 } });
+      const sample = data.records
+        .slice(0, 60)
+        .map((r, i) => ({ ...r, scores: { ...r.scores, 'm-new': data.discovery.assignment[i] === 2 ? 0.95 : 0.2 } }));
+      const added = addModel(read, sample, data.embeddings.slice(0, 60 * 16), 'm-new', {
+        moe: { epochs: 20, learningRate: 0.01 },
+      });
       expect(added.manifest.models.map((m) => m.id)).toEqual([...MODELS, 'm-new']);
       expect(added.manifest.tasks[2].stage1[4]).toBeCloseTo(0.95, 6);
       expect(added.manifest.others.stage1).toHaveLength(5);

@@ -14,7 +14,22 @@
  * Dot entries of the old `DIR` (`.gitkeep`, `.git`, …) are moved into the new set before the switch.
  */
 import { hostname, homedir } from 'node:os';
-import { access, constants, lstat, mkdir, open, readdir, readFile, readlink, realpath, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import {
+  access,
+  constants,
+  lstat,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  readlink,
+  realpath,
+  rename,
+  rm,
+  stat,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
 import { basename, dirname, join, parse as parsePath, relative, resolve } from 'node:path';
 import { FineRouterError } from '../../errors.js';
 
@@ -65,7 +80,9 @@ async function holdsArtifactSet(dir: string, entries: readonly string[]): Promis
   }
   if (typeof json !== 'object' || json === null || (json as { schema?: unknown }).schema !== SCHEMA) return false;
   const files = (json as { files?: unknown }).files;
-  const listed = new Set(typeof files === 'object' && files !== null ? Object.keys(files).map((f) => f.split('/')[0]!) : []);
+  const listed = new Set(
+    typeof files === 'object' && files !== null ? Object.keys(files).map((f) => f.split('/')[0]!) : [],
+  );
   return entries.every((e) => e === MANIFEST || listed.has(e) || e === 'classifier.onnx' || e === 'router.onnx');
 }
 
@@ -83,9 +100,15 @@ async function holdsArtifactSet(dir: string, entries: readonly string[]): Promis
  * @example
  * await checkArtifactOutput('artifacts'); // before training for minutes
  */
-export async function checkArtifactOutput(dir: string, options: CheckArtifactOutputOptions = {}): Promise<ArtifactOutputState> {
+export async function checkArtifactOutput(
+  dir: string,
+  options: CheckArtifactOutputOptions = {},
+): Promise<ArtifactOutputState> {
   if (typeof dir !== 'string' || dir.length === 0) {
-    throw new FineRouterError('OUTPUT_INVALID', `checkArtifactOutput: expected an output directory path, received ${typeof dir === 'string' ? 'an empty string' : typeof dir}`);
+    throw new FineRouterError(
+      'OUTPUT_INVALID',
+      `checkArtifactOutput: expected an output directory path, received ${typeof dir === 'string' ? 'an empty string' : typeof dir}`,
+    );
   }
   let path = resolve(dir);
   let info;
@@ -93,8 +116,14 @@ export async function checkArtifactOutput(dir: string, options: CheckArtifactOut
     info = await stat(path);
   } catch (error) {
     const code = errnoCode(error);
-    if (code === 'ENOTDIR') throw new FineRouterError('OUTPUT_INVALID', `output ${dir}: a part of the path is a file, not a directory`, { cause: error });
-    if (code !== 'ENOENT') throw new FineRouterError('OUTPUT_INVALID', `output ${dir}: cannot inspect (${code ?? String(error)})`, { cause: error });
+    if (code === 'ENOTDIR')
+      throw new FineRouterError('OUTPUT_INVALID', `output ${dir}: a part of the path is a file, not a directory`, {
+        cause: error,
+      });
+    if (code !== 'ENOENT')
+      throw new FineRouterError('OUTPUT_INVALID', `output ${dir}: cannot inspect (${code ?? String(error)})`, {
+        cause: error,
+      });
   }
   if (info === undefined) {
     // Walk up to the first existing ancestor: it must be a writable directory.
@@ -102,13 +131,18 @@ export async function checkArtifactOutput(dir: string, options: CheckArtifactOut
     for (;;) {
       const up = await stat(ancestor).catch((error: unknown) => {
         if (errnoCode(error) === 'ENOENT') return null;
-        throw new FineRouterError('OUTPUT_INVALID', `output ${dir}: ${ancestor} cannot be used (${errnoCode(error) ?? String(error)})`, { cause: error });
+        throw new FineRouterError(
+          'OUTPUT_INVALID',
+          `output ${dir}: ${ancestor} cannot be used (${errnoCode(error) ?? String(error)})`,
+          { cause: error },
+        );
       });
       if (up === null) {
         ancestor = dirname(ancestor);
         continue;
       }
-      if (!up.isDirectory()) throw new FineRouterError('OUTPUT_INVALID', `output ${dir}: ${ancestor} is a file, not a directory`);
+      if (!up.isDirectory())
+        throw new FineRouterError('OUTPUT_INVALID', `output ${dir}: ${ancestor} is a file, not a directory`);
       await access(ancestor, constants.W_OK).catch((error: unknown) => {
         throw new FineRouterError('OUTPUT_INVALID', `output ${dir}: ${ancestor} is not writable`, { cause: error });
       });
@@ -118,19 +152,29 @@ export async function checkArtifactOutput(dir: string, options: CheckArtifactOut
   if (!info.isDirectory()) throw new FineRouterError('OUTPUT_INVALID', `output ${dir}: exists and is not a directory`);
   path = await realpath(path);
   await access(dirname(path), constants.W_OK).catch((error: unknown) => {
-    throw new FineRouterError('OUTPUT_INVALID', `output ${dir}: its parent ${dirname(path)} is not writable (the new set is built beside it)`, { cause: error });
+    throw new FineRouterError(
+      'OUTPUT_INVALID',
+      `output ${dir}: its parent ${dirname(path)} is not writable (the new set is built beside it)`,
+      { cause: error },
+    );
   });
   const cwd = resolve(process.cwd());
   const rel = relative(path, cwd);
   if (path === parsePath(path).root || path === resolve(homedir()) || rel === '' || !rel.startsWith('..')) {
-    throw new FineRouterError('OUTPUT_INVALID', `output ${dir}: refusing to replace ${path} (the filesystem root, the home directory, or the current directory or one above it); name a directory below it`);
+    throw new FineRouterError(
+      'OUTPUT_INVALID',
+      `output ${dir}: refusing to replace ${path} (the filesystem root, the home directory, or the current directory or one above it); name a directory below it`,
+    );
   }
   const entries = (await readdir(path)).filter((e) => !e.startsWith('.'));
   if (entries.length === 0) return { path, state: 'empty' };
   if (await holdsArtifactSet(path, entries)) return { path, state: 'artifacts' };
   if (!options.force) {
     const shown = entries.sort().slice(0, 5).join(', ') + (entries.length > 5 ? `, … (${entries.length} entries)` : '');
-    throw new FineRouterError('OUTPUT_NOT_EMPTY', `output ${dir}: not empty and holds no artifact set (${shown}); choose an empty or new directory, or pass --force (force: true) to replace its contents`);
+    throw new FineRouterError(
+      'OUTPUT_NOT_EMPTY',
+      `output ${dir}: not empty and holds no artifact set (${shown}); choose an empty or new directory, or pass --force (force: true) to replace its contents`,
+    );
   }
   return { path, state: 'forced' };
 }
@@ -151,7 +195,8 @@ async function acquireLock(lock: string, dir: string): Promise<void> {
       await writeFile(lock, body, { flag: 'wx' });
       return;
     } catch (error) {
-      if (errnoCode(error) !== 'EEXIST') throw new FineRouterError('OUTPUT_INVALID', `output ${dir}: cannot create ${lock}`, { cause: error });
+      if (errnoCode(error) !== 'EEXIST')
+        throw new FineRouterError('OUTPUT_INVALID', `output ${dir}: cannot create ${lock}`, { cause: error });
     }
     let holder: { pid?: unknown; host?: unknown } = {};
     try {
@@ -160,7 +205,11 @@ async function acquireLock(lock: string, dir: string): Promise<void> {
       // An empty or torn lock file (killed while writing it) is stale.
     }
     const alive = typeof holder.pid === 'number' && (holder.host !== hostname() || pidAlive(holder.pid));
-    if (alive) throw new FineRouterError('ARTIFACT_LOCKED', `output ${dir}: another process (pid ${String(holder.pid)} on ${String(holder.host)}) is writing it; remove ${lock} if it is gone`);
+    if (alive)
+      throw new FineRouterError(
+        'ARTIFACT_LOCKED',
+        `output ${dir}: another process (pid ${String(holder.pid)} on ${String(holder.host)}) is writing it; remove ${lock} if it is gone`,
+      );
     await unlink(lock).catch(() => undefined);
   }
   throw new FineRouterError('ARTIFACT_LOCKED', `output ${dir}: could not take the lock ${lock}`);
@@ -211,7 +260,13 @@ export interface ResolvedArtifactDir {
  * const { path } = await resolveArtifactDir('artifacts');
  */
 export async function resolveArtifactDir(dir: string): Promise<ResolvedArtifactDir> {
-  if (await stat(dir).then(() => true, () => false)) return { path: dir, source: 'dir' };
+  if (
+    await stat(dir).then(
+      () => true,
+      () => false,
+    )
+  )
+    return { path: dir, source: 'dir' };
   const { staging, previous } = artifactSiblings(await targetOf(dir));
   if (await exists(join(staging, MANIFEST))) return { path: staging, source: 'new' };
   if (await exists(previous)) return { path: previous, source: 'old' };
@@ -228,7 +283,8 @@ async function recover(dir: string): Promise<void> {
   if (await exists(staging)) {
     // Rolled back: dot entries moved into the new set before the switch go back to the directory.
     for (const entry of await readdir(staging)) {
-      if (entry.startsWith('.') && entry !== `.${MANIFEST}.tmp` && !(await exists(join(dir, entry)))) await rename(join(staging, entry), join(dir, entry));
+      if (entry.startsWith('.') && entry !== `.${MANIFEST}.tmp` && !(await exists(join(dir, entry))))
+        await rename(join(staging, entry), join(dir, entry));
     }
   }
   await rm(staging, { recursive: true, force: true });
@@ -265,7 +321,15 @@ function crashPoint(step: string): void {
 }
 
 /** Steps of {@link replaceArtifactDir} at which the crash-safety test kills the writer. @internal */
-export const ARTIFACT_WRITE_STEPS = Object.freeze(['locked', 'file-written', 'files-synced', 'manifest-written', 'dotfiles-moved', 'old-moved-aside', 'new-in-place']);
+export const ARTIFACT_WRITE_STEPS = Object.freeze([
+  'locked',
+  'file-written',
+  'files-synced',
+  'manifest-written',
+  'dotfiles-moved',
+  'old-moved-aside',
+  'new-in-place',
+]);
 
 /**
  * Replaces the artifact directory `dir` atomically with the files given (see the file header): readers see the
@@ -280,8 +344,13 @@ export const ARTIFACT_WRITE_STEPS = Object.freeze(['locked', 'file-written', 'fi
  * @example
  * await replaceArtifactDir('artifacts', { 'classifier.onnx': c, 'router.onnx': r, 'manifest.json': m });
  */
-export async function replaceArtifactDir(dir: string, files: ReadonlyMap<string, Uint8Array>, options: CheckArtifactOutputOptions = {}): Promise<string> {
-  if (!files.has(MANIFEST)) throw new FineRouterError('INVALID_ARGUMENT', `replaceArtifactDir: files must include ${MANIFEST}`);
+export async function replaceArtifactDir(
+  dir: string,
+  files: ReadonlyMap<string, Uint8Array>,
+  options: CheckArtifactOutputOptions = {},
+): Promise<string> {
+  if (!files.has(MANIFEST))
+    throw new FineRouterError('INVALID_ARGUMENT', `replaceArtifactDir: files must include ${MANIFEST}`);
   await checkArtifactOutput(dir, options);
   const target = await targetOf(dir);
   const { lock } = artifactSiblings(target);
@@ -324,12 +393,17 @@ export async function replaceArtifactDir(dir: string, files: ReadonlyMap<string,
     } catch (error) {
       await rm(staging, { recursive: true, force: true }).catch(() => undefined);
       if (error instanceof FineRouterError) throw error;
-      throw new FineRouterError('OUTPUT_INVALID', `output ${dir}: writing the new artifact set failed (${errnoCode(error) ?? String(error)}); the previous set is unchanged`, { cause: error });
+      throw new FineRouterError(
+        'OUTPUT_INVALID',
+        `output ${dir}: writing the new artifact set failed (${errnoCode(error) ?? String(error)}); the previous set is unchanged`,
+        { cause: error },
+      );
     }
     const hadOld = await exists(path);
     if (hadOld) {
       for (const entry of await readdir(path)) {
-        if (entry.startsWith('.') && !(await exists(join(staging, entry)))) await rename(join(path, entry), join(staging, entry));
+        if (entry.startsWith('.') && !(await exists(join(staging, entry))))
+          await rename(join(path, entry), join(staging, entry));
       }
       crashPoint('dotfiles-moved');
       await rename(path, previous);

@@ -35,7 +35,11 @@ export interface TrainedArtifacts {
  * const result = await trainRouter(records, embeddings, discovery, { encoder });
  * await writeArtifacts('artifacts', result);
  */
-export async function writeArtifacts(dir: string, artifacts: TrainedArtifacts, options: WriteArtifactsOptions = {}): Promise<Manifest> {
+export async function writeArtifacts(
+  dir: string,
+  artifacts: TrainedArtifacts,
+  options: WriteArtifactsOptions = {},
+): Promise<Manifest> {
   const { manifest } = artifacts;
   return writeFineRouterArtifacts(
     dir,
@@ -71,14 +75,23 @@ export async function readArtifacts(dir: string): Promise<TrainedArtifacts & { m
     json = JSON.parse(new TextDecoder().decode(await read('manifest.json')));
   } catch (error) {
     if (error instanceof FineRouterError) throw error;
-    throw new FineRouterError('ARTIFACT_SCHEMA', `readArtifacts: ${join(dir, 'manifest.json')} is not JSON`, { cause: error });
+    throw new FineRouterError('ARTIFACT_SCHEMA', `readArtifacts: ${join(dir, 'manifest.json')} is not JSON`, {
+      cause: error,
+    });
   }
   const manifest = validateManifest(json);
   const classifierBytes = await read(manifest.classifier.file);
   const routerBytes = await read(manifest.router.file);
-  for (const [name, bytes] of [[manifest.classifier.file, classifierBytes], [manifest.router.file, routerBytes]] as const) {
+  for (const [name, bytes] of [
+    [manifest.classifier.file, classifierBytes],
+    [manifest.router.file, routerBytes],
+  ] as const) {
     const digest = await sha256Digest(bytes);
-    if (digest !== manifest.files[name]) throw new FineRouterError('ARTIFACT_CHECKSUM', `readArtifacts: ${name} has sha256 ${digest}, manifest says ${manifest.files[name]}`);
+    if (digest !== manifest.files[name])
+      throw new FineRouterError(
+        'ARTIFACT_CHECKSUM',
+        `readArtifacts: ${name} has sha256 ${digest}, manifest says ${manifest.files[name]}`,
+      );
   }
   return { manifest, classifierBytes, routerBytes };
 }

@@ -12,7 +12,13 @@ import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { FineRouterError } from '../../errors.js';
 import type { Encoder } from '../../encoder/types.js';
-import { checkArtifactListing, createFromVerified, MANIFEST_FILE, parseManifest, verifyArtifactChecksums } from '../../router/load.js';
+import {
+  checkArtifactListing,
+  createFromVerified,
+  MANIFEST_FILE,
+  parseManifest,
+  verifyArtifactChecksums,
+} from '../../router/load.js';
 import type { LoadFineRouterCommonOptions } from '../../router/load.js';
 import type { Manifest } from '../../router/manifest.js';
 import { validateManifest } from '../../router/manifest.js';
@@ -60,28 +66,44 @@ async function listFiles(root: string, prefix = ''): Promise<string[]> {
  */
 export async function loadFineRouter(dir: string, options: LoadFineRouterOptions = {}): Promise<FineRouter> {
   if (typeof dir !== 'string' || dir.length === 0) {
-    throw new FineRouterError('INVALID_ARGUMENT', `loadFineRouter: expected an artifact directory path, received ${typeof dir}`);
+    throw new FineRouterError(
+      'INVALID_ARGUMENT',
+      `loadFineRouter: expected an artifact directory path, received ${typeof dir}`,
+    );
   }
   const resolved = await resolveArtifactDir(dir);
   if (resolved.source !== 'dir') {
-    (options.onWarning ?? console.warn)(`loadFineRouter: an update of ${dir} was interrupted between its two renames; loading the ${resolved.source} set from ${resolved.path} (the next write completes the switch)`);
+    (options.onWarning ?? console.warn)(
+      `loadFineRouter: an update of ${dir} was interrupted between its two renames; loading the ${resolved.source} set from ${resolved.path} (the next write completes the switch)`,
+    );
     dir = resolved.path;
   }
   const info = await stat(dir).catch(() => undefined);
   if (!info?.isDirectory()) {
-    throw new FineRouterError('ARTIFACT_MISSING', `loadFineRouter: ${dir} is not a directory; train one with 'finerouter train --data FILE --out ${dir}'`);
+    throw new FineRouterError(
+      'ARTIFACT_MISSING',
+      `loadFineRouter: ${dir} is not a directory; train one with 'finerouter train --data FILE --out ${dir}'`,
+    );
   }
   const manifestPath = join(dir, MANIFEST_FILE);
   let present: string[];
   try {
     present = await listFiles(dir);
   } catch (cause) {
-    throw new FineRouterError('ARTIFACT_MISSING', `loadFineRouter: cannot list ${dir} (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`, { cause });
+    throw new FineRouterError(
+      'ARTIFACT_MISSING',
+      `loadFineRouter: cannot list ${dir} (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`,
+      { cause },
+    );
   }
   const text = await readFile(manifestPath, 'utf8').catch(async (cause: unknown) => {
     const hidden = await readdir(dir).catch(() => [] as string[]);
     if (present.length > 0 || hidden.includes(`.${MANIFEST_FILE}.tmp`)) {
-      throw new FineRouterError('ARTIFACT_INCOMPLETE', `loadFineRouter: ${dir} holds ${present.length > 0 ? present.slice(0, 5).join(', ') : 'a temporary manifest'} but no ${MANIFEST_FILE}: a write was interrupted (written by a finerouter older than 0.1 or by hand); train again into it`, { cause });
+      throw new FineRouterError(
+        'ARTIFACT_INCOMPLETE',
+        `loadFineRouter: ${dir} holds ${present.length > 0 ? present.slice(0, 5).join(', ') : 'a temporary manifest'} but no ${MANIFEST_FILE}: a write was interrupted (written by a finerouter older than 0.1 or by hand); train again into it`,
+        { cause },
+      );
     }
     throw new FineRouterError('ARTIFACT_MISSING', `loadFineRouter: cannot read ${manifestPath}`, { cause });
   });
@@ -95,7 +117,11 @@ export async function loadFineRouter(dir: string, options: LoadFineRouterOptions
     try {
       full = await realpath(join(dir, file));
     } catch (cause) {
-      throw new FineRouterError('ARTIFACT_MISSING', `loadFineRouter: ${file} cannot be resolved in ${dir} (${(cause as NodeJS.ErrnoException).code ?? String(cause)}; a dangling symlink?)`, { cause });
+      throw new FineRouterError(
+        'ARTIFACT_MISSING',
+        `loadFineRouter: ${file} cannot be resolved in ${dir} (${(cause as NodeJS.ErrnoException).code ?? String(cause)}; a dangling symlink?)`,
+        { cause },
+      );
     }
     const rel = relative(root, full);
     if (rel.startsWith('..') || rel.split(sep).includes('..') || rel === '') {
@@ -104,7 +130,11 @@ export async function loadFineRouter(dir: string, options: LoadFineRouterOptions
     try {
       bytes[file] = new Uint8Array(await readFile(full));
     } catch (cause) {
-      throw new FineRouterError('ARTIFACT_MISSING', `loadFineRouter: cannot read ${full} (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`, { cause });
+      throw new FineRouterError(
+        'ARTIFACT_MISSING',
+        `loadFineRouter: cannot read ${full} (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`,
+        { cause },
+      );
     }
   }
   await verifyArtifactChecksums(manifest, bytes, dir);
@@ -161,7 +191,11 @@ export interface WriteArtifactsOptions {
  * @example
  * await writeFineRouterArtifacts('out', { manifest: draft, files: { 'classifier.onnx': c, 'router.onnx': r } });
  */
-export async function writeFineRouterArtifacts(dir: string, artifacts: FineRouterArtifacts, options: WriteArtifactsOptions = {}): Promise<Manifest> {
+export async function writeFineRouterArtifacts(
+  dir: string,
+  artifacts: FineRouterArtifacts,
+  options: WriteArtifactsOptions = {},
+): Promise<Manifest> {
   await checkArtifactOutput(dir, options);
   const files: Record<string, string> = {};
   for (const [name, bytes] of Object.entries(artifacts.files)) files[name] = await sha256Digest(bytes);

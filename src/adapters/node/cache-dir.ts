@@ -46,5 +46,9 @@ export interface CachePaths {
  * cachePaths('/tmp/c').embeddings; // '/tmp/c/embeddings'
  */
 export function cachePaths(root: string = defaultCacheDir()): CachePaths {
-  return { encoder: join(root, 'minilm'), embeddings: join(root, 'embeddings'), descriptions: join(root, 'descriptions') };
+  return {
+    encoder: join(root, 'minilm'),
+    embeddings: join(root, 'embeddings'),
+    descriptions: join(root, 'descriptions'),
+  };
 }

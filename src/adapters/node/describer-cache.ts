@@ -20,7 +20,10 @@ import type { DescriptionCache } from '../describer-openai.js';
  */
 export function createFileDescriptionCache(dir: string): DescriptionCache {
   if (typeof dir !== 'string' || dir.length === 0) {
-    throw new FineRouterError('INVALID_ARGUMENT', `createFileDescriptionCache: expected a directory path, received ${String(dir)}`);
+    throw new FineRouterError(
+      'INVALID_ARGUMENT',
+      `createFileDescriptionCache: expected a directory path, received ${String(dir)}`,
+    );
   }
   let counter = 0;
   const pathOf = (key: string): string => {

@@ -71,7 +71,11 @@ function fileStem(encoderId: string, dimension: number): string {
 }
 
 /** Paths of the format-2 file and the legacy format-1 file for an encoder. @internal */
-export function embeddingCacheFiles(dir: string, encoderId: string, dimension: number): { current: string; legacy: string } {
+export function embeddingCacheFiles(
+  dir: string,
+  encoderId: string,
+  dimension: number,
+): { current: string; legacy: string } {
   const stem = fileStem(encoderId, dimension);
   return { current: join(dir, `${stem}.v2.frcache`), legacy: join(dir, `${stem}.bin`) };
 }
@@ -106,7 +110,11 @@ function readVector(bytes: Buffer, at: number, d: number): Float32Array | null {
 }
 
 /** Parses a format-2 file; returns accepted records and the number of skipped byte ranges. */
-function parseCurrent(bytes: Buffer, d: number, rows: Map<string, Float32Array>): { records: number; corruptRanges: number } {
+function parseCurrent(
+  bytes: Buffer,
+  d: number,
+  rows: Map<string, Float32Array>,
+): { records: number; corruptRanges: number } {
   const payload = KEY_BYTES + 4 * d;
   const size = HEADER_BYTES + payload + CHECK_BYTES;
   let records = 0;
@@ -115,7 +123,12 @@ function parseCurrent(bytes: Buffer, d: number, rows: Map<string, Float32Array>)
   let o = 0;
   while (o < bytes.length) {
     let ok = false;
-    if (o + size <= bytes.length && bytes[o] === MAGIC[0] && bytes.subarray(o, o + 4).equals(MAGIC) && bytes.readUInt32LE(o + 4) === payload) {
+    if (
+      o + size <= bytes.length &&
+      bytes[o] === MAGIC[0] &&
+      bytes.subarray(o, o + 4).equals(MAGIC) &&
+      bytes.readUInt32LE(o + 4) === payload
+    ) {
       const body = bytes.subarray(o + 4, o + HEADER_BYTES + payload);
       if (checksum(body).equals(bytes.subarray(o + HEADER_BYTES + payload, o + size))) {
         const row = readVector(bytes, o + HEADER_BYTES + KEY_BYTES, d);
@@ -177,9 +190,16 @@ function parseLegacy(bytes: Buffer, d: number, rows: Map<string, Float32Array>):
  * @example
  * const { rows, corruptRanges } = await readEmbeddingCache('.cache/embeddings', encoder.id, encoder.dimension);
  */
-export async function readEmbeddingCache(dir: string, encoderId: string, dimension: number): Promise<EmbeddingCacheContents> {
+export async function readEmbeddingCache(
+  dir: string,
+  encoderId: string,
+  dimension: number,
+): Promise<EmbeddingCacheContents> {
   if (!Number.isInteger(dimension) || dimension < 1) {
-    throw new FineRouterError('INVALID_ARGUMENT', `readEmbeddingCache: expected an integer dimension ≥ 1, received ${String(dimension)}`);
+    throw new FineRouterError(
+      'INVALID_ARGUMENT',
+      `readEmbeddingCache: expected an integer dimension ≥ 1, received ${String(dimension)}`,
+    );
   }
   const files = embeddingCacheFiles(dir, encoderId, dimension);
   const read = async (path: string): Promise<Buffer | null> => {
@@ -187,7 +207,9 @@ export async function readEmbeddingCache(dir: string, encoderId: string, dimensi
       return await readFile(path);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw new FineRouterError('DATA_INVALID', `embedding cache: cannot read ${path}: ${(error as Error).message}`, { cause: error });
+      throw new FineRouterError('DATA_INVALID', `embedding cache: cannot read ${path}: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   };
   const rows = new Map<string, Float32Array>();
@@ -219,7 +241,11 @@ export async function readEmbeddingCache(dir: string, encoderId: string, dimensi
  * @example
  * const { embeddings } = await embedTextsCached(encoder, records.map((r) => r.prompt));
  */
-export async function embedTextsCached(encoder: Encoder, texts: readonly string[], options: EmbedCachedOptions = {}): Promise<{ embeddings: Float32Array; embedded: number }> {
+export async function embedTextsCached(
+  encoder: Encoder,
+  texts: readonly string[],
+  options: EmbedCachedOptions = {},
+): Promise<{ embeddings: Float32Array; embedded: number }> {
   const d = encoder.dimension;
   const dir = options.cacheDir === undefined ? cachePaths().embeddings : options.cacheDir;
   let rows = new Map<string, Float32Array>();
@@ -244,9 +270,15 @@ export async function embedTextsCached(encoder: Encoder, texts: readonly string[
   for (let s = 0; s < missing.length; s += chunk) {
     throwIfAborted(options.signal, 'embedTextsCached');
     const part = missing.slice(s, s + chunk);
-    const emb = await encoder.embed(part.map((i) => texts[i]!), { batchSize: options.batchSize ?? 16, ...(options.signal ? { signal: options.signal } : {}) });
+    const emb = await encoder.embed(
+      part.map((i) => texts[i]!),
+      { batchSize: options.batchSize ?? 16, ...(options.signal ? { signal: options.signal } : {}) },
+    );
     if (emb.length !== part.length * d) {
-      throw new FineRouterError('DIMENSION_MISMATCH', `embedTextsCached: encoder ${encoder.id} returned ${emb.length} values for ${part.length} texts of dimension ${d}`);
+      throw new FineRouterError(
+        'DIMENSION_MISMATCH',
+        `embedTextsCached: encoder ${encoder.id} returned ${emb.length} values for ${part.length} texts of dimension ${d}`,
+      );
     }
     const out: Buffer[] = [];
     part.forEach((i, r) => {
@@ -260,7 +292,11 @@ export async function embedTextsCached(encoder: Encoder, texts: readonly string[
         madeDir = true;
         await appendFile(file, Buffer.concat(out));
       } catch (error) {
-        throw new FineRouterError('DATA_INVALID', `embedTextsCached: cannot append to ${file}: ${(error as Error).message}`, { cause: error });
+        throw new FineRouterError(
+          'DATA_INVALID',
+          `embedTextsCached: cannot append to ${file}: ${(error as Error).message}`,
+          { cause: error },
+        );
       }
     }
     options.onProgress?.(Math.min(missing.length, s + chunk), missing.length);

@@ -86,10 +86,16 @@ async function* splitLines(stream: AsyncIterable<Buffer>): AsyncGenerator<string
  * @example
  * const { records, skipped } = await readRoutingJsonl('routing.jsonl', { split: 'train', onBadLine: 'skip' });
  */
-export async function readRoutingJsonl(path: string, options: ReadRoutingJsonlOptions = {}): Promise<ReadRoutingJsonlResult> {
+export async function readRoutingJsonl(
+  path: string,
+  options: ReadRoutingJsonlOptions = {},
+): Promise<ReadRoutingJsonlResult> {
   const onBadLine = options.onBadLine ?? READ_ROUTING_JSONL_DEFAULTS.onBadLine;
   if (onBadLine !== 'throw' && onBadLine !== 'skip') {
-    throw new FineRouterError('INVALID_ARGUMENT', `readRoutingJsonl: onBadLine must be 'throw' or 'skip', received ${String(onBadLine)}`);
+    throw new FineRouterError(
+      'INVALID_ARGUMENT',
+      `readRoutingJsonl: onBadLine must be 'throw' or 'skip', received ${String(onBadLine)}`,
+    );
   }
   if (typeof path !== 'string' || path.length === 0) {
     throw new FineRouterError('INVALID_ARGUMENT', `readRoutingJsonl: expected a file path, received ${String(path)}`);
@@ -98,7 +104,11 @@ export async function readRoutingJsonl(path: string, options: ReadRoutingJsonlOp
   const stream = createReadStream(path);
   const openError = new Promise<never>((_, reject) => {
     stream.once('error', (error) =>
-      reject(new FineRouterError('DATA_INVALID', `readRoutingJsonl: cannot read ${path}: ${error.message}`, { cause: error })),
+      reject(
+        new FineRouterError('DATA_INVALID', `readRoutingJsonl: cannot read ${path}: ${error.message}`, {
+          cause: error,
+        }),
+      ),
     );
   });
   openError.catch(() => undefined);
@@ -115,7 +125,11 @@ export async function readRoutingJsonl(path: string, options: ReadRoutingJsonlOp
       }
       let record: RoutingRecord;
       try {
-        if (typeof line !== 'string') throw new FineRouterError('DATA_INVALID', `line ${lineNumber}: invalid UTF-8 (byte ${line.offset + 1} of the line); re-save the file as UTF-8`);
+        if (typeof line !== 'string')
+          throw new FineRouterError(
+            'DATA_INVALID',
+            `line ${lineNumber}: invalid UTF-8 (byte ${line.offset + 1} of the line); re-save the file as UTF-8`,
+          );
         if (line.trim().length === 0) {
           result.blank++;
           continue;
@@ -123,7 +137,10 @@ export async function readRoutingJsonl(path: string, options: ReadRoutingJsonlOp
         record = parseRoutingLine(line, lineNumber);
         const first = firstLineOfId.get(record.id);
         if (first !== undefined) {
-          throw new FineRouterError('DATA_INVALID', `line ${lineNumber}: duplicate id '${record.id}' (first on line ${first})`);
+          throw new FineRouterError(
+            'DATA_INVALID',
+            `line ${lineNumber}: duplicate id '${record.id}' (first on line ${first})`,
+          );
         }
         firstLineOfId.set(record.id, lineNumber);
       } catch (error) {

@@ -16,7 +16,9 @@ async function readText(path: string, what: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (error) {
-    throw new FineRouterError('DATA_INVALID', `${what}: cannot read ${path}: ${(error as Error).message}`, { cause: error });
+    throw new FineRouterError('DATA_INVALID', `${what}: cannot read ${path}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }
 
@@ -51,7 +53,10 @@ export async function readPromptsFile(path: string): Promise<LabelPrompt[]> {
  * @example
  * const { rows } = await readTableFile('log.csv');
  */
-export async function readTableFile(path: string, format: 'csv' | 'json' | 'jsonl' = tableFormatOf(path)): Promise<{ rows: SourceRow[]; json?: unknown }> {
+export async function readTableFile(
+  path: string,
+  format: 'csv' | 'json' | 'jsonl' = tableFormatOf(path),
+): Promise<{ rows: SourceRow[]; json?: unknown }> {
   const text = await readText(path, 'convert');
   if (format === 'csv') {
     const table = parseCsv(text, path);
@@ -68,9 +73,16 @@ export async function readTableFile(path: string, format: 'csv' | 'json' | 'json
     try {
       json = JSON.parse(text);
     } catch (error) {
-      throw new FineRouterError('DATA_INVALID', `${path}: not valid JSON (${(error as Error).message})`, { cause: error });
+      throw new FineRouterError('DATA_INVALID', `${path}: not valid JSON (${(error as Error).message})`, {
+        cause: error,
+      });
     }
-    const rows = Array.isArray(json) ? json.map((row: unknown, i) => ({ line: i + 1, row: (typeof row === 'object' && row !== null ? row : {}) as Record<string, unknown> })) : [];
+    const rows = Array.isArray(json)
+      ? json.map((row: unknown, i) => ({
+          line: i + 1,
+          row: (typeof row === 'object' && row !== null ? row : {}) as Record<string, unknown>,
+        }))
+      : [];
     return { rows, json };
   }
   const rows: SourceRow[] = [];
@@ -81,9 +93,14 @@ export async function readTableFile(path: string, format: 'csv' | 'json' | 'json
     try {
       value = JSON.parse(line);
     } catch (error) {
-      throw new FineRouterError('DATA_INVALID', `${path}: line ${i + 1}: malformed JSON (${(error as Error).message})`, { cause: error });
+      throw new FineRouterError(
+        'DATA_INVALID',
+        `${path}: line ${i + 1}: malformed JSON (${(error as Error).message})`,
+        { cause: error },
+      );
     }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new FineRouterError('DATA_INVALID', `${path}: line ${i + 1}: expected a JSON object`);
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      throw new FineRouterError('DATA_INVALID', `${path}: line ${i + 1}: expected a JSON object`);
     rows.push({ line: i + 1, row: value as Record<string, unknown> });
   });
   return { rows };

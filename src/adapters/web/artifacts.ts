@@ -15,7 +15,13 @@
 import { FineRouterError } from '../../errors.js';
 import type { Encoder } from '../../encoder/types.js';
 import type { OnnxRuntime } from '../../runtime/types.js';
-import { checkArtifactListing, createFromVerified, MANIFEST_FILE, parseManifest, verifyArtifactChecksums } from '../../router/load.js';
+import {
+  checkArtifactListing,
+  createFromVerified,
+  MANIFEST_FILE,
+  parseManifest,
+  verifyArtifactChecksums,
+} from '../../router/load.js';
 import type { LoadFineRouterCommonOptions } from '../../router/load.js';
 import type { FineRouter } from '../../router/router.js';
 import { createWebRuntime } from './runtime.js';
@@ -45,13 +51,22 @@ async function download(fetcher: typeof fetch, url: URL, signal: AbortSignal | u
   try {
     response = await fetcher(url, signal ? { signal } : {});
   } catch (cause) {
-    if (signal?.aborted) throw new FineRouterError('ABORTED', `loadFineRouter: aborted while fetching ${url.href}`, { cause });
-    throw new FineRouterError('HTTP_ERROR', `loadFineRouter: fetching ${url.href} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    if (signal?.aborted)
+      throw new FineRouterError('ABORTED', `loadFineRouter: aborted while fetching ${url.href}`, { cause });
+    throw new FineRouterError(
+      'HTTP_ERROR',
+      `loadFineRouter: fetching ${url.href} failed: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
   }
   if (response.status === 404 || response.status === 410) {
     throw new FineRouterError('ARTIFACT_MISSING', `loadFineRouter: ${url.href} answered ${response.status}`);
   }
-  if (!response.ok) throw new FineRouterError('HTTP_ERROR', `loadFineRouter: ${url.href} answered ${response.status} ${response.statusText}`);
+  if (!response.ok)
+    throw new FineRouterError(
+      'HTTP_ERROR',
+      `loadFineRouter: ${url.href} answered ${response.status} ${response.statusText}`,
+    );
   return new Uint8Array(await response.arrayBuffer());
 }
 
@@ -75,12 +90,19 @@ function toUrl(value: string | URL, base: string | undefined, where: string): UR
  * import { loadFineRouter, loadMiniLmEncoder } from 'finerouter/web';
  * const router = await loadFineRouter('/artifacts/', { encoder });
  */
-export async function loadFineRouter(source: string | URL | ArtifactUrlMap, options: LoadFineRouterWebOptions): Promise<FineRouter> {
+export async function loadFineRouter(
+  source: string | URL | ArtifactUrlMap,
+  options: LoadFineRouterWebOptions,
+): Promise<FineRouter> {
   if (!options || !options.encoder) {
-    throw new FineRouterError('INVALID_ARGUMENT', "loadFineRouter (web): pass { encoder }, e.g. the web MiniLM encoder (loadMiniLmEncoder from 'finerouter/web')");
+    throw new FineRouterError(
+      'INVALID_ARGUMENT',
+      "loadFineRouter (web): pass { encoder }, e.g. the web MiniLM encoder (loadMiniLmEncoder from 'finerouter/web')",
+    );
   }
   const fetcher = options.fetch ?? globalThis.fetch;
-  if (typeof fetcher !== 'function') throw new FineRouterError('RUNTIME_MISSING', 'loadFineRouter (web): no fetch available; pass options.fetch');
+  if (typeof fetcher !== 'function')
+    throw new FineRouterError('RUNTIME_MISSING', 'loadFineRouter (web): no fetch available; pass options.fetch');
   const fallbackBase = typeof location === 'undefined' ? undefined : location.href;
   let manifestUrl: URL;
   let resolveFile: (file: string) => URL | undefined;
@@ -97,7 +119,8 @@ export async function loadFineRouter(source: string | URL | ArtifactUrlMap, opti
     where = manifestUrl.href;
     const map = source.files;
     listing = Object.keys(map);
-    resolveFile = (file) => (Object.hasOwn(map, file) ? toUrl(map[file]!, manifestUrl.href, `files[${file}]`) : undefined);
+    resolveFile = (file) =>
+      Object.hasOwn(map, file) ? toUrl(map[file]!, manifestUrl.href, `files[${file}]`) : undefined;
   } else {
     throw new FineRouterError('INVALID_ARGUMENT', 'loadFineRouter (web): expected a base URL or { manifest, files }');
   }
@@ -114,6 +137,10 @@ export async function loadFineRouter(source: string | URL | ArtifactUrlMap, opti
     }),
   );
   await verifyArtifactChecksums(manifest, bytes, where);
-  const runtime = options.runtime ?? createWebRuntime(options.executionProviders !== undefined ? { executionProviders: options.executionProviders } : {});
+  const runtime =
+    options.runtime ??
+    createWebRuntime(
+      options.executionProviders !== undefined ? { executionProviders: options.executionProviders } : {},
+    );
   return createFromVerified(manifest, bytes, runtime, options.encoder, false, options);
 }

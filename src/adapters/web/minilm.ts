@@ -7,7 +7,13 @@
 import { FineRouterError } from '../../errors.js';
 import type { Encoder } from '../../encoder/types.js';
 import type { OnnxRuntime } from '../../runtime/types.js';
-import { MINILM_ID, MINILM_MAX_TOKENS, assembleBertEncoder, assembleOnnxEncoder, encoderIdFor } from '../bert-loader.js';
+import {
+  MINILM_ID,
+  MINILM_MAX_TOKENS,
+  assembleBertEncoder,
+  assembleOnnxEncoder,
+  encoderIdFor,
+} from '../bert-loader.js';
 import type { EncoderPrecision } from '../../encoder/bert-onnx.js';
 import type { PoolingMode } from '../../encoder/sentence-encoder.js';
 import { createWebRuntime } from './runtime.js';
@@ -39,21 +45,35 @@ export interface WebMiniLmEncoderOptions {
   signal?: AbortSignal;
 }
 
-async function bytesOf(source: ByteSource, what: string, code: 'MODEL_INVALID' | 'TOKENIZER_INVALID', fetchImpl: typeof fetch | undefined, signal: AbortSignal | undefined): Promise<Uint8Array> {
+async function bytesOf(
+  source: ByteSource,
+  what: string,
+  code: 'MODEL_INVALID' | 'TOKENIZER_INVALID',
+  fetchImpl: typeof fetch | undefined,
+  signal: AbortSignal | undefined,
+): Promise<Uint8Array> {
   if (source instanceof Uint8Array) return source;
   if (source instanceof ArrayBuffer) return new Uint8Array(source);
   if (typeof source !== 'string' && !(source instanceof URL)) {
-    throw new TypeError(`loadMiniLmEncoder: expected ${what} as a URL, ArrayBuffer or Uint8Array, received ${Object.prototype.toString.call(source)}`);
+    throw new TypeError(
+      `loadMiniLmEncoder: expected ${what} as a URL, ArrayBuffer or Uint8Array, received ${Object.prototype.toString.call(source)}`,
+    );
   }
   const f = fetchImpl ?? globalThis.fetch;
   let response: Response;
   try {
     response = await f(source, signal === undefined ? {} : { signal });
   } catch (e) {
-    throw new FineRouterError('HTTP_ERROR', `fetching ${what} from ${String(source)} failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new FineRouterError(
+      'HTTP_ERROR',
+      `fetching ${what} from ${String(source)} failed: ${e instanceof Error ? e.message : String(e)}`,
+      { cause: e },
+    );
   }
-  if (response.status === 404 || response.status === 410) throw new FineRouterError(code, `${what} not found at ${String(source)} (HTTP ${response.status})`);
-  if (!response.ok) throw new FineRouterError('HTTP_ERROR', `fetching ${what} from ${String(source)}: HTTP ${response.status}`);
+  if (response.status === 404 || response.status === 410)
+    throw new FineRouterError(code, `${what} not found at ${String(source)} (HTTP ${response.status})`);
+  if (!response.ok)
+    throw new FineRouterError('HTTP_ERROR', `fetching ${what} from ${String(source)}: HTTP ${response.status}`);
   return new Uint8Array(await response.arrayBuffer());
 }
 
@@ -76,7 +96,10 @@ async function bytesOf(source: ByteSource, what: string, code: 'MODEL_INVALID' |
 export async function loadMiniLmEncoder(options: WebMiniLmEncoderOptions): Promise<Encoder> {
   const precision = options.precision ?? 'fp32';
   if (precision !== 'fp32' && precision !== 'int8') {
-    throw new FineRouterError('INVALID_ARGUMENT', `loadMiniLmEncoder: expected precision 'fp32' or 'int8', received ${String(precision)}`);
+    throw new FineRouterError(
+      'INVALID_ARGUMENT',
+      `loadMiniLmEncoder: expected precision 'fp32' or 'int8', received ${String(precision)}`,
+    );
   }
   const [weights, config, tokenizer] = await Promise.all([
     bytesOf(options.weights, 'weights', 'MODEL_INVALID', options.fetch, options.signal),
@@ -89,7 +112,8 @@ export async function loadMiniLmEncoder(options: WebMiniLmEncoderOptions): Promi
       runtime: options.runtime ?? createWebRuntime(),
       id: encoderIdFor(MINILM_ID, precision),
       maxTokens: options.maxTokens ?? MINILM_MAX_TOKENS,
-      sessionOptions: options.executionProviders === undefined ? {} : { executionProviders: options.executionProviders },
+      sessionOptions:
+        options.executionProviders === undefined ? {} : { executionProviders: options.executionProviders },
       weightType: options.weightType ?? 'float16',
       precision,
     },

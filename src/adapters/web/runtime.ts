@@ -57,7 +57,9 @@ async function webgpuAvailable(provider: string): Promise<Error | undefined> {
   if (gpu === undefined) return new Error('WebGPU is not available in this environment (navigator.gpu is undefined)');
   try {
     const adapter = await gpu.requestAdapter();
-    return adapter === null || adapter === undefined ? new Error('navigator.gpu.requestAdapter() returned no adapter') : undefined;
+    return adapter === null || adapter === undefined
+      ? new Error('navigator.gpu.requestAdapter() returned no adapter')
+      : undefined;
   } catch (e) {
     return e instanceof Error ? e : new Error(String(e));
   }
@@ -66,11 +68,20 @@ async function webgpuAvailable(provider: string): Promise<Error | undefined> {
 /** @internal Exposed for tests: the same runtime with an injectable module importer. */
 export function createWebRuntimeWith(importer: Importer, options: WebRuntimeOptions = {}): OnnxRuntime {
   const eps = options.executionProviders;
-  if (eps !== undefined && (!Array.isArray(eps) || eps.length === 0 || eps.some((p) => typeof p !== 'string' || p.length === 0))) {
-    throw new FineRouterError('INVALID_ARGUMENT', `createWebRuntime: expected executionProviders as a non-empty array of names, received ${JSON.stringify(eps)}`);
+  if (
+    eps !== undefined &&
+    (!Array.isArray(eps) || eps.length === 0 || eps.some((p) => typeof p !== 'string' || p.length === 0))
+  ) {
+    throw new FineRouterError(
+      'INVALID_ARGUMENT',
+      `createWebRuntime: expected executionProviders as a non-empty array of names, received ${JSON.stringify(eps)}`,
+    );
   }
   if (options.fallback !== undefined && options.fallback !== 'cpu' && options.fallback !== 'error') {
-    throw new FineRouterError('INVALID_ARGUMENT', `createWebRuntime: expected fallback 'cpu' or 'error', received ${String(options.fallback)}`);
+    throw new FineRouterError(
+      'INVALID_ARGUMENT',
+      `createWebRuntime: expected fallback 'cpu' or 'error', received ${String(options.fallback)}`,
+    );
   }
   let loaded: Promise<OrtModuleLike> | undefined;
   let version = '';
@@ -79,7 +90,11 @@ export function createWebRuntimeWith(importer: Importer, options: WebRuntimeOpti
       (mod) => {
         const m = mod as Partial<WebOrtModule> & { default?: WebOrtModule };
         const ort = (m.InferenceSession !== undefined ? m : m.default) as WebOrtModule | undefined;
-        if (ort?.InferenceSession === undefined) throw new FineRouterError('RUNTIME_MISSING', 'onnxruntime-web did not load correctly; reinstall it: npm install onnxruntime-web');
+        if (ort?.InferenceSession === undefined)
+          throw new FineRouterError(
+            'RUNTIME_MISSING',
+            'onnxruntime-web did not load correctly; reinstall it: npm install onnxruntime-web',
+          );
         if (options.wasmPaths !== undefined) ort.env.wasm.wasmPaths = options.wasmPaths;
         if (options.numThreads !== undefined) ort.env.wasm.numThreads = options.numThreads;
         version = ort.env.versions?.web ?? '';
@@ -87,8 +102,14 @@ export function createWebRuntimeWith(importer: Importer, options: WebRuntimeOpti
       },
       (e: unknown) => {
         loaded = undefined;
-        const hint = isModuleMissing(e) ? 'is not installed' : `failed to load (${e instanceof Error ? e.message : String(e)})`;
-        throw new FineRouterError('RUNTIME_MISSING', `onnxruntime-web ${hint}: npm install onnxruntime-web and import from 'finerouter/web'`, { cause: e });
+        const hint = isModuleMissing(e)
+          ? 'is not installed'
+          : `failed to load (${e instanceof Error ? e.message : String(e)})`;
+        throw new FineRouterError(
+          'RUNTIME_MISSING',
+          `onnxruntime-web ${hint}: npm install onnxruntime-web and import from 'finerouter/web'`,
+          { cause: e },
+        );
       },
     );
     return loaded;

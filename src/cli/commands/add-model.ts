@@ -63,28 +63,48 @@ export const addModelCommand: Command = {
     const current = await readArtifacts(artifacts);
     const { records: all } = await readRoutingJsonl(data, values.split ? { split: values.split } : {});
     const model = values.model!;
-    const records = all.filter((r) => typeof r.scores[model] === 'number').slice(0, Number.isFinite(limit) ? limit : undefined);
-    if (records.length === 0) throw new FineRouterError('DATA_INVALID', `add-model: no record in ${data} has a score for ${model}`);
-    const encoder = await loadMiniLmEncoder({ ...(cache ? { cacheDir: cache.encoder } : {}), ...(threads !== undefined ? { intraOpNumThreads: threads } : {}) });
+    const records = all
+      .filter((r) => typeof r.scores[model] === 'number')
+      .slice(0, Number.isFinite(limit) ? limit : undefined);
+    if (records.length === 0)
+      throw new FineRouterError('DATA_INVALID', `add-model: no record in ${data} has a score for ${model}`);
+    const encoder = await loadMiniLmEncoder({
+      ...(cache ? { cacheDir: cache.encoder } : {}),
+      ...(threads !== undefined ? { intraOpNumThreads: threads } : {}),
+    });
     try {
       if (encoder.id !== current.manifest.encoder.id || encoder.dimension !== current.manifest.encoder.dimension) {
-        throw new FineRouterError('DIMENSION_MISMATCH', `add-model: the artifacts were trained on ${current.manifest.encoder.id} (${current.manifest.encoder.dimension}), this command embeds with ${encoder.id}`);
+        throw new FineRouterError(
+          'DIMENSION_MISMATCH',
+          `add-model: the artifacts were trained on ${current.manifest.encoder.id} (${current.manifest.encoder.dimension}), this command embeds with ${encoder.id}`,
+        );
       }
-      const { embeddings } = await embedTextsCached(encoder, records.map((r) => r.prompt), {
-        cacheDir: cache ? cache.embeddings : null,
-        onProgress: (done, total) => progress.update('embed', done, total),
-      });
+      const { embeddings } = await embedTextsCached(
+        encoder,
+        records.map((r) => r.prompt),
+        {
+          cacheDir: cache ? cache.embeddings : null,
+          onProgress: (done, total) => progress.update('embed', done, total),
+        },
+      );
       progress.end();
       const prices = values.prices ? await readPricesFile(values.prices) : undefined;
       let result;
       try {
         result = addModel(current, records, embeddings, model, { moe: { seed }, ...(prices ? { prices } : {}) });
       } catch (error) {
-        if (error instanceof RangeError) throw new FineRouterError('INVALID_ARGUMENT', `add-model: ${error.message}`, { cause: error });
+        if (error instanceof RangeError)
+          throw new FineRouterError('INVALID_ARGUMENT', `add-model: ${error.message}`, { cause: error });
         throw error;
       }
-      const manifest = await writeArtifacts(artifacts, { manifest: result.manifest, classifierBytes: current.classifierBytes, routerBytes: result.routerBytes });
-      process.stdout.write(`${JSON.stringify({ artifacts, model, models: manifest.models.length, ...result.metrics })}\n`);
+      const manifest = await writeArtifacts(artifacts, {
+        manifest: result.manifest,
+        classifierBytes: current.classifierBytes,
+        routerBytes: result.routerBytes,
+      });
+      process.stdout.write(
+        `${JSON.stringify({ artifacts, model, models: manifest.models.length, ...result.metrics })}\n`,
+      );
       return 0;
     } finally {
       await encoder.dispose();

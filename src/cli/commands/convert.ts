@@ -5,7 +5,14 @@
 import { readTableFile, stemOf, writeRoutingJsonl, writeTextAtomic } from '../../adapters/node/label-files.js';
 import { FineRouterError } from '../../errors.js';
 import {
-  convertLlmRouter, convertLong, convertRouteLlm, convertRouterBench, convertScoreArray, type ConvertOptions, type ConvertReport, type ConvertResult,
+  convertLlmRouter,
+  convertLong,
+  convertRouteLlm,
+  convertRouterBench,
+  convertScoreArray,
+  type ConvertOptions,
+  type ConvertReport,
+  type ConvertResult,
   type SourceRow,
 } from '../../label/convert.js';
 import type { RoutingRecord } from '../../data/types.js';
@@ -82,12 +89,24 @@ export const convertCommand: Command = {
     const options: ConvertOptions = {};
     if (values['score-range'] !== undefined) {
       const parts = values['score-range'].split(',').map((x) => Number(x.trim()));
-      if (parts.length !== 2 || !parts.every(Number.isFinite) || !(parts[1]! > parts[0]!)) throw new UsageError(`convert: --score-range expects MIN,MAX with MIN < MAX, received '${values['score-range']}'`);
+      if (parts.length !== 2 || !parts.every(Number.isFinite) || !(parts[1]! > parts[0]!))
+        throw new UsageError(
+          `convert: --score-range expects MIN,MAX with MIN < MAX, received '${values['score-range']}'`,
+        );
       options.scoreRange = [parts[0]!, parts[1]!];
     }
-    const rule = choiceFlag('convert', 'on-conflict', values['on-conflict'], ['mean', 'first', 'last', 'error'] as const);
+    const rule = choiceFlag('convert', 'on-conflict', values['on-conflict'], [
+      'mean',
+      'first',
+      'last',
+      'error',
+    ] as const);
     if (rule !== undefined) options.onConflict = rule;
-    if (values.models !== undefined) options.models = values.models.split(',').map((s) => s.trim()).filter(Boolean);
+    if (values.models !== undefined)
+      options.models = values.models
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     if (values.source !== undefined) options.source = values.source;
     if (values.split !== undefined) options.split = values.split;
 
@@ -101,11 +120,15 @@ export const convertCommand: Command = {
       files.push({ path, offset });
       const table = await readTableFile(path, format === 'scores' ? 'json' : undefined);
       if (format === 'scores') {
-        if (!Array.isArray(table.json)) throw new FineRouterError('DATA_INVALID', `convert: ${path} is not a JSON array of {question, scores}`);
+        if (!Array.isArray(table.json))
+          throw new FineRouterError('DATA_INVALID', `convert: ${path} is not a JSON array of {question, scores}`);
         scoreItems = scoreItems.concat(table.json);
       }
       for (const r of table.rows) {
-        const row = format === 'routellm' && values.source === undefined && !('source' in r.row) ? { ...r.row, source: stemOf(path) } : r.row;
+        const row =
+          format === 'routellm' && values.source === undefined && !('source' in r.row)
+            ? { ...r.row, source: stemOf(path) }
+            : r.row;
         rows.push({ line: offset + r.line, row });
       }
       offset += format === 'scores' ? table.rows.length : Math.max(0, ...table.rows.map((r) => r.line)) + 1;
@@ -136,21 +159,41 @@ export const convertCommand: Command = {
     const located = {
       ...report,
       dropped: report.dropped.map((d) => ({ at: where(d.line), reason: d.reason })),
-      conflicts: report.conflicts.map((c) => ({ at: where(c.line), id: c.id, ...(c.model !== undefined ? { model: c.model } : {}), reason: c.reason })),
+      conflicts: report.conflicts.map((c) => ({
+        at: where(c.line),
+        id: c.id,
+        ...(c.model !== undefined ? { model: c.model } : {}),
+        reason: c.reason,
+      })),
     };
-    if (result.records.length === 0) throw new FineRouterError('DATA_INVALID', `convert: no records (${report.dropped.length} rows dropped${report.dropped[0] ? `, first: ${where(report.dropped[0].line)} ${report.dropped[0].reason}` : ''})`);
+    if (result.records.length === 0)
+      throw new FineRouterError(
+        'DATA_INVALID',
+        `convert: no records (${report.dropped.length} rows dropped${report.dropped[0] ? `, first: ${where(report.dropped[0].line)} ${report.dropped[0].reason}` : ''})`,
+      );
     await writeRoutingJsonl(out, result.records as RoutingRecord[]);
     if (values.report) await writeTextAtomic(values.report, `${JSON.stringify(located, null, 2)}\n`);
     if (values.json) {
-      process.stdout.write(`${JSON.stringify({ out: out, rows: report.rows, records: report.records, models: report.models, dropped: located.dropped.length, conflicts: located.conflicts.length })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ out: out, rows: report.rows, records: report.records, models: report.models, dropped: located.dropped.length, conflicts: located.conflicts.length })}\n`,
+      );
     } else {
-      const lines = [`${out}: ${report.records} records, ${report.models.length} models (${report.models.slice(0, 8).join(', ')}${report.models.length > 8 ? ', …' : ''}) from ${report.rows} rows`];
+      const lines = [
+        `${out}: ${report.records} records, ${report.models.length} models (${report.models.slice(0, 8).join(', ')}${report.models.length > 8 ? ', …' : ''}) from ${report.rows} rows`,
+      ];
       lines.push(`  dropped: ${located.dropped.length}${located.dropped.length > 0 ? '' : ' rows'}`);
       for (const d of located.dropped.slice(0, 10)) lines.push(`    ${d.at}: ${d.reason}`);
-      if (located.dropped.length > 10) lines.push(`    … ${located.dropped.length - 10} more${values.report ? ` in ${values.report}` : ' (--report FILE lists all)'}`);
+      if (located.dropped.length > 10)
+        lines.push(
+          `    … ${located.dropped.length - 10} more${values.report ? ` in ${values.report}` : ' (--report FILE lists all)'}`,
+        );
       lines.push(`  conflicts: ${located.conflicts.length}`);
-      for (const c of located.conflicts.slice(0, 10)) lines.push(`    ${c.at}: ${c.id}${c.model ? ` ${c.model}` : ''}: ${c.reason}`);
-      if (located.conflicts.length > 10) lines.push(`    … ${located.conflicts.length - 10} more${values.report ? ` in ${values.report}` : ' (--report FILE lists all)'}`);
+      for (const c of located.conflicts.slice(0, 10))
+        lines.push(`    ${c.at}: ${c.id}${c.model ? ` ${c.model}` : ''}: ${c.reason}`);
+      if (located.conflicts.length > 10)
+        lines.push(
+          `    … ${located.conflicts.length - 10} more${values.report ? ` in ${values.report}` : ' (--report FILE lists all)'}`,
+        );
       process.stdout.write(`${lines.join('\n')}\n`);
     }
     return 0;

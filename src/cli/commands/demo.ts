@@ -98,9 +98,13 @@ function readableReport(r: {
     const bestModels = Object.keys(r.scores).filter((k) => r.scores[k] === bestScore);
     lines.push(`prompt   ${short(r.prompt, 110)}  [${r.source ?? 'unknown source'}]`);
     lines.push(`  task   ${taskLine(best[i]!)}`);
-    lines.push(`  τ=0    → ${best[i]!.model} (observed quality ${r.scores[best[i]!.model] ?? 'n/a'}; best observed ${bestScore} by ${bestModels.length > 3 ? `${bestModels.length} models` : bestModels.join(', ')})`);
+    lines.push(
+      `  τ=0    → ${best[i]!.model} (observed quality ${r.scores[best[i]!.model] ?? 'n/a'}; best observed ${bestScore} by ${bestModels.length > 3 ? `${bestModels.length} models` : bestModels.join(', ')})`,
+    );
     lines.push(`  why    ${best[i]!.explanation.split('; ').at(-1)}`);
-    lines.push(`  τ=${tolerance}  → ${cheap[i]!.model} (observed quality ${r.scores[cheap[i]!.model] ?? 'n/a'}): ${cheap[i]!.explanation.split('; ').at(-1)}`);
+    lines.push(
+      `  τ=${tolerance}  → ${cheap[i]!.model} (observed quality ${r.scores[cheap[i]!.model] ?? 'n/a'}): ${cheap[i]!.explanation.split('; ').at(-1)}`,
+    );
     lines.push('');
   }
   const bestSingleRow = comparison[0]!;
@@ -109,24 +113,43 @@ function readableReport(r: {
     const f = (v: number): string => `${signed && v > 0 ? '+' : ''}${v.toFixed(3)}`;
     return `${f(x.value)} [${f(x.lo)}, ${f(x.hi)}]`;
   };
-  lines.push(`on the ${test.length} held-out prompts: mean observed quality of the chosen model with its 95% paired-bootstrap interval,`);
+  lines.push(
+    `on the ${test.length} held-out prompts: mean observed quality of the chosen model with its 95% paired-bootstrap interval,`,
+  );
   lines.push(`the difference from the best single model (same prompts), and the expected cost from list prices:`);
   lines.push('');
   lines.push(`  ${'route'.padEnd(52)} ${'quality'.padEnd(22)} ${'vs best single'.padEnd(25)} cost per 1k queries`);
   for (const row of comparison) {
-    const cost = row.cost === null ? '' : `$${(row.cost * 1000).toFixed(4)}${row.kind === 'router' && bestSingleRow.cost ? ` (${pct(row.cost / bestSingleRow.cost)} of best single)` : ''}`;
-    lines.push(`  ${row.name.padEnd(52)} ${fmtI(row.quality).padEnd(22)} ${(row.vsBestSingle ? fmtI(row.vsBestSingle, true) : '—').padEnd(25)} ${cost}`);
+    const cost =
+      row.cost === null
+        ? ''
+        : `$${(row.cost * 1000).toFixed(4)}${row.kind === 'router' && bestSingleRow.cost ? ` (${pct(row.cost / bestSingleRow.cost)} of best single)` : ''}`;
+    lines.push(
+      `  ${row.name.padEnd(52)} ${fmtI(row.quality).padEnd(22)} ${(row.vsBestSingle ? fmtI(row.vsBestSingle, true) : '—').padEnd(25)} ${cost}`,
+    );
   }
   lines.push('');
-  lines.push(`  Reading: routing is for spending less at the quality you need. τ (tolerance) picks the cheapest model whose`);
-  lines.push(`  predicted score is within τ of the best; an interval that contains 0 is no measurable difference on ${test.length} prompts.`);
-  lines.push(`  In code: router.route(prompt, { tolerance: ${tolerance} }) and, per call, { maxCost: 0.0001 } (USD per query).`);
-  lines.push(`  Cross-validated figures on the five full datasets (K-fold, every prompt held out once): docs/EVALUATION.md,`);
-  lines.push(`  \`finerouter eval --data FILE --folds 5\`. Task labels: keywords of each task's prompts (a configured LLM describer`);
+  lines.push(
+    `  Reading: routing is for spending less at the quality you need. τ (tolerance) picks the cheapest model whose`,
+  );
+  lines.push(
+    `  predicted score is within τ of the best; an interval that contains 0 is no measurable difference on ${test.length} prompts.`,
+  );
+  lines.push(
+    `  In code: router.route(prompt, { tolerance: ${tolerance} }) and, per call, { maxCost: 0.0001 } (USD per query).`,
+  );
+  lines.push(
+    `  Cross-validated figures on the five full datasets (K-fold, every prompt held out once): docs/EVALUATION.md,`,
+  );
+  lines.push(
+    `  \`finerouter eval --data FILE --folds 5\`. Task labels: keywords of each task's prompts (a configured LLM describer`,
+  );
   lines.push(`  writes sentences instead), shown only at classifier confidence ≥ ${floor}.`);
   lines.push('');
   lines.push(`done in ${seconds(started)}. Route your own prompts:`);
-  lines.push(`  node dist/cli.js route --artifacts ${outArg}/artifacts --tolerance ${tolerance} "Prove that the square root of 2 is irrational."`);
+  lines.push(
+    `  node dist/cli.js route --artifacts ${outArg}/artifacts --tolerance ${tolerance} "Prove that the square root of 2 is irrational."`,
+  );
   lines.push(`  node examples/route.mjs ${outArg}/artifacts`);
   return lines;
 }
@@ -145,13 +168,18 @@ export const demoCommand: Command = {
       show: { type: 'string' },
       ...COMMON_FLAGS,
     });
-    const tolerance = numberFlag('demo', 'tolerance', values.tolerance, 'a number in [0, 1]', (x) => x >= 0 && x <= 1) ?? 0.1;
+    const tolerance =
+      numberFlag('demo', 'tolerance', values.tolerance, 'a number in [0, 1]', (x) => x >= 0 && x <= 1) ?? 0.1;
     const show = numberFlag('demo', 'show', values.show, 'a non-negative integer', integerAtLeast(0)) ?? 6;
     const seed = numberFlag('demo', 'seed', values.seed, 'an integer ≥ 0', integerAtLeast(0)) ?? 42;
     const threads = numberFlag('demo', 'threads', values.threads, 'an integer ≥ 1', integerAtLeast(1)) ?? 1;
     const cache = values['no-cache'] ? null : cachePaths(values.cache ?? defaultCacheDir());
     const dataFile = values.data ?? findSample();
-    if (dataFile === undefined) throw new FineRouterError('ARTIFACT_MISSING', `demo: cannot find ${SAMPLE}; run from a clone of the repository or pass --data FILE`);
+    if (dataFile === undefined)
+      throw new FineRouterError(
+        'ARTIFACT_MISSING',
+        `demo: cannot find ${SAMPLE}; run from a clone of the repository or pass --data FILE`,
+      );
     const pricesFile = values.prices ?? join(dirname(dataFile), 'prices.json');
     const outArg = values.out ?? 'finerouter-demo';
     const out = resolve(outArg);
@@ -169,11 +197,16 @@ export const demoCommand: Command = {
     const train = trainRows.map((i) => records[i]!);
     const test = testRows.map((i) => records[i]!);
     const prices = existsSync(pricesFile) ? parsePrices(JSON.parse(await readFile(pricesFile, 'utf8'))) : undefined;
-    log(`data      ${dataFile}: ${train.length} training + ${test.length} test prompts${prices ? `, prices from ${pricesFile}` : ''} (${seconds(t0)})`);
+    log(
+      `data      ${dataFile}: ${train.length} training + ${test.length} test prompts${prices ? `, prices from ${pricesFile}` : ''} (${seconds(t0)})`,
+    );
 
     // 2. encoder and prompt embeddings (shipped vectors checked live, else the embedding cache)
     t0 = performance.now();
-    const encoder = await loadMiniLmEncoder({ intraOpNumThreads: threads, ...(cache ? { cacheDir: cache.encoder } : {}) });
+    const encoder = await loadMiniLmEncoder({
+      intraOpNumThreads: threads,
+      ...(cache ? { cacheDir: cache.encoder } : {}),
+    });
     log(`encoder   ${encoder.id} (${encoder.dimension} dims) loaded (${seconds(t0)})`);
     try {
       t0 = performance.now();
@@ -185,15 +218,22 @@ export const demoCommand: Command = {
         if (typeof shipped === 'string') log(`embed     ${shipped}; embedding now`);
         else {
           const { maxAbsDifference: worst, checked } = await checkEmbeddings(encoder, prompts, shipped);
-          if (worst > 1e-3) log(`embed     shipped vectors differ from the live encoder (max |Δ| ${worst.toExponential(1)}); embedding now`);
+          if (worst > 1e-3)
+            log(
+              `embed     shipped vectors differ from the live encoder (max |Δ| ${worst.toExponential(1)}); embedding now`,
+            );
           else {
             all = shipped;
-            log(`embed     shipped MiniLM vectors of the ${prompts.length} prompts, checked live on ${checked} (max |Δ| ${worst.toExponential(1)}); --embed recomputes them (${seconds(t0)})`);
+            log(
+              `embed     shipped MiniLM vectors of the ${prompts.length} prompts, checked live on ${checked} (max |Δ| ${worst.toExponential(1)}); --embed recomputes them (${seconds(t0)})`,
+            );
           }
         }
       }
       if (!all) {
-        const embedded = await embedder.embed(prompts, { onProgress: (done, total) => progress.update('embed', done, total) });
+        const embedded = await embedder.embed(prompts, {
+          onProgress: (done, total) => progress.update('embed', done, total),
+        });
         all = embedded.embeddings;
         log(`embed     ${prompts.length} prompts (${embedded.embedded} new, the rest from the cache) (${seconds(t0)})`);
       }
@@ -204,7 +244,10 @@ export const demoCommand: Command = {
       if (existsSync(artifactsDir)) {
         const entries = await readdir(artifactsDir);
         if (entries.length > 0 && !entries.includes('manifest.json')) {
-          throw new FineRouterError('ARTIFACT_UNEXPECTED', `demo: ${artifactsDir} exists and is not a FineRouter artifact directory; choose another --out`);
+          throw new FineRouterError(
+            'ARTIFACT_UNEXPECTED',
+            `demo: ${artifactsDir} exists and is not a FineRouter artifact directory; choose another --out`,
+          );
         }
       }
       const built = await buildRouter(train, {
@@ -224,8 +267,11 @@ export const demoCommand: Command = {
       });
       const { discovery } = built;
       const assigned = discovery.tasks.reduce((s, t) => s + t.size, 0);
-      const meanCandidates = discovery.tasks.reduce((s, t) => s + t.candidates.length, 0) / Math.max(1, discovery.tasks.length);
-      log(`discover  ${discovery.tasks.length} tasks covering ${assigned}/${train.length} prompts (rest: Others), ${meanCandidates.toFixed(2)} candidates per task on average (${(built.ms.discover / 1000).toFixed(1)} s)`);
+      const meanCandidates =
+        discovery.tasks.reduce((s, t) => s + t.candidates.length, 0) / Math.max(1, discovery.tasks.length);
+      log(
+        `discover  ${discovery.tasks.length} tasks covering ${assigned}/${train.length} prompts (rest: Others), ${meanCandidates.toFixed(2)} candidates per task on average (${(built.ms.discover / 1000).toFixed(1)} s)`,
+      );
       const m = built.training.metrics;
       const pct = (x: number | null): string => (x === null ? 'n/a' : `${(100 * x).toFixed(0)}%`);
       log(
@@ -233,7 +279,9 @@ export const demoCommand: Command = {
           `${pct(m.classifier.holdoutCoverage)} of held-out prompts get a task; quality MSE held-out ${m.moe.holdoutMseFull?.toFixed(4) ?? 'n/a'} ` +
           `(per-model mean baseline ${m.moe.holdoutMseMean?.toFixed(4) ?? 'n/a'}) (${(built.ms.train / 1000).toFixed(1)} s)`,
       );
-      log(`artifacts ${artifactsDir} (manifest.json, ${built.training.manifest.classifier.file}, ${built.training.manifest.router.file})`);
+      log(
+        `artifacts ${artifactsDir} (manifest.json, ${built.training.manifest.classifier.file}, ${built.training.manifest.router.file})`,
+      );
 
       // 6. route the held-out prompts with the artifacts as an app would load them
       t0 = performance.now();
@@ -245,7 +293,9 @@ export const demoCommand: Command = {
         const cheap = await router.routeEmbeddings(testEmbeddings, { tolerance });
         const sweep = [...new Set([0.05, tolerance, 0.2, 0.3])].filter((t) => t > 0).sort((a, b) => a - b);
         const swept = await Promise.all(sweep.map((t) => router.routeEmbeddings(testEmbeddings, { tolerance: t })));
-        log(`route     ${test.length} test prompts routed from their embeddings at τ = 0 and τ = ${tolerance} (${seconds(t0)})`);
+        log(
+          `route     ${test.length} test prompts routed from their embeddings at τ = 0 and τ = ${tolerance} (${seconds(t0)})`,
+        );
 
         // one prompt per source first (in file order), so the examples vary
         const seen = new Set<string>();
@@ -264,20 +314,41 @@ export const demoCommand: Command = {
         t0 = performance.now();
         const live = await router.routeBatch(shown.map((i) => test[i]!.prompt));
         shown.forEach((i, k) => {
-          if (live[k]!.model !== best[i]!.model) log(`note      live route of test prompt ${i} chose ${live[k]!.model}, from stored embeddings ${best[i]!.model}`);
+          if (live[k]!.model !== best[i]!.model)
+            log(
+              `note      live route of test prompt ${i} chose ${live[k]!.model}, from stored embeddings ${best[i]!.model}`,
+            );
         });
         log(`route     ${shown.length} prompts routed from text (encoder + heads) (${seconds(t0)})`);
 
         const costs = Object.fromEntries(router.models.map((id, j) => [id, router.costs[j] ?? null]));
-        const atZero = compareWithReferences(train, test, best.map((r) => r.model), costs);
-        const atTolerance = compareWithReferences(train, test, cheap.map((r) => r.model), costs);
+        const atZero = compareWithReferences(
+          train,
+          test,
+          best.map((r) => r.model),
+          costs,
+        );
+        const atTolerance = compareWithReferences(
+          train,
+          test,
+          cheap.map((r) => r.model),
+          costs,
+        );
         // Quality and cost against the best single and the cheapest model, paired-bootstrap intervals, τ sweep.
-        const comparison = compareRoutes(train, test, {
-          'FineRouter τ=0': best.map((r) => r.model),
-          ...Object.fromEntries(sweep.map((t, k) => [`FineRouter τ=${t}`, swept[k]!.map((r) => r.model)])),
-        }, costs);
+        const comparison = compareRoutes(
+          train,
+          test,
+          {
+            'FineRouter τ=0': best.map((r) => r.model),
+            ...Object.fromEntries(sweep.map((t, k) => [`FineRouter τ=${t}`, swept[k]!.map((r) => r.model)])),
+          },
+          costs,
+        );
         // Short readable task labels (keywords of the members' prompts; no LLM describer in the offline demo).
-        const labelList = keywordLabels(train.map((r) => r.prompt), discovery.tasks.map((t) => t.members));
+        const labelList = keywordLabels(
+          train.map((r) => r.prompt),
+          discovery.tasks.map((t) => t.members),
+        );
         const labels = new Map(discovery.tasks.map((t, k) => [t.id, labelList[k]!]));
         const floor = FIRST_IMPRESSION_DEFAULTS.labelConfidenceFloor;
         const taskLine = (r: (typeof best)[number]): string =>
@@ -303,7 +374,18 @@ export const demoCommand: Command = {
           process.stdout.write(`${JSON.stringify(summary)}\n`);
           return 0;
         }
-        const lines = readableReport({ test, shown, best, cheap, tolerance, taskLine, comparison, floor, started, outArg });
+        const lines = readableReport({
+          test,
+          shown,
+          best,
+          cheap,
+          tolerance,
+          taskLine,
+          comparison,
+          floor,
+          started,
+          outArg,
+        });
         process.stdout.write(`${lines.join('\n')}\n`);
       } finally {
         await router.dispose();

@@ -98,7 +98,8 @@ export const discoverCommand: Command = {
     );
     const data = values.data!;
     const outDir = values.out!;
-    const onBadLine = choiceFlag('discover', 'on-bad-line', values['on-bad-line'], ['throw', 'skip'] as const) ?? 'throw';
+    const onBadLine =
+      choiceFlag('discover', 'on-bad-line', values['on-bad-line'], ['throw', 'skip'] as const) ?? 'throw';
     const progress = createProgress();
     const bar = (label: string, done: number, total: number): void => progress.update(label, done, total);
     const note = (text: string): void => progress.note(text);
@@ -122,32 +123,48 @@ export const discoverCommand: Command = {
     const cache = values['no-cache'] ? null : cachePaths(values.cache ?? defaultCacheDir());
 
     const started = performance.now();
-    const read = await readRoutingJsonl(data, { onBadLine, ...(values.split !== undefined ? { split: values.split } : {}) });
+    const read = await readRoutingJsonl(data, {
+      onBadLine,
+      ...(values.split !== undefined ? { split: values.split } : {}),
+    });
     for (const s of read.skipped.slice(0, 20)) note(`skipped line ${s.line}: ${s.reason}`);
     if (read.skipped.length > 20) note(`... and ${read.skipped.length - 20} more skipped lines`);
     const records = read.records;
-    note(`read ${records.length} records from ${data}${values.split ? ` (split ${values.split}; ${read.filtered} of other splits left out)` : ''}${read.skipped.length ? `; ${read.skipped.length} bad lines skipped` : ''}`);
-    if (records.length === 0) throw new FineRouterError('DATA_INVALID', `discover: no records${values.split ? ` in split '${values.split}'` : ''} in ${data}`);
+    note(
+      `read ${records.length} records from ${data}${values.split ? ` (split ${values.split}; ${read.filtered} of other splits left out)` : ''}${read.skipped.length ? `; ${read.skipped.length} bad lines skipped` : ''}`,
+    );
+    if (records.length === 0)
+      throw new FineRouterError(
+        'DATA_INVALID',
+        `discover: no records${values.split ? ` in split '${values.split}'` : ''} in ${data}`,
+      );
 
     // Descriptions: the LLM's one sentence per prompt, or the prompt itself.
     let describer: Describer | undefined;
     let descriptions: string[];
     const describerName = values.describer ?? 'prompt';
     if (describerName === 'openai') {
-      if (!values['base-url'] || !values.model) throw new UsageError('discover: --describer openai needs --base-url and --model');
+      if (!values['base-url'] || !values.model)
+        throw new UsageError('discover: --describer openai needs --base-url and --model');
       const openai = createOpenAiDescriber({
         baseUrl: values['base-url'],
         model: values.model,
         ...(values['api-key-env'] !== undefined ? { apiKeyEnv: values['api-key-env'] } : {}),
-        ...(values.concurrency !== undefined ? { concurrency: numberFlag('discover', 'concurrency', values.concurrency, 'an integer', integer)! } : {}),
-        ...(values['timeout-ms'] !== undefined ? { timeoutMs: numberFlag('discover', 'timeout-ms', values['timeout-ms'], 'an integer', integer)! } : {}),
+        ...(values.concurrency !== undefined
+          ? { concurrency: numberFlag('discover', 'concurrency', values.concurrency, 'an integer', integer)! }
+          : {}),
+        ...(values['timeout-ms'] !== undefined
+          ? { timeoutMs: numberFlag('discover', 'timeout-ms', values['timeout-ms'], 'an integer', integer)! }
+          : {}),
         ...(cache ? { cache: createFileDescriptionCache(cache.descriptions) } : {}),
       });
       descriptions = await openai.describe(
         records.map((r) => r.prompt),
         { onProgress: (done, total) => bar('describe', done, total) },
       );
-      note(`descriptions: ${openai.stats.requests} requests, ${openai.stats.cacheHits} from cache, ${openai.stats.retries} retries`);
+      note(
+        `descriptions: ${openai.stats.requests} requests, ${openai.stats.cacheHits} from cache, ${openai.stats.retries} retries`,
+      );
       describer = openai;
     } else if (describerName === 'prompt') {
       // Records that carry a description keep it; the encoder truncates long prompts itself.
@@ -174,7 +191,9 @@ export const discoverCommand: Command = {
       await encoder.dispose();
     }
     const tEmbed = performance.now();
-    note(`embeddings: ${embedded} embedded, ${descriptions.length - embedded} from cache (${((tEmbed - tLoad) / 1000).toFixed(1)} s)`);
+    note(
+      `embeddings: ${embedded} embedded, ${descriptions.length - embedded} from cache (${((tEmbed - tLoad) / 1000).toFixed(1)} s)`,
+    );
 
     const offline = describerName === 'prompt' ? promptDescriber() : undefined;
     const result = await discoverTasks(records, embeddings, {
@@ -195,7 +214,9 @@ export const discoverCommand: Command = {
     await writeFile(join(outDir, 'tasks.json'), `${JSON.stringify(file)}\n`);
     await writeFile(join(outDir, 'tasks.md'), tasksReportMarkdown(file, records, { notes: [timing] }));
     const n = records.length;
-    const meanCandidates = result.tasks.length ? result.tasks.reduce((s, t) => s + t.candidates.length, 0) / result.tasks.length : 0;
+    const meanCandidates = result.tasks.length
+      ? result.tasks.reduce((s, t) => s + t.candidates.length, 0) / result.tasks.length
+      : 0;
     if (values.json) {
       const summary = {
         out: outDir,
@@ -205,7 +226,11 @@ export const discoverCommand: Command = {
         models: result.models.length,
         meanCandidates,
         newlyEmbedded: embedded,
-        ms: { readDescribe: Math.round(tLoad - started), embed: Math.round(tEmbed - tLoad), discover: Math.round(tDiscover - tEmbed) },
+        ms: {
+          readDescribe: Math.round(tLoad - started),
+          embed: Math.round(tEmbed - tLoad),
+          discover: Math.round(tDiscover - tEmbed),
+        },
       };
       process.stdout.write(`${JSON.stringify(summary)}\n`);
     } else {

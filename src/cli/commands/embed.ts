@@ -26,7 +26,10 @@ const FLAGS = {
 async function readStdinLines(): Promise<string[]> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').split('\n').filter((line) => line.length > 0);
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .split('\n')
+    .filter((line) => line.length > 0);
 }
 
 export const embedCommand: Command = {
@@ -55,13 +58,20 @@ export const embedCommand: Command = {
   async run(argv: readonly string[]): Promise<number> {
     // Everything after `--` is text, even when it looks like a flag or is a lone `-`.
     const end = argv.indexOf('--');
-    const { values, positionals } = parseFlags('embed', end < 0 ? argv : argv.slice(0, end), FLAGS, { positionals: true });
+    const { values, positionals } = parseFlags('embed', end < 0 ? argv : argv.slice(0, end), FLAGS, {
+      positionals: true,
+    });
     const threads = numberFlag('embed', 'threads', values.threads, 'an integer ≥ 1', integerAtLeast(1));
-    const providers = values.providers?.split(',').map((x) => x.trim()).filter((x) => x.length > 0);
+    const providers = values.providers
+      ?.split(',')
+      .map((x) => x.trim())
+      .filter((x) => x.length > 0);
     const pooling = choiceFlag('embed', 'pooling', values.pooling, ['mean', 'cls', 'max', 'lasttoken'] as const);
     const precision = choiceFlag('embed', 'precision', values.precision, ['fp32', 'int8'] as const);
-    if (precision !== undefined && values.model !== undefined) throw new UsageError('embed: --precision applies to the embedded MiniLM, not to --model');
-    if ((values.model === undefined) !== (values.tokenizer === undefined)) throw new UsageError('embed: --model and --tokenizer go together');
+    if (precision !== undefined && values.model !== undefined)
+      throw new UsageError('embed: --precision applies to the embedded MiniLM, not to --model');
+    if ((values.model === undefined) !== (values.tokenizer === undefined))
+      throw new UsageError('embed: --model and --tokenizer go together');
     const stdin = values.stdin === true || positionals.includes('-');
     const given = [...positionals.filter((t) => t !== '-'), ...(end < 0 ? [] : argv.slice(end + 1))];
     const texts = stdin ? [...given, ...(await readStdinLines())] : given;
@@ -74,8 +84,17 @@ export const embedCommand: Command = {
     };
     const encoder =
       values.model !== undefined && values.tokenizer !== undefined
-        ? await loadOnnxSentenceEncoder({ model: values.model, tokenizer: values.tokenizer, ...(pooling === undefined ? {} : { pooling }), ...common })
-        : await loadMiniLmEncoder({ ...common, ...(cacheDir === undefined ? {} : { cacheDir }), ...(precision === undefined ? {} : { precision }) });
+        ? await loadOnnxSentenceEncoder({
+            model: values.model,
+            tokenizer: values.tokenizer,
+            ...(pooling === undefined ? {} : { pooling }),
+            ...common,
+          })
+        : await loadMiniLmEncoder({
+            ...common,
+            ...(cacheDir === undefined ? {} : { cacheDir }),
+            ...(precision === undefined ? {} : { precision }),
+          });
     const progress = createProgress({ prefix: 'embed' });
     try {
       const vectors = await encoder.embed(texts, {
@@ -87,7 +106,9 @@ export const embedCommand: Command = {
       const d = encoder.dimension;
       const lines: string[] = [];
       for (let i = 0; i < texts.length; i++) {
-        lines.push(JSON.stringify({ text: texts[i], dims: d, embedding: Array.from(vectors.subarray(i * d, (i + 1) * d)) }));
+        lines.push(
+          JSON.stringify({ text: texts[i], dims: d, embedding: Array.from(vectors.subarray(i * d, (i + 1) * d)) }),
+        );
       }
       process.stdout.write(`${lines.join('\n')}\n`);
     } finally {

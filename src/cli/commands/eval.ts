@@ -27,13 +27,30 @@ import type { Command } from '../command.js';
 import { crossValidate, type CrossValMethod } from '../../eval/crossval.js';
 import { summarizeCrossVal } from '../../eval/bootstrap.js';
 import { crossValMarkdown } from '../../eval/crossval-report.js';
-import { bestSingleMethod, knnMethod, mlpMethod, perSourceOracleMethod, randomMethod } from '../../eval/methods/baselines.js';
+import {
+  bestSingleMethod,
+  knnMethod,
+  mlpMethod,
+  perSourceOracleMethod,
+  randomMethod,
+} from '../../eval/methods/baselines.js';
 import { fineRouterMethods, type FineRouterVariant } from '../../eval/methods/finerouter.js';
 import { FineRouterError } from '../../errors.js';
 import { cpus, loadavg } from 'node:os';
 import { COMMON_FLAGS, integerAtLeast, numberFlag, parseFlags } from '../options.js';
 
-const CV_METHODS = ['best-single', 'random', 'per-source-oracle', 'knn', 'mlp', 'finerouter', 'finerouter-paper', 'stage1-only', 'stage2-only', 'general-only'] as const;
+const CV_METHODS = [
+  'best-single',
+  'random',
+  'per-source-oracle',
+  'knn',
+  'mlp',
+  'finerouter',
+  'finerouter-paper',
+  'stage1-only',
+  'stage2-only',
+  'general-only',
+] as const;
 
 const usage = `Usage: finerouter eval --data FILE [options]
        finerouter eval --data FILE --folds K [cross-validation options]
@@ -120,12 +137,17 @@ export const evalCommand: Command = {
     const progressLine = (text: string): void => progress.note(text);
     const seed = numberFlag('eval', 'seed', values.seed, 'an integer', Number.isInteger) ?? 0;
     const sample = numberFlag('eval', 'sample', values.sample, 'a fraction in (0, 1]', (x) => x > 0 && x <= 1) ?? 1;
-    const outputTokens = numberFlag('eval', 'output-tokens', values['output-tokens'], 'a non-negative integer', integerAtLeast(0)) ?? 256;
+    const outputTokens =
+      numberFlag('eval', 'output-tokens', values['output-tokens'], 'a non-negative integer', integerAtLeast(0)) ?? 256;
     const alpha = numberFlag('eval', 'alpha', values.alpha, 'a number in [0, 1]', (x) => x >= 0 && x <= 1);
     const threads = numberFlag('eval', 'threads', values.threads, 'a positive integer', integerAtLeast(1));
     const epochs = numberFlag('eval', 'epochs', values.epochs, 'a positive integer', integerAtLeast(1));
     const moe: Record<string, number> = {};
-    for (const [flag, key] of [['moe-hidden', 'hidden'], ['moe-projection', 'projection'], ['moe-llm-embedding', 'llmEmbedding']] as const) {
+    for (const [flag, key] of [
+      ['moe-hidden', 'hidden'],
+      ['moe-projection', 'projection'],
+      ['moe-llm-embedding', 'llmEmbedding'],
+    ] as const) {
       const v = numberFlag('eval', flag, values[flag], 'a positive integer', integerAtLeast(1));
       if (v !== undefined) moe[key] = v;
     }
@@ -136,33 +158,73 @@ export const evalCommand: Command = {
     if (values.folds !== undefined) {
       const folds = numberFlag('eval', 'folds', values.folds, 'an integer ≥ 2', integerAtLeast(2))!;
       const resamples = numberFlag('eval', 'bootstrap', values.bootstrap, 'an integer ≥ 1', integerAtLeast(1)) ?? 2000;
-      const methods = values.methods ? values.methods.split(',').map((m) => m.trim()).filter((m) => m.length > 0) : CV_METHODS.filter((m) => m !== 'best-single');
+      const methods = values.methods
+        ? values.methods
+            .split(',')
+            .map((m) => m.trim())
+            .filter((m) => m.length > 0)
+        : CV_METHODS.filter((m) => m !== 'best-single');
       for (const m of methods) {
-        if (!(CV_METHODS as readonly string[]).includes(m)) throw new FineRouterError('INVALID_ARGUMENT', `eval: --methods expects names among ${CV_METHODS.join(', ')}, received '${m}'`);
+        if (!(CV_METHODS as readonly string[]).includes(m))
+          throw new FineRouterError(
+            'INVALID_ARGUMENT',
+            `eval: --methods expects names among ${CV_METHODS.join(', ')}, received '${m}'`,
+          );
       }
       for (const flag of ['split', 'artifacts', 'alpha', 'baselines-only'] as const) {
-        if (values[flag] !== undefined) throw new FineRouterError('INVALID_ARGUMENT', `eval: --${flag} does not apply with --folds`);
+        if (values[flag] !== undefined)
+          throw new FineRouterError('INVALID_ARGUMENT', `eval: --${flag} does not apply with --folds`);
       }
-      return crossValidateCommand({ data, folds, resamples, methods, seed, sample, outputTokens, moe, epochs, threads, values });
+      return crossValidateCommand({
+        data,
+        folds,
+        resamples,
+        methods,
+        seed,
+        sample,
+        outputTokens,
+        moe,
+        epochs,
+        threads,
+        values,
+      });
     }
     const timings: Record<string, number> = {};
     const t0 = Date.now();
 
     const read = await readRoutingJsonl(data, { onBadLine: 'skip' });
-    if (read.skipped.length > 0) process.stderr.write(`eval: skipped ${read.skipped.length} bad lines (first: line ${read.skipped[0]!.line}: ${read.skipped[0]!.reason})\n`);
+    if (read.skipped.length > 0)
+      process.stderr.write(
+        `eval: skipped ${read.skipped.length} bad lines (first: line ${read.skipped[0]!.line}: ${read.skipped[0]!.reason})\n`,
+      );
     const kept = sampleIndices(read.records, sample);
     const records = Array.from(kept, (i) => read.records[i]!);
     const split = splitRecords(records, { seed });
-    process.stderr.write(`eval: ${records.length} records${sample < 1 ? ` (sample ${sample} of ${read.records.length})` : ''}; ${split.description}\n`);
+    process.stderr.write(
+      `eval: ${records.length} records${sample < 1 ? ` (sample ${sample} of ${read.records.length})` : ''}; ${split.description}\n`,
+    );
     timings.readMs = Date.now() - t0;
 
     let t = Date.now();
-    const encoder = await loadMiniLmEncoder({ ...(cache ? { cacheDir: cache.encoder } : {}), ...(threads !== undefined ? { intraOpNumThreads: threads } : {}) });
-    const started = Date.now();
-    const { embeddings, embedded } = await embedTextsCached(encoder, records.map((r) => r.prompt), {
-      cacheDir: cache ? cache.embeddings : null,
-      onProgress: (done, total) => progress.update('embed', done, total, `${(done / Math.max(1e-3, (Date.now() - started) / 1000)).toFixed(1)}/s`),
+    const encoder = await loadMiniLmEncoder({
+      ...(cache ? { cacheDir: cache.encoder } : {}),
+      ...(threads !== undefined ? { intraOpNumThreads: threads } : {}),
     });
+    const started = Date.now();
+    const { embeddings, embedded } = await embedTextsCached(
+      encoder,
+      records.map((r) => r.prompt),
+      {
+        cacheDir: cache ? cache.embeddings : null,
+        onProgress: (done, total) =>
+          progress.update(
+            'embed',
+            done,
+            total,
+            `${(done / Math.max(1e-3, (Date.now() - started) / 1000)).toFixed(1)}/s`,
+          ),
+      },
+    );
     progress.end();
     void embedded;
     timings.embedMs = Date.now() - t;
@@ -175,12 +237,18 @@ export const evalCommand: Command = {
       pricesTable = prices;
       const trainRecords = Array.from(split.train, (i) => records[i]!);
       const ids = Object.keys(prices);
-      const costs = modelCosts(trainRecords.map((r) => ({ ...r, costs: {} })), ids, prices, outputTokens);
+      const costs = modelCosts(
+        trainRecords.map((r) => ({ ...r, costs: {} })),
+        ids,
+        prices,
+        outputTokens,
+      );
       modelCostsProxy = {};
       ids.forEach((id, j) => {
         if (costs[j] !== null && costs[j] !== undefined) modelCostsProxy![id] = costs[j]!;
       });
-      const meanChars = trainRecords.reduce((s, r) => s + Math.ceil(r.prompt.length / 4), 0) / Math.max(1, trainRecords.length);
+      const meanChars =
+        trainRecords.reduce((s, r) => s + Math.ceil(r.prompt.length / 4), 0) / Math.max(1, trainRecords.length);
       costNote = `price proxy from ${values.prices}: USD per 1M tokens × (mean ⌈prompt chars / 4⌉ = ${meanChars.toFixed(0)} input tokens over the training prompts + ${outputTokens} output tokens), the same for every prompt; records' own per-prompt costs take precedence`;
     }
 
@@ -220,16 +288,30 @@ export const evalCommand: Command = {
         const { discovery, training: result } = built;
         timings.discoverMs = Math.round(built.ms.discover);
         timings.trainMs = Math.round(built.ms.train);
-        training = { tasks: result.manifest.tasks.length, others: result.manifest.others.size, options: { epochs: epochs ?? null, moe }, metrics: result.metrics };
+        training = {
+          tasks: result.manifest.tasks.length,
+          others: result.manifest.others.size,
+          options: { epochs: epochs ?? null, moe },
+          metrics: result.metrics,
+        };
         classifierModel = result.classifierBytes;
         routerModel = result.routerBytes;
         const manifest = values.out
           ? await writeArtifacts(join(values.out, 'artifacts'), result)
           : validateManifest({
               ...result.manifest,
-              files: { [result.manifest.classifier.file]: await sha256Digest(classifierModel), [result.manifest.router.file]: await sha256Digest(routerModel) },
+              files: {
+                [result.manifest.classifier.file]: await sha256Digest(classifierModel),
+                [result.manifest.router.file]: await sha256Digest(routerModel),
+              },
             });
-        router = await FineRouter.create({ manifest, classifierModel, routerModel, runtime: createNodeRuntime(), encoder });
+        router = await FineRouter.create({
+          manifest,
+          classifierModel,
+          routerModel,
+          runtime: createNodeRuntime(),
+          encoder,
+        });
         const aligned = alignDiscovery(discovery, manifest, D);
         centers = aligned.centers;
         trainLabels = new Map();
@@ -276,13 +358,19 @@ export const evalCommand: Command = {
       await mkdir(values.out, { recursive: true });
       await writeFile(join(values.out, 'report.json'), json);
       await writeFile(join(values.out, 'report.md'), reportMarkdown(report, { figure }));
-      await writeFile(join(values.out, figure), report.cost.available ? costQualitySvg(report) : qualityBarsSvg(report));
+      await writeFile(
+        join(values.out, figure),
+        report.cost.available ? costQualitySvg(report) : qualityBarsSvg(report),
+      );
       process.stderr.write(`eval: wrote ${join(values.out, 'report.json')}, report.md, ${figure}\n`);
     }
     if (values.json) process.stdout.write(json);
     else {
       const fr = report.methods.find((m) => m.name === 'finerouter');
-      const lines = report.methods.map((m) => `${m.name.padEnd(40)} ${(m.quality * 100).toFixed(2).padStart(6)}${m.cost !== null ? `  $${m.cost.toExponential(3)}` : ''}${m.headroom !== null ? `  headroom ${m.headroom.toFixed(3)}` : ''}`);
+      const lines = report.methods.map(
+        (m) =>
+          `${m.name.padEnd(40)} ${(m.quality * 100).toFixed(2).padStart(6)}${m.cost !== null ? `  $${m.cost.toExponential(3)}` : ''}${m.headroom !== null ? `  headroom ${m.headroom.toFixed(3)}` : ''}`,
+      );
       process.stdout.write(`${lines.join('\n')}\n${fr ? '' : '(no --artifacts: FineRouter rows left out)\n'}`);
     }
     return 0;
@@ -300,7 +388,14 @@ interface CrossValArgs {
   moe: Record<string, number>;
   epochs: number | undefined;
   threads: number | undefined;
-  values: { out?: string | undefined; json?: boolean | undefined; prices?: string | undefined; cache?: string | undefined; 'no-cache'?: boolean | undefined; reference?: string | undefined };
+  values: {
+    out?: string | undefined;
+    json?: boolean | undefined;
+    prices?: string | undefined;
+    cache?: string | undefined;
+    'no-cache'?: boolean | undefined;
+    reference?: string | undefined;
+  };
 }
 
 /** `finerouter eval --folds K`: cross-validation of every method on the whole file (src/eval/crossval.ts). */
@@ -309,32 +404,52 @@ async function crossValidateCommand(a: CrossValArgs): Promise<number> {
   const t0 = Date.now();
   const load0 = loadavg()[0]!;
   const read = await readRoutingJsonl(a.data, { onBadLine: 'skip' });
-  if (read.skipped.length > 0) process.stderr.write(`eval: skipped ${read.skipped.length} bad lines (first: line ${read.skipped[0]!.line}: ${read.skipped[0]!.reason})\n`);
+  if (read.skipped.length > 0)
+    process.stderr.write(
+      `eval: skipped ${read.skipped.length} bad lines (first: line ${read.skipped[0]!.line}: ${read.skipped[0]!.reason})\n`,
+    );
   const kept = sampleIndices(read.records, a.sample);
   const records = Array.from(kept, (i) => read.records[i]!);
-  process.stderr.write(`eval: ${records.length} records${a.sample < 1 ? ` (id-hash sample ${a.sample} of ${read.records.length})` : ''}; ${a.folds}-fold cross-validation, seed ${a.seed}\n`);
+  process.stderr.write(
+    `eval: ${records.length} records${a.sample < 1 ? ` (id-hash sample ${a.sample} of ${read.records.length})` : ''}; ${a.folds}-fold cross-validation, seed ${a.seed}\n`,
+  );
   const timings: Record<string, number> = {};
   let t = Date.now();
   const cache = values['no-cache'] ? null : cachePaths(values.cache ?? defaultCacheDir());
   const progress = createProgress({ prefix: 'eval' });
-  const encoder = await loadMiniLmEncoder({ ...(cache ? { cacheDir: cache.encoder } : {}), ...(a.threads !== undefined ? { intraOpNumThreads: a.threads } : {}) });
-  const started = Date.now();
-  const { embeddings } = await embedTextsCached(encoder, records.map((r) => r.prompt), {
-    cacheDir: cache ? cache.embeddings : null,
-    onProgress: (done, total) => progress.update('embed', done, total, `${(done / Math.max(1e-3, (Date.now() - started) / 1000)).toFixed(1)}/s`),
+  const encoder = await loadMiniLmEncoder({
+    ...(cache ? { cacheDir: cache.encoder } : {}),
+    ...(a.threads !== undefined ? { intraOpNumThreads: a.threads } : {}),
   });
+  const started = Date.now();
+  const { embeddings } = await embedTextsCached(
+    encoder,
+    records.map((r) => r.prompt),
+    {
+      cacheDir: cache ? cache.embeddings : null,
+      onProgress: (done, total) =>
+        progress.update('embed', done, total, `${(done / Math.max(1e-3, (Date.now() - started) / 1000)).toFixed(1)}/s`),
+    },
+  );
   progress.end();
   const D = encoder.dimension;
   timings.embedMs = Date.now() - t;
 
   let modelCostsProxy: Record<string, number> | undefined;
   let prices: Record<string, ModelPrice> | undefined;
-  let costNote = records.some((r) => r.costs && Object.keys(r.costs).length > 0) ? 'per-prompt USD costs from the data (`costs`)' : 'no cost information';
+  let costNote = records.some((r) => r.costs && Object.keys(r.costs).length > 0)
+    ? 'per-prompt USD costs from the data (`costs`)'
+    : 'no cost information';
   if (values.prices) {
     prices = parsePrices(JSON.parse(await readFile(values.prices, 'utf8')));
     const ids = Object.keys(prices);
     // One price proxy for the whole file (prompt lengths are not labels; no quality information leaks).
-    const costs = modelCosts(records.map((r) => ({ ...r, costs: {} })), ids, prices, a.outputTokens);
+    const costs = modelCosts(
+      records.map((r) => ({ ...r, costs: {} })),
+      ids,
+      prices,
+      a.outputTokens,
+    );
     modelCostsProxy = {};
     ids.forEach((id, j) => {
       if (costs[j] !== null && costs[j] !== undefined) modelCostsProxy![id] = costs[j]!;
@@ -348,13 +463,17 @@ async function crossValidateCommand(a: CrossValArgs): Promise<number> {
   if (want.has('per-source-oracle')) methods.push(perSourceOracleMethod());
   if (want.has('knn')) methods.push(knnMethod());
   if (want.has('mlp')) methods.push(mlpMethod());
-  const variants = (['finerouter', 'finerouter-paper', 'stage1-only', 'stage2-only', 'general-only'] as const).filter((v): v is FineRouterVariant => want.has(v));
+  const variants = (['finerouter', 'finerouter-paper', 'stage1-only', 'stage2-only', 'general-only'] as const).filter(
+    (v): v is FineRouterVariant => want.has(v),
+  );
   if (variants.length > 0) {
     methods.push(
       ...fineRouterMethods({
         runtime: createNodeRuntime(),
         encoder,
-        embedder: cachedEmbedder(encoder, { cacheDir: values['no-cache'] ? null : join(values.cache ?? '.cache', 'embeddings') }),
+        embedder: cachedEmbedder(encoder, {
+          cacheDir: values['no-cache'] ? null : join(values.cache ?? '.cache', 'embeddings'),
+        }),
         variants,
         ...(prices ? { prices } : {}),
         train: {
@@ -374,13 +493,18 @@ async function crossValidateCommand(a: CrossValArgs): Promise<number> {
     folds: a.folds,
     seed: a.seed,
     ...(modelCostsProxy ? { modelCosts: modelCostsProxy } : {}),
-    onProgress: (e) => progress.update(`${e.method} fold ${e.fold + 1}/${e.folds} ${e.stage}`, e.done ?? 0, e.total ?? 0),
+    onProgress: (e) =>
+      progress.update(`${e.method} fold ${e.fold + 1}/${e.folds} ${e.stage}`, e.done ?? 0, e.total ?? 0),
   });
   progress.end();
   await encoder.dispose();
   timings.crossValidateMs = Date.now() - t;
   t = Date.now();
-  const summary = summarizeCrossVal(cv, { resamples: a.resamples, seed: a.seed, reference: values.reference ?? 'finerouter' });
+  const summary = summarizeCrossVal(cv, {
+    resamples: a.resamples,
+    seed: a.seed,
+    reference: values.reference ?? 'finerouter',
+  });
   timings.bootstrapMs = Date.now() - t;
   timings.totalMs = Date.now() - t0;
   const load1 = loadavg()[0]!;
@@ -389,20 +513,38 @@ async function crossValidateCommand(a: CrossValArgs): Promise<number> {
     schema: 'finerouter/crossval-report',
     version: 1,
     dataset,
-    input: { path: a.data, lines: read.records.length + read.skipped.length, records: records.length, sample: a.sample, badLines: read.skipped.length },
+    input: {
+      path: a.data,
+      lines: read.records.length + read.skipped.length,
+      records: records.length,
+      sample: a.sample,
+      badLines: read.skipped.length,
+    },
     cost: { note: costNote, modelCost: modelCostsProxy ?? null },
     training: { epochs: a.epochs ?? null, moe: a.moe },
     machine: { cpus: cpus().length, load1Start: load0, load1End: load1 },
     timings,
-    methodFitMs: Object.fromEntries(cv.methods.filter((m) => m.fitMs.length > 0).map((m) => [m.name, m.fitMs.map((x) => Math.round(x))])),
-    methodInfo: Object.fromEntries(cv.methods.filter((m) => m.info.some((x) => x !== null)).map((m) => [m.name, m.info])),
+    methodFitMs: Object.fromEntries(
+      cv.methods.filter((m) => m.fitMs.length > 0).map((m) => [m.name, m.fitMs.map((x) => Math.round(x))]),
+    ),
+    methodInfo: Object.fromEntries(
+      cv.methods.filter((m) => m.info.some((x) => x !== null)).map((m) => [m.name, m.info]),
+    ),
     ...summary,
-    rows: summary.rows.map((r) => ({ ...r, curve: r.curve?.map((p) => ({ tolerance: p.tolerance, quality: p.quality, cost: p.cost })) })),
+    rows: summary.rows.map((r) => ({
+      ...r,
+      curve: r.curve?.map((p) => ({ tolerance: p.tolerance, quality: p.quality, cost: p.cost })),
+    })),
   };
   const md = crossValMarkdown(summary, {
     title: dataset,
     notes: [
-      `Command: \`finerouter eval --data ${a.data} --folds ${a.folds} --seed ${a.seed} --bootstrap ${a.resamples}${a.sample < 1 ? ` --sample ${a.sample}` : ''}${a.methods.length < CV_METHODS.length - 1 ? ` --methods ${a.methods.join(',')}` : ''}${values.prices ? ` --prices ${values.prices}` : ''}${a.epochs !== undefined ? ` --epochs ${a.epochs}` : ''}${Object.entries(a.moe).filter(([k]) => k !== 'epochs' && k !== 'taskEpochs').map(([k, v]) => ` --moe-${k === 'llmEmbedding' ? 'llm-embedding' : k} ${v}`).join('')}\`. ` +
+      `Command: \`finerouter eval --data ${a.data} --folds ${a.folds} --seed ${a.seed} --bootstrap ${a.resamples}${a.sample < 1 ? ` --sample ${a.sample}` : ''}${a.methods.length < CV_METHODS.length - 1 ? ` --methods ${a.methods.join(',')}` : ''}${values.prices ? ` --prices ${values.prices}` : ''}${a.epochs !== undefined ? ` --epochs ${a.epochs}` : ''}${Object.entries(
+        a.moe,
+      )
+        .filter(([k]) => k !== 'epochs' && k !== 'taskEpochs')
+        .map(([k, v]) => ` --moe-${k === 'llmEmbedding' ? 'llm-embedding' : k} ${v}`)
+        .join('')}\`. ` +
         `Wall time ${(timings.totalMs / 1000).toFixed(0)} s (cross-validation ${(timings.crossValidateMs / 1000).toFixed(0)} s, bootstrap ${(timings.bootstrapMs / 1000).toFixed(1)} s); load average ${load0.toFixed(1)} → ${load1.toFixed(1)} on ${cpus().length} CPUs. Costs: ${costNote}.`,
       '',
     ],

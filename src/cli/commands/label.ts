@@ -11,7 +11,14 @@ import { readPromptsFile, writeRoutingJsonl, writeTextAtomic } from '../../adapt
 import { createPoolClients, type ChatClient } from '../../pool/client.js';
 import { choiceJudge, exactMatchJudge, numericJudge, regexJudge, type Judge } from '../../label/judges.js';
 import { pairwiseJudge, rubricJudge } from '../../label/llm-judge.js';
-import { LABEL_DEFAULTS, labelPrompts, planLabel, type LabelOptions, type LabelPlan, type LabelSummary } from '../../label/label.js';
+import {
+  LABEL_DEFAULTS,
+  labelPrompts,
+  planLabel,
+  type LabelOptions,
+  type LabelPlan,
+  type LabelSummary,
+} from '../../label/label.js';
 import type { Command } from '../command.js';
 import { choiceFlag, integerAtLeast, numberFlag, parseFlags, UsageError } from '../options.js';
 import { createProgress } from '../progress.js';
@@ -64,7 +71,12 @@ baseUrl; they never appear in files, logs or errors.
 Exit codes: 0 done; 1 error; 3 stopped by --spend-limit; 130 interrupted (Ctrl-C). Rerun to resume.`;
 
 function list(value: string | undefined): string[] | undefined {
-  return value === undefined ? undefined : value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  return value === undefined
+    ? undefined
+    : value
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0);
 }
 
 function usd(x: number): string {
@@ -75,7 +87,11 @@ function usd(x: number): string {
 function duration(ms: number): string {
   if (!Number.isFinite(ms)) return '?';
   const s = Math.round(ms / 1000);
-  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+  return s >= 3600
+    ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`
+    : s >= 60
+      ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`
+      : `${s}s`;
 }
 
 function planText(plan: LabelPlan, prompts: number, judge: string): string {
@@ -85,13 +101,21 @@ function planText(plan: LabelPlan, prompts: number, judge: string): string {
     `  answers: ${plan.storedAnswers} stored, ${plan.generationCalls} to generate; verdicts: ${plan.storedJudgements} stored, ${plan.judgeCalls} judge calls`,
     '',
     `  ${'model'.padEnd(w)} ${'calls'.padStart(6)} ${'out tok'.padStart(8)} ${'typical'.padStart(10)} ${'max'.padStart(10)}`,
-    ...plan.models.map((m) => `  ${m.model.padEnd(w)} ${String(m.generationCalls).padStart(6)} ${String(m.assumedOutputTokens).padStart(8)} ${usd(m.typicalUsd).padStart(10)} ${usd(m.maxUsd).padStart(10)}`),
+    ...plan.models.map(
+      (m) =>
+        `  ${m.model.padEnd(w)} ${String(m.generationCalls).padStart(6)} ${String(m.assumedOutputTokens).padStart(8)} ${usd(m.typicalUsd).padStart(10)} ${usd(m.maxUsd).padStart(10)}`,
+    ),
     `  ${'judge'.padEnd(w)} ${String(plan.judgeCalls).padStart(6)} ${''.padStart(8)} ${usd(plan.judgeUsd).padStart(10)}`,
     '',
     `  estimated cost: ${usd(plan.typicalUsd)} typical, ${usd(plan.maxUsd)} at most (every answer max_tokens long; judge replies at --judge-max-tokens)`,
   ];
-  if (prompts > 0) lines.push(`  per 1k prompts (new work only): ${usd((plan.typicalUsd / prompts) * 1000)} typical, ${usd((plan.maxUsd / prompts) * 1000)} at most`);
-  lines.push('  input tokens are estimated as ⌈characters / 4⌉ + 4 per message: prompts with templates or code cost more');
+  if (prompts > 0)
+    lines.push(
+      `  per 1k prompts (new work only): ${usd((plan.typicalUsd / prompts) * 1000)} typical, ${usd((plan.maxUsd / prompts) * 1000)} at most`,
+    );
+  lines.push(
+    '  input tokens are estimated as ⌈characters / 4⌉ + 4 per message: prompts with templates or code cost more',
+  );
   return lines.join('\n');
 }
 
@@ -106,9 +130,11 @@ function summaryText(summary: LabelSummary, out: string): string {
     ),
     `  spent by this run: ${usd(summary.spentUsd)} (answers ${usd(summary.generationSpentUsd)}, judge ${usd(summary.judgeSpentUsd)}); ${summary.newAnswers} new answers, ${summary.newJudgements} new verdicts`,
   ];
-  for (const f of summary.failures.slice(0, 5)) lines.push(`  failed ${f.stage} ${f.model} on ${f.promptId}: ${f.error.slice(0, 160)}`);
+  for (const f of summary.failures.slice(0, 5))
+    lines.push(`  failed ${f.stage} ${f.model} on ${f.promptId}: ${f.error.slice(0, 160)}`);
   if (summary.failures.length > 5) lines.push(`  … ${summary.failures.length - 5} more failures in the summary file`);
-  if (summary.stopped === 'spend-limit') lines.push('  stopped at the spend limit: rerun (with a higher --spend-limit) to continue where it stopped');
+  if (summary.stopped === 'spend-limit')
+    lines.push('  stopped at the spend limit: rerun (with a higher --spend-limit) to continue where it stopped');
   if (summary.stopped === 'aborted') lines.push('  interrupted: rerun the same command to continue where it stopped');
   return lines.join('\n');
 }
@@ -148,26 +174,47 @@ export const labelCommand: Command = {
     );
     const judgeKind = choiceFlag('label', 'judge', values.judge, JUDGES)!;
     const maxTokens = numberFlag('label', 'max-tokens', values['max-tokens'], 'an integer ≥ 1', integerAtLeast(1));
-    const judgeMaxTokens = numberFlag('label', 'judge-max-tokens', values['judge-max-tokens'], 'an integer ≥ 1', integerAtLeast(1));
+    const judgeMaxTokens = numberFlag(
+      'label',
+      'judge-max-tokens',
+      values['judge-max-tokens'],
+      'an integer ≥ 1',
+      integerAtLeast(1),
+    );
     const temperature = numberFlag('label', 'temperature', values.temperature, 'a number ≥ 0', (x) => x >= 0);
-    const spendLimit = numberFlag('label', 'spend-limit', values['spend-limit'], 'a number of USD ≥ 0', (x) => Number.isFinite(x) && x >= 0);
+    const spendLimit = numberFlag(
+      'label',
+      'spend-limit',
+      values['spend-limit'],
+      'a number of USD ≥ 0',
+      (x) => Number.isFinite(x) && x >= 0,
+    );
     const concurrency = numberFlag('label', 'concurrency', values.concurrency, 'an integer ≥ 1', integerAtLeast(1));
     const retries = numberFlag('label', 'retries', values.retries, 'an integer ≥ 0', integerAtLeast(0));
-    const assumed = numberFlag('label', 'assume-output-tokens', values['assume-output-tokens'], 'an integer ≥ 0', integerAtLeast(0));
+    const assumed = numberFlag(
+      'label',
+      'assume-output-tokens',
+      values['assume-output-tokens'],
+      'an integer ≥ 0',
+      integerAtLeast(0),
+    );
     const llm = judgeKind === 'llm-rubric' || judgeKind === 'llm-pairwise';
     const judgeModel = values['judge-model'];
     if (llm && !judgeModel) throw new UsageError(`label: --judge ${judgeKind} needs --judge-model ID (a pool id)`);
-    if (judgeKind === 'llm-pairwise' && !values['reference-model']) throw new UsageError('label: --judge llm-pairwise needs --reference-model ID (a candidate)');
+    if (judgeKind === 'llm-pairwise' && !values['reference-model'])
+      throw new UsageError('label: --judge llm-pairwise needs --reference-model ID (a candidate)');
 
     const pool = await readPoolFile(values.pool!);
     const prompts = await readPromptsFile(values.prompts!);
     const out = values.out!;
     const ids = Object.keys(pool.models);
     for (const id of [judgeModel, values['reference-model'], ...(list(values.models) ?? [])]) {
-      if (id !== undefined && !ids.includes(id)) throw new UsageError(`label: '${id}' is not a model of ${values.pool} (${ids.join(', ')})`);
+      if (id !== undefined && !ids.includes(id))
+        throw new UsageError(`label: '${id}' is not a model of ${values.pool} (${ids.join(', ')})`);
     }
     const candidates = list(values.models) ?? ids.filter((id) => id !== judgeModel);
-    if (candidates.length === 0) throw new UsageError('label: no candidate models (--models is empty, or the pool holds only the judge)');
+    if (candidates.length === 0)
+      throw new UsageError('label: no candidate models (--models is empty, or the pool holds only the judge)');
     const clients = createPoolClients(pool, retries !== undefined ? { retries } : {});
     const candidateClients: Record<string, ChatClient> = Object.fromEntries(candidates.map((id) => [id, clients[id]!]));
 
@@ -177,16 +224,27 @@ export const labelCommand: Command = {
     else if (judgeKind === 'choice') judge = choiceJudge();
     else if (judgeKind === 'regex') judge = regexJudge(values.pattern !== undefined ? { pattern: values.pattern } : {});
     else if (judgeKind === 'llm-rubric') {
-      judge = rubricJudge({ client: clients[judgeModel!]!, ...(values.rubric !== undefined ? { rubric: values.rubric } : {}), ...(judgeMaxTokens !== undefined ? { maxTokens: judgeMaxTokens } : {}) });
+      judge = rubricJudge({
+        client: clients[judgeModel!]!,
+        ...(values.rubric !== undefined ? { rubric: values.rubric } : {}),
+        ...(judgeMaxTokens !== undefined ? { maxTokens: judgeMaxTokens } : {}),
+      });
     } else {
-      judge = pairwiseJudge({ client: clients[judgeModel!]!, referenceModel: values['reference-model']!, ...(values.rubric !== undefined ? { rubric: values.rubric } : {}), ...(judgeMaxTokens !== undefined ? { maxTokens: judgeMaxTokens } : {}) });
+      judge = pairwiseJudge({
+        client: clients[judgeModel!]!,
+        referenceModel: values['reference-model']!,
+        ...(values.rubric !== undefined ? { rubric: values.rubric } : {}),
+        ...(judgeMaxTokens !== undefined ? { maxTokens: judgeMaxTokens } : {}),
+      });
     }
 
     const storePath = values.store ?? `${out}.store.jsonl`;
     const summaryPath = values.summary ?? `${out}.summary.json`;
     // A dry run reads an existing store (to count stored work) but creates none.
     const store: Pick<FileLabelStore, keyof LabelStore | 'close' | 'repairedBytes' | 'badLines'> =
-      values['dry-run'] && !existsSync(storePath) ? Object.assign(createMemoryStore(), { close: async () => undefined, repairedBytes: 0, badLines: [] }) : await openLabelStore(storePath);
+      values['dry-run'] && !existsSync(storePath)
+        ? Object.assign(createMemoryStore(), { close: async () => undefined, repairedBytes: 0, badLines: [] })
+        : await openLabelStore(storePath);
     const controller = new AbortController();
     let interrupts = 0;
     const onSigint = (): void => {
@@ -196,20 +254,34 @@ export const labelCommand: Command = {
       controller.abort(new Error('SIGINT'));
     };
     try {
-      if (store.repairedBytes > 0) process.stderr.write(`label: ${storePath}: removed a torn last line (${store.repairedBytes} bytes) left by a killed run\n`);
-      if (store.badLines.length > 0) process.stderr.write(`label: ${storePath}: skipped ${store.badLines.length} undecodable lines (first: line ${store.badLines[0]})\n`);
+      if (store.repairedBytes > 0)
+        process.stderr.write(
+          `label: ${storePath}: removed a torn last line (${store.repairedBytes} bytes) left by a killed run\n`,
+        );
+      if (store.badLines.length > 0)
+        process.stderr.write(
+          `label: ${storePath}: skipped ${store.badLines.length} undecodable lines (first: line ${store.badLines[0]})\n`,
+        );
       const options: LabelOptions = {
         prompts,
         clients: candidateClients,
         judge,
         store,
-        generation: { ...(maxTokens !== undefined ? { maxTokens } : {}), ...(temperature !== undefined ? { temperature } : {}), ...(values.system !== undefined ? { system: values.system } : {}) },
+        generation: {
+          ...(maxTokens !== undefined ? { maxTokens } : {}),
+          ...(temperature !== undefined ? { temperature } : {}),
+          ...(values.system !== undefined ? { system: values.system } : {}),
+        },
         ...(concurrency !== undefined ? { concurrency } : {}),
         ...(spendLimit !== undefined ? { spendLimitUsd: spendLimit } : {}),
       };
       if (values['dry-run']) {
         const plan = await planLabel(options, assumed);
-        process.stdout.write(values.json ? `${JSON.stringify({ prompts: prompts.length, judge: judge.id, ...plan })}\n` : `${planText(plan, prompts.length, judge.id)}\n`);
+        process.stdout.write(
+          values.json
+            ? `${JSON.stringify({ prompts: prompts.length, judge: judge.id, ...plan })}\n`
+            : `${planText(plan, prompts.length, judge.id)}\n`,
+        );
         return 0;
       }
       process.on('SIGINT', onSigint);
@@ -224,12 +296,23 @@ export const labelCommand: Command = {
           if (p.done < p.total && t - lastDraw < 200) return;
           lastDraw = t;
           const eta = p.done > 0 ? ((t - started) / p.done) * (p.total - p.done) : Number.NaN;
-          progress.update('pairs', p.done, p.total, `${usd(p.spentUsd)} spent, ETA ${duration(eta)} (${p.fromStore} from store, ${p.failures} without score)`);
+          progress.update(
+            'pairs',
+            p.done,
+            p.total,
+            `${usd(p.spentUsd)} spent, ETA ${duration(eta)} (${p.fromStore} from store, ${p.failures} without score)`,
+          );
         },
       });
       progress.end();
       await writeRoutingJsonl(out, result.records);
-      const summaryJson = { ...result.summary, prompts: prompts.length, out, store: storePath, elapsedMs: Math.round(performance.now() - started) };
+      const summaryJson = {
+        ...result.summary,
+        prompts: prompts.length,
+        out,
+        store: storePath,
+        elapsedMs: Math.round(performance.now() - started),
+      };
       await writeTextAtomic(summaryPath, `${JSON.stringify(summaryJson, null, 2)}\n`);
       process.stdout.write(values.json ? `${JSON.stringify(summaryJson)}\n` : `${summaryText(result.summary, out)}\n`);
       return result.summary.stopped === 'spend-limit' ? 3 : result.summary.stopped === 'aborted' ? 130 : 0;
@@ -239,4 +322,3 @@ export const labelCommand: Command = {
     }
   },
 };
-

@@ -45,13 +45,21 @@ export const leidenCommand: Command = {
       },
       { positionals: true },
     );
-    if (positionals.length !== 1) throw new UsageError(`leiden: expected one EDGES file, received ${positionals.length} arguments`);
+    if (positionals.length !== 1)
+      throw new UsageError(`leiden: expected one EDGES file, received ${positionals.length} arguments`);
     const path = positionals[0]!;
-    const objective = choiceFlag('leiden', 'objective', values.objective, ['modularity', 'cpm'] as const) ?? LEIDEN_DEFAULTS.objective;
-    const resolution = numberFlag('leiden', 'resolution', values.resolution, 'a number', (x) => !Number.isNaN(x)) ?? LEIDEN_DEFAULTS.resolution;
-    const randomness = numberFlag('leiden', 'randomness', values.randomness, 'a number', (x) => !Number.isNaN(x)) ?? LEIDEN_DEFAULTS.randomness;
+    const objective =
+      choiceFlag('leiden', 'objective', values.objective, ['modularity', 'cpm'] as const) ?? LEIDEN_DEFAULTS.objective;
+    const resolution =
+      numberFlag('leiden', 'resolution', values.resolution, 'a number', (x) => !Number.isNaN(x)) ??
+      LEIDEN_DEFAULTS.resolution;
+    const randomness =
+      numberFlag('leiden', 'randomness', values.randomness, 'a number', (x) => !Number.isNaN(x)) ??
+      LEIDEN_DEFAULTS.randomness;
     const seed = numberFlag('leiden', 'seed', values.seed, 'a number', (x) => !Number.isNaN(x)) ?? LEIDEN_DEFAULTS.seed;
-    const maxIterations = numberFlag('leiden', 'max-iterations', values['max-iterations'], 'a number', (x) => !Number.isNaN(x)) ?? LEIDEN_DEFAULTS.maxIterations;
+    const maxIterations =
+      numberFlag('leiden', 'max-iterations', values['max-iterations'], 'a number', (x) => !Number.isNaN(x)) ??
+      LEIDEN_DEFAULTS.maxIterations;
 
     const bytes = await readFile(path).catch((error: unknown) => {
       throw new FineRouterError('DATA_INVALID', `leiden: cannot read ${path}`, { cause: error });

@@ -12,4 +12,16 @@ import { convertCommand } from './convert.js';
 import { serveCommand } from './serve.js';
 
 /** Every subcommand, in the order `finerouter --help` lists them. Add one import and one entry per command. */
-export const COMMANDS: readonly Command[] = [demoCommand, embedCommand, discoverCommand, routeCommand, evalCommand, trainCommand, addModelCommand, labelCommand, convertCommand, serveCommand, leidenCommand];
+export const COMMANDS: readonly Command[] = [
+  demoCommand,
+  embedCommand,
+  discoverCommand,
+  routeCommand,
+  evalCommand,
+  trainCommand,
+  addModelCommand,
+  labelCommand,
+  convertCommand,
+  serveCommand,
+  leidenCommand,
+];

@@ -22,13 +22,21 @@ Options:
   --help             this text`;
 
 function listOption(value: string | undefined): string[] | undefined {
-  return value === undefined ? undefined : value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  return value === undefined
+    ? undefined
+    : value
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0);
 }
 
 async function readStdinLines(): Promise<string[]> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').split(/\r?\n/).filter((line) => line.trim().length > 0);
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .split(/\r?\n/)
+    .filter((line) => line.trim().length > 0);
 }
 
 export const routeCommand: Command = {
@@ -61,9 +69,21 @@ export const routeCommand: Command = {
     const excluded = listOption(values.exclude);
     if (tolerance !== undefined) options.tolerance = tolerance;
     if (alpha !== undefined) options.alpha = alpha;
-    const localWeight = numberFlag('route', 'local-weight', values['local-weight'], 'a number in [0, 1]', (x) => x >= 0 && x <= 1);
+    const localWeight = numberFlag(
+      'route',
+      'local-weight',
+      values['local-weight'],
+      'a number in [0, 1]',
+      (x) => x >= 0 && x <= 1,
+    );
     if (localWeight !== undefined) options.localWeight = localWeight;
-    const willingness = numberFlag('route', 'willingness-to-pay', values['willingness-to-pay'], 'a finite number ≥ 0', (x) => x >= 0 && Number.isFinite(x));
+    const willingness = numberFlag(
+      'route',
+      'willingness-to-pay',
+      values['willingness-to-pay'],
+      'a finite number ≥ 0',
+      (x) => x >= 0 && Number.isFinite(x),
+    );
     if (willingness !== undefined) options.willingnessToPay = willingness;
     if (allowed !== undefined) options.allowedModels = allowed;
     if (excluded !== undefined) options.excludedModels = excluded;
@@ -80,7 +100,8 @@ export const routeCommand: Command = {
         const line = {
           prompt: prompts[i],
           model: r.model,
-          task: r.task === null ? null : { id: r.task.id, description: r.task.description, confidence: r.task.confidence },
+          task:
+            r.task === null ? null : { id: r.task.id, description: r.task.description, confidence: r.task.confidence },
           scores: r.scores,
           explanation: r.explanation,
         };

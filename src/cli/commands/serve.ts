@@ -60,22 +60,57 @@ export const serveCommand: Command = {
       },
       { required: ['artifacts', 'pool'] },
     );
-    const port = numberFlag('serve', 'port', values.port, 'an integer in [0, 65535]', (x) => Number.isInteger(x) && x >= 0 && x <= 65535) ?? 8080;
+    const port =
+      numberFlag(
+        'serve',
+        'port',
+        values.port,
+        'an integer in [0, 65535]',
+        (x) => Number.isInteger(x) && x >= 0 && x <= 65535,
+      ) ?? 8080;
     const threads = numberFlag('serve', 'threads', values.threads, 'an integer ≥ 0', integerAtLeast(0));
     const routing: RequestRoutingOptions = {};
     const tolerance = numberFlag('serve', 'tolerance', values.tolerance, 'a number in [0, 1]', (x) => x >= 0 && x <= 1);
-    const maxCost = numberFlag('serve', 'max-cost', values['max-cost'], 'a number ≥ 0', (x) => Number.isFinite(x) && x >= 0);
-    const maxAttempts = numberFlag('serve', 'max-attempts', values['max-attempts'], 'an integer ≥ 1', integerAtLeast(1));
+    const maxCost = numberFlag(
+      'serve',
+      'max-cost',
+      values['max-cost'],
+      'a number ≥ 0',
+      (x) => Number.isFinite(x) && x >= 0,
+    );
+    const maxAttempts = numberFlag(
+      'serve',
+      'max-attempts',
+      values['max-attempts'],
+      'an integer ≥ 1',
+      integerAtLeast(1),
+    );
     if (tolerance !== undefined) routing.tolerance = tolerance;
     if (maxCost !== undefined) routing.maxCost = maxCost;
     if (maxAttempts !== undefined) routing.maxAttempts = maxAttempts;
-    const upstreamTimeoutMs = numberFlag('serve', 'upstream-timeout', values['upstream-timeout'], 'an integer ≥ 1 (ms)', integerAtLeast(1));
-    const maxBodyBytes = numberFlag('serve', 'max-body', values['max-body'], 'an integer ≥ 1 (bytes)', integerAtLeast(1));
+    const upstreamTimeoutMs = numberFlag(
+      'serve',
+      'upstream-timeout',
+      values['upstream-timeout'],
+      'an integer ≥ 1 (ms)',
+      integerAtLeast(1),
+    );
+    const maxBodyBytes = numberFlag(
+      'serve',
+      'max-body',
+      values['max-body'],
+      'an integer ≥ 1 (bytes)',
+      integerAtLeast(1),
+    );
     let authToken: string | undefined;
     const tokenEnv = values['auth-token-env'];
     if (tokenEnv !== undefined) {
       authToken = process.env[tokenEnv];
-      if (!authToken) throw new FineRouterError('INVALID_ARGUMENT', `serve: --auth-token-env ${tokenEnv}: the variable is not set or empty`);
+      if (!authToken)
+        throw new FineRouterError(
+          'INVALID_ARGUMENT',
+          `serve: --auth-token-env ${tokenEnv}: the variable is not set or empty`,
+        );
     }
 
     const artifacts = values.artifacts!;

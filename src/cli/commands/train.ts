@@ -94,12 +94,26 @@ export const trainCommand: Command = {
     const seed = numberFlag('train', 'seed', values.seed, 'an integer ≥ 0', integerAtLeast(0)) ?? 42;
     const epochs = numberFlag('train', 'epochs', values.epochs, 'an integer ≥ 1', integerAtLeast(1));
     const threads = numberFlag('train', 'threads', values.threads, 'an integer ≥ 1', integerAtLeast(1));
-    const outputTokens = numberFlag('train', 'output-tokens', values['output-tokens'], 'an integer ≥ 0', integerAtLeast(0));
+    const outputTokens = numberFlag(
+      'train',
+      'output-tokens',
+      values['output-tokens'],
+      'an integer ≥ 0',
+      integerAtLeast(0),
+    );
     const split = values.split ?? 'train';
     const holdout = numberFlag('train', 'holdout', values.holdout, 'a number in [0, 0.5)', (x) => x >= 0 && x < 0.5);
     const preset = choiceFlag('train', 'preset', values.preset, ['default', 'paper'] as const) ?? 'default';
-    const alpha = values.alpha === undefined ? (TRAIN_PRESETS[preset].alpha ?? 'dev') : values.alpha === 'dev' ? 'dev' : numberFlag('train', 'alpha', values.alpha, "a number in [0, 1] or 'dev'", (x) => x >= 0 && x <= 1)!;
-    const stage1 = choiceFlag('train', 'stage1', values.stage1, ['median', 'mean', 'dev'] as const) ?? TRAIN_PRESETS[preset].stage1Statistic ?? 'dev';
+    const alpha =
+      values.alpha === undefined
+        ? (TRAIN_PRESETS[preset].alpha ?? 'dev')
+        : values.alpha === 'dev'
+          ? 'dev'
+          : numberFlag('train', 'alpha', values.alpha, "a number in [0, 1] or 'dev'", (x) => x >= 0 && x <= 1)!;
+    const stage1 =
+      choiceFlag('train', 'stage1', values.stage1, ['median', 'mean', 'dev'] as const) ??
+      TRAIN_PRESETS[preset].stage1Statistic ??
+      'dev';
     const cache = values['no-cache'] ? null : cachePaths(values.cache ?? defaultCacheDir());
     // The output path is checked before any work (it is checked again, under the writer's lock, at the end).
     await checkArtifactOutput(out, { force: values.force === true });
@@ -109,7 +123,8 @@ export const trainCommand: Command = {
 
     let t = performance.now();
     const { records } = await readRoutingJsonl(data, split === '' ? {} : { split });
-    if (records.length === 0) throw new FineRouterError('DATA_INVALID', `train: no records${split ? ` with split '${split}'` : ''} in ${data}`);
+    if (records.length === 0)
+      throw new FineRouterError('DATA_INVALID', `train: no records${split ? ` with split '${split}'` : ''} in ${data}`);
     const prices = values.prices ? await readPricesFile(values.prices) : undefined;
     let discovery: DiscoveryResult | undefined;
     if (values.tasks) {
@@ -117,14 +132,23 @@ export const trainCommand: Command = {
       try {
         parsed = JSON.parse(await readFile(values.tasks, 'utf8'));
       } catch (error) {
-        throw new FineRouterError('DATA_INVALID', `train: cannot read JSON from --tasks ${values.tasks}`, { cause: error });
+        throw new FineRouterError('DATA_INVALID', `train: cannot read JSON from --tasks ${values.tasks}`, {
+          cause: error,
+        });
       }
-      discovery = discoveryFromTasksFile(validateTasksFile(parsed), records.map((r) => r.id), `--tasks ${values.tasks}`);
+      discovery = discoveryFromTasksFile(
+        validateTasksFile(parsed),
+        records.map((r) => r.id),
+        `--tasks ${values.tasks}`,
+      );
     }
     times.read = Math.round(performance.now() - t);
 
     t = performance.now();
-    const encoder = await loadMiniLmEncoder({ ...(cache ? { cacheDir: cache.encoder } : {}), ...(threads !== undefined ? { intraOpNumThreads: threads } : {}) });
+    const encoder = await loadMiniLmEncoder({
+      ...(cache ? { cacheDir: cache.encoder } : {}),
+      ...(threads !== undefined ? { intraOpNumThreads: threads } : {}),
+    });
     times.encoderLoad = Math.round(performance.now() - t);
     try {
       const built = await buildRouter(records, {
@@ -158,7 +182,11 @@ export const trainCommand: Command = {
         tasks: manifest.tasks.length,
         others: manifest.others.size,
         threshold: m.classifier.threshold,
-        classifier: { holdoutMacroF1: m.classifier.holdoutMacroF1, holdoutCoverage: m.classifier.holdoutCoverage, devMacroF1: m.classifier.devMacroF1 },
+        classifier: {
+          holdoutMacroF1: m.classifier.holdoutMacroF1,
+          holdoutCoverage: m.classifier.holdoutCoverage,
+          devMacroF1: m.classifier.devMacroF1,
+        },
         moe: m.moe,
         aggregation: m.aggregation,
         bytes: { classifier: result.classifierBytes.length, router: result.routerBytes.length },
@@ -168,18 +196,24 @@ export const trainCommand: Command = {
         process.stdout.write(`${JSON.stringify(summary)}\n`);
       } else {
         const f = (x: number | null, digits = 3): string => (x === null ? 'n/a' : x.toFixed(digits));
-        process.stdout.write([
-          `wrote ${out}: ${summary.models} models, ${summary.tasks} tasks (+ Others: ${summary.others} prompts), threshold ${f(summary.threshold, 2)}`,
-          `classifier: held-out macro-F1 ${f(m.classifier.holdoutMacroF1)} over ${summary.tasks + 1} classes, ${f((m.classifier.holdoutCoverage ?? 0) * 100, 1)}% of held-out prompts assigned to a task`,
-          `quality head: held-out MSE ${f(m.moe.holdoutMseFull, 4)} (general adapters only ${f(m.moe.holdoutMseGeneral, 4)}, per-model mean ${f(m.moe.holdoutMseMean, 4)})`,
-          `Eq. 5: α ${m.aggregation.alpha} (${m.aggregation.alphaSource}), stage 1 ${m.aggregation.stage1Statistic} (${m.aggregation.statisticSource}); routed dev quality ${f(m.aggregation.devQuality)} (best single model ${f(m.aggregation.devBestSingle)}, oracle ${f(m.aggregation.devOracle)})`,
-          ...(m.localPrior
-            ? [`local prior: ${m.localPrior.k} nearest of ${m.localPrior.rows} training prompts, β ${m.localPrior.beta}, ${m.localPrior.groups}-smoothed (leave-one-out routed quality ${f(m.localPrior.looQuality)}); share of the prior ω ${m.aggregation.localWeight}`]
-            : ['local prior: off (--preset paper)']),
-          ...m.support.belowFloor.map((id) => `warning: ${supportWarning(id, m.support.counts[id] ?? 0, m.support.floor)}`),
-          `time: ${(summary.ms.total / 1000).toFixed(1)} s (embed ${(times.embed! / 1000).toFixed(1)} s for ${embedded} new prompts, discover ${(times.discover! / 1000).toFixed(1)} s, train ${(times.train! / 1000).toFixed(1)} s)`,
-          '',
-        ].join('\n'));
+        process.stdout.write(
+          [
+            `wrote ${out}: ${summary.models} models, ${summary.tasks} tasks (+ Others: ${summary.others} prompts), threshold ${f(summary.threshold, 2)}`,
+            `classifier: held-out macro-F1 ${f(m.classifier.holdoutMacroF1)} over ${summary.tasks + 1} classes, ${f((m.classifier.holdoutCoverage ?? 0) * 100, 1)}% of held-out prompts assigned to a task`,
+            `quality head: held-out MSE ${f(m.moe.holdoutMseFull, 4)} (general adapters only ${f(m.moe.holdoutMseGeneral, 4)}, per-model mean ${f(m.moe.holdoutMseMean, 4)})`,
+            `Eq. 5: α ${m.aggregation.alpha} (${m.aggregation.alphaSource}), stage 1 ${m.aggregation.stage1Statistic} (${m.aggregation.statisticSource}); routed dev quality ${f(m.aggregation.devQuality)} (best single model ${f(m.aggregation.devBestSingle)}, oracle ${f(m.aggregation.devOracle)})`,
+            ...(m.localPrior
+              ? [
+                  `local prior: ${m.localPrior.k} nearest of ${m.localPrior.rows} training prompts, β ${m.localPrior.beta}, ${m.localPrior.groups}-smoothed (leave-one-out routed quality ${f(m.localPrior.looQuality)}); share of the prior ω ${m.aggregation.localWeight}`,
+                ]
+              : ['local prior: off (--preset paper)']),
+            ...m.support.belowFloor.map(
+              (id) => `warning: ${supportWarning(id, m.support.counts[id] ?? 0, m.support.floor)}`,
+            ),
+            `time: ${(summary.ms.total / 1000).toFixed(1)} s (embed ${(times.embed! / 1000).toFixed(1)} s for ${embedded} new prompts, discover ${(times.discover! / 1000).toFixed(1)} s, train ${(times.train! / 1000).toFixed(1)} s)`,
+            '',
+          ].join('\n'),
+        );
       }
       return 0;
     } finally {

@@ -128,11 +128,12 @@ export interface KnnCvOptions {
 }
 
 /** Defaults of {@link knnMethod}. @example knnMethod(KNN_CV_DEFAULTS) */
-export const KNN_CV_DEFAULTS: Readonly<{ kGrid: readonly number[]; innerFolds: number; listSize: number }> = Object.freeze({
-  kGrid: Object.freeze([1, 3, 5, 10, 20, 50, 100]),
-  innerFolds: 3,
-  listSize: 320,
-});
+export const KNN_CV_DEFAULTS: Readonly<{ kGrid: readonly number[]; innerFolds: number; listSize: number }> =
+  Object.freeze({
+    kGrid: Object.freeze([1, 3, 5, 10, 20, 50, 100]),
+    innerFolds: 3,
+    listSize: 320,
+  });
 
 /** Quality matrix (N×M, NaN = unscored) of every record for the pool, cached per records array. */
 const qualityCache = new WeakMap<readonly unknown[], { models: string; quality: Float64Array }>();
@@ -162,7 +163,8 @@ function qualityOf(fold: FoldData): Float64Array {
  */
 export function knnMethod(options: KnnCvOptions = {}): CrossValMethod {
   const grid = [...(options.kGrid ?? KNN_CV_DEFAULTS.kGrid)].sort((a, b) => a - b);
-  if (grid.length === 0 || grid.some((k) => !Number.isInteger(k) || k < 1)) throw new RangeError(`knnMethod: expected positive integer k values, received [${grid.join(', ')}]`);
+  if (grid.length === 0 || grid.some((k) => !Number.isInteger(k) || k < 1))
+    throw new RangeError(`knnMethod: expected positive integer k values, received [${grid.join(', ')}]`);
   const inner = options.innerFolds ?? KNN_CV_DEFAULTS.innerFolds;
   const L = options.listSize ?? Math.max(KNN_CV_DEFAULTS.listSize, 2 * grid[grid.length - 1]!);
   let graph: { embeddings: Float32Array; g: KnnGraph } | null = null;
@@ -173,7 +175,13 @@ export function knnMethod(options: KnnCvOptions = {}): CrossValMethod {
       const { embeddings: E, dimension: D } = fold;
       const n = fold.records.length;
       if (!graph || graph.embeddings !== E) {
-        graph = { embeddings: E, g: exactKnn(E, D, Math.min(L, n - 1), { ...(fold.signal ? { signal: fold.signal } : {}), ...(fold.onProgress ? { onProgress: (d: number, t: number) => fold.onProgress!('neighbours', d, t) } : {}) }) };
+        graph = {
+          embeddings: E,
+          g: exactKnn(E, D, Math.min(L, n - 1), {
+            ...(fold.signal ? { signal: fold.signal } : {}),
+            ...(fold.onProgress ? { onProgress: (d: number, t: number) => fold.onProgress!('neighbours', d, t) } : {}),
+          }),
+        };
       }
       const g = graph.g;
       const M = fold.models.length;
@@ -198,7 +206,12 @@ export function knnMethod(options: KnnCvOptions = {}): CrossValMethod {
         sims.sort((a, b) => b.s - a.s || a.j - b.j);
         return Int32Array.from(sims.slice(0, count), (e) => e.j);
       };
-      const scoreRows = (queries: ArrayLike<number>, allowed: Uint8Array, fallback: Float64Array, ks: readonly number[]): Float64Array[] => {
+      const scoreRows = (
+        queries: ArrayLike<number>,
+        allowed: Uint8Array,
+        fallback: Float64Array,
+        ks: readonly number[],
+      ): Float64Array[] => {
         const outs = ks.map(() => new Float64Array(queries.length * M));
         const s = new Float64Array(M);
         const c = new Float64Array(M);
@@ -225,7 +238,11 @@ export function knnMethod(options: KnnCvOptions = {}): CrossValMethod {
       };
       // Inner CV for k.
       const trainSources = Array.from(fold.train, (i) => fold.records[i]!.source ?? '(none)');
-      const innerOf = stratifiedFolds(trainSources, Math.min(inner, fold.train.length), fold.seed + 7919 * (fold.fold + 1));
+      const innerOf = stratifiedFolds(
+        trainSources,
+        Math.min(inner, fold.train.length),
+        fold.seed + 7919 * (fold.fold + 1),
+      );
       const sums = new Float64Array(grid.length);
       let counted = 0;
       const table = buildEvalTable(fold.records, fold.train, fold.models);
@@ -238,7 +255,10 @@ export function knnMethod(options: KnnCvOptions = {}): CrossValMethod {
           if (innerOf[k] === f) held.push(r);
           else allowed[r] = 1;
         });
-        const fallback = trainMeans(fold, fold.train.filter((_, k) => innerOf[k] !== f));
+        const fallback = trainMeans(
+          fold,
+          fold.train.filter((_, k) => innerOf[k] !== f),
+        );
         const outs = scoreRows(held, allowed, fallback, grid);
         const heldRows = held.map((r) => rowOf.get(r)).filter((x): x is number => x !== undefined);
         if (heldRows.length === 0) continue;
@@ -291,15 +311,30 @@ export function mlpMethod(options: MlpOptions = {}): CrossValMethod {
       for (const r of fold.train) (rand() < 0.1 ? dev : fit).push(r);
       const trainT = buildEvalTable(fold.records, fit, fold.models);
       const devT = buildEvalTable(fold.records, dev, fold.models);
-      const mlp = fitMlpRouter(trainT, gatherRows(fold.embeddings, D, trainT.recordIndex), devT, gatherRows(fold.embeddings, D, devT.recordIndex), D, {
-        seed: fold.seed * 1000 + fold.fold,
-        ...options,
-      });
+      const mlp = fitMlpRouter(
+        trainT,
+        gatherRows(fold.embeddings, D, trainT.recordIndex),
+        devT,
+        gatherRows(fold.embeddings, D, devT.recordIndex),
+        D,
+        {
+          seed: fold.seed * 1000 + fold.fold,
+          ...options,
+        },
+      );
       return {
         predict(idx) {
           // Score through a table view whose rows are exactly idx (no row may be dropped here).
           const M = fold.models.length;
-          const view = { models: fold.models, recordIndex: idx, ids: Array.from(idx, String), sources: Array.from(idx, () => ''), quality: new Float64Array(idx.length * M), cost: null, issues: devT.issues };
+          const view = {
+            models: fold.models,
+            recordIndex: idx,
+            ids: Array.from(idx, String),
+            sources: Array.from(idx, () => ''),
+            quality: new Float64Array(idx.length * M),
+            cost: null,
+            issues: devT.issues,
+          };
           return mlp.score(view, gatherRows(fold.embeddings, D, idx));
         },
         info: { bestEpoch: mlp.bestEpoch, epochs: mlp.epochs, devQuality: mlp.devQuality },

@@ -67,7 +67,10 @@ function refusingEmbedder(encoder: Encoder): PipelineEmbedder {
     id: encoder.id,
     dimension: encoder.dimension,
     embed: () => {
-      throw new FineRouterError('INVALID_ARGUMENT', 'fineRouterMethods: the records carry descriptions to embed; pass options.embedder (Node: cachedEmbedder(encoder))');
+      throw new FineRouterError(
+        'INVALID_ARGUMENT',
+        'fineRouterMethods: the records carry descriptions to embed; pass options.embedder (Node: cachedEmbedder(encoder))',
+      );
     },
   };
 }
@@ -88,10 +91,27 @@ async function train(fold: FoldData, options: FineRouterCvOptions): Promise<Trai
   const draft = result.training.manifest;
   const manifest = validateManifest({
     ...draft,
-    files: { [draft.classifier.file]: await sha256Digest(classifierBytes), [draft.router.file]: await sha256Digest(routerBytes) },
+    files: {
+      [draft.classifier.file]: await sha256Digest(classifierBytes),
+      [draft.router.file]: await sha256Digest(routerBytes),
+    },
   });
-  const router = await FineRouter.create({ manifest, classifierModel: classifierBytes, routerModel: routerBytes, runtime: options.runtime, encoder: options.encoder, skipChecksums: true });
-  return { manifest, router, classifierModel: classifierBytes, routerModel: routerBytes, ms: { discover: result.ms.discover, train: result.ms.train }, last: null };
+  const router = await FineRouter.create({
+    manifest,
+    classifierModel: classifierBytes,
+    routerModel: routerBytes,
+    runtime: options.runtime,
+    encoder: options.encoder,
+    skipChecksums: true,
+  });
+  return {
+    manifest,
+    router,
+    classifierModel: classifierBytes,
+    routerModel: routerBytes,
+    ms: { discover: result.ms.discover, train: result.ms.train },
+    last: null,
+  };
 }
 
 /**
@@ -110,7 +130,10 @@ export function fineRouterMethods(options: FineRouterCvOptions): CrossValMethod[
       // Keep only the current fold's router alive.
       for (const [k, old] of memo) {
         memo.delete(k);
-        old.then((t) => t.router.dispose(), () => undefined);
+        old.then(
+          (t) => t.router.dispose(),
+          () => undefined,
+        );
       }
       p = train(fold, options);
       memo.set(key, p);
@@ -131,7 +154,8 @@ export function fineRouterMethods(options: FineRouterCvOptions): CrossValMethod[
       const column = Int32Array.from(fold.models, (m) => ids.indexOf(m));
       const position = new Map(manifest.tasks.map((t, i) => [t.id, i]));
       const route = (idx: Int32Array): Promise<RouteResult[]> => {
-        if (tr.last && tr.last.idx.length === idx.length && tr.last.idx.every((v, k) => v === idx[k])) return tr.last.results;
+        if (tr.last && tr.last.idx.length === idx.length && tr.last.idx.every((v, k) => v === idx[k]))
+          return tr.last.results;
         const results = tr.router.routeEmbeddings(gatherRows(fold.embeddings, D, idx), { tolerance: 0 });
         tr.last = { idx: idx.slice(), results };
         return results;
@@ -150,14 +174,35 @@ export function fineRouterMethods(options: FineRouterCvOptions): CrossValMethod[
       return {
         async predict(idx) {
           if (variant === 'general-only') {
-            const heads = await runArtifactHeads({ runtime: options.runtime, manifest, classifierModel: tr.classifierModel, routerModel: tr.routerModel, embeddings: gatherRows(fold.embeddings, D, idx) });
+            const heads = await runArtifactHeads({
+              runtime: options.runtime,
+              manifest,
+              classifierModel: tr.classifierModel,
+              routerModel: tr.routerModel,
+              embeddings: gatherRows(fold.embeddings, D, idx),
+            });
             const Mm = ids.length;
-            return fill(Array.from({ length: idx.length }, (_, i) => Float64Array.from(heads.general.subarray(i * Mm, (i + 1) * Mm))), idx.length);
+            return fill(
+              Array.from({ length: idx.length }, (_, i) =>
+                Float64Array.from(heads.general.subarray(i * Mm, (i + 1) * Mm)),
+              ),
+              idx.length,
+            );
           }
-          const results = variant === 'finerouter-paper'
-            ? await tr.router.routeEmbeddings(gatherRows(fold.embeddings, D, idx), { tolerance: 0, alpha: 0.5, localWeight: 0 })
-            : await route(idx);
-          const key = variant === 'finerouter' || variant === 'finerouter-paper' ? 'final' : variant === 'stage1-only' ? 'stage1' : 'stage2';
+          const results =
+            variant === 'finerouter-paper'
+              ? await tr.router.routeEmbeddings(gatherRows(fold.embeddings, D, idx), {
+                  tolerance: 0,
+                  alpha: 0.5,
+                  localWeight: 0,
+                })
+              : await route(idx);
+          const key =
+            variant === 'finerouter' || variant === 'finerouter-paper'
+              ? 'final'
+              : variant === 'stage1-only'
+                ? 'stage1'
+                : 'stage2';
           const rows = results.map((r) => {
             const row = new Float64Array(ids.length);
             for (const s of r.scores) row[ids.indexOf(s.model)] = s[key];
@@ -170,14 +215,22 @@ export function fineRouterMethods(options: FineRouterCvOptions): CrossValMethod[
         ...(variant === 'finerouter' || variant === 'finerouter-paper'
           ? {
               async expected(idx: Int32Array): Promise<Float64Array> {
-                const results = variant === 'finerouter-paper'
-                  ? await tr.router.routeEmbeddings(gatherRows(fold.embeddings, D, idx), { tolerance: 0, alpha: 0.5, localWeight: 0 })
-                  : await route(idx);
-                return fill(results.map((r) => {
-                  const row = new Float64Array(ids.length);
-                  for (const s of r.scores) row[ids.indexOf(s.model)] = s.expected;
-                  return row;
-                }), idx.length);
+                const results =
+                  variant === 'finerouter-paper'
+                    ? await tr.router.routeEmbeddings(gatherRows(fold.embeddings, D, idx), {
+                        tolerance: 0,
+                        alpha: 0.5,
+                        localWeight: 0,
+                      })
+                    : await route(idx);
+                return fill(
+                  results.map((r) => {
+                    const row = new Float64Array(ids.length);
+                    for (const s of r.scores) row[ids.indexOf(s.model)] = s.expected;
+                    return row;
+                  }),
+                  idx.length,
+                );
               },
             }
           : {}),
@@ -188,7 +241,9 @@ export function fineRouterMethods(options: FineRouterCvOptions): CrossValMethod[
         info: {
           tasks: T,
           alpha: manifest.defaults.alpha,
-          localPrior: manifest.localPrior ? { k: manifest.localPrior.k, weight: manifest.localPrior.weight, groups: manifest.localPrior.groups } : null,
+          localPrior: manifest.localPrior
+            ? { k: manifest.localPrior.k, weight: manifest.localPrior.weight, groups: manifest.localPrior.groups }
+            : null,
           stage1Statistic: manifest.training?.stage1Statistic ?? null,
           discoverMs: Math.round(tr.ms.discover),
           trainMs: Math.round(tr.ms.train),
