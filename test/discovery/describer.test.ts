@@ -128,7 +128,7 @@ describe('createOpenAiDescriber against a local server', () => {
   });
 
   it('retries a timed-out request and a malformed JSON body', async () => {
-    const d = createOpenAiDescriber({ baseUrl, model: 'm1', ...fast, timeoutMs: 150 });
+    const d = createOpenAiDescriber({ baseUrl, model: 'm1', ...fast, timeoutMs: 1000 });
     expect(await d.describe(['hang:1', 'malformed:2'])).toEqual(['Describe: hang:1', 'Describe: malformed:2']);
     expect(seen.get('hang:1')).toBe(2);
     expect(seen.get('malformed:2')).toBe(3);
