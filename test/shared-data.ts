@@ -29,6 +29,7 @@ export function itWithShared(name: string, paths: readonly string[], fn: () => u
     it(label, () => {
       throw new Error(`missing shared test data in CI: ${absent.map(sharedPath).join(', ')}`);
     });
+  // Skipped only on a developer clone without ../shared (CI fails above instead): the data is too large to vendor.
   else it.skip(label, fn);
 }
 
@@ -43,5 +44,6 @@ export function describeWithShared(name: string, paths: readonly string[], fn: (
         throw new Error(`missing shared test data in CI: ${absent.map(sharedPath).join(', ')}`);
       });
     });
+  // Same rule as itWithShared: skipped only outside CI when ../shared is absent.
   else describe.skip(label, fn);
 }

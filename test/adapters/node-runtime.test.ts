@@ -42,6 +42,7 @@ describe('createNodeRuntime (real onnxruntime-node)', () => {
     await session.release();
   });
 
+  // Skipped where CUDA libraries are installed: the fallback path can only be observed when CUDA is missing.
   it.skipIf(hasCuda)("['cuda','cpu'] without CUDA libraries falls back to cpu and reports it", async () => {
     const fallbacks: string[] = [];
     const runtime = createNodeRuntime({ executionProviders: ['cuda', 'cpu'], onFallback: (p) => fallbacks.push(p) });
@@ -58,6 +59,7 @@ describe('createNodeRuntime (real onnxruntime-node)', () => {
     await again.release();
   });
 
+  // Skipped where CUDA libraries are installed, for the same reason as above.
   it.skipIf(hasCuda)("fallback: 'error' throws PROVIDER_UNAVAILABLE when cuda is missing", async () => {
     const runtime = createNodeRuntime({ executionProviders: ['cuda', 'cpu'], fallback: 'error' });
     await expect(runtime.createSession(scaleModel())).rejects.toMatchObject({
@@ -68,6 +70,8 @@ describe('createNodeRuntime (real onnxruntime-node)', () => {
     await expect(runtime.createSession(scaleModel())).rejects.toMatchObject({ code: 'PROVIDER_UNAVAILABLE' });
   });
 
+  // Runs only where onnxruntime-node's CUDA provider libraries are installed (never on this project's CPU machines
+  // or CI, which skip onnxruntime-node's download step); the GPU device machine was not lent to this task.
   it.runIf(hasCuda)("['cuda','cpu'] uses cuda where its libraries are installed", async () => {
     const runtime = createNodeRuntime({ executionProviders: ['cuda', 'cpu'], fallback: 'error' });
     const session = await runtime.createSession(scaleModel());

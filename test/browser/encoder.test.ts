@@ -36,6 +36,7 @@ const TYPES: Record<string, string> = {
   '.safetensors': 'application/octet-stream',
 };
 
+// Skipped only on a developer machine without Debian's chromium; in CI (.ci/run installs it) a missing browser fails.
 describe.skipIf(!hasChromium && !inCi)('finerouter/web in headless Chromium', () => {
   let server: Server;
   let browser: Browser;
