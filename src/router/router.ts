@@ -31,6 +31,16 @@ export { GRAPH_NAMES } from './contract.js';
 /** What to do when the encoder's id differs from `manifest.encoder.id`. */
 export type EncoderCheck = 'error' | 'warn' | 'ignore';
 
+/** Per-call options after defaults and checks (internal to {@link FineRouter}). */
+interface ResolvedRouteOptions {
+  alpha: number;
+  tolerance: number;
+  /** 1 for each model the call allows. */
+  mask: Uint8Array;
+  localWeight: number;
+  willingnessToPay: number | undefined;
+}
+
 /** Options of {@link FineRouter.create}. */
 export interface FineRouterCreateOptions {
   /** The manifest (validated again here with `validateManifest`). */
@@ -523,13 +533,7 @@ export class FineRouter {
     }
   }
 
-  #resolveOptions(options: RouteOptions): {
-    alpha: number;
-    tolerance: number;
-    mask: Uint8Array;
-    localWeight: number;
-    willingnessToPay: number | undefined;
-  } {
+  #resolveOptions(options: RouteOptions): ResolvedRouteOptions {
     if (typeof options !== 'object' || options === null) throw invalid('FineRouter.route: options must be an object');
     const alpha = options.alpha ?? this.manifest.defaults.alpha;
     const localWeight = options.localWeight ?? this.manifest.localPrior?.weight ?? 0;
@@ -616,13 +620,7 @@ export class FineRouter {
   async #routeEmbeddings(
     embeddings: Float32Array,
     n: number,
-    resolved: {
-      alpha: number;
-      tolerance: number;
-      mask: Uint8Array;
-      localWeight: number;
-      willingnessToPay: number | undefined;
-    },
+    resolved: ResolvedRouteOptions,
     signal: AbortSignal | undefined,
   ): Promise<RouteResult[]> {
     const { manifest } = this;
@@ -711,13 +709,7 @@ export class FineRouter {
     best: number,
     final: Float64Array,
     eligible: Uint8Array,
-    resolved: {
-      alpha: number;
-      tolerance: number;
-      mask: Uint8Array;
-      localWeight: number;
-      willingnessToPay: number | undefined;
-    },
+    resolved: ResolvedRouteOptions,
     expected?: Float64Array,
   ): string {
     const { manifest } = this;
