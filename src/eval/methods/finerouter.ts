@@ -58,8 +58,8 @@ interface Trained {
   classifierModel: Uint8Array;
   routerModel: Uint8Array;
   ms: { discover: number; train: number };
-  /** The last routeEmbeddings call (every variant predicts the same test fold). */
-  last: { idx: Int32Array; results: Promise<RouteResult[]> } | null;
+  /** The last routeEmbeddings call per route-option set (every variant predicts the same test fold). */
+  last: Map<'default' | 'paper', { idx: Int32Array; results: Promise<RouteResult[]> }>;
 }
 
 function refusingEmbedder(encoder: Encoder): PipelineEmbedder {
@@ -110,7 +110,7 @@ async function train(fold: FoldData, options: FineRouterCvOptions): Promise<Trai
     classifierModel: classifierBytes,
     routerModel: routerBytes,
     ms: { discover: result.ms.discover, train: result.ms.train },
-    last: null,
+    last: new Map(),
   };
 }
 
@@ -153,11 +153,15 @@ export function fineRouterMethods(options: FineRouterCvOptions): CrossValMethod[
       const ids = manifest.models.map((m) => m.id);
       const column = Int32Array.from(fold.models, (m) => ids.indexOf(m));
       const position = new Map(manifest.tasks.map((t, i) => [t.id, i]));
+      // The paper preset routes with Eq. 5 as published (α = 0.5, no local prior); every other variant reads the
+      // default route. Each is computed once per test fold and shared by predict, expected and tasks.
+      const routeKey = variant === 'finerouter-paper' ? 'paper' : 'default';
+      const routeOptions = routeKey === 'paper' ? { tolerance: 0, alpha: 0.5, localWeight: 0 } : { tolerance: 0 };
       const route = (idx: Int32Array): Promise<RouteResult[]> => {
-        if (tr.last && tr.last.idx.length === idx.length && tr.last.idx.every((v, k) => v === idx[k]))
-          return tr.last.results;
-        const results = tr.router.routeEmbeddings(gatherRows(fold.embeddings, D, idx), { tolerance: 0 });
-        tr.last = { idx: idx.slice(), results };
+        const last = tr.last.get(routeKey);
+        if (last && last.idx.length === idx.length && last.idx.every((v, k) => v === idx[k])) return last.results;
+        const results = tr.router.routeEmbeddings(gatherRows(fold.embeddings, D, idx), routeOptions);
+        tr.last.set(routeKey, { idx: idx.slice(), results });
         return results;
       };
       const fill = (rows: Float64Array[], n: number): Float64Array => {
@@ -189,14 +193,7 @@ export function fineRouterMethods(options: FineRouterCvOptions): CrossValMethod[
               idx.length,
             );
           }
-          const results =
-            variant === 'finerouter-paper'
-              ? await tr.router.routeEmbeddings(gatherRows(fold.embeddings, D, idx), {
-                  tolerance: 0,
-                  alpha: 0.5,
-                  localWeight: 0,
-                })
-              : await route(idx);
+          const results = await route(idx);
           const key =
             variant === 'finerouter' || variant === 'finerouter-paper'
               ? 'final'
@@ -215,14 +212,7 @@ export function fineRouterMethods(options: FineRouterCvOptions): CrossValMethod[
         ...(variant === 'finerouter' || variant === 'finerouter-paper'
           ? {
               async expected(idx: Int32Array): Promise<Float64Array> {
-                const results =
-                  variant === 'finerouter-paper'
-                    ? await tr.router.routeEmbeddings(gatherRows(fold.embeddings, D, idx), {
-                        tolerance: 0,
-                        alpha: 0.5,
-                        localWeight: 0,
-                      })
-                    : await route(idx);
+                const results = await route(idx);
                 return fill(
                   results.map((r) => {
                     const row = new Float64Array(ids.length);
