@@ -16,9 +16,17 @@ import type { Manifest } from '../router/manifest.js';
 import { MANIFEST_SCHEMA, MANIFEST_VERSION } from '../router/manifest.js';
 import { throwIfAborted } from '../errors.js';
 import { assignTasks, classifierForward } from './heads.js';
-import { trainClassifier, type ClassifierOptions } from './classifier.js';
+import { trainClassifier, type ClassifierOptions, type ClassifierResult } from './classifier.js';
 import { macroF1 } from '../numeric/f1.js';
-import { routerMse, trainGeneral, trainTaskAdapters, type MoeData, type MoeOptions } from './moe.js';
+import {
+  routerMse,
+  trainGeneral,
+  trainTaskAdapters,
+  type GeneralResult,
+  type MoeData,
+  type MoeOptions,
+  type TaskAdapterResult,
+} from './moe.js';
 import { buildClassifierOnnx, buildRouterOnnx } from './onnx-export.js';
 import { splitIndices } from './random.js';
 import {
@@ -28,11 +36,18 @@ import {
   routedQuality,
   selectAggregation,
   stage1Statistics,
+  type AggregationChoice,
   type RoutedQualityInput,
   type Stage1Statistic,
 } from './aggregation.js';
 import { routerForward, type RouterHeads } from './heads.js';
-import { fitLocalPrior, localPriorForward, type LocalPrior, type LocalPriorOptions } from './local-prior.js';
+import {
+  fitLocalPrior,
+  localPriorForward,
+  type LocalPrior,
+  type LocalPriorFit,
+  type LocalPriorOptions,
+} from './local-prior.js';
 import { LOCAL_PRIOR_OUTPUT } from './onnx-export.js';
 
 /** A model's price: USD per query, or USD per 1M input/output tokens. */
@@ -377,6 +392,14 @@ function normalizeRows(matrix: Float32Array, width: number): Float32Array {
  * Trains the classifier and the MoE quality estimator and exports both as ONNX with a manifest draft.
  * Pure (no fs, no runtime); deterministic for a seed.
  *
+ * The steps, in order (each a function below): {@link resolveTrainOptions} → {@link trainingContext} (sizes,
+ * labels, the seeded split, the score matrix) → {@link trainTaskClassifierStep} (Stage 1, Sect. 3.1.2) →
+ * {@link trainQualityHeadStep} (Stage 2, Sect. 3.2.2: general phase, then task adapters) →
+ * {@link holdoutQualityFigures} → {@link applySupportFloor} → {@link fitTrainingLocalPrior} →
+ * {@link chooseAggregation} (Eq. 5 settings on dev) → {@link finalStage1} → {@link exportedLocalPrior} →
+ * {@link exportGraphs} → {@link trainMetrics} and {@link manifestDraft}. An abort is checked after every epoch and
+ * at each phase boundary, after yielding to the event loop (so a timer can fire it).
+ *
  * @param records - routing records (the discovery input, same order).
  * @param embeddings - row-major [n, D] frozen prompt embeddings of `records`.
  * @param discovery - task discovery over the same records.
@@ -393,7 +416,49 @@ export async function trainRouter(
   discovery: DiscoveryResult,
   options: TrainRouterOptions,
 ): Promise<TrainRouterResult> {
-  const o = { ...TRAIN_ROUTER_DEFAULTS, ...options };
+  const ctx = trainingContext(records, embeddings, discovery, resolveTrainOptions(options));
+  const classifier = trainTaskClassifierStep(ctx);
+  await phaseBoundary(ctx.signal);
+  const head = await trainQualityHeadStep(ctx, classifier.assigned);
+  await phaseBoundary(ctx.signal);
+  const holdoutFigures = holdoutQualityFigures(ctx, head.phase2.heads, classifier.assigned);
+  const floored = applySupportFloor(ctx, head.phase2.heads);
+  const local = ctx.o.localPrior ? fitTrainingLocalPrior(ctx, floored.support) : null;
+  const aggregation = chooseAggregation(ctx, classifier.assigned, floored, local);
+  const stage1Rows = finalStage1(ctx, aggregation.chosen, floored.support);
+  const exportedLocal = exportedLocalPrior(ctx, local, aggregation.choice, floored.support);
+  await phaseBoundary(ctx.signal);
+  const graphs = exportGraphs(ctx, classifier.cls.heads, floored.heads, exportedLocal);
+  const metrics = trainMetrics(
+    ctx,
+    { classifier, head, holdoutFigures, floored, local, aggregation, exportedLocal },
+    {
+      classifier: classifier.ms,
+      general: head.msGeneral,
+      tasks: head.msTasks,
+      export: graphs.ms,
+    },
+  );
+  const manifest = manifestDraft(ctx, {
+    threshold: classifier.cls.threshold,
+    heads: head.phase2.heads,
+    floored,
+    local,
+    aggregation,
+    stage1Rows,
+    exportedLocal,
+    metrics,
+  });
+  return { classifierBytes: graphs.classifierBytes, routerBytes: graphs.routerBytes, manifest, metrics };
+}
+
+/** {@link TrainRouterOptions} over {@link TRAIN_ROUTER_DEFAULTS}. */
+const withDefaults = (options: TrainRouterOptions) => ({ ...TRAIN_ROUTER_DEFAULTS, ...options });
+type ResolvedTrainOptions = ReturnType<typeof withDefaults>;
+
+/** Step 0: options over the defaults; every value checked before any training starts. */
+function resolveTrainOptions(options: TrainRouterOptions): ResolvedTrainOptions {
+  const o = withDefaults(options);
   if (o.alpha !== 'dev' && !(typeof o.alpha === 'number' && o.alpha >= 0 && o.alpha <= 1))
     throw new RangeError(`trainRouter: expected alpha in [0, 1] or 'dev', received ${String(o.alpha)}`);
   if (o.stage1Statistic !== 'dev' && o.stage1Statistic !== 'median' && o.stage1Statistic !== 'mean') {
@@ -407,6 +472,54 @@ export async function trainRouter(
   ) {
     throw new RangeError(`trainRouter: expected stage1Shrinkage ≥ 0 or 'dev', received ${String(o.stage1Shrinkage)}`);
   }
+  if (!(Number.isInteger(o.headEpochs) && o.headEpochs >= 1))
+    throw new RangeError(`trainRouter: expected headEpochs an integer ≥ 1, received ${String(o.headEpochs)}`);
+  const floor = o.supportFloor;
+  if (!(Number.isFinite(floor) && floor >= 0) || !(Number.isFinite(o.taskSupportFloor) && o.taskSupportFloor >= 0)) {
+    throw new RangeError(
+      `trainRouter: expected supportFloor and taskSupportFloor ≥ 0, received ${floor}, ${o.taskSupportFloor}`,
+    );
+  }
+  return o;
+}
+
+/** What every training step reads: the checked inputs, their sizes, discovery labels, the split, the scores. */
+interface TrainingContext {
+  o: ResolvedTrainOptions;
+  records: readonly RoutingRecord[];
+  embeddings: Float32Array;
+  discovery: DiscoveryResult;
+  /** Records, embedding width, tasks, models. */
+  n: number;
+  d: number;
+  tc: number;
+  m: number;
+  tasks: DiscoveryResult['tasks'];
+  models: readonly string[];
+  /** Task id → position in `tasks`. */
+  position: ReadonlyMap<number, number>;
+  /** Discovery label per record: task position, −1 for Others. */
+  labels: Int32Array;
+  /** Candidate model columns per task. */
+  candidates: number[][];
+  /** Row-normalized [T, D] classifier initialization. */
+  taskInit: Float32Array;
+  train: Int32Array;
+  dev: Int32Array;
+  holdout: Int32Array;
+  /** Score matrix and mask [n, M] (missing score ⇒ mask 0). */
+  scores: Float32Array;
+  mask: Uint8Array;
+  signal: AbortSignal | undefined;
+}
+
+/** Step 1: sizes checked against each other, discovery labels and candidates by position, the seeded split. */
+function trainingContext(
+  records: readonly RoutingRecord[],
+  embeddings: Float32Array,
+  discovery: DiscoveryResult,
+  o: ResolvedTrainOptions,
+): TrainingContext {
   const n = records.length;
   const d = o.encoder.dimension;
   if (!(embeddings instanceof Float32Array) || embeddings.length !== n * d) {
@@ -448,18 +561,53 @@ export async function trainRouter(
     });
     taskInit = normalizeRows(taskInit, d);
   }
-
   const [train, dev, holdout] = splitIndices(n, [o.devFraction, o.holdoutFraction], o.seed);
-  const { signal } = o;
-  const tick = performance.now.bind(performance);
+  const { scores, mask } = scoreMatrix(records, models);
+  return {
+    o,
+    records,
+    embeddings,
+    discovery,
+    n,
+    d,
+    tc,
+    m,
+    tasks,
+    models,
+    position,
+    labels,
+    candidates,
+    taskInit,
+    train: train!,
+    dev: dev!,
+    holdout: holdout!,
+    scores,
+    mask,
+    signal: o.signal,
+  };
+}
 
-  // Stage 1 classifier.
-  let t0 = tick();
-  if (!(Number.isInteger(o.headEpochs) && o.headEpochs >= 1))
-    throw new RangeError(`trainRouter: expected headEpochs an integer ≥ 1, received ${String(o.headEpochs)}`);
+const tick = (): number => performance.now();
+
+/** Output of {@link trainTaskClassifierStep}. */
+interface ClassifierStep {
+  cls: ClassifierResult;
+  /** Task (0..T−1) or Others (T) per record, by the trained classifier and its threshold. */
+  assigned: Int32Array;
+  /** Share of all records assigned to a task. */
+  coverage: number;
+  holdoutMacroF1: number | null;
+  holdoutCoverage: number | null;
+  ms: number;
+}
+
+/** Step 2, Stage 1 (Sect. 3.1.2): the task classifier, every record relabelled by it, held-out macro-F1. */
+function trainTaskClassifierStep(ctx: TrainingContext): ClassifierStep {
+  const { o, n, d, tc, embeddings, labels, train, dev, holdout, signal } = ctx;
+  const t0 = tick();
   const cOpts: ClassifierOptions = { seed: o.seed, epochs: o.headEpochs, ...o.classifier };
   const cls = trainClassifier(
-    { embeddings, dimension: d, labels, taskCount: tc, taskInit, train, dev },
+    { embeddings, dimension: d, labels, taskCount: tc, taskInit: ctx.taskInit, train, dev },
     {
       ...cOpts,
       onEpoch: (epoch, trainLoss, devLoss) => {
@@ -492,13 +640,25 @@ export async function trainRouter(
     holdoutMacroF1 = macroF1(truth, pred);
     holdoutCoverage = c / holdout.length;
   }
-  const msClassifier = tick() - t0;
-  await phaseBoundary(signal);
+  return { cls, assigned, coverage: covered / n, holdoutMacroF1, holdoutCoverage, ms: tick() - t0 };
+}
 
-  // Stage 2 quality head (the paper's MoE quality estimator).
-  t0 = tick();
-  const { scores, mask } = scoreMatrix(records, models);
-  const data: MoeData = { embeddings, dimension: d, scores, mask, modelCount: m, train, dev };
+/** Output of {@link trainQualityHeadStep}. */
+interface QualityHeadStep {
+  phase1: GeneralResult;
+  phase2: TaskAdapterResult;
+  msGeneral: number;
+  msTasks: number;
+}
+
+/**
+ * Step 3, Stage 2 (Sect. 3.2.2): the quality head (the paper's MoE quality estimator), phase 1 (general
+ * adapters on every prompt) then phase 2 (task adapters on the prompts the classifier assigns to a task).
+ */
+async function trainQualityHeadStep(ctx: TrainingContext, assigned: Int32Array): Promise<QualityHeadStep> {
+  const { o, signal } = ctx;
+  let t0 = tick();
+  const data = moeData(ctx);
   const mOpts: MoeOptions = { seed: o.seed, epochs: o.headEpochs, taskEpochs: o.headEpochs, ...o.moe };
   const onEpoch = (phase: 1 | 2, epoch: number, trainLoss: number, devLoss: number): void => {
     throwIfAborted(signal, 'trainRouter');
@@ -514,44 +674,59 @@ export async function trainRouter(
   const msGeneral = tick() - t0;
   await phaseBoundary(signal);
   t0 = tick();
-  const phase2 = trainTaskAdapters(phase1.heads, data, assigned, candidates, { ...mOpts, onEpoch });
-  const msTasks = tick() - t0;
-  await phaseBoundary(signal);
+  const phase2 = trainTaskAdapters(phase1.heads, data, assigned, ctx.candidates, { ...mOpts, onEpoch });
+  return { phase1, phase2, msGeneral, msTasks: tick() - t0 };
+}
 
-  let holdoutMseGeneral: number | null = null;
-  let holdoutMseFull: number | null = null;
-  let holdoutMseMean: number | null = null;
-  if (holdout.length > 0) {
-    const others = new Int32Array(n).fill(tc);
-    holdoutMseGeneral = routerMse(phase2.heads, data, others, holdout);
-    holdoutMseFull = routerMse(phase2.heads, data, assigned, holdout);
-    const mean = new Float64Array(m);
-    const cnt = new Float64Array(m);
-    for (const i of train)
-      for (let j = 0; j < m; j++)
-        if (mask[i * m + j]) {
-          mean[j] += scores[i * m + j];
-          cnt[j] += 1;
-        }
-    let sse = 0;
-    let c = 0;
-    for (const i of holdout)
-      for (let j = 0; j < m; j++)
-        if (mask[i * m + j]) {
-          const dl = scores[i * m + j] - (cnt[j] > 0 ? mean[j] / cnt[j] : 0);
-          sse += dl * dl;
-          c += 1;
-        }
-    holdoutMseMean = c > 0 ? sse / c : null;
-  }
+function moeData(ctx: TrainingContext): MoeData {
+  const { embeddings, d, scores, mask, m, train, dev } = ctx;
+  return { embeddings, dimension: d, scores, mask, modelCount: m, train, dev };
+}
 
-  // Support floor (reliability): shrunk per-model priors, stage-2 range and low-support blending.
-  const floor = o.supportFloor;
-  if (!(Number.isFinite(floor) && floor >= 0) || !(Number.isFinite(o.taskSupportFloor) && o.taskSupportFloor >= 0)) {
-    throw new RangeError(
-      `trainRouter: expected supportFloor and taskSupportFloor ≥ 0, received ${floor}, ${o.taskSupportFloor}`,
-    );
-  }
+/** Step 4: held-out MSE of the quality head (general adapters only, full) and of each model's training mean. */
+function holdoutQualityFigures(
+  ctx: TrainingContext,
+  heads: RouterHeads,
+  assigned: Int32Array,
+): { general: number | null; full: number | null; mean: number | null } {
+  const { n, m, tc, scores, mask, train, holdout } = ctx;
+  if (holdout.length === 0) return { general: null, full: null, mean: null };
+  const data = moeData(ctx);
+  const others = new Int32Array(n).fill(tc);
+  const general = routerMse(heads, data, others, holdout);
+  const full = routerMse(heads, data, assigned, holdout);
+  const mean = new Float64Array(m);
+  const cnt = new Float64Array(m);
+  for (const i of train)
+    for (let j = 0; j < m; j++)
+      if (mask[i * m + j]) {
+        mean[j] += scores[i * m + j];
+        cnt[j] += 1;
+      }
+  let sse = 0;
+  let c = 0;
+  for (const i of holdout)
+    for (let j = 0; j < m; j++)
+      if (mask[i * m + j]) {
+        const dl = scores[i * m + j] - (cnt[j] > 0 ? mean[j] / cnt[j] : 0);
+        sse += dl * dl;
+        c += 1;
+      }
+  return { general, full, mean: c > 0 ? sse / c : null };
+}
+
+/** Output of {@link applySupportFloor}. */
+interface FlooredHead {
+  support: ReturnType<typeof supportPriors>;
+  belowFloor: string[];
+  /** The quality head with low-support models blended toward their prior and the observed score range. */
+  heads: RouterHeads;
+}
+
+/** Step 5 (reliability): shrunk per-model priors, the stage-2 score range and low-support blending. */
+function applySupportFloor(ctx: TrainingContext, heads: RouterHeads): FlooredHead {
+  const { scores, mask, m, models } = ctx;
+  const floor = ctx.o.supportFloor;
   const support = supportPriors(scores, mask, m, floor);
   const belowFloor = models.filter((_, j) => support.counts[j]! < floor);
   let lo = Infinity;
@@ -561,40 +736,99 @@ export async function trainRouter(
     if (scores[i]! < lo) lo = scores[i]!;
     if (scores[i]! > hi) hi = scores[i]!;
   }
-  const heads2: RouterHeads = {
-    ...shrinkStage2(phase2.heads, support, floor),
-    ...(lo <= hi ? { scoreRange: [lo, hi] as const } : {}),
+  return {
+    support,
+    belowFloor,
+    heads: {
+      ...shrinkStage2(heads, support, floor),
+      ...(lo <= hi ? { scoreRange: [lo, hi] as const } : {}),
+    },
   };
+}
 
-  // Local prior: groups, fit on the training split (k, β by leave-one-out).
-  let localFit: ReturnType<typeof fitLocalPrior> | null = null;
-  let localGroups: 'source' | 'tasks' = 'tasks';
-  let groupOf: Int32Array | null = null;
-  if (o.localPrior) {
-    const g = localPriorGroupIds(records, discovery.assignment, position, tc, o.localPriorGroups);
-    localGroups = g.kind;
-    groupOf = g.ids;
-    localFit = fitLocalPrior(
-      { embeddings, dimension: d, scores, mask, modelCount: m, groups: groupOf, rows: train },
-      { ...o.localPriorOptions, modelPrior: support.prior },
-    );
-  }
+/** Output of {@link fitTrainingLocalPrior}. */
+interface LocalPriorStep {
+  fit: LocalPriorFit;
+  groups: 'source' | 'tasks';
+  groupOf: Int32Array;
+}
 
-  // Eq. 5 aggregation chosen on dev (α, ω, stage-1 statistic); stage-1 values from training-split members only.
-  const costs = modelCosts(records, models, o.prices, o.outputTokens);
-  const costArray = Float64Array.from(costs, (c) => c ?? Number.NaN);
-  // Stage-1 variants tried: key → (statistic, shrinkage); 'mean+k' is the mean shrunk with pseudo-count k.
+/** Step 6: the local prior's groups, and its fit on the training split (k, β by leave-one-out). */
+function fitTrainingLocalPrior(ctx: TrainingContext, support: FlooredHead['support']): LocalPriorStep {
+  const { o, records, discovery, position, tc, embeddings, d, scores, mask, m, train } = ctx;
+  const g = localPriorGroupIds(records, discovery.assignment, position, tc, o.localPriorGroups);
+  const fit = fitLocalPrior(
+    { embeddings, dimension: d, scores, mask, modelCount: m, groups: g.ids, rows: train },
+    { ...o.localPriorOptions, modelPrior: support.prior },
+  );
+  return { fit, groups: g.kind, groupOf: g.ids };
+}
+
+/** Output of {@link chooseAggregation}. */
+interface AggregationStep {
+  choice: AggregationChoice;
+  /** The chosen stage-1 variant. */
+  chosen: { statistic: Stage1Statistic; shrinkage: number };
+  costs: (number | null)[];
+  devBestSingle: number | null;
+  devOracle: number | null;
+}
+
+/** The stage-1 variants tried: key → (statistic, shrinkage); 'mean+k' is the mean shrunk with pseudo-count k. */
+function stage1Variants(o: ResolvedTrainOptions): Map<string, { statistic: Stage1Statistic; shrinkage: number }> {
   const variants = new Map<string, { statistic: Stage1Statistic; shrinkage: number }>();
   const shrinks = o.stage1Shrinkage === 'dev' ? [...SHRINKAGE_GRID] : [o.stage1Shrinkage];
   if (o.stage1Statistic !== 'mean') variants.set('median', { statistic: 'median', shrinkage: 0 });
   if (o.stage1Statistic !== 'median')
     for (const k of shrinks) variants.set(k === 0 ? 'mean' : `mean+${k}`, { statistic: 'mean', shrinkage: k });
+  return variants;
+}
+
+/** Task groups (members by task position, Others last) over all records. */
+function taskGroups(ctx: TrainingContext): number[][] {
+  return [...ctx.tasks.map((t) => t.members), ctx.discovery.others.members];
+}
+
+/** The dev rows, gathered: embeddings, assigned task, scores and mask. */
+function devRows(
+  ctx: TrainingContext,
+  assigned: Int32Array,
+): { k: number; devEmb: Float32Array; devTask: Int32Array; devScores: Float32Array; devMask: Uint8Array } {
+  const { dev, d, m, embeddings, scores, mask } = ctx;
+  const k = dev.length;
+  const devEmb = new Float32Array(k * d);
+  const devTask = new Int32Array(k);
+  const devScores = new Float32Array(k * m);
+  const devMask = new Uint8Array(k * m);
+  dev.forEach((idx, r) => {
+    devEmb.set(embeddings.subarray(idx * d, (idx + 1) * d), r * d);
+    devTask[r] = assigned[idx]!;
+    devScores.set(scores.subarray(idx * m, (idx + 1) * m), r * m);
+    devMask.set(mask.subarray(idx * m, (idx + 1) * m), r * m);
+  });
+  return { k, devEmb, devTask, devScores, devMask };
+}
+
+/**
+ * Step 7, Eq. 5 settings chosen on dev (α, ω, stage-1 statistic) over stage-1 values from training-split
+ * members only; with a local prior and α on dev, the local prior alone stays unless a blend beats it clearly.
+ */
+function chooseAggregation(
+  ctx: TrainingContext,
+  assigned: Int32Array,
+  floored: FlooredHead,
+  local: LocalPriorStep | null,
+): AggregationStep {
+  const { o, n, m, scores, mask, train, dev, models, records } = ctx;
+  const localFit = local?.fit ?? null;
+  const costs = modelCosts(records, models, o.prices, o.outputTokens);
+  const costArray = Float64Array.from(costs, (c) => c ?? Number.NaN);
+  const variants = stage1Variants(o);
   const alphas = o.alpha === 'dev' ? [...ALPHA_GRID] : [o.alpha];
   const inTrain = new Uint8Array(n);
   for (const i of train) inTrain[i] = 1;
-  const groups = [...tasks.map((t) => t.members), discovery.others.members];
-  const trainGroups = groups.map((g) => g.filter((i) => inTrain[i] === 1));
-  let choice = {
+  const trainGroups = taskGroups(ctx).map((g) => g.filter((i) => inTrain[i] === 1));
+  let choice: AggregationChoice = {
     alpha: alphas.length === 1 ? alphas[0]! : 0.5,
     localWeight: localFit ? 1 : 0,
     statistic: [...variants.keys()][0]!,
@@ -605,21 +839,11 @@ export async function trainRouter(
   let devBestSingle: number | null = null;
   let devOracle: number | null = null;
   if (dev.length > 0) {
-    const k = dev.length;
-    const devEmb = new Float32Array(k * d);
-    const devTask = new Int32Array(k);
-    const devScores = new Float32Array(k * m);
-    const devMask = new Uint8Array(k * m);
-    dev.forEach((idx, r) => {
-      devEmb.set(embeddings.subarray(idx * d, (idx + 1) * d), r * d);
-      devTask[r] = assigned[idx]!;
-      devScores.set(scores.subarray(idx * m, (idx + 1) * m), r * m);
-      devMask.set(mask.subarray(idx * m, (idx + 1) * m), r * m);
-    });
-    const devStage2 = routerForward(heads2, devEmb, devTask, k);
+    const { k, devEmb, devTask, devScores, devMask } = devRows(ctx, assigned);
+    const devStage2 = routerForward(floored.heads, devEmb, devTask, k);
     const devLocal = localFit ? localPriorForward(localFit.prior, devEmb, k) : undefined;
     const trainRows = Int32Array.from(train);
-    const trainSupport = supportPriors(scores, mask, m, floor, trainRows);
+    const trainSupport = supportPriors(scores, mask, m, o.supportFloor, trainRows);
     const inputs: Record<string, RoutedQualityInput> = {};
     for (const [key, v] of variants) {
       const stage1 = floorStage1(
@@ -642,59 +866,95 @@ export async function trainRouter(
       };
     }
     choice = selectAggregation(inputs, alphas, localFit ? LOCAL_WEIGHT_GRID : [0]);
-    if (localFit && o.alpha === 'dev') {
-      // Guard against dev noise: the local prior alone (α = 0, ω = 1, the cross-validated winner, docs/training.md)
-      // stays unless another blend beats it on dev by more than 1.5 standard errors of a mean dev score.
-      const first = inputs[[...variants.keys()][0]!]!;
-      const reference = routedQuality(first, 0, 1);
-      let sum = 0,
-        sq = 0,
-        cnt = 0;
-      for (let i = 0; i < devScores.length; i++)
-        if (devMask[i]) {
-          sum += devScores[i]!;
-          sq += devScores[i]! * devScores[i]!;
-          cnt += 1;
-        }
-      const sd = cnt > 1 ? Math.sqrt(Math.max(0, sq / cnt - (sum / cnt) ** 2)) : 0;
-      const margin = (1.5 * sd) / Math.sqrt(Math.max(1, k));
-      if (!(choice.quality > reference + margin)) choice = { ...choice, alpha: 0, localWeight: 1, quality: reference };
-    }
-    const trainMean = stage1Statistics(scores, mask, m, [trainRows], 'mean', new Float64Array(m))[0]!;
-    let single = 0;
-    for (let j = 1; j < m; j++) if (trainMean[j]! > trainMean[single]!) single = j;
-    let sSum = 0,
-      sCnt = 0,
-      oSum = 0,
-      oCnt = 0;
-    for (let r = 0; r < k; r++) {
-      if (devMask[r * m + single]) {
-        sSum += devScores[r * m + single]!;
-        sCnt += 1;
-      }
-      let best = -Infinity;
-      for (let j = 0; j < m; j++) if (devMask[r * m + j] && devScores[r * m + j]! > best) best = devScores[r * m + j]!;
-      if (best > -Infinity) {
-        oSum += best;
-        oCnt += 1;
-      }
-    }
-    devBestSingle = sCnt > 0 ? sSum / sCnt : null;
-    devOracle = oCnt > 0 ? oSum / oCnt : null;
+    if (localFit && o.alpha === 'dev')
+      choice = keepLocalPriorUnlessBeaten(choice, inputs[[...variants.keys()][0]!]!, devScores, devMask, k);
+    const reference = devReferenceQualities(scores, mask, m, trainRows, devScores, devMask, k);
+    devBestSingle = reference.bestSingle;
+    devOracle = reference.oracle;
   }
-  const chosen = variants.get(choice.statistic)!;
-  const chosenStatistic = chosen.statistic;
-  // The median is discovery's own Q̄ (tasks[].stage1, others.stage1), except where a model lacks support; the
-  // mean is computed here over all members. Both then go through the per-(task, model) support floor.
+  return { choice, chosen: variants.get(choice.statistic)!, costs, devBestSingle, devOracle };
+}
+
+/**
+ * Guard against dev noise: the local prior alone (α = 0, ω = 1, the cross-validated winner, docs/training.md)
+ * stays unless another blend beats it on dev by more than 1.5 standard errors of a mean dev score.
+ */
+function keepLocalPriorUnlessBeaten(
+  choice: AggregationChoice,
+  first: RoutedQualityInput,
+  devScores: Float32Array,
+  devMask: Uint8Array,
+  k: number,
+): AggregationChoice {
+  const reference = routedQuality(first, 0, 1);
+  let sum = 0,
+    sq = 0,
+    cnt = 0;
+  for (let i = 0; i < devScores.length; i++)
+    if (devMask[i]) {
+      sum += devScores[i]!;
+      sq += devScores[i]! * devScores[i]!;
+      cnt += 1;
+    }
+  const sd = cnt > 1 ? Math.sqrt(Math.max(0, sq / cnt - (sum / cnt) ** 2)) : 0;
+  const margin = (1.5 * sd) / Math.sqrt(Math.max(1, k));
+  if (!(choice.quality > reference + margin)) return { ...choice, alpha: 0, localWeight: 1, quality: reference };
+  return choice;
+}
+
+/** Dev quality of the best single model (by training-split mean) and of the per-prompt oracle. */
+function devReferenceQualities(
+  scores: Float32Array,
+  mask: Uint8Array,
+  m: number,
+  trainRows: Int32Array,
+  devScores: Float32Array,
+  devMask: Uint8Array,
+  k: number,
+): { bestSingle: number | null; oracle: number | null } {
+  const trainMean = stage1Statistics(scores, mask, m, [trainRows], 'mean', new Float64Array(m))[0]!;
+  let single = 0;
+  for (let j = 1; j < m; j++) if (trainMean[j]! > trainMean[single]!) single = j;
+  let sSum = 0,
+    sCnt = 0,
+    oSum = 0,
+    oCnt = 0;
+  for (let r = 0; r < k; r++) {
+    if (devMask[r * m + single]) {
+      sSum += devScores[r * m + single]!;
+      sCnt += 1;
+    }
+    let best = -Infinity;
+    for (let j = 0; j < m; j++) if (devMask[r * m + j] && devScores[r * m + j]! > best) best = devScores[r * m + j]!;
+    if (best > -Infinity) {
+      oSum += best;
+      oCnt += 1;
+    }
+  }
+  return { bestSingle: sCnt > 0 ? sSum / sCnt : null, oracle: oCnt > 0 ? oSum / oCnt : null };
+}
+
+/**
+ * Step 8, the exported Q̄ rows (tasks, then Others): the median is discovery's own Q̄ (tasks[].stage1,
+ * others.stage1), except where a model lacks support; the mean is computed here over all members. Both then go
+ * through the per-(task, model) support floor.
+ */
+function finalStage1(
+  ctx: TrainingContext,
+  chosen: AggregationStep['chosen'],
+  support: FlooredHead['support'],
+): Float64Array[] {
+  const { o, tasks, models, discovery, scores, mask, m } = ctx;
+  const groups = taskGroups(ctx);
   const fromDiscovery = (record: Record<string, number>, j: number, id: string): number =>
     record[id] ?? support.prior[j]!;
-  const stage1Rows = floorStage1(
-    chosenStatistic === 'median'
+  return floorStage1(
+    chosen.statistic === 'median'
       ? [
           ...tasks.map((t) => Float64Array.from(models, (id, j) => fromDiscovery(t.stage1, j, id))),
           Float64Array.from(models, (id, j) => fromDiscovery(discovery.others.stage1, j, id)),
         ]
-      : stage1Statistics(scores, mask, m, groups, chosenStatistic, support.prior, chosen.shrinkage),
+      : stage1Statistics(scores, mask, m, groups, chosen.statistic, support.prior, chosen.shrinkage),
     groups,
     scores,
     mask,
@@ -702,33 +962,64 @@ export async function trainRouter(
     support.prior,
     o.taskSupportFloor,
   );
+}
 
-  // The exported local prior indexes every record (k and β as chosen on the training split).
-  let exportedLocal: LocalPrior | undefined;
-  if (localFit && groupOf && choice.localWeight > 0) {
-    const all = Int32Array.from({ length: n }, (_, i) => i);
-    exportedLocal = fitLocalPrior(
-      { embeddings, dimension: d, scores, mask, modelCount: m, groups: groupOf, rows: all },
-      {
-        ...o.localPriorOptions,
-        ks: [localFit.prior.k],
-        betas: [localFit.prior.beta],
-        modelPrior: support.prior,
-      },
-    ).prior;
-  }
+/** Step 9: the exported local prior indexes every record (k and β as chosen on the training split). */
+function exportedLocalPrior(
+  ctx: TrainingContext,
+  local: LocalPriorStep | null,
+  choice: AggregationChoice,
+  support: FlooredHead['support'],
+): LocalPrior | undefined {
+  if (!local || choice.localWeight <= 0) return undefined;
+  const { o, n, embeddings, d, scores, mask, m } = ctx;
+  const all = Int32Array.from({ length: n }, (_, i) => i);
+  return fitLocalPrior(
+    { embeddings, dimension: d, scores, mask, modelCount: m, groups: local.groupOf, rows: all },
+    {
+      ...o.localPriorOptions,
+      ks: [local.fit.prior.k],
+      betas: [local.fit.prior.beta],
+      modelPrior: support.prior,
+    },
+  ).prior;
+}
 
-  // Export.
-  await phaseBoundary(signal);
-  t0 = tick();
-  o.onProgress?.('export', 0, 2);
-  const classifierBytes = buildClassifierOnnx(cls.heads);
-  o.onProgress?.('export', 1, 2);
-  const routerBytes = buildRouterOnnx(heads2, exportedLocal);
-  o.onProgress?.('export', 2, 2);
-  const msExport = tick() - t0;
+/** Step 10: both graphs as ONNX bytes. */
+function exportGraphs(
+  ctx: TrainingContext,
+  classifierHeads: ClassifierStep['cls']['heads'],
+  heads: RouterHeads,
+  local: LocalPrior | undefined,
+): { classifierBytes: Uint8Array; routerBytes: Uint8Array; ms: number } {
+  const { onProgress } = ctx.o;
+  const t0 = tick();
+  onProgress?.('export', 0, 2);
+  const classifierBytes = buildClassifierOnnx(classifierHeads);
+  onProgress?.('export', 1, 2);
+  const routerBytes = buildRouterOnnx(heads, local);
+  onProgress?.('export', 2, 2);
+  return { classifierBytes, routerBytes, ms: tick() - t0 };
+}
 
-  const metrics: TrainMetrics = {
+/** The step outputs the figures and the manifest are assembled from. */
+interface TrainingSteps {
+  classifier: ClassifierStep;
+  head: QualityHeadStep;
+  holdoutFigures: ReturnType<typeof holdoutQualityFigures>;
+  floored: FlooredHead;
+  local: LocalPriorStep | null;
+  aggregation: AggregationStep;
+  exportedLocal: LocalPrior | undefined;
+}
+
+/** Step 11: the figures of the run. */
+function trainMetrics(ctx: TrainingContext, s: TrainingSteps, ms: TrainMetrics['ms']): TrainMetrics {
+  const { o, n, tc, m, models, train, dev, holdout } = ctx;
+  const { classifier, head, holdoutFigures, floored, local, aggregation, exportedLocal } = s;
+  const { choice, chosen } = aggregation;
+  const { cls } = classifier;
+  return {
     records: n,
     split: { train: train.length, dev: dev.length, holdout: holdout.length },
     tasks: tc,
@@ -738,47 +1029,72 @@ export async function trainRouter(
       epochs: cls.epochs,
       bestEpoch: cls.bestEpoch,
       devMacroF1: cls.devMacroF1,
-      holdoutMacroF1,
-      holdoutCoverage,
-      coverage: covered / n,
+      holdoutMacroF1: classifier.holdoutMacroF1,
+      holdoutCoverage: classifier.holdoutCoverage,
+      coverage: classifier.coverage,
     },
     moe: {
-      phase1Epochs: phase1.epochs,
-      phase2Epochs: phase2.epochs,
-      devMseGeneral: phase2.devMseGeneral,
-      devMseTask: phase2.devMseTask,
-      holdoutMseGeneral,
-      holdoutMseFull,
-      holdoutMseMean,
+      phase1Epochs: head.phase1.epochs,
+      phase2Epochs: head.phase2.epochs,
+      devMseGeneral: head.phase2.devMseGeneral,
+      devMseTask: head.phase2.devMseTask,
+      holdoutMseGeneral: holdoutFigures.general,
+      holdoutMseFull: holdoutFigures.full,
+      holdoutMseMean: holdoutFigures.mean,
     },
     aggregation: {
       alpha: choice.alpha,
-      stage1Statistic: chosenStatistic,
+      stage1Statistic: chosen.statistic,
       stage1Shrinkage: chosen.shrinkage,
       alphaSource: o.alpha === 'dev' ? 'dev' : 'fixed',
       statisticSource: o.stage1Statistic === 'dev' ? 'dev' : 'fixed',
       devQuality: Number.isNaN(choice.quality) ? null : choice.quality,
       devGrid: choice.grid,
       alphas: [...choice.alphas],
-      devBestSingle,
-      devOracle,
+      devBestSingle: aggregation.devBestSingle,
+      devOracle: aggregation.devOracle,
       localWeight: choice.localWeight,
     },
-    localPrior: localFit
+    localPrior: local
       ? {
-          k: localFit.prior.k,
-          beta: localFit.prior.beta,
-          groups: localGroups,
+          k: local.fit.prior.k,
+          beta: local.fit.prior.beta,
+          groups: local.groups,
           rows: exportedLocal?.rows ?? 0,
-          looQuality: localFit.quality,
-          grid: localFit.grid,
+          looQuality: local.fit.quality,
+          grid: local.fit.grid,
         }
       : null,
-    support: { counts: Object.fromEntries(models.map((id, j) => [id, support.counts[j]!])), belowFloor, floor },
-    ms: { classifier: msClassifier, general: msGeneral, tasks: msTasks, export: msExport },
+    support: {
+      counts: Object.fromEntries(models.map((id, j) => [id, floored.support.counts[j]!])),
+      belowFloor: floored.belowFloor,
+      floor: o.supportFloor,
+    },
+    ms,
   };
-  const h = phase2.heads;
-  const manifest: ManifestDraft = {
+}
+
+/** Step 12: the manifest before checksums (the writer adds `files`). */
+function manifestDraft(
+  ctx: TrainingContext,
+  s: {
+    threshold: number;
+    /** The quality head as trained (its sizes are recorded). */
+    heads: RouterHeads;
+    floored: FlooredHead;
+    local: LocalPriorStep | null;
+    aggregation: AggregationStep;
+    stage1Rows: Float64Array[];
+    exportedLocal: LocalPrior | undefined;
+    metrics: TrainMetrics;
+  },
+): ManifestDraft {
+  const { o, d, tc, tasks, models, discovery } = ctx;
+  const { support, belowFloor } = s.floored;
+  const { choice, chosen, costs } = s.aggregation;
+  const floor = o.supportFloor;
+  const h = s.heads;
+  return {
     schema: MANIFEST_SCHEMA,
     version: MANIFEST_VERSION,
     encoder: { id: o.encoder.id, dimension: d },
@@ -788,20 +1104,20 @@ export async function trainRouter(
       description: t.description,
       size: t.size,
       candidates: [...t.candidates],
-      stage1: Array.from(stage1Rows[i]!),
+      stage1: Array.from(s.stage1Rows[i]!),
     })),
-    others: { size: discovery.others.size, stage1: Array.from(stage1Rows[tc]!) },
-    classifier: { file: o.classifierFile, threshold: cls.threshold },
+    others: { size: discovery.others.size, stage1: Array.from(s.stage1Rows[tc]!) },
+    classifier: { file: o.classifierFile, threshold: s.threshold },
     router: { file: o.routerFile },
     defaults: { alpha: choice.alpha, tolerance: o.tolerance },
-    ...(exportedLocal
+    ...(s.exportedLocal
       ? {
           localPrior: {
             output: LOCAL_PRIOR_OUTPUT,
-            rows: exportedLocal.rows,
-            k: exportedLocal.k,
-            beta: exportedLocal.beta,
-            groups: localGroups,
+            rows: s.exportedLocal.rows,
+            k: s.exportedLocal.k,
+            beta: s.exportedLocal.beta,
+            groups: s.local!.groups,
             weight: choice.localWeight,
           },
         }
@@ -811,7 +1127,7 @@ export async function trainRouter(
       : {}),
     training: {
       seed: o.seed,
-      stage1Statistic: chosenStatistic,
+      stage1Statistic: chosen.statistic,
       stage1Shrinkage: chosen.shrinkage,
       supportFloor: floor,
       poolMean: support.poolMean,
@@ -823,10 +1139,9 @@ export async function trainRouter(
         slots: h.slots,
         activation: h.activation,
       },
-      metrics: JSON.parse(JSON.stringify(metrics)) as Record<string, unknown>,
+      metrics: JSON.parse(JSON.stringify(s.metrics)) as Record<string, unknown>,
     },
   };
-  return { classifierBytes, routerBytes, manifest, metrics };
 }
 
 /** The warning written for a model below the support floor (manifest.warnings, training summary). */

@@ -161,6 +161,31 @@ describe('trainRouter on synthetic tasks', () => {
     expect((error as FineRouterError).code).toBe('ABORTED');
   });
 
+  it.each([
+    ['classifier', 'general'],
+    ['general', 'tasks'],
+    ['tasks', 'export'],
+  ] as const)('an abort fired from a timer during %s stops training before %s', async (during, next) => {
+    const controller = new AbortController();
+    const stages: string[] = [];
+    let armed = false;
+    const error = await trainRouter(data.records, data.embeddings, data.discovery, {
+      ...SMALL,
+      signal: controller.signal,
+      onProgress: (stage) => {
+        stages.push(stage);
+        if (stage === during && !armed) {
+          armed = true;
+          setTimeout(() => controller.abort(new Error('timer')), 0);
+        }
+      },
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FineRouterError);
+    expect((error as FineRouterError).code).toBe('ABORTED');
+    expect(stages).toContain(during);
+    expect(stages).not.toContain(next);
+  });
+
   it('rejects inconsistent input', async () => {
     await expect(trainRouter(data.records.slice(1), data.embeddings, data.discovery, SMALL)).rejects.toThrow(
       RangeError,
