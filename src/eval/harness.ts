@@ -211,6 +211,13 @@ function now(): number {
 /**
  * Trains every baseline on the train split, scores every method on the evaluated split(s), and returns the
  * report. See docs/EVALUATION.md for the policies (splits, missing scores, costs, metrics).
+ *
+ * The steps (each a function below): {@link evaluationContext} (checks, the model pool, train and dev tables) →
+ * {@link fitBaselines} (kNN and MLP baselines) → {@link prepareTwoStage} (the artifact heads on the training
+ * prompts: task centers, in-sample macro-F1) → {@link evaluateSplit} per split (every method's scores or
+ * selection → {@link methodReports}) → {@link assembleReport}. Between steps it yields to the event loop and
+ * checks `signal`, so an abort fired from a timer stops it at the next step.
+ *
  * @param options - {@link EvaluateOptions}
  * @returns the {@link EvalReport}
  * @throws TypeError on mismatched embeddings or a manifest whose models are not in the data;
@@ -219,21 +226,54 @@ function now(): number {
  * const report = await evaluateRouters({ records, embeddings, dimension: 384, split: splitRecords(records) });
  */
 export async function evaluateRouters(options: EvaluateOptions): Promise<EvalReport> {
+  const ctx = evaluationContext(options);
+  const baselines = await fitBaselines(ctx);
+  const twoStage = await prepareTwoStage(ctx);
+  const t0 = now();
+  const main = await evaluateSplit(ctx, baselines, twoStage, ctx.evalName, true);
+  ctx.timings.evaluateMs = now() - t0;
+  const extras: SplitReport[] = [];
+  const extraNames = options.alsoEvaluate ?? Object.keys(ctx.split.extra).filter((k) => k !== ctx.evalName);
+  for (const name of extraNames) extras.push((await evaluateSplit(ctx, baselines, twoStage, name, false)).report);
+  return assembleReport(ctx, baselines, main, extras);
+}
+
+/** What every evaluation step reads: the checked options, the model pool, the train and dev tables. */
+interface EvaluationContext {
+  options: EvaluateOptions;
+  records: readonly RoutingRecord[];
+  embeddings: Float32Array;
+  D: number;
+  split: RecordSplit;
+  seed: number;
+  evalName: string;
+  /** The pool: the manifest's models (its order) when artifacts are given, else every model scored in train. */
+  models: string[];
+  tableOpts: { modelCosts?: Readonly<Record<string, number>> };
+  train: EvalTable;
+  dev: EvalTable;
+  trainEmb: Float32Array;
+  devEmb: Float32Array;
+  /** Mean cost per model over the training table (NaN where unknown). */
+  modelCost: Float64Array;
+  costAvailable: boolean;
+  timings: Record<string, number>;
+  progress: (stage: string) => void;
+  two: TwoStageInput | undefined;
+}
+
+/** Step 1: checks, the model pool, the train and dev tables and their embeddings. */
+function evaluationContext(options: EvaluateOptions): EvaluationContext {
   const { records, embeddings, dimension: D, split } = options;
   if (!(embeddings instanceof Float32Array) || embeddings.length !== records.length * D) {
     throw new TypeError(
       `evaluateRouters: expected ${records.length}×${D} embeddings, received ${embeddings instanceof Float32Array ? embeddings.length : typeof embeddings}`,
     );
   }
-  const seed = options.seed ?? 0;
-  const timings: Record<string, number> = {};
-  const progress = options.onProgress ?? (() => undefined);
   const two = options.twoStage;
   const evalName = options.evaluate ?? 'test';
   rowsOf(split, evalName);
   for (const name of options.alsoEvaluate ?? []) rowsOf(split, name);
-
-  // Pool: the manifest's models (its order) when artifacts are given, else every model scored in train.
   let models: string[];
   if (two) models = two.manifest.models.map((m) => m.id);
   else {
@@ -247,12 +287,45 @@ export async function evaluateRouters(options: EvaluateOptions): Promise<EvalRep
   if (train.ids.length === 0)
     throw new RangeError('evaluateRouters: expected a non-empty training split, received 0 usable prompts');
   const modelCost = meanModelCost(train);
-  const costAvailable = train.cost !== null && Array.from(modelCost).every((c) => !Number.isNaN(c));
-  const trainEmb = gatherRows(embeddings, D, train.recordIndex);
-  const devEmb = gatherRows(embeddings, D, dev.recordIndex);
+  return {
+    options,
+    records,
+    embeddings,
+    D,
+    split,
+    seed: options.seed ?? 0,
+    evalName,
+    models,
+    tableOpts,
+    train,
+    dev,
+    trainEmb: gatherRows(embeddings, D, train.recordIndex),
+    devEmb: gatherRows(embeddings, D, dev.recordIndex),
+    modelCost,
+    costAvailable: train.cost !== null && Array.from(modelCost).every((c) => !Number.isNaN(c)),
+    timings: {},
+    progress: options.onProgress ?? (() => undefined),
+    two,
+  };
+}
 
-  progress('knn');
-  throwIfAborted(options.signal, 'evaluateRouters');
+/** Lets timers run (an abort fired from setTimeout), then checks the signal. */
+async function checkpoint(ctx: EvaluationContext): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  throwIfAborted(ctx.options.signal, 'evaluateRouters');
+}
+
+/** The fitted baselines. */
+interface FittedBaselines {
+  knn: ReturnType<typeof fitKnnRouter>;
+  mlp: ReturnType<typeof fitMlpRouter>;
+}
+
+/** Step 2: the kNN and MLP baselines, fitted on the training split (dev for k and early stopping). */
+async function fitBaselines(ctx: EvaluationContext): Promise<FittedBaselines> {
+  const { train, trainEmb, dev, devEmb, D, options, timings } = ctx;
+  ctx.progress('knn');
+  await checkpoint(ctx);
   let t0 = now();
   const knn = fitKnnRouter(
     train,
@@ -263,235 +336,332 @@ export async function evaluateRouters(options: EvaluateOptions): Promise<EvalRep
     options.kCandidates ? { kCandidates: options.kCandidates } : {},
   );
   timings.knnFitMs = now() - t0;
-  progress('mlp');
-  throwIfAborted(options.signal, 'evaluateRouters');
+  ctx.progress('mlp');
+  await checkpoint(ctx);
   t0 = now();
-  const mlp = fitMlpRouter(train, trainEmb, dev, devEmb, D, { seed, ...options.mlp });
+  const mlp = fitMlpRouter(train, trainEmb, dev, devEmb, D, { seed: ctx.seed, ...options.mlp });
   timings.mlpFitMs = now() - t0;
+  return { knn, mlp };
+}
 
-  // Stage-1-embedding centers.
-  let centers: Float32Array | null = null;
-  let centerSource: 'discovery' | 'classifier' = 'discovery';
-  let trainMacroF1: number | null = null;
-  let trainAgreement: number | null = null;
-  if (two) {
-    progress('artifacts (train)');
-    t0 = now();
-    const trainHeads = await two.heads(trainEmb);
-    timings.trainHeadsMs = now() - t0;
-    const T = two.manifest.tasks.length;
-    if (two.centers && two.centers.length === T * D) centers = two.centers;
-    else {
-      centerSource = 'classifier';
-      const groups: number[][] = Array.from({ length: T }, () => []);
-      for (let i = 0; i < train.ids.length; i++) if (trainHeads.task[i]! < T) groups[trainHeads.task[i]!]!.push(i);
-      centers = medianCenters(trainEmb, D, groups);
+/** What the FineRouter rows need beyond the manifest, from the training prompts. */
+interface TwoStageTraining {
+  /** Stage-1-embedding centers (T × D), or null without artifacts. */
+  centers: Float32Array | null;
+  centerSource: 'discovery' | 'classifier';
+  trainMacroF1: number | null;
+  trainAgreement: number | null;
+  alpha: number;
+}
+
+/**
+ * Step 3: the artifact heads on the training prompts: task centers for the stage-1-embedding row (given, or the
+ * median of the prompts the classifier assigns to each task) and the classifier's in-sample agreement with
+ * discovery.
+ */
+async function prepareTwoStage(ctx: EvaluationContext): Promise<TwoStageTraining> {
+  const { two, train, trainEmb, D, timings } = ctx;
+  const out: TwoStageTraining = {
+    centers: null,
+    centerSource: 'discovery',
+    trainMacroF1: null,
+    trainAgreement: null,
+    alpha: ctx.options.alpha ?? two?.manifest.defaults.alpha ?? 0.5,
+  };
+  if (!two) return out;
+  ctx.progress('artifacts (train)');
+  const t0 = now();
+  const trainHeads = await two.heads(trainEmb);
+  timings.trainHeadsMs = now() - t0;
+  const T = two.manifest.tasks.length;
+  if (two.centers && two.centers.length === T * D) out.centers = two.centers;
+  else {
+    out.centerSource = 'classifier';
+    const groups: number[][] = Array.from({ length: T }, () => []);
+    for (let i = 0; i < train.ids.length; i++) if (trainHeads.task[i]! < T) groups[trainHeads.task[i]!]!.push(i);
+    out.centers = medianCenters(trainEmb, D, groups);
+  }
+  if (two.trainLabels) {
+    const truth: number[] = [];
+    const pred: number[] = [];
+    for (let i = 0; i < train.ids.length; i++) {
+      const label = two.trainLabels.get(train.recordIndex[i]!);
+      if (label === undefined) continue;
+      truth.push(label);
+      pred.push(trainHeads.task[i]! >= T ? -1 : trainHeads.task[i]!);
     }
-    if (two.trainLabels) {
-      const truth: number[] = [];
-      const pred: number[] = [];
-      for (let i = 0; i < train.ids.length; i++) {
-        const label = two.trainLabels.get(train.recordIndex[i]!);
-        if (label === undefined) continue;
-        truth.push(label);
-        pred.push(trainHeads.task[i]! >= T ? -1 : trainHeads.task[i]!);
-      }
-      if (truth.length > 0) {
-        trainMacroF1 = macroF1(truth, pred);
-        let same = 0;
-        for (let k = 0; k < truth.length; k++) if (truth[k] === pred[k]) same++;
-        trainAgreement = same / truth.length;
-      }
+    if (truth.length > 0) {
+      out.trainMacroF1 = macroF1(truth, pred);
+      let same = 0;
+      for (let k = 0; k < truth.length; k++) if (truth[k] === pred[k]) same++;
+      out.trainAgreement = same / truth.length;
     }
   }
+  return out;
+}
 
-  const alpha = options.alpha ?? two?.manifest.defaults.alpha ?? 0.5;
-  let fineInfo: EvalReport['fineRouter'] = null;
+/**
+ * Step 4, one split: every method's scores (or selection) on the split's prompts, then one report row each. The
+ * primary split also times the scorers and gives the FineRouter summary.
+ */
+async function evaluateSplit(
+  ctx: EvaluationContext,
+  baselines: FittedBaselines,
+  twoStage: TwoStageTraining,
+  name: string,
+  primary: boolean,
+): Promise<{ report: SplitReport; fineRouter: EvalReport['fineRouter'] }> {
+  ctx.progress(`evaluate ${name}`);
+  await checkpoint(ctx);
+  const table = buildEvalTable(ctx.records, rowsOf(ctx.split, name), ctx.models, ctx.tableOpts);
+  if (table.ids.length === 0)
+    throw new RangeError(`evaluateRouters: expected a non-empty '${name}' split, received 0 usable prompts`);
+  const emb = gatherRows(ctx.embeddings, ctx.D, table.recordIndex);
+  const scorers = baselineScorers(ctx, baselines, table, emb, primary);
+  let fineRouter: EvalReport['fineRouter'] = null;
+  const { two } = ctx;
+  if (two && twoStage.centers) {
+    const t1 = now();
+    const heads = await two.heads(emb);
+    if (primary) ctx.timings.evalHeadsMs = now() - t1;
+    scorers.push(...twoStageScorers(ctx, two.manifest, twoStage, table, emb, heads));
+    if (primary) fineRouter = await fineRouterSummary(ctx, two, twoStage, table, emb, heads);
+  }
+  return { report: splitReport(ctx, name, table, scorers), fineRouter };
+}
 
-  const evaluateSplit = async (name: string, primary: boolean): Promise<SplitReport> => {
-    progress(`evaluate ${name}`);
-    throwIfAborted(options.signal, 'evaluateRouters');
-    const table = buildEvalTable(records, rowsOf(split, name), models, tableOpts);
-    if (table.ids.length === 0)
-      throw new RangeError(`evaluateRouters: expected a non-empty '${name}' split, received 0 usable prompts`);
-    const emb = gatherRows(embeddings, D, table.recordIndex);
-    const M = models.length;
-    const scorers: Scorer[] = [];
-    // Single models are not masked: each is averaged over the prompts where it is scored (`scored` says how many).
-    for (let j = 0; j < M; j++) {
-      const fixed: Selection = { choice: new Int32Array(table.ids.length).fill(j), maskedChoices: 0 };
-      scorers.push({
-        name: `model:${models[j]}`,
-        kind: 'single',
-        scores: singleModelScores(table, j),
-        select: () => fixed,
-        curve: false,
-      });
-    }
-    scorers.push({ name: 'oracle', kind: 'oracle', scores: oracleScores(table), curve: true });
-    scorers.push({ name: 'random', kind: 'random', scores: randomScores(table, seed), curve: false });
-    let t1 = now();
-    scorers.push({ name: 'knn', kind: 'router', scores: knn.score(table, emb), curve: true });
-    if (primary) timings.knnScoreMs = now() - t1;
-    scorers.push({ name: 'mlp', kind: 'router', scores: mlp.score(table, emb), curve: true });
-    if (two && centers) {
-      t1 = now();
-      const heads = await two.heads(emb);
-      if (primary) timings.evalHeadsMs = now() - t1;
-      const T = two.manifest.tasks.length;
-      const nearest = nearestCenter(emb, centers, D);
-      scorers.push({
-        name: 'stage1-embedding',
-        kind: 'router',
-        scores: stage1Scores(table, two.manifest, nearest),
-        curve: false,
-      });
-      scorers.push({
-        name: 'stage1-cls',
-        kind: 'router',
-        scores: stage1Scores(table, two.manifest, heads.task),
-        curve: false,
-      });
-      scorers.push({ name: 'stage2-only', kind: 'router', scores: Float64Array.from(heads.stage2), curve: true });
-      scorers.push({ name: 'general-only', kind: 'router', scores: Float64Array.from(heads.general), curve: true });
-      scorers.push({
-        name: 'finerouter',
-        kind: 'router',
-        scores: null,
-        select: (tolerance) => fineRouterSelect(table, two.manifest, heads, { alpha, tolerance, modelCost }),
-        curve: true,
-      });
-      if (primary) {
-        let routeCheck: { checked: number; agreed: number } | null = null;
-        if (two.routeCheck) {
-          const picked = await two.routeCheck(emb);
-          const full: EvalTable = { ...table, quality: new Float64Array(table.quality.length) };
-          const ours = fineRouterSelect(full, two.manifest, heads, {
-            alpha,
-            tolerance: 0,
-            modelCost: Float64Array.from(two.manifest.models, (m) => m.cost ?? Number.NaN),
-          });
-          let agreed = 0;
-          for (let i = 0; i < picked.length; i++) if (picked[i] === models[ours.choice[i]!]) agreed++;
-          routeCheck = { checked: picked.length, agreed };
-        }
-        const fin = fineRouterSelect(table, two.manifest, heads, { alpha, tolerance: 0, modelCost }).choice;
-        let withTask = 0;
-        let withTaskN = 0;
-        let others = 0;
-        let othersN = 0;
-        let assigned = 0;
-        for (let i = 0; i < table.ids.length; i++) {
-          const q = table.quality[i * M + fin[i]!]!;
-          if (heads.task[i]! < T) {
-            assigned++;
-            if (!Number.isNaN(q)) {
-              withTask += q;
-              withTaskN++;
-            }
-          } else if (!Number.isNaN(q)) {
-            others += q;
-            othersN++;
-          }
-        }
-        fineInfo = {
-          tasks: T,
-          alpha,
-          threshold: two.manifest.classifier.threshold,
-          coverage: assigned / table.ids.length,
-          trainMacroF1,
-          trainAgreement,
-          centers: centerSource,
-          calibration: {
-            stage2: expectedCalibrationError(heads.stage2, table.quality),
-            general: expectedCalibrationError(heads.general, table.quality),
-          },
-          routeCheck,
-          qualityWithTask: withTaskN > 0 ? withTask / withTaskN : null,
-          qualityOthers: othersN > 0 ? others / othersN : null,
-        };
-      }
-    }
-
-    const results = scorers.map((s) => {
-      const sel = s.select ? s.select(0) : selectByScores(table, s.scores!, { modelCost });
-      return { s, sel, r: evaluateSelection(table, sel.choice) };
+/** The single models, oracle, random, kNN and MLP rows. */
+function baselineScorers(
+  ctx: EvaluationContext,
+  baselines: FittedBaselines,
+  table: EvalTable,
+  emb: Float32Array,
+  primary: boolean,
+): Scorer[] {
+  const { models } = ctx;
+  const scorers: Scorer[] = [];
+  // Single models are not masked: each is averaged over the prompts where it is scored (`scored` says how many).
+  for (let j = 0; j < models.length; j++) {
+    const fixed: Selection = { choice: new Int32Array(table.ids.length).fill(j), maskedChoices: 0 };
+    scorers.push({
+      name: `model:${models[j]}`,
+      kind: 'single',
+      scores: singleModelScores(table, j),
+      select: () => fixed,
+      curve: false,
     });
-    const singles = results.filter((x) => x.s.kind === 'single');
-    const best = singles.reduce((a, b) => (b.r.quality > a.r.quality ? b : a));
-    const oracle = results.find((x) => x.s.name === 'oracle')!;
-    const withCost = costAvailable && table.cost !== null && table.issues.missingCosts === 0;
-    const singleCosts = singles.map((x) => x.r.cost).filter((c): c is number => c !== null);
-    const costMin = Math.min(...singleCosts);
-    const costMax = Math.max(...singleCosts);
-    const aiqOk = withCost && singleCosts.length === M && costMax > costMin;
-    const methods: MethodReport[] = results.map(({ s, sel, r }) => {
-      const m: MethodReport = {
-        name: s.name,
-        kind: s.kind,
-        quality: r.quality,
-        macroQuality: r.macroQuality,
-        perSource: r.perSource,
-        cost: r.cost,
-        prompts: r.prompts,
-        scored: r.scored,
-        unscored: r.unscored,
-        maskedChoices: sel.maskedChoices,
-        unknownCost: r.unknownCost,
-        distribution: r.distribution,
-        headroom: Number.isFinite(r.quality) ? headroomCaptured(r.quality, best.r.quality, oracle.r.quality) : null,
-      };
-      if (withCost && s.curve) {
-        const curve = s.select
-          ? sweep(table, s.select, options.curveSteps ?? 50)
-          : costQualityCurve(table, s.scores!, modelCost, options.curveSteps ?? 50);
-        m.curve = curve;
-        if (aiqOk) m.aiq = aiq(curve, costMin, costMax);
-        const bc = best.r.cost!;
-        const within = curve.filter((p) => p.cost <= bc * (1 + 1e-9));
-        m.qualityAtBestSingleCost = within.length > 0 ? Math.max(...within.map((p) => p.quality)) : null;
-        const match = curve.filter((p) => p.quality >= best.r.quality - 1e-12);
-        m.costToMatchBestSingle = match.length > 0 ? Math.min(...match.map((p) => p.cost)) : null;
-        m.costRatioToMatchBestSingle = m.costToMatchBestSingle !== null && bc > 0 ? m.costToMatchBestSingle / bc : null;
-      } else if (aiqOk && s.kind === 'single') {
-        m.aiq = aiq([{ cost: r.cost!, quality: r.quality }], costMin, costMax);
-      }
-      return m;
-    });
-    const order = (m: MethodReport): number => (m.kind === 'single' ? -1 : ROUTER_ORDER.indexOf(m.name));
-    methods.sort(
-      (a, b) =>
-        order(a) - order(b) || (a.kind === 'single' ? b.quality - a.quality : 0) || a.name.localeCompare(b.name),
-    );
-    return {
-      split: name,
-      prompts: table.ids.length,
-      sources: [...new Set(table.sources)].sort(),
-      issues: table.issues,
-      bestSingle: { name: best.s.name, quality: best.r.quality, cost: best.r.cost },
-      oracleQuality: oracle.r.quality,
-      methods,
-    };
+  }
+  scorers.push({ name: 'oracle', kind: 'oracle', scores: oracleScores(table), curve: true });
+  scorers.push({ name: 'random', kind: 'random', scores: randomScores(table, ctx.seed), curve: false });
+  const t1 = now();
+  scorers.push({ name: 'knn', kind: 'router', scores: baselines.knn.score(table, emb), curve: true });
+  if (primary) ctx.timings.knnScoreMs = now() - t1;
+  scorers.push({ name: 'mlp', kind: 'router', scores: baselines.mlp.score(table, emb), curve: true });
+  return scorers;
+}
 
-    function sweep(t: EvalTable, select: (tau: number) => Selection, steps: number): CurvePoint[] {
-      const out: CurvePoint[] = [];
-      for (let k = 0; k <= steps; k++) {
-        const r = evaluateSelection(t, select(k / steps).choice);
-        if (r.cost !== null && Number.isFinite(r.quality))
-          out.push({ tolerance: k / steps, quality: r.quality, cost: r.cost });
+/** The rows from the trained artifacts: each stage alone, the general adapters alone, and FineRouter (Eq. 5). */
+function twoStageScorers(
+  ctx: EvaluationContext,
+  manifest: Manifest,
+  twoStage: TwoStageTraining,
+  table: EvalTable,
+  emb: Float32Array,
+  heads: ArtifactHeads,
+): Scorer[] {
+  const nearest = nearestCenter(emb, twoStage.centers!, ctx.D);
+  const { alpha } = twoStage;
+  const { modelCost } = ctx;
+  return [
+    { name: 'stage1-embedding', kind: 'router', scores: stage1Scores(table, manifest, nearest), curve: false },
+    { name: 'stage1-cls', kind: 'router', scores: stage1Scores(table, manifest, heads.task), curve: false },
+    { name: 'stage2-only', kind: 'router', scores: Float64Array.from(heads.stage2), curve: true },
+    { name: 'general-only', kind: 'router', scores: Float64Array.from(heads.general), curve: true },
+    {
+      name: 'finerouter',
+      kind: 'router',
+      scores: null,
+      select: (tolerance) => fineRouterSelect(table, manifest, heads, { alpha, tolerance, modelCost }),
+      curve: true,
+    },
+  ];
+}
+
+/**
+ * The report's `fineRouter` block (primary split): coverage, calibration, quality with a task vs in Others
+ * (paper App. C), and the optional cross-check against `FineRouter.routeEmbeddings`.
+ */
+async function fineRouterSummary(
+  ctx: EvaluationContext,
+  two: TwoStageInput,
+  twoStage: TwoStageTraining,
+  table: EvalTable,
+  emb: Float32Array,
+  heads: ArtifactHeads,
+): Promise<NonNullable<EvalReport['fineRouter']>> {
+  const { models, modelCost } = ctx;
+  const { alpha } = twoStage;
+  const M = models.length;
+  const T = two.manifest.tasks.length;
+  let routeCheck: { checked: number; agreed: number } | null = null;
+  if (two.routeCheck) {
+    const picked = await two.routeCheck(emb);
+    const full: EvalTable = { ...table, quality: new Float64Array(table.quality.length) };
+    const ours = fineRouterSelect(full, two.manifest, heads, {
+      alpha,
+      tolerance: 0,
+      modelCost: Float64Array.from(two.manifest.models, (m) => m.cost ?? Number.NaN),
+    });
+    let agreed = 0;
+    for (let i = 0; i < picked.length; i++) if (picked[i] === models[ours.choice[i]!]) agreed++;
+    routeCheck = { checked: picked.length, agreed };
+  }
+  const fin = fineRouterSelect(table, two.manifest, heads, { alpha, tolerance: 0, modelCost }).choice;
+  let withTask = 0;
+  let withTaskN = 0;
+  let others = 0;
+  let othersN = 0;
+  let assigned = 0;
+  for (let i = 0; i < table.ids.length; i++) {
+    const q = table.quality[i * M + fin[i]!]!;
+    if (heads.task[i]! < T) {
+      assigned++;
+      if (!Number.isNaN(q)) {
+        withTask += q;
+        withTaskN++;
       }
-      return out;
+    } else if (!Number.isNaN(q)) {
+      others += q;
+      othersN++;
     }
+  }
+  return {
+    tasks: T,
+    alpha,
+    threshold: two.manifest.classifier.threshold,
+    coverage: assigned / table.ids.length,
+    trainMacroF1: twoStage.trainMacroF1,
+    trainAgreement: twoStage.trainAgreement,
+    centers: twoStage.centerSource,
+    calibration: {
+      stage2: expectedCalibrationError(heads.stage2, table.quality),
+      general: expectedCalibrationError(heads.general, table.quality),
+    },
+    routeCheck,
+    qualityWithTask: withTaskN > 0 ? withTask / withTaskN : null,
+    qualityOthers: othersN > 0 ? others / othersN : null,
   };
+}
 
-  t0 = now();
-  const main = await evaluateSplit(evalName, true);
-  timings.evaluateMs = now() - t0;
-  const extras: SplitReport[] = [];
-  const extraNames = options.alsoEvaluate ?? Object.keys(split.extra).filter((k) => k !== evalName);
-  for (const name of extraNames) extras.push(await evaluateSplit(name, false));
+/** One split's report: each scorer's selection at τ = 0 evaluated, rows in the report order. */
+function splitReport(ctx: EvaluationContext, name: string, table: EvalTable, scorers: Scorer[]): SplitReport {
+  const { modelCost } = ctx;
+  const results = scorers.map((s) => {
+    const sel = s.select ? s.select(0) : selectByScores(table, s.scores!, { modelCost });
+    return { s, sel, r: evaluateSelection(table, sel.choice) };
+  });
+  const singles = results.filter((x) => x.s.kind === 'single');
+  const best = singles.reduce((a, b) => (b.r.quality > a.r.quality ? b : a));
+  const oracle = results.find((x) => x.s.name === 'oracle')!;
+  const methods = methodReports(ctx, table, results, best, oracle);
+  return {
+    split: name,
+    prompts: table.ids.length,
+    sources: [...new Set(table.sources)].sort(),
+    issues: table.issues,
+    bestSingle: { name: best.s.name, quality: best.r.quality, cost: best.r.cost },
+    oracleQuality: oracle.r.quality,
+    methods,
+  };
+}
 
-  const singleCosts = main.methods.filter((m) => m.kind === 'single').map((m) => m.cost);
+/** A scorer with its selection at τ = 0 and that selection's evaluation. */
+interface ScoredMethod {
+  s: Scorer;
+  sel: Selection;
+  r: ReturnType<typeof evaluateSelection>;
+}
+
+/**
+ * The report rows: quality, cost, headroom; for routers with costs the τ sweep, AIQ and the cost to match the
+ * best single model. Sorted singles first (best first), then {@link ROUTER_ORDER}.
+ */
+function methodReports(
+  ctx: EvaluationContext,
+  table: EvalTable,
+  results: ScoredMethod[],
+  best: ScoredMethod,
+  oracle: ScoredMethod,
+): MethodReport[] {
+  const { modelCost, options } = ctx;
+  const M = ctx.models.length;
+  const singles = results.filter((x) => x.s.kind === 'single');
+  const withCost = ctx.costAvailable && table.cost !== null && table.issues.missingCosts === 0;
+  const singleCosts = singles.map((x) => x.r.cost).filter((c): c is number => c !== null);
+  const costMin = Math.min(...singleCosts);
+  const costMax = Math.max(...singleCosts);
+  const aiqOk = withCost && singleCosts.length === M && costMax > costMin;
+  const methods: MethodReport[] = results.map(({ s, sel, r }) => {
+    const m: MethodReport = {
+      name: s.name,
+      kind: s.kind,
+      quality: r.quality,
+      macroQuality: r.macroQuality,
+      perSource: r.perSource,
+      cost: r.cost,
+      prompts: r.prompts,
+      scored: r.scored,
+      unscored: r.unscored,
+      maskedChoices: sel.maskedChoices,
+      unknownCost: r.unknownCost,
+      distribution: r.distribution,
+      headroom: Number.isFinite(r.quality) ? headroomCaptured(r.quality, best.r.quality, oracle.r.quality) : null,
+    };
+    if (withCost && s.curve) {
+      const curve = s.select
+        ? sweep(table, s.select, options.curveSteps ?? 50)
+        : costQualityCurve(table, s.scores!, modelCost, options.curveSteps ?? 50);
+      m.curve = curve;
+      if (aiqOk) m.aiq = aiq(curve, costMin, costMax);
+      const bc = best.r.cost!;
+      const within = curve.filter((p) => p.cost <= bc * (1 + 1e-9));
+      m.qualityAtBestSingleCost = within.length > 0 ? Math.max(...within.map((p) => p.quality)) : null;
+      const match = curve.filter((p) => p.quality >= best.r.quality - 1e-12);
+      m.costToMatchBestSingle = match.length > 0 ? Math.min(...match.map((p) => p.cost)) : null;
+      m.costRatioToMatchBestSingle = m.costToMatchBestSingle !== null && bc > 0 ? m.costToMatchBestSingle / bc : null;
+    } else if (aiqOk && s.kind === 'single') {
+      m.aiq = aiq([{ cost: r.cost!, quality: r.quality }], costMin, costMax);
+    }
+    return m;
+  });
+  const order = (m: MethodReport): number => (m.kind === 'single' ? -1 : ROUTER_ORDER.indexOf(m.name));
+  methods.sort(
+    (a, b) => order(a) - order(b) || (a.kind === 'single' ? b.quality - a.quality : 0) || a.name.localeCompare(b.name),
+  );
+  return methods;
+}
+
+/** The cost–quality curve of a selection rule over τ = 0, 1/steps, …, 1. */
+function sweep(t: EvalTable, select: (tau: number) => Selection, steps: number): CurvePoint[] {
+  const out: CurvePoint[] = [];
+  for (let k = 0; k <= steps; k++) {
+    const r = evaluateSelection(t, select(k / steps).choice);
+    if (r.cost !== null && Number.isFinite(r.quality))
+      out.push({ tolerance: k / steps, quality: r.quality, cost: r.cost });
+  }
+  return out;
+}
+
+/** Step 5: the whole report from the primary split, the extra splits and the fitted baselines. */
+function assembleReport(
+  ctx: EvaluationContext,
+  baselines: FittedBaselines,
+  main: { report: SplitReport; fineRouter: EvalReport['fineRouter'] },
+  extras: SplitReport[],
+): EvalReport {
+  const { options, split, records, models, modelCost, costAvailable, train, seed } = ctx;
+  const { knn, mlp } = baselines;
+  const singleCosts = main.report.methods.filter((m) => m.kind === 'single').map((m) => m.cost);
   const mc: Record<string, number | null> = {};
   models.forEach((m, j) => {
     mc[m] = Number.isNaN(modelCost[j]!) ? null : modelCost[j]!;
@@ -536,9 +706,9 @@ export async function evaluateRouters(options: EvaluateOptions): Promise<EvalRep
       tiedLabels: mlp.tiedLabels,
       devQuality: mlp.devQuality,
     },
-    fineRouter: fineInfo,
-    ...main,
+    fineRouter: main.fineRouter,
+    ...main.report,
     extraSplits: extras,
-    timings,
+    timings: ctx.timings,
   };
 }

@@ -4,6 +4,7 @@ import type { Manifest } from '../../src/router/manifest.js';
 import type { OnnxRuntime, RuntimeSession, RuntimeTensor } from '../../src/runtime/types.js';
 import { SYN_COST, SYN_MODELS, SYN_P, synthetic } from './synthetic.js';
 import { evaluateRouters } from '../../src/eval/harness.js';
+import { FineRouterError } from '../../src/errors.js';
 import { splitRecords } from '../../src/eval/split.js';
 import { runArtifactHeads } from '../../src/eval/twostage.js';
 import { costQualitySvg, qualityBarsSvg, reportMarkdown } from '../../src/eval/report.js';
@@ -182,6 +183,30 @@ describe('evaluateRouters on a seeded synthetic dataset', () => {
     expect(report.issues.missingScores).toBeGreaterThan(0);
     expect(report.methods.find((m) => m.name === 'finerouter')).toBeUndefined();
   });
+
+  it.each(['knn', 'mlp', 'evaluate test'])(
+    'stops with ABORTED when an abort fires from a timer at step %s',
+    async (during) => {
+      const controller = new AbortController();
+      const stages: string[] = [];
+      const error = await evaluateRouters({
+        records: data.records,
+        embeddings: data.embeddings,
+        dimension: D,
+        split,
+        mlp: { epochs: 2 },
+        twoStage: { manifest: man, heads },
+        signal: controller.signal,
+        onProgress: (stage) => {
+          stages.push(stage);
+          if (stage === during) setTimeout(() => controller.abort(new Error('timer')), 0);
+        },
+      }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(FineRouterError);
+      expect((error as FineRouterError).code).toBe('ABORTED');
+      expect(stages.at(-1)).toBe(during);
+    },
+  );
 
   it('rejects mismatched embeddings and unknown splits', async () => {
     await expect(
