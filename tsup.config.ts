@@ -17,6 +17,8 @@ export default defineConfig([
       openai: 'src/openai.ts',
       langchain: 'src/langchain.ts',
       label: 'src/label.ts',
+      // Started by createEncoderPool (finerouter/node) as a worker thread, by path; not in the exports map.
+      'encoder-worker': 'src/adapters/node/encoder-worker.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,

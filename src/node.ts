@@ -15,6 +15,8 @@ export type {
   OnnxSentenceEncoderOptions,
   BuildMiniLmOnnxOptions,
 } from './adapters/node/minilm.js';
+export { createEncoderPool, ENCODER_POOL_DEFAULTS } from './adapters/node/encoder-pool.js';
+export type { EncoderPool, EncoderPoolOptions, WorkerEncoderSpec } from './adapters/node/encoder-pool.js';
 export { readRoutingJsonl, READ_ROUTING_JSONL_DEFAULTS } from './adapters/node/jsonl.js';
 export type { ReadRoutingJsonlOptions, ReadRoutingJsonlResult } from './adapters/node/jsonl.js';
 export { createOpenAiDescriber, OPENAI_DESCRIBER_DEFAULTS } from './adapters/describer-openai.js';

@@ -125,6 +125,7 @@ const EXPECTED: Record<Entry, readonly string[]> = {
   ],
   // 'finerouter/node' and 'finerouter/web' also re-export everything of 'finerouter' (checked below).
   'finerouter/node': [
+    'ENCODER_POOL_DEFAULTS',
     'MINILM_DEFAULTS',
     'NODE_RUNTIME_DEFAULTS',
     'OPENAI_DESCRIBER_DEFAULTS',
@@ -134,6 +135,7 @@ const EXPECTED: Record<Entry, readonly string[]> = {
     'cachedEmbedder',
     'checkArtifactOutput',
     'checkEmbeddings',
+    'createEncoderPool',
     'createFileDescriptionCache',
     'createNodeRuntime',
     'createOpenAiDescriber',
