@@ -11,7 +11,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { discoverTasks, trainRouter, addModel } from '../dist/train.js';
-import { matmul, matmulTransA, matmulTransB, readRouterOnnx, routerForward } from '../dist/internal.js';
+import { matmul, matmulTransA, matmulTransB, readQualityHeadOnnx, qualityHeadForward } from '../dist/internal.js';
 import { readRoutingJsonl, loadMiniLmEncoder, embedTextsCached } from '../dist/node.js';
 
 const what = process.argv[2] ?? 'all';
@@ -182,13 +182,13 @@ async function addModelRun() {
   let t = performance.now();
   const added = addModel({ ...base }, sample, embeddings.slice(0, sample.length * d), target);
   const ms = performance.now() - t;
-  const before = readRouterOnnx(base.routerBytes);
-  const after = readRouterOnnx(added.routerBytes);
+  const before = readQualityHeadOnnx(base.routerBytes);
+  const after = readQualityHeadOnnx(added.routerBytes);
   const held = records.slice(cut);
   const hEmb = embeddings.slice(cut * d);
   const others = new Int32Array(held.length).fill(before.taskCount);
-  const q0 = routerForward(before, hEmb, others, held.length);
-  const q1 = routerForward(after, hEmb, others, held.length);
+  const q0 = qualityHeadForward(before, hEmb, others, held.length);
+  const q1 = qualityHeadForward(after, hEmb, others, held.length);
   const m0 = before.modelCount;
   let drift = 0;
   for (let i = 0; i < held.length; i++)

@@ -3,7 +3,7 @@
 // the benchmarks time against references.
 export { mulberry32 } from './random.js';
 export { matmul, matmulTransA, matmulTransB } from './train/kernels.js';
-export { routerForward, classifierForward } from './train/heads.js';
-export { readRouterOnnx, readClassifierOnnx } from './train/onnx-export.js';
+export { qualityHeadForward, classifierForward } from './train/heads.js';
+export { readQualityHeadOnnx, readClassifierOnnx } from './train/onnx-export.js';
 export { exactKnn, approximateKnn, knnRecall } from './discovery/knn.js';
 export { OnnxGraphBuilder } from './onnx/builder.js';

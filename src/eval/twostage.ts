@@ -57,7 +57,7 @@ export interface RunArtifactHeadsOptions {
 }
 
 /**
- * Runs the classifier and the MoE router graphs over N embeddings: once with the assigned tasks and once with
+ * Runs the classifier and the quality-head (router.onnx) graphs over N embeddings: once with the assigned tasks and once with
  * every prompt sent to Others (general adapters only).
  * @param options - {@link RunArtifactHeadsOptions}
  * @returns {@link ArtifactHeads}

@@ -18,9 +18,9 @@ import type { Manifest } from './manifest.js';
 export const GRAPH_NAMES = Object.freeze({
   classifierInput: 'embedding',
   classifierOutput: 'task_probs',
-  routerEmbedding: 'embedding',
-  routerTask: 'task',
-  routerOutput: 'quality',
+  qualityHeadEmbedding: 'embedding',
+  qualityHeadTask: 'task',
+  qualityHeadOutput: 'quality',
 });
 
 /** Task assignment of N prompts. */
@@ -151,9 +151,12 @@ export async function runQualityHead(
     data: BigInt64Array.from(task, (t) => BigInt(t)),
     dims: [n],
   };
-  const outputs = await session.run({ [GRAPH_NAMES.routerEmbedding]: embedding, [GRAPH_NAMES.routerTask]: taskTensor });
+  const outputs = await session.run({
+    [GRAPH_NAMES.qualityHeadEmbedding]: embedding,
+    [GRAPH_NAMES.qualityHeadTask]: taskTensor,
+  });
   const quality = requireFinite(
-    checkedOutput(outputs[GRAPH_NAMES.routerOutput], file, GRAPH_NAMES.routerOutput, n, M),
+    checkedOutput(outputs[GRAPH_NAMES.qualityHeadOutput], file, GRAPH_NAMES.qualityHeadOutput, n, M),
     file,
     'quality',
   );

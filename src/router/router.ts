@@ -9,7 +9,7 @@
  * Deliberate choices:
  *   - Task assignment: the task with the highest classifier probability if it is ≥ `manifest.classifier.threshold`,
  *     otherwise Others (∅). Equal probabilities go to the task listed first in the manifest.
- *   - The classifier and router graphs always run on the whole batch at once (two runtime calls per batch).
+ *   - The classifier and quality-head (router.onnx) graphs always run on the whole batch at once (two runtime calls per batch).
  *   - Integrity (sha256), encoder identity and dimension, graph input/output names and output shapes are all
  *     checked in {@link FineRouter.create}, before the first route: a probe run on a unit embedding checks
  *     that task_probs is [1, T] and quality is [1, M].
@@ -47,7 +47,7 @@ export interface FineRouterCreateOptions {
   manifest: Manifest;
   /** Bytes of the classifier graph (`manifest.classifier.file`). */
   classifierModel: Uint8Array;
-  /** Bytes of the router graph (`manifest.router.file`). */
+  /** Bytes of the quality-head graph, router.onnx (`manifest.router.file`). */
   routerModel: Uint8Array;
   /** The ONNX runtime the sessions are created on. */
   runtime: OnnxRuntime;
@@ -366,8 +366,10 @@ export class FineRouter {
       requireNames(
         router,
         manifest.router.file,
-        [GRAPH_NAMES.routerEmbedding, GRAPH_NAMES.routerTask],
-        manifest.localPrior ? [GRAPH_NAMES.routerOutput, manifest.localPrior.output] : [GRAPH_NAMES.routerOutput],
+        [GRAPH_NAMES.qualityHeadEmbedding, GRAPH_NAMES.qualityHeadTask],
+        manifest.localPrior
+          ? [GRAPH_NAMES.qualityHeadOutput, manifest.localPrior.output]
+          : [GRAPH_NAMES.qualityHeadOutput],
       );
       const instance = new FineRouter(
         manifest,

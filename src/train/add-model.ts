@@ -23,7 +23,7 @@ import type { RoutingRecord } from '../data/types.js';
 import type { Manifest } from '../router/manifest.js';
 import { assignTasks, classifierForward } from './heads.js';
 import { trainAddedModel, type MoeOptions } from './moe.js';
-import { buildRouterOnnx, readClassifierOnnx, readLocalPriorOnnx, readRouterOnnx } from './onnx-export.js';
+import { buildQualityHeadOnnx, readClassifierOnnx, readLocalPriorOnnx, readQualityHeadOnnx } from './onnx-export.js';
 import {
   floorValue,
   modelCosts,
@@ -97,7 +97,7 @@ export function addModel(
     scores[r] = records[idx].scores[modelId];
   });
   const cls = readClassifierOnnx(artifacts.classifierBytes);
-  const heads = readRouterOnnx(artifacts.routerBytes);
+  const heads = readQualityHeadOnnx(artifacts.routerBytes);
   if (cls.dimension !== d || heads.dimension !== d)
     throw new RangeError(`addModel: ONNX heads expect dimension ${heads.dimension}, manifest says ${d}`);
   if (heads.modelCount !== manifest.models.length)
@@ -190,5 +190,5 @@ export function addModel(
     ...(warnings.length > 0 ? { warnings } : {}),
     training: { ...previous, addedModels: [...added, { id: modelId, ...metrics }] },
   };
-  return { routerBytes: buildRouterOnnx(newHeads, newLocal ?? undefined), manifest: draft, metrics };
+  return { routerBytes: buildQualityHeadOnnx(newHeads, newLocal ?? undefined), manifest: draft, metrics };
 }

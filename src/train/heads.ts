@@ -39,8 +39,8 @@ export interface ClassifierHeads {
   readonly taskBias: Float32Array;
 }
 
-/** MoE router weights in exported form. */
-export interface RouterHeads {
+/** MoE quality-head weights in exported form. */
+export interface QualityHeads {
   readonly dimension: number;
   /** Prompt projection width P. */
   readonly projection: number;
@@ -135,12 +135,12 @@ export function assignTasks(probs: Float32Array, n: number, taskCount: number, t
 /**
  * General-adapter predictions only (what a prompt assigned to Others gets), [n, M], from projected prompts.
  *
- * @param heads - router weights.
+ * @param heads - quality-head weights.
  * @param projected - [n, P] projected prompts (h).
  * @param n - rows.
  * @returns [n, M] predictions.
  */
-export function generalFromProjected(heads: RouterHeads, projected: Float32Array, n: number): Float32Array {
+export function generalFromProjected(heads: QualityHeads, projected: Float32Array, n: number): Float32Array {
   const { projection: p, modelCount: m, hidden: hd } = heads;
   const mh = m * hd;
   const a = addBias(matmul(projected, heads.w1, new Float32Array(n * mh), n, p, mh), heads.b1, n, mh);
@@ -160,13 +160,13 @@ export function generalFromProjected(heads: RouterHeads, projected: Float32Array
 /**
  * Projects prompts: h = e·Wp + bp, [n, P].
  *
- * @param heads - router weights.
+ * @param heads - quality-head weights.
  * @param embeddings - [n, D].
  * @param n - rows.
  * @returns [n, P].
  * @throws RangeError when `embeddings` has the wrong size.
  */
-export function projectPrompts(heads: RouterHeads, embeddings: Float32Array, n: number): Float32Array {
+export function projectPrompts(heads: QualityHeads, embeddings: Float32Array, n: number): Float32Array {
   checkEmbeddings('projectPrompts', embeddings, n, heads.dimension);
   return addBias(
     matmul(embeddings, heads.projWeight, new Float32Array(n * heads.projection), n, heads.dimension, heads.projection),
@@ -179,7 +179,7 @@ export function projectPrompts(heads: RouterHeads, embeddings: Float32Array, n: 
 /**
  * Adds the task-adapter residuals for prompt rows whose task position is < T, in place on `quality` [n, M].
  *
- * @param heads - router weights.
+ * @param heads - quality-head weights.
  * @param projected - [n, P].
  * @param tasks - task position per row (0..T, T = Others).
  * @param quality - [n, M] general predictions, updated.
@@ -188,7 +188,7 @@ export function projectPrompts(heads: RouterHeads, embeddings: Float32Array, n: 
  * @throws RangeError when a task position is outside 0..T.
  */
 export function addTaskResiduals(
-  heads: RouterHeads,
+  heads: QualityHeads,
   projected: Float32Array,
   tasks: ArrayLike<number>,
   quality: Float32Array,
@@ -200,7 +200,7 @@ export function addTaskResiduals(
   for (let i = 0; i < n; i++) {
     const t = Number(tasks[i]);
     if (!Number.isInteger(t) || t < 0 || t > tc)
-      throw new RangeError(`routerForward: expected task positions in 0..${tc}, received ${t} at row ${i}`);
+      throw new RangeError(`qualityHeadForward: expected task positions in 0..${tc}, received ${t} at row ${i}`);
     if (t === tc) continue;
     // hidden = h_i · V1_t + c1_t, without per-row views (no allocation per prompt).
     for (let c = 0; c < kh; c++) hidden[c] = heads.tb1[t * kh + c];
@@ -229,22 +229,23 @@ export function addTaskResiduals(
 /**
  * Router forward pass (the function router.onnx computes): quality estimates [n, M].
  *
- * @param heads - router weights.
+ * @param heads - quality-head weights.
  * @param embeddings - [n, D] frozen prompt embeddings.
  * @param tasks - task position per prompt, 0..T−1 for a task, T for Others.
  * @param n - prompt count.
  * @returns [n, M] estimated quality.
  * @throws RangeError when sizes disagree or a task position is out of range.
  * @example
- * const q = routerForward(heads, embeddings, Int32Array.of(3), 1);
+ * const q = qualityHeadForward(heads, embeddings, Int32Array.of(3), 1);
  */
-export function routerForward(
-  heads: RouterHeads,
+export function qualityHeadForward(
+  heads: QualityHeads,
   embeddings: Float32Array,
   tasks: ArrayLike<number>,
   n: number,
 ): Float32Array {
-  if (tasks.length !== n) throw new RangeError(`routerForward: expected ${n} task positions, received ${tasks.length}`);
+  if (tasks.length !== n)
+    throw new RangeError(`qualityHeadForward: expected ${n} task positions, received ${tasks.length}`);
   const projected = projectPrompts(heads, embeddings, n);
   const quality = addTaskResiduals(heads, projected, tasks, generalFromProjected(heads, projected, n), n);
   return heads.scoreRange ? clipScores(quality, heads.scoreRange) : quality;

@@ -10,9 +10,9 @@ export { trainClassifier, selectThreshold, CLASSIFIER_DEFAULTS } from './classif
 export type { ClassifierOptions, ClassifierData, ClassifierResult } from './classifier.js';
 export { trainGeneral, trainTaskAdapters, trainAddedModel, MOE_DEFAULTS } from './moe.js';
 export type { MoeOptions, MoeData, GeneralResult, TaskAdapterResult, AddedModelResult } from './moe.js';
-export { classifierForward, routerForward, assignTasks } from './heads.js';
-export type { ClassifierHeads, RouterHeads } from './heads.js';
-export { buildClassifierOnnx, buildRouterOnnx, readClassifierOnnx, readRouterOnnx } from './onnx-export.js';
+export { classifierForward, qualityHeadForward, assignTasks } from './heads.js';
+export type { ClassifierHeads, QualityHeads } from './heads.js';
+export { buildClassifierOnnx, buildQualityHeadOnnx, readClassifierOnnx, readQualityHeadOnnx } from './onnx-export.js';
 export { AdamW, EarlyStopping, ADAMW_DEFAULTS } from './optimizer.js';
 export type { Param, AdamWOptions } from './optimizer.js';
 export { matmul, matmulTransA, matmulTransB } from './kernels.js';

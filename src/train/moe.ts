@@ -31,7 +31,7 @@ import {
 import { AdamW, createParam, type Param } from './optimizer.js';
 import { EarlyStopping, minibatches, shuffleInPlace, trainEpochs } from '../numeric/epochs.js';
 import { createRandom, heNormal, xavierUniform, type Random } from './random.js';
-import { addTaskResiduals, generalFromProjected, projectPrompts, type RouterHeads } from './heads.js';
+import { addTaskResiduals, generalFromProjected, projectPrompts, type QualityHeads } from './heads.js';
 
 /** Options of {@link trainGeneral} and {@link trainTaskAdapters}. */
 export interface MoeOptions {
@@ -99,7 +99,7 @@ export interface MoeData {
 
 /** Phase-1 result: exported-form weights without task adapters, and figures. */
 export interface GeneralResult {
-  heads: RouterHeads;
+  heads: QualityHeads;
   devMse: number;
   epochs: number;
   bestEpoch: number;
@@ -374,7 +374,7 @@ export class GeneralNet {
   }
 
   /** The exported form of the general part (task tensors empty, T = 0). */
-  exportHeads(taskHidden: number): RouterHeads {
+  exportHeads(taskHidden: number): QualityHeads {
     this.computeLlmBias();
     const { d, m, p, hd, bank } = this;
     const mh = m * hd;
@@ -485,7 +485,7 @@ export function trainGeneral(data: MoeData, options: MoeOptions = {}): GeneralRe
 
 /** Result of {@link trainTaskAdapters}. */
 export interface TaskAdapterResult {
-  heads: RouterHeads;
+  heads: QualityHeads;
   /** Dev MSE (all observed scores of task-assigned dev prompts) with the general adapters only. */
   devMseGeneral: number;
   /** The same with the task adapters. */
@@ -509,7 +509,7 @@ export interface TaskAdapterResult {
  * const { heads } = trainTaskAdapters(phase1.heads, data, assigned, [[0, 2], [1]]);
  */
 export function trainTaskAdapters(
-  general: RouterHeads,
+  general: QualityHeads,
   data: MoeData,
   assigned: Int32Array,
   candidates: readonly (readonly number[])[],
@@ -668,7 +668,7 @@ export function trainTaskAdapters(
       slotModels[(t * k + s) * m + j] = 1;
     });
   }
-  const heads: RouterHeads = { ...general, taskCount: tc, slots: k, taskHidden: ht, tw1, tb1, tw2, tb2, slotModels };
+  const heads: QualityHeads = { ...general, taskCount: tc, slots: k, taskHidden: ht, tw1, tb1, tw2, tb2, slotModels };
   return {
     heads,
     devMseGeneral: devGeneral,
@@ -681,13 +681,13 @@ export function trainTaskAdapters(
 /**
  * Masked dev MSE of full router predictions (general + task adapters) on the given rows.
  *
- * @param heads - router weights.
+ * @param heads - quality-head weights.
  * @param data - the data.
  * @param assigned - task position per row (0..T).
  * @param rows - row indices to score.
  * @returns mean squared error over observed scores (0 when none).
  */
-export function routerMse(heads: RouterHeads, data: MoeData, assigned: Int32Array, rows: Int32Array): number {
+export function qualityHeadMse(heads: QualityHeads, data: MoeData, assigned: Int32Array, rows: Int32Array): number {
   const { embeddings, dimension: d, scores, mask, modelCount: m } = data;
   const emb = new Float32Array(rows.length * d);
   const tasks = new Int32Array(rows.length);
@@ -713,7 +713,7 @@ export function routerMse(heads: RouterHeads, data: MoeData, assigned: Int32Arra
 /** Result of {@link trainAddedModel}. */
 export interface AddedModelResult {
   /** The heads with one more model (last column); every other output is bit-identical. */
-  heads: RouterHeads;
+  heads: QualityHeads;
   devMse: number;
   epochs: number;
 }
@@ -722,7 +722,7 @@ export interface AddedModelResult {
  * Trains a general adapter for one new model on frozen projected prompts (everything else frozen) and appends
  * it as the last model. Used by `finerouter add-model`: a small sample of the new model's scores suffices.
  *
- * @param heads - trained router heads (not modified).
+ * @param heads - trained quality head (not modified).
  * @param embeddings - [n, D] embeddings of the sample prompts.
  * @param scores - [n] the new model's scores.
  * @param options - `hidden` is taken from `heads`; epochs, batchSize, learningRate, weightDecay, patience, seed apply.
@@ -732,7 +732,7 @@ export interface AddedModelResult {
  * const { heads: extended } = trainAddedModel(heads, sampleEmbeddings, sampleScores);
  */
 export function trainAddedModel(
-  heads: RouterHeads,
+  heads: QualityHeads,
   embeddings: Float32Array,
   scores: Float32Array,
   options: MoeOptions = {},

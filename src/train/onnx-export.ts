@@ -13,7 +13,7 @@
  */
 import { OnnxGraphBuilder } from '../onnx/builder.js';
 import type { Activation } from './kernels.js';
-import type { ClassifierHeads, RouterHeads } from './heads.js';
+import type { ClassifierHeads, QualityHeads } from './heads.js';
 import type { LocalPrior } from './local-prior.js';
 
 /** Output name of the local prior in router.onnx (present when the router was trained with one). */
@@ -73,18 +73,18 @@ export function buildClassifierOnnx(heads: ClassifierHeads): Uint8Array {
 }
 
 /**
- * Serializes the MoE router to ONNX bytes; with `local`, a second output `local_prior` [N, M] computes the
+ * Serializes the quality head (the MoE quality estimator) to ONNX bytes; with `local`, a second output `local_prior` [N, M] computes the
  * local prior (./local-prior.ts): Cast(float16 index) → Gemm(embedding, indexᵀ) → TopK(k) → Gather(values) →
  * mean over the k neighbours. With `heads.scoreRange`, `quality` is clipped to it.
  *
- * @param heads - router weights (exported form, task tensors with T + 1 rows).
+ * @param heads - quality-head weights (exported form, task tensors with T + 1 rows).
  * @param local - optional local prior (same dimension and model count).
  * @returns ModelProto bytes.
  * @throws RangeError when tensor sizes disagree with the declared dimensions.
  * @example
- * const bytes = buildRouterOnnx(phase2.heads);
+ * const bytes = buildQualityHeadOnnx(phase2.heads);
  */
-export function buildRouterOnnx(heads: RouterHeads, local?: LocalPrior): Uint8Array {
+export function buildQualityHeadOnnx(heads: QualityHeads, local?: LocalPrior): Uint8Array {
   const {
     dimension: d,
     projection: p,
@@ -97,7 +97,7 @@ export function buildRouterOnnx(heads: RouterHeads, local?: LocalPrior): Uint8Ar
   } = heads;
   if (local && (local.dimension !== d || local.modelCount !== m)) {
     throw new RangeError(
-      `buildRouterOnnx: local prior is [${local.rows}, ${local.dimension}] × ${local.modelCount} models, router is ${d}-d × ${m} models`,
+      `buildQualityHeadOnnx: local prior is [${local.rows}, ${local.dimension}] × ${local.modelCount} models, router is ${d}-d × ${m} models`,
     );
   }
   const kh = k * ht;
@@ -326,15 +326,15 @@ export function readClassifierOnnx(bytes: Uint8Array): ClassifierHeads {
 }
 
 /**
- * Reads router heads back from router.onnx bytes written by {@link buildRouterOnnx}.
+ * Reads the quality head back from router.onnx bytes written by {@link buildQualityHeadOnnx}.
  *
  * @param bytes - router.onnx.
  * @returns the heads.
  * @throws RangeError when an expected initializer is missing.
  * @example
- * const heads = readRouterOnnx(await readFile('artifacts/router.onnx'));
+ * const heads = readQualityHeadOnnx(await readFile('artifacts/router.onnx'));
  */
-export function readRouterOnnx(bytes: Uint8Array): RouterHeads {
+export function readQualityHeadOnnx(bytes: Uint8Array): QualityHeads {
   const c = readOnnxContents(bytes);
   const pw = need(c, 'proj_weight', 2);
   const w2 = need(c, 'gen_w2', 2);
@@ -373,7 +373,7 @@ export function readRouterOnnx(bytes: Uint8Array): RouterHeads {
 }
 
 /**
- * Reads the local prior back from router.onnx bytes written by {@link buildRouterOnnx} with one; null when the
+ * Reads the local prior back from router.onnx bytes written by {@link buildQualityHeadOnnx} with one; null when the
  * graph has none.
  *
  * @param bytes - router.onnx.

@@ -19,7 +19,7 @@ import { assignTasks, classifierForward } from './heads.js';
 import { trainClassifier, type ClassifierOptions, type ClassifierResult } from './classifier.js';
 import { macroF1 } from '../numeric/f1.js';
 import {
-  routerMse,
+  qualityHeadMse,
   trainGeneral,
   trainTaskAdapters,
   type GeneralResult,
@@ -27,7 +27,7 @@ import {
   type MoeOptions,
   type TaskAdapterResult,
 } from './moe.js';
-import { buildClassifierOnnx, buildRouterOnnx } from './onnx-export.js';
+import { buildClassifierOnnx, buildQualityHeadOnnx } from './onnx-export.js';
 import { splitIndices } from './random.js';
 import {
   ALPHA_GRID,
@@ -40,7 +40,7 @@ import {
   type RoutedQualityInput,
   type Stage1Statistic,
 } from './aggregation.js';
-import { routerForward, type RouterHeads } from './heads.js';
+import { qualityHeadForward, type QualityHeads } from './heads.js';
 import {
   fitLocalPrior,
   localPriorForward,
@@ -686,15 +686,15 @@ function moeData(ctx: TrainingContext): MoeData {
 /** Step 4: held-out MSE of the quality head (general adapters only, full) and of each model's training mean. */
 function holdoutQualityFigures(
   ctx: TrainingContext,
-  heads: RouterHeads,
+  heads: QualityHeads,
   assigned: Int32Array,
 ): { general: number | null; full: number | null; mean: number | null } {
   const { n, m, tc, scores, mask, train, holdout } = ctx;
   if (holdout.length === 0) return { general: null, full: null, mean: null };
   const data = moeData(ctx);
   const others = new Int32Array(n).fill(tc);
-  const general = routerMse(heads, data, others, holdout);
-  const full = routerMse(heads, data, assigned, holdout);
+  const general = qualityHeadMse(heads, data, others, holdout);
+  const full = qualityHeadMse(heads, data, assigned, holdout);
   const mean = new Float64Array(m);
   const cnt = new Float64Array(m);
   for (const i of train)
@@ -720,11 +720,11 @@ interface FlooredHead {
   support: ReturnType<typeof supportPriors>;
   belowFloor: string[];
   /** The quality head with low-support models blended toward their prior and the observed score range. */
-  heads: RouterHeads;
+  heads: QualityHeads;
 }
 
 /** Step 5 (reliability): shrunk per-model priors, the stage-2 score range and low-support blending. */
-function applySupportFloor(ctx: TrainingContext, heads: RouterHeads): FlooredHead {
+function applySupportFloor(ctx: TrainingContext, heads: QualityHeads): FlooredHead {
   const { scores, mask, m, models } = ctx;
   const floor = ctx.o.supportFloor;
   const support = supportPriors(scores, mask, m, floor);
@@ -840,7 +840,7 @@ function chooseAggregation(
   let devOracle: number | null = null;
   if (dev.length > 0) {
     const { k, devEmb, devTask, devScores, devMask } = devRows(ctx, assigned);
-    const devStage2 = routerForward(floored.heads, devEmb, devTask, k);
+    const devStage2 = qualityHeadForward(floored.heads, devEmb, devTask, k);
     const devLocal = localFit ? localPriorForward(localFit.prior, devEmb, k) : undefined;
     const trainRows = Int32Array.from(train);
     const trainSupport = supportPriors(scores, mask, m, o.supportFloor, trainRows);
@@ -989,7 +989,7 @@ function exportedLocalPrior(
 function exportGraphs(
   ctx: TrainingContext,
   classifierHeads: ClassifierStep['cls']['heads'],
-  heads: RouterHeads,
+  heads: QualityHeads,
   local: LocalPrior | undefined,
 ): { classifierBytes: Uint8Array; routerBytes: Uint8Array; ms: number } {
   const { onProgress } = ctx.o;
@@ -997,7 +997,7 @@ function exportGraphs(
   onProgress?.('export', 0, 2);
   const classifierBytes = buildClassifierOnnx(classifierHeads);
   onProgress?.('export', 1, 2);
-  const routerBytes = buildRouterOnnx(heads, local);
+  const routerBytes = buildQualityHeadOnnx(heads, local);
   onProgress?.('export', 2, 2);
   return { classifierBytes, routerBytes, ms: tick() - t0 };
 }
@@ -1080,7 +1080,7 @@ function manifestDraft(
   s: {
     threshold: number;
     /** The quality head as trained (its sizes are recorded). */
-    heads: RouterHeads;
+    heads: QualityHeads;
     floored: FlooredHead;
     local: LocalPriorStep | null;
     aggregation: AggregationStep;
@@ -1210,10 +1210,10 @@ function floorStage1(
  * and every estimate clipped to the observed score range.
  */
 export function shrinkStage2(
-  heads: RouterHeads,
+  heads: QualityHeads,
   support: { counts: ArrayLike<number>; prior: ArrayLike<number> },
   floor: number,
-): RouterHeads {
+): QualityHeads {
   const { modelCount: m, hidden: h } = heads;
   const w2 = heads.w2.slice();
   const b2 = heads.b2.slice();

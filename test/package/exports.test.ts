@@ -262,7 +262,7 @@ describe('public exports', () => {
       'AdamW',
       'EarlyStopping',
       'classifierForward',
-      'routerForward',
+      'qualityHeadForward',
       'trainGeneral',
       'gatherRows',
       'hashUnit',

@@ -102,7 +102,7 @@ describe('FineRouter.route (fake runtime, hand-computed)', () => {
     expect((await router.route('other', { tolerance: 0.5 })).model).toBe('A');
   });
 
-  it('passes the task position (not the id) to the router graph; equal probabilities go to the first task', async () => {
+  it('passes the task position (not the id) to the quality-head graph; equal probabilities go to the first task', async () => {
     const { router, runtime } = await setup();
     const r = await router.route('translate');
     expect(r.task!.id).toBe(9);

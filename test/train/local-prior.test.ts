@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { fitLocalPrior, localPriorForward } from '../../src/train/local-prior.js';
-import { buildRouterOnnx, readLocalPriorOnnx, readRouterOnnx } from '../../src/train/onnx-export.js';
+import { buildQualityHeadOnnx, readLocalPriorOnnx, readQualityHeadOnnx } from '../../src/train/onnx-export.js';
 import { trainRouter, scoreMatrix } from '../../src/train/train-router.js';
 import { addModel } from '../../src/train/add-model.js';
 import { splitIndices } from '../../src/train/random.js';
@@ -128,14 +128,14 @@ describe('local prior in router.onnx (onnxruntime-node)', () => {
     const ts = localPriorForward(local, emb, n);
     for (let i = 0; i < ts.length; i++) expect(Math.abs(out.local_prior![i]! - ts[i]!)).toBeLessThanOrEqual(1e-5);
     // Stage 2 stays inside the observed score range.
-    const heads = readRouterOnnx(routerBytes);
+    const heads = readQualityHeadOnnx(routerBytes);
     expect(heads.scoreRange).toBeDefined();
     for (const v of out.quality!) {
       expect(v).toBeGreaterThanOrEqual(heads.scoreRange![0] - 1e-6);
       expect(v).toBeLessThanOrEqual(heads.scoreRange![1] + 1e-6);
     }
     // A rebuilt graph without the local prior has no second output.
-    expect(readLocalPriorOnnx(buildRouterOnnx(heads))).toBeNull();
+    expect(readLocalPriorOnnx(buildQualityHeadOnnx(heads))).toBeNull();
   });
 });
 

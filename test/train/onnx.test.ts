@@ -2,12 +2,17 @@ import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import {
   buildClassifierOnnx,
-  buildRouterOnnx,
+  buildQualityHeadOnnx,
   readClassifierOnnx,
-  readRouterOnnx,
+  readQualityHeadOnnx,
   readOnnxContents,
 } from '../../src/train/onnx-export.js';
-import { classifierForward, routerForward, type ClassifierHeads, type RouterHeads } from '../../src/train/heads.js';
+import {
+  classifierForward,
+  qualityHeadForward,
+  type ClassifierHeads,
+  type QualityHeads,
+} from '../../src/train/heads.js';
 import { createRandom } from '../../src/train/random.js';
 
 function randomArray(n: number, seed: number, scale = 0.3): Float32Array {
@@ -15,7 +20,7 @@ function randomArray(n: number, seed: number, scale = 0.3): Float32Array {
   return Float32Array.from({ length: n }, () => rng.normal() * scale);
 }
 
-function routerHeads(activation: 'relu' | 'gelu'): RouterHeads {
+function routerHeads(activation: 'relu' | 'gelu'): QualityHeads {
   const d = 16,
     p = 8,
     m = 5,
@@ -97,12 +102,12 @@ describe('ONNX export vs TypeScript forward (onnxruntime-node)', () => {
   });
 
   for (const activation of ['relu', 'gelu'] as const) {
-    it(`router.onnx (${activation}) matches routerForward within 1e-5 for every task and Others`, async () => {
+    it(`router.onnx (${activation}) matches qualityHeadForward within 1e-5 for every task and Others`, async () => {
       const heads = routerHeads(activation);
       const n = 8;
       const emb = randomArray(n * heads.dimension, 21, 1);
       const tasks = [0, 1, 2, 3, 0, 2, 1, 3];
-      const bytes = buildRouterOnnx(heads);
+      const bytes = buildQualityHeadOnnx(heads);
       const onnx = await run(
         bytes,
         {
@@ -111,10 +116,10 @@ describe('ONNX export vs TypeScript forward (onnxruntime-node)', () => {
         },
         'quality',
       );
-      const ts = routerForward(heads, emb, tasks, n);
+      const ts = qualityHeadForward(heads, emb, tasks, n);
       expect(maxAbsDiff(onnx, ts)).toBeLessThanOrEqual(1e-5);
       // Task adapters only touch candidates: task 1 (model 4) differs from Others only in column 4.
-      const asOthers = routerForward(
+      const asOthers = qualityHeadForward(
         heads,
         emb,
         tasks.map(() => 3),
@@ -124,17 +129,17 @@ describe('ONNX export vs TypeScript forward (onnxruntime-node)', () => {
         const same = Math.abs(ts[1 * heads.modelCount + j] - asOthers[1 * heads.modelCount + j]) < 1e-9;
         expect(same).toBe(j !== 4);
       }
-      const back = readRouterOnnx(bytes);
+      const back = readQualityHeadOnnx(bytes);
       expect(back.activation).toBe(activation);
       expect(back.taskCount).toBe(3);
       expect(back.slots).toBe(2);
-      expect(Array.from(routerForward(back, emb, tasks, n))).toEqual(Array.from(ts));
+      expect(Array.from(qualityHeadForward(back, emb, tasks, n))).toEqual(Array.from(ts));
     });
   }
 
-  it('the router graph has the same operators whatever the task count (task adapters are gathered, not branched)', () => {
+  it('the quality-head graph has the same operators whatever the task count (task adapters are gathered, not branched)', () => {
     const base = routerHeads('relu');
-    const withTasks = (tc: number): RouterHeads => {
+    const withTasks = (tc: number): QualityHeads => {
       const { projection: p, modelCount: m, slots: k, taskHidden: ht } = base;
       return {
         ...base,
@@ -150,7 +155,7 @@ describe('ONNX export vs TypeScript forward (onnxruntime-node)', () => {
       const c = readOnnxContents(bytes);
       return [...c.opTypes].sort().join(',') + `|${c.initializers.size}`;
     };
-    expect(count(buildRouterOnnx(withTasks(1)))).toBe(count(buildRouterOnnx(withTasks(200))));
-    expect(readOnnxContents(buildRouterOnnx(withTasks(200))).opTypes.has('Gather')).toBe(true);
+    expect(count(buildQualityHeadOnnx(withTasks(1)))).toBe(count(buildQualityHeadOnnx(withTasks(200))));
+    expect(readOnnxContents(buildQualityHeadOnnx(withTasks(200))).opTypes.has('Gather')).toBe(true);
   });
 });

@@ -8,8 +8,8 @@ import { selectThreshold, trainClassifier } from '../../src/train/classifier.js'
 import { macroF1 } from '../../src/numeric/f1.js';
 import { trainGeneral } from '../../src/train/moe.js';
 import { addModel } from '../../src/train/add-model.js';
-import { classifierForward, routerForward } from '../../src/train/heads.js';
-import { readClassifierOnnx, readRouterOnnx } from '../../src/train/onnx-export.js';
+import { classifierForward, qualityHeadForward } from '../../src/train/heads.js';
+import { readClassifierOnnx, readQualityHeadOnnx } from '../../src/train/onnx-export.js';
 import { splitIndices } from '../../src/train/random.js';
 import { validateManifest } from '../../src/router/manifest.js';
 import { readArtifacts, writeArtifacts } from '../../src/adapters/node/artifacts-write.js';
@@ -125,7 +125,7 @@ describe('trainRouter on synthetic tasks', () => {
     const d = 16;
     const emb = data.embeddings.slice(0, n * d);
     const cls = readClassifierOnnx(classifierBytes);
-    const heads = readRouterOnnx(routerBytes);
+    const heads = readQualityHeadOnnx(routerBytes);
     const tasks = Array.from({ length: n }, (_, i) => i % (manifest.tasks.length + 1));
     const cs = await ort.InferenceSession.create(classifierBytes);
     const rs = await ort.InferenceSession.create(routerBytes);
@@ -139,7 +139,7 @@ describe('trainRouter on synthetic tasks', () => {
     await cs.release();
     await rs.release();
     const ts1 = classifierForward(cls, emb, n);
-    const ts2 = routerForward(heads, emb, tasks, n);
+    const ts2 = qualityHeadForward(heads, emb, tasks, n);
     let worst = 0;
     probs.forEach((v, i) => {
       worst = Math.max(worst, Math.abs(v - ts1[i]));
@@ -283,13 +283,13 @@ describe('add-model and artifact files', () => {
       expect(added.manifest.models.map((m) => m.id)).toEqual([...MODELS, 'm-new']);
       expect(added.manifest.tasks[2].stage1[4]).toBeCloseTo(0.95, 6);
       expect(added.manifest.others.stage1).toHaveLength(5);
-      const before = readRouterOnnx(base.routerBytes);
-      const after = readRouterOnnx(added.routerBytes);
+      const before = readQualityHeadOnnx(base.routerBytes);
+      const after = readQualityHeadOnnx(added.routerBytes);
       const n = 40;
       const emb = data.embeddings.slice(0, n * 16);
       const tasks = Array.from({ length: n }, (_, i) => i % 4);
-      const q0 = routerForward(before, emb, tasks, n);
-      const q1 = routerForward(after, emb, tasks, n);
+      const q0 = qualityHeadForward(before, emb, tasks, n);
+      const q1 = qualityHeadForward(after, emb, tasks, n);
       for (let i = 0; i < n; i++) for (let j = 0; j < 4; j++) expect(q1[i * 5 + j]).toBe(q0[i * 4 + j]);
       await writeArtifacts(dir, { ...added, classifierBytes: read.classifierBytes });
       const again = await readArtifacts(dir);

@@ -66,7 +66,7 @@ export async function readPricesFile(path: string): Promise<Record<string, Model
 
 export const trainCommand: Command = {
   name: 'train',
-  summary: 'train the task classifier and MoE router on routing JSONL; write ONNX artifacts',
+  summary: 'train the task classifier and quality head on routing JSONL; write ONNX artifacts',
   usage,
   async run(argv) {
     const { values } = parseFlags(
