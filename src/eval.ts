@@ -30,12 +30,12 @@ export {
   oracleScores,
   randomScores,
   modelMeans,
-  fitKnnRouter,
-  fitMlpRouter,
+  fitKnnBaseline,
+  fitMlpBaseline,
   KNN_DEFAULTS,
   MLP_DEFAULTS,
 } from './eval/index.js';
-export type { KnnOptions, KnnRouter, MlpOptions, MlpRouter } from './eval/index.js';
+export type { KnnOptions, KnnBaseline, MlpOptions, MlpBaseline } from './eval/index.js';
 export { evaluateRouters } from './eval/index.js';
 export type {
   EvaluateOptions,

@@ -1,5 +1,5 @@
 /**
- * Baseline routers of the paper's comparison (FineRouter arXiv 2603.19415, Sect. 4.1 "Baselines", Table 1),
+ * Baselines of the paper's comparison (FineRouter arXiv 2603.19415, Sect. 4.1 "Baselines", Table 1),
  * each trained on the same training split and the same frozen prompt embeddings, each producing an N×M score
  * matrix so that every method goes through the same selection rule ({@link selectByScores}).
  *
@@ -75,19 +75,19 @@ export function randomScores(table: EvalTable, seed: number): Float64Array {
   return out;
 }
 
-/** Options of {@link fitKnnRouter}. */
+/** Options of {@link fitKnnBaseline}. */
 export interface KnnOptions {
   /** k values tried on dev. @defaultValue [1, 3, 5, 10, 20, 50, 100] */
   kCandidates?: readonly number[];
 }
 
-/** Defaults of the kNN router. @example fitKnnRouter(t, te, d, de, 384, { kCandidates: KNN_DEFAULTS.kCandidates }) */
+/** Defaults of the kNN baseline. @example fitKnnBaseline(t, te, d, de, 384, { kCandidates: KNN_DEFAULTS.kCandidates }) */
 export const KNN_DEFAULTS: Readonly<{ kCandidates: readonly number[] }> = Object.freeze({
   kCandidates: Object.freeze([1, 3, 5, 10, 20, 50, 100]),
 });
 
-/** A fitted kNN router. */
-export interface KnnRouter {
+/** A fitted kNN baseline (not discovery's kNN graph). */
+export interface KnnBaseline {
   /** The k chosen on dev. */
   k: number;
   /** Dev mean quality per k tried. */
@@ -178,32 +178,32 @@ export function modelMeans(table: EvalTable): Float64Array {
 }
 
 /**
- * Fits the kNN router: picks k on dev.
+ * Fits the kNN baseline: picks k on dev.
  * @param train - training table; `trainEmbeddings` row i belongs to its row i
  * @param trainEmbeddings - L2-normalized rows
  * @param dev - dev table (when it has no rows, the middle k candidate is used)
  * @param devEmbeddings - rows of dev
  * @param dimension - embedding dimension
  * @param options - {@link KnnOptions}
- * @returns the fitted router
+ * @returns the fitted baseline
  * @throws TypeError on mismatched embeddings; RangeError on an empty training table or bad k
- * @example const knn = fitKnnRouter(train, te, dev, de, 384); knn.score(test, xe)
+ * @example const knn = fitKnnBaseline(train, te, dev, de, 384); knn.score(test, xe)
  */
-export function fitKnnRouter(
+export function fitKnnBaseline(
   train: EvalTable,
   trainEmbeddings: Float32Array,
   dev: EvalTable,
   devEmbeddings: Float32Array,
   dimension: number,
   options: KnnOptions = {},
-): KnnRouter {
-  checkEmbeddings('fitKnnRouter', trainEmbeddings, train.ids.length, dimension);
-  checkEmbeddings('fitKnnRouter', devEmbeddings, dev.ids.length, dimension);
+): KnnBaseline {
+  checkEmbeddings('fitKnnBaseline', trainEmbeddings, train.ids.length, dimension);
+  checkEmbeddings('fitKnnBaseline', devEmbeddings, dev.ids.length, dimension);
   if (train.ids.length === 0)
-    throw new RangeError('fitKnnRouter: expected a non-empty training table, received 0 rows');
+    throw new RangeError('fitKnnBaseline: expected a non-empty training table, received 0 rows');
   const ks = [...(options.kCandidates ?? KNN_DEFAULTS.kCandidates)];
   if (ks.length === 0 || ks.some((k) => !Number.isInteger(k) || k < 1))
-    throw new RangeError(`fitKnnRouter: expected positive integer k candidates, received [${ks.join(', ')}]`);
+    throw new RangeError(`fitKnnBaseline: expected positive integer k candidates, received [${ks.join(', ')}]`);
   const K = Math.min(Math.max(...ks), train.ids.length);
   const trainMean = modelMeans(train);
   const devQuality: Record<string, number> = {};
@@ -225,7 +225,7 @@ export function fitKnnRouter(
     k: bestK,
     devQuality,
     score(table: EvalTable, embeddings: Float32Array): Float64Array {
-      checkEmbeddings('KnnRouter.score', embeddings, table.ids.length, dimension);
+      checkEmbeddings('KnnBaseline.score', embeddings, table.ids.length, dimension);
       const kk = Math.min(bestK, train.ids.length);
       const neigh = topNeighbours(embeddings, trainEmbeddings, dimension, kk);
       return knnScoresFrom(neigh, kk, kk, train, trainMean, table.ids.length);
@@ -233,7 +233,7 @@ export function fitKnnRouter(
   };
 }
 
-/** Options of {@link fitMlpRouter}. */
+/** Options of {@link fitMlpBaseline}. */
 export interface MlpOptions {
   /** Hidden units. @defaultValue 64 */
   hidden?: number;
@@ -249,7 +249,7 @@ export interface MlpOptions {
   seed?: number;
 }
 
-/** Defaults of the MLP router. @example fitMlpRouter(t, te, d, de, 384, { ...MLP_DEFAULTS, seed: 1 }) */
+/** Defaults of the MLP baseline. @example fitMlpBaseline(t, te, d, de, 384, { ...MLP_DEFAULTS, seed: 1 }) */
 export const MLP_DEFAULTS: Readonly<Required<MlpOptions>> = Object.freeze({
   hidden: 64,
   epochs: 20,
@@ -259,8 +259,8 @@ export const MLP_DEFAULTS: Readonly<Required<MlpOptions>> = Object.freeze({
   seed: 0,
 });
 
-/** A fitted MLP router. */
-export interface MlpRouter {
+/** A fitted MLP baseline. */
+export interface MlpBaseline {
   /** Epochs run and the epoch whose weights were kept. */
   epochs: number;
   bestEpoch: number;
@@ -275,34 +275,34 @@ export interface MlpRouter {
 }
 
 /**
- * Fits the MLP classifier router (one hidden ReLU layer, softmax over models, soft tie targets).
+ * Fits the MLP baseline, a classifier over models (one hidden ReLU layer, softmax over models, soft tie targets).
  * @param train - training table
  * @param trainEmbeddings - rows of train
  * @param dev - dev table for early stopping (may be empty: then all epochs run)
  * @param devEmbeddings - rows of dev
  * @param dimension - embedding dimension
  * @param options - {@link MlpOptions}
- * @returns the fitted router
+ * @returns the fitted baseline
  * @throws TypeError on mismatched embeddings; RangeError on bad options
- * @example const mlp = fitMlpRouter(train, te, dev, de, 384, { seed: 1 });
+ * @example const mlp = fitMlpBaseline(train, te, dev, de, 384, { seed: 1 });
  */
-export function fitMlpRouter(
+export function fitMlpBaseline(
   train: EvalTable,
   trainEmbeddings: Float32Array,
   dev: EvalTable,
   devEmbeddings: Float32Array,
   dimension: number,
   options: MlpOptions = {},
-): MlpRouter {
+): MlpBaseline {
   const o = { ...MLP_DEFAULTS, ...options };
-  checkEmbeddings('fitMlpRouter', trainEmbeddings, train.ids.length, dimension);
-  checkEmbeddings('fitMlpRouter', devEmbeddings, dev.ids.length, dimension);
+  checkEmbeddings('fitMlpBaseline', trainEmbeddings, train.ids.length, dimension);
+  checkEmbeddings('fitMlpBaseline', devEmbeddings, dev.ids.length, dimension);
   for (const key of ['hidden', 'epochs', 'batchSize'] as const) {
     if (!Number.isInteger(o[key]) || o[key] < 1)
-      throw new RangeError(`fitMlpRouter: expected ${key} to be a positive integer, received ${o[key]}`);
+      throw new RangeError(`fitMlpBaseline: expected ${key} to be a positive integer, received ${o[key]}`);
   }
   if (!(o.learningRate > 0))
-    throw new RangeError(`fitMlpRouter: expected learningRate > 0, received ${o.learningRate}`);
+    throw new RangeError(`fitMlpBaseline: expected learningRate > 0, received ${o.learningRate}`);
   const d = dimension;
   const H = o.hidden;
   const M = train.models.length;
@@ -440,7 +440,7 @@ export function fitMlpRouter(
     tiedLabels,
     devQuality: dev.ids.length > 0 ? bestDev : Number.NaN,
     score(table: EvalTable, embeddings: Float32Array): Float64Array {
-      checkEmbeddings('MlpRouter.score', embeddings, table.ids.length, d);
+      checkEmbeddings('MlpBaseline.score', embeddings, table.ids.length, d);
       return scoreTable(table, embeddings);
     },
   };

@@ -24,8 +24,8 @@ import {
   type Selection,
 } from './metrics.js';
 import {
-  fitKnnRouter,
-  fitMlpRouter,
+  fitKnnBaseline,
+  fitMlpBaseline,
   oracleScores,
   randomScores,
   singleModelScores,
@@ -317,8 +317,8 @@ async function checkpoint(ctx: EvaluationContext): Promise<void> {
 
 /** The fitted baselines. */
 interface FittedBaselines {
-  knn: ReturnType<typeof fitKnnRouter>;
-  mlp: ReturnType<typeof fitMlpRouter>;
+  knn: ReturnType<typeof fitKnnBaseline>;
+  mlp: ReturnType<typeof fitMlpBaseline>;
 }
 
 /** Step 2: the kNN and MLP baselines, fitted on the training split (dev for k and early stopping). */
@@ -327,7 +327,7 @@ async function fitBaselines(ctx: EvaluationContext): Promise<FittedBaselines> {
   ctx.progress('knn');
   await checkpoint(ctx);
   let t0 = now();
-  const knn = fitKnnRouter(
+  const knn = fitKnnBaseline(
     train,
     trainEmb,
     dev,
@@ -339,7 +339,7 @@ async function fitBaselines(ctx: EvaluationContext): Promise<FittedBaselines> {
   ctx.progress('mlp');
   await checkpoint(ctx);
   t0 = now();
-  const mlp = fitMlpRouter(train, trainEmb, dev, devEmb, D, { seed: ctx.seed, ...options.mlp });
+  const mlp = fitMlpBaseline(train, trainEmb, dev, devEmb, D, { seed: ctx.seed, ...options.mlp });
   timings.mlpFitMs = now() - t0;
   return { knn, mlp };
 }

@@ -28,12 +28,12 @@ export {
   oracleScores,
   randomScores,
   modelMeans,
-  fitKnnRouter,
-  fitMlpRouter,
+  fitKnnBaseline,
+  fitMlpBaseline,
   KNN_DEFAULTS,
   MLP_DEFAULTS,
 } from './baselines.js';
-export type { KnnOptions, KnnRouter, MlpOptions, MlpRouter } from './baselines.js';
+export type { KnnOptions, KnnBaseline, MlpOptions, MlpBaseline } from './baselines.js';
 export {
   runArtifactHeads,
   gatherRows,

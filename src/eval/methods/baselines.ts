@@ -13,12 +13,12 @@
  *   exact all-pairs top-L search over the whole dataset (src/discovery/knn.ts `exactKnn`, WebAssembly SIMD),
  *   shared by every fold and filtered to the allowed rows; a row with fewer than k allowed neighbours among its
  *   L is searched again by brute force over the allowed rows. Test prompts are never neighbours of anything.
- * - `mlp`: the one-hidden-layer classifier of ./../baselines.ts (`fitMlpRouter`), early-stopped on a seeded 10%
+ * - `mlp`: the one-hidden-layer classifier of ./../baselines.ts (`fitMlpBaseline`), early-stopped on a seeded 10%
  *   of the training fold.
  */
 import { exactKnn, type KnnGraph } from '../../discovery/knn.js';
 import { mulberry32 } from '../../random.js';
-import { fitMlpRouter, type MlpOptions } from '../baselines.js';
+import { fitMlpBaseline, type MlpOptions } from '../baselines.js';
 import { buildEvalTable } from '../table.js';
 import { gatherRows } from '../twostage.js';
 import { argmax, stratifiedFolds, type CrossValMethod, type FittedMethod, type FoldData } from '../crossval.js';
@@ -294,7 +294,7 @@ export function knnMethod(options: KnnCvOptions = {}): CrossValMethod {
 }
 
 /**
- * MLP classifier router (./../baselines.ts `fitMlpRouter`), early-stopped on a seeded 10% of the training fold.
+ * MLP classifier router (./../baselines.ts `fitMlpBaseline`), early-stopped on a seeded 10% of the training fold.
  * @param options - MLP options (seed defaults to the run's seed + fold)
  * @returns the method
  * @example mlpMethod({ hidden: 64 })
@@ -311,7 +311,7 @@ export function mlpMethod(options: MlpOptions = {}): CrossValMethod {
       for (const r of fold.train) (rand() < 0.1 ? dev : fit).push(r);
       const trainT = buildEvalTable(fold.records, fit, fold.models);
       const devT = buildEvalTable(fold.records, dev, fold.models);
-      const mlp = fitMlpRouter(
+      const mlp = fitMlpBaseline(
         trainT,
         gatherRows(fold.embeddings, D, trainT.recordIndex),
         devT,
