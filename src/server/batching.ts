@@ -6,7 +6,8 @@
  * (same input text, same embedding up to the encoder's batch invariance, checked in the tests).
  *
  * No added wait: a batch starts as soon as the encoder is idle, with whatever is queued (at most `maxBatch`); at
- * low load every batch has one prompt. A request's abort signal is checked before and after its batch (one client
+ * low load every batch has one prompt. An encoder on a worker pool (`createEncoderPool`, its `workers` count) runs
+ * that many batches at once. A request's abort signal is checked before and after its batch (one client
  * cannot abort the others' shared encoder call).
  */
 import { FineRouterError } from '../errors.js';
@@ -46,12 +47,15 @@ export function batchingRoute(
   if (!Number.isInteger(maxBatch) || maxBatch < 1)
     throw new RangeError(`batchingRoute: maxBatch: expected an integer ≥ 1, received ${maxBatch}`);
   const queue: Pending[] = [];
-  let running = false;
+  // An encoder on a worker pool (createEncoderPool) runs one batch per worker at a time; others one in all.
+  const workers = (router.encoder as { readonly workers?: unknown }).workers;
+  const parallel = typeof workers === 'number' && Number.isInteger(workers) && workers > 1 ? workers : 1;
+  let running = 0;
   const D = router.encoder.dimension;
 
   const pump = (): void => {
-    if (running || queue.length === 0) return;
-    running = true;
+    if (running >= parallel || queue.length === 0) return;
+    running++;
     const batch = queue.splice(0, maxBatch);
     // Sorted by length and embedded in sub-batches of ENCODER_CHUNK, so short prompts are not padded to long ones.
     const order = batch.map((_, k) => k).sort((a, b) => batch[a]!.text.length - batch[b]!.text.length);
@@ -70,7 +74,7 @@ export function batchingRoute(
       })
       .catch((error: unknown) => batch.forEach((p) => p.reject(error)))
       .finally(() => {
-        running = false;
+        running--;
         pump();
       });
   };

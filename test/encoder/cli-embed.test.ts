@@ -54,6 +54,34 @@ describe('finerouter embed', () => {
     ).rejects.toThrow(UsageError);
   });
 
+  it('--workers 2 embeds on the worker pool: same lines, same order', async () => {
+    const texts = ['This is an example sentence', 'What is 12 times 7?', '', 'Translate good morning into Spanish.'];
+    const run = async (flags: string[]): Promise<{ text: string; embedding: number[] }[]> => {
+      const out: string[] = [];
+      const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+        out.push(String(chunk));
+        return true;
+      });
+      try {
+        expect(await embedCommand.run([...flags, '--no-cache', ...texts])).toBe(0);
+      } finally {
+        spy.mockRestore();
+      }
+      return out
+        .join('')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { text: string; embedding: number[] });
+    };
+    const [pooled, inline] = [await run(['--workers', '2']), await run(['--threads', '1'])];
+    expect(pooled.map((l) => l.text)).toEqual(texts);
+    pooled.forEach((l, i) =>
+      expect(l.embedding.reduce((s, x, j) => s + x * inline[i]!.embedding[j]!, 0)).toBeGreaterThan(0.99999),
+    );
+    await expect(embedCommand.run(['--workers', '2', '--threads', '2', 'x'])).rejects.toThrow(UsageError);
+    await expect(embedCommand.run(['--workers', '-1', 'x'])).rejects.toThrow(UsageError);
+  });
+
   it('rejects unknown options and a lone --model', async () => {
     await expect(embedCommand.run(['--bogus', 'x'])).rejects.toThrow(UsageError);
     await expect(embedCommand.run(['--model', 'm.onnx', 'x'])).rejects.toThrow(UsageError);

@@ -194,3 +194,47 @@ describe('createEncoderPool errors and dispose', () => {
     expect(own.workers).toBe(0);
   });
 });
+
+describe('the pool under a router (routeBatch and the server micro-batching)', () => {
+  it('loadFineRouter({ encoderWorkers: 2 }) routes exactly like the in-thread encoder; batchingRoute runs batches on both workers', async () => {
+    const { createRouterFixture, MATH, TRANSLATE, POEM } = await import('../integrations/router-fixture.js');
+    const { loadFineRouter } = await import('../../src/adapters/node/artifacts.js');
+    const { batchingRoute } = await import('../../src/server/batching.js');
+    const fx = await createRouterFixture();
+    const pooled = await loadFineRouter(fx.dir, { encoderWorkers: 2, encoderCacheDir: cache });
+    try {
+      expect((pooled.encoder as EncoderPool).workers).toBe(2);
+      const prompts = Array.from({ length: 24 }, (_, i) => [MATH, TRANSLATE, POEM][i % 3]! + ` #${i}`);
+      const [a, b] = [await fx.router.routeBatch(prompts), await pooled.routeBatch(prompts)];
+      expect(b.map((r) => r.model)).toEqual(a.map((r) => r.model));
+      expect(b.map((r) => r.task?.id ?? null)).toEqual(a.map((r) => r.task?.id ?? null));
+      a.forEach((r, i) => r.scores.forEach((s, k) => expect(b[i]!.scores[k]!.final).toBeCloseTo(s.final, 5)));
+      expect(new Set(a.map((r) => r.model)).size).toBe(3);
+
+      let inFlight = 0;
+      let most = 0;
+      const encoder = {
+        id: pooled.encoder.id,
+        dimension: pooled.encoder.dimension,
+        workers: 2,
+        dispose: async () => undefined,
+        embed: async (texts: readonly string[], o?: { batchSize?: number }) => {
+          most = Math.max(most, ++inFlight);
+          try {
+            return await pooled.encoder.embed(texts, o);
+          } finally {
+            inFlight--;
+          }
+        },
+      };
+      const route = batchingRoute({ encoder, routeEmbeddings: pooled.routeEmbeddings.bind(pooled) }, 4);
+      const served = await Promise.all(prompts.map((p) => route(p)));
+      expect(served.map((r) => r.model)).toEqual(a.map((r) => r.model));
+      expect(most).toBe(2);
+    } finally {
+      await pooled.dispose();
+      await fx.close();
+    }
+    expect((pooled.encoder as EncoderPool).workers).toBe(0); // the router owned the pool and disposed it
+  });
+});

@@ -26,6 +26,7 @@ import { sha256Digest } from '../../router/router.js';
 import type { FineRouter } from '../../router/router.js';
 import { precisionOfEncoderId } from '../bert-loader.js';
 import { loadMiniLmEncoder } from './minilm.js';
+import { createEncoderPool } from './encoder-pool.js';
 import { createNodeRuntime } from './runtime.js';
 import { checkArtifactOutput, replaceArtifactDir, resolveArtifactDir } from './artifact-dir.js';
 
@@ -36,6 +37,12 @@ export interface LoadFineRouterOptions extends LoadFineRouterCommonOptions {
    * `encoder` is given. @defaultValue undefined (built in memory on every load)
    */
   encoderCacheDir?: string;
+  /**
+   * Run the default MiniLM encoder on this many worker threads, each a 1-thread session
+   * ({@link createEncoderPool}): `routeBatch` and the routing server's micro-batches then use every core. 0
+   * embeds in the calling thread with `intraOpNumThreads`. Ignored when `encoder` is given. @defaultValue 0
+   */
+  encoderWorkers?: number;
 }
 
 async function listFiles(root: string, prefix = ''): Promise<string[]> {
@@ -150,12 +157,18 @@ export async function loadFineRouter(dir: string, options: LoadFineRouterOptions
     encoder = options.encoder;
   } else {
     // The default encoder runs in the precision the artifacts were trained with ('…#int8' ids → int8).
-    encoder = await loadMiniLmEncoder({
-      runtime,
-      ...runtimeOptions,
-      precision: precisionOfEncoderId(manifest.encoder.id),
-      ...(options.encoderCacheDir !== undefined ? { cacheDir: options.encoderCacheDir } : {}),
-    });
+    const workers = options.encoderWorkers ?? 0;
+    if (!Number.isInteger(workers) || workers < 0)
+      throw new FineRouterError(
+        'INVALID_ARGUMENT',
+        `loadFineRouter: encoderWorkers: expected an integer ≥ 0, received ${String(workers)}`,
+      );
+    const precision = precisionOfEncoderId(manifest.encoder.id);
+    const cacheDir = options.encoderCacheDir !== undefined ? { cacheDir: options.encoderCacheDir } : {};
+    encoder =
+      workers > 0
+        ? await createEncoderPool({ workers, encoder: { kind: 'minilm', precision, ...cacheDir } })
+        : await loadMiniLmEncoder({ runtime, ...runtimeOptions, precision, ...cacheDir });
     ownsEncoder = true;
   }
   return createFromVerified(manifest, bytes, runtime, encoder, ownsEncoder, options);

@@ -6,6 +6,7 @@
 import type { Command } from '../command.js';
 import { cachePaths, defaultCacheDir } from '../../adapters/node/cache-dir.js';
 import { loadMiniLmEncoder, loadOnnxSentenceEncoder } from '../../adapters/node/minilm.js';
+import { createEncoderPool } from '../../adapters/node/encoder-pool.js';
 import { choiceFlag, integerAtLeast, numberFlag, parseFlags, UsageError } from '../options.js';
 import { createProgress } from '../progress.js';
 
@@ -21,6 +22,7 @@ const FLAGS = {
   tokenizer: { type: 'string' },
   pooling: { type: 'string' },
   precision: { type: 'string' },
+  workers: { type: 'string' },
 } as const;
 
 async function readStdinLines(): Promise<string[]> {
@@ -54,6 +56,8 @@ export const embedCommand: Command = {
     '  --pooling MODE       pooling for --model per-token outputs: mean|cls|max|lasttoken (default mean)',
     '  --precision P        fp32|int8: arithmetic of the embedded MiniLM (default fp32; int8 is ~2.4x faster on',
     '                       CPUs with VNNI, cosine to fp32 ~0.994, a different encoder id; see docs/encoder.md)',
+    '  --workers N          embed on N worker threads, each a 1-thread session, in length-bucketed batches',
+    '                       (default 0: in this thread with --threads)',
   ].join('\n'),
   async run(argv: readonly string[]): Promise<number> {
     // Everything after `--` is text, even when it looks like a flag or is a lone `-`.
@@ -62,10 +66,13 @@ export const embedCommand: Command = {
       positionals: true,
     });
     const threads = numberFlag('embed', 'threads', values.threads, 'an integer ≥ 1', integerAtLeast(1));
+    const workers = numberFlag('embed', 'workers', values.workers, 'an integer ≥ 0', integerAtLeast(0));
     const providers = values.providers
       ?.split(',')
       .map((x) => x.trim())
       .filter((x) => x.length > 0);
+    if (workers !== undefined && workers > 0 && (threads !== undefined || providers !== undefined))
+      throw new UsageError('embed: --workers runs 1-thread CPU sessions; drop --threads / --providers');
     const pooling = choiceFlag('embed', 'pooling', values.pooling, ['mean', 'cls', 'max', 'lasttoken'] as const);
     const precision = choiceFlag('embed', 'precision', values.precision, ['fp32', 'int8'] as const);
     if (precision !== undefined && values.model !== undefined)
@@ -83,18 +90,35 @@ export const embedCommand: Command = {
       ...(providers === undefined ? {} : { executionProviders: providers }),
     };
     const encoder =
-      values.model !== undefined && values.tokenizer !== undefined
-        ? await loadOnnxSentenceEncoder({
-            model: values.model,
-            tokenizer: values.tokenizer,
-            ...(pooling === undefined ? {} : { pooling }),
-            ...common,
+      workers !== undefined && workers > 0
+        ? await createEncoderPool({
+            workers,
+            encoder:
+              values.model !== undefined && values.tokenizer !== undefined
+                ? {
+                    kind: 'onnx',
+                    model: values.model,
+                    tokenizer: values.tokenizer,
+                    ...(pooling === undefined ? {} : { pooling }),
+                  }
+                : {
+                    kind: 'minilm',
+                    ...(cacheDir === undefined ? {} : { cacheDir }),
+                    ...(precision === undefined ? {} : { precision }),
+                  },
           })
-        : await loadMiniLmEncoder({
-            ...common,
-            ...(cacheDir === undefined ? {} : { cacheDir }),
-            ...(precision === undefined ? {} : { precision }),
-          });
+        : values.model !== undefined && values.tokenizer !== undefined
+          ? await loadOnnxSentenceEncoder({
+              model: values.model,
+              tokenizer: values.tokenizer,
+              ...(pooling === undefined ? {} : { pooling }),
+              ...common,
+            })
+          : await loadMiniLmEncoder({
+              ...common,
+              ...(cacheDir === undefined ? {} : { cacheDir }),
+              ...(precision === undefined ? {} : { precision }),
+            });
     const progress = createProgress({ prefix: 'embed' });
     try {
       const vectors = await encoder.embed(texts, {

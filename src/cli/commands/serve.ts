@@ -31,6 +31,7 @@ Options:
   --upstream-timeout MS  per-attempt upstream timeout until the response starts (default ${ROUTING_SERVER_DEFAULTS.upstreamTimeoutMs})
   --max-body BYTES       largest request body (default ${ROUTING_SERVER_DEFAULTS.maxBodyBytes})
   --threads N            onnxruntime intra-op threads (default: onnxruntime's choice)
+  --workers N            embed on N worker threads, each a 1-thread session (default 0: in the server thread)
   --quiet                no per-request log lines on stderr
   --help                 this text
 
@@ -56,6 +57,7 @@ export const serveCommand: Command = {
         'upstream-timeout': { type: 'string' },
         'max-body': { type: 'string' },
         threads: { type: 'string' },
+        workers: { type: 'string' },
         quiet: { type: 'boolean' },
       },
       { required: ['artifacts', 'pool'] },
@@ -69,6 +71,7 @@ export const serveCommand: Command = {
         (x) => Number.isInteger(x) && x >= 0 && x <= 65535,
       ) ?? 8080;
     const threads = numberFlag('serve', 'threads', values.threads, 'an integer ≥ 0', integerAtLeast(0));
+    const workers = numberFlag('serve', 'workers', values.workers, 'an integer ≥ 0', integerAtLeast(0));
     const routing: RequestRoutingOptions = {};
     const tolerance = numberFlag('serve', 'tolerance', values.tolerance, 'a number in [0, 1]', (x) => x >= 0 && x <= 1);
     const maxCost = numberFlag(
@@ -114,7 +117,11 @@ export const serveCommand: Command = {
     }
 
     const artifacts = values.artifacts!;
-    const load = () => loadFineRouter(artifacts, threads !== undefined ? { intraOpNumThreads: threads } : {});
+    const load = () =>
+      loadFineRouter(artifacts, {
+        ...(threads !== undefined ? { intraOpNumThreads: threads } : {}),
+        ...(workers !== undefined ? { encoderWorkers: workers } : {}),
+      });
     const pool = await readPoolFile(values.pool!);
     const router = await load();
     const quiet = values.quiet === true;
