@@ -21,7 +21,7 @@ import {
   selectByScores,
   type Calibration,
   type CurvePoint,
-  type Selection,
+  type RoutingSelection,
 } from './metrics.js';
 import {
   fitKnnBaseline,
@@ -176,7 +176,7 @@ interface Scorer {
   /** Scores on the table's rows; null for a method expressed only as a selection. */
   scores: Float64Array | null;
   /** Selection at τ (the default selection rule over `scores` when absent). */
-  select?: (tolerance: number) => Selection;
+  select?: (tolerance: number) => RoutingSelection;
   curve: boolean;
 }
 
@@ -442,7 +442,7 @@ function baselineScorers(
   const scorers: Scorer[] = [];
   // Single models are not masked: each is averaged over the prompts where it is scored (`scored` says how many).
   for (let j = 0; j < models.length; j++) {
-    const fixed: Selection = { choice: new Int32Array(table.ids.length).fill(j), maskedChoices: 0 };
+    const fixed: RoutingSelection = { choice: new Int32Array(table.ids.length).fill(j), maskedChoices: 0 };
     scorers.push({
       name: `model:${models[j]}`,
       kind: 'single',
@@ -578,7 +578,7 @@ function splitReport(ctx: EvaluationContext, name: string, table: EvalTable, sco
 /** A scorer with its selection at τ = 0 and that selection's evaluation. */
 interface ScoredMethod {
   s: Scorer;
-  sel: Selection;
+  sel: RoutingSelection;
   r: ReturnType<typeof evaluateSelection>;
 }
 
@@ -642,7 +642,7 @@ function methodReports(
 }
 
 /** The cost–quality curve of a selection rule over τ = 0, 1/steps, …, 1. */
-function sweep(t: EvalTable, select: (tau: number) => Selection, steps: number): CurvePoint[] {
+function sweep(t: EvalTable, select: (tau: number) => RoutingSelection, steps: number): CurvePoint[] {
   const out: CurvePoint[] = [];
   for (let k = 0; k <= steps; k++) {
     const r = evaluateSelection(t, select(k / steps).choice);

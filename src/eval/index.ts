@@ -15,7 +15,7 @@ export {
   macroF1,
 } from './metrics.js';
 export type {
-  Selection as RoutingSelection,
+  RoutingSelection,
   SelectOptions,
   SelectionResult,
   CurvePoint,

@@ -21,7 +21,7 @@
 import type { EvalTable } from './table.js';
 
 /** One routing decision per prompt: the chosen model's column, and how often the availability mask mattered. */
-export interface Selection {
+export interface RoutingSelection {
   choice: Int32Array;
   /** Prompts where the unmasked best-scored model had no observed score and another model was chosen instead. */
   maskedChoices: number;
@@ -45,7 +45,11 @@ export interface SelectOptions {
  * @throws TypeError when scores has the wrong length; RangeError on a non-finite score or a bad tolerance
  * @example selectByScores(table, knnScores, { tolerance: 0.2, modelCost })
  */
-export function selectByScores(table: EvalTable, scores: ArrayLike<number>, options: SelectOptions = {}): Selection {
+export function selectByScores(
+  table: EvalTable,
+  scores: ArrayLike<number>,
+  options: SelectOptions = {},
+): RoutingSelection {
   const M = table.models.length;
   const N = table.ids.length;
   if (scores.length !== N * M)

@@ -25,7 +25,7 @@ import type { OnnxRuntime, RuntimeTensor, SessionOptions } from '../runtime/type
 import type { Manifest } from '../router/manifest.js';
 import { aggregateAndSelect } from '../router/score.js';
 import type { EvalTable } from './table.js';
-import type { Selection } from './metrics.js';
+import type { RoutingSelection } from './metrics.js';
 
 /** Outputs of both artifact heads for N prompts. */
 export interface ArtifactHeads {
@@ -234,7 +234,7 @@ export function fineRouterSelect(
   manifest: Manifest,
   heads: Pick<ArtifactHeads, 'task' | 'stage2' | 'local'>,
   options: { alpha: number; tolerance: number; modelCost: ArrayLike<number> },
-): Selection {
+): RoutingSelection {
   assertSameModels('fineRouterSelect', table, manifest);
   const M = table.models.length;
   const T = manifest.tasks.length;

@@ -9,7 +9,7 @@ export type {
   EncoderCheck,
 } from './router.js';
 export { aggregateAndSelect, minMaxNormalize, FLAT_NORMALIZED_VALUE, TOLERANCE_EPSILON } from './score.js';
-export type { Selection } from './score.js';
+export type { PromptSelection } from './score.js';
 export { validateManifest, assertSafeArtifactPath, MANIFEST_SCHEMA, MANIFEST_VERSION } from './manifest.js';
 export type { Manifest, ManifestModel, ManifestTask, ManifestOthers } from './manifest.js';
 export {

@@ -72,7 +72,7 @@ export function minMaxNormalize(values: ArrayLike<number>, mask: ArrayLike<numbe
 }
 
 /** Result of {@link aggregateAndSelect}. */
-export interface Selection {
+export interface PromptSelection {
   /** Index of the chosen model. */
   readonly selected: number;
   /** Index of the model with the best final score (ties: lower cost, then manifest order). */
@@ -114,7 +114,7 @@ export function aggregateAndSelect(
   tolerance: number,
   local?: ArrayLike<number>,
   localWeight = 0,
-): Selection {
+): PromptSelection {
   const n = stage1.length;
   if (stage2.length !== n || costs.length !== n || mask.length !== n || (local !== undefined && local.length !== n)) {
     throw new RangeError(
