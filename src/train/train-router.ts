@@ -237,6 +237,10 @@ export interface TrainMetrics {
   } | null;
   /** Observed training scores per model id, and the models below the support floor. */
   support: { counts: Record<string, number>; belowFloor: string[]; floor: number };
+  /**
+   * Wall-clock milliseconds per phase. Returned for progress reports and benchmarks only: the manifest's
+   * `training.metrics` leaves them out, so the same seed gives byte-identical artifacts (manifest included).
+   */
   ms: { classifier: number; general: number; tasks: number; export: number };
 }
 
@@ -1139,9 +1143,19 @@ function manifestDraft(
         slots: h.slots,
         activation: h.activation,
       },
-      metrics: JSON.parse(JSON.stringify(s.metrics)) as Record<string, unknown>,
+      metrics: manifestMetrics(s.metrics),
     },
   };
+}
+
+/**
+ * The figures as recorded in the manifest: everything but the wall-clock `ms`, which would make two runs with the
+ * same seed differ (artifact comparison and checksums rest on the manifest being a function of data and seed).
+ */
+function manifestMetrics(metrics: TrainMetrics): Record<string, unknown> {
+  const { ms, ...reproducible } = metrics;
+  void ms;
+  return JSON.parse(JSON.stringify(reproducible)) as Record<string, unknown>;
 }
 
 /** The warning written for a model below the support floor (manifest.warnings, training summary). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -148,6 +148,30 @@ describe('trainRouter on synthetic tasks', () => {
       worst = Math.max(worst, Math.abs(v - ts2[i]));
     });
     expect(worst).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('gives byte-identical artifact files for the same seed; wall-clock times stay out of the manifest', async () => {
+    const again = await trainRouter(data.records, data.embeddings, data.discovery, SMALL);
+    const first = await trained;
+    expect(first.metrics.ms.classifier).toBeGreaterThanOrEqual(0);
+    expect(first.manifest.training?.metrics).not.toHaveProperty('ms');
+    const dirs = [
+      await mkdtemp(join(tmpdir(), 'finerouter-same-seed-')),
+      await mkdtemp(join(tmpdir(), 'finerouter-same-seed-')),
+    ];
+    try {
+      await writeArtifacts(dirs[0]!, first);
+      await writeArtifacts(dirs[1]!, again);
+      const names = (await readdir(dirs[0]!)).sort();
+      expect(names).toEqual((await readdir(dirs[1]!)).sort());
+      expect(names).toEqual(expect.arrayContaining(['manifest.json', 'classifier.onnx', 'router.onnx']));
+      for (const name of names)
+        expect(Buffer.compare(await readFile(join(dirs[0]!, name)), await readFile(join(dirs[1]!, name))), name).toBe(
+          0,
+        );
+    } finally {
+      for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('stops with ABORTED when the signal fires', async () => {
