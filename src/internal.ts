@@ -7,3 +7,4 @@ export { qualityHeadForward, classifierForward } from './train/heads.js';
 export { readQualityHeadOnnx, readClassifierOnnx } from './train/onnx-export.js';
 export { exactKnn, approximateKnn, knnRecall } from './discovery/knn.js';
 export { OnnxGraphBuilder } from './onnx/builder.js';
+export { batchingRoute } from './server/batching.js';

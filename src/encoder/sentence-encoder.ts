@@ -10,8 +10,9 @@
  * - All items are validated before any work: a non-string throws a TypeError naming its index, so one bad
  *   item never yields a half-filled result. '' and whitespace-only texts are valid and embed as the
  *   special tokens alone (e.g. [CLS] [SEP]), exactly as sentence-transformers does.
- * - Texts are sorted by token count (longest first, ties by input index) before batching, so each padded
- *   batch wastes little work; results are written back in input order. Padded rows are masked, so the
+ * - Texts are sorted by token count (longest first, ties by input index) before batching, and a batch also ends
+ *   where the next text is much shorter than its longest ({@link LENGTH_BUCKET}), so each padded batch wastes little
+ *   work even when a batch of prompts mixes short and long ones; results are written back in input order. Padded rows are masked, so the
  *   vectors do not depend on batching (tested to cosine ≥ 0.99999).
  * - Rows are L2-normalized here even when the graph already did it (idempotent), so every Encoder honours
  *   the interface contract; a non-finite value from the model throws MODEL_INVALID rather than flowing on.
@@ -47,6 +48,26 @@ export interface SentenceEncoderParts {
    * @defaultValue 'mean'
    */
   pooling?: PoolingMode;
+}
+
+/**
+ * Length buckets: a padded batch stops growing at a row more than max(16 tokens, 25 % of the batch's longest row)
+ * shorter than its longest row, so a few long prompts never pad a whole batch of short ones.
+ */
+export const LENGTH_BUCKET = Object.freeze({ slackTokens: 16, slackShare: 0.25 });
+
+/** End (exclusive) of the batch starting at `start` of `order` (sorted longest first): ≤ batchSize rows, one bucket. */
+function bucketEnd(
+  sequences: readonly Int32Array[],
+  order: readonly number[],
+  start: number,
+  batchSize: number,
+): number {
+  const longest = sequences[order[start]!]!.length;
+  const shortest = longest - Math.max(LENGTH_BUCKET.slackTokens, LENGTH_BUCKET.slackShare * longest);
+  let end = start + 1;
+  while (end < order.length && end - start < batchSize && sequences[order[end]!]!.length >= shortest) end++;
+  return end;
 }
 
 /** Defaults of {@link EmbedOptions} as applied by {@link createSentenceEncoder}. */
@@ -234,9 +255,10 @@ export async function createSentenceEncoder(parts: SentenceEncoderParts): Promis
       const order = Array.from({ length: n }, (_, i) => i).sort(
         (a, b) => sequences[b]!.length - sequences[a]!.length || a - b,
       );
-      for (let start = 0; start < n; start += batchSize) {
+      for (let start = 0; start < n;) {
         throwIfAborted(options.signal, 'embed');
-        const rows = order.slice(start, start + batchSize);
+        const end = bucketEnd(sequences, order, start, batchSize);
+        const rows = order.slice(start, end);
         const { vectors, hidden } = await runBatch(rows.map((i) => sequences[i]!));
         if (hidden !== dimension)
           throw new FineRouterError(
@@ -244,7 +266,8 @@ export async function createSentenceEncoder(parts: SentenceEncoderParts): Promis
             `encoder: the model returned ${hidden} dims, expected ${dimension}`,
           );
         rows.forEach((row, k) => out.set(vectors.subarray(k * dimension, (k + 1) * dimension), row * dimension));
-        options.onProgress?.(Math.min(start + batchSize, n), n);
+        start = end;
+        options.onProgress?.(start, n);
       }
       return out;
     },

@@ -119,6 +119,24 @@ describe('createSentenceEncoder with a fake session', () => {
       const n = t.split(' ').length + 2;
       expect(v[i * 2]).toBeCloseTo(n / Math.hypot(n, 1), 6);
     });
+    // Length buckets: a 40-token text does not pad the short ones; 20 and 19 words stay together (slack 16 tokens).
+    shapes.length = 0;
+    const long = Array.from({ length: 38 }, () => 'w').join(' ');
+    const mid = Array.from({ length: 20 }, () => 'w').join(' ');
+    const mid2 = Array.from({ length: 19 }, () => 'w').join(' ');
+    const mixed = ['a b', long, 'a', mid, 'a b c', mid2];
+    const seen: number[] = [];
+    const w = await enc.embed(mixed, { batchSize: 32, onProgress: (done) => seen.push(done) });
+    expect(shapes).toEqual([
+      [1, 40],
+      [2, 22],
+      [3, 5],
+    ]);
+    expect(seen).toEqual([1, 3, 6]);
+    mixed.forEach((t, i) => {
+      const n = t.split(' ').length + 2;
+      expect(w[i * 2]).toBeCloseTo(n / Math.hypot(n, 1), 6);
+    });
     await enc.dispose();
     await expect(enc.embed(['a'])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
