@@ -1,0 +1,129 @@
+// Where route() spends its time, stage by stage, fp32 and int8 MiniLM, one intra-op thread (issue #12: "measure
+// and shrink tokenization, tensor creation and the two head sessions"). Run: `npm run bench -- route-stages`
+// (builds first) or `node bench/route-stages.bench.mjs [--artifacts DIR ...] [--iterations N]` after `npx tsup`.
+// Several --artifacts may be given (e.g. the demo's and a router trained on a full dataset, whose local prior
+// scans every training prompt).
+//
+// Stages, each timed alone on the same ~35-token prompt (p50 of wall time and of process CPU time per call):
+//   tokenize            @huggingface/tokenizers encode (what the encoder calls)
+//   encoder graph       onnxruntime-node session.run on ready int64 feeds (the reference: no finerouter code)
+//   encoder.embed       finerouter's embed([prompt]): tokenize + truncate + feeds + run + pool/normalize
+//   classifier.onnx     session.run on one embedding (plain onnxruntime-node)
+//   router.onnx         session.run on one embedding and task (plain; with the local prior when the artifacts have it)
+//   routeEmbeddings     finerouter's heads + Eq. 5 + selection + explanation on a ready embedding
+//   route()             end to end
+// The ratios compare finerouter's stages with the plain-runtime reference of the same work.
+import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import * as ort from 'onnxruntime-node';
+import { Tokenizer } from '@huggingface/tokenizers';
+import { buildMiniLmOnnx, defaultMiniLmModelDir, loadFineRouter, loadMiniLmEncoder } from '../dist/node.js';
+
+const { values } = parseArgs({
+  options: {
+    artifacts: { type: 'string', multiple: true, default: ['finerouter-demo/artifacts'] },
+    iterations: { type: 'string', default: '300' },
+  },
+});
+const iterations = Number(values.iterations);
+const dirs = values.artifacts.filter((d) => existsSync(join(d, 'manifest.json')));
+if (dirs.length === 0) {
+  console.error('route-stages bench: no artifacts; run `npm run demo` first or pass --artifacts DIR');
+  process.exit(2);
+}
+const PROMPT =
+  'A train leaves the station at 3 pm travelling at 60 km/h; a second train follows at 80 km/h one hour later. When does it catch up?';
+const cpu = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const p99 = (xs) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.99))];
+async function time(fn) {
+  for (let i = 0; i < 20; i++) await fn();
+  const wall = [];
+  const c = [];
+  for (let i = 0; i < iterations; i++) {
+    const c0 = cpu();
+    const t0 = performance.now();
+    await fn();
+    wall.push(performance.now() - t0);
+    c.push(cpu() - c0);
+  }
+  return { p50: median(wall), p99: p99(wall), cpu: median(c) };
+}
+const load = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
+const loadStart = load();
+const opts = {
+  graphOptimizationLevel: 'all',
+  intraOpNumThreads: 1,
+  extra: { session: { intra_op: { allow_spinning: '0' } } },
+};
+const tok = new Tokenizer(JSON.parse(readFileSync(join(defaultMiniLmModelDir(), 'tokenizer.json'), 'utf8')), {});
+const ids = tok.encode(PROMPT, { add_special_tokens: true }).ids;
+const rows = [];
+const add = (stage, precision, where, t, ref) =>
+  rows.push([
+    stage,
+    precision,
+    where,
+    t.p50.toFixed(3),
+    t.p99.toFixed(3),
+    t.cpu.toFixed(3),
+    ref ? (t.cpu / ref.cpu).toFixed(2) : '',
+  ]);
+
+console.log(
+  `route() by stage — node ${process.version}, ${os.cpus()[0]?.model ?? 'cpu'}, ${os.cpus().length} cores, 1 intra-op thread, ${iterations} iterations, prompt ${ids.length} tokens`,
+);
+add('tokenize', '', '', await time(() => tok.encode(PROMPT, { add_special_tokens: true })));
+for (const precision of ['fp32', 'int8']) {
+  const encoder = await loadMiniLmEncoder({ intraOpNumThreads: 1, precision });
+  const plain = await ort.InferenceSession.create(await buildMiniLmOnnx({ precision }), opts);
+  const L = ids.length;
+  const feeds = {
+    input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, L]),
+    attention_mask: new ort.Tensor('int64', new BigInt64Array(L).fill(1n), [1, L]),
+  };
+  const graph = await time(() => plain.run(feeds));
+  add('encoder graph (plain session.run)', precision, '', graph);
+  add('encoder.embed([prompt])', precision, '', await time(() => encoder.embed([PROMPT])), graph);
+  const e = await encoder.embed([PROMPT]);
+  for (const dir of dirs) {
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    const where = `${dir.split('/').slice(-2).join('/')} (${manifest.tasks.length} tasks, ${manifest.models.length} models, local prior ${manifest.localPrior ? `${manifest.localPrior.rows} rows` : 'none'})`;
+    const router = await loadFineRouter(dir, { encoder, encoderCheck: 'ignore', intraOpNumThreads: 1 });
+    const cls = await ort.InferenceSession.create(readFileSync(join(dir, manifest.classifier.file)), opts);
+    const rt = await ort.InferenceSession.create(readFileSync(join(dir, manifest.router.file)), opts);
+    const et = new ort.Tensor('float32', e, [1, e.length]);
+    const tt = new ort.Tensor('int64', BigInt64Array.of(0n), [1]);
+    const c = await time(() => cls.run({ embedding: et }));
+    const r = await time(() => rt.run({ embedding: et, task: tt }));
+    add('classifier.onnx (plain)', precision, where, c);
+    add('router.onnx (plain)', precision, where, r);
+    const heads = { p50: c.p50 + r.p50, p99: c.p99 + r.p99, cpu: c.cpu + r.cpu };
+    add('routeEmbeddings (heads + Eq. 5)', precision, where, await time(() => router.routeEmbeddings(e)), heads);
+    const full = { p50: graph.p50 + heads.p50, p99: graph.p99 + heads.p99, cpu: graph.cpu + heads.cpu };
+    add('route() end to end', precision, where, await time(() => router.route(PROMPT)), full);
+    await router.dispose();
+    await cls.release();
+    await rt.release();
+  }
+  await encoder.dispose();
+  await plain.release();
+}
+const headers = ['stage', 'precision', 'artifacts', 'p50 ms', 'p99 ms', 'CPU p50 ms', 'CPU / plain reference'];
+const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+const line = (cells) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+console.log(line(headers));
+console.log(line(widths.map((w) => '-'.repeat(w))));
+for (const r of rows) console.log(line(r));
+console.log(
+  `reference of encoder.embed = the plain encoder graph; of routeEmbeddings = plain classifier + router runs; of route() = their sum. Targets (issue #12, int8, quiet machine): route() p50 ≤ 3 ms, p99 ≤ 6 ms. load average at start ${loadStart}, at end ${load()} on ${os.cpus().length} cores`,
+);
