@@ -93,6 +93,11 @@ export interface CrossValOptions {
   tolerance?: number;
   /** Methods (by name) whose `tasks` feed a per-task oracle row `task-oracle:<name>`. @defaultValue ['finerouter'] */
   taskOracles?: readonly string[];
+  /**
+   * Runs the given folds and returns their outputs in the same order, e.g. in worker processes that each call
+   * {@link crossValidateFold} with the same options. @defaultValue one after another in this process
+   */
+  runFolds?: (folds: readonly number[]) => Promise<FoldOutput[]>;
   signal?: AbortSignal;
   /** Progress: (method, fold, stage). */
   onProgress?: (event: {
@@ -239,19 +244,51 @@ export function argmax(values: ArrayLike<number>): number {
   return best;
 }
 
-/**
- * Runs K-fold cross-validation of every method (see the file header) and pools the out-of-fold outcomes.
- * A method that throws on a fold is recorded in `failures` and left out of the result (all its folds), so one
- * broken method never hides the others; ABORTED is re-thrown.
- * @param options - {@link CrossValOptions}
- * @returns pooled outcomes per method plus the single models and the train-fold best single
- * @throws TypeError on mismatched embeddings or duplicate method names; RangeError on bad folds/τ or no usable
- *   prompt; FineRouterError ABORTED
- * @example
- * const cv = await crossValidate({ records, embeddings, dimension: 384, methods: [knnMethod()], folds: 5 });
- */
-export async function crossValidate(options: CrossValOptions): Promise<CrossValResult> {
-  const t0 = now();
+/** What one fold produced for one method (serializable: typed arrays and plain objects only). */
+export interface FoldMethodOutput {
+  name: string;
+  /** The message when the method threw on this fold (the method is then left out of the result). */
+  failure: string | null;
+  /** test.length × M predictions, in the order of the fold's test rows. */
+  scores: Float64Array;
+  /** test.length × M predicted quality on the score scale, when the method has `expected`. */
+  expected: Float64Array | null;
+  /** Chosen column per test row at the run's τ. */
+  choice: Int32Array;
+  /** Per-task oracle choice per test row, when the method feeds one. */
+  taskChoice: Int32Array | null;
+  fitMs: number;
+  predictMs: number;
+  info: Readonly<Record<string, unknown>> | null;
+}
+
+/** What one fold produced ({@link crossValidateFold}); the same on every machine and in every process. */
+export interface FoldOutput {
+  fold: number;
+  methods: FoldMethodOutput[];
+}
+
+/** The folds and tables shared by every fold of one run (computed once per options object). */
+interface Plan {
+  table: EvalTable;
+  models: string[];
+  N: number;
+  M: number;
+  K: number;
+  seed: number;
+  tau: number;
+  foldOf: Int32Array;
+  foldRows: { train: Int32Array; test: Int32Array }[];
+  foldModelCost: Float64Array[];
+  foldBestSingle: Int32Array;
+  strata: Record<string, number[]>;
+}
+
+const plans = new WeakMap<CrossValOptions, Plan>();
+
+function planOf(options: CrossValOptions): Plan {
+  const hit = plans.get(options);
+  if (hit) return hit;
   const { records, embeddings, dimension: D, methods } = options;
   if (!Array.isArray(records))
     throw new TypeError(`crossValidate: expected an array of records, received ${typeof records}`);
@@ -291,7 +328,6 @@ export async function crossValidate(options: CrossValOptions): Promise<CrossValR
   const foldOf = stratifiedFolds(table.sources, K, seed);
   const strata: Record<string, number[]> = {};
   for (let i = 0; i < N; i++) (strata[table.sources[i]!] ??= new Array<number>(K).fill(0))[foldOf[i]!]!++;
-
   const foldRows: { train: Int32Array; test: Int32Array }[] = [];
   for (let f = 0; f < K; f++) {
     const tr: number[] = [];
@@ -305,6 +341,143 @@ export async function crossValidate(options: CrossValOptions): Promise<CrossValR
     foldModelCost.push(meanModelCost(subTable(table, foldRows[f]!.train)));
     foldBestSingle[f] = argmax(rowMeans(table, foldRows[f]!.train));
   }
+  const plan: Plan = { table, models, N, M, K, seed, tau, foldOf, foldRows, foldModelCost, foldBestSingle, strata };
+  plans.set(options, plan);
+  return plan;
+}
+
+/**
+ * Fits and scores every method on one fold of {@link crossValidate}'s plan. The folds of a run are independent
+ * (every method derives its randomness from the run's seed and the fold number), so they may run in any order,
+ * in other processes: `finerouter eval --jobs N` hands folds to worker processes that call this function with
+ * the same options and returns their outputs to {@link crossValidate} (`runFolds`). A method that throws is
+ * recorded as failed on this fold; ABORTED is re-thrown.
+ * @param options - the run's {@link CrossValOptions} (`runFolds` is ignored here)
+ * @param fold - 0..K−1
+ * @returns the fold's per-method outputs
+ * @throws RangeError on a fold outside 0..K−1 (and whatever {@link crossValidate} throws on bad options)
+ * @example const out = await crossValidateFold(options, 0);
+ */
+export async function crossValidateFold(options: CrossValOptions, fold: number): Promise<FoldOutput> {
+  const plan = planOf(options);
+  const { table, models, M, K, seed, tau, foldRows, foldModelCost, foldBestSingle } = plan;
+  if (!(Number.isInteger(fold) && fold >= 0 && fold < K))
+    throw new RangeError(`crossValidateFold: expected a fold in 0..${K - 1}, received ${fold}`);
+  const { records, embeddings, dimension: D, methods } = options;
+  const taskOracles = options.taskOracles ?? ['finerouter'];
+  const f = fold;
+  const { train, test } = foldRows[f]!;
+  const trainRec = Int32Array.from(train, (r) => table.recordIndex[r]!);
+  const testRec = Int32Array.from(test, (r) => table.recordIndex[r]!);
+  const sub = subTable(table, test);
+  const outputs: FoldMethodOutput[] = [];
+  for (const method of methods) {
+    throwIfAborted(options.signal, 'crossValidate');
+    const emit = (stage: string, done?: number, total?: number): void =>
+      options.onProgress?.({
+        method: method.name,
+        fold: f,
+        folds: K,
+        stage,
+        ...(done !== undefined ? { done } : {}),
+        ...(total !== undefined ? { total } : {}),
+      });
+    const out: FoldMethodOutput = {
+      name: method.name,
+      failure: null,
+      scores: new Float64Array(0),
+      expected: null,
+      choice: new Int32Array(0),
+      taskChoice: null,
+      fitMs: 0,
+      predictMs: 0,
+      info: null,
+    };
+    outputs.push(out);
+    emit('fit');
+    try {
+      let t = now();
+      const fitted = await method.fit({
+        records,
+        embeddings,
+        dimension: D,
+        models,
+        train: trainRec,
+        test: testRec,
+        fold: f,
+        seed,
+        modelCost: foldModelCost[f]!,
+        ...(options.signal ? { signal: options.signal } : {}),
+        onProgress: (stage, done, total) => emit(stage, done, total),
+      });
+      out.fitMs = now() - t;
+      t = now();
+      emit('predict');
+      const pred = await fitted.predict(testRec);
+      out.predictMs = now() - t;
+      if (!(pred instanceof Float64Array) || pred.length !== test.length * M) {
+        throw new TypeError(
+          `crossValidate: method '${method.name}' predicted ${pred instanceof Float64Array ? pred.length : typeof pred} values, expected ${test.length}×${M}`,
+        );
+      }
+      for (let k = 0; k < pred.length; k++) {
+        if (!Number.isFinite(pred[k]!))
+          throw new RangeError(
+            `crossValidate: method '${method.name}' predicted a non-finite score ${pred[k]} (fold ${f}, row ${Math.floor(k / M)})`,
+          );
+      }
+      out.scores = pred;
+      out.choice = selectByScores(sub, pred, { tolerance: tau, modelCost: foldModelCost[f]! }).choice;
+      out.info = fitted.info ?? null;
+      if (fitted.expected) {
+        const ex = await fitted.expected(testRec);
+        if (!(ex instanceof Float64Array) || ex.length !== test.length * M || !ex.every(Number.isFinite)) {
+          throw new TypeError(
+            `crossValidate: method '${method.name}' returned ${ex instanceof Float64Array ? ex.length : typeof ex} expected values, expected ${test.length}×${M} finite values`,
+          );
+        }
+        out.expected = ex;
+      }
+      if (taskOracles.includes(method.name) && fitted.tasks) {
+        const trTasks = await fitted.tasks(trainRec);
+        const teTasks = await fitted.tasks(testRec);
+        const byTask = new Map<number, number[]>();
+        for (let k = 0; k < train.length; k++) {
+          const key = trTasks[k]!;
+          const g = byTask.get(key);
+          if (g) g.push(train[k]!);
+          else byTask.set(key, [train[k]!]);
+        }
+        const bestOf = new Map<number, number>();
+        for (const [key, rows] of byTask) bestOf.set(key, argmax(rowMeans(table, rows)));
+        const fallback = foldBestSingle[f]!;
+        out.taskChoice = Int32Array.from(teTasks, (task) => bestOf.get(task) ?? fallback);
+      }
+    } catch (error) {
+      if (error instanceof Error && (error as { code?: string }).code === 'ABORTED') throw error;
+      out.failure = error instanceof Error ? error.message : String(error);
+    }
+  }
+  return { fold: f, methods: outputs };
+}
+
+/**
+ * Runs K-fold cross-validation of every method (see the file header) and pools the out-of-fold outcomes.
+ * A method that throws on a fold is recorded in `failures` and left out of the result (all its folds), so one
+ * broken method never hides the others; ABORTED is re-thrown. Folds run one after another unless
+ * `options.runFolds` runs them elsewhere; the result is the same either way.
+ * @param options - {@link CrossValOptions}
+ * @returns pooled outcomes per method plus the single models and the train-fold best single
+ * @throws TypeError on mismatched embeddings or duplicate method names; RangeError on bad folds/τ or no usable
+ *   prompt; FineRouterError ABORTED
+ * @example
+ * const cv = await crossValidate({ records, embeddings, dimension: 384, methods: [knnMethod()], folds: 5 });
+ */
+export async function crossValidate(options: CrossValOptions): Promise<CrossValResult> {
+  const t0 = now();
+  const plan = planOf(options);
+  const { table, models, N, M, K, seed, foldOf, foldRows, foldModelCost, foldBestSingle, strata } = plan;
+  const { methods } = options;
 
   // Single models and the train-fold best single, as per-row outcomes.
   const singlesQ: Float64Array[] = [];
@@ -327,142 +500,63 @@ export async function crossValidate(options: CrossValOptions): Promise<CrossValR
     if (bestC) bestC[i] = table.cost![i * M + j]!;
   }
 
+  const folds = Array.from({ length: K }, (_, f) => f);
+  let byFold: FoldOutput[];
+  if (options.runFolds) {
+    byFold = await options.runFolds(folds);
+    if (
+      byFold.length !== K ||
+      byFold.some((o, f) => o.fold !== f || o.methods.length !== methods.length) ||
+      byFold.some((o) => o.methods.some((m, mi) => m.name !== methods[mi]!.name))
+    ) {
+      throw new TypeError(
+        `crossValidate: runFolds returned ${byFold.length} fold outputs that do not match the ${K} folds × ${methods.length} methods asked for`,
+      );
+    }
+  } else {
+    byFold = [];
+    // Folds outer, methods inner: methods that share one training per fold (FineRouter and its ablations) fit
+    // back to back on the same fold.
+    for (const f of folds) byFold.push(await crossValidateFold(options, f));
+  }
+
   const outcomes: MethodOutcome[] = [];
   const failures: CrossValResult['failures'] = [];
-  const taskOracles = options.taskOracles ?? ['finerouter'];
-  // Folds outer, methods inner: methods that share one training per fold (FineRouter and its ablations) fit
-  // back to back on the same fold.
-  interface State {
-    scores: Float64Array;
-    choice: Int32Array;
-    fitMs: number[];
-    predictMs: number[];
-    info: MethodOutcome['info'];
-    taskChoice: Int32Array;
-    hasTasks: boolean;
-    failed: boolean;
-    expected: Float64Array | null;
-  }
-  const states: State[] = methods.map((method) => ({
-    scores: new Float64Array(N * M),
-    choice: new Int32Array(N),
-    fitMs: [],
-    predictMs: [],
-    info: [],
-    taskChoice: new Int32Array(N).fill(-1),
-    hasTasks: taskOracles.includes(method.name),
-    failed: false,
-    expected: null,
-  }));
-  for (let f = 0; f < K; f++) {
-    const { train, test } = foldRows[f]!;
-    const trainRec = Int32Array.from(train, (r) => table.recordIndex[r]!);
-    const testRec = Int32Array.from(test, (r) => table.recordIndex[r]!);
-    const sub = subTable(table, test);
-    for (let mi = 0; mi < methods.length; mi++) {
-      const method = methods[mi]!;
-      const st = states[mi]!;
-      if (st.failed) continue;
-      throwIfAborted(options.signal, 'crossValidate');
-      const emit = (stage: string, done?: number, total?: number): void =>
-        options.onProgress?.({
-          method: method.name,
-          fold: f,
-          folds: K,
-          stage,
-          ...(done !== undefined ? { done } : {}),
-          ...(total !== undefined ? { total } : {}),
-        });
-      emit('fit');
-      try {
-        let t = now();
-        const fitted = await method.fit({
-          records,
-          embeddings,
-          dimension: D,
-          models,
-          train: trainRec,
-          test: testRec,
-          fold: f,
-          seed,
-          modelCost: foldModelCost[f]!,
-          ...(options.signal ? { signal: options.signal } : {}),
-          onProgress: (stage, done, total) => emit(stage, done, total),
-        });
-        st.fitMs.push(now() - t);
-        t = now();
-        emit('predict');
-        const pred = await fitted.predict(testRec);
-        st.predictMs.push(now() - t);
-        if (!(pred instanceof Float64Array) || pred.length !== test.length * M) {
-          throw new TypeError(
-            `crossValidate: method '${method.name}' predicted ${pred instanceof Float64Array ? pred.length : typeof pred} values, expected ${test.length}×${M}`,
-          );
-        }
-        for (let k = 0; k < pred.length; k++) {
-          if (!Number.isFinite(pred[k]!))
-            throw new RangeError(
-              `crossValidate: method '${method.name}' predicted a non-finite score ${pred[k]} (fold ${f}, row ${Math.floor(k / M)})`,
-            );
-        }
-        const sel = selectByScores(sub, pred, { tolerance: tau, modelCost: foldModelCost[f]! });
-        for (let k = 0; k < test.length; k++) {
-          st.scores.set(pred.subarray(k * M, (k + 1) * M), test[k]! * M);
-          st.choice[test[k]!] = sel.choice[k]!;
-        }
-        st.info.push(fitted.info ?? null);
-        if (fitted.expected) {
-          const ex = await fitted.expected(testRec);
-          if (!(ex instanceof Float64Array) || ex.length !== test.length * M || !ex.every(Number.isFinite)) {
-            throw new TypeError(
-              `crossValidate: method '${method.name}' returned ${ex instanceof Float64Array ? ex.length : typeof ex} expected values, expected ${test.length}×${M} finite values`,
-            );
-          }
-          st.expected ??= new Float64Array(N * M);
-          for (let k = 0; k < test.length; k++) st.expected.set(ex.subarray(k * M, (k + 1) * M), test[k]! * M);
-        }
-        if (st.hasTasks && fitted.tasks) {
-          const trTasks = await fitted.tasks(trainRec);
-          const teTasks = await fitted.tasks(testRec);
-          const byTask = new Map<number, number[]>();
-          for (let k = 0; k < train.length; k++) {
-            const key = trTasks[k]!;
-            const g = byTask.get(key);
-            if (g) g.push(train[k]!);
-            else byTask.set(key, [train[k]!]);
-          }
-          const bestOf = new Map<number, number>();
-          for (const [key, rows] of byTask) bestOf.set(key, argmax(rowMeans(table, rows)));
-          const fallback = foldBestSingle[f]!;
-          for (let k = 0; k < test.length; k++) st.taskChoice[test[k]!] = bestOf.get(teTasks[k]!) ?? fallback;
-        } else st.hasTasks = false;
-      } catch (error) {
-        if (error instanceof Error && (error as { code?: string }).code === 'ABORTED') throw error;
-        failures.push({
-          method: method.name,
-          fold: f,
-          message: error instanceof Error ? error.message : String(error),
-        });
-        st.failed = true;
-      }
-    }
-  }
   methods.forEach((method, mi) => {
-    const st = states[mi]!;
-    if (st.failed) return;
-    outcomes.push(
-      outcomeOf(
-        method.name,
-        method.kind ?? 'router',
-        st.scores,
-        st.choice,
-        st.fitMs,
-        st.predictMs,
-        st.info,
-        st.expected,
-      ),
-    );
-    if (!st.hasTasks) return;
+    const scores = new Float64Array(N * M);
+    const choice = new Int32Array(N);
+    const taskChoice = new Int32Array(N).fill(-1);
+    let expected: Float64Array | null = null;
+    let hasTasks = true;
+    let failed = false;
+    const fitMs: number[] = [];
+    const predictMs: number[] = [];
+    const info: MethodOutcome['info'] = [];
+    for (let f = 0; f < K && !failed; f++) {
+      const o = byFold[f]!.methods[mi]!;
+      if (o.failure !== null) {
+        failures.push({ method: method.name, fold: f, message: o.failure });
+        failed = true;
+        break;
+      }
+      const test = foldRows[f]!.test;
+      fitMs.push(o.fitMs);
+      predictMs.push(o.predictMs);
+      info.push(o.info);
+      for (let k = 0; k < test.length; k++) {
+        scores.set(o.scores.subarray(k * M, (k + 1) * M), test[k]! * M);
+        choice[test[k]!] = o.choice[k]!;
+      }
+      if (o.expected) {
+        expected ??= new Float64Array(N * M);
+        for (let k = 0; k < test.length; k++) expected.set(o.expected.subarray(k * M, (k + 1) * M), test[k]! * M);
+      }
+      if (o.taskChoice) for (let k = 0; k < test.length; k++) taskChoice[test[k]!] = o.taskChoice[k]!;
+      else hasTasks = false;
+    }
+    if (failed) return;
+    outcomes.push(outcomeOf(method.name, method.kind ?? 'router', scores, choice, fitMs, predictMs, info, expected));
+    if (!hasTasks) return;
     // Per-task oracle: each test prompt gets the best training-fold model of its predicted task; the score row
     // is one-hot over half the training means, so the shared selection rule falls back to the best-mean model
     // only where the pick is unscored.
@@ -471,7 +565,7 @@ export async function crossValidate(options: CrossValOptions): Promise<CrossValR
       const means = rowMeans(table, foldRows[f]!.train);
       for (const i of foldRows[f]!.test) for (let j = 0; j < M; j++) tScores[i * M + j] = means[j]! / 2;
     }
-    for (let i = 0; i < N; i++) tScores[i * M + st.taskChoice[i]!] = 1;
+    for (let i = 0; i < N; i++) tScores[i * M + taskChoice[i]!] = 1;
     const tChoice = new Int32Array(N);
     for (let f = 0; f < K; f++) {
       const test = foldRows[f]!.test;

@@ -1,9 +1,12 @@
 // `finerouter eval` end to end with the real MiniLM encoder and onnxruntime-node: train-first, then the
 // written artifacts evaluated again through --artifacts, and a bad line counted, not averaged.
 import { UsageError } from '../../src/cli/options.js';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { evalCommand } from '../../src/cli/commands/eval.js';
 import { mulberry32 } from '../../src/eval/baselines.js';
@@ -169,6 +172,17 @@ describe('finerouter eval (real encoder, real runtime)', () => {
     expect(r2.rows.map((x: { quality: unknown }) => x.quality)).toEqual(
       r.rows.map((x: { quality: unknown }) => x.quality),
     );
+    // --jobs 2 (the built CLI, folds in two worker processes): the same figures.
+    const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+    await promisify(execFile)(process.execPath, [cli, 'eval', ...args.slice(0, -1), join(dir, 'cv3'), '--jobs', '2']);
+    const r3 = JSON.parse(readFileSync(join(dir, 'cv3', 'crossval.json'), 'utf8'));
+    expect(r3.rows.map((x: { quality: unknown; vsBestSingle: unknown }) => [x.quality, x.vsBestSingle])).toEqual(
+      r.rows.map((x: { quality: unknown; vsBestSingle: unknown }) => [x.quality, x.vsBestSingle]),
+    );
+    await expect(evalCommand.run(['--data', data, '--folds', '3', '--jobs', '0'])).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
+    await expect(evalCommand.run(['--data', data, '--jobs', '2'])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await expect(evalCommand.run(['--data', data, '--folds', '1'])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await expect(evalCommand.run(['--data', data, '--folds', '3', '--methods', 'knn,nope'])).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',

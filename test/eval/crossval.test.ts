@@ -1,6 +1,13 @@
 // Cross-validation harness: fold invariants, pooling, paired bootstrap and cost metrics on hand-computed data.
 import { describe, expect, it } from 'vitest';
-import { crossValidate, stratifiedFolds, type CrossValMethod, type FoldData } from '../../src/eval/crossval.js';
+import {
+  crossValidate,
+  crossValidateFold,
+  stratifiedFolds,
+  type CrossValMethod,
+  type CrossValOptions,
+  type FoldData,
+} from '../../src/eval/crossval.js';
 import { summarizeCrossVal } from '../../src/eval/bootstrap.js';
 import { costToReach, pgrCurve, strongOrder, zeroRouterQuality } from '../../src/eval/costs.js';
 import { knnMethod, perSourceOracleMethod, randomMethod } from '../../src/eval/methods/baselines.js';
@@ -175,6 +182,30 @@ describe('crossValidate', () => {
     const b = await run();
     expect(Array.from(b.methods[0]!.choice)).toEqual(Array.from(a.methods[0]!.choice));
     expect(a.methods[0]!.info.every((x) => x !== null && [3, 10].includes(x.k as number))).toBe(true);
+  });
+  it('folds run elsewhere and in any order give the same result (what eval --jobs relies on)', async () => {
+    const methods = () => [knnMethod({ kGrid: [3, 10] }), perSourceOracleMethod(), randomMethod()];
+    const base = { records, embeddings, dimension: D, folds: 4, seed: 3 };
+    const a = await crossValidate({ ...base, methods: methods() });
+    // A second options object with fresh methods stands in for a worker process.
+    const worker: CrossValOptions = { ...base, methods: methods() };
+    const b = await crossValidate({
+      ...base,
+      methods: methods(),
+      runFolds: async (folds) => {
+        const out = [];
+        for (const f of [...folds].reverse()) out.push(await crossValidateFold(worker, f));
+        return out.reverse();
+      },
+    });
+    expect(b.methods.map((m) => m.name)).toEqual(a.methods.map((m) => m.name));
+    b.methods.forEach((m, i) => {
+      expect(Array.from(m.choice)).toEqual(Array.from(a.methods[i]!.choice));
+      expect(Array.from(m.scores)).toEqual(Array.from(a.methods[i]!.scores));
+      expect(m.info).toEqual(a.methods[i]!.info);
+    });
+    await expect(crossValidate({ ...base, methods: methods(), runFolds: async () => [] })).rejects.toThrow(TypeError);
+    await expect(crossValidateFold(worker, 4)).rejects.toThrow(RangeError);
   });
   it('rejects duplicate names and mismatched embeddings', async () => {
     await expect(

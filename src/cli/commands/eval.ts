@@ -24,7 +24,14 @@ import { sampleIndices, splitRecords } from '../../eval/split.js';
 import type { Manifest } from '../../router/manifest.js';
 import { modelCosts, parsePrices, type ModelPrice } from '../../train/train-router.js';
 import type { Command } from '../command.js';
-import { crossValidate, type CrossValMethod } from '../../eval/crossval.js';
+import {
+  crossValidate,
+  crossValidateFold,
+  type CrossValMethod,
+  type CrossValOptions,
+  type FoldOutput,
+} from '../../eval/crossval.js';
+import { fork, type ChildProcess } from 'node:child_process';
 import { summarizeCrossVal } from '../../eval/bootstrap.js';
 import { crossValMarkdown } from '../../eval/crossval-report.js';
 import {
@@ -92,6 +99,8 @@ crossval.md with --out. --split and --artifacts do not apply; --sample F cross-v
                        (default: all but best-single, which the tables always carry as the
                        train-fold best single model)
   --reference NAME     method the others are compared with (default finerouter)
+  --jobs N             folds run in N worker processes at once (default 1); the figures are the same for
+                       every N (each fold's methods derive their randomness from the seed and the fold)
   (--seed, --prices, --output-tokens, --cache, --no-cache, --threads, --epochs, --moe-* as above)`;
 
 /** A short dataset name: the file's folder for `.../<name>/routing.jsonl`, else the file name. */
@@ -127,6 +136,7 @@ export const evalCommand: Command = {
         bootstrap: { type: 'string' },
         methods: { type: 'string' },
         reference: { type: 'string' },
+        jobs: { type: 'string' },
         ...COMMON_FLAGS,
       },
       { required: ['data'] },
@@ -171,6 +181,7 @@ export const evalCommand: Command = {
             `eval: --methods expects names among ${CV_METHODS.join(', ')}, received '${m}'`,
           );
       }
+      const jobs = numberFlag('eval', 'jobs', values.jobs, 'an integer ≥ 1', integerAtLeast(1)) ?? 1;
       for (const flag of ['split', 'artifacts', 'alpha', 'baselines-only'] as const) {
         if (values[flag] !== undefined)
           throw new FineRouterError('INVALID_ARGUMENT', `eval: --${flag} does not apply with --folds`);
@@ -186,9 +197,13 @@ export const evalCommand: Command = {
         moe,
         epochs,
         threads,
+        jobs,
+        argv,
         values,
       });
     }
+    if (values.jobs !== undefined)
+      throw new FineRouterError('INVALID_ARGUMENT', 'eval: --jobs applies with --folds only');
     const timings: Record<string, number> = {};
     const t0 = Date.now();
 
@@ -388,6 +403,10 @@ interface CrossValArgs {
   moe: Record<string, number>;
   epochs: number | undefined;
   threads: number | undefined;
+  /** Worker processes that run folds (1 = in this process). */
+  jobs: number;
+  /** The command's own arguments (a worker process is started with the same ones). */
+  argv: readonly string[];
   values: {
     out?: string | undefined;
     json?: boolean | undefined;
@@ -401,6 +420,7 @@ interface CrossValArgs {
 /** `finerouter eval --folds K`: cross-validation of every method on the whole file (src/eval/crossval.ts). */
 async function crossValidateCommand(a: CrossValArgs): Promise<number> {
   const { values } = a;
+  const worker = process.env[WORKER_ENV] === '1' && typeof process.send === 'function' ? workerChannel() : null;
   const t0 = Date.now();
   const load0 = loadavg()[0]!;
   const read = await readRoutingJsonl(a.data, { onBadLine: 'skip' });
@@ -410,27 +430,38 @@ async function crossValidateCommand(a: CrossValArgs): Promise<number> {
     );
   const kept = sampleIndices(read.records, a.sample);
   const records = Array.from(kept, (i) => read.records[i]!);
-  process.stderr.write(
-    `eval: ${records.length} records${a.sample < 1 ? ` (id-hash sample ${a.sample} of ${read.records.length})` : ''}; ${a.folds}-fold cross-validation, seed ${a.seed}\n`,
-  );
+  if (!worker)
+    process.stderr.write(
+      `eval: ${records.length} records${a.sample < 1 ? ` (id-hash sample ${a.sample} of ${read.records.length})` : ''}; ${a.folds}-fold cross-validation, seed ${a.seed}${a.jobs > 1 ? `, ${a.jobs} worker processes` : ''}\n`,
+    );
   const timings: Record<string, number> = {};
   let t = Date.now();
   const cache = values['no-cache'] ? null : cachePaths(values.cache ?? defaultCacheDir());
-  const progress = createProgress({ prefix: 'eval' });
+  const progress = createProgress({ prefix: worker ? `eval worker ${process.pid}` : 'eval' });
   const encoder = await loadMiniLmEncoder({
     ...(cache ? { cacheDir: cache.encoder } : {}),
     ...(a.threads !== undefined ? { intraOpNumThreads: a.threads } : {}),
   });
   const started = Date.now();
-  const { embeddings } = await embedTextsCached(
-    encoder,
-    records.map((r) => r.prompt),
-    {
-      cacheDir: cache ? cache.embeddings : null,
-      onProgress: (done, total) =>
-        progress.update('embed', done, total, `${(done / Math.max(1e-3, (Date.now() - started) / 1000)).toFixed(1)}/s`),
-    },
-  );
+  // A worker gets the parent's embeddings (the same vectors, without embedding or reading the cache again).
+  const embeddings = worker
+    ? await worker.embeddings
+    : (
+        await embedTextsCached(
+          encoder,
+          records.map((r) => r.prompt),
+          {
+            cacheDir: cache ? cache.embeddings : null,
+            onProgress: (done, total) =>
+              progress.update(
+                'embed',
+                done,
+                total,
+                `${(done / Math.max(1e-3, (Date.now() - started) / 1000)).toFixed(1)}/s`,
+              ),
+          },
+        )
+      ).embeddings;
   progress.end();
   const D = encoder.dimension;
   timings.embedMs = Date.now() - t;
@@ -485,7 +516,7 @@ async function crossValidateCommand(a: CrossValArgs): Promise<number> {
     );
   }
   t = Date.now();
-  const cv = await crossValidate({
+  const cvOptions: CrossValOptions = {
     records,
     embeddings,
     dimension: D,
@@ -493,9 +524,18 @@ async function crossValidateCommand(a: CrossValArgs): Promise<number> {
     folds: a.folds,
     seed: a.seed,
     ...(modelCostsProxy ? { modelCosts: modelCostsProxy } : {}),
+    ...(a.jobs > 1 && !worker
+      ? { runFolds: (folds: readonly number[]) => runFoldsInWorkers(folds, a, embeddings, progress) }
+      : {}),
     onProgress: (e) =>
       progress.update(`${e.method} fold ${e.fold + 1}/${e.folds} ${e.stage}`, e.done ?? 0, e.total ?? 0),
-  });
+  };
+  if (worker) {
+    await worker.serve((fold) => crossValidateFold(cvOptions, fold));
+    await encoder.dispose();
+    return 0;
+  }
+  const cv = await crossValidate(cvOptions);
   progress.end();
   await encoder.dispose();
   timings.crossValidateMs = Date.now() - t;
@@ -558,6 +598,115 @@ async function crossValidateCommand(a: CrossValArgs): Promise<number> {
   if (values.json) process.stdout.write(`${JSON.stringify(report, null, 1)}\n`);
   else process.stdout.write(md);
   return 0;
+}
+
+/** Set in the environment of the worker processes of `eval --folds K --jobs N`. */
+const WORKER_ENV = 'FINEROUTER_EVAL_WORKER';
+
+/** Messages between `eval --jobs N` and its workers (structured clone: typed arrays travel as they are). */
+type ToWorker = { type: 'init'; embeddings: Float32Array } | { type: 'fold'; fold: number } | { type: 'exit' };
+type FromWorker = { type: 'ready' } | { type: 'fold'; output: FoldOutput } | { type: 'error'; message: string };
+
+/** The worker side: receives the embeddings once, then runs the folds it is sent, one at a time. */
+function workerChannel(): {
+  embeddings: Promise<Float32Array>;
+  serve(run: (fold: number) => Promise<FoldOutput>): Promise<void>;
+} {
+  const send = (m: FromWorker): void => {
+    process.send!(m);
+  };
+  let resolveEmbeddings!: (e: Float32Array) => void;
+  const embeddings = new Promise<Float32Array>((resolve) => (resolveEmbeddings = resolve));
+  const queue: ToWorker[] = [];
+  let wake: (() => void) | null = null;
+  process.on('message', (m: ToWorker) => {
+    if (m.type === 'init') resolveEmbeddings(m.embeddings);
+    else {
+      queue.push(m);
+      wake?.();
+    }
+  });
+  return {
+    embeddings,
+    async serve(run) {
+      send({ type: 'ready' });
+      for (;;) {
+        while (queue.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+        const m = queue.shift()!;
+        if (m.type === 'exit') break;
+        if (m.type !== 'fold') continue;
+        try {
+          send({ type: 'fold', output: await run(m.fold) });
+        } catch (error) {
+          send({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+        }
+      }
+      process.removeAllListeners('message');
+      process.disconnect?.();
+    },
+  };
+}
+
+/**
+ * The parent side of `--jobs N`: starts min(N, folds) copies of this command as worker processes (same arguments,
+ * the embeddings sent once) and hands each the next fold as soon as it is free. Folds are independent, so the
+ * outputs are the same as one process running them in order.
+ */
+async function runFoldsInWorkers(
+  folds: readonly number[],
+  a: CrossValArgs,
+  embeddings: Float32Array,
+  progress: ReturnType<typeof createProgress>,
+): Promise<FoldOutput[]> {
+  const outputs = new Map<number, FoldOutput>();
+  const pending = [...folds];
+  const count = Math.min(a.jobs, folds.length);
+  const children: ChildProcess[] = [];
+  const started = Date.now();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const busy = new Set<ChildProcess>();
+      const next = (child: ChildProcess): void => {
+        const fold = pending.shift();
+        if (fold === undefined) {
+          child.send({ type: 'exit' } satisfies ToWorker);
+          return;
+        }
+        busy.add(child);
+        child.send({ type: 'fold', fold } satisfies ToWorker);
+      };
+      for (let w = 0; w < count; w++) {
+        const child = fork(process.argv[1]!, ['eval', ...a.argv], {
+          env: { ...process.env, [WORKER_ENV]: '1' },
+          serialization: 'advanced',
+          stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+        });
+        children.push(child);
+        child.on('message', (m: FromWorker) => {
+          if (m.type === 'ready') next(child);
+          else if (m.type === 'fold') {
+            busy.delete(child);
+            outputs.set(m.output.fold, m.output);
+            progress.note(
+              `fold ${m.output.fold + 1} done in a worker (${outputs.size}/${folds.length}, ${((Date.now() - started) / 1000).toFixed(0)} s)`,
+            );
+            if (outputs.size === folds.length) resolve();
+            else next(child);
+          } else reject(new Error(`eval: a worker process failed: ${m.message}`));
+        });
+        child.on('exit', (code, signal) => {
+          if (busy.has(child) || (code !== 0 && outputs.size < folds.length))
+            reject(
+              new Error(`eval: a worker process exited (code ${code}, signal ${signal}) before its fold was done`),
+            );
+        });
+        child.send({ type: 'init', embeddings } satisfies ToWorker);
+      }
+    });
+  } finally {
+    for (const child of children) if (child.connected) child.send({ type: 'exit' } satisfies ToWorker);
+  }
+  return folds.map((f) => outputs.get(f)!);
 }
 
 /** Writes through a temporary file and a rename, so a reader never sees half a report. */
