@@ -25,6 +25,7 @@
  */
 import { throwIfAborted } from '../errors.js';
 import { createSimdRows } from './simd.js';
+import { BLOCK_DOT_ROWS, BLOCK_QUERIES, createBlockDots, type BlockDots } from './simd-block.js';
 import { mulberry32 } from '../random.js';
 
 /** A kNN graph: row i holds the k nearest other nodes of node i. */
@@ -196,6 +197,11 @@ export function exactKnn(vectors: Float32Array, dimension: number, k: number, op
     offer(ids, sims, flags, j * k, k, i, s, 0);
   };
   const colBlock = blockSize * 2;
+  const block = options.simd === false ? null : createBlockDots(vectors, d);
+  if (block !== null) {
+    exactKnnBlocked(block, n, k, ids, sims, options);
+    return { n, k, indices: ids, similarities: sims };
+  }
   const rows = options.simd === false ? null : createSimdRows(vectors, d);
   if (rows !== null) {
     for (let bi = 0; bi < n; bi += blockSize) {
@@ -278,6 +284,112 @@ export function exactKnn(vectors: Float32Array, dimension: number, k: number, op
     options.onProgress?.(iEnd, n);
   }
   return { n, k, indices: ids, similarities: sims };
+}
+
+/**
+ * exactKnn with blocked SIMD dot products (./simd-block.ts, the same float32 values as ./simd.ts `dot`): each
+ * block of queries gets its similarities to every row, then each query's top k under (similarity desc, index asc)
+ * is selected from that full row (a quickselect of the k-th value, then a sort of the winners). The top k under
+ * that order is unique, so the lists are the ones the pairwise loop builds; the work is n² dot products instead of
+ * n²/2, but one call per block instead of one per pair, with four queries sharing each row load.
+ */
+function exactKnnBlocked(
+  block: BlockDots,
+  n: number,
+  k: number,
+  ids: Int32Array,
+  sims: Float32Array,
+  options: ExactKnnOptions,
+): void {
+  const full = new Float32Array(BLOCK_QUERIES * n);
+  const values = new Float32Array(n);
+  const order = new Int32Array(n);
+  for (let q0 = 0; q0 < n; q0 += BLOCK_QUERIES) {
+    throwIfAborted(options.signal, 'exactKnn');
+    const count = Math.min(BLOCK_QUERIES, n - q0);
+    block.setQueries(block.source, q0 * block.dimension, count);
+    for (let from = 0; from < n; from += BLOCK_DOT_ROWS) {
+      const to = Math.min(n, from + BLOCK_DOT_ROWS);
+      const out = block.dots(from, to);
+      const stride = block.stride;
+      for (let i = 0; i < count; i++) {
+        const row = i * n;
+        for (let j = from; j < to; j++) full[row + j] = out[(j - from) * stride + i]!;
+      }
+    }
+    for (let i = 0; i < count; i++) {
+      const q = q0 + i;
+      const row = full.subarray(i * n, (i + 1) * n);
+      const m = n - 1;
+      const take = Math.min(k, m);
+      if (take === 0) continue;
+      const base = q * k;
+      if (k <= 32) {
+        // Short lists: insertion in index order (the same top k, cheaper than a selection over the row).
+        for (let j = 0; j < n; j++) {
+          if (j === q) continue;
+          const s = row[j]!;
+          const last = base + k - 1;
+          if (s < sims[last]! || (s === sims[last]! && ids[last] !== -1)) continue;
+          let p = last;
+          while (p > base && sims[p - 1]! < s) {
+            sims[p] = sims[p - 1]!;
+            ids[p] = ids[p - 1]!;
+            p -= 1;
+          }
+          sims[p] = s;
+          ids[p] = j;
+        }
+        continue;
+      }
+      // The take-th largest similarity among the other rows.
+      let c = 0;
+      for (let j = 0; j < n; j++) if (j !== q) values[c++] = row[j]!;
+      const kth = selectLargest(values, m, take - 1);
+      // Winners: every value above kth, then kth ties by index ascending, until take are chosen.
+      let w = 0;
+      for (let j = 0; j < n; j++) if (j !== q && row[j]! > kth) order[w++] = j;
+      for (let j = 0; j < n && w < take; j++) if (j !== q && row[j] === kth) order[w++] = j;
+      const winners = Array.from(order.subarray(0, w));
+      winners.sort((a, b) => row[b]! - row[a]! || a - b);
+      for (let t = 0; t < w; t++) {
+        ids[base + t] = winners[t]!;
+        sims[base + t] = row[winners[t]!]!;
+      }
+    }
+    options.onProgress?.(Math.min(n, q0 + BLOCK_QUERIES), n);
+  }
+}
+
+/** The value of rank `r` (0 = largest) among values[0..m), by quickselect (reorders `values`). */
+function selectLargest(values: Float32Array, m: number, r: number): number {
+  let lo = 0;
+  let hi = m - 1;
+  while (hi > lo) {
+    // Median of three as the pivot, Hoare partition into ≥ pivot | ≤ pivot.
+    const mid = (lo + hi) >>> 1;
+    const a = values[lo]!;
+    const b = values[mid]!;
+    const c = values[hi]!;
+    const pivot = a > b ? (b > c ? b : a > c ? c : a) : a > c ? a : b > c ? c : b;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (values[i]! > pivot) i++;
+      while (values[j]! < pivot) j--;
+      if (i <= j) {
+        const t = values[i]!;
+        values[i] = values[j]!;
+        values[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (r <= j) hi = j;
+    else if (r >= i) lo = i;
+    else return values[r]!;
+  }
+  return values[r]!;
 }
 
 /** Sequential dot product over t = 0..d−1 (the summation order of exactKnn's tiles). */
