@@ -28,6 +28,7 @@
  */
 import { float16ToFloat32, float32ToFloat16 } from '../onnx/float16.js';
 import { createSimdRows } from '../discovery/simd.js';
+import { BLOCK_DOT_ROWS, BLOCK_QUERIES, createBlockDots } from '../discovery/simd-block.js';
 
 /** Neighbour counts tried by leave-one-out. */
 export const LOCAL_PRIOR_KS: readonly number[] = Object.freeze([10, 20, 50, 100]);
@@ -123,6 +124,29 @@ function topK(
 ): Neighbours {
   const indices = new Int32Array(n * k).fill(-1);
   const similarities = new Float32Array(n * k).fill(-Infinity);
+  // Blocked SIMD (bit-identical similarities, see ../discovery/simd-block.ts); every query still sees the index
+  // rows in ascending order, so the lists are the same as the per-pair loop's below.
+  const block = createBlockDots(index, d);
+  if (block !== null) {
+    for (let q0 = 0; q0 < n; q0 += BLOCK_QUERIES) {
+      const count = Math.min(BLOCK_QUERIES, n - q0);
+      block.setQueries(queries, q0 * d, count);
+      for (let from = 0; from < rows; from += BLOCK_DOT_ROWS) {
+        const to = Math.min(rows, from + BLOCK_DOT_ROWS);
+        const sims = block.dots(from, to);
+        const stride = block.stride;
+        for (let i = 0; i < count; i++) {
+          const q = q0 + i;
+          const base = q * k;
+          for (let j = from; j < to; j++) {
+            if (self && j === q) continue;
+            insertTop(indices, similarities, base, k, j, sims[(j - from) * stride + i]!);
+          }
+        }
+      }
+    }
+    return { k, indices, similarities };
+  }
   const simd = createSimdRows(index, d);
   for (let q = 0; q < n; q++) {
     const base = q * k;
