@@ -27,6 +27,19 @@ export type FineRouterErrorCode =
   | 'INVALID_ARGUMENT'
   | 'POOL_INVALID';
 
+/**
+ * The error every finerouter function throws for bad input or a failed operation (pure numeric helpers throw
+ * TypeError / RangeError instead). `code` says what went wrong; the message names the function, the value and
+ * what was expected.
+ *
+ * @example
+ * try {
+ *   await loadFineRouter('artifacts');
+ * } catch (error) {
+ *   if (error instanceof FineRouterError && error.code === 'ARTIFACT_MISSING') console.error('train first');
+ *   else throw error;
+ * }
+ */
 export class FineRouterError extends Error {
   readonly code: FineRouterErrorCode;
 

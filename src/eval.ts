@@ -2,10 +2,10 @@
 // Splits, metrics (quality, cost, AIQ, headroom, calibration), baselines, cross-validation with intervals, the
 // harness behind `finerouter eval`, and reports. Internals (row gathering, task alignment, hashing, seeded
 // generators) stay in src/eval and src/numeric.
-export { splitRecords, sampleIndices, SPLIT_DEFAULTS } from './eval/index.js';
-export type { SplitOptions, RecordSplit } from './eval/index.js';
-export { buildEvalTable, poolOf, meanModelCost } from './eval/index.js';
-export type { EvalTable, EvalTableOptions, DataIssues } from './eval/index.js';
+export { splitRecords, sampleIndices, SPLIT_DEFAULTS } from './eval/split.js';
+export type { SplitOptions, RecordSplit } from './eval/split.js';
+export { buildEvalTable, poolOf, meanModelCost } from './eval/table.js';
+export type { EvalTable, EvalTableOptions, DataIssues } from './eval/table.js';
 export {
   selectByScores,
   evaluateSelection,
@@ -16,7 +16,7 @@ export {
   headroomCaptured,
   expectedCalibrationError,
   macroF1,
-} from './eval/index.js';
+} from './eval/metrics.js';
 export type {
   RoutingSelection,
   SelectOptions,
@@ -24,7 +24,7 @@ export type {
   CurvePoint,
   CostQuality,
   Calibration,
-} from './eval/index.js';
+} from './eval/metrics.js';
 export {
   singleModelScores,
   oracleScores,
@@ -34,20 +34,14 @@ export {
   fitMlpBaseline,
   KNN_DEFAULTS,
   MLP_DEFAULTS,
-} from './eval/index.js';
-export type { KnnOptions, KnnBaseline, MlpOptions, MlpBaseline } from './eval/index.js';
-export { evaluateRouters } from './eval/index.js';
-export type {
-  EvaluateOptions,
-  EvalReport,
-  SplitReport,
-  MethodReport,
-  TwoStageInput,
-  ArtifactHeads,
-} from './eval/index.js';
-export { reportMarkdown, costQualitySvg, qualityBarsSvg } from './eval/index.js';
-export type { ReportMarkdownOptions, SvgOptions } from './eval/index.js';
-export { crossValidate, stratifiedFolds } from './eval/index.js';
+} from './eval/baselines.js';
+export type { KnnOptions, KnnBaseline, MlpOptions, MlpBaseline } from './eval/baselines.js';
+export { evaluateRouters } from './eval/harness.js';
+export type { EvaluateOptions, EvalReport, SplitReport, MethodReport, TwoStageInput } from './eval/harness.js';
+export type { ArtifactHeads } from './eval/twostage.js';
+export { reportMarkdown, costQualitySvg, qualityBarsSvg } from './eval/report.js';
+export type { ReportMarkdownOptions, SvgOptions } from './eval/report.js';
+export { crossValidate, stratifiedFolds } from './eval/crossval.js';
 export type {
   CrossValMethod,
   FoldData,
@@ -55,13 +49,13 @@ export type {
   CrossValOptions,
   CrossValResult,
   MethodOutcome,
-} from './eval/index.js';
-export { summarizeCrossVal } from './eval/index.js';
-export type { CrossValSummary, SummaryRow, SummaryOptions, Interval, Difference } from './eval/index.js';
-export { zeroRouterQuality, costToReach, strongOrder, pgrCurve } from './eval/index.js';
-export type { PgrResult } from './eval/index.js';
-export { crossValMarkdown } from './eval/index.js';
-export type { CrossValMarkdownOptions } from './eval/index.js';
+} from './eval/crossval.js';
+export { summarizeCrossVal } from './eval/bootstrap.js';
+export type { CrossValSummary, SummaryRow, SummaryOptions, Interval, Difference } from './eval/bootstrap.js';
+export { zeroRouterQuality, costToReach, strongOrder, pgrCurve } from './eval/costs.js';
+export type { PgrResult } from './eval/costs.js';
+export { crossValMarkdown } from './eval/crossval-report.js';
+export type { CrossValMarkdownOptions } from './eval/crossval-report.js';
 export {
   bestSingleMethod,
   randomMethod,
@@ -69,7 +63,7 @@ export {
   knnMethod,
   mlpMethod,
   KNN_CV_DEFAULTS,
-} from './eval/index.js';
-export type { KnnCvOptions } from './eval/index.js';
-export { fineRouterMethods } from './eval/index.js';
-export type { FineRouterCvOptions, FineRouterVariant } from './eval/index.js';
+} from './eval/methods/baselines.js';
+export type { KnnCvOptions } from './eval/methods/baselines.js';
+export { fineRouterMethods } from './eval/methods/finerouter.js';
+export type { FineRouterCvOptions, FineRouterVariant } from './eval/methods/finerouter.js';

@@ -38,16 +38,9 @@ export type {
   EdgeList,
 } from './leiden/index.js';
 // The router (Sect. 3.3) and its artifacts.
-export {
-  FineRouter,
-  FINE_ROUTER_DEFAULTS,
-  validateManifest,
-  MANIFEST_SCHEMA,
-  MANIFEST_VERSION,
-  routerInputFromMessages,
-  messageText,
-  MESSAGES_INPUT_DEFAULTS,
-} from './router/index.js';
+export { FineRouter, FINE_ROUTER_DEFAULTS } from './router/router.js';
+export { validateManifest, MANIFEST_SCHEMA, MANIFEST_VERSION } from './router/manifest.js';
+export { routerInputFromMessages, messageText, MESSAGES_INPUT_DEFAULTS } from './router/messages.js';
 export type {
   FineRouterCreateOptions,
   RouteOptions,
@@ -55,26 +48,8 @@ export type {
   RoutedTask,
   ModelScore,
   EncoderCheck,
-  Manifest,
-  ManifestModel,
-  ManifestTask,
-  ManifestOthers,
-  ChatMessage,
-  ChatTextPart,
-  MessagesInputOptions,
-} from './router/index.js';
+} from './router/router.js';
+export type { Manifest, ManifestModel, ManifestTask, ManifestOthers } from './router/manifest.js';
+export type { ChatMessage, ChatTextPart, MessagesInputOptions } from './router/messages.js';
 // Types of Stage 1 results (tasks.json, manifests) that router users read.
-export type {
-  DiscoveryResult,
-  DiscoveredTask,
-  DiscoveryOthers,
-  DiscoveryOptions,
-  ResolvedDiscoveryOptions,
-  DiscoveryStage,
-  DiscoveryStats,
-  DiscoveryLevelStats,
-  Describer,
-  DescribeOptions,
-  FusedScore,
-  TasksFile,
-} from './discovery/types.js';
+export type * from './discovery/public-types.js';

@@ -6,19 +6,4 @@ export type {
   RoutableChatModel,
 } from './integrations/langchain.js';
 export type { RouterLike } from './integrations/ai-sdk.js';
-export {
-  callWithFallback,
-  classifyUpstreamError,
-  fallbackOrder,
-  routingSummary,
-  FALLBACK_DEFAULTS,
-} from './integrations/fallback.js';
-export type {
-  Attempt,
-  AttemptOutcome,
-  FallbackOptions,
-  FallbackResult,
-  RoutedModels,
-  RoutingSummary,
-} from './integrations/fallback.js';
-export type { RequestRoutingOptions } from './integrations/options.js';
+export * from './integrations/public-fallback.js';

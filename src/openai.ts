@@ -10,19 +10,4 @@ export type {
   RequestOptions,
 } from './integrations/openai.js';
 export type { RouterLike } from './integrations/ai-sdk.js';
-export {
-  callWithFallback,
-  classifyUpstreamError,
-  fallbackOrder,
-  routingSummary,
-  FALLBACK_DEFAULTS,
-} from './integrations/fallback.js';
-export type {
-  Attempt,
-  AttemptOutcome,
-  FallbackOptions,
-  FallbackResult,
-  RoutedModels,
-  RoutingSummary,
-} from './integrations/fallback.js';
-export type { RequestRoutingOptions } from './integrations/options.js';
+export * from './integrations/public-fallback.js';

@@ -1,33 +1,20 @@
 // finerouter/train: building a router (pure: no runtime, no fs). Re-exports only.
 // The pipeline (embed → discover → train → artifacts), Stage 1 task discovery and Stage 2 training, the tasks.json
 // format, prices and add-model. Embedders and artifact writers for Node come from 'finerouter/node'.
-export { buildRouter, embedRecords, discoverStep, trainStep, BUILD_ROUTER_DEFAULTS } from './pipeline/index.js';
+export { buildRouter, embedRecords, discoverStep, trainStep, BUILD_ROUTER_DEFAULTS } from './pipeline/pipeline.js';
 export type {
   BuildRouterOptions,
   BuildRouterResult,
   PipelineEmbedder,
   PipelineProgress,
   PipelineStep,
-} from './pipeline/index.js';
+} from './pipeline/pipeline.js';
 export { compareWithReferences } from './pipeline/summary.js';
 export type { PickSummary, ReferenceComparison } from './pipeline/summary.js';
 // Stage 1.
 export { discoverTasks } from './discovery/discover.js';
 export { DISCOVERY_DEFAULTS, TASKS_SCHEMA, TASKS_VERSION } from './discovery/types.js';
-export type {
-  DiscoveryResult,
-  DiscoveredTask,
-  DiscoveryOthers,
-  DiscoveryOptions,
-  ResolvedDiscoveryOptions,
-  DiscoveryStage,
-  DiscoveryStats,
-  DiscoveryLevelStats,
-  Describer,
-  DescribeOptions,
-  FusedScore,
-  TasksFile,
-} from './discovery/types.js';
+export type * from './discovery/public-types.js';
 export { nearestNeighbors, NEAREST_NEIGHBORS_DEFAULTS } from './discovery/knn.js';
 export type { KnnGraph, NearestNeighborsOptions } from './discovery/knn.js';
 export { buildPromptGraph, PROMPT_GRAPH_DEFAULTS } from './discovery/graph.js';

@@ -19,6 +19,7 @@ export interface DescriptionCache {
   set(key: string, description: string): Promise<void>;
 }
 
+/** Options of {@link createOpenAiDescriber}: endpoint, model, key, concurrency, retries, cache. */
 export interface OpenAiDescriberOptions {
   /** Endpoint base including the version path, e.g. 'https://api.openai.com/v1' or 'http://127.0.0.1:8000/v1'. */
   baseUrl: string;
@@ -66,7 +67,12 @@ export interface OpenAiDescriberOptions {
   random?: () => number;
 }
 
-/** Defaults of {@link OpenAiDescriberOptions}. */
+/**
+ * Defaults of {@link OpenAiDescriberOptions}.
+ *
+ * @example
+ * createOpenAiDescriber({ baseUrl, model, apiKeyEnv: OPENAI_DESCRIBER_DEFAULTS.apiKeyEnv }); // reads $OPENAI_API_KEY
+ */
 export const OPENAI_DESCRIBER_DEFAULTS = Object.freeze({
   apiKeyEnv: 'OPENAI_API_KEY',
   concurrency: 8,
@@ -136,6 +142,7 @@ export interface OpenAiDescriberStats {
   retries: number;
 }
 
+/** A {@link Describer} over an OpenAI-compatible endpoint, with request and cache counters. */
 export interface OpenAiDescriber extends Describer {
   readonly stats: OpenAiDescriberStats;
 }

@@ -10,7 +10,12 @@
  */
 import type { DescribeOptions, Describer } from './types.js';
 
-/** Instruction sent as the system message when describing one prompt. */
+/**
+ * Instruction sent as the system message when describing one prompt.
+ *
+ * @example
+ * createOpenAiDescriber({ baseUrl, model, instruction: `${DESCRIPTION_INSTRUCTION} Answer in English.` });
+ */
 export const DESCRIPTION_INSTRUCTION =
   'You label prompts for a system that routes each prompt to the best language model. ' +
   'Read the prompt in the user message and reply with exactly one sentence of at most 30 words that ' +
@@ -19,7 +24,12 @@ export const DESCRIPTION_INSTRUCTION =
   'reaction mechanisms." Do not answer, solve or continue the prompt, do not copy it, and write ' +
   'nothing besides the sentence.';
 
-/** Instruction sent as the system message when summarizing a group of prompt descriptions into a task description. */
+/**
+ * Instruction sent as the system message when summarizing a group of prompt descriptions into a task description.
+ *
+ * @example
+ * createOpenAiDescriber({ baseUrl, model, summaryInstruction: `${SUMMARY_INSTRUCTION} Keep it under 20 words.` });
+ */
 export const SUMMARY_INSTRUCTION =
   'You name task types for a system that routes prompts to language models. The user message lists ' +
   'one-sentence descriptions of prompts that were grouped together. Reply with exactly one sentence of ' +
@@ -27,12 +37,18 @@ export const SUMMARY_INSTRUCTION =
   'apart from related groups (say "symbolic algebra and calculus problems", not just "math"). ' +
   'Write nothing besides the sentence.';
 
+/** Options of {@link promptDescriber} (the offline describer that uses the prompt itself). */
 export interface PromptDescriberOptions {
   /** Longest description in characters; longer prompts are cut at a word boundary and end with '…'. @defaultValue 512 */
   maxChars?: number;
 }
 
-/** Defaults of {@link PromptDescriberOptions}. */
+/**
+ * Defaults of {@link PromptDescriberOptions}.
+ *
+ * @example
+ * const describer = promptDescriber({ maxChars: PROMPT_DESCRIBER_DEFAULTS.maxChars * 2 });
+ */
 export const PROMPT_DESCRIBER_DEFAULTS: Readonly<Required<PromptDescriberOptions>> = Object.freeze({ maxChars: 512 });
 
 /**

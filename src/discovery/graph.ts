@@ -21,6 +21,7 @@ import type { RboKernel } from '../rbo/kernel.js';
 import { nearestNeighbors } from './knn.js';
 import type { NearestNeighborsOptions } from './knn.js';
 
+/** Input of {@link buildPromptGraph}: prompt vectors and each prompt's model ranking (Sect. 3.1.1). */
 export interface PromptGraphInput {
   /** n × dimension row-major, rows L2-normalized. */
   vectors: Float32Array;
@@ -30,6 +31,7 @@ export interface PromptGraphInput {
   kernel: RboKernel;
 }
 
+/** Options of {@link buildPromptGraph}: k, the RBO threshold and edge-weight floor, and the kNN search. */
 export interface PromptGraphOptions extends NearestNeighborsOptions {
   /** Neighbours per node (capped at n − 1). @defaultValue 5 */
   k?: number;
@@ -39,7 +41,12 @@ export interface PromptGraphOptions extends NearestNeighborsOptions {
   weightFloor?: number;
 }
 
-/** Defaults of {@link PromptGraphOptions} beyond the kNN ones. */
+/**
+ * Defaults of {@link PromptGraphOptions} beyond the kNN ones.
+ *
+ * @example
+ * buildPromptGraph(input, { ...PROMPT_GRAPH_DEFAULTS, rboThreshold: 0.5 }); // a sparser graph
+ */
 export const PROMPT_GRAPH_DEFAULTS = Object.freeze({ k: 5, rboThreshold: 0.4, weightFloor: 0.05 });
 
 /** The filtered, weighted edge list (input of `buildGraph`) plus diagnostics. */

@@ -72,6 +72,7 @@ export interface ApproximateKnnOptions {
   signal?: AbortSignal;
 }
 
+/** Options of {@link nearestNeighbors}: exact or approximate search and the approximate search's settings. */
 export interface NearestNeighborsOptions extends ApproximateKnnOptions {
   /** 'auto': exact up to `exactMaxNodes` nodes, approximate above. @defaultValue 'auto' */
   method?: 'auto' | 'exact' | 'approximate';
@@ -81,7 +82,12 @@ export interface NearestNeighborsOptions extends ApproximateKnnOptions {
   blockSize?: number;
 }
 
-/** Defaults of the kNN options. */
+/**
+ * Defaults of the kNN options.
+ *
+ * @example
+ * nearestNeighbors(embeddings, 384, 10, { blockSize: NEAREST_NEIGHBORS_DEFAULTS.blockSize * 2 });
+ */
 export const NEAREST_NEIGHBORS_DEFAULTS = Object.freeze({
   blockSize: 128,
   trees: 6,

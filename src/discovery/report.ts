@@ -7,6 +7,7 @@ import type { RoutingRecord } from '../data/types.js';
 import { truncateText } from './describer.js';
 import type { TasksFile } from './types.js';
 
+/** Options of {@link tasksReportMarkdown}. */
 export interface TasksReportOptions {
   /** Tasks listed in detail (largest first). @defaultValue 30 */
   maxTasks?: number;
@@ -18,7 +19,12 @@ export interface TasksReportOptions {
   notes?: readonly string[];
 }
 
-/** Defaults of {@link TasksReportOptions}. */
+/**
+ * Defaults of {@link TasksReportOptions}.
+ *
+ * @example
+ * tasksReportMarkdown(tasksFile, records, { ...TASKS_REPORT_DEFAULTS, maxTasks: 100 });
+ */
 export const TASKS_REPORT_DEFAULTS = Object.freeze({ maxTasks: 30, samples: 3, sampleChars: 160 });
 
 function cell(text: string): string {

@@ -7,6 +7,7 @@ import { FineRouterError } from '../errors.js';
 import type { DiscoveryResult, TasksFile } from './types.js';
 import { TASKS_SCHEMA, TASKS_VERSION } from './types.js';
 
+/** Options of {@link toTasksFile}. */
 export interface ToTasksFileOptions {
   /** Record ids in the order discovery saw the records (length = assignment length). */
   ids: readonly string[];

@@ -45,6 +45,7 @@ export interface Describer {
   summarize?(groups: readonly (readonly string[])[], options?: DescribeOptions): Promise<string[]>;
 }
 
+/** Options of one {@link Describer} call: abort and progress. */
 export interface DescribeOptions {
   signal?: AbortSignal;
   /** Called as descriptions complete: (done, total). */
@@ -116,6 +117,7 @@ export interface DiscoveryLevelStats {
   ms: { knn: number; rbo: number; leiden: number; summaries: number };
 }
 
+/** Figures of one discovery run: graph sizes, Leiden levels, tasks and Others, wall times. */
 export interface DiscoveryStats {
   levels: DiscoveryLevelStats[];
   /** Milliseconds building per-task output (candidates, medians, medoids, descriptions). */
@@ -210,7 +212,12 @@ export interface ResolvedDiscoveryOptions {
   describer: string | null;
 }
 
-/** Defaults of {@link DiscoveryOptions} (paper Appendix B). */
+/**
+ * Defaults of {@link DiscoveryOptions} (paper Appendix B).
+ *
+ * @example
+ * await discoverTasks(records, embeddings, { ...DISCOVERY_DEFAULTS, k: 10 }); // a denser kNN graph
+ */
 export const DISCOVERY_DEFAULTS: Readonly<Omit<ResolvedDiscoveryOptions, 'describer'>> = Object.freeze({
   k: 5,
   rboThreshold: 0.4,
@@ -242,8 +249,19 @@ export interface DiscoveryResult {
   stats: DiscoveryStats;
 }
 
-/** Schema tag and version of tasks.json. */
+/**
+ * Schema tag of tasks.json.
+ *
+ * @example
+ * if (json.schema !== TASKS_SCHEMA) throw new Error('not a tasks.json');
+ */
 export const TASKS_SCHEMA = 'finerouter/tasks' as const;
+/**
+ * Version of tasks.json this build reads and writes.
+ *
+ * @example
+ * if (json.version !== TASKS_VERSION) throw new Error('tasks.json from another finerouter version');
+ */
 export const TASKS_VERSION = 1 as const;
 
 /**

@@ -18,6 +18,7 @@ export interface Encoder {
   dispose(): Promise<void>;
 }
 
+/** Options of one {@link Encoder.embed} call. */
 export interface EmbedOptions {
   /** Texts per runtime call. @defaultValue 32 */
   batchSize?: number;

@@ -57,7 +57,12 @@ export interface FallbackOptions {
   onAttempt?: (attempt: Attempt) => void;
 }
 
-/** Defaults of {@link FallbackOptions}. */
+/**
+ * Defaults of {@link FallbackOptions}.
+ *
+ * @example
+ * await callWithFallback(decision, () => true, call, { maxAttempts: FALLBACK_DEFAULTS.maxAttempts + 1 });
+ */
 export const FALLBACK_DEFAULTS = Object.freeze({ maxAttempts: 3, timeoutMs: 120_000, attemptTimeoutMs: 60_000 });
 
 /** What {@link callWithFallback} returns. */

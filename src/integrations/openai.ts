@@ -62,6 +62,7 @@ export interface RoutedOpenAIOptions {
 
 /** Chat-completion params with the optional `finerouter` routing field. */
 export type RoutedParamsNonStreaming = ChatCompletionCreateParamsNonStreaming & { finerouter?: RequestRoutingOptions };
+/** Streaming chat-completion params with the optional `finerouter` routing field. */
 export type RoutedParamsStreaming = ChatCompletionCreateParamsStreaming & { finerouter?: RequestRoutingOptions };
 
 /** What {@link createRoutedOpenAI} returns. */
@@ -84,7 +85,13 @@ function isTarget(value: OpenAIClientLike | OpenAITarget): value is OpenAITarget
   return 'client' in value;
 }
 
-/** Whether a completion is a refusal: `finish_reason` 'content_filter' or a non-empty `message.refusal`. */
+/**
+ * Whether a completion is a refusal: `finish_reason` 'content_filter' or a non-empty `message.refusal`.
+ *
+ * @example
+ * const completion = await client.chat.completions.create(params);
+ * if (isRefusalCompletion(completion)) console.warn('refused; the next routed model may answer');
+ */
 export function isRefusalCompletion(completion: unknown): boolean {
   const choice = (completion as { choices?: { finish_reason?: unknown; message?: { refusal?: unknown } }[] } | null)
     ?.choices?.[0];

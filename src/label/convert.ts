@@ -85,7 +85,12 @@ export interface ConvertResult {
   report: ConvertReport;
 }
 
-/** Defaults of {@link ConvertOptions}. */
+/**
+ * Defaults of {@link ConvertOptions}.
+ *
+ * @example
+ * CONVERT_DEFAULTS.onConflict; // 'mean': repeated (prompt, model) labels are averaged
+ */
 export const CONVERT_DEFAULTS = Object.freeze({
   onConflict: 'mean' as const,
   scoreRange: Object.freeze([0, 1] as const),

@@ -36,7 +36,12 @@ export interface GenerationSettings {
   extra?: Record<string, unknown>;
 }
 
-/** Defaults of {@link LabelOptions}. */
+/**
+ * Defaults of {@link LabelOptions}.
+ *
+ * @example
+ * await labelPrompts({ prompts, clients, judge, store, concurrency: LABEL_DEFAULTS.concurrency / 2 });
+ */
 export const LABEL_DEFAULTS = Object.freeze({
   maxTokens: 1024,
   temperature: 0,

@@ -15,7 +15,12 @@ import type { ChatClient, ChatMessage } from '../pool/client.js';
 import { callCost } from '../pool/schema.js';
 import type { Judge, JudgeInput, JudgeVerdict } from './judges.js';
 
-/** Default rubric of {@link rubricJudge}. */
+/**
+ * Default rubric of {@link rubricJudge}.
+ *
+ * @example
+ * const judge = rubricJudge({ client, rubric: `${DEFAULT_RUBRIC}\nPenalize answers without units.` });
+ */
 export const DEFAULT_RUBRIC =
   'Judge how well the response answers the user: correctness first (compare with the reference answer when one is given), ' +
   'then completeness and relevance, then clarity. Do not reward length for its own sake; a short correct answer beats a long wrong one.';
@@ -50,7 +55,12 @@ export interface PairwiseJudgeOptions {
   maxChars?: number;
 }
 
-/** Defaults of the LLM judges. */
+/**
+ * Defaults of the LLM judges.
+ *
+ * @example
+ * LLM_JUDGE_DEFAULTS.max; // 10: judges grade on 1..10 before scaling to [0, 1]
+ */
 export const LLM_JUDGE_DEFAULTS = Object.freeze({ min: 1, max: 10, maxTokens: 512, maxChars: 12_000 });
 
 function clip(text: string, maxChars: number): string {

@@ -48,6 +48,7 @@ export interface JudgementEntry {
   at: string;
 }
 
+/** One line of a label store: a generation or a judgement. */
 export type StoreEntry = GenerationEntry | JudgementEntry;
 
 /** Where labelling work is kept (append-only). */

@@ -15,6 +15,13 @@
  * - Task description embeddings initialize the classifier only when a describer wrote the descriptions;
  *   otherwise discovery's median-pooled centers do (see trainRouter).
  * - One `seed` drives discovery, the split, initialization and shuffles.
+ *
+ * Stable API (re-exported by `finerouter/train`): {@link buildRouter}(records, { embedder, seed?, discover?,
+ * train?, promptEmbeddings?, discovery?, write?, onProgress?, signal? }) → { embeddings, embedded, discovery,
+ * training, manifest, ms }; the steps on their own, {@link embedRecords}, {@link discoverStep}, {@link trainStep};
+ * progress as one callback of {@link PipelineProgress} events `{ step, stage, done, total, detail? }`; abort as an
+ * AbortSignal, checked between steps and inside discovery and training (an abort fired from a timer stops the run
+ * with FineRouterError ABORTED).
  */
 import type { RoutingRecord } from '../data/types.js';
 import { discoverTasks } from '../discovery/discover.js';
@@ -102,7 +109,12 @@ export interface BuildRouterResult {
   ms: Record<PipelineStep, number>;
 }
 
-/** Defaults of {@link BuildRouterOptions}. */
+/**
+ * Defaults of {@link BuildRouterOptions}.
+ *
+ * @example
+ * await buildRouter(records, { embedder, seed: BUILD_ROUTER_DEFAULTS.seed }); // the default seed, 42
+ */
 export const BUILD_ROUTER_DEFAULTS = Object.freeze({ seed: 42 });
 
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
@@ -110,7 +122,12 @@ const now = (): number => (typeof performance !== 'undefined' ? performance.now(
 /** Lets timers (an abort fired from setTimeout) and progress rendering run between steps. */
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 
-/** Step 1: prompt embeddings, and the discovery input (`description ?? prompt`) when it differs. */
+/**
+ * Step 1: prompt embeddings, and the discovery input (`description ?? prompt`) when it differs.
+ *
+ * @example
+ * const { prompts, descriptions, embedded } = await embedRecords(records, { embedder: cachedEmbedder(encoder) });
+ */
 export async function embedRecords(
   records: readonly RoutingRecord[],
   options: Pick<BuildRouterOptions, 'embedder' | 'promptEmbeddings' | 'onProgress' | 'signal'>,
@@ -152,7 +169,12 @@ export async function embedRecords(
   return { prompts, descriptions: out.embeddings, embedded: embedded + out.embedded };
 }
 
-/** Step 2: Stage 1 task discovery over the description embeddings (skipped when a discovery is given). */
+/**
+ * Step 2: Stage 1 task discovery over the description embeddings (skipped when a discovery is given).
+ *
+ * @example
+ * const discovery = await discoverStep(records, descriptions, { seed: 42, signal });
+ */
 export async function discoverStep(
   records: readonly RoutingRecord[],
   descriptionEmbeddings: Float32Array,
@@ -195,7 +217,12 @@ async function coded<T>(step: PipelineStep, run: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Step 3: training (Stage 1's task classifier, Stage 2's quality head, Eq. 5 settings) and ONNX export. */
+/**
+ * Step 3: training (Stage 1's task classifier, Stage 2's quality head, Eq. 5 settings) and ONNX export.
+ *
+ * @example
+ * const training = await trainStep(records, prompts, discovery, { embedder, seed: 42 });
+ */
 export async function trainStep(
   records: readonly RoutingRecord[],
   promptEmbeddings: Float32Array,

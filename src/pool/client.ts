@@ -100,7 +100,12 @@ export interface ChatClientOptions {
   onRetry?: (info: { model: string; attempt: number; delayMs: number; reason: string }) => void;
 }
 
-/** Defaults of {@link ChatClientOptions}. */
+/**
+ * Defaults of {@link ChatClientOptions}.
+ *
+ * @example
+ * createChatClient('gpt-4o-mini', entry, { retries: CHAT_CLIENT_DEFAULTS.retries * 2 }); // twice the default
+ */
 export const CHAT_CLIENT_DEFAULTS = Object.freeze({
   retries: 5,
   retryBaseMs: 500,

@@ -60,7 +60,12 @@ export interface ModelPool {
   models: Record<string, PoolModel>;
 }
 
-/** Defaults applied by clients when a pool entry leaves a field out. */
+/**
+ * Defaults applied by clients when a pool entry leaves a field out.
+ *
+ * @example
+ * const timeoutMs = entry.timeoutMs ?? POOL_DEFAULTS.timeoutMs; // 60 s when the pool entry leaves it out
+ */
 export const POOL_DEFAULTS = Object.freeze({
   timeoutMs: 60_000,
   maxConcurrency: 4,

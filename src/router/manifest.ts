@@ -23,9 +23,19 @@
  */
 import { FineRouterError } from '../errors.js';
 
-/** The schema identifier every manifest carries. */
+/**
+ * The schema identifier every manifest carries.
+ *
+ * @example
+ * if (json.schema !== MANIFEST_SCHEMA) throw new Error('not a FineRouter manifest');
+ */
 export const MANIFEST_SCHEMA = 'finerouter/artifacts';
-/** The manifest version this build reads and writes. */
+/**
+ * The manifest version this build reads and writes.
+ *
+ * @example
+ * if (manifest.version !== MANIFEST_VERSION) console.warn('artifacts from another finerouter version');
+ */
 export const MANIFEST_VERSION = 1;
 
 /** One LLM in the pool. */

@@ -44,7 +44,12 @@ export interface MessagesInputOptions {
   system?: 'exclude' | 'append';
 }
 
-/** Defaults of {@link MessagesInputOptions}. */
+/**
+ * Defaults of {@link MessagesInputOptions}.
+ *
+ * @example
+ * routerInputFromMessages(messages, { ...MESSAGES_INPUT_DEFAULTS, contextMessages: 4 });
+ */
 export const MESSAGES_INPUT_DEFAULTS = Object.freeze({
   contextMessages: 2,
   maxContextChars: 600,

@@ -75,7 +75,12 @@ export interface FineRouterCreateOptions {
   costs?: Readonly<Record<string, number | null>>;
 }
 
-/** Defaults of {@link FineRouterCreateOptions} and {@link RouteOptions}. */
+/**
+ * Defaults of {@link FineRouterCreateOptions} and {@link RouteOptions}.
+ *
+ * @example
+ * FINE_ROUTER_DEFAULTS.encoderCheck; // 'error': a manifest from another encoder is refused
+ */
 export const FINE_ROUTER_DEFAULTS = Object.freeze({
   encoderCheck: 'error' as EncoderCheck,
   disposeEncoder: false,

@@ -22,10 +22,20 @@ import { aggregateAndSelect } from '../router/score.js';
 /** Stage-1 statistic Q̄_t(M) over a task's prompts. `median` is the paper's. */
 export type Stage1Statistic = 'median' | 'mean';
 
-/** Pseudo-counts k tried on dev for the shrunk mean (0 = plain mean). */
+/**
+ * Pseudo-counts k tried on dev for the shrunk mean (0 = plain mean).
+ *
+ * @example
+ * SHRINKAGE_GRID.includes(30); // true: the shrunk mean with pseudo-count 30 is one of the variants tried
+ */
 export const SHRINKAGE_GRID: readonly number[] = Object.freeze([0, 10, 30, 100]);
 
-/** α values tried on dev. */
+/**
+ * α values tried on dev.
+ *
+ * @example
+ * trainRouter(records, embeddings, discovery, { encoder, alpha: 'dev' }); // tries every ALPHA_GRID value
+ */
 export const ALPHA_GRID: readonly number[] = Object.freeze([0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1]);
 
 /**

@@ -46,7 +46,12 @@ export interface ClassifierOptions {
   onEpoch?: (epoch: number, trainLoss: number, devLoss: number) => void;
 }
 
-/** Defaults of {@link ClassifierOptions}. */
+/**
+ * Defaults of {@link ClassifierOptions}.
+ *
+ * @example
+ * trainRouter(records, embeddings, discovery, { encoder, classifier: { ...CLASSIFIER_DEFAULTS, epochs: 20 } });
+ */
 export const CLASSIFIER_DEFAULTS = Object.freeze({
   epochs: 10,
   batchSize: 64,

@@ -65,7 +65,12 @@ export interface MoeOptions {
   onEpoch?: (phase: 1 | 2, epoch: number, trainLoss: number, devLoss: number) => void;
 }
 
-/** Defaults of {@link MoeOptions}. */
+/**
+ * Defaults of {@link MoeOptions}.
+ *
+ * @example
+ * trainRouter(records, embeddings, discovery, { encoder, moe: { ...MOE_DEFAULTS, hidden: 512 } }); // the paper's width
+ */
 export const MOE_DEFAULTS = Object.freeze({
   projection: 256,
   llmEmbedding: 512,

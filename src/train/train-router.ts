@@ -141,7 +141,12 @@ export interface TrainRouterOptions {
   signal?: AbortSignal;
 }
 
-/** Defaults of {@link TrainRouterOptions}. */
+/**
+ * Defaults of {@link TrainRouterOptions}.
+ *
+ * @example
+ * TRAIN_ROUTER_DEFAULTS.seed; // 42, the seed of the split, initialization and shuffles
+ */
 export const TRAIN_ROUTER_DEFAULTS = Object.freeze({
   devFraction: 0.1,
   holdoutFraction: 0.1,

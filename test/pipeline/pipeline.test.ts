@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildRouter, type PipelineEmbedder, type PipelineProgress } from '../../src/pipeline/index.js';
+import { buildRouter, type PipelineEmbedder, type PipelineProgress } from '../../src/pipeline/pipeline.js';
 import { discoverTasks } from '../../src/discovery/discover.js';
 import { trainRouter } from '../../src/train/train-router.js';
 import { FineRouterError } from '../../src/errors.js';

@@ -12,7 +12,7 @@ import { loadFineRouter, writeFineRouterArtifacts } from '../../src/node.js';
 import { FineRouterError } from '../../src/errors.js';
 import { parseRoutingLine } from '../../src/data/parse.js';
 import { validateManifest } from '../../src/router/manifest.js';
-import { buildRouter } from '../../src/pipeline/index.js';
+import { buildRouter } from '../../src/pipeline/pipeline.js';
 import { hashEncoder, ROOT, tempDir } from './helpers.js';
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {

@@ -68,7 +68,12 @@ export interface EncoderPool extends Encoder {
   readonly workers: number;
 }
 
-/** Defaults of {@link EncoderPoolOptions}. */
+/**
+ * Defaults of {@link EncoderPoolOptions}.
+ *
+ * @example
+ * const pool = await createEncoderPool({ maxWorkers: ENCODER_POOL_DEFAULTS.maxWorkers });
+ */
 export const ENCODER_POOL_DEFAULTS = Object.freeze({ maxWorkers: 2 });
 
 interface Call {

@@ -8,6 +8,7 @@ import { FineRouterError, throwIfAborted } from '../../errors.js';
 import { parseRoutingLine } from '../../data/parse.js';
 import type { RoutingRecord } from '../../data/types.js';
 
+/** Options of {@link readRoutingJsonl}. */
 export interface ReadRoutingJsonlOptions {
   /** Keep only records whose `split` equals this (records without a split are dropped too). @defaultValue undefined (all records) */
   split?: string;
@@ -18,6 +19,7 @@ export interface ReadRoutingJsonlOptions {
   signal?: AbortSignal;
 }
 
+/** Result of {@link readRoutingJsonl}: the records and the lines skipped. */
 export interface ReadRoutingJsonlResult {
   /** Valid records (of the requested split), in file order. */
   records: RoutingRecord[];
@@ -29,7 +31,12 @@ export interface ReadRoutingJsonlResult {
   blank: number;
 }
 
-/** Defaults of {@link ReadRoutingJsonlOptions}. */
+/**
+ * Defaults of {@link ReadRoutingJsonlOptions}.
+ *
+ * @example
+ * await readRoutingJsonl('data.jsonl', { onBadLine: READ_ROUTING_JSONL_DEFAULTS.onBadLine }); // 'throw'
+ */
 export const READ_ROUTING_JSONL_DEFAULTS = Object.freeze({ onBadLine: 'throw' as 'throw' | 'skip' });
 
 /** A line that is not valid UTF-8: the offset of the first bad byte. */

@@ -91,7 +91,12 @@ export interface MiniLmEncoderOptions {
   maxTokens?: number;
 }
 
-/** Defaults of {@link MiniLmEncoderOptions}. */
+/**
+ * Defaults of {@link MiniLmEncoderOptions}.
+ *
+ * @example
+ * const encoder = await loadMiniLmEncoder({ precision: MINILM_DEFAULTS.precision }); // 'fp32'
+ */
 export const MINILM_DEFAULTS = Object.freeze({
   weightType: 'float16' as 'float16' | 'float32',
   maxTokens: MINILM_MAX_TOKENS,
@@ -123,6 +128,8 @@ function moduleFile(): string {
  * has an `import` condition, so we search the resolution paths instead of calling require.resolve.
  * @returns The absolute model directory.
  * @throws FineRouterError MODEL_INVALID when the package is not installed.
+ * @example
+ * const encoder = await loadMiniLmEncoder({ modelDir: defaultMiniLmModelDir() });
  */
 export function defaultMiniLmModelDir(): string {
   const bases = [moduleFile(), join(process.cwd(), 'index.js')];

@@ -44,7 +44,12 @@ export interface NodeRuntimeOptions {
   onFallback?: (provider: string, reason: Error) => void;
 }
 
-/** Defaults of {@link NodeRuntimeOptions}. */
+/**
+ * Defaults of {@link NodeRuntimeOptions}.
+ *
+ * @example
+ * const runtime = createNodeRuntime({ ...NODE_RUNTIME_DEFAULTS, executionProviders: ['cuda', 'cpu'] });
+ */
 export const NODE_RUNTIME_DEFAULTS = Object.freeze({
   executionProviders: Object.freeze(['cpu']) as readonly string[],
   fallback: 'cpu' as ProviderFallback,

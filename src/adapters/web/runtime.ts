@@ -38,7 +38,12 @@ export interface WebRuntimeOptions {
   onFallback?: (provider: string, reason: Error) => void;
 }
 
-/** Defaults of {@link WebRuntimeOptions}. */
+/**
+ * Defaults of {@link WebRuntimeOptions}.
+ *
+ * @example
+ * const runtime = await createWebRuntime(ort, { executionProviders: WEB_RUNTIME_DEFAULTS.executionProviders });
+ */
 export const WEB_RUNTIME_DEFAULTS = Object.freeze({
   executionProviders: Object.freeze(['webgpu', 'wasm']) as readonly string[],
   fallback: 'cpu' as ProviderFallback,
