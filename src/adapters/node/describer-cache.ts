@@ -3,7 +3,8 @@
  * `dir/<first two hex chars>/<sha256>.json`, written to a temporary name and renamed, so concurrent
  * writers and interrupted runs never leave a half-written entry.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { writeFileAtomic } from './atomic-write.js';
 import { join } from 'node:path';
 import { FineRouterError } from '../../errors.js';
 import type { DescriptionCache } from '../describer-openai.js';
@@ -25,7 +26,6 @@ export function createFileDescriptionCache(dir: string): DescriptionCache {
       `createFileDescriptionCache: expected a directory path, received ${String(dir)}`,
     );
   }
-  let counter = 0;
   const pathOf = (key: string): string => {
     if (!/^[0-9a-f]{64}$/.test(key)) throw new FineRouterError('INVALID_ARGUMENT', `description cache: bad key ${key}`);
     return join(dir, key.slice(0, 2), `${key}.json`);
@@ -43,9 +43,7 @@ export function createFileDescriptionCache(dir: string): DescriptionCache {
     async set(key: string, description: string): Promise<void> {
       const path = pathOf(key);
       await mkdir(join(dir, key.slice(0, 2)), { recursive: true });
-      const temporary = `${path}.${process.pid}.${counter++}.tmp`;
-      await writeFile(temporary, JSON.stringify({ description }));
-      await rename(temporary, path);
+      await writeFileAtomic(path, JSON.stringify({ description }));
     },
   };
 }

@@ -3,8 +3,8 @@
  * the converters, and atomic writes of routing JSONL and summaries. Parsing and validation live in the
  * pure src/label/*.ts.
  */
-import { randomBytes } from 'node:crypto';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from './atomic-write.js';
 import { basename, extname } from 'node:path';
 import { FineRouterError } from '../../errors.js';
 import type { RoutingRecord } from '../../data/types.js';
@@ -112,36 +112,15 @@ export function stemOf(path: string): string {
 }
 
 /**
- * Writes a file atomically: a temporary sibling, then rename (a reader never sees half a file).
- *
- * @param path - destination.
- * @param text - content.
- * @returns when the file is in place.
- * @throws FineRouterError 'DATA_INVALID' when the file cannot be written.
- * @example
- * await writeTextAtomic('out.jsonl', lines.join('\n'));
- */
-export async function writeTextAtomic(path: string, text: string): Promise<void> {
-  const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    await writeFile(temporary, text, 'utf8');
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw new FineRouterError('DATA_INVALID', `cannot write ${path}: ${(error as Error).message}`, { cause: error });
-  }
-}
-
-/**
  * Writes routing records as JSONL, atomically.
  *
  * @param path - destination .jsonl.
  * @param records - routing records.
  * @returns when written.
- * @throws FineRouterError 'DATA_INVALID' when the file cannot be written.
+ * @throws FineRouterError 'OUTPUT_INVALID' when the file cannot be written.
  * @example
  * await writeRoutingJsonl('routing.jsonl', records);
  */
 export function writeRoutingJsonl(path: string, records: readonly RoutingRecord[]): Promise<void> {
-  return writeTextAtomic(path, records.map((r) => JSON.stringify(r)).join('\n') + (records.length > 0 ? '\n' : ''));
+  return writeFileAtomic(path, records.map((r) => JSON.stringify(r)).join('\n') + (records.length > 0 ? '\n' : ''));
 }

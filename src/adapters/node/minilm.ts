@@ -8,7 +8,8 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { writeFileAtomic } from './atomic-write.js';
 import { createRequire } from 'node:module';
 import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -258,9 +259,7 @@ export async function loadMiniLmEncoder(options: MiniLmEncoderOptions = {}): Pro
           : async (onnx) => {
               if (cachePath === undefined) return;
               await mkdir(cacheDir, { recursive: true });
-              const tmp = `${cachePath}.${process.pid}.tmp`;
-              await writeFile(tmp, onnx);
-              await rename(tmp, cachePath);
+              await writeFileAtomic(cachePath, onnx);
             },
     },
   );

@@ -2,7 +2,8 @@
  * `finerouter convert`: published routing-data layouts and long-format logs → routing JSONL.
  * Argument parsing and files only; the conversion rules are in src/label/convert.ts.
  */
-import { readTableFile, stemOf, writeRoutingJsonl, writeTextAtomic } from '../../adapters/node/label-files.js';
+import { readTableFile, stemOf, writeRoutingJsonl } from '../../adapters/node/label-files.js';
+import { writeFileAtomic } from '../../adapters/node/atomic-write.js';
 import { FineRouterError } from '../../errors.js';
 import {
   convertLlmRouter,
@@ -172,7 +173,7 @@ export const convertCommand: Command = {
         `convert: no records (${report.dropped.length} rows dropped${report.dropped[0] ? `, first: ${where(report.dropped[0].line)} ${report.dropped[0].reason}` : ''})`,
       );
     await writeRoutingJsonl(out, result.records as RoutingRecord[]);
-    if (values.report) await writeTextAtomic(values.report, `${JSON.stringify(located, null, 2)}\n`);
+    if (values.report) await writeFileAtomic(values.report, `${JSON.stringify(located, null, 2)}\n`);
     if (values.json) {
       process.stdout.write(
         `${JSON.stringify({ out: out, rows: report.rows, records: report.records, models: report.models, dropped: located.dropped.length, conflicts: located.conflicts.length })}\n`,

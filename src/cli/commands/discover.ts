@@ -4,7 +4,8 @@
  * embeddings from loadMiniLmEncoder through the one on-disk embedding cache (embedTextsCached under the cache
  * root, shared with `train` and `eval`), the work is discoverTasks.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import { writeFileAtomic } from '../../adapters/node/atomic-write.js';
 import { join } from 'node:path';
 import { readRoutingJsonl } from '../../adapters/node/jsonl.js';
 import { loadMiniLmEncoder } from '../../adapters/node/minilm.js';
@@ -211,8 +212,8 @@ export const discoverCommand: Command = {
     });
     await mkdir(outDir, { recursive: true });
     const timing = `Timings: read + describe ${((tLoad - started) / 1000).toFixed(1)} s, embed ${((tEmbed - tLoad) / 1000).toFixed(1)} s (${embedded} new), discovery ${((tDiscover - tEmbed) / 1000).toFixed(1)} s.`;
-    await writeFile(join(outDir, 'tasks.json'), `${JSON.stringify(file)}\n`);
-    await writeFile(join(outDir, 'tasks.md'), tasksReportMarkdown(file, records, { notes: [timing] }));
+    await writeFileAtomic(join(outDir, 'tasks.json'), `${JSON.stringify(file)}\n`);
+    await writeFileAtomic(join(outDir, 'tasks.md'), tasksReportMarkdown(file, records, { notes: [timing] }));
     const n = records.length;
     const meanCandidates = result.tasks.length
       ? result.tasks.reduce((s, t) => s + t.candidates.length, 0) / result.tasks.length

@@ -3,7 +3,8 @@
  * work; this file parses arguments, caches embeddings on disk, wires the Node runtime, writes the outputs and
  * draws progress on stderr).
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../../adapters/node/atomic-write.js';
 import { join } from 'node:path';
 import { readRoutingJsonl } from '../../adapters/node/jsonl.js';
 import { loadMiniLmEncoder } from '../../adapters/node/minilm.js';
@@ -371,9 +372,9 @@ export const evalCommand: Command = {
     const json = `${JSON.stringify({ ...report, input: { path: data, lines: read.records.length + read.skipped.length, badLines: read.skipped.length, sample }, ...(training ? { training } : {}) }, null, 1)}\n`;
     if (values.out) {
       await mkdir(values.out, { recursive: true });
-      await writeFile(join(values.out, 'report.json'), json);
-      await writeFile(join(values.out, 'report.md'), reportMarkdown(report, { figure }));
-      await writeFile(
+      await writeFileAtomic(join(values.out, 'report.json'), json);
+      await writeFileAtomic(join(values.out, 'report.md'), reportMarkdown(report, { figure }));
+      await writeFileAtomic(
         join(values.out, figure),
         report.cost.available ? costQualitySvg(report) : qualityBarsSvg(report),
       );
@@ -591,8 +592,8 @@ async function crossValidateCommand(a: CrossValArgs): Promise<number> {
   });
   if (values.out) {
     await mkdir(values.out, { recursive: true });
-    await writeAtomic(join(values.out, 'crossval.json'), `${JSON.stringify(report, null, 1)}\n`);
-    await writeAtomic(join(values.out, 'crossval.md'), md);
+    await writeFileAtomic(join(values.out, 'crossval.json'), `${JSON.stringify(report, null, 1)}\n`);
+    await writeFileAtomic(join(values.out, 'crossval.md'), md);
     process.stderr.write(`eval: wrote ${join(values.out, 'crossval.json')} and crossval.md\n`);
   }
   if (values.json) process.stdout.write(`${JSON.stringify(report, null, 1)}\n`);
@@ -707,11 +708,4 @@ async function runFoldsInWorkers(
     for (const child of children) if (child.connected) child.send({ type: 'exit' } satisfies ToWorker);
   }
   return folds.map((f) => outputs.get(f)!);
-}
-
-/** Writes through a temporary file and a rename, so a reader never sees half a report. */
-async function writeAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, text);
-  await rename(tmp, path);
 }

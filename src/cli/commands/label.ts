@@ -7,7 +7,8 @@ import { existsSync } from 'node:fs';
 import { readPoolFile } from '../../adapters/node/pool-file.js';
 import { openLabelStore, type FileLabelStore } from '../../adapters/node/label-store.js';
 import { createMemoryStore, type LabelStore } from '../../label/store.js';
-import { readPromptsFile, writeRoutingJsonl, writeTextAtomic } from '../../adapters/node/label-files.js';
+import { readPromptsFile, writeRoutingJsonl } from '../../adapters/node/label-files.js';
+import { writeFileAtomic } from '../../adapters/node/atomic-write.js';
 import { createPoolClients, type ChatClient } from '../../pool/client.js';
 import { choiceJudge, exactMatchJudge, numericJudge, regexJudge, type Judge } from '../../label/judges.js';
 import { pairwiseJudge, rubricJudge } from '../../label/llm-judge.js';
@@ -313,7 +314,7 @@ export const labelCommand: Command = {
         store: storePath,
         elapsedMs: Math.round(performance.now() - started),
       };
-      await writeTextAtomic(summaryPath, `${JSON.stringify(summaryJson, null, 2)}\n`);
+      await writeFileAtomic(summaryPath, `${JSON.stringify(summaryJson, null, 2)}\n`);
       process.stdout.write(values.json ? `${JSON.stringify(summaryJson)}\n` : `${summaryText(result.summary, out)}\n`);
       return result.summary.stopped === 'spend-limit' ? 3 : result.summary.stopped === 'aborted' ? 130 : 0;
     } finally {

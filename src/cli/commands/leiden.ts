@@ -2,7 +2,8 @@
  * `finerouter leiden EDGES`: run the native Leiden (src/leiden) on an edge-list file and print one
  * JSON line. Reads the file, parses the arguments, times the algorithm; the logic lives in src/leiden.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../../adapters/node/atomic-write.js';
 import { gunzipSync } from 'node:zlib';
 import { FineRouterError } from '../../errors.js';
 import { buildGraph, leiden, LEIDEN_DEFAULTS, parseEdgeList } from '../../leiden/index.js';
@@ -75,7 +76,7 @@ export const leidenCommand: Command = {
     const result = leiden(graph, { objective, resolution, randomness, seed, maxIterations });
     const seconds = (performance.now() - started) / 1000;
     if (values['membership-out'] !== undefined) {
-      await writeFile(values['membership-out'], Array.from(result.membership, (c) => `${c}\n`).join(''));
+      await writeFileAtomic(values['membership-out'], Array.from(result.membership, (c) => `${c}\n`).join(''));
     }
     const line = {
       file: path,
