@@ -95,6 +95,22 @@ describe('createEncoderPool (2 workers, fp32 MiniLM)', () => {
       expect(dot(row(rb, i), row(expected, TEXTS.length - 1 - i))).toBeGreaterThan(0.99999);
   });
 
+  it('a throwing onProgress rejects its own call only', async () => {
+    const boom = new Error('progress failed');
+    const error = await rejection(
+      pool.embed(TEXTS, {
+        batchSize: 2,
+        onProgress: () => {
+          throw boom;
+        },
+      }),
+    );
+    expect(error).toBe(boom);
+    expect(pool.workers).toBe(2);
+    const again = await pool.embed(TEXTS.slice(0, 3));
+    expect(dot(row(again, 2), row(expected, 2))).toBeGreaterThan(0.99999);
+  });
+
   it('validates input before any work and handles the empty list', async () => {
     expect(await rejection(pool.embed(['ok', 3 as unknown as string]))).toBeInstanceOf(TypeError);
     expect(await rejection(pool.embed(['ok'], { batchSize: 0 }))).toBeInstanceOf(RangeError);

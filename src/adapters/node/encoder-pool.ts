@@ -222,8 +222,13 @@ export async function createEncoderPool(options: EncoderPoolOptions = {}): Promi
         } else {
           chunk.rows.forEach((row, k) => call.out.set(v.subarray(k * dimension, (k + 1) * dimension), row * dimension));
           call.done += chunk.rows.length;
-          call.onProgress?.(call.done, call.total);
-          if (--call.remaining === 0) {
+          try {
+            call.onProgress?.(call.done, call.total);
+          } catch (error) {
+            // A throwing progress callback fails its own call, never the pool (this runs in a worker event).
+            fail(call, error);
+          }
+          if (--call.remaining === 0 && !call.settled) {
             call.settled = true;
             call.cleanup();
             call.resolve(call.out);
