@@ -23,7 +23,8 @@ import { FineRouterError } from '../../errors.js';
 import { buildRouter, type PipelineEmbedder } from '../../pipeline/pipeline.js';
 import { validateManifest, type Manifest } from '../../router/manifest.js';
 import { FineRouter, sha256Digest, type RouteResult } from '../../router/router.js';
-import type { OnnxRuntime } from '../../runtime/types.js';
+import type { OnnxRuntime, RuntimeSession } from '../../runtime/types.js';
+import { runClassifierHead } from '../../router/contract.js';
 import type { ModelPrice, TrainRouterOptions } from '../../train/train-router.js';
 import { gatherRows, runArtifactHeads } from '../twostage.js';
 import type { CrossValMethod, FittedMethod, FoldData } from '../crossval.js';
@@ -60,6 +61,8 @@ interface Trained {
   ms: { discover: number; train: number };
   /** The last routeEmbeddings call per route-option set (every variant predicts the same test fold). */
   last: Map<'default' | 'paper', { idx: Int32Array; results: Promise<RouteResult[]> }>;
+  /** classifier.onnx alone, for task positions of prompts that are not routed (the training fold). */
+  classifier: Promise<RuntimeSession> | null;
 }
 
 function refusingEmbedder(encoder: Encoder): PipelineEmbedder {
@@ -111,6 +114,7 @@ async function train(fold: FoldData, options: FineRouterCvOptions): Promise<Trai
     routerModel: routerBytes,
     ms: { discover: result.ms.discover, train: result.ms.train },
     last: new Map(),
+    classifier: null,
   };
 }
 
@@ -131,7 +135,10 @@ export function fineRouterMethods(options: FineRouterCvOptions): CrossValMethod[
       for (const [k, old] of memo) {
         memo.delete(k);
         old.then(
-          (t) => t.router.dispose(),
+          async (t) => {
+            await t.router.dispose();
+            if (t.classifier) await (await t.classifier).release();
+          },
           () => undefined,
         );
       }
@@ -225,8 +232,20 @@ export function fineRouterMethods(options: FineRouterCvOptions): CrossValMethod[
             }
           : {}),
         async tasks(idx) {
-          const results = await route(idx);
-          return Int32Array.from(results, (r) => (r.task ? (position.get(r.task.id) ?? -1) : -1));
+          const last = tr.last.get(routeKey);
+          if (last && last.idx.length === idx.length && last.idx.every((v, k) => v === idx[k])) {
+            const results = await last.results;
+            return Int32Array.from(results, (r) => (r.task ? (position.get(r.task.id) ?? -1) : -1));
+          }
+          // Prompts that were not routed (the training fold, for the per-task oracle): classifier.onnx alone, on
+          // all of them in one run as routeEmbeddings would, with the router's assignment rule (src/router/contract).
+          tr.classifier ??= options.runtime.createSession(tr.classifierModel, {});
+          const heads = await runClassifierHead(await tr.classifier, manifest, {
+            type: 'float32',
+            data: gatherRows(fold.embeddings, D, idx),
+            dims: [idx.length, D],
+          });
+          return Int32Array.from(heads.task, (t) => (t < T ? t : -1));
         },
         info: {
           tasks: T,
