@@ -1,5 +1,6 @@
 // `finerouter serve` overhead and throughput, side by side with calling the upstream directly, in the same run.
-// Run: `npm run bench -- server` (builds first), or `node bench/server.bench.mjs [--artifacts DIR] [--duration S]`.
+// Run: `npm run bench -- server` (builds first), or `node bench/server.bench.mjs [--artifacts DIR] [--duration S]
+// [--workers N]` (N > 0: the server embeds on N worker threads, `serve --workers N`).
 // Needs trained artifacts (default finerouter-demo/artifacts, written by `npm run demo`).
 //
 // Three processes on the same machine: the fake OpenAI-compatible upstream (bench/fake-upstream.mjs, no added
@@ -23,6 +24,8 @@ const { values } = parseArgs({
     artifacts: { type: 'string', default: 'finerouter-demo/artifacts' },
     duration: { type: 'string', default: '8' },
     connections: { type: 'string', default: '16' },
+    // `serve --workers N`: the encoder on N worker threads (createEncoderPool); 0 = in the server thread.
+    workers: { type: 'string', default: '0' },
   },
 });
 const dir = values.artifacts;
@@ -139,6 +142,8 @@ const server = await start([
   '0',
   '--threads',
   '1',
+  '--workers',
+  values.workers,
   '--quiet',
 ]);
 const serverUrl = `${server.info.url}/v1`;
@@ -169,7 +174,7 @@ try {
   }
   const ref = rows[0];
   console.log(
-    `server bench: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), node ${process.version}, artifacts ${dir} (${modelIds.length} models), ${duration} s per run, load avg (1 min) shown per row`,
+    `server bench: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), node ${process.version}, artifacts ${dir} (${modelIds.length} models), serve --threads 1 --workers ${values.workers}, ${duration} s per run, load avg (1 min) shown per row`,
   );
   console.log(
     `| path | p50 ms (1 conn) | p99 ms (1 conn) | p50 overhead ms | p99 overhead ms | req/s (${connections} conn) | req/s ratio vs direct | upstream CPU ms/req | server CPU ms/req | load |`,
