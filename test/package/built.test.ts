@@ -68,6 +68,31 @@ describe('built package (dist/)', () => {
     expect(both[1]).toBe(both[0]);
   });
 
+  it('starts the encoder worker pool from ESM and CJS (dist/encoder-worker.js / .cjs found beside the bundle)', () => {
+    const probe = (load: string): number[] => {
+      const out = runNode([
+        ...(load.startsWith('import') ? ['--input-type=module'] : []),
+        '-e',
+        `${load}
+         (async () => {
+           const pool = await createEncoderPool({ workers: 1, encoder: { kind: 'minilm' } });
+           const v = await pool.embed(['This is an example sentence']);
+           await pool.dispose();
+           console.log(JSON.stringify([pool.dimension, v[0]]));
+         })();`,
+      ]);
+      return JSON.parse(out.trim().split('\n').at(-1)!) as number[];
+    };
+    for (const load of [
+      "import { createEncoderPool } from 'finerouter/node';",
+      "const { createEncoderPool } = require('finerouter/node');",
+    ]) {
+      const [dimension, first] = probe(load);
+      expect(dimension).toBe(384);
+      expect(first).toBeCloseTo(0.06766, 4);
+    }
+  });
+
   it('gives ESM and CJS the same export names, for every entry point', () => {
     const probe: Record<string, string> = {
       finerouter: 'rankBiasedOverlap',

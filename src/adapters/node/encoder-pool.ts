@@ -259,7 +259,9 @@ export async function createEncoderPool(options: EncoderPoolOptions = {}): Promi
       { length: count },
       () =>
         new Promise<{ slot: Slot; id: string; dimension: number }>((resolve, reject) => {
-          const worker = new Worker(script, { workerData: { spec } });
+          // Workers inherit the parent's node flags, except `--input-type` (only valid with -e/--eval).
+          const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
+          const worker = new Worker(script, { workerData: { spec }, execArgv });
           const slot: Slot = { worker, busy: undefined, job: 0, alive: true };
           const early = (e: unknown): void =>
             reject(
