@@ -226,6 +226,12 @@ describe('the pool under a router (routeBatch and the server micro-batching)', (
       expect(b.map((r) => r.task?.id ?? null)).toEqual(a.map((r) => r.task?.id ?? null));
       a.forEach((r, i) => r.scores.forEach((s, k) => expect(b[i]!.scores[k]!.final).toBeCloseTo(s.final, 5)));
       expect(new Set(a.map((r) => r.model)).size).toBe(3);
+      // …and like routing each prompt alone (batching, length buckets and the pool change no decision).
+      for (const [i, p] of prompts.entries()) {
+        const alone = await fx.router.route(p);
+        expect(b[i]!.model).toBe(alone.model);
+        expect(b[i]!.task?.id ?? null).toBe(alone.task?.id ?? null);
+      }
 
       let inFlight = 0;
       let most = 0;
