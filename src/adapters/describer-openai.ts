@@ -12,6 +12,7 @@
 import { FineRouterError, throwIfAborted } from '../errors.js';
 import { DESCRIPTION_INSTRUCTION, SUMMARY_INSTRUCTION, truncateText } from '../discovery/describer.js';
 import type { DescribeOptions, Describer } from '../discovery/types.js';
+import { attemptRequest, RetryableError, withRetries } from '../pool/retry.js';
 
 /** Storage for descriptions, keyed by a sha256 hex string. */
 export interface DescriptionCache {
@@ -179,46 +180,11 @@ function positiveInteger(name: string, value: number, min: number): number {
   return value;
 }
 
-/** Parses Retry-After (seconds or an HTTP date) to ms, or undefined. */
-function retryAfterMs(header: string | null): number | undefined {
-  if (header === null) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const date = Date.parse(header);
-  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(new FineRouterError('ABORTED', 'describer: aborted', { cause: signal.reason }));
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(new FineRouterError('ABORTED', 'describer: aborted', { cause: signal?.reason }));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 /** Cleans a model reply into one line: trims, collapses whitespace, strips wrapping quotes. */
 function cleanReply(content: string): string {
   let text = content.replace(/\s+/g, ' ').trim();
   if (text.length >= 2 && /^["'“]/.test(text) && /["'”]$/.test(text)) text = text.slice(1, -1).trim();
   return text;
-}
-
-class RetryableError extends Error {
-  readonly delayMs: number | undefined;
-  constructor(message: string, delayMs?: number) {
-    super(message);
-    this.delayMs = delayMs;
-  }
 }
 
 /**
@@ -303,32 +269,28 @@ export function createOpenAiDescriber(options: OpenAiDescriberOptions): OpenAiDe
   const url = `${options.baseUrl.replace(/\/+$/, '')}/chat/completions`;
   const stats: OpenAiDescriberStats = { requests: 0, cacheHits: 0, retries: 0 };
 
+  const policy = { retries, retryBaseMs, maxRetryDelayMs, random };
+  const redactKey = (text: string): string => redact(text, apiKey);
+
   async function attempt(system: string, user: string, signal: AbortSignal | undefined): Promise<string> {
-    const controller = new AbortController();
-    const onAbort = (): void => controller.abort(signal?.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort(new Error('timeout'));
-    }, timeoutMs);
-    try {
-      stats.requests++;
-      const headers: Record<string, string> = { 'content-type': 'application/json' };
-      if (apiKey !== undefined) headers.authorization = `Bearer ${apiKey}`;
-      const body = JSON.stringify({
-        model: options.model,
-        messages: [
-          { role: 'system', content: system },
-          { role: 'user', content: user },
-        ],
-        temperature: 0,
-        max_tokens: maxTokens,
-      });
-      let response: Response;
-      let text: string;
-      try {
-        response = await fetchImpl(url, { method: 'POST', headers, body, signal: controller.signal });
+    stats.requests++;
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (apiKey !== undefined) headers.authorization = `Bearer ${apiKey}`;
+    const body = JSON.stringify({
+      model: options.model,
+      messages: [
+        { role: 'system', content: system },
+        { role: 'user', content: user },
+      ],
+      temperature: 0,
+      max_tokens: maxTokens,
+    });
+    const { status, text } = await attemptRequest(
+      fetchImpl,
+      url,
+      { method: 'POST', headers, body },
+      { where: 'describer', signal, timeoutMs, redact: redactKey },
+      async (response) => {
         const capped = await readCapped(response, maxResponseBytes);
         if (capped === null) {
           throw new FineRouterError(
@@ -336,62 +298,41 @@ export function createOpenAiDescriber(options: OpenAiDescriberOptions): OpenAiDe
             `describer: ${url} sent a reply longer than maxResponseBytes (${maxResponseBytes}); rejected`,
           );
         }
-        text = redact(capped, apiKey);
-      } catch (error) {
-        if (error instanceof FineRouterError) throw error;
-        if (signal?.aborted) throw new FineRouterError('ABORTED', 'describer: aborted', { cause: signal.reason });
-        throw new RetryableError(
-          timedOut ? `timed out after ${timeoutMs} ms` : `network error: ${redact((error as Error).message, apiKey)}`,
-        );
-      }
-      const status = response.status;
-      if (status === 408 || status === 409 || status === 429 || status >= 500) {
-        const after = status === 429 || status === 503 ? retryAfterMs(response.headers.get('retry-after')) : undefined;
-        throw new RetryableError(`HTTP ${status}: ${text.slice(0, 200)}`, after);
-      }
-      if (status < 200 || status >= 300) {
-        const hint =
-          status === 401 || status === 403 ? ` (set ${options.apiKeyEnv ?? d.apiKeyEnv} or pass apiKey)` : '';
-        throw new FineRouterError(
-          'HTTP_ERROR',
-          `describer: ${url} answered HTTP ${status}${hint}: ${text.slice(0, 200)}`,
-        );
-      }
-      let content: unknown;
-      try {
-        const json = JSON.parse(text) as { choices?: { message?: { content?: unknown } }[] };
-        content = json.choices?.[0]?.message?.content;
-      } catch {
-        throw new RetryableError(`malformed JSON response: ${text.slice(0, 120)}`);
-      }
-      if (typeof content !== 'string' || cleanReply(content).length === 0) {
-        throw new RetryableError('response has no choices[0].message.content text');
-      }
-      return cleanReply(content);
-    } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+        return redactKey(capped);
+      },
+    );
+    if (status < 200 || status >= 300) {
+      const hint = status === 401 || status === 403 ? ` (set ${options.apiKeyEnv ?? d.apiKeyEnv} or pass apiKey)` : '';
+      throw new FineRouterError(
+        'HTTP_ERROR',
+        `describer: ${url} answered HTTP ${status}${hint}: ${text.slice(0, 200)}`,
+      );
     }
+    let content: unknown;
+    try {
+      const json = JSON.parse(text) as { choices?: { message?: { content?: unknown } }[] };
+      content = json.choices?.[0]?.message?.content;
+    } catch {
+      throw new RetryableError(`malformed JSON response: ${text.slice(0, 120)}`);
+    }
+    if (typeof content !== 'string' || cleanReply(content).length === 0) {
+      throw new RetryableError('response has no choices[0].message.content text');
+    }
+    return cleanReply(content);
   }
 
   async function complete(system: string, user: string, signal: AbortSignal | undefined): Promise<string> {
-    for (let a = 0; ; a++) {
-      try {
-        return await attempt(system, user, signal);
-      } catch (error) {
-        if (!(error instanceof RetryableError)) throw error;
-        if (a >= retries) {
-          throw new FineRouterError(
-            'HTTP_ERROR',
-            `describer: ${url} failed after ${a + 1} attempts: ${error.message}`,
-            { cause: error },
-          );
-        }
+    const { value } = await withRetries(() => attempt(system, user, signal), policy, signal, {
+      where: 'describer',
+      exhausted: (attempts, error) =>
+        new FineRouterError('HTTP_ERROR', `describer: ${url} failed after ${attempts} attempts: ${error.message}`, {
+          cause: error,
+        }),
+      onRetry: () => {
         stats.retries++;
-        const backoff = random() * retryBaseMs * 2 ** a;
-        await sleep(Math.min(maxRetryDelayMs, Math.max(backoff, error.delayMs ?? 0)), signal);
-      }
-    }
+      },
+    });
+    return value;
   }
 
   async function run(

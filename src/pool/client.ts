@@ -20,6 +20,7 @@
  */
 import { FineRouterError, throwIfAborted } from '../errors.js';
 import { callCost, POOL_DEFAULTS, type ModelPool, type PoolModel } from './schema.js';
+import { attemptRequest, RetryableError, withRetries } from './retry.js';
 
 /** One chat message. `content` is text; structured content parts pass through untouched. */
 export interface ChatMessage {
@@ -180,22 +181,7 @@ export function createLimiter(capacity: number): Limiter {
   };
 }
 
-/**
- * Parses a Retry-After header (delta-seconds or an HTTP date) to milliseconds.
- *
- * @param header - the header value or null.
- * @param now - current time in ms since the epoch. @defaultValue Date.now()
- * @returns ms to wait (≥ 0), or undefined when absent or unparsable.
- * @example
- * retryAfterMs('2'); // 2000
- */
-export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
-  if (header === null || header.trim() === '') return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return seconds >= 0 ? seconds * 1000 : undefined;
-  const date = Date.parse(header);
-  return Number.isFinite(date) ? Math.max(0, date - now) : undefined;
-}
+export { retryAfterMs } from './retry.js';
 
 /**
  * Token estimate used when a server reports no usage: ⌈characters / 4⌉ (the usual rule of thumb for
@@ -215,32 +201,6 @@ export function estimateTokens(messages: string | readonly ChatMessage[]): numbe
 
 function readProcessEnv(): Readonly<Record<string, string | undefined>> {
   return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(new FineRouterError('ABORTED', 'chat client: aborted', { cause: signal.reason }));
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(new FineRouterError('ABORTED', 'chat client: aborted', { cause: signal?.reason }));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-class RetryableError extends Error {
-  readonly delayMs: number | undefined;
-  constructor(message: string, delayMs?: number) {
-    super(message);
-    this.delayMs = delayMs;
-  }
 }
 
 function nonNegativeInteger(name: string, value: number): number {
@@ -315,94 +275,66 @@ export function createChatClient(id: string, entry: PoolModel, options: ChatClie
     key: string | undefined,
     signal: AbortSignal | undefined,
   ): Promise<ChatResult> {
-    const controller = new AbortController();
-    const onAbort = (): void => controller.abort(signal?.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort(new Error('timeout'));
-    }, timeoutMs);
     const started = performance.now();
-    try {
-      stats.requests++;
-      const headers: Record<string, string> = { ...entry.headers, 'content-type': 'application/json' };
-      if (key !== undefined) headers.authorization = `Bearer ${key}`;
-      const body: Record<string, unknown> = { ...request.extra, model: entry.model, messages: request.messages };
-      if (request.maxTokens !== undefined) body.max_tokens = request.maxTokens;
-      if (request.temperature !== undefined) body.temperature = request.temperature;
-      let response: Response;
-      let text: string;
-      try {
-        response = await fetchImpl(url, {
-          method: 'POST',
-          headers,
-          body: JSON.stringify(body),
-          signal: controller.signal,
-          redirect: 'error',
-        });
-        text = await response.text();
-      } catch (error) {
-        if (signal?.aborted)
-          throw new FineRouterError('ABORTED', `chat client ${id}: aborted`, { cause: signal.reason });
-        throw new RetryableError(
-          timedOut ? `timed out after ${timeoutMs} ms` : `network error: ${redact((error as Error).message, key)}`,
-        );
-      }
-      const latencyMs = performance.now() - started;
-      const status = response.status;
+    stats.requests++;
+    const headers: Record<string, string> = { ...entry.headers, 'content-type': 'application/json' };
+    if (key !== undefined) headers.authorization = `Bearer ${key}`;
+    const body: Record<string, unknown> = { ...request.extra, model: entry.model, messages: request.messages };
+    if (request.maxTokens !== undefined) body.max_tokens = request.maxTokens;
+    if (request.temperature !== undefined) body.temperature = request.temperature;
+    const { status, text } = await attemptRequest(
+      fetchImpl,
+      url,
+      { method: 'POST', headers, body: JSON.stringify(body), redirect: 'error' },
+      { where: `chat client ${id}`, signal, timeoutMs, redact: (t) => redact(t, key) },
+      (response) => response.text(),
+    );
+    const latencyMs = performance.now() - started;
+    if (status < 200 || status >= 300) {
+      const hint =
+        status === 401 || status === 403
+          ? entry.apiKeyEnv !== undefined
+            ? ` (check the key in $${entry.apiKeyEnv})`
+            : ' (the endpoint wants a key: set apiKeyEnv in the pool entry)'
+          : '';
       const snippet = redact(text.slice(0, 200), key);
-      if (status === 408 || status === 409 || status === 429 || status >= 500) {
-        const after = status === 429 || status === 503 ? retryAfterMs(response.headers.get('retry-after')) : undefined;
-        throw new RetryableError(`HTTP ${status}: ${snippet}`, after);
-      }
-      if (status < 200 || status >= 300) {
-        const hint =
-          status === 401 || status === 403
-            ? entry.apiKeyEnv !== undefined
-              ? ` (check the key in $${entry.apiKeyEnv})`
-              : ' (the endpoint wants a key: set apiKeyEnv in the pool entry)'
-            : '';
-        throw new FineRouterError('HTTP_ERROR', `chat client ${id}: ${url} answered HTTP ${status}${hint}: ${snippet}`);
-      }
-      let json: {
-        choices?: { message?: { content?: unknown }; finish_reason?: unknown }[];
-        usage?: { prompt_tokens?: unknown; completion_tokens?: unknown };
-      };
-      try {
-        json = JSON.parse(text) as typeof json;
-      } catch {
-        throw new RetryableError(`malformed JSON response: ${redact(text.slice(0, 120), key)}`);
-      }
-      const choice = json?.choices?.[0];
-      if (typeof choice !== 'object' || choice === null) throw new RetryableError('response has no choices[0]');
-      const rawContent = choice.message?.content;
-      if (rawContent !== undefined && rawContent !== null && typeof rawContent !== 'string')
-        throw new RetryableError('choices[0].message.content is not a string');
-      const content = rawContent ?? '';
-      const p = json.usage?.prompt_tokens;
-      const c = json.usage?.completion_tokens;
-      const reported =
-        typeof p === 'number' && Number.isFinite(p) && p >= 0 && typeof c === 'number' && Number.isFinite(c) && c >= 0;
-      const usage: ChatUsage = reported
-        ? { promptTokens: p, completionTokens: c }
-        : { promptTokens: estimateTokens(request.messages), completionTokens: estimateTokens(content) };
-      const result: ChatResult = {
-        content,
-        usage,
-        usageReported: reported,
-        costUsd: callCost(entry.prices, usage.promptTokens, usage.completionTokens),
-        latencyMs,
-        attempts: 1,
-      };
-      if (typeof choice.finish_reason === 'string') result.finishReason = choice.finish_reason;
-      return result;
-    } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+      throw new FineRouterError('HTTP_ERROR', `chat client ${id}: ${url} answered HTTP ${status}${hint}: ${snippet}`);
     }
+    let json: {
+      choices?: { message?: { content?: unknown }; finish_reason?: unknown }[];
+      usage?: { prompt_tokens?: unknown; completion_tokens?: unknown };
+    };
+    try {
+      json = JSON.parse(text) as typeof json;
+    } catch {
+      throw new RetryableError(`malformed JSON response: ${redact(text.slice(0, 120), key)}`);
+    }
+    const choice = json?.choices?.[0];
+    if (typeof choice !== 'object' || choice === null) throw new RetryableError('response has no choices[0]');
+    const rawContent = choice.message?.content;
+    if (rawContent !== undefined && rawContent !== null && typeof rawContent !== 'string')
+      throw new RetryableError('choices[0].message.content is not a string');
+    const content = rawContent ?? '';
+    const p = json.usage?.prompt_tokens;
+    const c = json.usage?.completion_tokens;
+    const reported =
+      typeof p === 'number' && Number.isFinite(p) && p >= 0 && typeof c === 'number' && Number.isFinite(c) && c >= 0;
+    const usage: ChatUsage = reported
+      ? { promptTokens: p, completionTokens: c }
+      : { promptTokens: estimateTokens(request.messages), completionTokens: estimateTokens(content) };
+    const result: ChatResult = {
+      content,
+      usage,
+      usageReported: reported,
+      costUsd: callCost(entry.prices, usage.promptTokens, usage.completionTokens),
+      latencyMs,
+      attempts: 1,
+    };
+    if (typeof choice.finish_reason === 'string') result.finishReason = choice.finish_reason;
+    return result;
   }
 
+  const policy = { retries, retryBaseMs, maxRetryDelayMs, random };
   return {
     id,
     entry: frozenEntry,
@@ -414,31 +346,26 @@ export function createChatClient(id: string, entry: PoolModel, options: ChatClie
       const key = apiKey();
       const release = await limiter.acquire(signal);
       try {
-        for (let a = 0; ; a++) {
-          try {
-            const result = await attempt(request, key, signal);
-            result.attempts = a + 1;
-            return result;
-          } catch (error) {
-            if (!(error instanceof RetryableError)) {
-              if (!(error instanceof FineRouterError && error.code === 'ABORTED')) stats.failures++;
-              throw error;
-            }
-            if (a >= retries) {
-              stats.failures++;
-              throw new FineRouterError(
-                'HTTP_ERROR',
-                `chat client ${id}: ${url} failed after ${a + 1} attempts: ${error.message}`,
-                { cause: error },
-              );
-            }
+        const { value, attempts } = await withRetries(() => attempt(request, key, signal), policy, signal, {
+          where: `chat client ${id}`,
+          exhausted: (n, error) =>
+            new FineRouterError(
+              'HTTP_ERROR',
+              `chat client ${id}: ${url} failed after ${n} attempts: ${error.message}`,
+              {
+                cause: error,
+              },
+            ),
+          onRetry: (n, delayMs, error) => {
             stats.retries++;
-            const backoff = random() * retryBaseMs * 2 ** a;
-            const delayMs = Math.min(maxRetryDelayMs, Math.max(backoff, error.delayMs ?? 0));
-            options.onRetry?.({ model: id, attempt: a + 1, delayMs, reason: error.message });
-            await sleep(delayMs, signal);
-          }
-        }
+            options.onRetry?.({ model: id, attempt: n, delayMs, reason: error.message });
+          },
+        });
+        value.attempts = attempts;
+        return value;
+      } catch (error) {
+        if (!(error instanceof FineRouterError && error.code === 'ABORTED')) stats.failures++;
+        throw error;
       } finally {
         release();
       }
