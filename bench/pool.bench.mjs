@@ -11,6 +11,7 @@
 // Rows (prompts per wall second, medians; each configuration measured in turn within every round, so machine
 // load hits all alike):
 //   - load: loadFineRouter warm (encoder .onnx cached) in-thread vs with the pool.
+//   - route() of one prompt at a time, p50 latency (the pool adds a worker round trip; it is for throughput).
 //   - routeBatch(32): a batch of 32 seeded ~35-token prompts, and 32 prompts sampled from --data.
 //   - server path: 128 concurrent route calls through the routing server's micro-batching (batchingRoute, 16 per
 //     batch) on the router of each configuration.
@@ -143,6 +144,18 @@ const sets = [
     (k) => rate(() => Promise.all(served.map((p) => routes[k](p))), served.length),
   ],
 ];
+{
+  // One prompt at a time (latency, not throughput): what a worker round trip adds to route().
+  const lat = configs.map(() => []);
+  for (let i = 0; i < 220; i++) {
+    for (const k of configs.keys()) {
+      const t = performance.now();
+      await routers[k].route(short32[i % 32]);
+      if (i >= 20) lat[k].push(performance.now() - t);
+    }
+  }
+  rows.push(['route() one ~35-token prompt at a time, p50, ms', ...lat.map(median)]);
+}
 for (const [label, fn] of sets) {
   const got = configs.map(() => []);
   for (let r = 0; r <= rounds; r++) {
@@ -170,7 +183,12 @@ if (limit > 0 && dataPrompts.length > 0) {
 for (const encoder of encoders) await encoder.dispose();
 rmSync(cacheDir, { recursive: true, force: true });
 
-const fmt = (x, label) => (Number.isNaN(x) ? '—' : label.includes(', ms') ? `${x.toFixed(0)} ms` : `${x.toFixed(0)}/s`);
+const fmt = (x, label) =>
+  Number.isNaN(x)
+    ? '—'
+    : label.includes(', ms')
+      ? `${x.toFixed(label.startsWith('load') ? 0 : 2)} ms`
+      : `${x.toFixed(0)}/s`;
 const headers = ['measure', ...configs.map((c) => c.name), `pool / 1 thread`, `pool / 2 threads`];
 const table = rows.map(([label, a, b, c]) => [
   label,
