@@ -10,7 +10,7 @@
  * per four queries instead of once per query (the all-pairs searches were bound by memory traffic and call
  * overhead: routerdc's 16.5k × 16.5k leave-one-out search, 2 cores, ≈ 4× faster; bench figures in docs/EVALUATION.md).
  *
- * The module is assembled here from its instructions (no toolchain, no binary blob). Its text:
+ * The module is assembled here from its instructions (../numeric/wasm.ts; no toolchain, no binary blob). Its text:
  *
  *   (func (export "dots") (param $q i32) (param $qn i32) (param $r i32) (param $rn i32) (param $d i32)
  *                         (param $out i32)
@@ -50,6 +50,8 @@
  * multiplication and addition are commutative in IEEE-754, so the products and sums are the same values.
  */
 
+import { I32, V128, compileOrNull, memarg, moduleBytes, signedLeb } from '../numeric/wasm.js';
+
 // Opcodes (WebAssembly core spec 1.0 + fixed-width SIMD).
 const BLOCK = 0x02;
 const LOOP = 0x03;
@@ -73,8 +75,6 @@ const V128_CONST = [SIMD, 0x0c];
 const F32X4_EXTRACT = [SIMD, 0x1f];
 const F32X4_ADD = [SIMD, 0xe4, 0x01];
 const F32X4_MUL = [SIMD, 0xe6, 0x01];
-const I32 = 0x7f;
-const V128 = 0x7b;
 
 // Locals: params 0..5, then i32 locals 6..12, v128 locals 13..17.
 const [Q, QN, R, RN, , OUT] = [0, 1, 2, 3, 4, 5];
@@ -82,33 +82,6 @@ const D = 4;
 const [DB, QP, I, T, Q1, Q2, Q3] = [6, 7, 8, 9, 10, 11, 12];
 const ACC = [13, 14, 15, 16];
 const V = 17;
-
-function unsignedLeb(value: number): number[] {
-  const out: number[] = [];
-  let v = value >>> 0;
-  do {
-    let byte = v & 0x7f;
-    v >>>= 7;
-    if (v !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (v !== 0);
-  return out;
-}
-
-function signedLeb(value: number): number[] {
-  const out: number[] = [];
-  let v = value | 0;
-  for (;;) {
-    const byte = v & 0x7f;
-    v >>= 7;
-    const done = (v === 0 && (byte & 0x40) === 0) || (v === -1 && (byte & 0x40) !== 0);
-    out.push(done ? byte : byte | 0x80);
-    if (done) return out;
-  }
-}
-
-/** Memory argument: alignment 2^2 (4 bytes, what float32 rows guarantee) and a byte offset. */
-const memarg = (offset: number): number[] => [0x02, ...unsignedLeb(offset)];
 
 function functionBody(): number[] {
   const get = (l: number): number[] => [GET, l];
@@ -226,57 +199,30 @@ function functionBody(): number[] {
     0,
     END,
     END,
-    END, // function
   ];
-  const locals = [0x02, ...unsignedLeb(7), I32, ...unsignedLeb(5), V128];
-  const body = [...locals, ...code];
-  return [...unsignedLeb(body.length), ...body];
-}
-
-function section(id: number, payload: number[]): number[] {
-  return [id, ...unsignedLeb(payload.length), ...payload];
-}
-
-function name(text: string): number[] {
-  const bytes = Array.from(text, (c) => c.charCodeAt(0));
-  return [...unsignedLeb(bytes.length), ...bytes];
+  return code;
 }
 
 /** The module's bytes (see the file header). */
 export function blockDotsModuleBytes(): Uint8Array<ArrayBuffer> {
-  const bytes = [
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00,
-    ...section(1, [1, 0x60, 6, I32, I32, I32, I32, I32, I32, 0]), // type: (i32 × 6) → ()
-    ...section(3, [1, 0]), // function 0 has type 0
-    ...section(5, [1, 0x00, 1]), // one memory, min 1 page
-    ...section(7, [2, ...name('dots'), 0x00, 0, ...name('memory'), 0x02, 0]), // exports
-    ...section(10, [1, ...functionBody()]), // code
-  ];
-  const out = new Uint8Array(new ArrayBuffer(bytes.length));
-  out.set(bytes);
-  return out;
+  return moduleBytes([
+    {
+      name: 'dots',
+      params: [I32, I32, I32, I32, I32, I32],
+      locals: [
+        [7, I32],
+        [5, V128],
+      ],
+      body: functionBody(),
+    },
+  ]);
 }
 
 let compiled: WebAssembly.Module | null | undefined;
 
 function moduleOrNull(): WebAssembly.Module | null {
   if (compiled !== undefined) return compiled;
-  compiled = null;
-  try {
-    if (typeof WebAssembly === 'object' && typeof WebAssembly.Module === 'function') {
-      const bytes = blockDotsModuleBytes();
-      if (WebAssembly.validate(bytes)) compiled = new WebAssembly.Module(bytes);
-    }
-  } catch {
-    compiled = null; // no WebAssembly SIMD here: callers use their per-pair loops
-  }
+  compiled = compileOrNull(blockDotsModuleBytes()); // null: callers use their per-pair loops
   return compiled;
 }
 
