@@ -19,7 +19,13 @@
  * JavaScript has no erf, so the tanh form is the one both the TS forward pass and the ONNX graph compute exactly).
  *
  * Nothing here allocates per example: callers pass preallocated output buffers.
+ *
+ * Speed: products of at least 2^16 multiply-adds run in WebAssembly SIMD (./kernels-wasm.ts) with bit-identical
+ * results (the same float64 operations and float32 roundings in the same order); the loops below are the
+ * reference, the fallback without WebAssembly, and the path for small products.
  */
+
+import { WASM_MIN_WORK, matmulTransAWasm, matmulWasm } from './kernels-wasm.js';
 
 function checkSize(fn: string, name: string, array: ArrayLike<number>, need: number): void {
   if (array.length < need) {
@@ -54,6 +60,8 @@ export function matmul(
   checkSize('matmul', 'A', a, m * k);
   checkSize('matmul', 'B', b, k * n);
   checkSize('matmul', 'C', c, m * n);
+  // Large products: the bit-identical WebAssembly SIMD kernel (./kernels-wasm.ts); this loop is the reference.
+  if (m >= 4 && m * k * n >= WASM_MIN_WORK && matmulWasm(a, b, c, m, k, n, accumulate)) return c;
   if (!accumulate) c.fill(0, 0, m * n);
   let i = 0;
   // Four rows of C at a time: each loaded value of B feeds four multiply-adds.
@@ -121,6 +129,7 @@ export function matmulTransA(
   checkSize('matmulTransA', 'A', a, m * k);
   checkSize('matmulTransA', 'B', b, m * n);
   checkSize('matmulTransA', 'C', c, k * n);
+  if (m >= 4 && m * k * n >= WASM_MIN_WORK && matmulTransAWasm(a, b, c, m, k, n, accumulate)) return c;
   if (!accumulate) c.fill(0, 0, k * n);
   let r = 0;
   // Four shared rows at a time: each row of C is loaded once per four updates.
