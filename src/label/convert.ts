@@ -109,6 +109,34 @@ interface Cell {
   line: number;
 }
 
+/**
+ * Wide layouts (one row per prompt in column `prompt`, one column per model) → one cell per (row, model), with the
+ * id from `idColumn` and the other fields from `fields`; rows without prompt text are dropped.
+ */
+function wideCells(
+  rows: readonly SourceRow[],
+  models: readonly string[],
+  idColumn: string,
+  fields: (row: SourceRow['row'], model: string) => Pick<Cell, 'score' | 'cost' | 'source' | 'split'>,
+): { cells: Cell[]; dropped: ConvertReport['dropped'] } {
+  const cells: Cell[] = [];
+  const dropped: ConvertReport['dropped'] = [];
+  for (const { line, row } of rows) {
+    const prompt = text(row.prompt);
+    if (prompt === undefined) {
+      dropped.push({ line, reason: "no text in 'prompt'" });
+      continue;
+    }
+    const id = text(row[idColumn]);
+    for (const model of models) {
+      const cell: Cell = { prompt, model, ...fields(row, model), line };
+      if (id !== undefined) cell.id = id;
+      cells.push(cell);
+    }
+  }
+  return { cells, dropped };
+}
+
 function text(value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'string') return value;
@@ -372,28 +400,11 @@ export async function convertRouterBench(
       'INVALID_ARGUMENT',
       'convertRouterBench: no model columns (a model M needs columns M and M|total_cost)',
     );
-  const cells: Cell[] = [];
-  const dropped: ConvertReport['dropped'] = [];
-  for (const { line, row } of rows) {
-    const prompt = text(row.prompt);
-    if (prompt === undefined) {
-      dropped.push({ line, reason: "no text in 'prompt'" });
-      continue;
-    }
-    const id = text(row.sample_id);
-    for (const model of models) {
-      const cell: Cell = {
-        prompt,
-        model,
-        score: row[model],
-        cost: row[`${model}|total_cost`],
-        source: row.eval_name,
-        line,
-      };
-      if (id !== undefined) cell.id = id;
-      cells.push(cell);
-    }
-  }
+  const { cells, dropped } = wideCells(rows, models, 'sample_id', (row, model) => ({
+    score: row[model],
+    cost: row[`${model}|total_cost`],
+    source: row.eval_name,
+  }));
   return assemble(cells, rows.length, options, 'convertRouterBench', dropped);
 }
 
@@ -418,21 +429,11 @@ export async function convertRouteLlm(
   const models = columns.filter((c) => !reserved.has(c) && !c.endsWith('_response'));
   if (rows.length > 0 && models.length === 0)
     throw new FineRouterError('INVALID_ARGUMENT', 'convertRouteLlm: no model columns besides prompt');
-  const cells: Cell[] = [];
-  const dropped: ConvertReport['dropped'] = [];
-  for (const { line, row } of rows) {
-    const prompt = text(row.prompt);
-    if (prompt === undefined) {
-      dropped.push({ line, reason: "no text in 'prompt'" });
-      continue;
-    }
-    for (const model of models) {
-      const cell: Cell = { prompt, model, score: row[model], source: row.source, split: row.split, line };
-      const id = text(row.id);
-      if (id !== undefined) cell.id = id;
-      cells.push(cell);
-    }
-  }
+  const { cells, dropped } = wideCells(rows, models, 'id', (row, model) => ({
+    score: row[model],
+    source: row.source,
+    split: row.split,
+  }));
   return assemble(cells, rows.length, options, 'convertRouteLlm', dropped);
 }
 

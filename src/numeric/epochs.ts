@@ -63,6 +63,29 @@ export function minibatches(
   return { loss, weight };
 }
 
+/**
+ * One epoch of the usual kind (the `runEpoch` of every trainer that walks one row order): shuffle `order` with
+ * `random`, one pass of minibatches, and the weighted mean loss of the pass (0 when nothing carried weight).
+ *
+ * @param order - the training rows; shuffled in place.
+ * @param random - the trainer's seeded integer source.
+ * @param batchSize - rows per minibatch.
+ * @param step - trains one minibatch and returns its summed loss and weight (see {@link minibatches}).
+ * @returns the epoch's mean training loss.
+ * @example
+ * trainEpochs({ epochs: 10, runEpoch: () => shuffledEpoch(order, rng, 64, step), devLoss });
+ */
+export function shuffledEpoch(
+  order: Int32Array,
+  random: IntegerSource,
+  batchSize: number,
+  step: (order: Int32Array, from: number, count: number) => { loss: number; weight: number },
+): number {
+  shuffleInPlace(order, random);
+  const pass = minibatches(order, batchSize, step);
+  return pass.weight > 0 ? pass.loss / pass.weight : 0;
+}
+
 /** Tracks the best dev loss, snapshots the best weights and says when to stop. */
 export class EarlyStopping {
   private readonly params: readonly Weights[];

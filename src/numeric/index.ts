@@ -3,5 +3,5 @@
 export { median, medianInPlace, quantileSorted } from './stats.js';
 export { macroF1 } from './f1.js';
 export { gatherRows } from './rows.js';
-export { EarlyStopping, minibatches, shuffleInPlace, trainEpochs } from './epochs.js';
+export { EarlyStopping, minibatches, shuffledEpoch, shuffleInPlace, trainEpochs } from './epochs.js';
 export type { IntegerSource, TrainEpochsOptions, Weights } from './epochs.js';

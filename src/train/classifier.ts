@@ -19,7 +19,7 @@
  * to the lower θ. Early stopping: dev BCE, patience epochs, best weights restored.
  */
 import { AdamW, createParam, type Param } from './optimizer.js';
-import { EarlyStopping, minibatches, shuffleInPlace, trainEpochs } from '../numeric/epochs.js';
+import { EarlyStopping, shuffledEpoch, trainEpochs } from '../numeric/epochs.js';
 import { macroF1 } from '../numeric/f1.js';
 import { gatherRows } from '../numeric/rows.js';
 import { addBias, biasGrad, matmul, matmulTransA, matmulTransB, sigmoidBce } from './kernels.js';
@@ -251,17 +251,14 @@ export function trainClassifier(data: ClassifierData, options: ClassifierOptions
   const { epochs, history } = trainEpochs({
     epochs: o.epochs,
     stopping: stop,
-    runEpoch: () => {
-      shuffleInPlace(order, rng);
-      const pass = minibatches(order, bs, (rows, from, count) => {
+    runEpoch: () =>
+      shuffledEpoch(order, rng, bs, (rows, from, count) => {
         load(rows, from, count);
         opt.zeroGrad();
         const loss = net.batchLoss(x, targets, count, true) * count;
         opt.step();
         return { loss, weight: count };
-      });
-      return pass.loss / pass.weight;
-    },
+      }),
     devLoss: () => evaluate(dev),
     ...(o.onEpoch ? { onEpoch: o.onEpoch } : {}),
   });

@@ -29,7 +29,7 @@ import {
   type Activation,
 } from './kernels.js';
 import { AdamW, createParam, type Param } from './optimizer.js';
-import { EarlyStopping, minibatches, shuffleInPlace, trainEpochs } from '../numeric/epochs.js';
+import { EarlyStopping, minibatches, shuffledEpoch, shuffleInPlace, trainEpochs } from '../numeric/epochs.js';
 import { createRandom, heNormal, xavierUniform, type Random } from './random.js';
 import { addTaskResiduals, generalFromProjected, projectPrompts, type QualityHeads } from './heads.js';
 
@@ -469,18 +469,15 @@ export function trainGeneral(data: MoeData, options: MoeOptions = {}): GeneralRe
   const { epochs, history } = trainEpochs({
     epochs: o.epochs,
     stopping: stop,
-    runEpoch: () => {
-      shuffleInPlace(order, rng);
-      const pass = minibatches(order, bs, (rows, from, count) => {
+    runEpoch: () =>
+      shuffledEpoch(order, rng, bs, (rows, from, count) => {
         load(rows, from, count);
         opt.zeroGrad();
         const r = net.batchLoss(x, target, tmask, count, true);
         if (r.count === 0) return { loss: 0, weight: 0 };
         opt.step();
         return { loss: r.loss * r.count, weight: r.count };
-      });
-      return pass.weight > 0 ? pass.loss / pass.weight : 0;
-    },
+      }),
     devLoss: () => evaluate(dev),
     onEpoch: (epoch, trainLoss, devLoss) => o.onEpoch?.(1, epoch, trainLoss, devLoss),
   });
@@ -792,9 +789,8 @@ export function trainAddedModel(
   const { epochs } = trainEpochs({
     epochs: o.epochs,
     stopping: stop,
-    runEpoch: () => {
-      shuffleInPlace(train, rng);
-      const pass = minibatches(train, bs, (rows, from, count) => {
+    runEpoch: () =>
+      shuffledEpoch(train, rng, bs, (rows, from, count) => {
         load(rows, from, count);
         bankForward(bank, x, null, a, g, out, count, p, act);
         const r = maskedMse(out, target, tmask, count, dOut);
@@ -802,9 +798,7 @@ export function trainAddedModel(
         bankBackward(bank, x, a, g, dOut, da, count, p, act);
         opt.step();
         return { loss: r.loss * count, weight: count };
-      });
-      return pass.loss / Math.max(1, pass.weight);
-    },
+      }),
     devLoss: evaluate,
     onEpoch: (epoch, trainLoss, devLoss) => o.onEpoch?.(1, epoch, trainLoss, devLoss),
   });
