@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { readRoutingJsonl } from '../../adapters/node/jsonl.js';
 import { loadMiniLmEncoder } from '../../adapters/node/minilm.js';
+import { createEncoderPool } from '../../adapters/node/encoder-pool.js';
 import { cachedEmbedder } from '../../adapters/node/embedder.js';
 import { cachePaths, defaultCacheDir } from '../../adapters/node/cache-dir.js';
 import { writeArtifacts } from '../../adapters/node/artifacts-write.js';
@@ -46,6 +47,8 @@ Options:
                      else ~/.cache/finerouter; $FINEROUTER_CACHE_DIR overrides)
   --no-cache         keep embeddings and the encoder in memory
   --threads N        onnxruntime intra-op threads for the encoder
+  --workers N        embed new prompts on N worker threads, each a 1-thread encoder session (default 0: in this
+                     thread with --threads)
   --json             print the summary as one JSON object
   --help             this text`;
 
@@ -85,6 +88,7 @@ export const trainCommand: Command = {
         stage1: { type: 'string' },
         preset: { type: 'string' },
         force: { type: 'boolean' },
+        workers: { type: 'string' },
         ...COMMON_FLAGS,
       },
       { required: ['data', 'out'] },
@@ -94,6 +98,7 @@ export const trainCommand: Command = {
     const seed = numberFlag('train', 'seed', values.seed, 'an integer ≥ 0', integerAtLeast(0)) ?? 42;
     const epochs = numberFlag('train', 'epochs', values.epochs, 'an integer ≥ 1', integerAtLeast(1));
     const threads = numberFlag('train', 'threads', values.threads, 'an integer ≥ 1', integerAtLeast(1));
+    const workers = numberFlag('train', 'workers', values.workers, 'an integer ≥ 0', integerAtLeast(0)) ?? 0;
     const outputTokens = numberFlag(
       'train',
       'output-tokens',
@@ -145,10 +150,16 @@ export const trainCommand: Command = {
     times.read = Math.round(performance.now() - t);
 
     t = performance.now();
-    const encoder = await loadMiniLmEncoder({
-      ...(cache ? { cacheDir: cache.encoder } : {}),
-      ...(threads !== undefined ? { intraOpNumThreads: threads } : {}),
-    });
+    const encoder =
+      workers > 0
+        ? await createEncoderPool({
+            workers,
+            encoder: { kind: 'minilm', ...(cache ? { cacheDir: cache.encoder } : {}) },
+          })
+        : await loadMiniLmEncoder({
+            ...(cache ? { cacheDir: cache.encoder } : {}),
+            ...(threads !== undefined ? { intraOpNumThreads: threads } : {}),
+          });
     times.encoderLoad = Math.round(performance.now() - t);
     try {
       const built = await buildRouter(records, {
