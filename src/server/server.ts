@@ -222,6 +222,173 @@ function postJson(
   });
 }
 
+/** One upstream call; resolves once the upstream answered 2xx (headers in hand), throws on anything else. */
+async function callUpstream(
+  env: Readonly<Record<string, string | undefined>>,
+  id: string,
+  entry: PoolModel,
+  body: Record<string, unknown>,
+  signal: AbortSignal,
+): Promise<UpstreamResponse> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...(entry.headers ?? {}) };
+  if (entry.apiKeyEnv !== undefined) {
+    const key = env[entry.apiKeyEnv];
+    if (key === undefined || key === '')
+      throw new HttpError(
+        500,
+        'server_error',
+        `the API key variable ${entry.apiKeyEnv} of model ${id} is not set on the server`,
+      );
+    headers.authorization = `Bearer ${key}`;
+  }
+  const response = await postJson(
+    `${entry.baseUrl}/chat/completions`,
+    headers,
+    JSON.stringify({ ...body, model: entry.model }),
+    signal,
+  );
+  if (response.status < 200 || response.status > 299) {
+    response.body.resume(); // drain and drop: error bodies may echo request headers
+    throw new UpstreamStatusError(response.status, id);
+  }
+  return { body: response.body };
+}
+
+/** Sends the upstream's answer: JSON with a `finerouter` field, or SSE relayed with the field in the first event. */
+async function relay(
+  res: ServerResponse,
+  response: UpstreamResponse,
+  summary: RoutingSummary,
+  entry: PoolModel,
+  stream: boolean,
+): Promise<void> {
+  const headers = decisionHeaders(summary);
+  if (!stream) {
+    const text = await readAll(response.body);
+    let json: Record<string, unknown>;
+    try {
+      json = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      throw new HttpError(502, 'upstream_error', `upstream ${summary.model} returned a body that is not JSON`);
+    }
+    const usage = json.usage as { prompt_tokens?: unknown; completion_tokens?: unknown } | undefined;
+    const field: Record<string, unknown> = { ...summary };
+    if (typeof usage?.prompt_tokens === 'number' && typeof usage.completion_tokens === 'number')
+      field.costUsd = callCost(entry.prices, usage.prompt_tokens, usage.completion_tokens);
+    json.finerouter = field;
+    sendJson(res, 200, json, headers);
+    return;
+  }
+  res.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+    ...headers,
+  });
+  const decoder = new TextDecoder();
+  // The first SSE event gets the `finerouter` field; everything after it is relayed byte for byte.
+  let head = '';
+  let injected = false;
+  for await (const value of response.body as AsyncIterable<Buffer>) {
+    if (res.destroyed) {
+      response.body.destroy();
+      return;
+    }
+    if (injected) {
+      res.write(value);
+      continue;
+    }
+    head += decoder.decode(value, { stream: true });
+    const end = head.indexOf('\n\n');
+    if (end < 0) continue;
+    const event = head.slice(0, end);
+    const rest = head.slice(end);
+    let out = event;
+    if (event.startsWith('data: ') && event !== 'data: [DONE]') {
+      try {
+        const chunk = JSON.parse(event.slice(6)) as Record<string, unknown>;
+        chunk.finerouter = summary;
+        out = `data: ${JSON.stringify(chunk)}`;
+      } catch {
+        out = event;
+      }
+    }
+    res.write(out + rest);
+    injected = true;
+  }
+  if (!injected && head.length > 0) res.write(head);
+  res.end();
+}
+
+/** A chat-completions request body: a JSON object with a string `model` and non-empty `messages` (else 400). */
+function parseChatBody(raw: Buffer): Record<string, unknown> {
+  let body: Record<string, unknown>;
+  try {
+    body = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
+  } catch {
+    throw new HttpError(400, 'invalid_request_error', 'the request body is not valid JSON');
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new HttpError(400, 'invalid_request_error', 'the request body must be a JSON object');
+  if (typeof body.model !== 'string') throw new HttpError(400, 'invalid_request_error', 'model: expected a string');
+  if (!Array.isArray(body.messages) || body.messages.length === 0)
+    throw new HttpError(400, 'invalid_request_error', 'messages: expected a non-empty array');
+  return body;
+}
+
+/** Per-request routing options: header `x-finerouter-options` (JSON), then the body's `finerouter` field over it. */
+function requestRoutingOptions(req: IncomingMessage, fromBody: unknown): ReturnType<typeof parseRequestRoutingOptions> {
+  let fromHeader: unknown;
+  const header = req.headers['x-finerouter-options'];
+  if (typeof header === 'string') {
+    try {
+      fromHeader = JSON.parse(header);
+    } catch {
+      throw new HttpError(400, 'invalid_request_error', 'header x-finerouter-options: expected JSON');
+    }
+  }
+  return {
+    ...parseRequestRoutingOptions(fromHeader, 'header x-finerouter-options'),
+    ...parseRequestRoutingOptions(fromBody, 'body field "finerouter"'),
+  };
+}
+
+/** The HTTP status, OpenAI-style error body and headers for an error thrown while handling a request. */
+function errorResponse(error: unknown): {
+  status: number;
+  body: Record<string, unknown>;
+  headers: Record<string, string>;
+} {
+  let status = 500;
+  let body: Record<string, unknown> = { message: 'internal error', type: 'server_error' };
+  let headers: Record<string, string> = {};
+  if (error instanceof HttpError) {
+    status = error.status;
+    const { headers: extraHeaders, ...extra } = error.extra as { headers?: Record<string, string> };
+    headers = extraHeaders ?? {};
+    body = { message: error.message, type: error.type, ...extra };
+  } else if (error instanceof FineRouterError) {
+    if (error.code === 'UPSTREAM_FAILED') {
+      status = 502;
+      body = {
+        message: error.message,
+        type: 'upstream_error',
+        code: 'upstream_failed',
+        attempts: (error as FineRouterError & { attempts?: unknown }).attempts ?? [],
+      };
+    } else if (error.code === 'BUDGET_EXCEEDED') {
+      status = 400;
+      body = { message: error.message, type: 'invalid_request_error', code: 'budget_exceeded' };
+    } else if (error.code === 'INVALID_ARGUMENT') {
+      status = 400;
+      body = { message: error.message, type: 'invalid_request_error', code: 'invalid_argument' };
+    } else {
+      body = { message: error.message, type: 'server_error', code: error.code.toLowerCase() };
+    }
+  }
+  return { status, body, headers };
+}
+
 /**
  * Creates the routing server (not yet listening).
  *
@@ -318,120 +485,13 @@ export function createRoutingServer(options: RoutingServerOptions): RoutingServe
     return typeof given === 'string' && timingSafeEqual(digest(given), tokenDigest);
   }
 
-  /** One upstream call; resolves once the upstream answered 2xx (headers in hand), throws on anything else. */
-  async function callUpstream(
-    id: string,
-    entry: PoolModel,
-    body: Record<string, unknown>,
-    signal: AbortSignal,
-  ): Promise<UpstreamResponse> {
-    const headers: Record<string, string> = { 'content-type': 'application/json', ...(entry.headers ?? {}) };
-    if (entry.apiKeyEnv !== undefined) {
-      const key = env[entry.apiKeyEnv];
-      if (key === undefined || key === '')
-        throw new HttpError(
-          500,
-          'server_error',
-          `the API key variable ${entry.apiKeyEnv} of model ${id} is not set on the server`,
-        );
-      headers.authorization = `Bearer ${key}`;
-    }
-    const response = await postJson(
-      `${entry.baseUrl}/chat/completions`,
-      headers,
-      JSON.stringify({ ...body, model: entry.model }),
-      signal,
-    );
-    if (response.status < 200 || response.status > 299) {
-      response.body.resume(); // drain and drop: error bodies may echo request headers
-      throw new UpstreamStatusError(response.status, id);
-    }
-    return { body: response.body };
-  }
-
-  async function relay(
-    res: ServerResponse,
-    response: UpstreamResponse,
-    summary: RoutingSummary,
-    entry: PoolModel,
-    stream: boolean,
-  ): Promise<void> {
-    const headers = decisionHeaders(summary);
-    if (!stream) {
-      const text = await readAll(response.body);
-      let json: Record<string, unknown>;
-      try {
-        json = JSON.parse(text) as Record<string, unknown>;
-      } catch {
-        throw new HttpError(502, 'upstream_error', `upstream ${summary.model} returned a body that is not JSON`);
-      }
-      const usage = json.usage as { prompt_tokens?: unknown; completion_tokens?: unknown } | undefined;
-      const field: Record<string, unknown> = { ...summary };
-      if (typeof usage?.prompt_tokens === 'number' && typeof usage.completion_tokens === 'number')
-        field.costUsd = callCost(entry.prices, usage.prompt_tokens, usage.completion_tokens);
-      json.finerouter = field;
-      sendJson(res, 200, json, headers);
-      return;
-    }
-    res.writeHead(200, {
-      'content-type': 'text/event-stream',
-      'cache-control': 'no-cache',
-      connection: 'keep-alive',
-      ...headers,
-    });
-    const decoder = new TextDecoder();
-    // The first SSE event gets the `finerouter` field; everything after it is relayed byte for byte.
-    let head = '';
-    let injected = false;
-    for await (const value of response.body as AsyncIterable<Buffer>) {
-      if (res.destroyed) {
-        response.body.destroy();
-        return;
-      }
-      if (injected) {
-        res.write(value);
-        continue;
-      }
-      head += decoder.decode(value, { stream: true });
-      const end = head.indexOf('\n\n');
-      if (end < 0) continue;
-      const event = head.slice(0, end);
-      const rest = head.slice(end);
-      let out = event;
-      if (event.startsWith('data: ') && event !== 'data: [DONE]') {
-        try {
-          const chunk = JSON.parse(event.slice(6)) as Record<string, unknown>;
-          chunk.finerouter = summary;
-          out = `data: ${JSON.stringify(chunk)}`;
-        } catch {
-          out = event;
-        }
-      }
-      res.write(out + rest);
-      injected = true;
-    }
-    if (!injected && head.length > 0) res.write(head);
-    res.end();
-  }
-
   async function chatCompletions(
     req: IncomingMessage,
     res: ServerResponse,
     clientSignal: AbortSignal,
     note: Record<string, unknown>,
   ): Promise<void> {
-    const raw = await readBody(req, maxBodyBytes);
-    let body: Record<string, unknown>;
-    try {
-      body = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
-    } catch {
-      throw new HttpError(400, 'invalid_request_error', 'the request body is not valid JSON');
-    }
-    if (typeof body !== 'object' || body === null || Array.isArray(body))
-      throw new HttpError(400, 'invalid_request_error', 'the request body must be a JSON object');
-    if (typeof body.model !== 'string') throw new HttpError(400, 'invalid_request_error', 'model: expected a string');
-    if (!Array.isArray(body.messages) || body.messages.length === 0)
-      throw new HttpError(400, 'invalid_request_error', 'messages: expected a non-empty array');
+    const body = parseChatBody(await readBody(req, maxBodyBytes));
     const { finerouter: fromBody, ...forward } = body;
     const stream = forward.stream === true;
     note.stream = stream;
@@ -450,7 +510,7 @@ export function createRoutingServer(options: RoutingServerOptions): RoutingServe
       const { value, attempts } = await callWithFallback(
         decision,
         () => true,
-        (id, signal) => callUpstream(id, entry, forward, signal),
+        (id, signal) => callUpstream(env, id, entry, forward, signal),
         {
           maxAttempts: 1,
           attemptTimeoutMs: entry.timeoutMs ?? upstreamTimeoutMs,
@@ -470,19 +530,7 @@ export function createRoutingServer(options: RoutingServerOptions): RoutingServe
       await relay(res, value, summary, entry, stream);
       return;
     }
-    let fromHeader: unknown;
-    const header = req.headers['x-finerouter-options'];
-    if (typeof header === 'string') {
-      try {
-        fromHeader = JSON.parse(header);
-      } catch {
-        throw new HttpError(400, 'invalid_request_error', 'header x-finerouter-options: expected JSON');
-      }
-    }
-    const perRequest = {
-      ...parseRequestRoutingOptions(fromHeader, 'header x-finerouter-options'),
-      ...parseRequestRoutingOptions(fromBody, 'body field "finerouter"'),
-    };
+    const perRequest = requestRoutingOptions(req, fromBody);
     const split = splitRoutingOptions(defaults, perRequest, callable);
     const route: RouteOptions = { ...split.route, signal: clientSignal };
     if (options.messages !== undefined) route.messages = options.messages;
@@ -502,7 +550,7 @@ export function createRoutingServer(options: RoutingServerOptions): RoutingServe
     const { value, model, attempts } = await callWithFallback(
       decision,
       (id) => id in pool.models,
-      (id, signal) => callUpstream(id, pool.models[id]!, forward, signal),
+      (id, signal) => callUpstream(env, id, pool.models[id]!, forward, signal),
       fallback,
     );
     metrics.routed.inc({ model });
@@ -564,35 +612,9 @@ export function createRoutingServer(options: RoutingServerOptions): RoutingServe
         if (!res.destroyed) res.destroy();
         return;
       }
-      let status = 500;
-      let body: Record<string, unknown> = { message: 'internal error', type: 'server_error' };
-      let headers: Record<string, string> = {};
-      if (error instanceof HttpError) {
-        status = error.status;
-        const { headers: extraHeaders, ...extra } = error.extra as { headers?: Record<string, string> };
-        headers = extraHeaders ?? {};
-        body = { message: error.message, type: error.type, ...extra };
-      } else if (error instanceof FineRouterError) {
-        if (error.code === 'UPSTREAM_FAILED') {
-          status = 502;
-          body = {
-            message: error.message,
-            type: 'upstream_error',
-            code: 'upstream_failed',
-            attempts: (error as FineRouterError & { attempts?: unknown }).attempts ?? [],
-          };
-        } else if (error.code === 'BUDGET_EXCEEDED') {
-          status = 400;
-          body = { message: error.message, type: 'invalid_request_error', code: 'budget_exceeded' };
-        } else if (error.code === 'INVALID_ARGUMENT') {
-          status = 400;
-          body = { message: error.message, type: 'invalid_request_error', code: 'invalid_argument' };
-        } else {
-          body = { message: error.message, type: 'server_error', code: error.code.toLowerCase() };
-        }
-      } else {
+      const { status, body, headers } = errorResponse(error);
+      if (!(error instanceof HttpError) && !(error instanceof FineRouterError))
         note.error = error instanceof Error ? error.name : 'unknown';
-      }
       if (res.headersSent) {
         res.destroy();
       } else {
