@@ -63,8 +63,12 @@ const storeJoined = (address: number[], lo: number, hi: number): number[] => [
 const plus = (a: number[], b: number[]): number[] => [...a, ...b, ...OP.i32Add];
 const load = (address: number[]): number[] => [...address, ...OP.v128Load, ...memarg(0)];
 
-/** mm(a, b, c, m4, k, n4): C[m4×n4] ← C + A[m4×k]·B[k×n4], byte offsets; m4, n4 multiples of 4. */
-function matmulFunction(): WasmFunction {
+/**
+ * mm(a, b, c, m4, k, n4): C[m4×n4] ← C + A[m4×k]·B[k×n4] rounding C to float32 after every step (./kernels.ts
+ * matmul); with `sumThenRound` (mtb), C ← f32(C + Σ_p A·B) with the sum in float64 (./kernels.ts matmulTransB,
+ * B given transposed). Byte offsets; m4, n4 multiples of 4.
+ */
+function matmulFunction(sumThenRound = false): WasmFunction {
   const [A, B, C, M, K, N] = [0, 1, 2, 3, 4, 5];
   const [KA, NB, ROWA, ROWC, I, J, P, AP, BP, CP] = [6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
   const ACC = [16, 17, 18, 19, 20, 21, 22, 23]; // row r: lo = ACC[2r], hi = ACC[2r + 1]
@@ -73,6 +77,11 @@ function matmulFunction(): WasmFunction {
     r === 0 ? get(base) : plus(get(base), [...get(stride), ...i32(r), ...OP.i32Mul]);
   const tile: number[] = [];
   for (let r = 0; r < 4; r++) {
+    if (sumThenRound) {
+      for (const acc of [ACC[2 * r]!, ACC[2 * r + 1]!])
+        tile.push(...OP.v128Const, ...new Array<number>(16).fill(0), ...set(acc));
+      continue;
+    }
     tile.push(...load(rowOffset(CP, NB, r)), ...set(BV));
     tile.push(...promoteHalf(get(BV), false), ...set(ACC[2 * r]!));
     tile.push(...promoteHalf(get(BV), true), ...set(ACC[2 * r + 1]!));
@@ -91,12 +100,28 @@ function matmulFunction(): WasmFunction {
       [ACC[2 * r]!, BLO],
       [ACC[2 * r + 1]!, BHI],
     ] as const) {
-      step.push(...get(acc), ...get(AV), ...get(half), ...OP.f64x2Mul, ...OP.f64x2Add, ...roundF32, ...set(acc));
+      step.push(
+        ...get(acc),
+        ...get(AV),
+        ...get(half),
+        ...OP.f64x2Mul,
+        ...OP.f64x2Add,
+        ...(sumThenRound ? [] : roundF32),
+        ...set(acc),
+      );
     }
   }
   step.push(...addTo(AP, i32(4)), ...addTo(BP, get(NB)), ...get(P), ...i32(1), ...OP.i32Sub, ...set(P));
   const store: number[] = [];
-  for (let r = 0; r < 4; r++) store.push(...storeJoined(rowOffset(CP, NB, r), ACC[2 * r]!, ACC[2 * r + 1]!));
+  for (let r = 0; r < 4; r++) {
+    if (sumThenRound) {
+      // C + sum (the JavaScript kernel's `(accumulate ? c : 0) + s`; C holds 0 when not accumulating).
+      store.push(...load(rowOffset(CP, NB, r)), ...set(BV));
+      store.push(...promoteHalf(get(BV), false), ...get(ACC[2 * r]!), ...OP.f64x2Add, ...set(ACC[2 * r]!));
+      store.push(...promoteHalf(get(BV), true), ...get(ACC[2 * r + 1]!), ...OP.f64x2Add, ...set(ACC[2 * r + 1]!));
+    }
+    store.push(...storeJoined(rowOffset(CP, NB, r), ACC[2 * r]!, ACC[2 * r + 1]!));
+  }
   const columns = whileNot(
     [...get(J), ...get(NB), ...OP.i32GeU],
     [
@@ -145,7 +170,7 @@ function matmulFunction(): WasmFunction {
     ),
   ];
   return {
-    name: 'mm',
+    name: sumThenRound ? 'mtb' : 'mm',
     params: [I32, I32, I32, I32, I32, I32],
     locals: [
       [10, I32],
@@ -268,6 +293,7 @@ interface Kernels {
   memory: WebAssembly.Memory;
   mm: (a: number, b: number, c: number, m: number, k: number, n: number) => void;
   mta: (a: number, b: number, c: number, m: number, k: number, n: number) => void;
+  mtb: (a: number, b: number, c: number, m: number, k: number, n: number) => void;
 }
 
 let kernels: Kernels | null | undefined;
@@ -275,7 +301,7 @@ let kernels: Kernels | null | undefined;
 function kernelsOrNull(): Kernels | null {
   if (kernels !== undefined) return kernels;
   kernels = null;
-  const module = compileOrNull(moduleBytes([matmulFunction(), matmulTransAFunction()]));
+  const module = compileOrNull(moduleBytes([matmulFunction(), matmulTransAFunction(), matmulFunction(true)]));
   if (module === null) return null;
   try {
     const instance = new WebAssembly.Instance(module, {});
@@ -283,6 +309,7 @@ function kernelsOrNull(): Kernels | null {
       memory: instance.exports.memory as WebAssembly.Memory,
       mm: instance.exports.mm as Kernels['mm'],
       mta: instance.exports.mta as Kernels['mta'],
+      mtb: instance.exports.mtb as Kernels['mtb'],
     };
   } catch {
     kernels = null;
@@ -384,5 +411,44 @@ export function matmulTransAWasm(
   else mem.fill(0, cOff, cOff + k * n4);
   kern.mta(aOff * 4, bOff * 4, cOff * 4, m, k, n4);
   copyOut(c, mem, cOff, k, n, n4);
+  return true;
+}
+
+/**
+ * C = A·Bᵀ (or C += A·Bᵀ) in WebAssembly, bit-identical to ./kernels.ts `matmulTransB` (each element the float64
+ * sum over the shared index in order, added to C and rounded once); B is transposed into the module's memory.
+ * @returns whether C was computed (false when WebAssembly SIMD is unavailable).
+ */
+export function matmulTransBWasm(
+  a: Float32Array,
+  b: Float32Array,
+  c: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+  accumulate: boolean,
+): boolean {
+  const kern = kernelsOrNull();
+  if (kern === null) return false;
+  const m4 = pad4(m);
+  const n4 = pad4(n);
+  const aOff = 0;
+  const bOff = m4 * k;
+  const cOff = bOff + k * n4;
+  const mem = memoryFloats(kern, cOff + m4 * n4);
+  if (mem === null) return false;
+  mem.set(a.subarray(0, m * k), aOff);
+  mem.fill(0, aOff + m * k, aOff + m4 * k);
+  // Bᵀ: k rows of n4 (B is n×k row-major).
+  for (let p = 0; p < k; p++) {
+    const row = bOff + p * n4;
+    for (let j = 0; j < n; j++) mem[row + j] = b[j * k + p]!;
+    mem.fill(0, row + n, row + n4);
+  }
+  if (accumulate) copyPadded(mem, cOff, c, m, n, n4);
+  else mem.fill(0, cOff, cOff + m * n4);
+  mem.fill(0, cOff + m * n4, cOff + m4 * n4);
+  kern.mtb(aOff * 4, bOff * 4, cOff * 4, m4, k, n4);
+  copyOut(c, mem, cOff, m, n, n4);
   return true;
 }

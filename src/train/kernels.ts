@@ -20,12 +20,12 @@
  *
  * Nothing here allocates per example: callers pass preallocated output buffers.
  *
- * Speed: products of at least 2^16 multiply-adds run in WebAssembly SIMD (./kernels-wasm.ts) with bit-identical
+ * Speed: products (all three) of at least 2^16 multiply-adds run in WebAssembly SIMD (./kernels-wasm.ts) with bit-identical
  * results (the same float64 operations and float32 roundings in the same order); the loops below are the
  * reference, the fallback without WebAssembly, and the path for small products.
  */
 
-import { WASM_MIN_WORK, matmulTransAWasm, matmulWasm } from './kernels-wasm.js';
+import { WASM_MIN_WORK, matmulTransAWasm, matmulTransBWasm, matmulWasm } from './kernels-wasm.js';
 
 function checkSize(fn: string, name: string, array: ArrayLike<number>, need: number): void {
   if (array.length < need) {
@@ -193,6 +193,7 @@ export function matmulTransB(
   checkSize('matmulTransB', 'A', a, m * k);
   checkSize('matmulTransB', 'B', b, n * k);
   checkSize('matmulTransB', 'C', c, m * n);
+  if (m >= 4 && m * k * n >= WASM_MIN_WORK && matmulTransBWasm(a, b, c, m, k, n, accumulate)) return c;
   let i = 0;
   // 2×2 blocks of C: four dot products share each pair of loaded rows.
   for (; i + 2 <= m; i += 2) {

@@ -1,7 +1,7 @@
 // WebAssembly SIMD matmul kernels: bit-identical to the float64-then-float32 arithmetic of the JavaScript kernels.
 import { describe, expect, it } from 'vitest';
-import { matmul, matmulTransA } from '../../src/train/kernels.js';
-import { WASM_MIN_WORK, matmulTransAWasm, matmulWasm } from '../../src/train/kernels-wasm.js';
+import { matmul, matmulTransA, matmulTransB } from '../../src/train/kernels.js';
+import { WASM_MIN_WORK, matmulTransAWasm, matmulTransBWasm, matmulWasm } from '../../src/train/kernels-wasm.js';
 import { mulberry32 } from '../../src/random.js';
 
 const fr = Math.fround;
@@ -33,6 +33,16 @@ function referenceTransA(a: Float32Array, b: Float32Array, c: Float32Array, m: n
     }
 }
 
+/** ./kernels.ts matmulTransB's arithmetic: C ← f32(C + Σ_p a·b) with the sum in float64 in order. */
+function referenceTransB(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number) {
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) s += a[i * k + p]! * b[j * k + p]!;
+      c[i * n + j] = c[i * n + j]! + s;
+    }
+}
+
 describe('WebAssembly SIMD matmul kernels', () => {
   const rand = mulberry32(11);
   const fill = (length: number) => Float32Array.from({ length }, () => rand() * 2 - 1);
@@ -61,6 +71,13 @@ describe('WebAssembly SIMD matmul kernels', () => {
         const gotT = d0.slice();
         expect(matmulTransAWasm(a, bt, gotT, m, k, n, accumulate)).toBe(true);
         expect(Array.from(gotT)).toEqual(Array.from(expectedT));
+        const bb = fill(n * k);
+        const e0 = fill(m * n);
+        const expectedB = accumulate ? e0.slice() : new Float32Array(m * n);
+        referenceTransB(a, bb, expectedB, m, k, n);
+        const gotB = e0.slice();
+        expect(matmulTransBWasm(a, bb, gotB, m, k, n, accumulate)).toBe(true);
+        expect(Array.from(gotB)).toEqual(Array.from(expectedB));
       });
     }
   }
@@ -76,5 +93,9 @@ describe('WebAssembly SIMD matmul kernels', () => {
     const expectedT = new Float32Array(k * n);
     referenceTransA(a, bt, expectedT, m, k, n);
     expect(Array.from(matmulTransA(a, bt, new Float32Array(k * n), m, k, n))).toEqual(Array.from(expectedT));
+    const bb = fill(n * k);
+    const expectedB = new Float32Array(m * n);
+    referenceTransB(a, bb, expectedB, m, k, n);
+    expect(Array.from(matmulTransB(a, bb, new Float32Array(m * n), m, k, n))).toEqual(Array.from(expectedB));
   });
 });
