@@ -92,6 +92,11 @@ export interface Manifest {
     readonly beta: number;
     readonly groups: 'source' | 'tasks';
     readonly weight: number;
+    /**
+     * How P(group | prompt) is estimated: the neighbours' vote (absent or `'neighbours'`), or a softmax group
+     * classifier in router.onnx (`'classifier'`, then `rows` and `k` are 0 when β = 0: no index ships).
+     */
+    readonly estimator?: 'neighbours' | 'classifier';
   };
   /**
    * Models whose training support is below the floor (observed scores < `training.supportFloor`): their
@@ -337,8 +342,14 @@ export function validateManifest(json: unknown): Manifest {
       throw schemaError(`localPrior.output: expected a graph output name, received ${describe(lp.output)}`);
     if (lp.groups !== 'source' && lp.groups !== 'tasks')
       throw schemaError(`localPrior.groups: expected 'source' or 'tasks', received ${describe(lp.groups)}`);
-    const rows = count(lp.rows, 'localPrior.rows');
-    const k = count(lp.k, 'localPrior.k');
+    if (lp.estimator !== undefined && lp.estimator !== 'neighbours' && lp.estimator !== 'classifier')
+      throw schemaError(
+        `localPrior.estimator: expected 'neighbours' or 'classifier', received ${describe(lp.estimator)}`,
+      );
+    const classifier = lp.estimator === 'classifier';
+    // A classifier estimator without a neighbour term has no index: rows = k = 0.
+    const rows = classifier && lp.rows === 0 ? 0 : count(lp.rows, 'localPrior.rows');
+    const k = classifier && lp.k === 0 && rows === 0 ? 0 : count(lp.k, 'localPrior.k');
     if (k > rows) throw schemaError(`localPrior.k: expected ≤ rows (${rows}), received ${k}`);
     localPrior = Object.freeze({
       output: lp.output,
@@ -347,6 +358,7 @@ export function validateManifest(json: unknown): Manifest {
       beta: unit(lp.beta, 'localPrior.beta'),
       groups: lp.groups,
       weight: unit(lp.weight, 'localPrior.weight'),
+      ...(lp.estimator !== undefined ? { estimator: lp.estimator } : {}),
     });
   }
   let warnings: string[] | undefined;

@@ -734,7 +734,11 @@ export class FineRouter {
     const lp = manifest.localPrior;
     if (lp && resolved.localWeight > 0) {
       parts.push(
-        `prior ${formatNumber(1 - resolved.localWeight)}× task + ${formatNumber(resolved.localWeight)}× local (${lp.k} nearest of ${lp.rows} training prompts, ${lp.groups}-smoothed)`,
+        `prior ${formatNumber(1 - resolved.localWeight)}× task + ${formatNumber(resolved.localWeight)}× local (${
+          lp.estimator === 'classifier'
+            ? `${lp.groups} classifier${lp.k > 0 ? ` + β ${formatNumber(lp.beta)} × ${lp.k} nearest of ${lp.rows} training prompts` : ''}`
+            : `${lp.k} nearest of ${lp.rows} training prompts, ${lp.groups}-smoothed`
+        })`,
       );
     }
     const considered = resolved.mask.reduce((a, b) => a + b, 0);

@@ -153,12 +153,25 @@ export function addModel(
   const local = manifest.localPrior ? readLocalPriorOnnx(artifacts.routerBytes) : null;
   let newLocal = local;
   if (local) {
+    // The new model's local prior is its prior: split as β on the neighbour term, 1 − β on the classifier term
+    // when the prior has a classifier (the neighbour term alone carries it otherwise).
+    const beta = manifest.localPrior!.beta;
+    const clf = local.classifier;
     const values = new Float32Array(local.rows * (m + 1));
     for (let r = 0; r < local.rows; r++) {
       values.set(local.values.subarray(r * m, (r + 1) * m), r * (m + 1));
-      values[r * (m + 1) + m] = prior;
+      values[r * (m + 1) + m] = clf ? beta * prior : prior;
     }
-    newLocal = { ...local, modelCount: m + 1, beta: manifest.localPrior!.beta, values };
+    newLocal = { ...local, modelCount: m + 1, beta, values };
+    if (clf) {
+      const c = clf.groupCount;
+      const groupValues = new Float32Array(c * (m + 1));
+      for (let g = 0; g < c; g++) {
+        groupValues.set(clf.groupValues.subarray(g * m, (g + 1) * m), g * (m + 1));
+        groupValues[g * (m + 1) + m] = (1 - beta) * prior;
+      }
+      newLocal.classifier = { ...clf, groupValues };
+    }
   }
   const warnings = [...(manifest.warnings ?? [])];
   if (all.length < floor) warnings.push(supportWarning(modelId, all.length, floor));

@@ -19,8 +19,20 @@
  * its own prediction: it is not its own neighbour, and it is removed from its group's mean), so no extra split
  * is needed. Cross-validated figures: docs/training.md and bench/research/.
  *
+ * The classifier estimator (default `estimator: 'auto'`, chosen when it routes better on the training split): the
+ * neighbour vote P̂(g | p) is replaced by a softmax-regression group classifier (./group-classifier.ts, the analogue
+ * of the paper's Stage-1 classifier on the data's `source` labels), and the neighbours keep only the raw part:
+ *
+ *   local(p, M) = (1 − β) · Σ_g P(g | p) · Q̄_g(M) + β · (1/k) Σ_{i ∈ kNN(p)} y_i(M)
+ *
+ * (an unobserved y_i(M) stands in as Q̄_{g(i)}(M)). Its training-split predictions come from 3-fold cross-fitting
+ * of the classifier (each row predicted by a classifier that never saw it), with the row's own scores removed from
+ * its group's mean as above; 'auto' keeps whichever estimator's best (k, β) routes better on those predictions.
+ * With β = 0 the classifier estimator needs no index at all (rows = 0, k = 0).
+ *
  * Artifact: the index (training embeddings, float16) and the values ([rows, M] float32) are exported as a
- * second output `local_prior` of router.onnx (MatMul → TopK → Gather → mean), see ./onnx-export.ts.
+ * second output `local_prior` of router.onnx (MatMul → TopK → Gather → mean), plus, for the classifier estimator,
+ * Gemm → Softmax → MatMul with the (1 − β)-scaled group means; see ./onnx-export.ts.
  * Deliberate choices: uniform neighbour weights (a softmax temperature did not win in the research scripts);
  * ties between equally similar neighbours go to the lower row index (ONNX TopK's documented order); the index is
  * rounded to float16 before anything is computed from it, so training, the TypeScript forward pass and the ONNX
@@ -29,6 +41,13 @@
 import { float16ToFloat32, float32ToFloat16 } from '../onnx/float16.js';
 import { createSimdRows } from '../discovery/simd.js';
 import { BLOCK_DOT_ROWS, BLOCK_QUERIES, createBlockDots } from '../discovery/simd-block.js';
+import {
+  fitGroupClassifier,
+  groupProbabilities,
+  type GroupClassifier,
+  type GroupClassifierOptions,
+} from './group-classifier.js';
+import { createRandom, shuffleInPlace } from './random.js';
 
 /** Neighbour counts tried by leave-one-out. */
 export const LOCAL_PRIOR_KS: readonly number[] = Object.freeze([10, 20, 50, 100]);
@@ -45,22 +64,53 @@ export interface LocalPriorOptions {
   shrinkage?: number;
   /** Prior per model (e.g. the support-floored mean of trainRouter); default: each model's mean over the rows. */
   modelPrior?: ArrayLike<number>;
+  /**
+   * How P(group | prompt) is estimated: `'neighbours'` (the share of the k nearest rows in each group), `'classifier'`
+   * (softmax regression, ./group-classifier.ts) or `'auto'` (whichever routes better on the rows' held-out
+   * predictions). @defaultValue 'auto'
+   */
+  estimator?: 'neighbours' | 'classifier' | 'auto';
+  /** Options of the group classifier. @defaultValue GROUP_CLASSIFIER_DEFAULTS */
+  classifier?: GroupClassifierOptions;
+  /** Seed of the classifier's cross-fitting folds. @defaultValue 0 */
+  seed?: number;
+  /**
+   * Choose by held-out routed quality (true), or build the given single (k, β, estimator) without any held-out
+   * computation (false: what trainRouter does to export the chosen prior over every record). @defaultValue true
+   */
+  leaveOneOut?: boolean;
 }
 
 /** Defaults of {@link LocalPriorOptions}. */
-export const LOCAL_PRIOR_DEFAULTS = Object.freeze({ ks: LOCAL_PRIOR_KS, betas: LOCAL_PRIOR_BETAS, shrinkage: 5 });
+export const LOCAL_PRIOR_DEFAULTS = Object.freeze({
+  ks: LOCAL_PRIOR_KS,
+  betas: LOCAL_PRIOR_BETAS,
+  shrinkage: 5,
+  estimator: 'auto' as 'neighbours' | 'classifier' | 'auto',
+  seed: 0,
+});
+
+/** The classifier part of a local prior: (1 − β) · softmax(e · weight + bias) · groupValues. */
+export interface LocalPriorClassifier extends GroupClassifier {
+  /** [G, M] group means already scaled by (1 − β). */
+  groupValues: Float32Array;
+}
 
 /** A fitted local prior (exported form). */
 export interface LocalPrior {
   dimension: number;
+  /** Index rows (0 for the classifier estimator with β = 0: no neighbour term). */
   rows: number;
   modelCount: number;
+  /** Neighbours averaged (0 when rows = 0). */
   k: number;
   beta: number;
   /** [rows, D] float16 bit patterns of the (L2-normalized) training embeddings. */
   index: Uint16Array;
-  /** [rows, M] task-smoothed targets. */
+  /** [rows, M] task-smoothed targets (classifier estimator: β · raw scores). */
   values: Float32Array;
+  /** Present for the classifier estimator. */
+  classifier?: LocalPriorClassifier;
 }
 
 /** Inputs of {@link fitLocalPrior}. */
@@ -87,6 +137,10 @@ export interface LocalPriorFit {
   grid: Record<string, number>;
   /** Leave-one-out routed quality at the choice. */
   quality: number;
+  /** The estimator chosen ('neighbours' or 'classifier'). */
+  estimator: 'neighbours' | 'classifier';
+  /** Best held-out routed quality of each estimator tried. */
+  estimatorQuality: { neighbours?: number; classifier?: number };
 }
 
 /** Top-k neighbour lists: indices (−1 padding) and similarities, row-major [n, k]. */
@@ -267,12 +321,74 @@ export function fitLocalPrior(data: LocalPriorData, options: LocalPriorOptions =
     }
   }
 
-  const kMax = Math.max(...ks);
-  const nb = topK(vectors, r, d, vectors, r, kMax, true);
+  // Groups present among the rows, numbered in order of first appearance (the classifier's classes).
+  const compact = new Int32Array(groupCount).fill(-1);
+  const classOf: number[] = [];
+  for (const i of rows) {
+    const g = data.groups[i]!;
+    if (compact[g] === -1) {
+      compact[g] = classOf.length;
+      classOf.push(g);
+    }
+  }
+  const estimator = options.estimator ?? LOCAL_PRIOR_DEFAULTS.estimator;
+  const tryClassifier = estimator !== 'neighbours' && classOf.length >= 2;
+  const tryNeighbours = estimator !== 'classifier' || classOf.length < 2;
+  const select = options.leaveOneOut ?? true;
+  if (!select && (ks.length !== 1 || betas.length !== 1 || estimator === 'auto'))
+    throw new RangeError(`${fn}: leaveOneOut false needs one k, one beta and a fixed estimator`);
+
   const grid: Record<string, number> = {};
-  let best: { k: number; beta: number; quality: number } | null = null;
+  type Choice = { k: number; beta: number; quality: number };
+  const better = (q: number, k: number, beta: number, best: Choice | null): boolean =>
+    best === null ||
+    q > best.quality + 1e-12 ||
+    (Math.abs(q - best.quality) <= 1e-12 && (k > best.k || (k === best.k && beta < best.beta)));
+  const kMax = Math.max(...ks);
+  const nb = select ? topK(vectors, r, d, vectors, r, kMax, true) : null;
+
+  // Held-out P(class | row) of the classifier by 3-fold cross-fitting (stratified by group, seeded), turned into the
+  // soft group prior with the row's own scores removed from its group's mean.
+  let clfOof: Float64Array | null = null;
+  if (select && tryClassifier) {
+    const c = classOf.length;
+    const cls = new Int32Array(n);
+    for (const i of rows) cls[i] = compact[data.groups[i]!]!;
+    const fold = new Int32Array(r);
+    const random = createRandom(options.seed ?? LOCAL_PRIOR_DEFAULTS.seed);
+    for (let q = 0; q < c; q++) {
+      const members = Int32Array.from(
+        Array.from(rows.keys()).filter((a) => cls[rows[a]!] === q),
+        (a) => a,
+      );
+      shuffleInPlace(members, random);
+      members.forEach((a, t) => (fold[a] = t % 3));
+    }
+    const probs = new Float32Array(r * c);
+    for (let f = 0; f < 3; f++) {
+      const fitRows = rows.filter((_, a) => fold[a] !== f);
+      const held = Array.from(rows.keys()).filter((a) => fold[a] === f);
+      if (held.length === 0 || fitRows.length === 0) continue;
+      const clf = fitGroupClassifier(data.embeddings, d, cls, c, fitRows, options.classifier);
+      const emb = new Float32Array(held.length * d);
+      held.forEach((a, t) => emb.set(data.embeddings.subarray(rows[a]! * d, (rows[a]! + 1) * d), t * d));
+      const p = groupProbabilities(clf, emb, held.length);
+      held.forEach((a, t) => probs.set(p.subarray(t * c, (t + 1) * c), a * c));
+    }
+    clfOof = new Float64Array(r * m);
+    for (let a = 0; a < r; a++) {
+      const own = cls[rows[a]!]!;
+      for (let j = 0; j < m; j++) {
+        let v = 0;
+        for (let q = 0; q < c; q++) v += probs[a * c + q]! * groupMean(classOf[q]!, j, 0, 0);
+        clfOof[a * m + j] = v + probs[a * c + own]! * (grpLoo[a * m + j]! - grp[a * m + j]!);
+      }
+    }
+  }
+
   const pred = new Float64Array(m);
-  const looFor = (k: number, beta: number, out: Float32Array | null): number => {
+  // Held-out routed quality of (k, β) for one estimator; with `out`, writes the predictions.
+  const looFor = (k: number, beta: number, classifier: boolean, out: Float32Array | null): number => {
     let sum = 0;
     let count = 0;
     for (let a = 0; a < r; a++) {
@@ -281,7 +397,7 @@ export function fitLocalPrior(data: LocalPriorData, options: LocalPriorOptions =
       pred.fill(0);
       let used = 0;
       for (let t = 0; t < k; t++) {
-        const b = nb.indices[a * kMax + t]!;
+        const b = nb!.indices[a * kMax + t]!;
         if (b < 0) break;
         used += 1;
         const sameGroup = data.groups[rows[b]!] === g;
@@ -291,14 +407,19 @@ export function fitLocalPrior(data: LocalPriorData, options: LocalPriorOptions =
           const gm = sameGroup ? grpLoo[a * m + j]! : grp[b * m + j]!;
           // An unobserved neighbour score stands in as its group mean, without the row's own scores too.
           const ov = observed[b * m + j] ? own[b * m + j]! : gm;
-          pred[j] += beta * ov + (1 - beta) * gm;
+          pred[j] += classifier ? beta * ov : beta * ov + (1 - beta) * gm;
         }
       }
       let pick = -1;
+      let pickValue = -Infinity;
       for (let j = 0; j < m; j++) {
-        const v = used > 0 ? pred[j]! / used : prior[j]!;
+        const knn = used > 0 ? pred[j]! / used : classifier ? beta * prior[j]! : prior[j]!;
+        const v = classifier ? knn + (1 - beta) * clfOof![a * m + j]! : knn;
         if (out) out[a * m + j] = v;
-        if (data.mask[i * m + j] && (pick < 0 || v > (used > 0 ? pred[pick]! / used : prior[pick]!))) pick = j;
+        if (data.mask[i * m + j] && (pick < 0 || v > pickValue)) {
+          pick = j;
+          pickValue = v;
+        }
       }
       if (pick >= 0) {
         sum += data.scores[i * m + pick]!;
@@ -307,32 +428,84 @@ export function fitLocalPrior(data: LocalPriorData, options: LocalPriorOptions =
     }
     return count > 0 ? sum / count : Number.NaN;
   };
-  for (const k of ks) {
-    for (const beta of betas) {
-      const q = looFor(k, beta, null);
-      grid[`k=${k},beta=${beta}`] = q;
-      const better =
-        best === null ||
-        q > best.quality + 1e-12 ||
-        (Math.abs(q - best.quality) <= 1e-12 && (k > best.k || (k === best.k && beta < best.beta)));
-      if (!Number.isNaN(q) && better) best = { k, beta, quality: q };
+  let bestN: Choice | null = null;
+  let bestC: Choice | null = null;
+  if (select) {
+    if (tryNeighbours) {
+      for (const k of ks) {
+        for (const beta of betas) {
+          const q = looFor(k, beta, false, null);
+          grid[`k=${k},beta=${beta}`] = q;
+          if (!Number.isNaN(q) && better(q, k, beta, bestN)) bestN = { k, beta, quality: q };
+        }
+      }
+    }
+    if (clfOof) {
+      for (const k of ks) {
+        for (const beta of betas) {
+          if (beta === 0 && k !== kMax) continue; // no neighbour term: every k is the same estimate
+          const q = looFor(k, beta, true, null);
+          grid[`classifier,k=${k},beta=${beta}`] = q;
+          if (!Number.isNaN(q) && better(q, k, beta, bestC)) bestC = { k, beta, quality: q };
+        }
+      }
     }
   }
-  const chosen = best ?? { k: ks[0]!, beta: betas[0]!, quality: Number.NaN };
-  const leaveOneOut = new Float32Array(r * m);
-  looFor(chosen.k, chosen.beta, leaveOneOut);
-  const values = new Float32Array(r * m);
-  for (let a = 0; a < r * m; a++) values[a] = chosen.beta * own[a]! + (1 - chosen.beta) * grp[a]!;
+  const useClassifier = select
+    ? bestC !== null && (bestN === null || bestC.quality > bestN.quality + 1e-12)
+    : estimator === 'classifier' && tryClassifier;
+  const chosen = (useClassifier ? bestC : bestN) ?? { k: ks[0]!, beta: betas[0]!, quality: Number.NaN };
+  const leaveOneOut = new Float32Array(select ? r * m : 0);
+  if (select) looFor(chosen.k, chosen.beta, useClassifier, leaveOneOut);
+  const estimatorQuality: LocalPriorFit['estimatorQuality'] = {
+    ...(bestN ? { neighbours: bestN.quality } : {}),
+    ...(bestC ? { classifier: bestC.quality } : {}),
+  };
+  if (!useClassifier) {
+    const values = new Float32Array(r * m);
+    for (let a = 0; a < r * m; a++) values[a] = chosen.beta * own[a]! + (1 - chosen.beta) * grp[a]!;
+    return {
+      prior: { dimension: d, rows: r, modelCount: m, k: chosen.k, beta: chosen.beta, index, values },
+      leaveOneOut,
+      grid,
+      quality: chosen.quality,
+      estimator: 'neighbours',
+      estimatorQuality,
+    };
+  }
+  // Classifier estimator: the classifier on every row; the neighbour term only when β > 0.
+  const c = classOf.length;
+  const cls = new Int32Array(n);
+  for (const i of rows) cls[i] = compact[data.groups[i]!]!;
+  const clf = fitGroupClassifier(data.embeddings, d, cls, c, rows, options.classifier);
+  const groupValues = new Float32Array(c * m);
+  for (let q = 0; q < c; q++)
+    for (let j = 0; j < m; j++) groupValues[q * m + j] = (1 - chosen.beta) * groupMean(classOf[q]!, j, 0, 0);
+  const withIndex = chosen.beta > 0;
+  const values = new Float32Array(withIndex ? r * m : 0);
+  if (withIndex) for (let a = 0; a < r * m; a++) values[a] = chosen.beta * own[a]!;
   return {
-    prior: { dimension: d, rows: r, modelCount: m, k: chosen.k, beta: chosen.beta, index, values },
+    prior: {
+      dimension: d,
+      rows: withIndex ? r : 0,
+      modelCount: m,
+      k: withIndex ? chosen.k : 0,
+      beta: chosen.beta,
+      index: withIndex ? index : new Uint16Array(0),
+      values,
+      classifier: { ...clf, groupValues },
+    },
     leaveOneOut,
     grid,
     quality: chosen.quality,
+    estimator: 'classifier',
+    estimatorQuality,
   };
 }
 
 /**
- * The local prior of n prompts: mean of the values of their k nearest index rows (the function router.onnx's
+ * The local prior of n prompts: mean of the values of their k nearest index rows, plus the classifier term
+ * (1 − β) · Σ_g P(g | p) · Q̄_g when the prior has one (the function router.onnx's
  * `local_prior` output computes).
  *
  * @param prior - a fitted prior.
@@ -347,20 +520,39 @@ export function localPriorForward(prior: LocalPrior, embeddings: Float32Array, n
   const { dimension: d, rows, modelCount: m, k } = prior;
   if (embeddings.length !== n * d)
     throw new RangeError(`localPriorForward: expected ${n} × ${d} embeddings, received ${embeddings.length}`);
-  if (prior.index.length !== rows * d || prior.values.length !== rows * m || !(k >= 1 && k <= rows)) {
+  const clf = prior.classifier;
+  const neighbours = rows > 0;
+  if (
+    prior.index.length !== rows * d ||
+    prior.values.length !== rows * m ||
+    (neighbours ? !(k >= 1 && k <= rows) : k !== 0 || !clf) ||
+    (clf && (clf.dimension !== d || clf.groupValues.length !== clf.groupCount * m))
+  ) {
     throw new RangeError(
-      `localPriorForward: inconsistent prior (rows ${rows}, k ${k}, index ${prior.index.length}, values ${prior.values.length})`,
+      `localPriorForward: inconsistent prior (rows ${rows}, k ${k}, index ${prior.index.length}, values ${prior.values.length}, classifier ${clf ? clf.groupCount : 'none'})`,
     );
   }
-  const vectors = float16ToFloat32(prior.index);
-  const nb = topK(vectors, rows, d, embeddings, n, k, false);
   const out = new Float32Array(n * m);
-  for (let q = 0; q < n; q++) {
-    for (let t = 0; t < k; t++) {
-      const b = nb.indices[q * k + t]!;
-      for (let j = 0; j < m; j++) out[q * m + j] += prior.values[b * m + j]!;
+  if (neighbours) {
+    const vectors = float16ToFloat32(prior.index);
+    const nb = topK(vectors, rows, d, embeddings, n, k, false);
+    for (let q = 0; q < n; q++) {
+      for (let t = 0; t < k; t++) {
+        const b = nb.indices[q * k + t]!;
+        for (let j = 0; j < m; j++) out[q * m + j] += prior.values[b * m + j]!;
+      }
+      for (let j = 0; j < m; j++) out[q * m + j] /= k;
     }
-    for (let j = 0; j < m; j++) out[q * m + j] /= k;
+  }
+  if (clf) {
+    const c = clf.groupCount;
+    const p = groupProbabilities(clf, embeddings, n);
+    for (let q = 0; q < n; q++)
+      for (let j = 0; j < m; j++) {
+        let v = 0;
+        for (let g = 0; g < c; g++) v += p[q * c + g]! * clf.groupValues[g * m + j]!;
+        out[q * m + j] += v;
+      }
   }
   return out;
 }

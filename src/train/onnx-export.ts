@@ -75,7 +75,8 @@ export function buildClassifierOnnx(heads: ClassifierHeads): Uint8Array {
 /**
  * Serializes the quality head (the MoE quality estimator) to ONNX bytes; with `local`, a second output `local_prior` [N, M] computes the
  * local prior (./local-prior.ts): Cast(float16 index) → Gemm(embedding, indexᵀ) → TopK(k) → Gather(values) →
- * mean over the k neighbours. With `heads.scoreRange`, `quality` is clipped to it.
+ * mean over the k neighbours, plus (classifier estimator) Gemm(embedding, W, b) → Softmax → MatMul(group values);
+ * either part may be absent (a classifier with β = 0 ships no index). With `heads.scoreRange`, `quality` is clipped to it.
  *
  * @param heads - quality-head weights (exported form, task tensors with T + 1 rows).
  * @param local - optional local prior (same dimension and model count).
@@ -160,20 +161,41 @@ export function buildQualityHeadOnnx(heads: QualityHeads, local?: LocalPrior): U
   }
   g.output('quality', 'float32', ['N', m]);
   if (local) {
-    g.initializer('lp_index', 'float16', local.index, [local.rows, d]);
-    g.initializer('lp_values', 'float32', local.values, [local.rows, m]);
-    g.initializer('lp_k', 'int64', i64([local.k]), [1]);
-    g.initializer('lp_inv_k', 'float32', Float32Array.of(1 / local.k), []);
-    g.node('Cast', ['lp_index'], ['lp_index32'], { to: { int: 1 } });
-    g.node('Gemm', ['embedding', 'lp_index32'], ['lp_sims'], { transB: { int: 1 } });
-    g.node('TopK', ['lp_sims', 'lp_k'], ['lp_top', 'lp_rows'], {
-      axis: { int: -1 },
-      largest: { int: 1 },
-      sorted: { int: 1 },
-    });
-    g.node('Gather', ['lp_values', 'lp_rows'], ['lp_gathered'], { axis: { int: 0 } });
-    g.node('ReduceSum', ['lp_gathered', 'axes_1'], ['lp_sum'], { keepdims: { int: 0 } });
-    g.node('Mul', ['lp_sum', 'lp_inv_k'], [LOCAL_PRIOR_OUTPUT]);
+    const parts: string[] = [];
+    if (local.rows > 0) {
+      g.initializer('lp_index', 'float16', local.index, [local.rows, d]);
+      g.initializer('lp_values', 'float32', local.values, [local.rows, m]);
+      g.initializer('lp_k', 'int64', i64([local.k]), [1]);
+      g.initializer('lp_inv_k', 'float32', Float32Array.of(1 / local.k), []);
+      g.node('Cast', ['lp_index'], ['lp_index32'], { to: { int: 1 } });
+      g.node('Gemm', ['embedding', 'lp_index32'], ['lp_sims'], { transB: { int: 1 } });
+      g.node('TopK', ['lp_sims', 'lp_k'], ['lp_top', 'lp_rows'], {
+        axis: { int: -1 },
+        largest: { int: 1 },
+        sorted: { int: 1 },
+      });
+      g.node('Gather', ['lp_values', 'lp_rows'], ['lp_gathered'], { axis: { int: 0 } });
+      g.node('ReduceSum', ['lp_gathered', 'axes_1'], ['lp_sum'], { keepdims: { int: 0 } });
+      g.node('Mul', ['lp_sum', 'lp_inv_k'], ['lp_neighbours']);
+      parts.push('lp_neighbours');
+    }
+    const clf = local.classifier;
+    if (clf) {
+      if (clf.dimension !== d || clf.groupValues.length !== clf.groupCount * m)
+        throw new RangeError(
+          `buildRouterOnnx: local-prior classifier is ${clf.dimension}-d with ${clf.groupValues.length} group values for ${clf.groupCount} groups × ${m} models`,
+        );
+      g.initializer('lp_cls_weight', 'float32', clf.weight, [d, clf.groupCount]);
+      g.initializer('lp_cls_bias', 'float32', clf.bias, [clf.groupCount]);
+      g.initializer('lp_group_values', 'float32', clf.groupValues, [clf.groupCount, m]);
+      g.node('Gemm', ['embedding', 'lp_cls_weight', 'lp_cls_bias'], ['lp_cls_logits']);
+      g.node('Softmax', ['lp_cls_logits'], ['lp_cls_probs'], { axis: { int: -1 } });
+      g.node('MatMul', ['lp_cls_probs', 'lp_group_values'], ['lp_classifier']);
+      parts.push('lp_classifier');
+    }
+    if (parts.length === 0) throw new RangeError('buildRouterOnnx: local prior has neither an index nor a classifier');
+    if (parts.length === 2) g.node('Add', parts, [LOCAL_PRIOR_OUTPUT]);
+    else g.node('Identity', parts, [LOCAL_PRIOR_OUTPUT]);
     g.output(LOCAL_PRIOR_OUTPUT, 'float32', ['N', m]);
   }
   return g.toBytes();
@@ -387,27 +409,56 @@ export function readLocalPriorOnnx(bytes: Uint8Array): LocalPrior | null {
   const index = c.halfInitializers.get('lp_index');
   const values = c.initializers.get('lp_values');
   const k = c.intInitializers.get('lp_k');
-  if (!index && !values && !k) return null;
-  if (
-    !index ||
-    !values ||
-    !k ||
-    index.dims.length !== 2 ||
-    values.dims.length !== 2 ||
-    index.dims[0] !== values.dims[0] ||
-    k.data.length !== 1
-  ) {
-    throw new RangeError(
+  const weight = c.initializers.get('lp_cls_weight');
+  const bias = c.initializers.get('lp_cls_bias');
+  const groupValues = c.initializers.get('lp_group_values');
+  const bad = (): RangeError =>
+    new RangeError(
       'readLocalPriorOnnx: inconsistent local-prior initializers; the file was not written by finerouter train',
     );
+  const hasIndex = Boolean(index || values || k);
+  const hasClassifier = Boolean(weight || bias || groupValues);
+  if (!hasIndex && !hasClassifier) return null;
+  if (
+    hasIndex &&
+    (!index ||
+      !values ||
+      !k ||
+      index.dims.length !== 2 ||
+      values.dims.length !== 2 ||
+      index.dims[0] !== values.dims[0] ||
+      k.data.length !== 1)
+  )
+    throw bad();
+  let classifier: LocalPrior['classifier'];
+  if (hasClassifier) {
+    if (
+      !weight ||
+      !bias ||
+      !groupValues ||
+      weight.dims.length !== 2 ||
+      groupValues.dims.length !== 2 ||
+      bias.dims[0] !== weight.dims[1] ||
+      groupValues.dims[0] !== weight.dims[1] ||
+      (index && (index.dims[1] !== weight.dims[0] || values!.dims[1] !== groupValues.dims[1]))
+    )
+      throw bad();
+    classifier = {
+      dimension: weight.dims[0]!,
+      groupCount: weight.dims[1]!,
+      weight: weight.data,
+      bias: bias.data,
+      groupValues: groupValues.data,
+    };
   }
   return {
-    dimension: index.dims[1]!,
-    rows: index.dims[0]!,
-    modelCount: values.dims[1]!,
-    k: k.data[0]!,
+    dimension: index ? index.dims[1]! : weight!.dims[0]!,
+    rows: index ? index.dims[0]! : 0,
+    modelCount: values ? values.dims[1]! : groupValues!.dims[1]!,
+    k: k ? k.data[0]! : 0,
     beta: Number.NaN,
-    index: index.data,
-    values: values.data,
+    index: index ? index.data : new Uint16Array(0),
+    values: values ? values.data : new Float32Array(0),
+    ...(classifier ? { classifier } : {}),
   };
 }

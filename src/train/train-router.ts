@@ -239,6 +239,10 @@ export interface TrainMetrics {
     rows: number;
     looQuality: number;
     grid: Record<string, number>;
+    /** How P(group | prompt) is estimated (chosen by held-out routed quality under the default 'auto'). */
+    estimator: 'neighbours' | 'classifier';
+    /** Best held-out routed quality of each estimator tried. */
+    estimatorQuality: { neighbours?: number; classifier?: number };
   } | null;
   /** Observed training scores per model id, and the models below the support floor. */
   support: { counts: Record<string, number>; belowFloor: string[]; floor: number };
@@ -987,8 +991,10 @@ function exportedLocalPrior(
     { embeddings, dimension: d, scores, mask, modelCount: m, groups: local.groupOf, rows: all },
     {
       ...o.localPriorOptions,
-      ks: [local.fit.prior.k],
+      ks: [Math.max(1, local.fit.prior.k)],
       betas: [local.fit.prior.beta],
+      estimator: local.fit.estimator,
+      leaveOneOut: false,
       modelPrior: support.prior,
     },
   ).prior;
@@ -1072,6 +1078,8 @@ function trainMetrics(ctx: TrainingContext, s: TrainingSteps, ms: TrainMetrics['
           rows: exportedLocal?.rows ?? 0,
           looQuality: local.fit.quality,
           grid: local.fit.grid,
+          estimator: local.fit.estimator,
+          estimatorQuality: local.fit.estimatorQuality,
         }
       : null,
     support: {
@@ -1128,6 +1136,7 @@ function manifestDraft(
             beta: s.exportedLocal.beta,
             groups: s.local!.groups,
             weight: choice.localWeight,
+            estimator: s.local!.fit.estimator,
           },
         }
       : {}),

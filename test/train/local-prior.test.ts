@@ -30,14 +30,14 @@ describe('local prior: leave-one-out is exact', () => {
     ] as const) {
       const fit = fitLocalPrior(
         { embeddings: data.embeddings, dimension: d, scores, mask, modelCount: m, groups, rows },
-        { ks: [k], betas: [beta], shrinkage: 3, modelPrior: [0.5, 0.5, 0.5, 0.5] },
+        { ks: [k], betas: [beta], shrinkage: 3, modelPrior: [0.5, 0.5, 0.5, 0.5], estimator: 'neighbours' },
       );
       for (const a of [0, 17, 63, 119]) {
         // Refit on every row but a, then predict row a from the remaining index.
         const others = Int32Array.from([...rows].filter((_, b) => b !== a));
         const refit = fitLocalPrior(
           { embeddings: data.embeddings, dimension: d, scores, mask, modelCount: m, groups, rows: others },
-          { ks: [k], betas: [beta], shrinkage: 3, modelPrior: [0.5, 0.5, 0.5, 0.5] },
+          { ks: [k], betas: [beta], shrinkage: 3, modelPrior: [0.5, 0.5, 0.5, 0.5], estimator: 'neighbours' },
         );
         const i = rows[a]!;
         const query = Float32Array.from(readHalfRow(fit.prior.index, a));
@@ -117,6 +117,7 @@ describe('local prior in router.onnx (onnxruntime-node)', () => {
     const { routerBytes, manifest } = await trainRouter(data.records, data.embeddings, data.discovery, {
       ...SMALL,
       localPriorGroups: 'tasks',
+      localPriorOptions: { estimator: 'neighbours' },
     });
     expect(manifest.localPrior).toBeDefined();
     const local = readLocalPriorOnnx(routerBytes)!;

@@ -215,7 +215,7 @@ export const trainCommand: Command = {
             `Eq. 5: α ${m.aggregation.alpha} (${m.aggregation.alphaSource}), stage 1 ${m.aggregation.stage1Statistic} (${m.aggregation.statisticSource}); routed dev quality ${f(m.aggregation.devQuality)} (best single model ${f(m.aggregation.devBestSingle)}, oracle ${f(m.aggregation.devOracle)})`,
             ...(m.localPrior
               ? [
-                  `local prior: ${m.localPrior.k} nearest of ${m.localPrior.rows} training prompts, β ${m.localPrior.beta}, ${m.localPrior.groups}-smoothed (leave-one-out routed quality ${f(m.localPrior.looQuality)}); share of the prior ω ${m.aggregation.localWeight}`,
+                  `local prior: ${m.localPrior.estimator === 'classifier' ? `${m.localPrior.groups} classifier + ` : ''}${m.localPrior.k} nearest of ${m.localPrior.rows} training prompts, β ${m.localPrior.beta}, ${m.localPrior.groups}-smoothed (held-out routed quality ${f(m.localPrior.looQuality)}); share of the prior ω ${m.aggregation.localWeight}`,
                 ]
               : ['local prior: off (--preset paper)']),
             ...m.support.belowFloor.map(
