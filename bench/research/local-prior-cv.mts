@@ -22,12 +22,18 @@ import { scoreMatrix, supportPriors } from '../../src/train/train-router.js';
 
 const DATA = process.env.FINEROUTER_DATA ?? '/work/shared/data';
 const EMB = process.env.FINEROUTER_EMB ?? '/work/emb';
+// Estimators of P(group | prompt) to compare (LOCAL_ESTIMATORS=neighbours,auto,classifier); 'neighbours' is the
+// row named local-prior, the reference of the Δ columns.
+const ESTIMATORS = (process.env.LOCAL_ESTIMATORS ?? 'neighbours,auto').split(',') as (
+  'neighbours' | 'classifier' | 'auto'
+)[];
 
-function localPriorMethod(): CrossValMethod {
+function localPriorMethod(name: string, estimator: 'neighbours' | 'classifier' | 'auto'): CrossValMethod {
   return {
-    name: 'local-prior',
+    name,
     kind: 'router',
     async fit(fold) {
+      const started = Date.now();
       const D = fold.dimension;
       const records = Array.from(fold.train, (i) => fold.records[i]!);
       const emb = gatherRows(fold.embeddings, D, fold.train);
@@ -49,12 +55,20 @@ function localPriorMethod(): CrossValMethod {
           groups,
           rows: Int32Array.from(records, (_, i) => i),
         },
-        { modelPrior: support.prior },
+        { modelPrior: support.prior, estimator },
       );
       return {
         predict: (idx) =>
           Float64Array.from(localPriorForward(fit.prior, gatherRows(fold.embeddings, D, idx), idx.length)),
-        info: { k: fit.prior.k, beta: fit.prior.beta, looQuality: fit.quality, groups: names.size },
+        info: {
+          estimator: fit.estimator,
+          k: fit.prior.k,
+          beta: fit.prior.beta,
+          looQuality: fit.quality,
+          estimatorQuality: fit.estimatorQuality,
+          groups: names.size,
+          fitMs: Date.now() - started,
+        },
       };
     },
   };
@@ -80,11 +94,20 @@ for (const name of process.argv.slice(2)) {
     records,
     embeddings,
     dimension: D,
-    methods: [bestSingleMethod(), randomMethod(), perSourceOracleMethod(), knnMethod(), localPriorMethod()],
+    methods: [
+      bestSingleMethod(),
+      randomMethod(),
+      perSourceOracleMethod(),
+      knnMethod(),
+      ...ESTIMATORS.map((e) => localPriorMethod(e === 'neighbours' ? 'local-prior' : `local-prior-${e}`, e)),
+    ],
     folds: 5,
     seed: 0,
   });
   const summary = summarizeCrossVal(cv, { resamples: 2000, seed: 0, reference: 'local-prior' });
-  const note = `Command: \`npx vite-node bench/research/local-prior-cv.mts ${name}\`; ${((Date.now() - t0) / 1000).toFixed(0)} s, load average ${load0.toFixed(1)} → ${loadavg()[0]!.toFixed(1)}. local-prior per fold: ${JSON.stringify(cv.methods.find((m) => m.name === 'local-prior')!.info)}`;
+  const note = `Command: \`LOCAL_ESTIMATORS=${ESTIMATORS.join(',')} npx vite-node bench/research/local-prior-cv.mts ${name}\`; ${((Date.now() - t0) / 1000).toFixed(0)} s, load average ${load0.toFixed(1)} → ${loadavg()[0]!.toFixed(1)}. per fold: ${cv.methods
+    .filter((m) => m.name.startsWith('local-prior'))
+    .map((m) => `${m.name} ${JSON.stringify(m.info)}`)
+    .join('; ')}`;
   process.stdout.write(crossValMarkdown(summary, { title: name, notes: [note, ''] }));
 }

@@ -42,6 +42,7 @@ import { float16ToFloat32, float32ToFloat16 } from '../onnx/float16.js';
 import { createSimdRows } from '../discovery/simd.js';
 import { BLOCK_DOT_ROWS, BLOCK_QUERIES, createBlockDots } from '../discovery/simd-block.js';
 import {
+  GROUP_CLASSIFIER_DEFAULTS,
   fitGroupClassifier,
   groupProbabilities,
   type GroupClassifier,
@@ -53,6 +54,9 @@ import { createRandom, shuffleInPlace } from './random.js';
 export const LOCAL_PRIOR_KS: readonly number[] = Object.freeze([10, 20, 50, 100]);
 /** Smoothing weights β tried by leave-one-out (1 = raw scores, 0 = group means). */
 export const LOCAL_PRIOR_BETAS: readonly number[] = Object.freeze([0, 0.25, 0.5, 1]);
+
+/** Share of the classifier's iterations used by each of the 3 cross-fitting fits (selection only). */
+const CROSS_FIT_ITERATIONS = 0.3;
 
 /** Options of {@link fitLocalPrior}. */
 export interface LocalPriorOptions {
@@ -369,7 +373,13 @@ export function fitLocalPrior(data: LocalPriorData, options: LocalPriorOptions =
       const fitRows = rows.filter((_, a) => fold[a] !== f);
       const held = Array.from(rows.keys()).filter((a) => fold[a] === f);
       if (held.length === 0 || fitRows.length === 0) continue;
-      const clf = fitGroupClassifier(data.embeddings, d, cls, c, fitRows, options.classifier);
+      // Cross-fitting only ranks the estimators: a third of the final fit's iterations (measured on dcrouter: the
+      // routed quality after 30 L-BFGS iterations is within 0.1 pp of 300).
+      const iterations = Math.max(
+        1,
+        Math.round((options.classifier?.iterations ?? GROUP_CLASSIFIER_DEFAULTS.iterations) * CROSS_FIT_ITERATIONS),
+      );
+      const clf = fitGroupClassifier(data.embeddings, d, cls, c, fitRows, { ...options.classifier, iterations });
       const emb = new Float32Array(held.length * d);
       held.forEach((a, t) => emb.set(data.embeddings.subarray(rows[a]! * d, (rows[a]! + 1) * d), t * d));
       const p = groupProbabilities(clf, emb, held.length);

@@ -36,7 +36,14 @@ describe('group classifier (softmax regression, L-BFGS)', () => {
     for (let i = 0; i < n; i++) emb.set([0.6, 0, 0.8], i * 3);
     // 10 rows of group 0, 30 of group 1, none of group 2.
     const g = Int32Array.from({ length: n }, (_, i) => (i < 10 ? 0 : 1));
-    const clf = fitGroupClassifier(emb, 3, g, 2, Int32Array.from({ length: n }, (_, i) => i), { l2: 0.1 });
+    const clf = fitGroupClassifier(
+      emb,
+      3,
+      g,
+      2,
+      Int32Array.from({ length: n }, (_, i) => i),
+      { l2: 0.1 },
+    );
     const p = groupProbabilities(clf, emb.subarray(0, 3), 1);
     expect(p[0]).toBeCloseTo(0.25, 4);
     expect(p[1]).toBeCloseTo(0.75, 4);
@@ -81,7 +88,13 @@ describe('local prior with the classifier estimator', () => {
   const modelPrior = [0.5, 0.5, 0.5, 0.5];
 
   it("a row's own scores never enter its own held-out prediction (cross-fitted classifier, LOO group means)", () => {
-    const options = { estimator: 'classifier' as const, ks: [10], betas: [0.5], classifier: { iterations: 50 }, modelPrior };
+    const options = {
+      estimator: 'classifier' as const,
+      ks: [10],
+      betas: [0.5],
+      classifier: { iterations: 50 },
+      modelPrior,
+    };
     const fit = fitLocalPrior(base, options);
     expect(fit.estimator).toBe('classifier');
     for (const a of [0, 7, 151]) {
@@ -119,9 +132,9 @@ describe('local prior with the classifier estimator', () => {
     expect(() => fitLocalPrior(base, { estimator: 'auto', ks: [10], betas: [0], leaveOneOut: false })).toThrow(
       RangeError,
     );
-    expect(() => fitLocalPrior(base, { estimator: 'classifier', ks: [10, 20], betas: [0], leaveOneOut: false })).toThrow(
-      RangeError,
-    );
+    expect(() =>
+      fitLocalPrior(base, { estimator: 'classifier', ks: [10, 20], betas: [0], leaveOneOut: false }),
+    ).toThrow(RangeError);
     const { prior } = fitLocalPrior(base, { estimator: 'classifier', ks: [10], betas: [0], leaveOneOut: false });
     const { classifier, ...withoutClassifier } = prior;
     expect(classifier).toBeDefined();
@@ -172,7 +185,8 @@ describe('local prior with the classifier estimator', () => {
     const added = addModel(result, sample, data.embeddings.slice(0, 40 * d), 'm-new', { moe: { epochs: 3 } });
     const after = await localOutput(added.routerBytes, emb, n);
     for (let i = 0; i < n; i++) {
-      for (let j = 0; j < m; j++) expect(Math.abs(after[i * (m + 1) + j]! - onnx[i * m + j]!)).toBeLessThanOrEqual(1e-6);
+      for (let j = 0; j < m; j++)
+        expect(Math.abs(after[i * (m + 1) + j]! - onnx[i * m + j]!)).toBeLessThanOrEqual(1e-6);
       expect(after[i * (m + 1) + m]).toBeCloseTo(after[m]!, 5);
     }
   });
