@@ -183,7 +183,7 @@ export function buildQualityHeadOnnx(heads: QualityHeads, local?: LocalPrior): U
     if (clf) {
       if (clf.dimension !== d || clf.groupValues.length !== clf.groupCount * m)
         throw new RangeError(
-          `buildRouterOnnx: local-prior classifier is ${clf.dimension}-d with ${clf.groupValues.length} group values for ${clf.groupCount} groups × ${m} models`,
+          `buildQualityHeadOnnx: local-prior classifier is ${clf.dimension}-d with ${clf.groupValues.length} group values for ${clf.groupCount} groups × ${m} models`,
         );
       g.initializer('lp_cls_weight', 'float32', clf.weight, [d, clf.groupCount]);
       g.initializer('lp_cls_bias', 'float32', clf.bias, [clf.groupCount]);
@@ -193,7 +193,7 @@ export function buildQualityHeadOnnx(heads: QualityHeads, local?: LocalPrior): U
       g.node('MatMul', ['lp_cls_probs', 'lp_group_values'], ['lp_classifier']);
       parts.push('lp_classifier');
     }
-    if (parts.length === 0) throw new RangeError('buildRouterOnnx: local prior has neither an index nor a classifier');
+    if (parts.length === 0) throw new RangeError('buildQualityHeadOnnx: local prior has neither an index nor a classifier');
     if (parts.length === 2) g.node('Add', parts, [LOCAL_PRIOR_OUTPUT]);
     else g.node('Identity', parts, [LOCAL_PRIOR_OUTPUT]);
     g.output(LOCAL_PRIOR_OUTPUT, 'float32', ['N', m]);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { fitGroupClassifier, groupProbabilities } from '../../src/train/group-classifier.js';
 import { fitLocalPrior, localPriorForward } from '../../src/train/local-prior.js';
-import { buildRouterOnnx, readLocalPriorOnnx, readRouterOnnx } from '../../src/train/onnx-export.js';
+import { buildQualityHeadOnnx, readLocalPriorOnnx, readQualityHeadOnnx } from '../../src/train/onnx-export.js';
 import { scoreMatrix, trainRouter } from '../../src/train/train-router.js';
 import { addModel } from '../../src/train/add-model.js';
 import { validateManifest } from '../../src/router/manifest.js';
@@ -106,7 +106,7 @@ describe('local prior with the classifier estimator', () => {
   });
 
   it('ONNX local_prior equals localPriorForward within 1e-5: classifier alone (no index) and classifier + neighbours', async () => {
-    const heads = readRouterOnnx(
+    const heads = readQualityHeadOnnx(
       (await trainRouter(data.records, data.embeddings, data.discovery, { ...SMALL, localPrior: false })).routerBytes,
     );
     const n = 60;
@@ -116,7 +116,7 @@ describe('local prior with the classifier estimator', () => {
       expect(prior.classifier).toBeDefined();
       expect(prior.rows).toBe(beta === 0 ? 0 : all.length);
       expect(prior.k).toBe(beta === 0 ? 0 : 10);
-      const bytes = buildRouterOnnx(heads, prior);
+      const bytes = buildQualityHeadOnnx(heads, prior);
       const back = readLocalPriorOnnx(bytes)!;
       expect(back.rows).toBe(prior.rows);
       expect(back.classifier!.groupCount).toBe(4);
