@@ -193,7 +193,8 @@ export function buildQualityHeadOnnx(heads: QualityHeads, local?: LocalPrior): U
       g.node('MatMul', ['lp_cls_probs', 'lp_group_values'], ['lp_classifier']);
       parts.push('lp_classifier');
     }
-    if (parts.length === 0) throw new RangeError('buildQualityHeadOnnx: local prior has neither an index nor a classifier');
+    if (parts.length === 0)
+      throw new RangeError('buildQualityHeadOnnx: local prior has neither an index nor a classifier');
     if (parts.length === 2) g.node('Add', parts, [LOCAL_PRIOR_OUTPUT]);
     else g.node('Identity', parts, [LOCAL_PRIOR_OUTPUT]);
     g.output(LOCAL_PRIOR_OUTPUT, 'float32', ['N', m]);
