@@ -389,6 +389,42 @@ function errorResponse(error: unknown): {
   return { status, body, headers };
 }
 
+/** The server's size and time limits over the defaults, each an integer ≥ 1, and the auth token's shape. */
+function checkedServerLimits(options: RoutingServerOptions): {
+  maxBodyBytes: number;
+  upstreamTimeoutMs: number;
+  grace: number;
+  maxEncoderBatch: number;
+} {
+  const limits = {
+    maxBodyBytes: options.maxBodyBytes ?? ROUTING_SERVER_DEFAULTS.maxBodyBytes,
+    upstreamTimeoutMs: options.upstreamTimeoutMs ?? ROUTING_SERVER_DEFAULTS.upstreamTimeoutMs,
+    shutdownGraceMs: options.shutdownGraceMs ?? ROUTING_SERVER_DEFAULTS.shutdownGraceMs,
+  };
+  for (const [name, value] of Object.entries(limits)) {
+    if (!Number.isInteger(value) || value < 1)
+      throw new FineRouterError(
+        'INVALID_ARGUMENT',
+        `createRoutingServer: ${name}: expected an integer ≥ 1, received ${String(value)}`,
+      );
+  }
+  if (options.authToken !== undefined && (typeof options.authToken !== 'string' || options.authToken.length === 0)) {
+    throw new FineRouterError('INVALID_ARGUMENT', 'createRoutingServer: authToken: expected a non-empty string');
+  }
+  const maxEncoderBatch = options.maxEncoderBatch ?? ROUTING_SERVER_DEFAULTS.maxEncoderBatch;
+  if (!Number.isInteger(maxEncoderBatch) || maxEncoderBatch < 1)
+    throw new FineRouterError(
+      'INVALID_ARGUMENT',
+      `createRoutingServer: maxEncoderBatch: expected an integer ≥ 1, received ${String(maxEncoderBatch)}`,
+    );
+  return {
+    maxBodyBytes: limits.maxBodyBytes,
+    upstreamTimeoutMs: limits.upstreamTimeoutMs,
+    grace: limits.shutdownGraceMs,
+    maxEncoderBatch,
+  };
+}
+
 /**
  * Creates the routing server (not yet listening).
  *
@@ -406,23 +442,7 @@ export function createRoutingServer(options: RoutingServerOptions): RoutingServe
   const { pool } = options;
   let router = options.router;
   const env = options.env ?? process.env;
-  const maxBodyBytes = options.maxBodyBytes ?? ROUTING_SERVER_DEFAULTS.maxBodyBytes;
-  const upstreamTimeoutMs = options.upstreamTimeoutMs ?? ROUTING_SERVER_DEFAULTS.upstreamTimeoutMs;
-  const grace = options.shutdownGraceMs ?? ROUTING_SERVER_DEFAULTS.shutdownGraceMs;
-  for (const [name, value] of [
-    ['maxBodyBytes', maxBodyBytes],
-    ['upstreamTimeoutMs', upstreamTimeoutMs],
-    ['shutdownGraceMs', grace],
-  ] as const) {
-    if (!Number.isInteger(value) || value < 1)
-      throw new FineRouterError(
-        'INVALID_ARGUMENT',
-        `createRoutingServer: ${name}: expected an integer ≥ 1, received ${String(value)}`,
-      );
-  }
-  if (options.authToken !== undefined && (typeof options.authToken !== 'string' || options.authToken.length === 0)) {
-    throw new FineRouterError('INVALID_ARGUMENT', 'createRoutingServer: authToken: expected a non-empty string');
-  }
+  const { maxBodyBytes, upstreamTimeoutMs, grace, maxEncoderBatch } = checkedServerLimits(options);
   const defaults = parseRequestRoutingOptions(options.routing, 'createRoutingServer: routing');
   const poolIds = Object.keys(pool.models);
   const callableOf = (r: ServedRouter): string[] => r.models.filter((id) => id in pool.models);
@@ -440,12 +460,6 @@ export function createRoutingServer(options: RoutingServerOptions): RoutingServe
   const tokenDigest = options.authToken !== undefined ? digest(`Bearer ${options.authToken}`) : undefined;
   let closing = false;
   let loadedAt = new Date().toISOString();
-  const maxEncoderBatch = options.maxEncoderBatch ?? ROUTING_SERVER_DEFAULTS.maxEncoderBatch;
-  if (!Number.isInteger(maxEncoderBatch) || maxEncoderBatch < 1)
-    throw new FineRouterError(
-      'INVALID_ARGUMENT',
-      `createRoutingServer: maxEncoderBatch: expected an integer ≥ 1, received ${String(maxEncoderBatch)}`,
-    );
   /** The router in service, its route function and the routes running on it (awaited before it is disposed). */
   interface Generation {
     router: ServedRouter;
