@@ -28,9 +28,8 @@
  *   - Stateless: the routing decision depends only on the artifacts, the pool and the request, so N replicas behind
  *     any load balancer route identically.
  */
-import { Agent as HttpAgent, createServer, request as httpRequest } from 'node:http';
+import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { FineRouterError } from '../errors.js';
@@ -38,13 +37,13 @@ import { callWithFallback, FALLBACK_DEFAULTS, routingSummary } from '../integrat
 import type { FallbackOptions, RoutingSummary } from '../integrations/fallback.js';
 import { parseRequestRoutingOptions, splitRoutingOptions } from '../integrations/options.js';
 import type { RequestRoutingOptions } from '../integrations/options.js';
-import type { ModelPool, PoolModel } from '../pool/schema.js';
-import { callCost } from '../pool/schema.js';
+import type { ModelPool } from '../pool/schema.js';
 import type { ChatMessage, MessagesInputOptions } from '../router/messages.js';
 import type { RouteOptions, RouteResult } from '../router/router.js';
-import { batchingRoute } from './batching.js';
-import type { BatchableRouter } from './batching.js';
+import { RouterInService } from './generations.js';
+import { errorResponse, HttpError, parseChatBody, readBody, requestRoutingOptions, sendJson } from './http.js';
 import { ServerMetrics } from './metrics.js';
+import { callUpstream, relay } from './upstream.js';
 
 /** The router as the server uses it (a `FineRouter` satisfies it). */
 export interface ServedRouter {
@@ -108,287 +107,6 @@ export interface RoutingServer {
   close(): Promise<void>;
 }
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly type: string,
-    message: string,
-    readonly extra: Record<string, unknown> = {},
-  ) {
-    super(message);
-  }
-}
-
-/** An upstream answered with an error status (its body is dropped: it may echo request headers). */
-class UpstreamStatusError extends Error {
-  constructor(
-    readonly status: number,
-    model: string,
-  ) {
-    super(`upstream ${model} answered HTTP ${status}`);
-    this.name = 'UpstreamStatusError';
-  }
-}
-
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > limit) {
-      reject(
-        new HttpError(
-          413,
-          'invalid_request_error',
-          `request body of ${declared} bytes exceeds the limit of ${limit} bytes`,
-        ),
-      );
-      req.resume();
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        reject(new HttpError(413, 'invalid_request_error', `request body exceeds the limit of ${limit} bytes`));
-        req.removeAllListeners('data');
-        req.resume();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  if (res.headersSent || res.destroyed) return;
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
-  res.end(text);
-}
-
-const headerSafe = (text: string): string => text.replace(/[^\x20-\x7e]/g, '?').slice(0, 200);
-
-function decisionHeaders(summary: RoutingSummary): Record<string, string> {
-  const headers: Record<string, string> = {
-    'x-finerouter-model': summary.model,
-    'x-finerouter-routed': summary.routed,
-    'x-finerouter-attempts': String(summary.attempts.length),
-  };
-  if (summary.task) headers['x-finerouter-task'] = headerSafe(`${summary.task.id} ${summary.task.description}`);
-  return headers;
-}
-
-const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
-
-/** An upstream response whose status is 2xx, body not yet read. */
-interface UpstreamResponse {
-  readonly body: IncomingMessage;
-}
-
-async function readAll(stream: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-// node:http with keep-alive agents rather than fetch: measured in bench/server.bench.mjs, fetch (undici, Node 20)
-// cost several times more server CPU per proxied request (docs/integrations.md).
-const agents = {
-  http: new HttpAgent({ keepAlive: true, maxSockets: 256 }),
-  https: new HttpsAgent({ keepAlive: true, maxSockets: 256 }),
-};
-
-/** POSTs JSON; resolves with the response once its headers arrive; `signal` aborts the request and its body. */
-function postJson(
-  url: string,
-  headers: Record<string, string>,
-  body: string,
-  signal: AbortSignal,
-): Promise<{ status: number; body: IncomingMessage }> {
-  return new Promise((resolve, reject) => {
-    const target = new URL(url);
-    const secure = target.protocol === 'https:';
-    const request = (secure ? httpsRequest : httpRequest)(target, {
-      method: 'POST',
-      headers: { ...headers, 'content-length': Buffer.byteLength(body) },
-      agent: secure ? agents.https : agents.http,
-      signal,
-    });
-    request.on('response', (response) => resolve({ status: response.statusCode ?? 0, body: response }));
-    request.on('error', reject);
-    request.end(body);
-  });
-}
-
-/** One upstream call; resolves once the upstream answered 2xx (headers in hand), throws on anything else. */
-async function callUpstream(
-  env: Readonly<Record<string, string | undefined>>,
-  id: string,
-  entry: PoolModel,
-  body: Record<string, unknown>,
-  signal: AbortSignal,
-): Promise<UpstreamResponse> {
-  const headers: Record<string, string> = { 'content-type': 'application/json', ...(entry.headers ?? {}) };
-  if (entry.apiKeyEnv !== undefined) {
-    const key = env[entry.apiKeyEnv];
-    if (key === undefined || key === '')
-      throw new HttpError(
-        500,
-        'server_error',
-        `the API key variable ${entry.apiKeyEnv} of model ${id} is not set on the server`,
-      );
-    headers.authorization = `Bearer ${key}`;
-  }
-  const response = await postJson(
-    `${entry.baseUrl}/chat/completions`,
-    headers,
-    JSON.stringify({ ...body, model: entry.model }),
-    signal,
-  );
-  if (response.status < 200 || response.status > 299) {
-    response.body.resume(); // drain and drop: error bodies may echo request headers
-    throw new UpstreamStatusError(response.status, id);
-  }
-  return { body: response.body };
-}
-
-/** Sends the upstream's answer: JSON with a `finerouter` field, or SSE relayed with the field in the first event. */
-async function relay(
-  res: ServerResponse,
-  response: UpstreamResponse,
-  summary: RoutingSummary,
-  entry: PoolModel,
-  stream: boolean,
-): Promise<void> {
-  const headers = decisionHeaders(summary);
-  if (!stream) {
-    const text = await readAll(response.body);
-    let json: Record<string, unknown>;
-    try {
-      json = JSON.parse(text) as Record<string, unknown>;
-    } catch {
-      throw new HttpError(502, 'upstream_error', `upstream ${summary.model} returned a body that is not JSON`);
-    }
-    const usage = json.usage as { prompt_tokens?: unknown; completion_tokens?: unknown } | undefined;
-    const field: Record<string, unknown> = { ...summary };
-    if (typeof usage?.prompt_tokens === 'number' && typeof usage.completion_tokens === 'number')
-      field.costUsd = callCost(entry.prices, usage.prompt_tokens, usage.completion_tokens);
-    json.finerouter = field;
-    sendJson(res, 200, json, headers);
-    return;
-  }
-  res.writeHead(200, {
-    'content-type': 'text/event-stream',
-    'cache-control': 'no-cache',
-    connection: 'keep-alive',
-    ...headers,
-  });
-  const decoder = new TextDecoder();
-  // The first SSE event gets the `finerouter` field; everything after it is relayed byte for byte.
-  let head = '';
-  let injected = false;
-  for await (const value of response.body as AsyncIterable<Buffer>) {
-    if (res.destroyed) {
-      response.body.destroy();
-      return;
-    }
-    if (injected) {
-      res.write(value);
-      continue;
-    }
-    head += decoder.decode(value, { stream: true });
-    const end = head.indexOf('\n\n');
-    if (end < 0) continue;
-    const event = head.slice(0, end);
-    const rest = head.slice(end);
-    let out = event;
-    if (event.startsWith('data: ') && event !== 'data: [DONE]') {
-      try {
-        const chunk = JSON.parse(event.slice(6)) as Record<string, unknown>;
-        chunk.finerouter = summary;
-        out = `data: ${JSON.stringify(chunk)}`;
-      } catch {
-        out = event;
-      }
-    }
-    res.write(out + rest);
-    injected = true;
-  }
-  if (!injected && head.length > 0) res.write(head);
-  res.end();
-}
-
-/** A chat-completions request body: a JSON object with a string `model` and non-empty `messages` (else 400). */
-function parseChatBody(raw: Buffer): Record<string, unknown> {
-  let body: Record<string, unknown>;
-  try {
-    body = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
-  } catch {
-    throw new HttpError(400, 'invalid_request_error', 'the request body is not valid JSON');
-  }
-  if (typeof body !== 'object' || body === null || Array.isArray(body))
-    throw new HttpError(400, 'invalid_request_error', 'the request body must be a JSON object');
-  if (typeof body.model !== 'string') throw new HttpError(400, 'invalid_request_error', 'model: expected a string');
-  if (!Array.isArray(body.messages) || body.messages.length === 0)
-    throw new HttpError(400, 'invalid_request_error', 'messages: expected a non-empty array');
-  return body;
-}
-
-/** Per-request routing options: header `x-finerouter-options` (JSON), then the body's `finerouter` field over it. */
-function requestRoutingOptions(req: IncomingMessage, fromBody: unknown): ReturnType<typeof parseRequestRoutingOptions> {
-  let fromHeader: unknown;
-  const header = req.headers['x-finerouter-options'];
-  if (typeof header === 'string') {
-    try {
-      fromHeader = JSON.parse(header);
-    } catch {
-      throw new HttpError(400, 'invalid_request_error', 'header x-finerouter-options: expected JSON');
-    }
-  }
-  return {
-    ...parseRequestRoutingOptions(fromHeader, 'header x-finerouter-options'),
-    ...parseRequestRoutingOptions(fromBody, 'body field "finerouter"'),
-  };
-}
-
-/** The HTTP status, OpenAI-style error body and headers for an error thrown while handling a request. */
-function errorResponse(error: unknown): {
-  status: number;
-  body: Record<string, unknown>;
-  headers: Record<string, string>;
-} {
-  let status = 500;
-  let body: Record<string, unknown> = { message: 'internal error', type: 'server_error' };
-  let headers: Record<string, string> = {};
-  if (error instanceof HttpError) {
-    status = error.status;
-    const { headers: extraHeaders, ...extra } = error.extra as { headers?: Record<string, string> };
-    headers = extraHeaders ?? {};
-    body = { message: error.message, type: error.type, ...extra };
-  } else if (error instanceof FineRouterError) {
-    if (error.code === 'UPSTREAM_FAILED') {
-      status = 502;
-      body = {
-        message: error.message,
-        type: 'upstream_error',
-        code: 'upstream_failed',
-        attempts: (error as FineRouterError & { attempts?: unknown }).attempts ?? [],
-      };
-    } else if (error.code === 'BUDGET_EXCEEDED') {
-      status = 400;
-      body = { message: error.message, type: 'invalid_request_error', code: 'budget_exceeded' };
-    } else if (error.code === 'INVALID_ARGUMENT') {
-      status = 400;
-      body = { message: error.message, type: 'invalid_request_error', code: 'invalid_argument' };
-    } else {
-      body = { message: error.message, type: 'server_error', code: error.code.toLowerCase() };
-    }
-  }
-  return { status, body, headers };
-}
-
 /** The server's size and time limits over the defaults, each an integer ≥ 1, and the auth token's shape. */
 function checkedServerLimits(options: RoutingServerOptions): {
   maxBodyBytes: number;
@@ -425,6 +143,223 @@ function checkedServerLimits(options: RoutingServerOptions): {
   };
 }
 
+const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
+
+/** What a request needs of the server: fixed at creation except the router in service and the closing flag. */
+interface ServingContext {
+  readonly pool: ModelPool;
+  readonly poolIds: readonly string[];
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly maxBodyBytes: number;
+  readonly upstreamTimeoutMs: number;
+  readonly defaults: RequestRoutingOptions;
+  readonly messages: MessagesInputOptions | undefined;
+  readonly tokenDigest: Buffer | undefined;
+  readonly metrics: ServerMetrics;
+  readonly log: ((entry: Record<string, unknown>) => void) | undefined;
+  readonly service: RouterInService;
+  closing: boolean;
+}
+
+function authorized(ctx: ServingContext, req: IncomingMessage): boolean {
+  if (ctx.tokenDigest === undefined) return true;
+  const given = req.headers.authorization;
+  return typeof given === 'string' && timingSafeEqual(digest(given), ctx.tokenDigest);
+}
+
+/** A request that names a pool model: one attempt at that model, no routing. */
+async function passThrough(
+  ctx: ServingContext,
+  res: ServerResponse,
+  forward: Record<string, unknown>,
+  stream: boolean,
+  clientSignal: AbortSignal,
+  note: Record<string, unknown>,
+): Promise<void> {
+  const id = forward.model as string;
+  const entry = ctx.pool.models[id];
+  if (!entry)
+    throw new HttpError(
+      404,
+      'invalid_request_error',
+      `model ${JSON.stringify(id)} is neither "${ROUTING_SERVER_DEFAULTS.routingModel}" nor a model of the pool`,
+      { code: 'model_not_found' },
+    );
+  note.passthrough = id;
+  const decision = { model: id, scores: [] };
+  const timeoutMs = entry.timeoutMs ?? ctx.upstreamTimeoutMs;
+  const { value, attempts } = await callWithFallback(
+    decision,
+    () => true,
+    (model, signal) => callUpstream(ctx.env, model, entry, forward, signal),
+    {
+      maxAttempts: 1,
+      attemptTimeoutMs: timeoutMs,
+      timeoutMs,
+      signal: clientSignal,
+      onAttempt: (a) => ctx.metrics.attempts.inc({ model: a.model, outcome: a.outcome }),
+    },
+  );
+  const summary: RoutingSummary = {
+    model: id,
+    routed: id,
+    task: null,
+    explanation: 'pass-through: the request named this model',
+    top: [],
+    attempts: attempts.map((a) => ({ ...a })),
+  };
+  await relay(res, value, summary, entry, stream);
+}
+
+/** A request for `model: "finerouter"`: route on its messages, then call the choice with fallback. */
+async function routedCompletion(
+  ctx: ServingContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  forward: Record<string, unknown>,
+  fromBody: unknown,
+  stream: boolean,
+  clientSignal: AbortSignal,
+  note: Record<string, unknown>,
+): Promise<void> {
+  const perRequest = requestRoutingOptions(req, fromBody);
+  const split = splitRoutingOptions(ctx.defaults, perRequest, ctx.service.callable);
+  const route: RouteOptions = { ...split.route, signal: clientSignal };
+  if (ctx.messages !== undefined) route.messages = ctx.messages;
+  const t0 = performance.now();
+  const decision = await ctx.service.route(forward.messages as ChatMessage[], route);
+  const routingMs = performance.now() - t0;
+  ctx.metrics.routingSeconds.observe(routingMs / 1000);
+  note.routed = decision.model;
+  note.routingMs = Math.round(routingMs * 100) / 100;
+  const fallback: FallbackOptions = {
+    ...split.fallback,
+    signal: clientSignal,
+    attemptTimeoutMs: ctx.upstreamTimeoutMs,
+    onAttempt: (a) => ctx.metrics.attempts.inc({ model: a.model, outcome: a.outcome }),
+  };
+  fallback.timeoutMs ??= FALLBACK_DEFAULTS.timeoutMs;
+  const { value, model, attempts } = await callWithFallback(
+    decision,
+    (id) => id in ctx.pool.models,
+    (id, signal) => callUpstream(ctx.env, id, ctx.pool.models[id]!, forward, signal),
+    fallback,
+  );
+  ctx.metrics.routed.inc({ model });
+  note.model = model;
+  note.attempts = attempts.length;
+  await relay(res, value, routingSummary(decision, attempts), ctx.pool.models[model]!, stream);
+}
+
+async function chatCompletions(
+  ctx: ServingContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  clientSignal: AbortSignal,
+  note: Record<string, unknown>,
+): Promise<void> {
+  const body = parseChatBody(await readBody(req, ctx.maxBodyBytes));
+  const { finerouter: fromBody, ...forward } = body;
+  const stream = forward.stream === true;
+  note.stream = stream;
+  if (forward.model !== ROUTING_SERVER_DEFAULTS.routingModel)
+    return passThrough(ctx, res, forward, stream, clientSignal, note);
+  return routedCompletion(ctx, req, res, forward, fromBody, stream, clientSignal, note);
+}
+
+/** The body of GET /v1/models: the routing model, then the pool's model ids. */
+function modelsList(ctx: ServingContext): unknown {
+  const data = [ROUTING_SERVER_DEFAULTS.routingModel, ...ctx.poolIds].map((id) => ({
+    id,
+    object: 'model',
+    created: 0,
+    owned_by: 'finerouter',
+  }));
+  return { object: 'list', data };
+}
+
+/** Dispatches one request by path and method; every error becomes an OpenAI-style body (./http.ts). */
+async function dispatch(
+  ctx: ServingContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  signal: AbortSignal,
+  note: Record<string, unknown>,
+): Promise<void> {
+  if (ctx.closing)
+    throw new HttpError(503, 'server_error', 'the server is shutting down', { headers: { connection: 'close' } });
+  if (path === '/healthz' && req.method === 'GET') {
+    const router = ctx.service.router;
+    sendJson(res, 200, {
+      status: 'ok',
+      models: router.models,
+      pool: ctx.poolIds,
+      loadedAt: ctx.service.loadedAt,
+      files: router.manifest?.files ?? {},
+    });
+    return;
+  }
+  if (!authorized(ctx, req))
+    throw new HttpError(401, 'invalid_request_error', 'missing or wrong bearer token', { code: 'invalid_api_key' });
+  if (path === '/metrics' && req.method === 'GET') {
+    const text = ctx.metrics.render();
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+    return;
+  }
+  if (path === '/v1/models' && req.method === 'GET') {
+    sendJson(res, 200, modelsList(ctx));
+    return;
+  }
+  if (path === '/v1/chat/completions') {
+    if (req.method !== 'POST') throw new HttpError(405, 'invalid_request_error', 'use POST');
+    await chatCompletions(ctx, req, res, signal, note);
+    return;
+  }
+  throw new HttpError(404, 'invalid_request_error', `no route ${req.method} ${path}`);
+}
+
+/** One request end to end: abort on client disconnect, dispatch, error body, metrics and the log line. */
+async function handleRequest(ctx: ServingContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const t0 = performance.now();
+  const path = (req.url ?? '/').split('?')[0]!;
+  const note: Record<string, unknown> = { method: req.method, path };
+  // A client that goes away aborts routing and the upstream call.
+  const controller = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) controller.abort(new FineRouterError('ABORTED', 'the client disconnected'));
+  });
+  ctx.metrics.inFlight.value++;
+  try {
+    await dispatch(ctx, req, res, path, controller.signal, note);
+  } catch (error) {
+    if (controller.signal.aborted) {
+      note.aborted = true;
+      if (!res.destroyed) res.destroy();
+      return;
+    }
+    const { status, body, headers } = errorResponse(error);
+    if (!(error instanceof HttpError) && !(error instanceof FineRouterError))
+      note.error = error instanceof Error ? error.name : 'unknown';
+    if (res.headersSent) {
+      res.destroy();
+    } else {
+      sendJson(res, status, { error: body }, headers);
+    }
+  } finally {
+    ctx.metrics.inFlight.value--;
+    const ms = performance.now() - t0;
+    ctx.metrics.requestSeconds.observe(ms / 1000);
+    const status = res.headersSent ? res.statusCode : 0;
+    ctx.metrics.requests.inc({
+      path: path.startsWith('/v1/') || path === '/healthz' || path === '/metrics' ? path : 'other',
+      status: String(status),
+    });
+    ctx.log?.({ ...note, status, ms: Math.round(ms * 100) / 100 });
+  }
+}
+
 /**
  * Creates the routing server (not yet listening).
  *
@@ -439,216 +374,25 @@ function checkedServerLimits(options: RoutingServerOptions): {
  * process.on('SIGTERM', () => serving.close());
  */
 export function createRoutingServer(options: RoutingServerOptions): RoutingServer {
-  const { pool } = options;
-  let router = options.router;
-  const env = options.env ?? process.env;
   const { maxBodyBytes, upstreamTimeoutMs, grace, maxEncoderBatch } = checkedServerLimits(options);
-  const defaults = parseRequestRoutingOptions(options.routing, 'createRoutingServer: routing');
-  const poolIds = Object.keys(pool.models);
-  const callableOf = (r: ServedRouter): string[] => r.models.filter((id) => id in pool.models);
-  let callable = callableOf(router);
-  if (callable.length === 0) {
-    throw new FineRouterError(
-      'INVALID_ARGUMENT',
-      `createRoutingServer: none of the router's models (${router.models.join(', ')}) is in the pool (${poolIds.join(', ')})`,
-    );
-  }
-  const routingModel = ROUTING_SERVER_DEFAULTS.routingModel;
-  const metrics = new ServerMetrics();
-  const log = options.log;
+  const poolIds = Object.keys(options.pool.models);
+  const ctx: ServingContext = {
+    pool: options.pool,
+    poolIds,
+    env: options.env ?? process.env,
+    maxBodyBytes,
+    upstreamTimeoutMs,
+    defaults: parseRequestRoutingOptions(options.routing, 'createRoutingServer: routing'),
+    messages: options.messages,
+    tokenDigest: options.authToken !== undefined ? digest(`Bearer ${options.authToken}`) : undefined,
+    metrics: new ServerMetrics(),
+    log: options.log,
+    service: new RouterInService(options.router, new Set(poolIds), maxEncoderBatch),
+    closing: false,
+  };
   const inFlight = new Set<Promise<void>>();
-  const tokenDigest = options.authToken !== undefined ? digest(`Bearer ${options.authToken}`) : undefined;
-  let closing = false;
-  let loadedAt = new Date().toISOString();
-  /** The router in service, its route function and the routes running on it (awaited before it is disposed). */
-  interface Generation {
-    router: ServedRouter;
-    route: ServedRouter['route'];
-    running: Set<Promise<unknown>>;
-  }
-  const generationOf = (r: ServedRouter): Generation => {
-    const batchable = r as Partial<BatchableRouter>;
-    const route =
-      maxEncoderBatch > 1 && batchable.encoder && typeof batchable.routeEmbeddings === 'function'
-        ? batchingRoute(r as unknown as BatchableRouter, maxEncoderBatch)
-        : r.route.bind(r);
-    return { router: r, route, running: new Set() };
-  };
-  let generation = generationOf(router);
-  const routeOn = async (
-    g: Generation,
-    input: readonly ChatMessage[],
-    routeOptions: RouteOptions,
-  ): Promise<RouteResult> => {
-    const work = g.route(input, routeOptions);
-    g.running.add(work);
-    try {
-      return await work;
-    } finally {
-      g.running.delete(work);
-    }
-  };
-  const retire = async (g: Generation): Promise<void> => {
-    await Promise.allSettled([...g.running]);
-    await g.router.dispose();
-  };
-
-  function authorized(req: IncomingMessage): boolean {
-    if (tokenDigest === undefined) return true;
-    const given = req.headers.authorization;
-    return typeof given === 'string' && timingSafeEqual(digest(given), tokenDigest);
-  }
-
-  async function chatCompletions(
-    req: IncomingMessage,
-    res: ServerResponse,
-    clientSignal: AbortSignal,
-    note: Record<string, unknown>,
-  ): Promise<void> {
-    const body = parseChatBody(await readBody(req, maxBodyBytes));
-    const { finerouter: fromBody, ...forward } = body;
-    const stream = forward.stream === true;
-    note.stream = stream;
-    const current = generation;
-    if (forward.model !== routingModel) {
-      const entry = pool.models[forward.model as string];
-      if (!entry)
-        throw new HttpError(
-          404,
-          'invalid_request_error',
-          `model ${JSON.stringify(forward.model)} is neither "${routingModel}" nor a model of the pool`,
-          { code: 'model_not_found' },
-        );
-      note.passthrough = forward.model;
-      const decision = { model: forward.model as string, scores: [] };
-      const { value, attempts } = await callWithFallback(
-        decision,
-        () => true,
-        (id, signal) => callUpstream(env, id, entry, forward, signal),
-        {
-          maxAttempts: 1,
-          attemptTimeoutMs: entry.timeoutMs ?? upstreamTimeoutMs,
-          timeoutMs: entry.timeoutMs ?? upstreamTimeoutMs,
-          signal: clientSignal,
-          onAttempt: (a) => metrics.attempts.inc({ model: a.model, outcome: a.outcome }),
-        },
-      );
-      const summary: RoutingSummary = {
-        model: decision.model,
-        routed: decision.model,
-        task: null,
-        explanation: 'pass-through: the request named this model',
-        top: [],
-        attempts: attempts.map((a) => ({ ...a })),
-      };
-      await relay(res, value, summary, entry, stream);
-      return;
-    }
-    const perRequest = requestRoutingOptions(req, fromBody);
-    const split = splitRoutingOptions(defaults, perRequest, callable);
-    const route: RouteOptions = { ...split.route, signal: clientSignal };
-    if (options.messages !== undefined) route.messages = options.messages;
-    const t0 = performance.now();
-    const decision = await routeOn(current, forward.messages as ChatMessage[], route);
-    const routingMs = performance.now() - t0;
-    metrics.routingSeconds.observe(routingMs / 1000);
-    note.routed = decision.model;
-    note.routingMs = Math.round(routingMs * 100) / 100;
-    const fallback: FallbackOptions = {
-      ...split.fallback,
-      signal: clientSignal,
-      attemptTimeoutMs: upstreamTimeoutMs,
-      onAttempt: (a) => metrics.attempts.inc({ model: a.model, outcome: a.outcome }),
-    };
-    fallback.timeoutMs ??= FALLBACK_DEFAULTS.timeoutMs;
-    const { value, model, attempts } = await callWithFallback(
-      decision,
-      (id) => id in pool.models,
-      (id, signal) => callUpstream(env, id, pool.models[id]!, forward, signal),
-      fallback,
-    );
-    metrics.routed.inc({ model });
-    note.model = model;
-    note.attempts = attempts.length;
-    await relay(res, value, routingSummary(decision, attempts), pool.models[model]!, stream);
-  }
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const t0 = performance.now();
-    const path = (req.url ?? '/').split('?')[0]!;
-    const note: Record<string, unknown> = { method: req.method, path };
-    // A client that goes away aborts routing and the upstream call.
-    const controller = new AbortController();
-    res.on('close', () => {
-      if (!res.writableFinished) controller.abort(new FineRouterError('ABORTED', 'the client disconnected'));
-    });
-    metrics.inFlight.value++;
-    try {
-      if (closing)
-        throw new HttpError(503, 'server_error', 'the server is shutting down', { headers: { connection: 'close' } });
-      if (path === '/healthz' && req.method === 'GET') {
-        sendJson(res, 200, {
-          status: 'ok',
-          models: router.models,
-          pool: poolIds,
-          loadedAt,
-          files: router.manifest?.files ?? {},
-        });
-        return;
-      }
-      if (!authorized(req))
-        throw new HttpError(401, 'invalid_request_error', 'missing or wrong bearer token', { code: 'invalid_api_key' });
-      if (path === '/metrics' && req.method === 'GET') {
-        const text = metrics.render();
-        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4', 'content-length': Buffer.byteLength(text) });
-        res.end(text);
-        return;
-      }
-      if (path === '/v1/models' && req.method === 'GET') {
-        const data = [routingModel, ...poolIds].map((id) => ({
-          id,
-          object: 'model',
-          created: 0,
-          owned_by: 'finerouter',
-        }));
-        sendJson(res, 200, { object: 'list', data });
-        return;
-      }
-      if (path === '/v1/chat/completions') {
-        if (req.method !== 'POST') throw new HttpError(405, 'invalid_request_error', 'use POST');
-        await chatCompletions(req, res, controller.signal, note);
-        return;
-      }
-      throw new HttpError(404, 'invalid_request_error', `no route ${req.method} ${path}`);
-    } catch (error) {
-      if (controller.signal.aborted) {
-        note.aborted = true;
-        if (!res.destroyed) res.destroy();
-        return;
-      }
-      const { status, body, headers } = errorResponse(error);
-      if (!(error instanceof HttpError) && !(error instanceof FineRouterError))
-        note.error = error instanceof Error ? error.name : 'unknown';
-      if (res.headersSent) {
-        res.destroy();
-      } else {
-        sendJson(res, status, { error: body }, headers);
-      }
-    } finally {
-      metrics.inFlight.value--;
-      const ms = performance.now() - t0;
-      metrics.requestSeconds.observe(ms / 1000);
-      const status = res.headersSent ? res.statusCode : 0;
-      metrics.requests.inc({
-        path: path.startsWith('/v1/') || path === '/healthz' || path === '/metrics' ? path : 'other',
-        status: String(status),
-      });
-      log?.({ ...note, status, ms: Math.round(ms * 100) / 100 });
-    }
-  }
-
   const server = createServer((req, res) => {
-    const work = handle(req, res);
+    const work = handleRequest(ctx, req, res);
     inFlight.add(work);
     void work.finally(() => inFlight.delete(work));
   });
@@ -657,12 +401,31 @@ export function createRoutingServer(options: RoutingServerOptions): RoutingServe
   server.requestTimeout = 0; // streams may last long; per-attempt upstream timeouts bound the waiting instead
 
   let reloading: Promise<void> | undefined;
+  const reloadOnce = async (loadRouter: () => Promise<ServedRouter>): Promise<void> => {
+    try {
+      const next = await loadRouter();
+      let retired: Promise<void>;
+      try {
+        retired = ctx.service.install(next);
+      } catch (error) {
+        await next.dispose();
+        throw error;
+      }
+      ctx.metrics.reloads.inc({ result: 'ok' });
+      ctx.log?.({ event: 'reload', result: 'ok', files: next.manifest?.files ?? {} });
+      await retired; // the old router goes once the routes still running on it are done
+    } catch (error) {
+      ctx.metrics.reloads.inc({ result: 'error' });
+      ctx.log?.({ event: 'reload', result: 'error', error: error instanceof Error ? error.message : String(error) });
+      throw error;
+    }
+  };
 
   return {
     server,
-    metrics,
+    metrics: ctx.metrics,
     get router() {
-      return router;
+      return ctx.service.router;
     },
     listen(port = 8080, host = '127.0.0.1') {
       return new Promise<string>((resolve, reject) => {
@@ -675,41 +438,17 @@ export function createRoutingServer(options: RoutingServerOptions): RoutingServe
       });
     },
     reload() {
-      if (!options.loadRouter)
+      const { loadRouter } = options;
+      if (!loadRouter)
         return Promise.reject(new FineRouterError('INVALID_ARGUMENT', 'RoutingServer.reload: no loadRouter was given'));
       // One reload at a time; a second call waits for the first and then loads again.
-      const run = async (): Promise<void> => {
-        try {
-          const next = await options.loadRouter!();
-          const nextCallable = callableOf(next);
-          if (nextCallable.length === 0) {
-            await next.dispose();
-            throw new FineRouterError(
-              'INVALID_ARGUMENT',
-              `RoutingServer.reload: none of the new router's models is in the pool`,
-            );
-          }
-          const previous = generation;
-          generation = generationOf(next);
-          router = next;
-          callable = nextCallable;
-          loadedAt = new Date().toISOString();
-          metrics.reloads.inc({ result: 'ok' });
-          log?.({ event: 'reload', result: 'ok', files: next.manifest?.files ?? {} });
-          await retire(previous); // waits for the routes still running on it
-        } catch (error) {
-          metrics.reloads.inc({ result: 'error' });
-          log?.({ event: 'reload', result: 'error', error: error instanceof Error ? error.message : String(error) });
-          throw error;
-        }
-      };
-      const next = (reloading ?? Promise.resolve()).catch(() => undefined).then(run);
+      const next = (reloading ?? Promise.resolve()).catch(() => undefined).then(() => reloadOnce(loadRouter));
       reloading = next;
       return next;
     },
     async close() {
-      if (closing) return;
-      closing = true;
+      if (ctx.closing) return;
+      ctx.closing = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -721,7 +460,7 @@ export function createRoutingServer(options: RoutingServerOptions): RoutingServe
       server.closeAllConnections();
       await closed;
       await reloading?.catch(() => undefined);
-      await retire(generation);
+      await ctx.service.retire();
     },
   };
 }

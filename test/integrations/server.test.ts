@@ -289,6 +289,34 @@ describe('finerouter serve with the real openai client', () => {
     expect(serving.metrics.reloads.get({ result: 'ok' })).toBe(1);
   });
 
+  it('a reload whose router has no model in the pool is refused and disposed; the old router keeps serving', async () => {
+    let disposed = 0;
+    const foreign = {
+      models: ['not-in-pool'],
+      route: () => Promise.reject(new Error('never routed')),
+      dispose: async () => {
+        disposed++;
+      },
+    };
+    const { client, serving, logs } = await serve({ loadRouter: async () => foreign });
+    const error = await serving.reload().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ code: 'INVALID_ARGUMENT' });
+    expect((error as Error).message).toMatch(/RoutingServer\.reload: none of the router's models \(not-in-pool\)/);
+    expect(disposed).toBe(1);
+    expect(serving.metrics.reloads.get({ result: 'error' })).toBe(1);
+    expect(serving.metrics.reloads.get({ result: 'ok' })).toBe(0);
+    expect(logs.some((l) => l.event === 'reload' && l.result === 'error')).toBe(true);
+    expect(serving.router.models).toEqual(fx.router.models);
+    const still = await client.chat.completions.create({
+      model: 'finerouter',
+      messages: [{ role: 'user', content: POEM }],
+    });
+    expect(still.choices[0]!.message.content).toBe(`[medium] ${POEM}`);
+  });
+
   it('graceful shutdown: an in-flight request finishes, new connections are refused', async () => {
     const { client, serving, url } = await serve();
     upstream.behave('large', { latencyMs: 300 });
