@@ -251,7 +251,13 @@ export function fineRouterMethods(options: FineRouterCvOptions): CrossValMethod[
           tasks: T,
           alpha: manifest.defaults.alpha,
           localPrior: manifest.localPrior
-            ? { k: manifest.localPrior.k, weight: manifest.localPrior.weight, groups: manifest.localPrior.groups }
+            ? {
+                k: manifest.localPrior.k,
+                beta: manifest.localPrior.beta,
+                weight: manifest.localPrior.weight,
+                groups: manifest.localPrior.groups,
+                estimator: manifest.localPrior.estimator ?? 'neighbours',
+              }
             : null,
           stage1Statistic: manifest.training?.stage1Statistic ?? null,
           discoverMs: Math.round(tr.ms.discover),
