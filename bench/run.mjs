@@ -23,9 +23,22 @@ if (args.includes('--help') || args.includes('-h')) {
   );
   process.exit(0);
 }
-// Arguments starting with `--` (e.g. `--paper-scale`) are passed through to every benchmark run.
-const passthrough = args.filter((arg) => arg.startsWith('--'));
-const positional = args.filter((arg) => !arg.startsWith('--'));
+// Arguments starting with `--` (e.g. `--paper-scale`) are passed through to every benchmark run, each with the
+// argument after it when that is not a benchmark name (`--workers 2`, `--limit 0`).
+const passthrough = [];
+const positional = [];
+for (let i = 0; i < args.length; i++) {
+  const arg = args[i];
+  if (!arg.startsWith('--')) positional.push(arg);
+  else {
+    passthrough.push(arg);
+    const next = args[i + 1];
+    if (next !== undefined && !next.startsWith('--') && next !== 'all' && !available.includes(next)) {
+      passthrough.push(next);
+      i++;
+    }
+  }
+}
 let names;
 if (positional.length === 0) names = DEFAULT_SET.filter((name) => available.includes(name));
 else if (positional.length === 1 && positional[0] === 'all') names = available;
