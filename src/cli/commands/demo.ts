@@ -194,288 +194,386 @@ function readableReport(r: {
   return lines;
 }
 
+type Log = (line: string) => void;
+type Progress = ReturnType<typeof createProgress>;
+type Encoder = Awaited<ReturnType<typeof loadMiniLmEncoder>>;
+type Embedder = ReturnType<typeof cachedEmbedder>;
+type Built = Awaited<ReturnType<typeof buildRouter>>;
+type Router = Awaited<ReturnType<typeof loadFineRouter>>;
+type CrossValidation = { summary: CrossValSummary; seconds: number };
+
+/** The demo's flags over their defaults, checked. */
+interface DemoSettings {
+  tolerance: number;
+  show: number;
+  seed: number;
+  threads: number;
+  cache: ReturnType<typeof cachePaths> | null;
+  dataFile: string;
+  pricesFile: string;
+  outArg: string;
+  out: string;
+  artifactsDir: string;
+  embed: boolean;
+  cv: boolean;
+  json: boolean;
+}
+
+function demoSettings(argv: readonly string[]): DemoSettings {
+  const { values } = parseFlags('demo', argv, {
+    data: { type: 'string' },
+    prices: { type: 'string' },
+    out: { type: 'string' },
+    embed: { type: 'boolean' },
+    tolerance: { type: 'string' },
+    show: { type: 'string' },
+    cv: { type: 'boolean' },
+    ...COMMON_FLAGS,
+  });
+  const dataFile = values.data ?? findSample();
+  if (dataFile === undefined)
+    throw new FineRouterError(
+      'ARTIFACT_MISSING',
+      `demo: cannot find ${SAMPLE}; run from a clone of the repository or pass --data FILE`,
+    );
+  const outArg = values.out ?? 'finerouter-demo';
+  const out = resolve(outArg);
+  return {
+    tolerance: numberFlag('demo', 'tolerance', values.tolerance, 'a number in [0, 1]', (x) => x >= 0 && x <= 1) ?? 0.1,
+    show: numberFlag('demo', 'show', values.show, 'a non-negative integer', integerAtLeast(0)) ?? 6,
+    seed: numberFlag('demo', 'seed', values.seed, 'an integer ≥ 0', integerAtLeast(0)) ?? 42,
+    threads: numberFlag('demo', 'threads', values.threads, 'an integer ≥ 1', integerAtLeast(1)) ?? 1,
+    cache: values['no-cache'] ? null : cachePaths(values.cache ?? defaultCacheDir()),
+    dataFile,
+    pricesFile: values.prices ?? join(dirname(dataFile), 'prices.json'),
+    outArg,
+    out,
+    artifactsDir: join(out, 'artifacts'),
+    embed: values.embed === true,
+    cv: values.cv === true,
+    json: values.json === true,
+  };
+}
+
+/** The records split into training and held-out (`split: 'test'`) rows, and the prices if the file exists. */
+interface DemoData {
+  records: RoutingRecord[];
+  trainRows: number[];
+  testRows: number[];
+  train: RoutingRecord[];
+  test: RoutingRecord[];
+  prices: ReturnType<typeof parsePrices> | undefined;
+}
+
+async function readDemoData(s: DemoSettings, log: Log): Promise<DemoData> {
+  const t0 = performance.now();
+  const { records } = await readRoutingJsonl(s.dataFile);
+  const trainRows: number[] = [];
+  const testRows: number[] = [];
+  records.forEach((r, i) => (r.split === 'test' ? testRows : trainRows).push(i));
+  const train = trainRows.map((i) => records[i]!);
+  const test = testRows.map((i) => records[i]!);
+  const prices = existsSync(s.pricesFile) ? parsePrices(JSON.parse(await readFile(s.pricesFile, 'utf8'))) : undefined;
+  log(
+    `data      ${s.dataFile}: ${train.length} training + ${test.length} test prompts${prices ? `, prices from ${s.pricesFile}` : ''} (${seconds(t0)})`,
+  );
+  return { records, trainRows, testRows, train, test, prices };
+}
+
+/** Every prompt's vector: the shipped MiniLM vectors when they match the live encoder, else through the cache. */
+async function promptEmbeddings(
+  s: DemoSettings,
+  data: DemoData,
+  encoder: Encoder,
+  embedder: Embedder,
+  log: Log,
+  progress: Progress,
+): Promise<Float32Array> {
+  const t0 = performance.now();
+  const prompts = data.records.map((r) => r.prompt);
+  if (!s.embed) {
+    const shipped = await readShippedEmbeddings(s.dataFile, prompts, encoder);
+    if (typeof shipped === 'string') log(`embed     ${shipped}; embedding now`);
+    else {
+      const { maxAbsDifference: worst, checked } = await checkEmbeddings(encoder, prompts, shipped);
+      if (worst <= 1e-3) {
+        log(
+          `embed     shipped MiniLM vectors of the ${prompts.length} prompts, checked live on ${checked} (max |Δ| ${worst.toExponential(1)}); --embed recomputes them (${seconds(t0)})`,
+        );
+        return shipped;
+      }
+      log(`embed     shipped vectors differ from the live encoder (max |Δ| ${worst.toExponential(1)}); embedding now`);
+    }
+  }
+  const embedded = await embedder.embed(prompts, {
+    onProgress: (done, total) => progress.update('embed', done, total),
+  });
+  log(`embed     ${prompts.length} prompts (${embedded.embedded} new, the rest from the cache) (${seconds(t0)})`);
+  return embedded.embeddings;
+}
+
+/** Stages 1 and 2 through the library pipeline; only a previous demo's artifact directory is ever replaced. */
+async function trainDemoRouter(
+  s: DemoSettings,
+  data: DemoData,
+  embedder: Embedder,
+  trainEmbeddings: Float32Array,
+  log: Log,
+  progress: Progress,
+): Promise<Built> {
+  if (existsSync(s.artifactsDir)) {
+    const entries = await readdir(s.artifactsDir);
+    if (entries.length > 0 && !entries.includes('manifest.json')) {
+      throw new FineRouterError(
+        'ARTIFACT_UNEXPECTED',
+        `demo: ${s.artifactsDir} exists and is not a FineRouter artifact directory; choose another --out`,
+      );
+    }
+  }
+  const built = await buildRouter(data.train, {
+    embedder,
+    promptEmbeddings: trainEmbeddings,
+    seed: s.seed,
+    discover: DEMO_DISCOVERY,
+    train: { moe: DEMO_MOE, ...(data.prices ? { prices: data.prices } : {}) },
+    write: async (result) => {
+      if (existsSync(s.artifactsDir)) await rm(s.artifactsDir, { recursive: true });
+      await mkdir(s.out, { recursive: true });
+      return writeArtifacts(s.artifactsDir, result);
+    },
+    onProgress: (event) => {
+      if (event.step === 'train') progress.pipeline(event);
+    },
+  });
+  const { discovery } = built;
+  const assigned = discovery.tasks.reduce((sum, t) => sum + t.size, 0);
+  const meanCandidates =
+    discovery.tasks.reduce((sum, t) => sum + t.candidates.length, 0) / Math.max(1, discovery.tasks.length);
+  log(
+    `discover  ${discovery.tasks.length} tasks covering ${assigned}/${data.train.length} prompts (rest: Others), ${meanCandidates.toFixed(2)} candidates per task on average (${(built.ms.discover / 1000).toFixed(1)} s)`,
+  );
+  const m = built.training.metrics;
+  const pct = (x: number | null): string => (x === null ? 'n/a' : `${(100 * x).toFixed(0)}%`);
+  log(
+    `train     classifier threshold ${m.classifier.threshold.toFixed(2)}, held-out macro-F1 ${m.classifier.holdoutMacroF1?.toFixed(3) ?? 'n/a'}, ` +
+      `${pct(m.classifier.holdoutCoverage)} of held-out prompts get a task; quality MSE held-out ${m.moe.holdoutMseFull?.toFixed(4) ?? 'n/a'} ` +
+      `(per-model mean baseline ${m.moe.holdoutMseMean?.toFixed(4) ?? 'n/a'}) (${(built.ms.train / 1000).toFixed(1)} s)`,
+  );
+  log(
+    `artifacts ${s.artifactsDir} (manifest.json, ${built.training.manifest.classifier.file}, ${built.training.manifest.router.file})`,
+  );
+  return built;
+}
+
+/** The held-out routes: τ = 0, the chosen τ and a τ sweep from stored vectors; the printed ones again from text. */
+interface HeldOutRoutes {
+  best: RouteResult[];
+  cheap: RouteResult[];
+  sweep: number[];
+  swept: RouteResult[][];
+  shown: number[];
+}
+
+async function routeHeldOut(
+  s: DemoSettings,
+  test: readonly RoutingRecord[],
+  router: Router,
+  testEmbeddings: Float32Array,
+  log: Log,
+): Promise<HeldOutRoutes> {
+  let t0 = performance.now();
+  const best = await router.routeEmbeddings(testEmbeddings);
+  const cheap = await router.routeEmbeddings(testEmbeddings, { tolerance: s.tolerance });
+  const sweep = [...new Set([0.05, s.tolerance, 0.2, 0.3])].filter((t) => t > 0).sort((a, b) => a - b);
+  const swept = await Promise.all(sweep.map((t) => router.routeEmbeddings(testEmbeddings, { tolerance: t })));
+  log(
+    `route     ${test.length} test prompts routed from their embeddings at τ = 0 and τ = ${s.tolerance} (${seconds(t0)})`,
+  );
+  const shown = exampleOrder(test).slice(0, s.show);
+  // The printed prompts go through the whole path (text → encoder → heads) and must agree.
+  t0 = performance.now();
+  const live = await router.routeBatch(shown.map((i) => test[i]!.prompt));
+  shown.forEach((i, k) => {
+    if (live[k]!.model !== best[i]!.model)
+      log(`note      live route of test prompt ${i} chose ${live[k]!.model}, from stored embeddings ${best[i]!.model}`);
+  });
+  log(`route     ${shown.length} prompts routed from text (encoder + heads) (${seconds(t0)})`);
+  return { best, cheap, sweep, swept, shown };
+}
+
+/** Test rows with one prompt per source first (in file order), so the printed examples vary. */
+function exampleOrder(test: readonly RoutingRecord[]): number[] {
+  const seen = new Set<string>();
+  const firsts: number[] = [];
+  const rest: number[] = [];
+  test.forEach((r, i) => {
+    const source = r.source ?? '';
+    if (seen.has(source)) rest.push(i);
+    else {
+      seen.add(source);
+      firsts.push(i);
+    }
+  });
+  return [...firsts, ...rest];
+}
+
+/** One line per route: a short task label (keywords of its training prompts) shown only at confident assignments. */
+function taskLineOf(train: readonly RoutingRecord[], built: Built, floor: number): (route: RouteResult) => string {
+  const { tasks } = built.discovery;
+  const labelList = keywordLabels(
+    train.map((r) => r.prompt),
+    tasks.map((t) => t.members),
+  );
+  const labels = new Map(tasks.map((t, k) => [t.id, labelList[k]!]));
+  return (r) =>
+    r.task === null
+      ? `no task (Others)`
+      : r.task.confidence >= floor
+        ? `${labels.get(r.task.id) || `task ${r.task.id}`} (task ${r.task.id}, confidence ${r.task.confidence.toFixed(2)})`
+        : `no confident task (best guess confidence ${r.task.confidence.toFixed(2)} < ${floor}; general and task scores blended as usual)`;
+}
+
+/** `--cv`: 5-fold cross-validation of the demo's training and kNN over every prompt of the file (src/eval). */
+async function demoCrossValidation(
+  s: DemoSettings,
+  data: DemoData,
+  embeddings: Float32Array,
+  encoder: Encoder,
+  embedder: Embedder,
+  log: Log,
+  progress: Progress,
+): Promise<CrossValidation> {
+  const t0 = performance.now();
+  const result = await crossValidate({
+    records: data.records,
+    embeddings,
+    dimension: encoder.dimension,
+    folds: 5,
+    seed: s.seed,
+    methods: [
+      knnMethod(),
+      ...fineRouterMethods({
+        runtime: createNodeRuntime(),
+        encoder,
+        embedder,
+        variants: ['finerouter'],
+        discover: DEMO_DISCOVERY,
+        ...(data.prices ? { prices: data.prices } : {}),
+        train: { moe: DEMO_MOE },
+      }),
+    ],
+    onProgress: (e) =>
+      progress.update(`cv ${e.method} fold ${e.fold + 1}/${e.folds} ${e.stage}`, e.done ?? 0, e.total ?? 0),
+  });
+  progress.end();
+  const cv = {
+    summary: summarizeCrossVal(result, { resamples: 2000, seed: s.seed, reference: 'finerouter' }),
+    seconds: (performance.now() - t0) / 1000,
+  };
+  log(`cv        5-fold cross-validation of FineRouter and kNN over ${data.records.length} prompts (${seconds(t0)})`);
+  return cv;
+}
+
+/** The `--json` summary object. */
+function demoJson(r: {
+  s: DemoSettings;
+  data: DemoData;
+  built: Built;
+  atZero: ReturnType<typeof compareWithReferences>;
+  atTolerance: ReturnType<typeof compareWithReferences>;
+  comparison: ReturnType<typeof compareRoutes>;
+  cv: CrossValidation | null;
+  started: number;
+}): Record<string, unknown> {
+  const { s, data, built, atZero, atTolerance, comparison, cv } = r;
+  return {
+    data: s.dataFile,
+    artifacts: s.artifactsDir,
+    train: data.train.length,
+    test: data.test.length,
+    tasks: built.discovery.tasks.length,
+    tolerance: s.tolerance,
+    routed: { 0: atZero.routed, [s.tolerance]: atTolerance.routed },
+    comparison,
+    bestSingle: atZero.bestSingle,
+    oracle: atZero.oracle,
+    ms: { ...built.ms, total: Math.round(performance.now() - r.started) },
+    ...(cv
+      ? {
+          crossValidation: {
+            folds: cv.summary.folds,
+            prompts: cv.summary.prompts,
+            rows: cv.summary.rows
+              .filter((x) => x.kind !== 'single')
+              .map((x) => ({ name: x.name, quality: x.quality, vsBestSingle: x.vsBestSingle, headroom: x.headroom })),
+          },
+        }
+      : {}),
+  };
+}
+
 export const demoCommand: Command = {
   name: 'demo',
   summary: 'train a small router on the shipped sample and route prompts (offline, < 1 min)',
   usage,
   async run(argv) {
-    const { values } = parseFlags('demo', argv, {
-      data: { type: 'string' },
-      prices: { type: 'string' },
-      out: { type: 'string' },
-      embed: { type: 'boolean' },
-      tolerance: { type: 'string' },
-      show: { type: 'string' },
-      cv: { type: 'boolean' },
-      ...COMMON_FLAGS,
-    });
-    const tolerance =
-      numberFlag('demo', 'tolerance', values.tolerance, 'a number in [0, 1]', (x) => x >= 0 && x <= 1) ?? 0.1;
-    const show = numberFlag('demo', 'show', values.show, 'a non-negative integer', integerAtLeast(0)) ?? 6;
-    const seed = numberFlag('demo', 'seed', values.seed, 'an integer ≥ 0', integerAtLeast(0)) ?? 42;
-    const threads = numberFlag('demo', 'threads', values.threads, 'an integer ≥ 1', integerAtLeast(1)) ?? 1;
-    const cache = values['no-cache'] ? null : cachePaths(values.cache ?? defaultCacheDir());
-    const dataFile = values.data ?? findSample();
-    if (dataFile === undefined)
-      throw new FineRouterError(
-        'ARTIFACT_MISSING',
-        `demo: cannot find ${SAMPLE}; run from a clone of the repository or pass --data FILE`,
-      );
-    const pricesFile = values.prices ?? join(dirname(dataFile), 'prices.json');
-    const outArg = values.out ?? 'finerouter-demo';
-    const out = resolve(outArg);
-    const artifactsDir = join(out, 'artifacts');
+    const s = demoSettings(argv);
     const started = performance.now();
     const progress = createProgress();
-    const log = (line: string): void => progress.note(line);
-
-    // 1. data
-    let t0 = performance.now();
-    const { records } = await readRoutingJsonl(dataFile);
-    const trainRows: number[] = [];
-    const testRows: number[] = [];
-    records.forEach((r, i) => (r.split === 'test' ? testRows : trainRows).push(i));
-    const train = trainRows.map((i) => records[i]!);
-    const test = testRows.map((i) => records[i]!);
-    const prices = existsSync(pricesFile) ? parsePrices(JSON.parse(await readFile(pricesFile, 'utf8'))) : undefined;
-    log(
-      `data      ${dataFile}: ${train.length} training + ${test.length} test prompts${prices ? `, prices from ${pricesFile}` : ''} (${seconds(t0)})`,
-    );
-
-    // 2. encoder and prompt embeddings (shipped vectors checked live, else the embedding cache)
-    t0 = performance.now();
+    const log: Log = (line) => progress.note(line);
+    const data = await readDemoData(s, log);
+    const t0 = performance.now();
     const encoder = await loadMiniLmEncoder({
-      intraOpNumThreads: threads,
-      ...(cache ? { cacheDir: cache.encoder } : {}),
+      intraOpNumThreads: s.threads,
+      ...(s.cache ? { cacheDir: s.cache.encoder } : {}),
     });
     log(`encoder   ${encoder.id} (${encoder.dimension} dims) loaded (${seconds(t0)})`);
     try {
-      t0 = performance.now();
-      const embedder = cachedEmbedder(encoder, { cacheDir: cache ? cache.embeddings : null });
-      const prompts = records.map((r) => r.prompt);
-      let all: Float32Array | undefined;
-      if (!values.embed) {
-        const shipped = await readShippedEmbeddings(dataFile, prompts, encoder);
-        if (typeof shipped === 'string') log(`embed     ${shipped}; embedding now`);
-        else {
-          const { maxAbsDifference: worst, checked } = await checkEmbeddings(encoder, prompts, shipped);
-          if (worst > 1e-3)
-            log(
-              `embed     shipped vectors differ from the live encoder (max |Δ| ${worst.toExponential(1)}); embedding now`,
-            );
-          else {
-            all = shipped;
-            log(
-              `embed     shipped MiniLM vectors of the ${prompts.length} prompts, checked live on ${checked} (max |Δ| ${worst.toExponential(1)}); --embed recomputes them (${seconds(t0)})`,
-            );
-          }
-        }
-      }
-      if (!all) {
-        const embedded = await embedder.embed(prompts, {
-          onProgress: (done, total) => progress.update('embed', done, total),
-        });
-        all = embedded.embeddings;
-        log(`embed     ${prompts.length} prompts (${embedded.embedded} new, the rest from the cache) (${seconds(t0)})`);
-      }
-      const trainEmbeddings = gatherRows(all, encoder.dimension, trainRows);
-      const testEmbeddings = gatherRows(all, encoder.dimension, testRows);
+      const embedder = cachedEmbedder(encoder, { cacheDir: s.cache ? s.cache.embeddings : null });
+      const all = await promptEmbeddings(s, data, encoder, embedder, log, progress);
+      const trainEmbeddings = gatherRows(all, encoder.dimension, data.trainRows);
+      const testEmbeddings = gatherRows(all, encoder.dimension, data.testRows);
+      const built = await trainDemoRouter(s, data, embedder, trainEmbeddings, log, progress);
 
-      // 3-5. the pipeline: Stage 1 discovery, Stage 2 training, artifacts (only a previous demo's directory is replaced)
-      if (existsSync(artifactsDir)) {
-        const entries = await readdir(artifactsDir);
-        if (entries.length > 0 && !entries.includes('manifest.json')) {
-          throw new FineRouterError(
-            'ARTIFACT_UNEXPECTED',
-            `demo: ${artifactsDir} exists and is not a FineRouter artifact directory; choose another --out`,
-          );
-        }
-      }
-      const built = await buildRouter(train, {
-        embedder,
-        promptEmbeddings: trainEmbeddings,
-        seed,
-        discover: DEMO_DISCOVERY,
-        train: { moe: DEMO_MOE, ...(prices ? { prices } : {}) },
-        write: async (result) => {
-          if (existsSync(artifactsDir)) await rm(artifactsDir, { recursive: true });
-          await mkdir(out, { recursive: true });
-          return writeArtifacts(artifactsDir, result);
-        },
-        onProgress: (event) => {
-          if (event.step === 'train') progress.pipeline(event);
-        },
-      });
-      const { discovery } = built;
-      const assigned = discovery.tasks.reduce((s, t) => s + t.size, 0);
-      const meanCandidates =
-        discovery.tasks.reduce((s, t) => s + t.candidates.length, 0) / Math.max(1, discovery.tasks.length);
-      log(
-        `discover  ${discovery.tasks.length} tasks covering ${assigned}/${train.length} prompts (rest: Others), ${meanCandidates.toFixed(2)} candidates per task on average (${(built.ms.discover / 1000).toFixed(1)} s)`,
-      );
-      const m = built.training.metrics;
-      const pct = (x: number | null): string => (x === null ? 'n/a' : `${(100 * x).toFixed(0)}%`);
-      log(
-        `train     classifier threshold ${m.classifier.threshold.toFixed(2)}, held-out macro-F1 ${m.classifier.holdoutMacroF1?.toFixed(3) ?? 'n/a'}, ` +
-          `${pct(m.classifier.holdoutCoverage)} of held-out prompts get a task; quality MSE held-out ${m.moe.holdoutMseFull?.toFixed(4) ?? 'n/a'} ` +
-          `(per-model mean baseline ${m.moe.holdoutMseMean?.toFixed(4) ?? 'n/a'}) (${(built.ms.train / 1000).toFixed(1)} s)`,
-      );
-      log(
-        `artifacts ${artifactsDir} (manifest.json, ${built.training.manifest.classifier.file}, ${built.training.manifest.router.file})`,
-      );
-
-      // 6. route the held-out prompts with the artifacts as an app would load them
-      t0 = performance.now();
-      const router = await loadFineRouter(artifactsDir, { encoder });
-      log(`load      loadFineRouter checked schema, files, checksums, encoder and graphs (${seconds(t0)})`);
+      // route the held-out prompts with the artifacts as an app would load them
+      const t1 = performance.now();
+      const router = await loadFineRouter(s.artifactsDir, { encoder });
+      log(`load      loadFineRouter checked schema, files, checksums, encoder and graphs (${seconds(t1)})`);
       try {
-        t0 = performance.now();
-        const best = await router.routeEmbeddings(testEmbeddings);
-        const cheap = await router.routeEmbeddings(testEmbeddings, { tolerance });
-        const sweep = [...new Set([0.05, tolerance, 0.2, 0.3])].filter((t) => t > 0).sort((a, b) => a - b);
-        const swept = await Promise.all(sweep.map((t) => router.routeEmbeddings(testEmbeddings, { tolerance: t })));
-        log(
-          `route     ${test.length} test prompts routed from their embeddings at τ = 0 and τ = ${tolerance} (${seconds(t0)})`,
-        );
-
-        // one prompt per source first (in file order), so the examples vary
-        const seen = new Set<string>();
-        const firsts: number[] = [];
-        const rest: number[] = [];
-        test.forEach((r, i) => {
-          const source = r.source ?? '';
-          if (seen.has(source)) rest.push(i);
-          else {
-            seen.add(source);
-            firsts.push(i);
-          }
-        });
-        const shown = [...firsts, ...rest].slice(0, show);
-        // The printed prompts go through the whole path (text → encoder → heads) and must agree.
-        t0 = performance.now();
-        const live = await router.routeBatch(shown.map((i) => test[i]!.prompt));
-        shown.forEach((i, k) => {
-          if (live[k]!.model !== best[i]!.model)
-            log(
-              `note      live route of test prompt ${i} chose ${live[k]!.model}, from stored embeddings ${best[i]!.model}`,
-            );
-        });
-        log(`route     ${shown.length} prompts routed from text (encoder + heads) (${seconds(t0)})`);
-
+        const routes = await routeHeldOut(s, data.test, router, testEmbeddings, log);
+        const { best, cheap, sweep, swept, shown } = routes;
         const costs = Object.fromEntries(router.models.map((id, j) => [id, router.costs[j] ?? null]));
-        const atZero = compareWithReferences(
-          train,
-          test,
-          best.map((r) => r.model),
-          costs,
-        );
-        const atTolerance = compareWithReferences(
-          train,
-          test,
-          cheap.map((r) => r.model),
-          costs,
-        );
+        const picks = (rs: readonly RouteResult[]): string[] => rs.map((r) => r.model);
+        const atZero = compareWithReferences(data.train, data.test, picks(best), costs);
+        const atTolerance = compareWithReferences(data.train, data.test, picks(cheap), costs);
         // Quality and cost against the best single and the cheapest model, paired-bootstrap intervals, τ sweep.
         const comparison = compareRoutes(
-          train,
-          test,
+          data.train,
+          data.test,
           {
-            'FineRouter τ=0': best.map((r) => r.model),
-            ...Object.fromEntries(sweep.map((t, k) => [`FineRouter τ=${t}`, swept[k]!.map((r) => r.model)])),
+            'FineRouter τ=0': picks(best),
+            ...Object.fromEntries(sweep.map((t, k) => [`FineRouter τ=${t}`, picks(swept[k]!)])),
           },
           costs,
         );
-        // Short readable task labels (keywords of the members' prompts; no LLM describer in the offline demo).
-        const labelList = keywordLabels(
-          train.map((r) => r.prompt),
-          discovery.tasks.map((t) => t.members),
-        );
-        const labels = new Map(discovery.tasks.map((t, k) => [t.id, labelList[k]!]));
-        const floor = FIRST_IMPRESSION_DEFAULTS.labelConfidenceFloor;
-        const taskLine = (r: (typeof best)[number]): string =>
-          r.task === null
-            ? `no task (Others)`
-            : r.task.confidence >= floor
-              ? `${labels.get(r.task.id) || `task ${r.task.id}`} (task ${r.task.id}, confidence ${r.task.confidence.toFixed(2)})`
-              : `no confident task (best guess confidence ${r.task.confidence.toFixed(2)} < ${floor}; general and task scores blended as usual)`;
-        // Optional: cross-validation over every prompt of the file with the same training (src/eval).
-        let cv: { summary: CrossValSummary; seconds: number } | null = null;
-        if (values.cv) {
-          t0 = performance.now();
-          const result = await crossValidate({
-            records,
-            embeddings: all,
-            dimension: encoder.dimension,
-            folds: 5,
-            seed,
-            methods: [
-              knnMethod(),
-              ...fineRouterMethods({
-                runtime: createNodeRuntime(),
-                encoder,
-                embedder,
-                variants: ['finerouter'],
-                discover: DEMO_DISCOVERY,
-                ...(prices ? { prices } : {}),
-                train: { moe: DEMO_MOE },
-              }),
-            ],
-            onProgress: (e) =>
-              progress.update(`cv ${e.method} fold ${e.fold + 1}/${e.folds} ${e.stage}`, e.done ?? 0, e.total ?? 0),
-          });
-          progress.end();
-          cv = {
-            summary: summarizeCrossVal(result, { resamples: 2000, seed, reference: 'finerouter' }),
-            seconds: (performance.now() - t0) / 1000,
-          };
-          log(
-            `cv        5-fold cross-validation of FineRouter and kNN over ${records.length} prompts (${seconds(t0)})`,
-          );
-        }
-        if (values.json) {
-          const summary = {
-            data: dataFile,
-            artifacts: artifactsDir,
-            train: train.length,
-            test: test.length,
-            tasks: discovery.tasks.length,
-            tolerance,
-            routed: { 0: atZero.routed, [tolerance]: atTolerance.routed },
-            comparison,
-            bestSingle: atZero.bestSingle,
-            oracle: atZero.oracle,
-            ms: { ...built.ms, total: Math.round(performance.now() - started) },
-            ...(cv
-              ? {
-                  crossValidation: {
-                    folds: cv.summary.folds,
-                    prompts: cv.summary.prompts,
-                    rows: cv.summary.rows
-                      .filter((x) => x.kind !== 'single')
-                      .map((x) => ({
-                        name: x.name,
-                        quality: x.quality,
-                        vsBestSingle: x.vsBestSingle,
-                        headroom: x.headroom,
-                      })),
-                  },
-                }
-              : {}),
-          };
+        const cv = s.cv ? await demoCrossValidation(s, data, all, encoder, embedder, log, progress) : null;
+        if (s.json) {
+          const summary = demoJson({ s, data, built, atZero, atTolerance, comparison, cv, started });
           process.stdout.write(`${JSON.stringify(summary)}\n`);
           return 0;
         }
+        const floor = FIRST_IMPRESSION_DEFAULTS.labelConfidenceFloor;
         const lines = readableReport({
-          test,
+          test: data.test,
           shown,
           best,
           cheap,
-          tolerance,
-          taskLine,
+          tolerance: s.tolerance,
+          taskLine: taskLineOf(data.train, built, floor),
           comparison,
           floor,
           started,
-          outArg,
+          outArg: s.outArg,
           cv,
         });
         process.stdout.write(`${lines.join('\n')}\n`);
