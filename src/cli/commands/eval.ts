@@ -25,6 +25,7 @@ import { sampleIndices, splitRecords } from '../../eval/split.js';
 import type { Manifest } from '../../router/manifest.js';
 import { modelCosts, parsePrices, type ModelPrice } from '../../train/train-router.js';
 import type { Command } from '../command.js';
+import type { RoutingRecord } from '../../data/types.js';
 import {
   crossValidate,
   crossValidateFold,
@@ -111,284 +112,363 @@ function datasetName(path: string): string {
   return file === 'routing.jsonl' && parts.length > 1 ? parts[parts.length - 2]! : file;
 }
 
+type EvalValues = ReturnType<typeof parseEvalFlags>;
+type Encoder = Awaited<ReturnType<typeof loadMiniLmEncoder>>;
+type Progress = ReturnType<typeof createProgress>;
+
+function parseEvalFlags(argv: readonly string[]) {
+  return parseFlags(
+    'eval',
+    argv,
+    {
+      data: { type: 'string' },
+      artifacts: { type: 'string' },
+      split: { type: 'string' },
+      out: { type: 'string' },
+      sample: { type: 'string' },
+      prices: { type: 'string' },
+      'output-tokens': { type: 'string' },
+      alpha: { type: 'string' },
+      'baselines-only': { type: 'boolean' },
+      epochs: { type: 'string' },
+      'moe-hidden': { type: 'string' },
+      'moe-projection': { type: 'string' },
+      'moe-llm-embedding': { type: 'string' },
+      folds: { type: 'string' },
+      bootstrap: { type: 'string' },
+      methods: { type: 'string' },
+      reference: { type: 'string' },
+      jobs: { type: 'string' },
+      ...COMMON_FLAGS,
+    },
+    { required: ['data'] },
+  ).values;
+}
+
+/** The flags both modes share, checked. */
+function sharedSettings(values: EvalValues) {
+  const epochs = numberFlag('eval', 'epochs', values.epochs, 'a positive integer', integerAtLeast(1));
+  const moe: Record<string, number> = {};
+  for (const [flag, key] of [
+    ['moe-hidden', 'hidden'],
+    ['moe-projection', 'projection'],
+    ['moe-llm-embedding', 'llmEmbedding'],
+  ] as const) {
+    const v = numberFlag('eval', flag, values[flag], 'a positive integer', integerAtLeast(1));
+    if (v !== undefined) moe[key] = v;
+  }
+  if (epochs !== undefined) {
+    moe.epochs = epochs;
+    moe.taskEpochs = epochs;
+  }
+  return {
+    data: values.data!,
+    cache: values['no-cache'] ? null : cachePaths(values.cache ?? defaultCacheDir()),
+    seed: numberFlag('eval', 'seed', values.seed, 'an integer', Number.isInteger) ?? 0,
+    sample: numberFlag('eval', 'sample', values.sample, 'a fraction in (0, 1]', (x) => x > 0 && x <= 1) ?? 1,
+    outputTokens:
+      numberFlag('eval', 'output-tokens', values['output-tokens'], 'a non-negative integer', integerAtLeast(0)) ?? 256,
+    alpha: numberFlag('eval', 'alpha', values.alpha, 'a number in [0, 1]', (x) => x >= 0 && x <= 1),
+    threads: numberFlag('eval', 'threads', values.threads, 'a positive integer', integerAtLeast(1)),
+    epochs,
+    moe,
+  };
+}
+type EvalSettings = ReturnType<typeof sharedSettings>;
+
+/** `--folds K`: the cross-validation flags checked, then {@link crossValidateCommand}. */
+function crossValidationRun(values: EvalValues, s: EvalSettings, argv: readonly string[]): Promise<number> {
+  const folds = numberFlag('eval', 'folds', values.folds, 'an integer ≥ 2', integerAtLeast(2))!;
+  const resamples = numberFlag('eval', 'bootstrap', values.bootstrap, 'an integer ≥ 1', integerAtLeast(1)) ?? 2000;
+  const methods = values.methods
+    ? values.methods
+        .split(',')
+        .map((m) => m.trim())
+        .filter((m) => m.length > 0)
+    : CV_METHODS.filter((m) => m !== 'best-single');
+  for (const m of methods) {
+    if (!(CV_METHODS as readonly string[]).includes(m))
+      throw new FineRouterError(
+        'INVALID_ARGUMENT',
+        `eval: --methods expects names among ${CV_METHODS.join(', ')}, received '${m}'`,
+      );
+  }
+  const jobs = numberFlag('eval', 'jobs', values.jobs, 'an integer ≥ 1', integerAtLeast(1)) ?? 1;
+  for (const flag of ['split', 'artifacts', 'alpha', 'baselines-only'] as const) {
+    if (values[flag] !== undefined)
+      throw new FineRouterError('INVALID_ARGUMENT', `eval: --${flag} does not apply with --folds`);
+  }
+  const { data, seed, sample, outputTokens, moe, epochs, threads } = s;
+  return crossValidateCommand({
+    data,
+    folds,
+    resamples,
+    methods,
+    seed,
+    sample,
+    outputTokens,
+    moe,
+    epochs,
+    threads,
+    jobs,
+    argv,
+    values,
+  });
+}
+
+/** The file read (bad lines skipped and counted), sampled and split (the data's own split, else seeded). */
+async function singleSplitData(s: EvalSettings) {
+  const read = await readRoutingJsonl(s.data, { onBadLine: 'skip' });
+  if (read.skipped.length > 0)
+    process.stderr.write(
+      `eval: skipped ${read.skipped.length} bad lines (first: line ${read.skipped[0]!.line}: ${read.skipped[0]!.reason})\n`,
+    );
+  const kept = sampleIndices(read.records, s.sample);
+  const records = Array.from(kept, (i) => read.records[i]!);
+  const split = splitRecords(records, { seed: s.seed });
+  process.stderr.write(
+    `eval: ${records.length} records${s.sample < 1 ? ` (sample ${s.sample} of ${read.records.length})` : ''}; ${split.description}\n`,
+  );
+  return { read, records, split };
+}
+type SingleSplitData = Awaited<ReturnType<typeof singleSplitData>>;
+
+async function embedAll(
+  encoder: Encoder,
+  records: readonly RoutingRecord[],
+  s: EvalSettings,
+  progress: Progress,
+): Promise<Float32Array> {
+  const started = Date.now();
+  const { embeddings } = await embedTextsCached(
+    encoder,
+    records.map((r) => r.prompt),
+    {
+      cacheDir: s.cache ? s.cache.embeddings : null,
+      onProgress: (done, total) =>
+        progress.update('embed', done, total, `${(done / Math.max(1e-3, (Date.now() - started) / 1000)).toFixed(1)}/s`),
+    },
+  );
+  progress.end();
+  return embeddings;
+}
+
+/** `--prices`: one per-model cost for every prompt (a proxy from list prices and the training prompts' length). */
+async function priceProxy(pricesFile: string, d: SingleSplitData, outputTokens: number) {
+  const prices = parsePrices(JSON.parse(await readFile(pricesFile, 'utf8')));
+  const trainRecords = Array.from(d.split.train, (i) => d.records[i]!);
+  const ids = Object.keys(prices);
+  const costs = modelCosts(
+    trainRecords.map((r) => ({ ...r, costs: {} })),
+    ids,
+    prices,
+    outputTokens,
+  );
+  const modelCostsProxy: Record<string, number> = {};
+  ids.forEach((id, j) => {
+    if (costs[j] !== null && costs[j] !== undefined) modelCostsProxy[id] = costs[j]!;
+  });
+  const meanChars =
+    trainRecords.reduce((sum, r) => sum + Math.ceil(r.prompt.length / 4), 0) / Math.max(1, trainRecords.length);
+  const costNote = `price proxy from ${pricesFile}: USD per 1M tokens × (mean ⌈prompt chars / 4⌉ = ${meanChars.toFixed(0)} input tokens over the training prompts + ${outputTokens} output tokens), the same for every prompt; records' own per-prompt costs take precedence`;
+  return { prices, modelCostsProxy, costNote };
+}
+
+/** FineRouter for the harness: its router, graph bytes and (when trained here) the discovery's alignment. */
+interface TwoStageRouter {
+  router: FineRouter;
+  classifierModel: Uint8Array;
+  routerModel: Uint8Array;
+  centers?: Float32Array;
+  trainLabels?: Map<number, number>;
+  training?: Record<string, unknown>;
+}
+
+async function routerFromArtifacts(dir: string, encoder: Encoder): Promise<TwoStageRouter> {
+  const router = await loadFineRouter(dir, { encoder });
+  return {
+    router,
+    classifierModel: new Uint8Array(await readFile(join(dir, router.manifest.classifier.file))),
+    routerModel: new Uint8Array(await readFile(join(dir, router.manifest.router.file))),
+  };
+}
+
+/** Trains on the train split only (dev and test never reach discovery or training), through src/pipeline. */
+async function routerByTraining(
+  s: EvalSettings,
+  d: SingleSplitData,
+  embeddings: Float32Array,
+  encoder: Encoder,
+  prices: Record<string, ModelPrice> | undefined,
+  out: string | undefined,
+  progress: Progress,
+  timings: Record<string, number>,
+): Promise<TwoStageRouter> {
+  const D = encoder.dimension;
+  const { split } = d;
+  const built = await buildRouter(
+    Array.from(split.train, (i) => d.records[i]!),
+    {
+      embedder: cachedEmbedder(encoder, { cacheDir: s.cache ? s.cache.embeddings : null }),
+      promptEmbeddings: gatherRows(embeddings, D, split.train),
+      seed: s.seed,
+      train: {
+        ...(prices ? { prices, outputTokens: s.outputTokens } : {}),
+        ...(s.epochs !== undefined ? { classifier: { epochs: s.epochs } } : {}),
+        moe: s.moe,
+      },
+      onProgress: (event) => progress.pipeline(event),
+    },
+  );
+  progress.end();
+  const { discovery, training: result } = built;
+  timings.discoverMs = Math.round(built.ms.discover);
+  timings.trainMs = Math.round(built.ms.train);
+  const classifierModel = result.classifierBytes;
+  const routerModel = result.routerBytes;
+  const manifest = out
+    ? await writeArtifacts(join(out, 'artifacts'), result)
+    : validateManifest({
+        ...result.manifest,
+        files: {
+          [result.manifest.classifier.file]: await sha256Digest(classifierModel),
+          [result.manifest.router.file]: await sha256Digest(routerModel),
+        },
+      });
+  const router = await FineRouter.create({
+    manifest,
+    classifierModel,
+    routerModel,
+    runtime: createNodeRuntime(),
+    encoder,
+  });
+  const aligned = alignDiscovery(discovery, manifest, D);
+  const trainLabels = new Map<number, number>();
+  for (let k = 0; k < aligned.labels.length; k++) trainLabels.set(split.train[k]!, aligned.labels[k]!);
+  return {
+    router,
+    classifierModel,
+    routerModel,
+    centers: aligned.centers,
+    trainLabels,
+    training: {
+      tasks: result.manifest.tasks.length,
+      others: result.manifest.others.size,
+      options: { epochs: s.epochs ?? null, moe: s.moe },
+      metrics: result.metrics,
+    },
+  };
+}
+
+/** What the harness needs of FineRouter: both heads on any embeddings and the router's own decisions. */
+function twoStageInput(t: TwoStageRouter): TwoStageInput {
+  const manifest: Manifest = t.router.manifest;
+  const runtime = createNodeRuntime();
+  const { classifierModel, routerModel, router } = t;
+  return {
+    manifest,
+    heads: (emb) => runArtifactHeads({ runtime, manifest, classifierModel, routerModel, embeddings: emb }),
+    routeCheck: async (emb) => (await router.routeEmbeddings(emb, { tolerance: 0 })).map((r) => r.model),
+    ...(t.centers ? { centers: t.centers } : {}),
+    ...(t.trainLabels ? { trainLabels: t.trainLabels } : {}),
+  };
+}
+
+/** report.json, report.md and the figure under `--out` (each replaced atomically), and stdout. */
+async function writeEvalOutputs(
+  report: Awaited<ReturnType<typeof evaluateRouters>>,
+  extra: Record<string, unknown>,
+  values: EvalValues,
+): Promise<void> {
+  const figure = report.cost.available ? 'cost-quality.svg' : 'quality.svg';
+  const json = `${JSON.stringify({ ...report, ...extra }, null, 1)}\n`;
+  if (values.out) {
+    await mkdir(values.out, { recursive: true });
+    await writeFileAtomic(join(values.out, 'report.json'), json);
+    await writeFileAtomic(join(values.out, 'report.md'), reportMarkdown(report, { figure }));
+    await writeFileAtomic(
+      join(values.out, figure),
+      report.cost.available ? costQualitySvg(report) : qualityBarsSvg(report),
+    );
+    process.stderr.write(`eval: wrote ${join(values.out, 'report.json')}, report.md, ${figure}\n`);
+  }
+  if (values.json) process.stdout.write(json);
+  else {
+    const fr = report.methods.find((m) => m.name === 'finerouter');
+    const lines = report.methods.map(
+      (m) =>
+        `${m.name.padEnd(40)} ${(m.quality * 100).toFixed(2).padStart(6)}${m.cost !== null ? `  $${m.cost.toExponential(3)}` : ''}${m.headroom !== null ? `  headroom ${m.headroom.toFixed(3)}` : ''}`,
+    );
+    process.stdout.write(`${lines.join('\n')}\n${fr ? '' : '(no --artifacts: FineRouter rows left out)\n'}`);
+  }
+}
+
 export const evalCommand: Command = {
   name: 'eval',
   summary: 'evaluate FineRouter and the baselines on routing data (tables, cost-quality curve, AIQ)',
   usage,
   async run(argv) {
-    const { values } = parseFlags(
-      'eval',
-      argv,
-      {
-        data: { type: 'string' },
-        artifacts: { type: 'string' },
-        split: { type: 'string' },
-        out: { type: 'string' },
-        sample: { type: 'string' },
-        prices: { type: 'string' },
-        'output-tokens': { type: 'string' },
-        alpha: { type: 'string' },
-        'baselines-only': { type: 'boolean' },
-        epochs: { type: 'string' },
-        'moe-hidden': { type: 'string' },
-        'moe-projection': { type: 'string' },
-        'moe-llm-embedding': { type: 'string' },
-        folds: { type: 'string' },
-        bootstrap: { type: 'string' },
-        methods: { type: 'string' },
-        reference: { type: 'string' },
-        jobs: { type: 'string' },
-        ...COMMON_FLAGS,
-      },
-      { required: ['data'] },
-    );
-    const data = values.data!;
-    const cache = values['no-cache'] ? null : cachePaths(values.cache ?? defaultCacheDir());
-    const progress = createProgress({ prefix: 'eval' });
-    const progressLine = (text: string): void => progress.note(text);
-    const seed = numberFlag('eval', 'seed', values.seed, 'an integer', Number.isInteger) ?? 0;
-    const sample = numberFlag('eval', 'sample', values.sample, 'a fraction in (0, 1]', (x) => x > 0 && x <= 1) ?? 1;
-    const outputTokens =
-      numberFlag('eval', 'output-tokens', values['output-tokens'], 'a non-negative integer', integerAtLeast(0)) ?? 256;
-    const alpha = numberFlag('eval', 'alpha', values.alpha, 'a number in [0, 1]', (x) => x >= 0 && x <= 1);
-    const threads = numberFlag('eval', 'threads', values.threads, 'a positive integer', integerAtLeast(1));
-    const epochs = numberFlag('eval', 'epochs', values.epochs, 'a positive integer', integerAtLeast(1));
-    const moe: Record<string, number> = {};
-    for (const [flag, key] of [
-      ['moe-hidden', 'hidden'],
-      ['moe-projection', 'projection'],
-      ['moe-llm-embedding', 'llmEmbedding'],
-    ] as const) {
-      const v = numberFlag('eval', flag, values[flag], 'a positive integer', integerAtLeast(1));
-      if (v !== undefined) moe[key] = v;
-    }
-    if (epochs !== undefined) {
-      moe.epochs = epochs;
-      moe.taskEpochs = epochs;
-    }
-    if (values.folds !== undefined) {
-      const folds = numberFlag('eval', 'folds', values.folds, 'an integer ≥ 2', integerAtLeast(2))!;
-      const resamples = numberFlag('eval', 'bootstrap', values.bootstrap, 'an integer ≥ 1', integerAtLeast(1)) ?? 2000;
-      const methods = values.methods
-        ? values.methods
-            .split(',')
-            .map((m) => m.trim())
-            .filter((m) => m.length > 0)
-        : CV_METHODS.filter((m) => m !== 'best-single');
-      for (const m of methods) {
-        if (!(CV_METHODS as readonly string[]).includes(m))
-          throw new FineRouterError(
-            'INVALID_ARGUMENT',
-            `eval: --methods expects names among ${CV_METHODS.join(', ')}, received '${m}'`,
-          );
-      }
-      const jobs = numberFlag('eval', 'jobs', values.jobs, 'an integer ≥ 1', integerAtLeast(1)) ?? 1;
-      for (const flag of ['split', 'artifacts', 'alpha', 'baselines-only'] as const) {
-        if (values[flag] !== undefined)
-          throw new FineRouterError('INVALID_ARGUMENT', `eval: --${flag} does not apply with --folds`);
-      }
-      return crossValidateCommand({
-        data,
-        folds,
-        resamples,
-        methods,
-        seed,
-        sample,
-        outputTokens,
-        moe,
-        epochs,
-        threads,
-        jobs,
-        argv,
-        values,
-      });
-    }
+    const values = parseEvalFlags(argv);
+    const s = sharedSettings(values);
+    if (values.folds !== undefined) return crossValidationRun(values, s, argv);
     if (values.jobs !== undefined)
       throw new FineRouterError('INVALID_ARGUMENT', 'eval: --jobs applies with --folds only');
+    const progress = createProgress({ prefix: 'eval' });
     const timings: Record<string, number> = {};
     const t0 = Date.now();
-
-    const read = await readRoutingJsonl(data, { onBadLine: 'skip' });
-    if (read.skipped.length > 0)
-      process.stderr.write(
-        `eval: skipped ${read.skipped.length} bad lines (first: line ${read.skipped[0]!.line}: ${read.skipped[0]!.reason})\n`,
-      );
-    const kept = sampleIndices(read.records, sample);
-    const records = Array.from(kept, (i) => read.records[i]!);
-    const split = splitRecords(records, { seed });
-    process.stderr.write(
-      `eval: ${records.length} records${sample < 1 ? ` (sample ${sample} of ${read.records.length})` : ''}; ${split.description}\n`,
-    );
+    const d = await singleSplitData(s);
     timings.readMs = Date.now() - t0;
 
     let t = Date.now();
     const encoder = await loadMiniLmEncoder({
-      ...(cache ? { cacheDir: cache.encoder } : {}),
-      ...(threads !== undefined ? { intraOpNumThreads: threads } : {}),
+      ...(s.cache ? { cacheDir: s.cache.encoder } : {}),
+      ...(s.threads !== undefined ? { intraOpNumThreads: s.threads } : {}),
     });
-    const started = Date.now();
-    const { embeddings, embedded } = await embedTextsCached(
-      encoder,
-      records.map((r) => r.prompt),
-      {
-        cacheDir: cache ? cache.embeddings : null,
-        onProgress: (done, total) =>
-          progress.update(
-            'embed',
-            done,
-            total,
-            `${(done / Math.max(1e-3, (Date.now() - started) / 1000)).toFixed(1)}/s`,
-          ),
-      },
-    );
-    progress.end();
-    void embedded;
+    const embeddings = await embedAll(encoder, d.records, s, progress);
     timings.embedMs = Date.now() - t;
+    const costs = values.prices ? await priceProxy(values.prices, d, s.outputTokens) : undefined;
 
-    let modelCostsProxy: Record<string, number> | undefined;
-    let pricesTable: Record<string, ModelPrice> | undefined;
-    let costNote: string | undefined;
-    if (values.prices) {
-      const prices = parsePrices(JSON.parse(await readFile(values.prices, 'utf8')));
-      pricesTable = prices;
-      const trainRecords = Array.from(split.train, (i) => records[i]!);
-      const ids = Object.keys(prices);
-      const costs = modelCosts(
-        trainRecords.map((r) => ({ ...r, costs: {} })),
-        ids,
-        prices,
-        outputTokens,
-      );
-      modelCostsProxy = {};
-      ids.forEach((id, j) => {
-        if (costs[j] !== null && costs[j] !== undefined) modelCostsProxy![id] = costs[j]!;
-      });
-      const meanChars =
-        trainRecords.reduce((s, r) => s + Math.ceil(r.prompt.length / 4), 0) / Math.max(1, trainRecords.length);
-      costNote = `price proxy from ${values.prices}: USD per 1M tokens × (mean ⌈prompt chars / 4⌉ = ${meanChars.toFixed(0)} input tokens over the training prompts + ${outputTokens} output tokens), the same for every prompt; records' own per-prompt costs take precedence`;
-    }
-
-    let twoStage: TwoStageInput | undefined;
-    let dispose: (() => Promise<void>) | undefined;
-    let training: Record<string, unknown> | undefined;
+    let fineRouter: TwoStageRouter | undefined;
     if (!values['baselines-only']) {
       t = Date.now();
-      let router: FineRouter;
-      let classifierModel: Uint8Array;
-      let routerModel: Uint8Array;
-      let centers: Float32Array | undefined;
-      let trainLabels: Map<number, number> | undefined;
       if (values.artifacts) {
-        router = await loadFineRouter(values.artifacts, { encoder });
-        classifierModel = new Uint8Array(await readFile(join(values.artifacts, router.manifest.classifier.file)));
-        routerModel = new Uint8Array(await readFile(join(values.artifacts, router.manifest.router.file)));
+        fineRouter = await routerFromArtifacts(values.artifacts, encoder);
         timings.loadArtifactsMs = Date.now() - t;
       } else {
-        // Train on the train split only (dev and test never reach discovery or training).
-        const D = encoder.dimension;
-        const trainRecords = Array.from(split.train, (i) => records[i]!);
-        const trainEmb = gatherRows(embeddings, D, split.train);
-        // The one training pipeline (src/pipeline), on the train split's precomputed prompt embeddings.
-        const built = await buildRouter(trainRecords, {
-          embedder: cachedEmbedder(encoder, { cacheDir: cache ? cache.embeddings : null }),
-          promptEmbeddings: trainEmb,
-          seed,
-          train: {
-            ...(pricesTable ? { prices: pricesTable, outputTokens } : {}),
-            ...(epochs !== undefined ? { classifier: { epochs } } : {}),
-            moe,
-          },
-          onProgress: (event) => progress.pipeline(event),
-        });
-        progress.end();
-        const { discovery, training: result } = built;
-        timings.discoverMs = Math.round(built.ms.discover);
-        timings.trainMs = Math.round(built.ms.train);
-        training = {
-          tasks: result.manifest.tasks.length,
-          others: result.manifest.others.size,
-          options: { epochs: epochs ?? null, moe },
-          metrics: result.metrics,
-        };
-        classifierModel = result.classifierBytes;
-        routerModel = result.routerBytes;
-        const manifest = values.out
-          ? await writeArtifacts(join(values.out, 'artifacts'), result)
-          : validateManifest({
-              ...result.manifest,
-              files: {
-                [result.manifest.classifier.file]: await sha256Digest(classifierModel),
-                [result.manifest.router.file]: await sha256Digest(routerModel),
-              },
-            });
-        router = await FineRouter.create({
-          manifest,
-          classifierModel,
-          routerModel,
-          runtime: createNodeRuntime(),
-          encoder,
-        });
-        const aligned = alignDiscovery(discovery, manifest, D);
-        centers = aligned.centers;
-        trainLabels = new Map();
-        for (let k = 0; k < aligned.labels.length; k++) trainLabels.set(split.train[k]!, aligned.labels[k]!);
+        fineRouter = await routerByTraining(s, d, embeddings, encoder, costs?.prices, values.out, progress, timings);
       }
-      const manifest: Manifest = router.manifest;
-      const runtime = createNodeRuntime();
-      const cm = classifierModel;
-      const rm = routerModel;
-      twoStage = {
-        manifest,
-        heads: (emb) => runArtifactHeads({ runtime, manifest, classifierModel: cm, routerModel: rm, embeddings: emb }),
-        routeCheck: async (emb) => (await router.routeEmbeddings(emb, { tolerance: 0 })).map((r) => r.model),
-        ...(centers ? { centers } : {}),
-        ...(trainLabels ? { trainLabels } : {}),
-      };
-      dispose = () => router.dispose();
     }
 
     t = Date.now();
     const report = await evaluateRouters({
-      records,
+      records: d.records,
       embeddings,
       dimension: encoder.dimension,
-      split,
+      split: d.split,
       evaluate: values.split ?? 'test',
-      seed,
-      dataset: datasetName(data),
-      ...(modelCostsProxy ? { modelCosts: modelCostsProxy } : {}),
-      ...(costNote ? { costNote } : {}),
-      ...(alpha !== undefined ? { alpha } : {}),
-      ...(twoStage ? { twoStage } : {}),
-      onProgress: (stage) => progressLine(stage),
+      seed: s.seed,
+      dataset: datasetName(s.data),
+      ...(costs ? { modelCosts: costs.modelCostsProxy, costNote: costs.costNote } : {}),
+      ...(s.alpha !== undefined ? { alpha: s.alpha } : {}),
+      ...(fineRouter ? { twoStage: twoStageInput(fineRouter) } : {}),
+      onProgress: (stage) => progress.note(stage),
     });
     timings.evaluateMs = Date.now() - t;
     timings.totalMs = Date.now() - t0;
     Object.assign(report.timings, timings);
-    await dispose?.();
+    await fineRouter?.router.dispose();
     await encoder.dispose();
-
-    const figure = report.cost.available ? 'cost-quality.svg' : 'quality.svg';
-    const json = `${JSON.stringify({ ...report, input: { path: data, lines: read.records.length + read.skipped.length, badLines: read.skipped.length, sample }, ...(training ? { training } : {}) }, null, 1)}\n`;
-    if (values.out) {
-      await mkdir(values.out, { recursive: true });
-      await writeFileAtomic(join(values.out, 'report.json'), json);
-      await writeFileAtomic(join(values.out, 'report.md'), reportMarkdown(report, { figure }));
-      await writeFileAtomic(
-        join(values.out, figure),
-        report.cost.available ? costQualitySvg(report) : qualityBarsSvg(report),
-      );
-      process.stderr.write(`eval: wrote ${join(values.out, 'report.json')}, report.md, ${figure}\n`);
-    }
-    if (values.json) process.stdout.write(json);
-    else {
-      const fr = report.methods.find((m) => m.name === 'finerouter');
-      const lines = report.methods.map(
-        (m) =>
-          `${m.name.padEnd(40)} ${(m.quality * 100).toFixed(2).padStart(6)}${m.cost !== null ? `  $${m.cost.toExponential(3)}` : ''}${m.headroom !== null ? `  headroom ${m.headroom.toFixed(3)}` : ''}`,
-      );
-      process.stdout.write(`${lines.join('\n')}\n${fr ? '' : '(no --artifacts: FineRouter rows left out)\n'}`);
-    }
+    const input = {
+      path: s.data,
+      lines: d.read.records.length + d.read.skipped.length,
+      badLines: d.read.skipped.length,
+      sample: s.sample,
+    };
+    await writeEvalOutputs(
+      report,
+      { input, ...(fineRouter?.training ? { training: fineRouter.training } : {}) },
+      values,
+    );
     return 0;
   },
 };
