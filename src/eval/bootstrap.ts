@@ -123,6 +123,320 @@ function difference(value: number, draws: Float64Array, level: number): Differen
   return { ...i, significant: i.lo > 0 || i.hi < 0 };
 }
 
+/** One resampled outcome: per-prompt quality and, where known, cost. */
+interface Column {
+  q: Float64Array;
+  c: Float64Array | null;
+}
+
+/** Mean quality over the prompts with a score, each weighted by its count in the draw `w` (1 without a draw). */
+function meanQuality(col: Column, w?: Int32Array): number {
+  let s = 0;
+  let n = 0;
+  for (let i = 0; i < col.q.length; i++) {
+    const v = col.q[i]!;
+    if (Number.isNaN(v)) continue;
+    const k = w ? w[i]! : 1;
+    s += k * v;
+    n += k;
+  }
+  return n > 0 ? s / n : Number.NaN;
+}
+
+/** Mean cost under the same weights; NaN when any prompt's cost is unknown or costs are unavailable. */
+function meanCost(col: Column, costAvailable: boolean, w?: Int32Array): number {
+  if (!col.c || !costAvailable) return Number.NaN;
+  let s = 0;
+  let n = 0;
+  for (let i = 0; i < col.c.length; i++) {
+    const v = col.c[i]!;
+    if (Number.isNaN(v)) return Number.NaN;
+    const k = w ? w[i]! : 1;
+    s += k * v;
+    n += k;
+  }
+  return n > 0 ? s / n : Number.NaN;
+}
+
+/** The best scored model per prompt (ties → cheaper), its quality and cost. */
+function oracleColumn(table: CrossValResult['table'], M: number): Column {
+  const N = table.ids.length;
+  const q = new Float64Array(N);
+  const c = table.cost ? new Float64Array(N) : null;
+  for (let i = 0; i < N; i++) {
+    let best = -1;
+    for (let j = 0; j < M; j++) {
+      const v = table.quality[i * M + j]!;
+      if (Number.isNaN(v)) continue;
+      const cj = table.cost ? table.cost[i * M + j]! : 0;
+      const bc = best >= 0 && table.cost ? table.cost[i * M + best]! : 0;
+      if (best < 0 || v > table.quality[i * M + best]! || (v === table.quality[i * M + best]! && cj < bc)) best = j;
+    }
+    q[i] = table.quality[i * M + best]!;
+    if (c) c[i] = table.cost![i * M + best]!;
+  }
+  return { q, c };
+}
+
+/** Two-model pools: the prompts scored for both models and each method's strong-first order over them. */
+interface PgrInputs {
+  strong: Float64Array;
+  weak: Float64Array;
+  rows: Int32Array;
+  orders: Int32Array[];
+}
+
+/** Strong = the model with the higher pooled mean; null unless the pool has exactly two models. */
+function twoModelInputs(
+  cv: CrossValResult,
+  singles: readonly Column[],
+  seed: number,
+): { twoModel: { strong: string; weak: string }; inputs: PgrInputs } | null {
+  const { table, models } = cv;
+  const M = models.length;
+  if (M !== 2) return null;
+  const s = meanQuality(singles[1]!) > meanQuality(singles[0]!) ? 1 : 0;
+  const w = 1 - s;
+  const rows: number[] = [];
+  for (let i = 0; i < table.ids.length; i++)
+    if (!Number.isNaN(table.quality[i * M + s]!) && !Number.isNaN(table.quality[i * M + w]!)) rows.push(i);
+  const r = Int32Array.from(rows);
+  const folds = Int32Array.from(r, (i) => cv.foldOf[i]!);
+  const orders = cv.methods.map((m) =>
+    strongOrder(
+      Float64Array.from(r, (i) => m.expected[i * M + s]! - m.expected[i * M + w]!),
+      folds,
+      seed,
+    ),
+  );
+  return {
+    twoModel: { strong: models[s]!, weak: models[w]! },
+    inputs: {
+      strong: Float64Array.from(r, (i) => table.quality[i * M + s]!),
+      weak: Float64Array.from(r, (i) => table.quality[i * M + w]!),
+      rows: r,
+      orders,
+    },
+  };
+}
+
+/** Every statistic recomputed on each of R paired resamples of the prompts. */
+interface Draws {
+  q: Float64Array[];
+  c: Float64Array[];
+  /** Zero-router quality at each method's resampled cost, and at the best single model's. */
+  zero: Float64Array[];
+  zeroBest: Float64Array;
+  pgr: { apgr: Float64Array; cpt50: Float64Array; cpt80: Float64Array }[] | null;
+}
+
+/** Column indices of the resampled columns (see {@link summarizeCrossVal}). */
+interface Layout {
+  singleCol: number[];
+  bestCol: number;
+  oracleCol: number;
+  methodCol: number[];
+}
+
+const singlePoints = (layout: Layout, cs: ArrayLike<number>, qs: ArrayLike<number>): CostQuality[] =>
+  layout.singleCol.map((c) => ({ cost: cs[c]!, quality: qs[c]! }));
+
+const zeroAt = (hull: CostQuality[] | null, cost: number): number => {
+  if (!hull || !Number.isFinite(cost)) return Number.NaN;
+  return hullQualityAt(hull, cost) ?? Number.NaN;
+};
+
+function resample(
+  columns: readonly Column[],
+  layout: Layout,
+  methods: number,
+  costAvailable: boolean,
+  pgr: PgrInputs | null,
+  R: number,
+  seed: number,
+): Draws {
+  const C = columns.length;
+  const N = columns[0]!.q.length;
+  const draws: Draws = {
+    q: Array.from({ length: C }, () => new Float64Array(R)),
+    c: Array.from({ length: C }, () => new Float64Array(R)),
+    zero: Array.from({ length: methods }, () => new Float64Array(R)),
+    zeroBest: new Float64Array(R),
+    pgr: pgr
+      ? Array.from({ length: methods }, () => ({
+          apgr: new Float64Array(R),
+          cpt50: new Float64Array(R),
+          cpt80: new Float64Array(R),
+        }))
+      : null,
+  };
+  const rand = mulberry32(seed);
+  const w = new Int32Array(N);
+  const pgrW = pgr ? new Int32Array(pgr.rows.length) : null;
+  for (let r = 0; r < R; r++) {
+    w.fill(0);
+    for (let k = 0; k < N; k++) w[Math.floor(rand() * N)]!++;
+    for (let c = 0; c < C; c++) {
+      draws.q[c]![r] = meanQuality(columns[c]!, w);
+      draws.c[c]![r] = meanCost(columns[c]!, costAvailable, w);
+    }
+    if (costAvailable) {
+      const hull = nonDecreasingHull(
+        singlePoints(
+          layout,
+          Array.from(draws.c, (d) => d[r]!),
+          Array.from(draws.q, (d) => d[r]!),
+        ),
+      );
+      for (let k = 0; k < methods; k++) draws.zero[k]![r] = zeroAt(hull, draws.c[layout.methodCol[k]!]![r]!);
+      draws.zeroBest[r] = zeroAt(hull, draws.c[layout.bestCol]![r]!);
+    }
+    if (pgr && pgrW && draws.pgr) {
+      for (let k = 0; k < pgr.rows.length; k++) pgrW[k] = w[pgr.rows[k]!]!;
+      pgr.orders.forEach((o, k) => {
+        const res = pgrCurve(pgr.strong, pgr.weak, o, pgrW);
+        draws.pgr![k]!.apgr[r] = res.apgr;
+        draws.pgr![k]!.cpt50[r] = res.cpt50 ?? Number.NaN;
+        draws.pgr![k]!.cpt80[r] = res.cpt80 ?? Number.NaN;
+      });
+    }
+  }
+  return draws;
+}
+
+/** What every row of the summary is computed from. */
+interface RowContext {
+  /** Prompts in the run. */
+  N: number;
+  sources: readonly string[];
+  pq: number[];
+  pc: number[];
+  draws: Draws;
+  layout: Layout;
+  refCol: number;
+  level: number;
+  costAvailable: boolean;
+  R: number;
+}
+
+/** Prompts with a score and the mean over sources of the per-source means. */
+function sourceMacro(quality: Float64Array, sources: readonly string[]): { scored: number; macro: number } {
+  let scored = 0;
+  const bySource = new Map<string, { s: number; n: number }>();
+  for (let i = 0; i < quality.length; i++) {
+    const v = quality[i]!;
+    if (Number.isNaN(v)) continue;
+    scored++;
+    const a = bySource.get(sources[i]!) ?? { s: 0, n: 0 };
+    a.s += v;
+    a.n++;
+    bySource.set(sources[i]!, a);
+  }
+  let macro = 0;
+  for (const a of bySource.values()) macro += a.s / a.n;
+  return { scored, macro: bySource.size > 0 ? macro / bySource.size : Number.NaN };
+}
+
+/** A row's quality, paired differences to the best single model and the reference, headroom and cost. */
+function baseRow(
+  x: RowContext,
+  name: string,
+  kind: SummaryRow['kind'],
+  col: number,
+  quality: Float64Array,
+): SummaryRow {
+  const { pq, pc, draws, level, R } = x;
+  const { bestCol, oracleCol } = x.layout;
+  const diffDraws = (a: number, b: number): Float64Array =>
+    Float64Array.from({ length: R }, (_, r) => draws.q[a]![r]! - draws.q[b]![r]!);
+  const headroomDraws = (a: number): Float64Array =>
+    Float64Array.from({ length: R }, (_, r) => {
+      const gap = draws.q[oracleCol]![r]! - draws.q[bestCol]![r]!;
+      return gap > 0 ? (draws.q[a]![r]! - draws.q[bestCol]![r]!) / gap : Number.NaN;
+    });
+  const { scored, macro } = sourceMacro(quality, x.sources);
+  const gap = pq[oracleCol]! - pq[bestCol]!;
+  return {
+    name,
+    kind,
+    quality: interval(pq[col]!, draws.q[col]!, level),
+    macroQuality: macro,
+    prompts: x.N,
+    scored,
+    vsBestSingle: col === bestCol ? null : difference(pq[col]! - pq[bestCol]!, diffDraws(col, bestCol), level),
+    vsReference:
+      x.refCol < 0 || col === x.refCol ? null : difference(pq[col]! - pq[x.refCol]!, diffDraws(col, x.refCol), level),
+    headroom: gap > 0 ? interval((pq[col]! - pq[bestCol]!) / gap, headroomDraws(col), level) : null,
+    cost: x.costAvailable ? interval(pc[col]!, draws.c[col]!, level) : null,
+    vsZeroRouter: null,
+    distribution: {},
+  };
+}
+
+/** The best single row: the share of folds each model was chosen in, and its distance to the zero router. */
+function bestSingleRow(x: RowContext, cv: CrossValResult, zeroHull: CostQuality[] | null): SummaryRow {
+  const { bestCol } = x.layout;
+  const row = baseRow(x, 'best single (train folds)', 'best-single', bestCol, cv.bestSingle.quality);
+  row.distribution = Object.fromEntries(
+    cv.models
+      .map((m) => [m, cv.bestSingle.names.filter((n) => n === m).length / cv.folds])
+      .filter(([, v]) => (v as number) > 0),
+  );
+  if (x.costAvailable) {
+    const z = zeroAt(zeroHull, x.pc[bestCol]!);
+    row.vsZeroRouter = difference(
+      x.pq[bestCol]! - z,
+      Float64Array.from({ length: x.R }, (_, r) => x.draws.q[bestCol]![r]! - x.draws.zeroBest[r]!),
+      x.level,
+    );
+  }
+  return row;
+}
+
+/** A method's row: the base figures plus zero router, τ curve, AIQ, cost to match and APGR/CPT where they apply. */
+function methodRow(
+  x: RowContext,
+  cv: CrossValResult,
+  k: number,
+  zeroHull: CostQuality[] | null,
+  costRange: { costMin: number; costMax: number } | null,
+  pgrPoint: PgrResult[] | null,
+  steps: number,
+): SummaryRow {
+  const m = cv.methods[k]!;
+  const col = x.layout.methodCol[k]!;
+  const { bestCol } = x.layout;
+  const { pq, pc, draws, level, R } = x;
+  const row = baseRow(x, m.name, m.kind, col, m.quality);
+  row.distribution = distributionOf(m, cv.models);
+  if (m.fitMs.length > 0) row.fitMs = m.fitMs.reduce((a, b) => a + b, 0);
+  if (x.costAvailable) {
+    const z = zeroAt(zeroHull, pc[col]!);
+    if (Number.isFinite(z))
+      row.vsZeroRouter = difference(
+        pq[col]! - z,
+        Float64Array.from({ length: R }, (_, r) => draws.q[col]![r]! - draws.zero[k]![r]!),
+        level,
+      );
+    if (m.kind !== 'reference' || m.name === 'oracle') {
+      const curve = sweep(cv, m, steps);
+      row.curve = curve;
+      if (costRange && costRange.costMax > costRange.costMin)
+        row.aiq = aiq(curve, costRange.costMin, costRange.costMax);
+      const match = costToReach(curve, pq[bestCol]!);
+      row.costToMatchBestSingle = match;
+      row.costRatioToMatchBestSingle = match !== null && pc[bestCol]! > 0 ? match / pc[bestCol]! : null;
+    }
+  }
+  if (pgrPoint && draws.pgr) {
+    const p = pgrPoint[k]!;
+    row.apgr = interval(p.apgr, draws.pgr[k]!.apgr, level);
+    row.cpt50 = p.cpt50 === null ? null : interval(p.cpt50, draws.pgr[k]!.cpt50, level);
+    row.cpt80 = p.cpt80 === null ? null : interval(p.cpt80, draws.pgr[k]!.cpt80, level);
+  }
+  return row;
+}
+
 /**
  * Summarizes a cross-validation run: pooled means, paired-bootstrap intervals of every difference, headroom,
  * zero router, curves and AIQ, APGR/CPT on two-model pools. See the file header.
@@ -142,248 +456,63 @@ export function summarizeCrossVal(cv: CrossValResult, options: SummaryOptions = 
   if (!(level > 0 && level < 1))
     throw new RangeError(`summarizeCrossVal: expected a level in (0, 1), received ${level}`);
   const { table, models } = cv;
-  const N = table.ids.length;
-  const M = models.length;
   const refName = options.reference ?? 'finerouter';
   const ref = cv.methods.find((m) => m.name === refName) ?? null;
 
-  // Oracle per row.
-  const oracleQ = new Float64Array(N);
-  const oracleC = table.cost ? new Float64Array(N) : null;
-  for (let i = 0; i < N; i++) {
-    let best = -1;
-    for (let j = 0; j < M; j++) {
-      const v = table.quality[i * M + j]!;
-      if (Number.isNaN(v)) continue;
-      const c = table.cost ? table.cost[i * M + j]! : 0;
-      const bc = best >= 0 && table.cost ? table.cost[i * M + best]! : 0;
-      if (best < 0 || v > table.quality[i * M + best]! || (v === table.quality[i * M + best]! && c < bc)) best = j;
-    }
-    oracleQ[i] = table.quality[i * M + best]!;
-    if (oracleC) oracleC[i] = table.cost![i * M + best]!;
-  }
-
-  // Columns resampled together: quality then cost.
-  interface Column {
-    q: Float64Array;
-    c: Float64Array | null;
-  }
+  // Columns resampled together (quality, cost): single models, best single, oracle, methods.
   const columns: Column[] = [];
-  const singleCol = cv.singles.quality.map((q, j) => columns.push({ q, c: cv.singles.cost[j] ?? null }) - 1);
-  const bestCol = columns.push({ q: cv.bestSingle.quality, c: cv.bestSingle.cost }) - 1;
-  const oracleCol = columns.push({ q: oracleQ, c: oracleC }) - 1;
-  const methodCol = cv.methods.map((m) => columns.push({ q: m.quality, c: m.cost }) - 1);
-  const C = columns.length;
+  const add = (col: Column): number => columns.push(col) - 1;
+  const layout: Layout = {
+    singleCol: cv.singles.quality.map((q, j) => add({ q, c: cv.singles.cost[j] ?? null })),
+    bestCol: add({ q: cv.bestSingle.quality, c: cv.bestSingle.cost }),
+    oracleCol: add(oracleColumn(table, models.length)),
+    methodCol: cv.methods.map((m) => add({ q: m.quality, c: m.cost })),
+  };
   const costAvailable =
     table.cost !== null && cv.singles.cost.every((c) => c !== null && c.every((v) => !Number.isNaN(v)));
+  const two = twoModelInputs(
+    cv,
+    layout.singleCol.map((c) => columns[c]!),
+    bseed,
+  );
 
-  const pointQ = (col: Column, w?: Int32Array): number => {
-    let s = 0;
-    let n = 0;
-    for (let i = 0; i < N; i++) {
-      const v = col.q[i]!;
-      if (Number.isNaN(v)) continue;
-      const k = w ? w[i]! : 1;
-      s += k * v;
-      n += k;
-    }
-    return n > 0 ? s / n : Number.NaN;
-  };
-  const pointC = (col: Column, w?: Int32Array): number => {
-    if (!col.c || !costAvailable) return Number.NaN;
-    let s = 0;
-    let n = 0;
-    for (let i = 0; i < N; i++) {
-      const v = col.c[i]!;
-      if (Number.isNaN(v)) return Number.NaN;
-      const k = w ? w[i]! : 1;
-      s += k * v;
-      n += k;
-    }
-    return n > 0 ? s / n : Number.NaN;
-  };
-
-  // Two-model pools: strong = the higher pooled mean.
-  let twoModel: CrossValSummary['twoModel'] = null;
-  const pgrInputs: { strong: Float64Array; weak: Float64Array; rows: Int32Array; orders: Int32Array[] } | null =
-    (() => {
-      if (M !== 2) return null;
-      const m0 = pointQ(columns[singleCol[0]!]!);
-      const m1 = pointQ(columns[singleCol[1]!]!);
-      const s = m1 > m0 ? 1 : 0;
-      const w = 1 - s;
-      twoModel = { strong: models[s]!, weak: models[w]! };
-      const rows: number[] = [];
-      for (let i = 0; i < N; i++)
-        if (!Number.isNaN(table.quality[i * M + s]!) && !Number.isNaN(table.quality[i * M + w]!)) rows.push(i);
-      const r = Int32Array.from(rows);
-      const strong = Float64Array.from(r, (i) => table.quality[i * M + s]!);
-      const weak = Float64Array.from(r, (i) => table.quality[i * M + w]!);
-      const folds = Int32Array.from(r, (i) => cv.foldOf[i]!);
-      const orders = cv.methods.map((m) =>
-        strongOrder(
-          Float64Array.from(r, (i) => m.expected[i * M + s]! - m.expected[i * M + w]!),
-          folds,
-          bseed,
-        ),
-      );
-      return { strong, weak, rows: r, orders };
-    })();
-
-  // Point estimates.
-  const pq = columns.map((col) => pointQ(col));
-  const pc = columns.map((col) => pointC(col));
-  const singlePoints = (cs: number[], qs: number[]): CostQuality[] =>
-    singleCol.map((c) => ({ cost: cs[c]!, quality: qs[c]! }));
-  const zeroHull = costAvailable ? nonDecreasingHull(singlePoints(pc, pq)) : null;
-  const zeroAt = (hull: CostQuality[] | null, cost: number): number => {
-    if (!hull || !Number.isFinite(cost)) return Number.NaN;
-    return hullQualityAt(hull, cost) ?? Number.NaN;
-  };
-  const pgrPoint = pgrInputs ? pgrInputs.orders.map((o) => pgrCurve(pgrInputs.strong, pgrInputs.weak, o)) : null;
-
-  // Resamples.
-  const drawsQ = Array.from({ length: C }, () => new Float64Array(R));
-  const drawsC = Array.from({ length: C }, () => new Float64Array(R));
-  const drawsZero = cv.methods.map(() => new Float64Array(R));
-  const drawsZeroBest = new Float64Array(R);
-  const drawsPgr = pgrInputs
-    ? cv.methods.map(() => ({ apgr: new Float64Array(R), cpt50: new Float64Array(R), cpt80: new Float64Array(R) }))
-    : null;
-  const rand = mulberry32(bseed);
-  const w = new Int32Array(N);
-  const pgrW = pgrInputs ? new Int32Array(pgrInputs.rows.length) : null;
-  for (let r = 0; r < R; r++) {
-    w.fill(0);
-    for (let k = 0; k < N; k++) w[Math.floor(rand() * N)]!++;
-    for (let c = 0; c < C; c++) {
-      drawsQ[c]![r] = pointQ(columns[c]!, w);
-      drawsC[c]![r] = pointC(columns[c]!, w);
-    }
-    if (costAvailable) {
-      const hull = nonDecreasingHull(
-        singlePoints(
-          Array.from(drawsC, (d) => d[r]!),
-          Array.from(drawsQ, (d) => d[r]!),
-        ),
-      );
-      cv.methods.forEach((_, k) => {
-        drawsZero[k]![r] = zeroAt(hull, drawsC[methodCol[k]!]![r]!);
-      });
-      drawsZeroBest[r] = zeroAt(hull, drawsC[bestCol]![r]!);
-    }
-    if (pgrInputs && pgrW && drawsPgr) {
-      for (let k = 0; k < pgrInputs.rows.length; k++) pgrW[k] = w[pgrInputs.rows[k]!]!;
-      pgrInputs.orders.forEach((o, k) => {
-        const res = pgrCurve(pgrInputs.strong, pgrInputs.weak, o, pgrW);
-        drawsPgr[k]!.apgr[r] = res.apgr;
-        drawsPgr[k]!.cpt50[r] = res.cpt50 ?? Number.NaN;
-        drawsPgr[k]!.cpt80[r] = res.cpt80 ?? Number.NaN;
-      });
-    }
-  }
-  const diffDraws = (a: number, b: number): Float64Array =>
-    Float64Array.from({ length: R }, (_, r) => drawsQ[a]![r]! - drawsQ[b]![r]!);
-  const headroomDraws = (a: number): Float64Array =>
-    Float64Array.from({ length: R }, (_, r) => {
-      const gap = drawsQ[oracleCol]![r]! - drawsQ[bestCol]![r]!;
-      return gap > 0 ? (drawsQ[a]![r]! - drawsQ[bestCol]![r]!) / gap : Number.NaN;
-    });
-  const refCol = ref ? methodCol[cv.methods.indexOf(ref)]! : -1;
+  // Point estimates, then the paired resamples.
+  const pq = columns.map((col) => meanQuality(col));
+  const pc = columns.map((col) => meanCost(col, costAvailable));
+  const zeroHull = costAvailable ? nonDecreasingHull(singlePoints(layout, pc, pq)) : null;
+  const pgrPoint = two ? two.inputs.orders.map((o) => pgrCurve(two.inputs.strong, two.inputs.weak, o)) : null;
+  const draws = resample(columns, layout, cv.methods.length, costAvailable, two?.inputs ?? null, R, bseed);
   const costRange = costAvailable
-    ? { costMin: Math.min(...singleCol.map((c) => pc[c]!)), costMax: Math.max(...singleCol.map((c) => pc[c]!)) }
+    ? {
+        costMin: Math.min(...layout.singleCol.map((c) => pc[c]!)),
+        costMax: Math.max(...layout.singleCol.map((c) => pc[c]!)),
+      }
     : null;
 
-  const baseRow = (name: string, kind: SummaryRow['kind'], col: number, quality: Float64Array): SummaryRow => {
-    let scored = 0;
-    const bySource = new Map<string, { s: number; n: number }>();
-    for (let i = 0; i < N; i++) {
-      const v = quality[i]!;
-      if (Number.isNaN(v)) continue;
-      scored++;
-      const a = bySource.get(table.sources[i]!) ?? { s: 0, n: 0 };
-      a.s += v;
-      a.n++;
-      bySource.set(table.sources[i]!, a);
-    }
-    let macro = 0;
-    for (const a of bySource.values()) macro += a.s / a.n;
-    const gap = pq[oracleCol]! - pq[bestCol]!;
-    return {
-      name,
-      kind,
-      quality: interval(pq[col]!, drawsQ[col]!, level),
-      macroQuality: bySource.size > 0 ? macro / bySource.size : Number.NaN,
-      prompts: N,
-      scored,
-      vsBestSingle: col === bestCol ? null : difference(pq[col]! - pq[bestCol]!, diffDraws(col, bestCol), level),
-      vsReference:
-        refCol < 0 || col === refCol ? null : difference(pq[col]! - pq[refCol]!, diffDraws(col, refCol), level),
-      headroom: gap > 0 ? interval((pq[col]! - pq[bestCol]!) / gap, headroomDraws(col), level) : null,
-      cost: costAvailable ? interval(pc[col]!, drawsC[col]!, level) : null,
-      vsZeroRouter: null,
-      distribution: {},
-    };
+  const x: RowContext = {
+    N: table.ids.length,
+    sources: table.sources,
+    pq,
+    pc,
+    draws,
+    layout,
+    refCol: ref ? layout.methodCol[cv.methods.indexOf(ref)]! : -1,
+    level,
+    costAvailable,
+    R,
   };
-
-  const rows: SummaryRow[] = [];
-  singleCol.forEach((col, j) => {
-    const row = baseRow(`model:${models[j]}`, 'single', col, columns[col]!.q);
+  const rows: SummaryRow[] = layout.singleCol.map((col, j) => {
+    const row = baseRow(x, `model:${models[j]}`, 'single', col, columns[col]!.q);
     row.distribution = { [models[j]!]: 1 };
-    rows.push(row);
+    return row;
   });
   rows.sort((a, b) => b.quality.value - a.quality.value);
-  const bestRow = baseRow('best single (train folds)', 'best-single', bestCol, cv.bestSingle.quality);
-  bestRow.distribution = Object.fromEntries(
-    models
-      .map((m) => [m, cv.bestSingle.names.filter((x) => x === m).length / cv.folds])
-      .filter(([, v]) => (v as number) > 0),
-  );
-  if (costAvailable) {
-    const z = zeroAt(zeroHull, pc[bestCol]!);
-    bestRow.vsZeroRouter = difference(
-      pq[bestCol]! - z,
-      Float64Array.from({ length: R }, (_, r) => drawsQ[bestCol]![r]! - drawsZeroBest[r]!),
-      level,
-    );
-  }
-  rows.unshift(bestRow);
-  cv.methods.forEach((m, k) => {
-    const col = methodCol[k]!;
-    const row = baseRow(m.name, m.kind, col, m.quality);
-    row.distribution = distributionOf(m, models);
-    if (m.fitMs.length > 0) row.fitMs = m.fitMs.reduce((a, b) => a + b, 0);
-    if (costAvailable) {
-      const z = zeroAt(zeroHull, pc[col]!);
-      if (Number.isFinite(z))
-        row.vsZeroRouter = difference(
-          pq[col]! - z,
-          Float64Array.from({ length: R }, (_, r) => drawsQ[col]![r]! - drawsZero[k]![r]!),
-          level,
-        );
-      if (m.kind !== 'reference' || m.name === 'oracle') {
-        const curve = sweep(cv, m, steps);
-        row.curve = curve;
-        if (costRange && costRange.costMax > costRange.costMin)
-          row.aiq = aiq(curve, costRange.costMin, costRange.costMax);
-        const match = costToReach(curve, pq[bestCol]!);
-        row.costToMatchBestSingle = match;
-        row.costRatioToMatchBestSingle = match !== null && pc[bestCol]! > 0 ? match / pc[bestCol]! : null;
-      }
-    }
-    if (pgrPoint && drawsPgr) {
-      const p: PgrResult = pgrPoint[k]!;
-      row.apgr = interval(p.apgr, drawsPgr[k]!.apgr, level);
-      row.cpt50 = p.cpt50 === null ? null : interval(p.cpt50, drawsPgr[k]!.cpt50, level);
-      row.cpt80 = p.cpt80 === null ? null : interval(p.cpt80, drawsPgr[k]!.cpt80, level);
-    }
-    rows.push(row);
-  });
-  const oracleRow = baseRow('oracle', 'oracle', oracleCol, oracleQ);
-  rows.push(oracleRow);
+  rows.unshift(bestSingleRow(x, cv, zeroHull));
+  cv.methods.forEach((_, k) => rows.push(methodRow(x, cv, k, zeroHull, costRange, pgrPoint, steps)));
+  rows.push(baseRow(x, 'oracle', 'oracle', layout.oracleCol, columns[layout.oracleCol]!.q));
 
   return {
-    prompts: N,
+    prompts: table.ids.length,
     models: [...models],
     folds: cv.folds,
     seed: cv.seed,
@@ -401,7 +530,7 @@ export function summarizeCrossVal(cv: CrossValResult, options: SummaryOptions = 
           }
         : null,
     aiqRange: costRange,
-    twoModel,
+    twoModel: two ? two.twoModel : null,
     rows,
     strata: cv.strata,
     failures: cv.failures,
