@@ -27,6 +27,7 @@ import { throwIfAborted } from '../errors.js';
 import { createSimdRows } from './simd.js';
 import { BLOCK_DOT_ROWS, BLOCK_QUERIES, createBlockDots, type BlockDots } from './simd-block.js';
 import { mulberry32 } from '../random.js';
+import { selectInPlace } from '../numeric/stats.js';
 
 /** A kNN graph: row i holds the k nearest other nodes of node i. */
 export interface KnnGraph {
@@ -351,7 +352,7 @@ function exactKnnBlocked(
       // The take-th largest similarity among the other rows.
       let c = 0;
       for (let j = 0; j < n; j++) if (j !== q) values[c++] = row[j]!;
-      const kth = selectLargest(values, m, take - 1);
+      const kth = selectInPlace(values, m, m - take); // the take-th largest
       // Winners: every value above kth, then kth ties by index ascending, until take are chosen.
       let w = 0;
       for (let j = 0; j < n; j++) if (j !== q && row[j]! > kth) order[w++] = j;
@@ -365,37 +366,6 @@ function exactKnnBlocked(
     }
     options.onProgress?.(Math.min(n, q0 + BLOCK_QUERIES), n);
   }
-}
-
-/** The value of rank `r` (0 = largest) among values[0..m), by quickselect (reorders `values`). */
-function selectLargest(values: Float32Array, m: number, r: number): number {
-  let lo = 0;
-  let hi = m - 1;
-  while (hi > lo) {
-    // Median of three as the pivot, Hoare partition into ≥ pivot | ≤ pivot.
-    const mid = (lo + hi) >>> 1;
-    const a = values[lo]!;
-    const b = values[mid]!;
-    const c = values[hi]!;
-    const pivot = a > b ? (b > c ? b : a > c ? c : a) : a > c ? a : b > c ? c : b;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (values[i]! > pivot) i++;
-      while (values[j]! < pivot) j--;
-      if (i <= j) {
-        const t = values[i]!;
-        values[i] = values[j]!;
-        values[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (r <= j) hi = j;
-    else if (r >= i) lo = i;
-    else return values[r]!;
-  }
-  return values[r]!;
 }
 
 /** Sequential dot product over t = 0..d−1 (the summation order of exactKnn's tiles). */

@@ -5,6 +5,42 @@
  */
 
 /**
+ * The value of rank `kth` (0 = smallest) among `values[0..count)` by quickselect (Hoare partition); reorders
+ * `values` so that every value before position `kth` is ≤ the result, allocates nothing. The one order-statistic
+ * kernel of the library: the median and the kNN search's k-th largest similarity both use it.
+ *
+ * @param values - scratch values; reordered.
+ * @param count - how many leading values count (≥ 1).
+ * @param kth - the rank, in [0, count).
+ * @returns the kth smallest value.
+ * @example selectInPlace(Float64Array.of(3, 1, 2, 9), 4, 1); // 2
+ */
+export function selectInPlace(values: Float32Array | Float64Array, count: number, kth: number): number {
+  let lo = 0;
+  let hi = count - 1;
+  while (hi > lo) {
+    const pivot = values[(lo + hi) >> 1]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (values[i]! < pivot) i++;
+      while (values[j]! > pivot) j--;
+      if (i <= j) {
+        const t = values[i]!;
+        values[i] = values[j]!;
+        values[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (kth <= j) hi = j;
+    else if (kth >= i) lo = i;
+    else return values[kth]!;
+  }
+  return values[kth]!;
+}
+
+/**
  * Median of `values[0..count)` by quickselect (mean of the two middle values for an even count); reorders
  * `values`, allocates nothing. The hot-loop form of {@link median}.
  *
@@ -14,30 +50,7 @@
  * @example medianInPlace(Float64Array.of(3, 1, 2, 9), 3); // 2
  */
 export function medianInPlace(values: Float64Array, count: number): number {
-  const select = (kth: number): number => {
-    let lo = 0;
-    let hi = count - 1;
-    while (hi > lo) {
-      const pivot = values[(lo + hi) >> 1]!;
-      let i = lo;
-      let j = hi;
-      while (i <= j) {
-        while (values[i]! < pivot) i++;
-        while (values[j]! > pivot) j--;
-        if (i <= j) {
-          const t = values[i]!;
-          values[i] = values[j]!;
-          values[j] = t;
-          i++;
-          j--;
-        }
-      }
-      if (kth <= j) hi = j;
-      else if (kth >= i) lo = i;
-      else return values[kth]!;
-    }
-    return values[kth]!;
-  };
+  const select = (kth: number): number => selectInPlace(values, count, kth);
   const mid = count >> 1;
   if (count % 2 === 1) return select(mid);
   const upper = select(mid);

@@ -5,6 +5,7 @@ import {
   macroF1,
   median,
   medianInPlace,
+  selectInPlace,
   minibatches,
   quantileSorted,
   shuffleInPlace,
@@ -25,6 +26,17 @@ describe('median and quantiles', () => {
     expect(quantileSorted(Float64Array.of(1, 2, 3, 4), 0.25)).toBe(1.75);
     expect(quantileSorted([1, 2, 3, 4], 0)).toBe(1);
     expect(quantileSorted([1, 2, 3, 4], 1)).toBe(4);
+  });
+  it('selectInPlace returns the sorted rank on random Float32 and Float64 inputs with ties', () => {
+    const rand = mulberry32(11);
+    for (let trial = 0; trial < 200; trial++) {
+      const n = 1 + Math.floor(rand() * 40);
+      const values = Array.from({ length: n }, () => Math.round(rand() * 8) / 4);
+      const sorted = [...values].sort((a, b) => a - b);
+      const kth = Math.floor(rand() * n);
+      expect(selectInPlace(Float64Array.from(values), n, kth)).toBe(sorted[kth]);
+      expect(selectInPlace(Float32Array.from(values), n, kth)).toBe(sorted[kth]);
+    }
   });
   it('agrees with sorting on random inputs of odd and even length', () => {
     const rand = mulberry32(3);
