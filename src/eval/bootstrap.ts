@@ -81,6 +81,11 @@ export interface SummaryRow {
   cpt80?: Interval | null;
   /** Share of prompts routed to each model at τ = 0. */
   distribution: Record<string, number>;
+  /**
+   * Method rows other than the reference: share of prompts where this method chose the same model as the
+   * reference at τ = 0 (identical routing decisions), with its interval from the same paired draws.
+   */
+  agreement?: Interval;
   fitMs?: number;
 }
 
@@ -236,6 +241,8 @@ interface Layout {
   bestCol: number;
   oracleCol: number;
   methodCol: number[];
+  /** Per method: the column of its identical-choice indicator against the reference (−1: none). */
+  agreeCol: number[];
 }
 
 const singlePoints = (layout: Layout, cs: ArrayLike<number>, qs: ArrayLike<number>): CostQuality[] =>
@@ -409,6 +416,8 @@ function methodRow(
   const { pq, pc, draws, level, R } = x;
   const row = baseRow(x, m.name, m.kind, col, m.quality);
   row.distribution = distributionOf(m, cv.models);
+  const agree = x.layout.agreeCol[k]!;
+  if (agree >= 0) row.agreement = interval(pq[agree]!, draws.q[agree]!, level);
   if (m.fitMs.length > 0) row.fitMs = m.fitMs.reduce((a, b) => a + b, 0);
   if (x.costAvailable) {
     const z = zeroAt(zeroHull, pc[col]!);
@@ -458,6 +467,11 @@ export function summarizeCrossVal(cv: CrossValResult, options: SummaryOptions = 
   const { table, models } = cv;
   const refName = options.reference ?? 'finerouter';
   const ref = cv.methods.find((m) => m.name === refName) ?? null;
+  // 1 where a method chose the reference's model, else 0: resampled with the rest, so its interval is paired.
+  const sameChoice = (m: CrossValResult['methods'][number]): Column => ({
+    q: Float64Array.from(m.choice, (c, i) => (c === ref!.choice[i] ? 1 : 0)),
+    c: null,
+  });
 
   // Columns resampled together (quality, cost): single models, best single, oracle, methods.
   const columns: Column[] = [];
@@ -467,7 +481,9 @@ export function summarizeCrossVal(cv: CrossValResult, options: SummaryOptions = 
     bestCol: add({ q: cv.bestSingle.quality, c: cv.bestSingle.cost }),
     oracleCol: add(oracleColumn(table, models.length)),
     methodCol: cv.methods.map((m) => add({ q: m.quality, c: m.cost })),
+    agreeCol: [],
   };
+  layout.agreeCol = cv.methods.map((m) => (ref && m !== ref ? add(sameChoice(m)) : -1));
   const costAvailable =
     table.cost !== null && cv.singles.cost.every((c) => c !== null && c.every((v) => !Number.isNaN(v)));
   const two = twoModelInputs(

@@ -40,10 +40,12 @@ export function crossValMarkdown(s: CrossValSummary, options: CrossValMarkdownOp
   const routers = s.rows.filter((r) => r.kind !== 'single');
   const singles = s.rows.filter((r) => r.kind === 'single');
   const ref = s.reference;
-  out.push(`| method | quality % [95% CI] | Δ best single (pp) | ${ref ? `Δ ${ref} (pp) | ` : ''}headroom [95% CI] |`);
-  out.push(`|---|---|---|${ref ? '---|' : ''}---|`);
+  out.push(
+    `| method | quality % [95% CI] | Δ best single (pp) | ${ref ? `Δ ${ref} (pp) | ` : ''}headroom [95% CI] |${ref ? ` same choice as ${ref} % [95% CI] |` : ''}`,
+  );
+  out.push(`|---|---|---|${ref ? '---|' : ''}---|${ref ? '---|' : ''}`);
   const line = (r: SummaryRow): string =>
-    `| ${r.name} | ${pct(r.quality.value)} ${ci(r.quality, pct)} | ${diff(r.vsBestSingle)} | ${ref ? `${diff(r.vsReference)} | ` : ''}${r.headroom ? `${dec(r.headroom.value)} ${ci(r.headroom, dec)}` : ''} |`;
+    `| ${r.name} | ${pct(r.quality.value)} ${ci(r.quality, pct)} | ${diff(r.vsBestSingle)} | ${ref ? `${diff(r.vsReference)} | ` : ''}${r.headroom ? `${dec(r.headroom.value)} ${ci(r.headroom, dec)}` : ''} |${ref ? ` ${r.agreement ? `${pct(r.agreement.value)} ${ci(r.agreement, pct)}` : ''} |` : ''}`;
   for (const r of routers) out.push(line(r));
   out.push('', `<details><summary>single models (${singles.length})</summary>`, '');
   out.push(`| model | quality % [95% CI] | Δ best single (pp) |${s.costAvailable ? ' cost USD/query |' : ''}`);

@@ -46,7 +46,7 @@ import {
 import { fineRouterMethods, type FineRouterVariant } from '../../eval/methods/finerouter.js';
 import { FineRouterError } from '../../errors.js';
 import { cpus, loadavg } from 'node:os';
-import { COMMON_FLAGS, integerAtLeast, numberFlag, parseFlags } from '../options.js';
+import { choiceFlag, COMMON_FLAGS, integerAtLeast, numberFlag, parseFlags, UsageError } from '../options.js';
 
 const CV_METHODS = [
   'best-single',
@@ -89,6 +89,8 @@ Options:
                        DIR/minilm (the built encoder); default $XDG_CACHE_HOME/finerouter, else ~/.cache/finerouter
   --no-cache           embed everything in memory
   --threads N          onnxruntime intra-op threads for the encoder
+  --precision P        fp32|int8: arithmetic of the embedded MiniLM every method is trained and evaluated on
+                       (default fp32; int8 has its own encoder id and embedding cache file, docs/encoder.md)
   --help               this text
 
 Cross-validation (--folds K): K-fold CV over every record (stratified by source, seeded), every method fitted
@@ -103,6 +105,11 @@ crossval.md with --out. --split and --artifacts do not apply; --sample F cross-v
   --reference NAME     method the others are compared with (default finerouter)
   --jobs N             folds run in N worker processes at once (default 1); the figures are the same for
                        every N (each fold's methods derive their randomness from the seed and the fold)
+  --compare-precision P  also train and evaluate FineRouter on the other precision's embeddings of the same
+                       prompts (fp32|int8, not --precision's), same folds and seed: row finerouter@P, paired
+                       with finerouter (Δ with its interval, share of identical routing decisions)
+  --train-seeds LIST   also train FineRouter with these training seeds (comma list of integers) on the same
+                       folds and embeddings: rows finerouter@seed=N, the training noise of the decisions
   (--seed, --prices, --output-tokens, --cache, --no-cache, --threads, --epochs, --moe-* as above)`;
 
 /** A short dataset name: the file's folder for `.../<name>/routing.jsonl`, else the file name. */
@@ -139,6 +146,9 @@ function parseEvalFlags(argv: readonly string[]) {
       methods: { type: 'string' },
       reference: { type: 'string' },
       jobs: { type: 'string' },
+      precision: { type: 'string' },
+      'compare-precision': { type: 'string' },
+      'train-seeds': { type: 'string' },
       ...COMMON_FLAGS,
     },
     { required: ['data'] },
@@ -170,9 +180,33 @@ function sharedSettings(values: EvalValues) {
       numberFlag('eval', 'output-tokens', values['output-tokens'], 'a non-negative integer', integerAtLeast(0)) ?? 256,
     alpha: numberFlag('eval', 'alpha', values.alpha, 'a number in [0, 1]', (x) => x >= 0 && x <= 1),
     threads: numberFlag('eval', 'threads', values.threads, 'a positive integer', integerAtLeast(1)),
+    precision: choiceFlag('eval', 'precision', values.precision, PRECISIONS) ?? 'fp32',
     epochs,
     moe,
   };
+}
+
+const PRECISIONS = ['fp32', 'int8'] as const;
+type Precision = (typeof PRECISIONS)[number];
+
+/** `--compare-precision` and `--train-seeds`, checked (cross-validation only). */
+function comparisonSettings(values: EvalValues, precision: Precision) {
+  const comparePrecision = choiceFlag('eval', 'compare-precision', values['compare-precision'], PRECISIONS);
+  if (comparePrecision === precision)
+    throw new UsageError(
+      `eval: --compare-precision expects the precision the run does not use (--precision is ${precision}), received '${comparePrecision}'`,
+    );
+  const trainSeeds =
+    values['train-seeds'] === undefined
+      ? []
+      : values['train-seeds'].split(',').map((x) => {
+          const n = numberFlag('eval', 'train-seeds', x, 'a comma list of integers', Number.isInteger);
+          if (n === undefined) throw new UsageError(`eval: --train-seeds expects a comma list of integers`);
+          return n;
+        });
+  if (new Set(trainSeeds).size !== trainSeeds.length)
+    throw new UsageError(`eval: --train-seeds expects distinct seeds, received '${values['train-seeds']}'`);
+  return { comparePrecision, trainSeeds };
 }
 type EvalSettings = ReturnType<typeof sharedSettings>;
 
@@ -194,12 +228,16 @@ function crossValidationRun(values: EvalValues, s: EvalSettings, argv: readonly 
       );
   }
   const jobs = numberFlag('eval', 'jobs', values.jobs, 'an integer ≥ 1', integerAtLeast(1)) ?? 1;
+  const { comparePrecision, trainSeeds } = comparisonSettings(values, s.precision);
   for (const flag of ['split', 'artifacts', 'alpha', 'baselines-only'] as const) {
     if (values[flag] !== undefined)
       throw new FineRouterError('INVALID_ARGUMENT', `eval: --${flag} does not apply with --folds`);
   }
-  const { data, seed, sample, outputTokens, moe, epochs, threads } = s;
+  const { data, seed, sample, outputTokens, moe, epochs, threads, precision } = s;
   return crossValidateCommand({
+    precision,
+    comparePrecision,
+    trainSeeds,
     data,
     folds,
     resamples,
@@ -411,8 +449,10 @@ export const evalCommand: Command = {
     const values = parseEvalFlags(argv);
     const s = sharedSettings(values);
     if (values.folds !== undefined) return crossValidationRun(values, s, argv);
-    if (values.jobs !== undefined)
-      throw new FineRouterError('INVALID_ARGUMENT', 'eval: --jobs applies with --folds only');
+    for (const flag of ['jobs', 'compare-precision', 'train-seeds'] as const) {
+      if (values[flag] !== undefined)
+        throw new FineRouterError('INVALID_ARGUMENT', `eval: --${flag} applies with --folds only`);
+    }
     const progress = createProgress({ prefix: 'eval' });
     const timings: Record<string, number> = {};
     const t0 = Date.now();
@@ -423,6 +463,7 @@ export const evalCommand: Command = {
     const encoder = await loadMiniLmEncoder({
       ...(s.cache ? { cacheDir: s.cache.encoder } : {}),
       ...(s.threads !== undefined ? { intraOpNumThreads: s.threads } : {}),
+      precision: s.precision,
     });
     const embeddings = await embedAll(encoder, d.records, s, progress);
     timings.embedMs = Date.now() - t;
@@ -474,6 +515,12 @@ export const evalCommand: Command = {
 };
 
 interface CrossValArgs {
+  /** Encoder precision of every method's embeddings. */
+  precision: Precision;
+  /** Adds finerouter@P trained and evaluated on this precision's embeddings (undefined: none). */
+  comparePrecision: Precision | undefined;
+  /** Adds finerouter@seed=N per training seed, on the run's folds and embeddings. */
+  trainSeeds: readonly number[];
   data: string;
   folds: number;
   sample: number;
@@ -519,31 +566,38 @@ async function crossValidateCommand(a: CrossValArgs): Promise<number> {
   let t = Date.now();
   const cache = values['no-cache'] ? null : cachePaths(values.cache ?? defaultCacheDir());
   const progress = createProgress({ prefix: worker ? `eval worker ${process.pid}` : 'eval' });
-  const encoder = await loadMiniLmEncoder({
-    ...(cache ? { cacheDir: cache.encoder } : {}),
-    ...(a.threads !== undefined ? { intraOpNumThreads: a.threads } : {}),
-  });
-  const started = Date.now();
+  const loadEncoder = (precision: Precision) =>
+    loadMiniLmEncoder({
+      ...(cache ? { cacheDir: cache.encoder } : {}),
+      ...(a.threads !== undefined ? { intraOpNumThreads: a.threads } : {}),
+      precision,
+    });
+  const embedPrompts = async (enc: Encoder): Promise<Float32Array> => {
+    const started = Date.now();
+    const out = await embedTextsCached(
+      enc,
+      records.map((r) => r.prompt),
+      {
+        cacheDir: cache ? cache.embeddings : null,
+        onProgress: (done, total) =>
+          progress.update(
+            `embed ${enc.id}`,
+            done,
+            total,
+            `${(done / Math.max(1e-3, (Date.now() - started) / 1000)).toFixed(1)}/s`,
+          ),
+      },
+    );
+    progress.end();
+    return out.embeddings;
+  };
+  const encoder = await loadEncoder(a.precision);
+  const other = a.comparePrecision === undefined ? null : await loadEncoder(a.comparePrecision);
   // A worker gets the parent's embeddings (the same vectors, without embedding or reading the cache again).
-  const embeddings = worker
-    ? await worker.embeddings
-    : (
-        await embedTextsCached(
-          encoder,
-          records.map((r) => r.prompt),
-          {
-            cacheDir: cache ? cache.embeddings : null,
-            onProgress: (done, total) =>
-              progress.update(
-                'embed',
-                done,
-                total,
-                `${(done / Math.max(1e-3, (Date.now() - started) / 1000)).toFixed(1)}/s`,
-              ),
-          },
-        )
-      ).embeddings;
-  progress.end();
+  const given = worker ? await worker.embeddings : null;
+  const embeddings = given ? given.embeddings : await embedPrompts(encoder);
+  const otherEmbeddings = other ? (given ? given.other : await embedPrompts(other)) : null;
+  if (other && !otherEmbeddings) throw new Error('eval: a worker process received no --compare-precision embeddings');
   const D = encoder.dimension;
   timings.embedMs = Date.now() - t;
 
@@ -578,24 +632,40 @@ async function crossValidateCommand(a: CrossValArgs): Promise<number> {
   const variants = (['finerouter', 'finerouter-paper', 'stage1-only', 'stage2-only', 'general-only'] as const).filter(
     (v): v is FineRouterVariant => want.has(v),
   );
-  if (variants.length > 0) {
+  const runtime = createNodeRuntime();
+  const fineRouterOptions = (enc: Encoder) => ({
+    runtime,
+    encoder: enc,
+    embedder: cachedEmbedder(enc, {
+      cacheDir: values['no-cache'] ? null : join(values.cache ?? '.cache', 'embeddings'),
+    }),
+    ...(prices ? { prices } : {}),
+    train: {
+      outputTokens: a.outputTokens,
+      ...(a.epochs !== undefined ? { classifier: { epochs: a.epochs } } : {}),
+      moe: a.moe,
+    },
+  });
+  if (variants.length > 0) methods.push(...fineRouterMethods({ ...fineRouterOptions(encoder), variants }));
+  // Paired rows on the same folds: the shipped router on the other precision's vectors, and with other seeds.
+  if (other && otherEmbeddings)
     methods.push(
       ...fineRouterMethods({
-        runtime: createNodeRuntime(),
-        encoder,
-        embedder: cachedEmbedder(encoder, {
-          cacheDir: values['no-cache'] ? null : join(values.cache ?? '.cache', 'embeddings'),
-        }),
-        variants,
-        ...(prices ? { prices } : {}),
-        train: {
-          outputTokens: a.outputTokens,
-          ...(a.epochs !== undefined ? { classifier: { epochs: a.epochs } } : {}),
-          moe: a.moe,
-        },
+        ...fineRouterOptions(other),
+        variants: ['finerouter'],
+        embeddings: otherEmbeddings,
+        suffix: `@${a.comparePrecision}`,
       }),
     );
-  }
+  for (const trainSeed of a.trainSeeds)
+    methods.push(
+      ...fineRouterMethods({
+        ...fineRouterOptions(encoder),
+        variants: ['finerouter'],
+        trainSeed,
+        suffix: `@seed=${trainSeed}`,
+      }),
+    );
   t = Date.now();
   const cvOptions: CrossValOptions = {
     records,
@@ -606,7 +676,10 @@ async function crossValidateCommand(a: CrossValArgs): Promise<number> {
     seed: a.seed,
     ...(modelCostsProxy ? { modelCosts: modelCostsProxy } : {}),
     ...(a.jobs > 1 && !worker
-      ? { runFolds: (folds: readonly number[]) => runFoldsInWorkers(folds, a, embeddings, progress) }
+      ? {
+          runFolds: (folds: readonly number[]) =>
+            runFoldsInWorkers(folds, a, { embeddings, other: otherEmbeddings }, progress),
+        }
       : {}),
     onProgress: (e) =>
       progress.update(`${e.method} fold ${e.fold + 1}/${e.folds} ${e.stage}`, e.done ?? 0, e.total ?? 0),
@@ -614,11 +687,13 @@ async function crossValidateCommand(a: CrossValArgs): Promise<number> {
   if (worker) {
     await worker.serve((fold) => crossValidateFold(cvOptions, fold));
     await encoder.dispose();
+    await other?.dispose();
     return 0;
   }
   const cv = await crossValidate(cvOptions);
   progress.end();
   await encoder.dispose();
+  await other?.dispose();
   timings.crossValidateMs = Date.now() - t;
   t = Date.now();
   const summary = summarizeCrossVal(cv, {
@@ -642,6 +717,12 @@ async function crossValidateCommand(a: CrossValArgs): Promise<number> {
       badLines: read.skipped.length,
     },
     cost: { note: costNote, modelCost: modelCostsProxy ?? null },
+    // Every method's embeddings came from `encoder`; finerouter@P rows from `compare.encoder`.
+    encoder: { id: encoder.id, precision: a.precision, dimension: D },
+    compare: {
+      encoder: other ? { id: other.id, precision: a.comparePrecision } : null,
+      trainSeeds: a.trainSeeds,
+    },
     training: { epochs: a.epochs ?? null, moe: a.moe },
     machine: { cpus: cpus().length, load1Start: load0, load1End: load1 },
     timings,
@@ -660,12 +741,13 @@ async function crossValidateCommand(a: CrossValArgs): Promise<number> {
   const md = crossValMarkdown(summary, {
     title: dataset,
     notes: [
-      `Command: \`finerouter eval --data ${a.data} --folds ${a.folds} --seed ${a.seed} --bootstrap ${a.resamples}${a.sample < 1 ? ` --sample ${a.sample}` : ''}${a.methods.length < CV_METHODS.length - 1 ? ` --methods ${a.methods.join(',')}` : ''}${values.prices ? ` --prices ${values.prices}` : ''}${a.epochs !== undefined ? ` --epochs ${a.epochs}` : ''}${Object.entries(
+      `Command: \`finerouter eval --data ${a.data} --folds ${a.folds} --seed ${a.seed} --bootstrap ${a.resamples}${a.precision !== 'fp32' ? ` --precision ${a.precision}` : ''}${a.comparePrecision ? ` --compare-precision ${a.comparePrecision}` : ''}${a.trainSeeds.length > 0 ? ` --train-seeds ${a.trainSeeds.join(',')}` : ''}${a.sample < 1 ? ` --sample ${a.sample}` : ''}${a.methods.length < CV_METHODS.length - 1 ? ` --methods ${a.methods.join(',')}` : ''}${values.prices ? ` --prices ${values.prices}` : ''}${a.epochs !== undefined ? ` --epochs ${a.epochs}` : ''}${Object.entries(
         a.moe,
       )
         .filter(([k]) => k !== 'epochs' && k !== 'taskEpochs')
         .map(([k, v]) => ` --moe-${k === 'llmEmbedding' ? 'llm-embedding' : k} ${v}`)
         .join('')}\`. ` +
+        `Encoder ${encoder.id}${other ? ` (finerouter@${a.comparePrecision}: ${other.id})` : ''}. ` +
         `Wall time ${(timings.totalMs / 1000).toFixed(0)} s (cross-validation ${(timings.crossValidateMs / 1000).toFixed(0)} s, bootstrap ${(timings.bootstrapMs / 1000).toFixed(1)} s); load average ${load0.toFixed(1)} → ${load1.toFixed(1)} on ${cpus().length} CPUs. Costs: ${costNote}.`,
       '',
     ],
@@ -685,23 +767,28 @@ async function crossValidateCommand(a: CrossValArgs): Promise<number> {
 const WORKER_ENV = 'FINEROUTER_EVAL_WORKER';
 
 /** Messages between `eval --jobs N` and its workers (structured clone: typed arrays travel as they are). */
-type ToWorker = { type: 'init'; embeddings: Float32Array } | { type: 'fold'; fold: number } | { type: 'exit' };
+/** The prompt embeddings of the run's encoder and, with --compare-precision, of the other precision. */
+interface WorkerEmbeddings {
+  embeddings: Float32Array;
+  other: Float32Array | null;
+}
+type ToWorker = ({ type: 'init' } & WorkerEmbeddings) | { type: 'fold'; fold: number } | { type: 'exit' };
 type FromWorker = { type: 'ready' } | { type: 'fold'; output: FoldOutput } | { type: 'error'; message: string };
 
 /** The worker side: receives the embeddings once, then runs the folds it is sent, one at a time. */
 function workerChannel(): {
-  embeddings: Promise<Float32Array>;
+  embeddings: Promise<WorkerEmbeddings>;
   serve(run: (fold: number) => Promise<FoldOutput>): Promise<void>;
 } {
   const send = (m: FromWorker): void => {
     process.send!(m);
   };
-  let resolveEmbeddings!: (e: Float32Array) => void;
-  const embeddings = new Promise<Float32Array>((resolve) => (resolveEmbeddings = resolve));
+  let resolveEmbeddings!: (e: WorkerEmbeddings) => void;
+  const embeddings = new Promise<WorkerEmbeddings>((resolve) => (resolveEmbeddings = resolve));
   const queue: ToWorker[] = [];
   let wake: (() => void) | null = null;
   process.on('message', (m: ToWorker) => {
-    if (m.type === 'init') resolveEmbeddings(m.embeddings);
+    if (m.type === 'init') resolveEmbeddings({ embeddings: m.embeddings, other: m.other });
     else {
       queue.push(m);
       wake?.();
@@ -736,7 +823,7 @@ function workerChannel(): {
 async function runFoldsInWorkers(
   folds: readonly number[],
   a: CrossValArgs,
-  embeddings: Float32Array,
+  embeddings: WorkerEmbeddings,
   progress: ReturnType<typeof createProgress>,
 ): Promise<FoldOutput[]> {
   const outputs = new Map<number, FoldOutput>();
@@ -781,7 +868,7 @@ async function runFoldsInWorkers(
               new Error(`eval: a worker process exited (code ${code}, signal ${signal}) before its fold was done`),
             );
         });
-        child.send({ type: 'init', embeddings } satisfies ToWorker);
+        child.send({ type: 'init', ...embeddings } satisfies ToWorker);
       }
     });
   } finally {

@@ -51,6 +51,21 @@ export interface FineRouterCvOptions {
   prices?: Readonly<Record<string, ModelPrice>>;
   /** Which variants to return. @defaultValue ['finerouter', 'stage1-only', 'stage2-only', 'general-only'] */
   variants?: readonly FineRouterVariant[];
+  /**
+   * Prompt embeddings to train and route on instead of the fold's (records × dimension, row i = record i, e.g.
+   * the same prompts embedded by the int8 encoder; `encoder` must be the encoder they came from). The folds stay
+   * the run's, so the rows are paired with the other methods' prompt by prompt.
+   * @defaultValue the fold's embeddings
+   */
+  embeddings?: Float32Array;
+  /**
+   * Training seed (discovery, heads, dev split) in place of the run's seed; the folds stay the run's. Two
+   * trainings on the same folds with different seeds measure the training noise of the routing decisions.
+   * @defaultValue the run's seed (FoldData.seed)
+   */
+  trainSeed?: number;
+  /** Appended to every variant's name in reports (e.g. `@int8` gives `finerouter@int8`). @defaultValue '' */
+  suffix?: string;
 }
 
 interface Trained {
@@ -84,7 +99,7 @@ async function train(fold: FoldData, options: FineRouterCvOptions): Promise<Trai
   const result = await buildRouter(records, {
     embedder: options.embedder ?? refusingEmbedder(options.encoder),
     promptEmbeddings: gatherRows(fold.embeddings, D, fold.train),
-    seed: fold.seed,
+    seed: options.trainSeed ?? fold.seed,
     ...(options.discover ? { discover: options.discover } : {}),
     train: { ...(options.prices ? { prices: options.prices } : {}), ...options.train },
     onProgress: (e) => fold.onProgress?.(`${e.step} ${e.stage}`, e.done, e.total),
@@ -127,8 +142,23 @@ async function train(fold: FoldData, options: FineRouterCvOptions): Promise<Trai
 export function fineRouterMethods(options: FineRouterCvOptions): CrossValMethod[] {
   const memo = new Map<string, Promise<Trained>>();
   const variants = options.variants ?? ['finerouter', 'finerouter-paper', 'stage1-only', 'stage2-only', 'general-only'];
+  const suffix = options.suffix ?? '';
+  if (options.trainSeed !== undefined && !Number.isInteger(options.trainSeed))
+    throw new RangeError(`fineRouterMethods: expected an integer trainSeed, received ${options.trainSeed}`);
+  if (options.embeddings !== undefined && !(options.embeddings instanceof Float32Array))
+    throw new TypeError('fineRouterMethods: expected options.embeddings to be a Float32Array');
+  // The fold as this router sees it: the given embeddings in place of the fold's (same records, same folds).
+  const view = (fold: FoldData): FoldData => {
+    const alt = options.embeddings;
+    if (alt === undefined) return fold;
+    if (alt.length !== fold.records.length * fold.dimension || options.encoder.dimension !== fold.dimension)
+      throw new RangeError(
+        `fineRouterMethods: expected options.embeddings of ${fold.records.length} × ${fold.dimension} values from a ${fold.dimension}-dimensional encoder, received ${alt.length} values (encoder dimension ${options.encoder.dimension})`,
+      );
+    return { ...fold, embeddings: alt };
+  };
   const get = (fold: FoldData): Promise<Trained> => {
-    const key = `${fold.seed}:${fold.fold}:${fold.train.length}:${fold.train[0] ?? -1}:${fold.train[fold.train.length - 1] ?? -1}`;
+    const key = `${options.trainSeed ?? fold.seed}:${fold.fold}:${fold.train.length}:${fold.train[0] ?? -1}:${fold.train[fold.train.length - 1] ?? -1}`;
     let p = memo.get(key);
     if (!p) {
       // Keep only the current fold's router alive.
@@ -149,9 +179,10 @@ export function fineRouterMethods(options: FineRouterCvOptions): CrossValMethod[
     return p;
   };
   return variants.map((variant) => ({
-    name: variant,
+    name: `${variant}${suffix}`,
     kind: 'router' as const,
-    async fit(fold: FoldData): Promise<FittedMethod> {
+    async fit(given: FoldData): Promise<FittedMethod> {
+      const fold = view(given);
       const tr = await get(fold);
       const { manifest } = tr;
       const D = fold.dimension;
@@ -248,6 +279,8 @@ export function fineRouterMethods(options: FineRouterCvOptions): CrossValMethod[
           return Int32Array.from(heads.task, (t) => (t < T ? t : -1));
         },
         info: {
+          encoder: manifest.encoder.id,
+          trainSeed: options.trainSeed ?? fold.seed,
           tasks: T,
           alpha: manifest.defaults.alpha,
           localPrior: manifest.localPrior
