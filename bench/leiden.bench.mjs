@@ -1,25 +1,35 @@
 #!/usr/bin/env node
-// Leiden benchmark: our native Leiden (dist/) side by side with igraph's C Leiden, leidenalg and
-// networkanalysis-ts on every graph of ../shared/bench-graphs, in one run on one machine.
+// Leiden benchmark: our native Leiden (dist/) against igraph's C Leiden (python-igraph 0.10.2) and leidenalg.
 //
-//   npm run bench -- leiden            (builds dist/ first)
-//   node bench/leiden.bench.mjs        (after `npx tsup`)
+//   npm run bench -- leiden                     (builds dist/ first; the interleaved speed comparison below)
+//   node bench/leiden.bench.mjs [--seeds 0,1,2,3,4] [--graphs knn100k_k5,knn100k_k10,lfr10k_mu05]
+//                               [--two-seeds 3] [--no-leidenalg]
+//   node bench/leiden.bench.mjs --all           (the older full table: every graph, networkanalysis-ts, 1M graph)
 //
-// References: `apt-get install -y python3-igraph python3-leidenalg`, run through
-// ../shared/tools/leiden_reference.py (its yardstick: igraph's weighted Newman-Girvan modularity).
-// Semantics compared like with like:
-//   - main table: every method iterates until stable. Ours stops after the first iteration that changes
-//     nothing (or does not raise the objective); leidenalg uses n_iterations=-1; igraph 0.10.2 stops after one
-//     iteration for n_iterations<0 (igraph issue #2798), so the script re-calls community_leiden(n_iterations=1,
-//     initial_membership=previous) until the modularity stops improving (its time includes those calls, the
-//     python->C weight conversion of each call and the modularity evaluations between calls);
-//     networkanalysis-ts runs LeidenAlgorithm with nIterations=-1 (until an iteration does not improve).
-//   - second table: exactly 2 iterations for ours and igraph (one community_leiden(n_iterations=2) call).
-// Ours is timed warm: one untimed 1-iteration run per graph first (cold first-call JIT cost is a few ms).
-// Env: LEIDEN_BENCH_SEEDS (5), LEIDEN_BENCH_GRAPHS (comma list), LEIDEN_BENCH_NA_SEEDS (3; 1 on 100k graphs),
-//      LEIDEN_BENCH_SKIP=na,1m,rss,refs to leave parts out, LEIDEN_BENCH_TOLERANCE (1e-5): a third table runs ours
-//      with that `tolerance` (stop once an iteration gains less) against igraph until stable, on the speed graphs.
-import { spawnSync } from 'node:child_process';
+// Speed comparison (default), built so that load on a shared machine hits both sides alike:
+//   - Each side runs in its own persistent worker process that reads the graph ONCE before any timing: ours a
+//     Node child (`--worker`), igraph a /usr/bin/python3 child (the script PYTHON_WORKER below). Read-in and graph
+//     construction are EXCLUDED for both; every figure is algorithm time only.
+//   - Runs are interleaved: for each seed one run of ours and one of igraph, back to back, the order alternating
+//     with the seed (ours first on even seeds), never both at once. One untimed warm-up run on each side first.
+//   - "Until stable": ours with default options (stops after the first iteration that changes nothing or does not
+//     raise the objective). igraph 0.10.2 stops after one iteration for n_iterations < 0 (igraph issue #2798), so
+//     the worker re-calls community_leiden(n_iterations=1, initial_membership=previous) until Graph.modularity
+//     stops improving (by more than 1e-12) — the same loop as ../shared/tools/leiden_reference.py; its time
+//     includes those calls and the modularity evaluations between them ("igraph s"); the time spent inside
+//     community_leiden alone is printed too ("in C").
+//   - "Exactly 2 iterations": ours maxIterations 2 vs one community_leiden(n_iterations=2) call: no stopping rule
+//     and no emulation on either side, the tightest like-for-like timing.
+//   - Per run: wall and CPU seconds (each worker's own process CPU time), iterations, modularity (igraph's
+//     weighted Newman-Girvan yardstick for igraph; ours from `modularity`, and seed 0's partition re-scored by the
+//     python worker), communities, and the peak RSS during the run above the RSS just before it (Linux VmHWM,
+//     reset through /proc/self/clear_refs before each run; both workers run a full GC first). Our JS heap and
+//     typed-array (ArrayBuffer) totals before and after are printed as well.
+//   - Medians over the seeds, the median of the per-seed ratios ours/igraph, and `uptime` before, between
+//     graphs and after.
+//   - leidenalg (ModularityVertexPartition, n_iterations=-1) runs once per graph (seed 0) after the interleaved
+//     runs, for its modularity (timed, not interleaved).
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -183,7 +193,332 @@ if (process.env.LEIDEN_BENCH_CHILD) {
   process.exit(0);
 }
 
-// ---- main --------------------------------------------------------------------------------------
+// ---- interleaved speed comparison: persistent workers ------------------------------------------
+const argv = process.argv.slice(2);
+
+/** Linux /proc/self/status fields in MiB (null elsewhere). */
+function procStatus() {
+  try {
+    const text = readFileSync('/proc/self/status', 'utf8');
+    const kib = (key) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? NaN) / 1024;
+    return { rss: kib('VmRSS'), hwm: kib('VmHWM') };
+  } catch {
+    return { rss: NaN, hwm: NaN };
+  }
+}
+/** Resets VmHWM (peak RSS) to the current RSS; false where the kernel does not allow it. */
+function resetPeak() {
+  try {
+    writeFileSync('/proc/self/clear_refs', '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+if (argv[0] === '--worker') {
+  // Our side: read the graph once, then answer one JSON request per stdin line.
+  const graph = buildGraph(parseEdgeList(readText(argv[1])));
+  globalThis.gc?.();
+  const send = (obj) => process.stdout.write(`${JSON.stringify(obj)}\n`);
+  send({ ready: true, nodes: graph.nodeCount, edges: graph.edgeCount, rssMiB: procStatus().rss });
+  const { createInterface } = await import('node:readline');
+  for await (const line of createInterface({ input: process.stdin })) {
+    const cmd = JSON.parse(line);
+    if (cmd.quit) break;
+    globalThis.gc?.();
+    const mem0 = process.memoryUsage();
+    const peakReset = resetPeak();
+    const rss0 = procStatus().rss;
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    const r = leiden(graph, cmd.options);
+    const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const peak = procStatus().hwm;
+    const mem1 = process.memoryUsage();
+    if (cmd.dump) writeFileSync(cmd.dump, Array.from(r.membership, (c) => `${c}\n`).join(''));
+    send({
+      seconds,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      iterations: r.iterations,
+      modularity: r.modularity,
+      communities: r.communityCount,
+      disconnected: cmd.check ? disconnected(graph, r.membership) : null,
+      peakAboveMiB: peakReset ? peak - rss0 : NaN,
+      peakRssMiB: peak,
+      heapDeltaMiB: (mem1.heapUsed - mem0.heapUsed) / 2 ** 20,
+      arrayBuffersDeltaMiB: (mem1.arrayBuffers - mem0.arrayBuffers) / 2 ** 20,
+    });
+  }
+  process.exit(0);
+}
+
+// igraph's side (python-igraph through Debian's /usr/bin/python3): the same protocol.
+const PYTHON_WORKER = String.raw`
+import gc, gzip, inspect, json, random, sys, time
+import igraph as ig
+def status():
+    d = {}
+    try:
+        for line in open('/proc/self/status'):
+            if line.startswith(('VmRSS:', 'VmHWM:')):
+                k, v = line.split(':'); d[k] = int(v.split()[0]) / 1024
+    except OSError:
+        pass
+    return d
+def reset_peak():
+    try:
+        with open('/proc/self/clear_refs', 'w') as fh: fh.write('5')
+        return True
+    except OSError:
+        return False
+path = sys.argv[1]
+src, dst, w = [], [], []
+with (gzip.open if path.endswith('.gz') else open)(path, 'rt') as fh:
+    for line in fh:
+        if not line.strip() or line.startswith('#'): continue
+        p = line.split(); src.append(int(p[0])); dst.append(int(p[1])); w.append(float(p[2]) if len(p) > 2 else 1.0)
+n = max(max(src), max(dst)) + 1
+g = ig.Graph(n=n, edges=list(zip(src, dst)), directed=False)
+g.es['weight'] = w
+weights = w
+try:
+    import leidenalg
+except ImportError:
+    leidenalg = None
+res_kw = 'resolution' if 'resolution' in inspect.signature(ig.Graph.community_leiden).parameters else 'resolution_parameter'
+kw = dict(objective_function='modularity', weights=weights, beta=0.01, **{res_kw: 1.0})
+def disconnected(mem):
+    intra = [(u, v) for u, v in zip(src, dst) if mem[u] == mem[v]]
+    comps = ig.Graph(n=n, edges=intra).connected_components().membership
+    pieces = {}
+    for node, c in enumerate(mem): pieces.setdefault(c, set()).add(comps[node])
+    return sum(1 for v in pieces.values() if len(v) > 1)
+gc.collect()
+print(json.dumps(dict(ready=True, nodes=n, edges=len(src), rssMiB=status().get('VmRSS'), igraph=ig.__version__,
+                      leidenalg=leidenalg.version if leidenalg else None)), flush=True)
+for line in sys.stdin:
+    cmd = json.loads(line)
+    if cmd.get('quit'): break
+    gc.collect()
+    reset = reset_peak(); rss0 = status().get('VmRSS', float('nan'))
+    random.seed(cmd.get('seed', 0))   # python-igraph's default RNG is Python's random module
+    in_c = 0.0; its = None
+    c0 = time.process_time(); t0 = time.perf_counter()
+    if cmd['method'] == 'igraph':
+        def call(**extra):
+            global in_c
+            t = time.perf_counter(); c = g.community_leiden(**kw, **extra); in_c += time.perf_counter() - t
+            return c
+        if cmd['n_iterations'] >= 0:
+            c = call(n_iterations=cmd['n_iterations']); its = cmd['n_iterations']
+        else:   # until stable, as leiden_reference.py emulates it for igraph 0.10.2
+            c = call(n_iterations=1); its = 1
+            best = g.modularity(c.membership, weights=weights, resolution=1.0)
+            while its < 1000:
+                c2 = call(n_iterations=1, initial_membership=c.membership); its += 1
+                q2 = g.modularity(c2.membership, weights=weights, resolution=1.0)
+                if q2 <= best + 1e-12: break
+                c, best = c2, q2
+        membership = c.membership
+    elif cmd['method'] == 'leidenalg':
+        membership = leidenalg.find_partition(g, leidenalg.ModularityVertexPartition, weights=weights,
+                                              n_iterations=-1, seed=cmd['seed']).membership
+    else:   # 'score': someone else's partition, one label per line
+        with open(cmd['path']) as fh: membership = [int(x) for x in fh.read().split()]
+    secs = time.perf_counter() - t0; cpu = time.process_time() - c0
+    peak = status().get('VmHWM', float('nan'))
+    print(json.dumps(dict(seconds=secs, cpuSeconds=cpu, inCSeconds=in_c, iterations=its,
+                          modularity=g.modularity(membership, weights=weights), communities=len(set(membership)),
+                          disconnected=disconnected(membership) if cmd.get('check') else None,
+                          peakAboveMiB=(peak - rss0) if reset else float('nan'), peakRssMiB=peak)), flush=True)
+`;
+
+/** A persistent child answering one JSON line per request. */
+class Worker {
+  constructor(command, args) {
+    this.child = spawn(command, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+    this.lines = [];
+    this.waiting = [];
+    let buffer = '';
+    this.child.stdout.setEncoding('utf8');
+    this.child.stdout.on('data', (chunk) => {
+      buffer += chunk;
+      let i;
+      while ((i = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, i);
+        buffer = buffer.slice(i + 1);
+        if (!line.startsWith('{')) continue;
+        const waiter = this.waiting.shift();
+        if (waiter) waiter.resolve(JSON.parse(line));
+        else this.lines.push(JSON.parse(line));
+      }
+    });
+    this.child.on('exit', (code) => {
+      for (const w of this.waiting.splice(0)) w.reject(new Error(`${command} worker exited with ${code}`));
+    });
+  }
+  next() {
+    if (this.lines.length > 0) return Promise.resolve(this.lines.shift());
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
+  }
+  request(obj) {
+    this.child.stdin.write(`${JSON.stringify(obj)}\n`);
+    return this.next();
+  }
+  quit() {
+    this.child.stdin.write('{"quit":true}\n');
+    this.child.stdin.end();
+  }
+}
+
+const flag = (name, fallback) => {
+  const i = argv.indexOf(name);
+  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : fallback;
+};
+const uptime = () => {
+  const r = spawnSync('uptime', { encoding: 'utf8' });
+  return r.status === 0
+    ? r.stdout.trim()
+    : `load average ${loadavg()
+        .map((x) => x.toFixed(2))
+        .join(', ')}`;
+};
+
+if (!argv.includes('--all')) {
+  if (!existsSync(GRAPHS_DIR)) {
+    process.stderr.write(
+      `leiden bench: ${GRAPHS_DIR} not found (expected ../shared/bench-graphs beside the repository)\n`,
+    );
+    process.exit(2);
+  }
+  if (spawnSync(PYTHON, ['-c', 'import igraph'], { stdio: 'ignore' }).status !== 0) {
+    process.stderr.write('leiden bench: needs python3-igraph (apt-get install -y python3-igraph python3-leidenalg)\n');
+    process.exit(2);
+  }
+  const seeds = flag('--seeds', '0,1,2,3,4').split(',').map(Number);
+  const twoSeeds = seeds.slice(0, Number(flag('--two-seeds', 3)));
+  const graphs = flag('--graphs', [...SPEED_GRAPHS].join(','))
+    .split(',')
+    .filter(Boolean);
+  const withLeidenalg = !argv.includes('--no-leidenalg');
+  const tmp = mkdtempSync(join(tmpdir(), 'leiden-bench-'));
+  const f = (x, d = 3) => (x === undefined || x === null || Number.isNaN(x) ? '–' : x.toFixed(d));
+  const sign = (x) => (Number.isNaN(x) ? '–' : `${x >= 0 ? '+' : ''}${x.toFixed(4)}`);
+  process.stdout.write(
+    `Leiden vs igraph, interleaved; seeds ${seeds.join(',')} (2 iterations: ${twoSeeds.join(',')}); read-in excluded for both\n` +
+      `node ${process.version}; start: ${uptime()}\n`,
+  );
+  const summary = [];
+  for (const name of graphs) {
+    const path = edgesPath(name);
+    const ours = new Worker(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--worker', path]);
+    const ref = new Worker(PYTHON, ['-c', PYTHON_WORKER, path]);
+    const [oursInfo, refInfo] = await Promise.all([ours.next(), ref.next()]);
+    process.stdout.write(
+      `\n${name}: n ${oursInfo.nodes}, m ${oursInfo.edges}; RSS after reading the graph: ours ${f(oursInfo.rssMiB, 0)} MiB, ` +
+        `igraph ${f(refInfo.rssMiB, 0)} MiB (python-igraph ${refInfo.igraph}, leidenalg ${refInfo.leidenalg ?? '–'})\n`,
+    );
+    // untimed warm-up on both sides (JIT for ours; page-in for both)
+    await ours.request({ options: { seed: 1000, maxIterations: 1 } });
+    await ref.request({ method: 'igraph', seed: 1000, n_iterations: 1 });
+    const runPair = async (seed, oursOptions, refCmd, label) => {
+      const first = seed % 2 === 0 ? 'ours' : 'igraph';
+      let a;
+      let b;
+      if (first === 'ours') {
+        a = await ours.request({
+          options: oursOptions,
+          check: seed === seeds[0],
+          dump: seed === seeds[0] ? join(tmp, `${name}.mem`) : undefined,
+        });
+        b = await ref.request(refCmd);
+      } else {
+        b = await ref.request(refCmd);
+        a = await ours.request({ options: oursOptions });
+      }
+      process.stdout.write(
+        `  ${label} seed ${seed} (${first} first): ours ${f(a.seconds)} s (cpu ${f(a.cpuSeconds)}, ${a.iterations} its, Q ${f(a.modularity, 6)}, ` +
+          `peak +${f(a.peakAboveMiB, 1)} MiB) | igraph ${f(b.seconds)} s (cpu ${f(b.cpuSeconds)}, in C ${f(b.inCSeconds)}, ${b.iterations} its, ` +
+          `Q ${f(b.modularity, 6)}, peak +${f(b.peakAboveMiB, 1)} MiB) | ratio ${f(a.seconds / b.seconds, 2)}\n`,
+      );
+      return { ours: a, igraph: b };
+    };
+    const stable = [];
+    for (const seed of seeds)
+      stable.push(await runPair(seed, { seed }, { method: 'igraph', seed, n_iterations: -1 }, 'until stable'));
+    const two = [];
+    for (const seed of twoSeeds)
+      two.push(
+        await runPair(seed, { seed, maxIterations: 2 }, { method: 'igraph', seed, n_iterations: 2 }, '2 iterations'),
+      );
+    const scored = await ref.request({ method: 'score', path: join(tmp, `${name}.mem`), check: true });
+    let la = null;
+    if (withLeidenalg && refInfo.leidenalg) la = await ref.request({ method: 'leidenalg', seed: seeds[0] });
+    ours.quit();
+    ref.quit();
+    const load = uptime();
+    process.stdout.write(
+      `  seed ${seeds[0]} partition of ours re-scored by igraph: Q ${f(scored.modularity, 6)} (ours says ${f(stable[0].ours.modularity, 6)}), ` +
+        `disconnected communities ${scored.disconnected} (our count ${stable[0].ours.disconnected})` +
+        (la ? `; leidenalg seed ${seeds[0]}: Q ${f(la.modularity, 6)}, ${f(la.seconds)} s` : '') +
+        `\n  ${load}\n`,
+    );
+    summary.push({ name, stable, two, la, load });
+  }
+  const median = (xs) => {
+    const s = [...xs].filter((x) => !Number.isNaN(x)).sort((x, y) => x - y);
+    if (s.length === 0) return NaN;
+    const h = s.length >> 1;
+    return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
+  };
+  const mean = (xs) => xs.reduce((x, y) => x + y, 0) / xs.length;
+  const out = [''];
+  out.push('Until stable (medians over the seeds; ratio = median of the per-seed ratios ours/igraph; Q = mean):');
+  out.push(
+    '| graph | ours s | igraph s | ratio (wall) | ratio of medians | ratio (CPU) | igraph in C s | ours its | igraph its | ours Q | igraph Q | ΔQ | leidenalg Q (seed 0) | peak above start: ours / igraph MiB |',
+  );
+  out.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of summary) {
+    const o = r.stable.map((p) => p.ours);
+    const g = r.stable.map((p) => p.igraph);
+    out.push(
+      `| ${r.name} | ${f(median(o.map((x) => x.seconds)))} | ${f(median(g.map((x) => x.seconds)))} | **${f(median(r.stable.map((p) => p.ours.seconds / p.igraph.seconds)), 2)}** | ` +
+        `${f(median(o.map((x) => x.seconds)) / median(g.map((x) => x.seconds)), 2)} | ${f(median(r.stable.map((p) => p.ours.cpuSeconds / p.igraph.cpuSeconds)), 2)} | ` +
+        `${f(median(g.map((x) => x.inCSeconds)))} | ${median(o.map((x) => x.iterations))} | ${median(g.map((x) => x.iterations))} | ` +
+        `${f(mean(o.map((x) => x.modularity)), 4)} | ${f(mean(g.map((x) => x.modularity)), 4)} | ${sign(mean(o.map((x) => x.modularity)) - mean(g.map((x) => x.modularity)))} | ` +
+        `${r.la ? f(r.la.modularity, 4) : '–'} | ${f(Math.max(...o.map((x) => x.peakAboveMiB)), 1)} / ${f(Math.max(...g.map((x) => x.peakAboveMiB)), 1)} |`,
+    );
+  }
+  out.push('');
+  out.push('Exactly 2 iterations (ours maxIterations 2; igraph one community_leiden(n_iterations=2) call):');
+  out.push('| graph | ours s | igraph s | ratio (wall) | ratio (CPU) | ours Q | igraph Q | ΔQ |');
+  out.push('|---|---|---|---|---|---|---|---|');
+  for (const r of summary) {
+    if (r.two.length === 0) continue;
+    const o = r.two.map((p) => p.ours);
+    const g = r.two.map((p) => p.igraph);
+    out.push(
+      `| ${r.name} | ${f(median(o.map((x) => x.seconds)))} | ${f(median(g.map((x) => x.seconds)))} | **${f(median(r.two.map((p) => p.ours.seconds / p.igraph.seconds)), 2)}** | ` +
+        `${f(median(r.two.map((p) => p.ours.cpuSeconds / p.igraph.cpuSeconds)), 2)} | ${f(mean(o.map((x) => x.modularity)), 4)} | ${f(mean(g.map((x) => x.modularity)), 4)} | ` +
+        `${sign(mean(o.map((x) => x.modularity)) - mean(g.map((x) => x.modularity)))} |`,
+    );
+  }
+  out.push('');
+  out.push(
+    'Peak memory: VmHWM during a run minus VmRSS just before it (after a full GC), max over the runs, per process:',
+  );
+  out.push(
+    'ours = the Node worker (its graph already built), igraph = the python worker (its igraph Graph already built).',
+  );
+  out.push(`end: ${uptime()}`);
+  process.stdout.write(`${out.join('\n')}\n`);
+  rmSync(tmp, { recursive: true, force: true });
+  process.exit(0);
+}
+
+// ---- --all: the full table ----------------------------------------------------------------------
 const skip = new Set((process.env.LEIDEN_BENCH_SKIP ?? '').split(',').filter(Boolean));
 const SEEDS = Number(process.env.LEIDEN_BENCH_SEEDS ?? 5);
 const seeds = Array.from({ length: SEEDS }, (_, i) => i);

@@ -24,9 +24,13 @@
  *   with more than 16384 nodes are visited (local moving and refinement) in relabelled id order:
  *   each pass sees a uniformly random order of the nodes, but the same one in every iteration (the
  *   paper and igraph reshuffle per pass). This keeps CSR reads sequential: 2-3x fewer cache misses
- *   on large graphs. Smaller levels are reshuffled in every pass, as in the paper.
+ *   on large graphs. Smaller levels are reshuffled in every pass, as in the paper. On graphs with
+ *   more than 16384 nodes the nodes are relabelled once more after the first iteration, community by
+ *   community (keeping their random order inside each community), so that later passes touch a small
+ *   window of the per-node arrays at a time.
  * - The refinement's probabilities use exp((gain − max gain)/θ) (same distribution, no overflow;
- *   igraph falls back to greedy when the sum overflows).
+ *   igraph falls back to greedy when the sum overflows); weights below e^−40 count as 0, and when
+ *   only the best candidate is left it is taken without a random draw.
  * - Like igraph, when refinement leaves every node a singleton the aggregation uses the non-refined
  *   partition (otherwise the loop would not shrink the graph).
  * - Every community is returned connected: a final O(n + m) pass splits any disconnected
@@ -158,6 +162,12 @@ export const LEIDEN_DEFAULTS: Readonly<{
  */
 const SHUFFLE_LIMIT = 16384;
 
+/**
+ * The refinement's draw treats weights exp((gain − max gain)/θ) below e^−40 ≈ 4e−18 as 0: next to the
+ * best candidate's weight 1 they are far below the 2^−32 resolution of the draw.
+ */
+const EXP_CUTOFF = 40;
+
 /** One level of the aggregation hierarchy (level 0 is the input graph). */
 interface Level {
   readonly n: number;
@@ -279,16 +289,28 @@ function moveNodesFast(level: Level, comm: Int32Array, s: Scratch, gamma: number
     const sv = size[v]!;
     const begin = offsets[v]!;
     const end = offsets[v + 1]!;
+    // Fast path: while the neighbours are in v's own community, only sum their weights. Most nodes of a
+    // settled partition have no other neighbour; the general scan below then never runs.
+    let own = 0;
+    let e0 = begin;
+    while (e0 < end && comm[targets[e0]!] === c0) own += weights[e0++]!;
     let nt = 0;
-    for (let e = begin; e < end; e++) {
-      const c = comm[targets[e]!]!;
-      if (neighW[c] === 0) touched[nt++] = c;
-      neighW[c] += weights[e]!;
+    if (e0 < end) {
+      if (e0 > begin) {
+        // weights are > 0, so own > 0 marks c0 as touched (it is the first community met)
+        touched[nt++] = c0;
+        neighW[c0] = own;
+      }
+      for (let e = e0; e < end; e++) {
+        const c = comm[targets[e]!]!;
+        if (neighW[c] === 0) touched[nt++] = c;
+        neighW[c] += weights[e]!;
+      }
     }
     commSize[c0] -= sv;
     const k = gamma * sv;
     let best = c0;
-    let bestW = neighW[c0]!;
+    let bestW = nt === 0 ? own : neighW[c0]!;
     let bestGain = bestW - k * commSize[c0]!;
     for (let i = 0; i < nt; i++) {
       const c = touched[i]!;
@@ -433,17 +455,31 @@ function refine(
     let chosen = r0;
     if (candidates > 0) {
       if (theta > 0) {
-        let cumulative = Math.exp(-maxGain / theta); // staying alone: gain 0
+        // Weights exp((gain − max)/θ); terms below e^−EXP_CUTOFF are taken as 0 (they cannot change a draw
+        // of 32 bits). When only the best candidate is left, it is taken without a draw.
+        const stayExponent = -maxGain / theta; // staying alone: gain 0
+        let cumulative = stayExponent > -EXP_CUTOFF ? Math.exp(stayExponent) : 0;
         const stay = cumulative;
+        let live = cumulative > 0 ? 1 : 0;
+        let lastLive = 0;
         for (let j = 0; j < candidates; j++) {
-          cumulative += Math.exp((candGain[j]! - maxGain) / theta);
+          const exponent = (candGain[j]! - maxGain) / theta;
+          if (exponent > -EXP_CUTOFF) {
+            cumulative += Math.exp(exponent);
+            live++;
+            lastLive = j;
+          }
           candGain[j] = cumulative;
         }
-        const x = rng.nextFloat() * cumulative;
-        if (x >= stay) {
-          let j = 0;
-          while (j < candidates - 1 && candGain[j]! <= x) j++;
-          chosen = touched[j]!;
+        if (live === 1) {
+          chosen = touched[lastLive]!;
+        } else {
+          const x = rng.nextFloat() * cumulative;
+          if (x >= stay) {
+            let j = 0;
+            while (j < candidates - 1 && candGain[j]! <= x) j++;
+            chosen = touched[j]!;
+          }
         }
       } else if (maxGain > 0) {
         for (let j = 0; j < candidates; j++) {
@@ -653,23 +689,22 @@ function splitDisconnected(graph: CsrGraph, membership: Int32Array, count: numbe
 }
 
 /**
- * Copies `graph` with node i of the copy = node perm[i] of the input (rows keep their order).
+ * Copies `level` with node i of the copy = node perm[i] of `level` (rows keep their order).
  * `inverse` (length ≥ n) receives the inverse permutation.
  */
-function permuteLevel(graph: CsrGraph, size: Float64Array, perm: Int32Array, inverse: Int32Array): Level {
-  const n = graph.nodeCount;
-  const { offsets, targets, weights, selfLoops } = graph;
+function permuteLevel(level: Level, perm: Int32Array, inverse: Int32Array): Level {
+  const { n, offsets, targets, weights, self, size } = level;
   for (let i = 0; i < n; i++) inverse[perm[i]!] = i;
   const newOffsets = new Int32Array(n + 1);
-  const newTargets = new Int32Array(targets.length);
-  const newWeights = new Float64Array(targets.length);
+  const newTargets = new Int32Array(offsets[n]!);
+  const newWeights = new Float64Array(offsets[n]!);
   const newSelf = new Float64Array(n);
   const newSize = new Float64Array(n);
   let out = 0;
   for (let i = 0; i < n; i++) {
     const v = perm[i]!;
     newOffsets[i] = out;
-    newSelf[i] = selfLoops[v]!;
+    newSelf[i] = self[v]!;
     newSize[i] = size[v]!;
     const end = offsets[v + 1]!;
     for (let e = offsets[v]!; e < end; e++) {
@@ -680,6 +715,20 @@ function permuteLevel(graph: CsrGraph, size: Float64Array, perm: Int32Array, inv
   }
   newOffsets[n] = out;
   return { n, offsets: newOffsets, targets: newTargets, weights: newWeights, self: newSelf, size: newSize };
+}
+
+/**
+ * The order that lists the nodes community by community (communities by label, nodes inside a
+ * community in their current order): a stable counting sort of `membership` (compact labels).
+ */
+function orderByCommunity(membership: Int32Array, count: number, start: Int32Array): Int32Array {
+  const n = membership.length;
+  start.fill(0, 0, count + 1);
+  for (let v = 0; v < n; v++) start[membership[v]! + 1]++;
+  for (let c = 0; c < count; c++) start[c + 1] += start[c]!;
+  const order = new Int32Array(n);
+  for (let v = 0; v < n; v++) order[start[membership[v]!]!++] = v;
+  return order;
 }
 
 /** Renumbers compact labels 0..count−1 by decreasing size, ties by smallest member id. */
@@ -803,7 +852,15 @@ export function leiden(graph: CsrGraph, options: LeidenOptions = {}): LeidenResu
   const perm = new Int32Array(n);
   for (let v = 0; v < n; v++) perm[v] = v;
   rng.shuffle(perm, 0, n);
-  const base = permuteLevel(graph, cpm ? graph.nodeWeights : graph.strength, perm, scratch.relabel);
+  const input: Level = {
+    n,
+    offsets: graph.offsets,
+    targets: graph.targets,
+    weights: graph.weights,
+    self: graph.selfLoops,
+    size: cpm ? graph.nodeWeights : graph.strength,
+  };
+  let base = permuteLevel(input, perm, scratch.relabel);
   {
     const permuted = new Int32Array(n);
     for (let i = 0; i < n; i++) permuted[i] = membership[perm[i]!]!;
@@ -819,6 +876,19 @@ export function leiden(graph: CsrGraph, options: LeidenOptions = {}): LeidenResu
     const improved = previous === -Infinity || h > previous + Math.max(1e-12 * Math.abs(previous), tolerance * m);
     previous = h;
     if (!changed || !improved) break;
+    if (iterations === 1 && n > SHUFFLE_LIMIT) {
+      // Regroup once: relabel so that each community's nodes are contiguous (in their current, random,
+      // order). Later passes then touch a small window of the per-node arrays at a time.
+      const order = orderByCommunity(membership, count, scratch.start);
+      base = permuteLevel(base, order, scratch.relabel);
+      const regrouped = new Int32Array(n);
+      for (let i = 0; i < n; i++) {
+        regrouped[i] = membership[order[i]!]!;
+        order[i] = perm[order[i]!]!;
+      }
+      membership = regrouped;
+      perm.set(order);
+    }
   }
   {
     const original = new Int32Array(n);
