@@ -146,6 +146,75 @@ describe('leiden: options and errors', () => {
     expect(leiden(graph, { seed: 3, tolerance: 0 }).quality).toBe(stable.quality);
   });
 
+  it('a tiny randomness gives exactly the greedy partition: negligible weights are dropped and no draw is made', () => {
+    // Distinct real weights, so ties between candidates have probability 0; with θ = 1e-9 every weight but
+    // the best candidate's is below e^-40, so the refinement picks the best without consuming a random number
+    // and the random stream (hence every later shuffle) is the one of θ = 0.
+    const rand = mulberry32(21);
+    const n = 2000;
+    const source: number[] = [];
+    const target: number[] = [];
+    const weight: number[] = [];
+    for (let v = 0; v < n; v++) {
+      for (let j = 0; j < 5; j++) {
+        const u = rand() < 0.7 ? Math.floor(v / 50) * 50 + Math.floor(rand() * 50) : Math.floor(rand() * n);
+        if (u === v) continue;
+        source.push(v);
+        target.push(u);
+        weight.push(0.2 + 0.8 * rand());
+      }
+    }
+    const graph = buildGraph({ nodeCount: n, source, target, weight });
+    for (const seed of [0, 1]) {
+      const greedy = leiden(graph, { seed, randomness: 0 });
+      const tiny = leiden(graph, { seed, randomness: 1e-9 });
+      checkInvariants(graph, tiny);
+      expect(Array.from(tiny.membership)).toEqual(Array.from(greedy.membership));
+      expect(tiny.quality).toBe(greedy.quality);
+    }
+  });
+
+  it('relabels graphs with more than 16384 nodes by community after the first iteration: invariants, determinism, prefix', () => {
+    // 20000 nodes in 100 planted groups of 200; 8 edges per node, 85% inside the group; ids scattered.
+    const rand = mulberry32(5);
+    const n = 20000;
+    const scatter = (i: number): number => (i * 7919) % n; // a bijection (7919 is prime, n = 2^5·5^4)
+    const truth = new Int32Array(n);
+    const source: number[] = [];
+    const target: number[] = [];
+    const weight: number[] = [];
+    for (let i = 0; i < n; i++) {
+      truth[scatter(i)] = Math.floor(i / 200);
+      for (let j = 0; j < 8; j++) {
+        const inside = rand() < 0.85;
+        const u = inside ? Math.floor(i / 200) * 200 + Math.floor(rand() * 200) : Math.floor(rand() * n);
+        if (u === i) continue;
+        source.push(scatter(i));
+        target.push(scatter(u));
+        weight.push(inside ? 0.6 + 0.4 * rand() : 0.2 + 0.3 * rand());
+      }
+    }
+    const graph = buildGraph({ nodeCount: n, source, target, weight });
+    const seen: LeidenIterationInfo[] = [];
+    const r = leiden(graph, { seed: 11, onIteration: (i) => seen.push(i) });
+    checkInvariants(graph, r);
+    expect(r.iterations).toBeGreaterThanOrEqual(2); // the relabelled graph is used from iteration 2 on
+    expect(r.communityCount).toBe(100);
+    expect(samePartition(r.membership, truth)).toBe(true);
+    expect(r.modularity).toBeGreaterThanOrEqual(modularity(graph, truth) - 1e-12);
+    const again = leiden(graph, { seed: 11 });
+    expect(Array.from(again.membership)).toEqual(Array.from(r.membership));
+    expect(again.quality).toBe(r.quality);
+    // A run stopped early is the prefix of the full one (the relabelling does not touch the random stream).
+    const two: LeidenIterationInfo[] = [];
+    leiden(graph, { seed: 11, maxIterations: 2, onIteration: (i) => two.push(i) });
+    expect(two.map((i) => i.quality)).toEqual(seen.slice(0, 2).map((i) => i.quality));
+    // Started from the planted partition, it stays there or improves.
+    const fromTruth = leiden(graph, { seed: 11, initialMembership: truth });
+    checkInvariants(graph, fromTruth);
+    expect(fromTruth.modularity).toBeGreaterThanOrEqual(modularity(graph, truth) - 1e-12);
+  });
+
   it('runs greedy refinement with randomness 0 and uses node weights in CPM', () => {
     const greedy = leiden(g, { randomness: 0, seed: 4 });
     checkInvariants(g, greedy);
