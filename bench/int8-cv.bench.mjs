@@ -108,8 +108,20 @@ for (const ds of DATASETS) {
   const int8 = row('finerouter@int8');
   const seed = row('finerouter@seed=1');
   if (!fr || !int8 || !seed) throw new Error(`int8-cv: ${file} lacks the finerouter / @int8 / @seed=1 rows`);
+  // Folds where the paired training made the same dev choices as the fp32 seed-0 one (tasks found aside).
+  const choices = (name) =>
+    (r.methodInfo[name] ?? []).map((i) => JSON.stringify([i?.alpha, i?.localPrior, i?.stage1Statistic]));
+  const sameChoices = (name) => choices(name).filter((c, f) => c === choices('finerouter')[f]).length;
   rows.push({
     dataset: ds.name,
+    folds: r.folds,
+    sameDevChoices: { int8: sameChoices('finerouter@int8'), seed: sameChoices('finerouter@seed=1') },
+    tasks: Object.fromEntries(
+      ['finerouter', 'finerouter@int8', 'finerouter@seed=1'].map((n) => [
+        n,
+        (r.methodInfo[n] ?? []).map((i) => i?.tasks),
+      ]),
+    ),
     prompts: r.prompts,
     of: r.input.lines - r.input.badLines,
     sample: r.input.sample,
@@ -130,15 +142,22 @@ console.log(
   `\nint8 vs fp32 MiniLM under 5-fold CV (seed 0), the shipped default router; node ${process.version}, ${cpus().length} CPUs`,
 );
 console.log(
-  '\n| dataset | prompts (of) | FineRouter fp32 % | int8 % | Δ int8 − fp32 (pp) [95% CI] | identical decisions int8 vs fp32 [95% CI] | Δ seed 1 − seed 0 (pp) | identical decisions seed 1 vs seed 0 | ≥ 98% identical? | wall s (load) |',
+  '\n| dataset | prompts (of) | FineRouter fp32 % | int8 % | Δ int8 − fp32 (pp) [95% CI] | identical decisions int8 vs fp32 [95% CI] | Δ seed 1 − seed 0 (pp) | identical decisions seed 1 vs seed 0 | ≥ 98% identical? | folds with the same dev choices (int8 / seed 1) | wall s (load) |',
 );
-console.log('|---|---|---|---|---|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|');
 for (const x of rows)
   console.log(
-    `| ${x.dataset} | ${x.prompts} (${x.of}) | ${pc(x.fp32.value)} | ${pc(x.int8.value)} | ${diff(x.int8VsFp32)} | ${share(x.int8Agreement)} | ${diff(x.seedVsSeed)} | ${share(x.seedAgreement)} | int8 ${x.int8Agreement.value >= 0.98 ? 'yes' : 'no'}; seed ${x.seedAgreement.value >= 0.98 ? 'yes' : 'no'} | ${x.wallS.toFixed(0)} (${x.load[0].toFixed(1)} → ${x.load[1].toFixed(1)}) |`,
+    `| ${x.dataset} | ${x.prompts} (${x.of}) | ${pc(x.fp32.value)} | ${pc(x.int8.value)} | ${diff(x.int8VsFp32)} | ${share(x.int8Agreement)} | ${diff(x.seedVsSeed)} | ${share(x.seedAgreement)} | int8 ${x.int8Agreement.value >= 0.98 ? 'yes' : 'no'}; seed ${x.seedAgreement.value >= 0.98 ? 'yes' : 'no'} | ${x.sameDevChoices.int8}/${x.folds} / ${x.sameDevChoices.seed}/${x.folds} | ${x.wallS.toFixed(0)} (${x.load[0].toFixed(1)} → ${x.load[1].toFixed(1)}) |`,
   );
 console.log(
-  '\n* = interval excludes 0. Identical decisions: share of prompts where the two routers chose the same model (τ = 0).',
+  '\n* = interval excludes 0. Identical decisions: share of prompts where the two routers chose the same model (τ = 0).' +
+    ' Dev choices: α, the local prior (estimator, k, β, weight, groups) and the stage-1 statistic chosen on the training fold.',
 );
+for (const x of rows)
+  console.log(
+    `${x.dataset}: tasks per fold ${Object.entries(x.tasks)
+      .map(([n, t]) => `${n} ${t.join('/')}`)
+      .join('; ')}`,
+  );
 mkdirSync(out, { recursive: true });
 writeFileSync(join(out, 'int8-cv.json'), `${JSON.stringify({ rows }, null, 1)}\n`);
