@@ -35,7 +35,8 @@ const full = args.includes('--full');
 const summarizeOnly = args.includes('--summarize');
 const only = arg('--only')?.split(',');
 
-// id-hash sample fractions (`eval --sample`): about 4,000 prompts of the three largest datasets (2-core budget).
+// id-hash sample fractions (`eval --sample`) of the three largest datasets, sized for a shared 2-core machine:
+// routerdc-7model 0.12 (~2,500 prompts), mmlu-pro-29models 0.17 (~2,050), routellm-gpt4-mixtral 0.26 (~4,000).
 const DATASETS = [
   { name: 'routeprofile-test', sample: 1 },
   {
@@ -43,8 +44,8 @@ const DATASETS = [
     sample: 1,
     prices: join(data, 'llmrouter-dcrouter/raw/example_data/llm_candidates/default_llm.json'),
   },
-  { name: 'routerdc-7model', sample: 0.2 },
-  { name: 'mmlu-pro-29models', sample: 0.33 },
+  { name: 'routerdc-7model', sample: 0.12 },
+  { name: 'mmlu-pro-29models', sample: 0.17 },
   { name: 'routellm-gpt4-mixtral', sample: 0.26, prices: join(root, 'bench/prices/routellm-gpt4-mixtral.json') },
 ].filter((d) => !only || only.includes(d.name));
 
