@@ -11,7 +11,8 @@
 //     Node child (`--worker`), igraph a /usr/bin/python3 child (the script PYTHON_WORKER below). Read-in and graph
 //     construction are EXCLUDED for both; every figure is algorithm time only.
 //   - Runs are interleaved: for each seed one run of ours and one of igraph, back to back, the order alternating
-//     with the seed (ours first on even seeds), never both at once. One untimed warm-up run on each side first.
+//     with the seed (ours first on even seeds), never both at once. One untimed warm-up run (until stable, seed 1000)
+//     on each side first.
 //   - "Until stable": ours with default options (stops after the first iteration that changes nothing or does not
 //     raise the objective). igraph 0.10.2 stops after one iteration for n_iterations < 0 (igraph issue #2798), so
 //     the worker re-calls community_leiden(n_iterations=1, initial_membership=previous) until Graph.modularity
@@ -23,8 +24,8 @@
 //   - Per run: wall and CPU seconds (each worker's own process CPU time), iterations, modularity (igraph's
 //     weighted Newman-Girvan yardstick for igraph; ours from `modularity`, and seed 0's partition re-scored by the
 //     python worker), communities, and the peak RSS during the run above the RSS just before it (Linux VmHWM,
-//     reset through /proc/self/clear_refs before each run; both workers run a full GC first). Our JS heap and
-//     typed-array (ArrayBuffer) totals before and after are printed as well.
+//     reset through /proc/self/clear_refs before each run; both workers run a full GC first). The memory figure
+//     is the warm-up's: each process's first run, before its allocator holds on to freed memory.
 //   - Medians over the seeds, the median of the per-seed ratios ours/igraph, and `uptime` before, between
 //     graphs and after.
 //   - leidenalg (ModularityVertexPartition, n_iterations=-1) runs once per graph (seed 0) after the interleaved
@@ -227,7 +228,6 @@ if (argv[0] === '--worker') {
     const cmd = JSON.parse(line);
     if (cmd.quit) break;
     globalThis.gc?.();
-    const mem0 = process.memoryUsage();
     const peakReset = resetPeak();
     const rss0 = procStatus().rss;
     const cpu0 = process.cpuUsage();
@@ -236,7 +236,6 @@ if (argv[0] === '--worker') {
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     const peak = procStatus().hwm;
-    const mem1 = process.memoryUsage();
     if (cmd.dump) writeFileSync(cmd.dump, Array.from(r.membership, (c) => `${c}\n`).join(''));
     send({
       seconds,
@@ -247,8 +246,6 @@ if (argv[0] === '--worker') {
       disconnected: cmd.check ? disconnected(graph, r.membership) : null,
       peakAboveMiB: peakReset ? peak - rss0 : NaN,
       peakRssMiB: peak,
-      heapDeltaMiB: (mem1.heapUsed - mem0.heapUsed) / 2 ** 20,
-      arrayBuffersDeltaMiB: (mem1.arrayBuffers - mem0.arrayBuffers) / 2 ** 20,
     });
   }
   process.exit(0);
@@ -420,9 +417,16 @@ if (!argv.includes('--all')) {
       `\n${name}: n ${oursInfo.nodes}, m ${oursInfo.edges}; RSS after reading the graph: ours ${f(oursInfo.rssMiB, 0)} MiB, ` +
         `igraph ${f(refInfo.rssMiB, 0)} MiB (python-igraph ${refInfo.igraph}, leidenalg ${refInfo.leidenalg ?? '–'})\n`,
     );
-    // untimed warm-up on both sides (JIT for ours; page-in for both)
-    await ours.request({ options: { seed: 1000, maxIterations: 1 } });
-    await ref.request({ method: 'igraph', seed: 1000, n_iterations: 1 });
+    // Untimed warm-up on both sides: one full until-stable run (seed 1000). It is each process's first run, so
+    // its peak RSS above the RSS after reading the graph is the memory the algorithm needs (later runs reuse
+    // memory their allocators kept: V8's heap, glibc's arenas).
+    const warmOurs = await ours.request({ options: { seed: 1000 } });
+    const warmRef = await ref.request({ method: 'igraph', seed: 1000, n_iterations: -1 });
+    process.stdout.write(
+      `  memory: first run (warm-up, seed 1000, until stable) peak RSS above the RSS after reading the graph: ` +
+        `ours +${f(warmOurs.peakAboveMiB, 1)} MiB (peak ${f(warmOurs.peakRssMiB, 0)} MiB), ` +
+        `igraph +${f(warmRef.peakAboveMiB, 1)} MiB (peak ${f(warmRef.peakRssMiB, 0)} MiB)\n`,
+    );
     const runPair = async (seed, oursOptions, refCmd, label) => {
       const first = seed % 2 === 0 ? 'ours' : 'igraph';
       let a;
@@ -466,7 +470,7 @@ if (!argv.includes('--all')) {
         (la ? `; leidenalg seed ${seeds[0]}: Q ${f(la.modularity, 6)}, ${f(la.seconds)} s` : '') +
         `\n  ${load}\n`,
     );
-    summary.push({ name, stable, two, la, load });
+    summary.push({ name, stable, two, la, load, warmOurs, warmRef });
   }
   const median = (xs) => {
     const s = [...xs].filter((x) => !Number.isNaN(x)).sort((x, y) => x - y);
@@ -478,7 +482,7 @@ if (!argv.includes('--all')) {
   const out = [''];
   out.push('Until stable (medians over the seeds; ratio = median of the per-seed ratios ours/igraph; Q = mean):');
   out.push(
-    '| graph | ours s | igraph s | ratio (wall) | ratio of medians | ratio (CPU) | igraph in C s | ours its | igraph its | ours Q | igraph Q | ΔQ | leidenalg Q (seed 0) | peak above start: ours / igraph MiB |',
+    '| graph | ours s | igraph s | ratio (wall) | ratio of medians | ratio (CPU) | igraph in C s | ours its | igraph its | ours Q | igraph Q | ΔQ | leidenalg Q (seed 0) | memory, first run: ours / igraph MiB |',
   );
   out.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of summary) {
@@ -489,7 +493,7 @@ if (!argv.includes('--all')) {
         `${f(median(o.map((x) => x.seconds)) / median(g.map((x) => x.seconds)), 2)} | ${f(median(r.stable.map((p) => p.ours.cpuSeconds / p.igraph.cpuSeconds)), 2)} | ` +
         `${f(median(g.map((x) => x.inCSeconds)))} | ${median(o.map((x) => x.iterations))} | ${median(g.map((x) => x.iterations))} | ` +
         `${f(mean(o.map((x) => x.modularity)), 4)} | ${f(mean(g.map((x) => x.modularity)), 4)} | ${sign(mean(o.map((x) => x.modularity)) - mean(g.map((x) => x.modularity)))} | ` +
-        `${r.la ? f(r.la.modularity, 4) : '–'} | ${f(Math.max(...o.map((x) => x.peakAboveMiB)), 1)} / ${f(Math.max(...g.map((x) => x.peakAboveMiB)), 1)} |`,
+        `${r.la ? f(r.la.modularity, 4) : '–'} | +${f(r.warmOurs.peakAboveMiB, 1)} / +${f(r.warmRef.peakAboveMiB, 1)} |`,
     );
   }
   out.push('');
@@ -508,11 +512,12 @@ if (!argv.includes('--all')) {
   }
   out.push('');
   out.push(
-    'Peak memory: VmHWM during a run minus VmRSS just before it (after a full GC), max over the runs, per process:',
+    'Memory: VmHWM during the first run of each worker (the warm-up) minus VmRSS after reading the graph (Linux,',
   );
   out.push(
-    'ours = the Node worker (its graph already built), igraph = the python worker (its igraph Graph already built).',
+    'peak reset through /proc/self/clear_refs; full GC before): ours = the Node worker with its CsrGraph built,',
   );
+  out.push('igraph = the python worker with its igraph Graph built. Per-run lines show the growth in later runs.');
   out.push(`end: ${uptime()}`);
   process.stdout.write(`${out.join('\n')}\n`);
   rmSync(tmp, { recursive: true, force: true });
