@@ -7,6 +7,8 @@
 // Stages, each timed alone on the same ~35-token prompt (p50 of wall time and of process CPU time per call):
 //   tokenize            @huggingface/tokenizers encode (what the encoder calls)
 //   encoder graph       onnxruntime-node session.run on ready int64 feeds (the reference: no finerouter code)
+//   v5 vs v4 graph      the current sequence-major graph against the previous batch-major one (builder v4,
+//                       `layout: 'batch-major'`), interleaved call by call at ~35 and ~128 tokens; ratio v5/v4
 //   encoder.embed       finerouter's embed([prompt]): tokenize + truncate + feeds + run + pool/normalize
 //   classifier.onnx     session.run on one embedding (plain onnxruntime-node)
 //   router.onnx         session.run on one embedding and task (plain; with the local prior when the artifacts have it)
@@ -41,6 +43,24 @@ const cpu = () => {
 };
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const p99 = (xs) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.99))];
+/** a and b interleaved call by call (order alternating), after a warm-up; stats for each. */
+async function timePair(a, b) {
+  for (let i = 0; i < 20; i++) {
+    await a();
+    await b();
+  }
+  const res = [a, b].map(() => ({ wall: [], cpu: [] }));
+  for (let i = 0; i < iterations; i++) {
+    for (const k of i % 2 === 0 ? [0, 1] : [1, 0]) {
+      const c0 = cpu();
+      const t0 = performance.now();
+      await [a, b][k]();
+      res[k].wall.push(performance.now() - t0);
+      res[k].cpu.push(cpu() - c0);
+    }
+  }
+  return res.map((r) => ({ p50: median(r.wall), p99: p99(r.wall), cpu: median(r.cpu) }));
+}
 async function time(fn) {
   for (let i = 0; i < 20; i++) await fn();
   const wall = [];
@@ -67,6 +87,9 @@ const opts = {
 };
 const tok = new Tokenizer(JSON.parse(readFileSync(join(defaultMiniLmModelDir(), 'tokenizer.json'), 'utf8')), {});
 const ids = tok.encode(PROMPT, { add_special_tokens: true }).ids;
+// ~128 tokens: the prompt repeated and cut (the issue's long-prompt target).
+const longIds = [ids[0], ...tok.encode(`${PROMPT} ${PROMPT} ${PROMPT} ${PROMPT}`).ids.slice(1, 127)].slice(0, 127);
+longIds.push(ids[ids.length - 1]);
 const rows = [];
 const add = (stage, precision, where, t, ref) =>
   rows.push([
@@ -93,6 +116,22 @@ for (const precision of ['fp32', 'int8']) {
   };
   const graph = await time(() => plain.run(feeds));
   add('encoder graph (plain session.run)', precision, '', graph);
+  // The previous graph (builder v4, batch-major) against the current one, interleaved.
+  const previous = await ort.InferenceSession.create(await buildMiniLmOnnx({ precision, layout: 'batch-major' }), opts);
+  for (const tokens of [ids, longIds]) {
+    const n = tokens.length;
+    const f = {
+      input_ids: new ort.Tensor('int64', BigInt64Array.from(tokens, BigInt), [1, n]),
+      attention_mask: new ort.Tensor('int64', new BigInt64Array(n).fill(1n), [1, n]),
+    };
+    const [v5, v4] = await timePair(
+      () => plain.run(f),
+      () => previous.run(f),
+    );
+    add(`encoder graph v4 (previous, batch-major), ${n} tokens`, precision, 'interleaved', v4);
+    add(`encoder graph v5 (sequence-major), ${n} tokens`, precision, 'interleaved', v5, v4);
+  }
+  await previous.release();
   add('encoder.embed([prompt])', precision, '', await time(() => encoder.embed([PROMPT])), graph);
   const e = await encoder.embed([PROMPT]);
   for (const dir of dirs) {
@@ -125,5 +164,5 @@ console.log(line(headers));
 console.log(line(widths.map((w) => '-'.repeat(w))));
 for (const r of rows) console.log(line(r));
 console.log(
-  `reference of encoder.embed = the plain encoder graph; of routeEmbeddings = plain classifier + router runs; of route() = their sum. Targets (issue #12, int8, quiet machine): route() p50 ≤ 3 ms, p99 ≤ 6 ms. load average at start ${loadStart}, at end ${load()} on ${os.cpus().length} cores`,
+  `reference of encoder graph v5 = the v4 graph in the same interleaved run; of encoder.embed = the plain encoder graph; of routeEmbeddings = plain classifier + router runs; of route() = their sum. Targets (issue #12, int8, quiet machine): route() p50 ≤ 3 ms, p99 ≤ 6 ms. load average at start ${loadStart}, at end ${load()} on ${os.cpus().length} cores`,
 );

@@ -10,13 +10,23 @@
  * Deliberate deviations, all exact up to float rounding:
  * - token_type_ids are not an input: every sentence is segment 0, so token_type_embeddings[0] is folded
  *   into the position table.
- * - Token states are kept as 2-D rows [batch·sequence, hidden], so every linear layer is one Gemm with
- *   transB = 1 against the checkpoint's [out, in] weight as stored (no transposed copies; bias fused).
- *   Q, K and V are one Gemm against the three weights stacked to [3H, H], then Split.
+ * - Token states are kept as 2-D rows, so every linear layer is one Gemm with transB = 1 against the
+ *   checkpoint's [out, in] weight as stored (no transposed copies; bias fused). Q, K and V are one Gemm against
+ *   the three weights stacked to [3H, H]. The rows are **sequence-major** by default ([sequence·batch, hidden]:
+ *   row s·batch + b is token s of sentence b; the ids are transposed once at the input): then each (sentence,
+ *   head) block of Q, K and V is a strided matrix of the QKV output, which onnxruntime's `com.microsoft.FusedMatMul`
+ *   (transBatchA / transBatchB) multiplies in place, so a layer transposes only its context (1 Transpose instead of
+ *   4; ~4 % less encoder CPU at one thread, docs/encoder.md). Every row-wise op (Gemm, the int8 GEMM and its
+ *   per-tensor activation scale, LayerNorm, GELU) sees the same rows in another order, and the scores keep the
+ *   explicit Mul on Q, so one prompt at a time the vectors equal the batch-major graph's bit for bit (tested;
+ *   this matters for int8, whose vectors move by up to 0.003 in cosine under float-rounding-sized changes).
+ *   `layout: 'batch-major'` builds the previous plain-ONNX form ([batch·sequence, hidden], Split then
+ *   Reshape/Transpose per head) for runtimes without onnxruntime's contrib ops.
  * - The additive attention mask is (mask − 1)·10000 (as in the original BERT code); exp underflows to 0
  *   in float32, so padded keys get zero weight and a padded batch equals one-at-a-time runs.
  * - The BERT pooler (tanh dense on [CLS]) is not used by sentence-transformers and is left out.
- * - The attention scale 1/√d is a Mul on Q (not folded into fp16 weights, which would re-round them).
+ * - The attention scale 1/√d is a Mul on Q (not folded into fp16 weights, which would re-round them, nor into
+ *   the score MatMul's alpha, which rounds differently).
  * - `precision: 'int8'` (dynamic quantization, Jacob et al. 2018 "Quantization and Training of Neural Networks
  *   for Efficient Integer-Arithmetic-Only Inference", asymmetric u8 activations; weights symmetric s8 per output
  *   channel as in Krishnamoorthi 2018 §2): every linear layer becomes
@@ -37,8 +47,11 @@ import { OnnxGraphBuilder } from '../onnx/builder.js';
 import { float16ToFloat32 } from '../onnx/float16.js';
 import type { SafetensorsTensor } from './safetensors.js';
 
-/** Bumped whenever the graph this file builds changes (part of the on-disk cache key). */
-export const BERT_ONNX_BUILDER_VERSION = 4;
+/**
+ * Bumped whenever the graph this file builds changes (part of the on-disk cache key). 5: sequence-major token rows
+ * with in-place FusedMatMul attention (same vectors as 4; the encoder ids did not change).
+ */
+export const BERT_ONNX_BUILDER_VERSION = 5;
 
 /** Arithmetic of the encoder's linear layers: 'fp32' (float GEMM) or 'int8' (dynamic u8×s8 quantization). */
 export type EncoderPrecision = 'fp32' | 'int8';
@@ -81,7 +94,18 @@ export interface BuildBertOnnxOptions {
    * @defaultValue 'fp32'
    */
   precision?: EncoderPrecision;
+  /**
+   * Order of the token rows and the attention ops (see the file header): 'sequence-major' reads the attention heads
+   * in place with onnxruntime's `com.microsoft.FusedMatMul` (one Transpose per layer; onnxruntime-node and
+   * onnxruntime-web only); 'batch-major' is the builder-v4 graph in plain ONNX ops (four Transposes per layer), for
+   * other runtimes. Both give the same vectors (bit for bit one prompt at a time, tested).
+   * @defaultValue 'sequence-major'
+   */
+  layout?: BertLayout;
 }
+
+/** Token-row order of the encoder graph: see {@link BuildBertOnnxOptions.layout}. */
+export type BertLayout = 'sequence-major' | 'batch-major';
 
 /** Defaults of {@link BuildBertOnnxOptions}. */
 export const BERT_ONNX_DEFAULTS = Object.freeze({
@@ -89,6 +113,7 @@ export const BERT_ONNX_DEFAULTS = Object.freeze({
   pooling: 'mean' as BertPooling,
   normalize: true,
   precision: 'fp32' as EncoderPrecision,
+  layout: 'sequence-major' as BertLayout,
 });
 
 /**
@@ -175,6 +200,105 @@ export function readBertConfig(json: unknown): BertConfig {
   return config;
 }
 
+type OpFn = (
+  type: string,
+  inputs: readonly string[],
+  attrs?: Parameters<OnnxGraphBuilder['node']>[3],
+  label?: string,
+) => string;
+type Int64sFn = (name: string, values: readonly number[]) => string;
+
+/**
+ * Self-attention over sequence-major rows [S·B, 3H] (Q, K, V side by side) → context rows [S·B, H]. Q, K and V stay
+ * in the QKV layout, viewed as [S, B, heads, dh]; onnxruntime's FusedMatMul with transBatchA/B reads each
+ * (sentence, head) matrix in place with a strided leading dimension, so only the context is transposed (one
+ * Transpose per layer instead of four). The 1/√dh scale is a Mul on Q by a [dh] vector (not a scalar, which
+ * onnxruntime would fold into the MatMul's alpha and round differently), so every score equals the batch-major
+ * graph's bit for bit.
+ */
+function sequenceMajorAttention(
+  g: OnnxGraphBuilder,
+  op: OpFn,
+  tmp: (label: string) => string,
+  int64s: Int64sFn,
+  tokenShape: string,
+  mask4: string,
+  mergedShape: string,
+  heads: number,
+  dh: number,
+): (qkv: string) => string {
+  const qkvShape = op('Concat', [tokenShape, int64s('heads3_dh', [3 * heads, dh])], { axis: { int: 0 } }, 'qkv_shape');
+  const splitHeads = int64s('split_heads', [heads, heads, heads]);
+  const qScale = g.initializer('q_scale', 'float32', new Float32Array(dh).fill(1 / Math.sqrt(dh)), [dh]);
+  const fusedMatMul = (a: string, b: string, attrs: Parameters<OnnxGraphBuilder['node']>[3], label: string): string => {
+    const out = tmp(label);
+    g.node('FusedMatMul', [a, b], [out], attrs, 'com.microsoft');
+    return out;
+  };
+  return (qkv) => {
+    const [q, k, v] = [tmp('q'), tmp('k'), tmp('v')];
+    g.node('Split', [op('Reshape', [qkv, qkvShape], undefined, 'qkv_heads'), splitHeads], [q, k, v], {
+      axis: { int: 2 },
+    });
+    // scores [B, heads, S, S] = (Q/√dh)·Kᵀ per (sentence, head).
+    const scores = fusedMatMul(
+      op('Mul', [q, qScale]),
+      k,
+      { transB: { int: 1 }, transBatchA: { int: 1 }, transBatchB: { int: 1 } },
+      'scores',
+    );
+    const probs = op('Softmax', [op('Add', [scores, mask4])], { axis: { int: -1 } }, 'probs');
+    // context [B, heads, S, dh] → [S, B, heads, dh] → rows.
+    const perHead = fusedMatMul(probs, v, { transBatchB: { int: 1 } }, 'context_heads');
+    return op(
+      'Reshape',
+      [op('Transpose', [perHead], { perm: { ints: [2, 0, 1, 3] } }), mergedShape],
+      undefined,
+      'context',
+    );
+  };
+}
+
+/**
+ * Self-attention over batch-major rows [B·S, 3H] → context rows [B·S, H] with plain ONNX ops only: Split, per-head
+ * Reshape + Transpose of Q, K and V, MatMul, Softmax, MatMul, Transpose back (the builder-v4 graph).
+ */
+function batchMajorAttention(
+  g: OnnxGraphBuilder,
+  op: OpFn,
+  tmp: (label: string) => string,
+  int64s: Int64sFn,
+  scalar: (name: string, value: number) => string,
+  tokenShape: string,
+  mask4: string,
+  mergedShape: string,
+  heads: number,
+  dh: number,
+): (qkv: string) => string {
+  const headShape = op('Concat', [tokenShape, int64s('heads_dh', [heads, dh])], { axis: { int: 0 } }, 'head_shape');
+  const split3 = int64s('split_qkv', [heads * dh, heads * dh, heads * dh]);
+  const qScale = scalar('q_scale', 1 / Math.sqrt(dh));
+  return (qkv) => {
+    const [q, k, v] = [tmp('q'), tmp('k'), tmp('v')];
+    g.node('Split', [qkv, split3], [q, k, v], { axis: { int: -1 } });
+    const qh = op(
+      'Transpose',
+      [op('Reshape', [op('Mul', [q, qScale]), headShape])],
+      { perm: { ints: [0, 2, 1, 3] } },
+      'qh',
+    );
+    const kt = op('Transpose', [op('Reshape', [k, headShape])], { perm: { ints: [0, 2, 3, 1] } }, 'kt');
+    const vh = op('Transpose', [op('Reshape', [v, headShape])], { perm: { ints: [0, 2, 1, 3] } }, 'vh');
+    const probs = op('Softmax', [op('Add', [op('MatMul', [qh, kt]), mask4])], { axis: { int: -1 } }, 'probs');
+    return op(
+      'Reshape',
+      [op('Transpose', [op('MatMul', [probs, vh])], { perm: { ints: [0, 2, 1, 3] } }), mergedShape],
+      undefined,
+      'context',
+    );
+  };
+}
+
 /**
  * Builds the ONNX encoder graph.
  *
@@ -207,6 +331,10 @@ export function buildBertOnnx(
     throw new TypeError(`buildBertOnnx: expected precision 'fp32' or 'int8', received ${String(precision)}`);
   if (pooling !== 'mean' && pooling !== 'cls' && pooling !== 'none')
     throw new TypeError(`buildBertOnnx: expected pooling 'mean', 'cls' or 'none', received ${String(pooling)}`);
+  const layout = options.layout ?? BERT_ONNX_DEFAULTS.layout;
+  if (layout !== 'sequence-major' && layout !== 'batch-major')
+    throw new TypeError(`buildBertOnnx: expected layout 'sequence-major' or 'batch-major', received ${String(layout)}`);
+  const seqMajor = layout === 'sequence-major';
   const H = config.hiddenSize;
   const heads = config.numAttentionHeads;
   const dh = H / heads;
@@ -294,15 +422,18 @@ export function buildBertOnnx(
     );
   };
 
+  // Token states: sequence-major rows (row s·batch + b is token s of sentence b) or batch-major (b·sequence + s).
+  const tokens = seqMajor ? op('Transpose', [ids], { perm: { ints: [1, 0] } }, 'ids_t') : ids;
+  const tokenShape = op('Shape', [tokens], undefined, 'token_shape'); // [S, B] or [B, S]
   // Embeddings: word rows + (position rows + token type 0), then LayerNorm.
   const wordT = get('embeddings.word_embeddings.weight', [config.vocabSize, H]);
   let words: string;
   if (weightType === 'float16' && wordT.dtype === 'F16') {
     const table = g.initializer('word_embeddings_fp16', 'float16', wordT.data as Uint16Array, [config.vocabSize, H]);
-    words = op('Cast', [op('Gather', [table, ids], { axis: { int: 0 } })], { to: { int: 1 } });
+    words = op('Cast', [op('Gather', [table, tokens], { axis: { int: 0 } })], { to: { int: 1 } });
   } else {
     const table = g.initializer('word_embeddings', 'float32', f32(wordT), [config.vocabSize, H]);
-    words = op('Gather', [table, ids], { axis: { int: 0 } });
+    words = op('Gather', [table, tokens], { axis: { int: 0 } });
   }
   const posTable = f32(get('embeddings.position_embeddings.weight', [config.maxPositionEmbeddings, H])).slice();
   const typeTensor = tensors.get(`${prefix}embeddings.token_type_embeddings.weight`);
@@ -315,20 +446,21 @@ export function buildBertOnnx(
   }
   const pos = g.initializer('position_embeddings', 'float32', posTable, [config.maxPositionEmbeddings, H]);
   const seqLen = op('Shape', [ids], { start: { int: 1 }, end: { int: 2 } }, 'seq_len');
-  const positions = op('Slice', [pos, int64s('zero_1', [0]), seqLen, int64s('axis0_1', [0])], undefined, 'positions');
+  let positions = op('Slice', [pos, int64s('zero_1', [0]), seqLen, int64s('axis0_1', [0])], undefined, 'positions');
+  // [S, H] broadcasts over batch-major [B, S, H]; sequence-major [S, B, H] needs [S, 1, H].
+  if (seqMajor) positions = op('Unsqueeze', [positions, int64s('axes_1', [1])], undefined, 'positions_s1h');
   let x = layerNorm(op('Add', [words, positions]), 'embeddings.LayerNorm');
-  // From here on token states are 2-D rows [batch·sequence, hidden]; attention reshapes them per head.
-  const batchSeq = op('Shape', [ids], undefined, 'batch_seq');
-  x = op('Reshape', [x, int64s('rows_shape', [-1, H])], undefined, 'rows');
+  // From here on token states are 2-D rows [batch·sequence, hidden]; attention views them per head.
+  const mergedShape = int64s('merged_shape', [-1, H]);
+  x = op('Reshape', [x, mergedShape], undefined, 'rows');
 
   // Additive attention mask [batch, 1, 1, sequence].
   const maskF = op('Cast', [mask], { to: { int: 1 } }, 'mask_f');
   const additive = op('Mul', [op('Sub', [maskF, scalar('one', 1)]), scalar('mask_scale', 10000)]);
   const mask4 = op('Unsqueeze', [additive, int64s('axes_1_2', [1, 2])], undefined, 'mask4');
-  const headShape = op('Concat', [batchSeq, int64s('heads_dh', [heads, dh])], { axis: { int: 0 } }, 'head_shape');
-  const mergedShape = int64s('merged_shape', [-1, H]);
-  const split3 = int64s('split_qkv', [H, H, H]);
-  const qScale = scalar('q_scale', 1 / Math.sqrt(dh));
+  const attention = seqMajor
+    ? sequenceMajorAttention(g, op, tmp, int64s, tokenShape, mask4, mergedShape, heads, dh)
+    : batchMajorAttention(g, op, tmp, int64s, scalar, tokenShape, mask4, mergedShape, heads, dh);
 
   for (let l = 0; l < config.numHiddenLayers; l++) {
     const p = `encoder.layer.${l}.`;
@@ -350,24 +482,7 @@ export function buildBertOnnx(
       parts.forEach((t, i) => data.set(f32(t), i * H * H));
       stacked = { dtype: 'F32', shape: [3 * H, H], data };
     }
-    const qkv = linear(x, `layer${l}.qkv.weight`, stacked, 3 * H, H, qkvBias);
-    const [q, k, v] = [tmp('q'), tmp('k'), tmp('v')];
-    g.node('Split', [qkv, split3], [q, k, v], { axis: { int: -1 } });
-    const qh = op(
-      'Transpose',
-      [op('Reshape', [op('Mul', [q, qScale]), headShape])],
-      { perm: { ints: [0, 2, 1, 3] } },
-      'qh',
-    );
-    const kt = op('Transpose', [op('Reshape', [k, headShape])], { perm: { ints: [0, 2, 3, 1] } }, 'kt');
-    const vh = op('Transpose', [op('Reshape', [v, headShape])], { perm: { ints: [0, 2, 1, 3] } }, 'vh');
-    const probs = op('Softmax', [op('Add', [op('MatMul', [qh, kt]), mask4])], { axis: { int: -1 } }, 'probs');
-    const context = op(
-      'Reshape',
-      [op('Transpose', [op('MatMul', [probs, vh])], { perm: { ints: [0, 2, 1, 3] } }), mergedShape],
-      undefined,
-      'context',
-    );
+    const context = attention(linear(x, `layer${l}.qkv.weight`, stacked, 3 * H, H, qkvBias));
     const bo = vector(`${p}attention.output.dense.bias`, get(`${p}attention.output.dense.bias`, [H]));
     const attnOut = linear(
       context,
@@ -395,27 +510,38 @@ export function buildBertOnnx(
       `${p}output.LayerNorm`,
     );
   }
-  x = op('Reshape', [x, op('Concat', [batchSeq, int64s('hidden_1', [H])], { axis: { int: 0 } })], undefined, 'states');
+  // [S, B, H] or [B, S, H]
+  x = op(
+    'Reshape',
+    [x, op('Concat', [tokenShape, int64s('hidden_1', [H])], { axis: { int: 0 } })],
+    undefined,
+    'states',
+  );
+  const seqAxis = seqMajor ? 0 : 1;
 
   if (pooling === 'none') {
-    g.node('Identity', [x], ['last_hidden_state']);
+    if (seqMajor) g.node('Transpose', [x], ['last_hidden_state'], { perm: { ints: [1, 0, 2] } });
+    else g.node('Identity', [x], ['last_hidden_state']);
     g.output('last_hidden_state', 'float32', ['batch', 'sequence', H]);
     return g.toBytes();
   }
   let pooled: string;
   if (pooling === 'mean') {
-    const mask3 = op('Unsqueeze', [maskF, int64s('axes_2', [2])], undefined, 'mask3');
-    const axis1 = int64s('axes_1', [1]);
-    const sum = op('ReduceSum', [op('Mul', [x, mask3]), axis1], { keepdims: { int: 0 } }, 'sum');
+    // The mask laid out like the states, [S, B, 1] or [B, S, 1]; sums run over the sequence axis.
+    const maskTokens = seqMajor ? op('Transpose', [maskF], { perm: { ints: [1, 0] } }, 'mask_t') : maskF;
+    const mask3 = op('Unsqueeze', [maskTokens, int64s('axes_2', [2])], undefined, 'mask3');
+    const axis = int64s('axes_seq', [seqAxis]);
+    const sum = op('ReduceSum', [op('Mul', [x, mask3]), axis], { keepdims: { int: 0 } }, 'sum');
     const count = op(
       'Max',
-      [op('ReduceSum', [mask3, axis1], { keepdims: { int: 0 } }), scalar('count_floor', 1e-9)],
+      [op('ReduceSum', [mask3, axis], { keepdims: { int: 0 } }), scalar('count_floor', 1e-9)],
       undefined,
       'count',
     );
     pooled = op('Div', [sum, count], undefined, 'mean');
   } else {
-    pooled = op('Gather', [x, g.initializer('index0', 'int64', BigInt64Array.of(0n), [])], { axis: { int: 1 } }, 'cls');
+    const index0 = g.initializer('index0', 'int64', BigInt64Array.of(0n), []);
+    pooled = op('Gather', [x, index0], { axis: { int: seqAxis } }, 'cls');
   }
   if (normalize) {
     const sq = op(

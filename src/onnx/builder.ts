@@ -241,6 +241,7 @@ function attributeProto(where: string, name: string, value: OnnxAttribute): Prot
 export class OnnxGraphBuilder {
   private readonly name: string;
   private readonly opset: number;
+  private readonly domains = new Set<string>();
   private readonly producer: string;
   private readonly inputs: ProtoMessage[] = [];
   private readonly outputs: ProtoMessage[] = [];
@@ -319,21 +320,25 @@ export class OnnxGraphBuilder {
   }
 
   /**
-   * Adds an operator node (default ONNX domain).
+   * Adds an operator node.
    * @param opType - Operator, e.g. 'MatMul'.
    * @param inputs - Input names; '' marks an omitted optional input.
    * @param outputs - Output names (each defined once in the graph).
    * @param attributes - Attribute values by name.
-   * @throws TypeError on a bad op/attribute; RangeError when an output name is already defined.
+   * @param domain - Operator domain: '' (default ONNX) or e.g. 'com.microsoft' (imported at version 1).
+   * @throws TypeError on a bad op/attribute/domain; RangeError when an output name is already defined.
    */
   node(
     opType: string,
     inputs: readonly string[],
     outputs: readonly string[],
     attributes: Readonly<Record<string, OnnxAttribute>> = {},
+    domain = '',
   ): void {
     checkName('OnnxGraphBuilder.node', opType);
     const where = `OnnxGraphBuilder.node(${opType})`;
+    if (typeof domain !== 'string')
+      throw new TypeError(`${where}: expected the domain as a string, received ${typeof domain}`);
     const msg = new ProtoMessage();
     for (const input of inputs) {
       if (typeof input !== 'string')
@@ -349,6 +354,10 @@ export class OnnxGraphBuilder {
     msg.string(3, `${opType}_${this.nodeCount++}`);
     msg.string(4, opType);
     for (const [attrName, value] of Object.entries(attributes)) msg.message(5, attributeProto(where, attrName, value));
+    if (domain !== '') {
+      msg.string(7, domain);
+      this.domains.add(domain);
+    }
     this.nodes.push(msg);
   }
 
@@ -372,6 +381,7 @@ export class OnnxGraphBuilder {
       .string(3, '0.1.0')
       .message(7, graph)
       .message(8, opset);
+    for (const domain of this.domains) model.message(8, new ProtoMessage().string(1, domain).varint(2, 1));
     return model.finish();
   }
 }

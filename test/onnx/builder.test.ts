@@ -101,6 +101,26 @@ describe('OnnxGraphBuilder through onnxruntime-node', () => {
     expect(Array.from(out.i!.data as Int32Array)).toEqual([2, 0, 8]);
   });
 
+  it('a com.microsoft node (FusedMatMul with transB and alpha) imports its domain and runs', async () => {
+    const g = new OnnxGraphBuilder('fused');
+    g.input('a', 'float32', [2, 2]);
+    g.initializer('b', 'float32', Float32Array.of(1, 2, 3, 4), [2, 2]);
+    g.node('FusedMatMul', ['a', 'b'], ['y'], { transB: { int: 1 }, alpha: { float: 0.5 } }, 'com.microsoft');
+    g.output('y', 'float32', [2, 2]);
+    const out = await run(g.toBytes(), { a: new ort.Tensor('float32', Float32Array.of(1, 0, 1, 1), [2, 2]) });
+    // 0.5·A·Bᵀ with Bᵀ = [[1, 3], [2, 4]]: [1,0] → [0.5, 1.5]; [1,1] → [1.5, 3.5]
+    expect(Array.from(out.y!.data as Float32Array)).toEqual([0.5, 1.5, 1.5, 3.5]);
+    // The same op without its domain is unknown to onnxruntime.
+    const plain = new OnnxGraphBuilder('plain');
+    plain.input('a', 'float32', [2, 2]);
+    plain.initializer('b', 'float32', Float32Array.of(1, 2, 3, 4), [2, 2]);
+    plain.node('FusedMatMul', ['a', 'b'], ['y']);
+    plain.output('y', 'float32', [2, 2]);
+    await expect(ort.InferenceSession.create(plain.toBytes())).rejects.toThrow();
+    expect(() => g.node('Relu', ['a'], ['z'], {}, '')).not.toThrow();
+    expect(() => g.node('Relu', ['a'], ['w'], {}, 3 as never)).toThrow(TypeError);
+  });
+
   it('rejects malformed graphs with TypeError/RangeError', () => {
     const g = new OnnxGraphBuilder('bad');
     expect(() => g.initializer('w', 'float32', Float32Array.of(1, 2, 3), [2, 2])).toThrow(RangeError);

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { FineRouterError } from '../../errors.js';
 import { BERT_ONNX_BUILDER_VERSION, buildBertOnnx, readBertConfig } from '../../encoder/bert-onnx.js';
 import { parseSafetensors } from '../../encoder/safetensors.js';
-import type { EncoderPrecision } from '../../encoder/bert-onnx.js';
+import type { BertLayout, BuildBertOnnxOptions, EncoderPrecision } from '../../encoder/bert-onnx.js';
 import type { PoolingMode } from '../../encoder/sentence-encoder.js';
 import type { Encoder } from '../../encoder/types.js';
 import type { OnnxRuntime, SessionOptions } from '../../runtime/types.js';
@@ -278,6 +278,12 @@ export interface BuildMiniLmOnnxOptions {
   pooling?: 'mean' | 'none';
   /** @defaultValue 'fp32' */
   precision?: EncoderPrecision;
+  /**
+   * Token-row layout of the graph (see {@link BuildBertOnnxOptions.layout}): 'batch-major' gives plain ONNX ops
+   * for runtimes other than onnxruntime.
+   * @defaultValue 'sequence-major'
+   */
+  layout?: BertLayout;
 }
 
 /**
@@ -308,6 +314,7 @@ export async function buildMiniLmOnnx(options: BuildMiniLmOnnxOptions = {}): Pro
     weightType: options.weightType ?? MINILM_DEFAULTS.weightType,
     pooling: options.pooling ?? 'mean',
     precision: checkPrecision('buildMiniLmOnnx', options.precision ?? MINILM_DEFAULTS.precision),
+    ...(options.layout === undefined ? {} : { layout: options.layout }),
   });
 }
 
