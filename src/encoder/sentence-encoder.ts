@@ -10,10 +10,11 @@
  * - All items are validated before any work: a non-string throws a TypeError naming its index, so one bad
  *   item never yields a half-filled result. '' and whitespace-only texts are valid and embed as the
  *   special tokens alone (e.g. [CLS] [SEP]), exactly as sentence-transformers does.
- * - Texts are sorted by token count (longest first, ties by input index) before batching, and a batch also ends
- *   where the next text is much shorter than its longest ({@link LENGTH_BUCKET}), so each padded batch wastes little
- *   work even when a batch of prompts mixes short and long ones; results are written back in input order. Padded rows are masked, so the
- *   vectors do not depend on batching (tested to cosine ≥ 0.99999).
+ * - Texts are tokenized, then cut into padded batches by {@link planBatches} (./batch-plan.ts: longest first, a
+ *   token budget per batch, minimal padding plus per-run cost); results are written back in input order. Padded
+ *   rows are masked, so fp32 vectors do not depend on batching (tested to cosine ≥ 0.99999).
+ * - The returned object also carries `tokenize` and `embedBatch` ({@link TokenEncoder}), so the worker pool can
+ *   tokenize in its workers, plan the same batches in the calling thread and run them anywhere.
  * - Rows are L2-normalized here even when the graph already did it (idempotent), so every Encoder honours
  *   the interface contract; a non-finite value from the model throws MODEL_INVALID rather than flowing on.
  * Pure: runtime and tokenizer come in as interfaces.
@@ -21,6 +22,7 @@
 import { FineRouterError, throwIfAborted } from '../errors.js';
 import type { RuntimeSession, RuntimeTensor } from '../runtime/types.js';
 import type { EmbedOptions, Encoder } from './types.js';
+import { BATCH_PLAN_DEFAULTS, planBatches } from './batch-plan.js';
 import { padBatch } from './tokenize.js';
 import type { TruncatingTokenizer } from './tokenize.js';
 
@@ -50,28 +52,47 @@ export interface SentenceEncoderParts {
   pooling?: PoolingMode;
 }
 
-/**
- * Length buckets: a padded batch stops growing at a row more than max(16 tokens, 25 % of the batch's longest row)
- * shorter than its longest row, so a few long prompts never pad a whole batch of short ones.
- */
-export const LENGTH_BUCKET = Object.freeze({ slackTokens: 16, slackShare: 0.25 });
+/** Defaults of {@link EmbedOptions} as applied by {@link createSentenceEncoder}. */
+export const EMBED_DEFAULTS = Object.freeze({ batchSize: 32, maxBatchTokens: BATCH_PLAN_DEFAULTS.maxTokens });
 
-/** End (exclusive) of the batch starting at `start` of `order` (sorted longest first): ≤ batchSize rows, one bucket. */
-function bucketEnd(
-  sequences: readonly Int32Array[],
-  order: readonly number[],
-  start: number,
-  batchSize: number,
-): number {
-  const longest = sequences[order[start]!]!.length;
-  const shortest = longest - Math.max(LENGTH_BUCKET.slackTokens, LENGTH_BUCKET.slackShare * longest);
-  let end = start + 1;
-  while (end < order.length && end - start < batchSize && sequences[order[end]!]!.length >= shortest) end++;
-  return end;
+/**
+ * An {@link Encoder} built by {@link createSentenceEncoder}, with the two halves of `embed` exposed (used by the
+ * worker pool; not part of the public API).
+ */
+export interface TokenEncoder extends Encoder {
+  /** Token ids of each text (truncated, special tokens included). */
+  tokenize(texts: readonly string[]): Int32Array[];
+  /** Embeds the sequences as one padded batch; rows in the given order, L2-normalized. */
+  embedBatch(sequences: readonly Int32Array[]): Promise<Float32Array>;
 }
 
-/** Defaults of {@link EmbedOptions} as applied by {@link createSentenceEncoder}. */
-export const EMBED_DEFAULTS = Object.freeze({ batchSize: 32 });
+/**
+ * The encoder's tokenize/embedBatch halves when it has them (any encoder from createSentenceEncoder).
+ * @param encoder - Any encoder.
+ * @returns The encoder as a {@link TokenEncoder}, or undefined.
+ * @example const t = asTokenEncoder(encoder); if (t) t.tokenize(['hello']);
+ */
+export function asTokenEncoder(encoder: Encoder): TokenEncoder | undefined {
+  const e = encoder as Partial<TokenEncoder>;
+  return typeof e.tokenize === 'function' && typeof e.embedBatch === 'function' ? (encoder as TokenEncoder) : undefined;
+}
+
+/**
+ * Checks `batchSize` and `maxBatchTokens` of {@link EmbedOptions} and applies their defaults.
+ * @param options - The call's options.
+ * @returns The row and padded-token caps of one batch.
+ * @throws RangeError when either is not a positive integer.
+ * @example batchLimits({ batchSize: 16 }) // { maxRows: 16, maxTokens: 512 }
+ */
+export function batchLimits(options: EmbedOptions): { maxRows: number; maxTokens: number } {
+  const maxRows = options.batchSize ?? EMBED_DEFAULTS.batchSize;
+  if (!Number.isInteger(maxRows) || maxRows < 1)
+    throw new RangeError(`embed: expected batchSize as a positive integer, received ${maxRows}`);
+  const maxTokens = options.maxBatchTokens ?? EMBED_DEFAULTS.maxBatchTokens;
+  if (!Number.isInteger(maxTokens) || maxTokens < 1)
+    throw new RangeError(`embed: expected maxBatchTokens as a positive integer, received ${maxTokens}`);
+  return { maxRows, maxTokens };
+}
 
 const PREFERRED_OUTPUTS = ['sentence_embedding', 'last_hidden_state', 'token_embeddings'];
 
@@ -175,7 +196,7 @@ export function poolAndNormalize(output: RuntimeTensor, mask: BigInt64Array, poo
  * const vectors = await encoder.embed(['hello', 'world']); // 2 × encoder.dimension
  * ```
  */
-export async function createSentenceEncoder(parts: SentenceEncoderParts): Promise<Encoder> {
+export async function createSentenceEncoder(parts: SentenceEncoderParts): Promise<TokenEncoder> {
   const { session, tokenizer, padId, id } = parts;
   const pooling = parts.pooling ?? 'mean';
   if (!['mean', 'cls', 'max', 'lasttoken'].includes(pooling)) {
@@ -238,36 +259,40 @@ export async function createSentenceEncoder(parts: SentenceEncoderParts): Promis
   const dimension = probe.hidden;
   let disposed = false;
 
+  const embedBatch = async (sequences: readonly Int32Array[]): Promise<Float32Array> => {
+    if (disposed) throw new FineRouterError('INVALID_ARGUMENT', 'embed: the encoder has been disposed');
+    const { vectors, hidden } = await runBatch(sequences);
+    if (hidden !== dimension)
+      throw new FineRouterError('MODEL_INVALID', `encoder: the model returned ${hidden} dims, expected ${dimension}`);
+    return vectors;
+  };
+
   return {
     id,
     dimension,
+    tokenize(texts: readonly string[]): Int32Array[] {
+      return texts.map((t) => tokenizer.encode(t));
+    },
+    embedBatch,
     async embed(texts: readonly string[], options: EmbedOptions = {}): Promise<Float32Array> {
       assertTexts(texts, 'embed');
-      const batchSize = options.batchSize ?? EMBED_DEFAULTS.batchSize;
-      if (!Number.isInteger(batchSize) || batchSize < 1)
-        throw new RangeError(`embed: expected batchSize as a positive integer, received ${batchSize}`);
+      const limits = batchLimits(options);
       if (disposed) throw new FineRouterError('INVALID_ARGUMENT', 'embed: the encoder has been disposed');
       throwIfAborted(options.signal, 'embed');
       const n = texts.length;
       const out = new Float32Array(n * dimension);
       if (n === 0) return out;
       const sequences = texts.map((t) => tokenizer.encode(t));
-      const order = Array.from({ length: n }, (_, i) => i).sort(
-        (a, b) => sequences[b]!.length - sequences[a]!.length || a - b,
+      const { order, starts } = planBatches(
+        sequences.map((s) => s.length),
+        limits,
       );
-      for (let start = 0; start < n;) {
+      for (let k = 0; k + 1 < starts.length; k++) {
         throwIfAborted(options.signal, 'embed');
-        const end = bucketEnd(sequences, order, start, batchSize);
-        const rows = order.slice(start, end);
-        const { vectors, hidden } = await runBatch(rows.map((i) => sequences[i]!));
-        if (hidden !== dimension)
-          throw new FineRouterError(
-            'MODEL_INVALID',
-            `encoder: the model returned ${hidden} dims, expected ${dimension}`,
-          );
-        rows.forEach((row, k) => out.set(vectors.subarray(k * dimension, (k + 1) * dimension), row * dimension));
-        start = end;
-        options.onProgress?.(start, n);
+        const rows = order.subarray(starts[k]!, starts[k + 1]!);
+        const vectors = await embedBatch(Array.from(rows, (i) => sequences[i]!));
+        rows.forEach((row, r) => out.set(vectors.subarray(r * dimension, (r + 1) * dimension), row * dimension));
+        options.onProgress?.(starts[k + 1]!, n);
       }
       return out;
     },

@@ -22,6 +22,11 @@ export interface Encoder {
 export interface EmbedOptions {
   /** Texts per runtime call. @defaultValue 32 */
   batchSize?: number;
+  /**
+   * Padded tokens (texts × longest) per runtime call, for encoders that plan batches by tokens (a text longer than
+   * this runs alone); ignored by encoders that do not. @defaultValue 512
+   */
+  maxBatchTokens?: number;
   signal?: AbortSignal;
   /** Called after each batch with (done, total). */
   onProgress?: (done: number, total: number) => void;

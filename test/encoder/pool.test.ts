@@ -138,6 +138,49 @@ describe('createEncoderPool (2 workers, fp32 MiniLM)', () => {
   });
 });
 
+describe('createEncoderPool batches exactly like the in-thread encoder (int8: vectors depend on the batch)', () => {
+  it('returns bit-identical rows to an in-thread encoder planning the same batches', async () => {
+    const int8 = await loadMiniLmEncoder({ intraOpNumThreads: 1, cacheDir: cache, precision: 'int8' });
+    const pool8 = await createEncoderPool({
+      workers: 2,
+      encoder: { kind: 'minilm', cacheDir: cache, precision: 'int8' },
+    });
+    try {
+      // Mixed lengths, repeated lengths and one long text: several batches, some padded, some not.
+      const texts = Array.from({ length: 70 }, (_, i) => `${TEXTS[i % TEXTS.length]} ${'and more '.repeat(i % 9)}`);
+      texts.push('word '.repeat(400));
+      for (const options of [{}, { batchSize: 4 }, { batchSize: 64, maxBatchTokens: 128 }]) {
+        const pooled = await pool8.embed(texts, options);
+        const rows = Math.min(options.batchSize ?? 32, Math.ceil(texts.length / 2));
+        const inThread = await int8.embed(texts, { ...options, batchSize: rows });
+        expect(Buffer.from(pooled.buffer).equals(Buffer.from(inThread.buffer))).toBe(true);
+      }
+      // One text takes the single-request path: equal to the in-thread vector as well.
+      expect(await pool8.embed([texts[3]!])).toEqual(await int8.embed([texts[3]!]));
+    } finally {
+      await pool8.dispose();
+      await int8.dispose();
+    }
+  });
+
+  it('rejects a bad token budget before any work, in the pool and in-thread alike', async () => {
+    for (const bad of [0, 1.5, -3]) {
+      expect(await rejection(pool.embed(TEXTS, { maxBatchTokens: bad }))).toBeInstanceOf(RangeError);
+      expect(await rejection(single.embed(TEXTS, { maxBatchTokens: bad }))).toBeInstanceOf(RangeError);
+    }
+  });
+
+  it('an abort while the workers tokenize rejects with ABORTED and runs none of the call', async () => {
+    const controller = new AbortController();
+    let progress = 0;
+    const call = pool.embed(TEXTS, { signal: controller.signal, onProgress: () => progress++ });
+    controller.abort(); // the tokenize requests are in the workers now
+    expect(await rejection(call)).toMatchObject({ code: 'ABORTED' });
+    await pool.embed(['settle']); // the tokenize answers arrive before this call's
+    expect(progress).toBe(0);
+  });
+});
+
 describe('createEncoderPool errors and dispose', () => {
   it('fails to load with the worker error code and leaves no worker running', async () => {
     const empty = await mkdtemp(join(tmpdir(), 'finerouter-pool-empty-'));

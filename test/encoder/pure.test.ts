@@ -119,7 +119,8 @@ describe('createSentenceEncoder with a fake session', () => {
       const n = t.split(' ').length + 2;
       expect(v[i * 2]).toBeCloseTo(n / Math.hypot(n, 1), 6);
     });
-    // Length buckets: a 40-token text does not pad the short ones; 20 and 19 words stay together (slack 16 tokens).
+    // Batch plan: a 40-token text does not pad the short ones; 20 and 19 words stay together (one pad token is cheaper
+    // than another run).
     shapes.length = 0;
     const long = Array.from({ length: 38 }, () => 'w').join(' ');
     const mid = Array.from({ length: 20 }, () => 'w').join(' ');

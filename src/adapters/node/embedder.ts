@@ -8,7 +8,7 @@ import { embedTextsCached } from './embedding-store.js';
 export interface CachedEmbedderOptions {
   /** Embedding cache folder; null keeps everything in memory. @defaultValue cachePaths().embeddings */
   cacheDir?: string | null;
-  /** Texts per encoder call. @defaultValue 16 */
+  /** Most texts per padded batch (the encoder's `batchSize`). @defaultValue the encoder's default (32) */
   batchSize?: number;
 }
 

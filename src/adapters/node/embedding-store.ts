@@ -43,7 +43,7 @@ const LITTLE_ENDIAN = endianness() === 'LE';
 export interface EmbedCachedOptions {
   /** Cache directory; null disables the cache. @defaultValue cachePaths().embeddings (see ./cache-dir.ts) */
   cacheDir?: string | null;
-  /** Texts per encoder call. @defaultValue 16 */
+  /** Most texts per padded batch (the encoder's `batchSize`). @defaultValue the encoder's default (32) */
   batchSize?: number;
   /** (done, total) over the texts that needed embedding. */
   onProgress?: (done: number, total: number) => void;
@@ -265,15 +265,28 @@ export async function embedTextsCached(
     }
   });
   missing.sort((a, b) => texts[a]!.length - texts[b]!.length || a - b);
-  const chunk = 256;
+  // Big calls let the encoder plan padding-free batches over many lengths, and two calls are in flight: the next
+  // one is queued while this one runs, so a worker pool never drains between calls.
+  const chunk = 2048;
   let madeDir = false;
+  const start = (s: number): Promise<Float32Array> => {
+    const call = encoder.embed(
+      missing.slice(s, s + chunk).map((i) => texts[i]!),
+      {
+        ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      },
+    );
+    // A call left in flight when an earlier chunk fails is abandoned: its rejection must not go unhandled.
+    call.catch(() => undefined);
+    return call;
+  };
+  const inFlight = [0, chunk].filter((s) => s < missing.length).map(start);
   for (let s = 0; s < missing.length; s += chunk) {
     throwIfAborted(options.signal, 'embedTextsCached');
+    const emb = await inFlight.shift()!;
+    if (s + 2 * chunk < missing.length) inFlight.push(start(s + 2 * chunk));
     const part = missing.slice(s, s + chunk);
-    const emb = await encoder.embed(
-      part.map((i) => texts[i]!),
-      { batchSize: options.batchSize ?? 16, ...(options.signal ? { signal: options.signal } : {}) },
-    );
     if (emb.length !== part.length * d) {
       throw new FineRouterError(
         'DIMENSION_MISMATCH',

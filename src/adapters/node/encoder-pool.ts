@@ -4,23 +4,29 @@
  * threads (each a 1-thread session) when that beats intra-op threads"; embedding big datasets with "two workers,
  * length-bucketed batches").
  *
- * How a call is split:
+ * How a call runs (the same batches as the in-thread encoder's `embed`, so pooled rows equal in-thread rows):
  * - Texts are validated first (a non-string throws a TypeError naming its index, before any work).
- * - They are sorted by character length (longest first, ties by input index; a cheap stand-in for the token count,
- *   which the worker's encoder then sorts by exactly), and cut into chunks of
- *   `min(batchSize, ceil(n / workers))` texts, so a single call of 32 prompts still keeps every worker busy.
- * - Chunks wait in one FIFO queue shared by all calls; each idle worker takes the next chunk and embeds it as one
- *   padded batch. Rows are written back in input order. The chunks depend only on the texts and `batchSize`,
- *   never on timing or which worker runs them, so the same call returns the same vectors every time.
+ * - Tokenize: the texts are cut into one slice per worker (equal shares of characters) and tokenized in the
+ *   workers, in parallel; the ids come back as one transferred Int32Array per slice.
+ * - Plan: {@link planBatches} (src/encoder/batch-plan.ts) cuts the token lengths into padded batches (longest first,
+ *   a token budget per batch, minimal padding plus per-run cost) with at most `min(batchSize, ceil(n / workers))`
+ *   rows, so a single call of 32 prompts still keeps every worker busy. The plan depends only on the token lengths,
+ *   `batchSize`, `maxBatchTokens` and the pool size, never on timing: an in-thread encoder called with
+ *   `batchSize: min(batchSize, ceil(n / workers))` runs exactly the same batches and returns the same vectors.
+ * - Run: each batch goes to a worker as its token ids (transferred) and comes back as vectors (transferred); rows
+ *   are written in input order. Batches of all calls wait in one FIFO queue; while the queue holds at least one
+ *   batch per worker, each worker is sent its next batch before it answers the current one, so it never idles
+ *   for a round trip through this thread.
+ * - One text skips the tokenize round trip (tokenized and run in one request; one text is one batch anyway).
  *
  * Errors, abort, dispose:
- * - A chunk that fails in its worker rejects its call with the worker's error (a FineRouterError keeps its code);
- *   the call's chunks still queued are dropped, the pool stays usable.
- * - An aborted `signal` rejects the call with ABORTED at once; its queued chunks are dropped, chunks already
- *   running finish in their workers and are discarded.
- * - A worker that exits unexpectedly rejects the call whose chunk it held (MODEL_INVALID) and is not replaced;
+ * - A request that fails in its worker rejects its call with the worker's error (a FineRouterError keeps its code);
+ *   the call's batches still queued are dropped, the pool stays usable.
+ * - An aborted `signal` rejects the call with ABORTED at once; its queued batches are dropped, those already
+ *   sent to a worker (at most two per worker) finish there and are discarded.
+ * - A worker that exits unexpectedly rejects the calls whose requests it held (MODEL_INVALID) and is not replaced;
  *   when none is left, calls reject with DISPOSED.
- * - `dispose()` rejects queued chunks (DISPOSED), waits for running ones, then terminates the workers.
+ * - `dispose()` rejects queued batches (DISPOSED), waits for those sent to workers, then terminates the workers.
  *
  * int8 note: with `precision: 'int8'` a vector depends slightly on its batch (the activation scale is per batch
  * tensor, docs/encoder.md), so pool vectors equal those of a single encoder only up to that tolerance; fp32
@@ -33,10 +39,11 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { FineRouterError } from '../../errors.js';
 import type { FineRouterErrorCode } from '../../errors.js';
-import { assertTexts, EMBED_DEFAULTS } from '../../encoder/sentence-encoder.js';
+import { planBatches } from '../../encoder/batch-plan.js';
+import { assertTexts, batchLimits } from '../../encoder/sentence-encoder.js';
 import type { EmbedOptions, Encoder } from '../../encoder/types.js';
 import type { MiniLmEncoderOptions, OnnxSentenceEncoderOptions } from './minilm.js';
-import type { SerializedError } from './encoder-worker.js';
+import type { SerializedError, WorkerRequest } from './encoder-worker.js';
 
 /** The encoder each worker loads: the embedded MiniLM or any ONNX sentence encoder (file paths or bytes). */
 export type WorkerEncoderSpec =
@@ -88,18 +95,26 @@ interface Call {
   readonly cleanup: () => void;
 }
 
-interface Chunk {
+/** A request waiting for (or held by) a worker: what to send, and which rows of its call it answers. */
+interface Job {
   readonly call: Call;
-  readonly rows: readonly number[];
-  readonly texts: string[];
+  readonly request: WorkerRequest;
+  readonly transfer: ArrayBuffer[];
+  /** Output rows of a run/embed request (input indices, in the batch's order); a tokenize request's first text. */
+  readonly rows: Int32Array;
+  /** Tokenize requests: called with the ids and lengths. */
+  readonly onTokens?: (ids: Int32Array, lengths: Int32Array) => void;
 }
 
 interface Slot {
   readonly worker: Worker;
-  busy: Chunk | undefined;
-  job: number;
+  /** Requests sent and not yet answered, by job number (answered in the order sent). */
+  readonly held: Map<number, Job>;
   alive: boolean;
 }
+
+/** Requests a worker may hold at once: the one it runs and the next (no idle round trip between batches). */
+const DEPTH = 2;
 
 function moduleFile(): string {
   if (typeof __filename === 'string' && isAbsolute(__filename)) return __filename;
@@ -165,7 +180,7 @@ export async function createEncoderPool(options: EncoderPoolOptions = {}): Promi
   const script = options.workerScript ?? defaultWorkerScript();
 
   const slots: Slot[] = [];
-  const queue: Chunk[] = [];
+  const queue: Job[] = [];
   let disposed = false;
   let id = '';
   let dimension = 0;
@@ -180,73 +195,96 @@ export async function createEncoderPool(options: EncoderPoolOptions = {}): Promi
     call.reject(error);
   };
 
-  const pump = (): void => {
-    for (const slot of slots) {
-      if (!slot.alive || slot.busy !== undefined) continue;
-      const chunk = queue.shift();
-      if (chunk === undefined) break;
-      slot.busy = chunk;
-      slot.job = ++jobs;
-      slot.worker.ref();
-      slot.worker.postMessage({ type: 'embed', job: slot.job, texts: chunk.texts });
-    }
-    if (slots.every((s) => s.busy === undefined)) idleWaiters.splice(0).forEach((w) => w());
+  const send = (slot: Slot, job: Job): void => {
+    const number = ++jobs;
+    slot.held.set(number, job);
+    slot.worker.ref();
+    slot.worker.postMessage({ ...job.request, job: number }, job.transfer);
   };
 
-  const finished = (slot: Slot): Chunk | undefined => {
-    const chunk = slot.busy;
-    slot.busy = undefined;
-    // An idle worker does not keep the process alive (a forgotten dispose() never hangs a script).
-    slot.worker.unref();
-    return chunk;
+  const pump = (): void => {
+    const live = slots.filter((s) => s.alive);
+    // First every idle worker takes one request; a second one each only while there is enough work for all.
+    for (const slot of live) {
+      if (slot.held.size > 0) continue;
+      const job = queue.shift();
+      if (job === undefined) break;
+      send(slot, job);
+    }
+    for (let depth = 2; depth <= DEPTH; depth++) {
+      for (const slot of live) {
+        if (queue.length < live.length) break;
+        if (slot.held.size < depth) send(slot, queue.shift()!);
+      }
+    }
+    if (slots.every((s) => s.held.size === 0)) idleWaiters.splice(0).forEach((w) => w());
+  };
+
+  const settleRows = (job: Job, vectors: Float32Array): void => {
+    const { call, rows } = job;
+    if (call.settled) return;
+    if (vectors.length !== rows.length * dimension) {
+      fail(
+        call,
+        new FineRouterError(
+          'MODEL_INVALID',
+          `encoder pool: a worker returned ${vectors.length} values for ${rows.length} texts of ${dimension} dims`,
+        ),
+      );
+      return;
+    }
+    for (let k = 0; k < rows.length; k++)
+      call.out.set(vectors.subarray(k * dimension, (k + 1) * dimension), rows[k]! * dimension);
+    call.done += rows.length;
+    try {
+      call.onProgress?.(call.done, call.total);
+    } catch (error) {
+      // A throwing progress callback fails its own call, never the pool (this runs in a worker event).
+      fail(call, error);
+    }
+    if (--call.remaining === 0 && !call.settled) {
+      call.settled = true;
+      call.cleanup();
+      call.resolve(call.out);
+    }
   };
 
   const onMessage = (
     slot: Slot,
-    message: { type: string; job?: number; vectors?: Float32Array; error?: SerializedError },
+    message: {
+      type: string;
+      job?: number;
+      vectors?: Float32Array;
+      ids?: Int32Array;
+      lengths?: Int32Array;
+      error?: SerializedError;
+    },
   ): void => {
-    if (message.job !== slot.job || slot.busy === undefined) return;
-    const chunk = finished(slot)!;
-    const { call } = chunk;
-    if (message.type === 'done' && message.vectors !== undefined) {
-      const v = message.vectors;
-      if (!call.settled) {
-        if (v.length !== chunk.rows.length * dimension) {
-          fail(
-            call,
-            new FineRouterError(
-              'MODEL_INVALID',
-              `encoder pool: a worker returned ${v.length} values for ${chunk.rows.length} texts of ${dimension} dims`,
-            ),
-          );
-        } else {
-          chunk.rows.forEach((row, k) => call.out.set(v.subarray(k * dimension, (k + 1) * dimension), row * dimension));
-          call.done += chunk.rows.length;
-          try {
-            call.onProgress?.(call.done, call.total);
-          } catch (error) {
-            // A throwing progress callback fails its own call, never the pool (this runs in a worker event).
-            fail(call, error);
-          }
-          if (--call.remaining === 0 && !call.settled) {
-            call.settled = true;
-            call.cleanup();
-            call.resolve(call.out);
-          }
+    const job = message.job === undefined ? undefined : slot.held.get(message.job);
+    if (job === undefined) return;
+    slot.held.delete(message.job!);
+    if (slot.held.size === 0) slot.worker.unref(); // an idle worker never keeps the process alive
+    if (message.type === 'done' && message.vectors !== undefined) settleRows(job, message.vectors);
+    else if (message.type === 'tokens' && message.ids !== undefined && message.lengths !== undefined) {
+      if (!job.call.settled) {
+        try {
+          job.onTokens?.(message.ids, message.lengths);
+        } catch (error) {
+          fail(job.call, error);
         }
       }
-    } else {
-      fail(call, revive(message.error ?? { name: 'Error', code: undefined, message: 'unknown worker error' }));
-    }
+    } else fail(job.call, revive(message.error ?? { name: 'Error', code: undefined, message: 'unknown worker error' }));
     pump();
   };
 
   const onExit = (slot: Slot, reason: string): void => {
     if (!slot.alive) return;
     slot.alive = false;
-    const chunk = finished(slot);
-    if (chunk !== undefined)
-      fail(chunk.call, new FineRouterError('MODEL_INVALID', `encoder pool: a worker stopped (${reason})`));
+    const held = [...slot.held.values()];
+    slot.held.clear();
+    slot.worker.unref();
+    for (const job of held)
+      fail(job.call, new FineRouterError('MODEL_INVALID', `encoder pool: a worker stopped (${reason})`));
     if (!slots.some((s) => s.alive)) {
       for (const c of queue.splice(0)) fail(c.call, new FineRouterError('DISPOSED', 'encoder pool: no worker is left'));
     }
@@ -262,7 +300,7 @@ export async function createEncoderPool(options: EncoderPoolOptions = {}): Promi
           // Workers inherit the parent's node flags, except `--input-type` (only valid with -e/--eval).
           const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
           const worker = new Worker(script, { workerData: { spec }, execArgv });
-          const slot: Slot = { worker, busy: undefined, job: 0, alive: true };
+          const slot: Slot = { worker, held: new Map(), alive: true };
           const early = (e: unknown): void =>
             reject(
               e instanceof Error
@@ -307,9 +345,7 @@ export async function createEncoderPool(options: EncoderPoolOptions = {}): Promi
     },
     async embed(texts: readonly string[], embedOptions: EmbedOptions = {}): Promise<Float32Array> {
       assertTexts(texts, 'embed');
-      const batchSize = embedOptions.batchSize ?? EMBED_DEFAULTS.batchSize;
-      if (!Number.isInteger(batchSize) || batchSize < 1)
-        throw new RangeError(`embed: expected batchSize as a positive integer, received ${batchSize}`);
+      const limits = batchLimits(embedOptions);
       if (disposed) throw new FineRouterError('DISPOSED', 'embed: the encoder pool was disposed');
       const { signal } = embedOptions;
       if (signal?.aborted) throw new FineRouterError('ABORTED', 'embed: aborted', { cause: signal.reason });
@@ -317,14 +353,13 @@ export async function createEncoderPool(options: EncoderPoolOptions = {}): Promi
       if (live === 0) throw new FineRouterError('DISPOSED', 'encoder pool: no worker is left');
       const n = texts.length;
       if (n === 0) return new Float32Array(0);
-      const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => texts[b]!.length - texts[a]!.length || a - b);
-      const size = Math.max(1, Math.min(batchSize, Math.ceil(n / live)));
+      const maxRows = Math.min(limits.maxRows, Math.ceil(n / count));
       return new Promise<Float32Array>((resolve, reject) => {
         const onAbort = (): void =>
           fail(call, new FineRouterError('ABORTED', 'embed: aborted', { cause: signal?.reason }));
         const call: Call = {
           out: new Float32Array(n * dimension),
-          remaining: Math.ceil(n / size),
+          remaining: Infinity, // set once the batches are planned
           settled: false,
           resolve,
           reject,
@@ -334,9 +369,81 @@ export async function createEncoderPool(options: EncoderPoolOptions = {}): Promi
           cleanup: () => signal?.removeEventListener('abort', onAbort),
         };
         signal?.addEventListener('abort', onAbort, { once: true });
-        for (let start = 0; start < n; start += size) {
-          const rows = order.slice(start, start + size);
-          queue.push({ call, rows, texts: rows.map((i) => texts[i]!) });
+        if (n === 1) {
+          call.remaining = 1;
+          queue.push({
+            call,
+            request: { type: 'embed', job: 0, texts: [texts[0]!] },
+            transfer: [],
+            rows: Int32Array.of(0),
+          });
+          pump();
+          return;
+        }
+        // Tokenize in the workers: one slice per live worker, about equal shares of characters.
+        let chars = 0;
+        for (const t of texts) chars += t.length + 1;
+        const bounds: number[] = [0];
+        for (let i = 0, acc = 0; i + 1 < n && bounds.length < live; i++) {
+          acc += texts[i]!.length + 1;
+          if (acc * live >= chars * bounds.length) bounds.push(i + 1);
+        }
+        bounds.push(n);
+        const slices = bounds.length - 1;
+        const ids = new Array<Int32Array>(slices);
+        const lengthsOf = new Array<Int32Array>(slices);
+        let waiting = slices;
+        const planned = (): void => {
+          if (disposed) {
+            fail(call, new FineRouterError('DISPOSED', 'embed: the encoder pool was disposed'));
+            return;
+          }
+          const lengths = new Int32Array(n);
+          const offsets = new Int32Array(n); // offset of each text's ids inside its slice's array
+          const sliceOf = new Int32Array(n);
+          for (let s = 0; s < slices; s++) {
+            for (let i = bounds[s]!, at = 0; i < bounds[s + 1]!; i++) {
+              lengths[i] = lengthsOf[s]![i - bounds[s]!]!;
+              offsets[i] = at;
+              sliceOf[i] = s;
+              at += lengths[i]!;
+            }
+          }
+          const { order, starts } = planBatches(lengths, { maxRows, maxTokens: limits.maxTokens });
+          call.remaining = starts.length - 1;
+          for (let k = 0; k + 1 < starts.length; k++) {
+            const rows = order.slice(starts[k]!, starts[k + 1]!);
+            const batchLengths = Int32Array.from(rows, (i) => lengths[i]!);
+            const batchIds = new Int32Array(batchLengths.reduce((a, b) => a + b, 0));
+            for (let r = 0, at = 0; r < rows.length; at += batchLengths[r]!, r++) {
+              const i = rows[r]!;
+              batchIds.set(ids[sliceOf[i]!]!.subarray(offsets[i]!, offsets[i]! + lengths[i]!), at);
+            }
+            queue.push({
+              call,
+              request: { type: 'run', job: 0, ids: batchIds, lengths: batchLengths },
+              transfer: [batchIds.buffer, batchLengths.buffer],
+              rows,
+            });
+          }
+        };
+        for (let s = 0; s < slices; s++) {
+          queue.push({
+            call,
+            request: { type: 'tokenize', job: 0, texts: texts.slice(bounds[s]!, bounds[s + 1]!) },
+            transfer: [],
+            rows: Int32Array.of(bounds[s]!),
+            onTokens: (sliceIds, sliceLengths) => {
+              if (sliceLengths.length !== bounds[s + 1]! - bounds[s]!)
+                throw new FineRouterError(
+                  'MODEL_INVALID',
+                  'encoder pool: a worker tokenized the wrong number of texts',
+                );
+              ids[s] = sliceIds;
+              lengthsOf[s] = sliceLengths;
+              if (--waiting === 0) planned();
+            },
+          });
         }
         pump();
       });
@@ -346,7 +453,7 @@ export async function createEncoderPool(options: EncoderPoolOptions = {}): Promi
       disposed = true;
       for (const c of queue.splice(0))
         fail(c.call, new FineRouterError('DISPOSED', 'embed: the encoder pool was disposed'));
-      if (slots.some((s) => s.alive && s.busy !== undefined)) await new Promise<void>((r) => idleWaiters.push(r));
+      if (slots.some((s) => s.alive && s.held.size > 0)) await new Promise<void>((r) => idleWaiters.push(r));
       for (const s of slots) s.alive = false;
       await Promise.all(slots.map((s) => s.worker.terminate()));
     },

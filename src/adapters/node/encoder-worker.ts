@@ -3,13 +3,20 @@
  * intra-op thread) and answers embed requests one at a time. Built as its own entry (dist/encoder-worker.js and
  * .cjs) so the pool can start it by path; it is not part of the API.
  *
- * Protocol (structured clone over the worker port):
- *   in:  { type: 'embed', job, texts }            out: { type: 'done', job, vectors } (vectors' buffer transferred)
- *                                                  or  { type: 'error', job, error: { name, code, message } }
+ * Protocol (structured clone over the worker port; typed arrays' buffers are transferred, never copied). Requests
+ * are answered one at a time in arrival order (the pool may send the next one before this one is answered, so the
+ * worker never waits for a round trip between batches):
+ *   in:  { type: 'tokenize', job, texts }          out: { type: 'tokens', job, ids, lengths } (ids concatenated)
+ *   in:  { type: 'run', job, ids, lengths }        out: { type: 'done', job, vectors } (one padded batch, rows in order)
+ *   in:  { type: 'embed', job, texts }             out: { type: 'done', job, vectors } (tokenize + one batch)
+ *   any request may instead answer                 { type: 'error', job, error: { name, code, message } }
  *   at start (workerData = { spec }):              out: { type: 'ready', id, dimension } or { type: 'failed', error }
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { asTokenEncoder } from '../../encoder/sentence-encoder.js';
+import type { TokenEncoder } from '../../encoder/sentence-encoder.js';
 import type { Encoder } from '../../encoder/types.js';
+import { FineRouterError } from '../../errors.js';
 import { loadMiniLmEncoder, loadOnnxSentenceEncoder } from './minilm.js';
 import type { WorkerEncoderSpec } from './encoder-pool.js';
 
@@ -26,33 +33,79 @@ function serialize(e: unknown): SerializedError {
   return { name: error.name, code: typeof code === 'string' ? code : undefined, message: error.message };
 }
 
-async function load(spec: WorkerEncoderSpec): Promise<Encoder> {
+async function load(spec: WorkerEncoderSpec): Promise<TokenEncoder> {
+  let encoder: Encoder;
   if (spec.kind === 'onnx') {
     const { kind: _kind, ...options } = spec;
-    return loadOnnxSentenceEncoder({ intraOpNumThreads: 1, ...options });
+    encoder = await loadOnnxSentenceEncoder({ intraOpNumThreads: 1, ...options });
+  } else {
+    const { kind: _kind, ...options } = spec;
+    encoder = await loadMiniLmEncoder({ intraOpNumThreads: 1, ...options });
   }
-  const { kind: _kind, ...options } = spec;
-  return loadMiniLmEncoder({ intraOpNumThreads: 1, ...options });
+  const tokens = asTokenEncoder(encoder);
+  if (tokens === undefined) {
+    await encoder.dispose();
+    throw new FineRouterError('MODEL_INVALID', 'encoder worker: the loaded encoder cannot tokenize separately');
+  }
+  return tokens;
+}
+
+/** A request from the pool. */
+export type WorkerRequest =
+  | { type: 'tokenize'; job: number; texts: string[] }
+  | { type: 'run'; job: number; ids: Int32Array; lengths: Int32Array }
+  | { type: 'embed'; job: number; texts: string[] };
+
+/** Splits concatenated ids into one view per sequence. */
+function split(ids: Int32Array, lengths: Int32Array): Int32Array[] {
+  const out: Int32Array[] = [];
+  for (let i = 0, at = 0; i < lengths.length; at += lengths[i]!, i++) out.push(ids.subarray(at, at + lengths[i]!));
+  return out;
+}
+
+async function answer(encoder: TokenEncoder, port: NonNullable<typeof parentPort>, m: WorkerRequest): Promise<void> {
+  if (m.type === 'tokenize') {
+    const sequences = encoder.tokenize(m.texts);
+    const lengths = Int32Array.from(sequences, (s) => s.length);
+    const ids = new Int32Array(lengths.reduce((a, b) => a + b, 0));
+    for (let i = 0, at = 0; i < sequences.length; at += lengths[i]!, i++) ids.set(sequences[i]!, at);
+    port.postMessage({ type: 'tokens', job: m.job, ids, lengths }, [ids.buffer, lengths.buffer]);
+    return;
+  }
+  const sequences = m.type === 'run' ? split(m.ids, m.lengths) : encoder.tokenize(m.texts);
+  const vectors = await encoder.embedBatch(sequences);
+  port.postMessage({ type: 'done', job: m.job, vectors }, [vectors.buffer as ArrayBuffer]);
 }
 
 async function main(): Promise<void> {
   const port = parentPort;
   if (isMainThread || port === null) return;
   const { spec } = workerData as { spec: WorkerEncoderSpec };
-  let encoder: Encoder;
+  let encoder: TokenEncoder;
   try {
     encoder = await load(spec);
   } catch (e) {
     port.postMessage({ type: 'failed', error: serialize(e) });
     return;
   }
-  port.on('message', (message: { type: string; job: number; texts: string[] }) => {
-    if (message.type !== 'embed') return;
-    // One request at a time: the pool sends the next one only after this answer.
-    encoder.embed(message.texts, { batchSize: Math.max(1, message.texts.length) }).then(
-      (vectors) => port.postMessage({ type: 'done', job: message.job, vectors }, [vectors.buffer as ArrayBuffer]),
-      (e: unknown) => port.postMessage({ type: 'error', job: message.job, error: serialize(e) }),
-    );
+  // One request at a time, in arrival order; later ones wait here, already delivered (no round trip in between).
+  const pending: WorkerRequest[] = [];
+  let draining = false;
+  const drain = async (): Promise<void> => {
+    draining = true;
+    for (let m = pending.shift(); m !== undefined; m = pending.shift()) {
+      try {
+        await answer(encoder, port, m);
+      } catch (e) {
+        port.postMessage({ type: 'error', job: m.job, error: serialize(e) });
+      }
+    }
+    draining = false;
+  };
+  port.on('message', (message: WorkerRequest) => {
+    if (message.type !== 'tokenize' && message.type !== 'run' && message.type !== 'embed') return;
+    pending.push(message);
+    if (!draining) void drain();
   });
   port.postMessage({ type: 'ready', id: encoder.id, dimension: encoder.dimension });
 }
