@@ -183,9 +183,9 @@ interface Level {
 /** Buffers of one aggregate level; two pools alternate so a level is built while the previous is read. */
 interface Pool {
   owner: Level | null;
-  readonly offsets: Int32Array;
-  readonly self: Float64Array;
-  readonly size: Float64Array;
+  offsets: Int32Array;
+  self: Float64Array;
+  size: Float64Array;
   targets: Int32Array;
   weights: Float64Array;
 }
@@ -689,17 +689,19 @@ function splitDisconnected(graph: CsrGraph, membership: Int32Array, count: numbe
 }
 
 /**
- * Copies `level` with node i of the copy = node perm[i] of `level` (rows keep their order).
+ * Copies `level` with node i of the copy = node perm[i] of `level` (rows keep their order), into new
+ * arrays or into the buffers of `into` (long enough, not aliasing `level`'s arrays).
  * `inverse` (length ≥ n) receives the inverse permutation.
  */
-function permuteLevel(level: Level, perm: Int32Array, inverse: Int32Array): Level {
+function permuteLevel(level: Level, perm: Int32Array, inverse: Int32Array, into?: Pool): Level {
   const { n, offsets, targets, weights, self, size } = level;
+  const nnz = offsets[n]!;
   for (let i = 0; i < n; i++) inverse[perm[i]!] = i;
-  const newOffsets = new Int32Array(n + 1);
-  const newTargets = new Int32Array(offsets[n]!);
-  const newWeights = new Float64Array(offsets[n]!);
-  const newSelf = new Float64Array(n);
-  const newSize = new Float64Array(n);
+  const newOffsets = into ? into.offsets.subarray(0, n + 1) : new Int32Array(n + 1);
+  const newTargets = into ? into.targets.subarray(0, nnz) : new Int32Array(nnz);
+  const newWeights = into ? into.weights.subarray(0, nnz) : new Float64Array(nnz);
+  const newSelf = into ? into.self.subarray(0, n) : new Float64Array(n);
+  const newSize = into ? into.size.subarray(0, n) : new Float64Array(n);
   let out = 0;
   for (let i = 0; i < n; i++) {
     const v = perm[i]!;
@@ -880,7 +882,21 @@ export function leiden(graph: CsrGraph, options: LeidenOptions = {}): LeidenResu
       // Regroup once: relabel so that each community's nodes are contiguous (in their current, random,
       // order). Later passes then touch a small window of the per-node arrays at a time.
       const order = orderByCommunity(membership, count, scratch.start);
-      base = permuteLevel(base, order, scratch.relabel);
+      const pool = scratch.pools[0]!;
+      if (pool.targets.length >= base.targets.length) {
+        // Write the regrouped copy into the first aggregate buffers (sized like level 0 by the first
+        // aggregation) and hand the previous copy's arrays to that pool: no second copy of the graph.
+        const previous = base;
+        base = permuteLevel(previous, order, scratch.relabel, pool);
+        pool.offsets = previous.offsets;
+        pool.targets = previous.targets;
+        pool.weights = previous.weights;
+        pool.self = previous.self;
+        pool.size = previous.size;
+        pool.owner = null;
+      } else {
+        base = permuteLevel(base, order, scratch.relabel);
+      }
       const regrouped = new Int32Array(n);
       for (let i = 0; i < n; i++) {
         regrouped[i] = membership[order[i]!]!;
