@@ -303,8 +303,10 @@ function moveNodesFast(level: Level, comm: Int32Array, s: Scratch, gamma: number
       }
       for (let e = e0; e < end; e++) {
         const c = comm[targets[e]!]!;
-        if (neighW[c] === 0) touched[nt++] = c;
-        neighW[c] += weights[e]!;
+        const w = neighW[c]!;
+        touched[nt] = c; // kept only when c is new (branch-free: the comparison is added as 0 or 1)
+        nt += +(w === 0);
+        neighW[c] = w + weights[e]!;
       }
     }
     commSize[c0] -= sv;
@@ -432,8 +434,10 @@ function refine(
       const u = targets[e]!;
       if (comm[u] !== c) continue;
       const r = refined[u]!;
-      if (neighW[r] === 0) touched[nt++] = r;
-      neighW[r] += weights[e]!;
+      const w = neighW[r]!;
+      touched[nt] = r; // kept only when r is new (branch-free, as in moveNodesFast)
+      nt += +(w === 0);
+      neighW[r] = w + weights[e]!;
     }
     if (nt === 0) continue;
     const k = gamma * sv;
@@ -554,14 +558,15 @@ function aggregate(level: Level, part: Int32Array, k: number, s: Scratch): Level
     let p = fill[a]!;
     let internal = 0;
     for (let e = offsets[v]!; e < end; e++) {
+      // Branch-free: every entry is written at p, which advances only for cross entries (p stays inside a's
+      // bucket, whose capacity counts internal entries too); internal weight is added times 1 or 0.
       const b = part[targets[e]!]!;
-      if (b === a) {
-        internal += weights[e]!;
-      } else {
-        newTargets[p] = b;
-        newWeights[p] = weights[e]!;
-        p++;
-      }
+      const w = weights[e]!;
+      const cross = +(b !== a);
+      newTargets[p] = b;
+      newWeights[p] = w;
+      p += cross;
+      internal += w * (1 - cross);
     }
     fill[a] = p;
     newSelf[a] += internal / 2;
@@ -573,8 +578,10 @@ function aggregate(level: Level, part: Int32Array, k: number, s: Scratch): Level
     let nt = 0;
     for (let p = start[a]!; p < stop; p++) {
       const b = newTargets[p]!;
-      if (neighW[b] === 0) touched[nt++] = b;
-      neighW[b] += newWeights[p]!;
+      const w = neighW[b]!;
+      touched[nt] = b; // kept only when b is new (branch-free, as in moveNodesFast)
+      nt += +(w === 0);
+      neighW[b] = w + newWeights[p]!;
     }
     newOffsets[a] = out;
     for (let j = 0; j < nt; j++) {
