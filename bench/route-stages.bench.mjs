@@ -18,6 +18,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { Tokenizer } from '@huggingface/tokenizers';
@@ -61,19 +62,41 @@ async function timePair(a, b) {
   }
   return res.map((r) => ({ p50: median(r.wall), p99: p99(r.wall), cpu: median(r.cpu) }));
 }
+// V8 GC pauses, to tell whether route()'s p99 calls are GC (a pause inside the call), CPU work (CPU ≈ wall) or
+// waiting for a core (CPU ≪ wall).
+const gcPauses = [];
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) gcPauses.push({ start: e.startTime, end: e.startTime + e.duration });
+}).observe({ entryTypes: ['gc'] });
 async function time(fn) {
   for (let i = 0; i < 20; i++) await fn();
   const wall = [];
   const c = [];
+  const spans = [];
   for (let i = 0; i < iterations; i++) {
     const c0 = cpu();
     const t0 = performance.now();
     await fn();
-    wall.push(performance.now() - t0);
+    const t1 = performance.now();
+    wall.push(t1 - t0);
     c.push(cpu() - c0);
+    spans.push([t0, t1]);
   }
-  return { p50: median(wall), p99: p99(wall), cpu: median(c) };
+  await new Promise((r) => setTimeout(r, 10)); // let the GC observer deliver
+  const threshold = p99(wall);
+  const slow = wall.flatMap((w, i) => (w >= threshold ? [i] : []));
+  const withGc = slow.filter((i) => gcPauses.some((g) => g.end > spans[i][0] && g.start < spans[i][1])).length;
+  const gcs = gcPauses.filter((g) => g.end > spans[0][0] && g.start < spans[spans.length - 1][1]);
+  const tail = {
+    calls: slow.length,
+    withGc,
+    cpuShare: median(slow.map((i) => c[i] / wall[i])),
+    gcCount: gcs.length,
+    gcMax: Math.max(0, ...gcs.map((g) => g.end - g.start)),
+  };
+  return { p50: median(wall), p99: p99(wall), cpu: median(c), tail };
 }
+const tails = [];
 const load = () =>
   os
     .loadavg()
@@ -149,7 +172,12 @@ for (const precision of ['fp32', 'int8']) {
     const heads = { p50: c.p50 + r.p50, p99: c.p99 + r.p99, cpu: c.cpu + r.cpu };
     add('routeEmbeddings (heads + Eq. 5)', precision, where, await time(() => router.routeEmbeddings(e)), heads);
     const full = { p50: graph.p50 + heads.p50, p99: graph.p99 + heads.p99, cpu: graph.cpu + heads.cpu };
-    add('route() end to end', precision, where, await time(() => router.route(PROMPT)), full);
+    const routed = await time(() => router.route(PROMPT));
+    add('route() end to end', precision, where, routed, full);
+    const t = routed.tail;
+    tails.push(
+      `${precision} ${where}: ${t.calls} calls at or above p99, ${t.withGc} with a GC pause inside, median CPU/wall of those ${t.cpuShare.toFixed(2)}; ${t.gcCount} GC pauses in ${iterations} calls (longest ${t.gcMax.toFixed(2)} ms)`,
+    );
     await router.dispose();
     await cls.release();
     await rt.release();
@@ -163,6 +191,8 @@ const line = (cells) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | '
 console.log(line(headers));
 console.log(line(widths.map((w) => '-'.repeat(w))));
 for (const r of rows) console.log(line(r));
+console.log('route() p99 calls (CPU/wall near 1: work in the call; near 0: waiting for a core):');
+for (const t of tails) console.log(`  ${t}`);
 console.log(
   `reference of encoder graph v5 = the v4 graph in the same interleaved run; of encoder.embed = the plain encoder graph; of routeEmbeddings = plain classifier + router runs; of route() = their sum. Targets (issue #12, int8, quiet machine): route() p50 ≤ 3 ms, p99 ≤ 6 ms. load average at start ${loadStart}, at end ${load()} on ${os.cpus().length} cores`,
 );
