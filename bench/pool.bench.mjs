@@ -10,7 +10,9 @@
 //
 // Rows (prompts per wall second, medians; each configuration measured in turn within every round, so machine
 // load hits all alike):
-//   - load: loadFineRouter warm (encoder .onnx cached) in-thread vs with the pool.
+//   - load: loadFineRouter warm (encoder .onnx cached) in-thread vs with the pool: the int8 encoder made first and
+//     passed in, and the API path loadFineRouter(dir, { encoderWorkers }) (encoder started while the artifacts are
+//     read; the manifest's precision).
 //   - route() of one prompt at a time, p50 latency (the pool adds a worker round trip; it is for throughput).
 //   - routeBatch(32): a batch of 32 seeded ~35-token prompts, and 32 prompts sampled from --data.
 //   - server path: 128 concurrent route calls through the routing server's micro-batching (batchingRoute, 16 per
@@ -98,8 +100,10 @@ const configs = [
   },
   { name: `pool, ${workers} workers × 1 thread`, make: () => createEncoderPool({ workers, encoder: spec }) },
 ];
-// Warm the .onnx cache once, so the load rows measure a warm start.
+// Warm the .onnx cache once (both precisions: the API load row uses the manifest's), so the load rows measure a warm
+// start.
 await (await loadMiniLmEncoder({ precision: 'int8', cacheDir })).dispose();
+await (await loadMiniLmEncoder({ precision: 'fp32', cacheDir })).dispose();
 
 const rows = [];
 const loads = configs.map(() => []);
@@ -114,6 +118,25 @@ for (let r = 0; r < 3; r++) {
   }
 }
 rows.push(['load, warm (encoder + router), ms', ...loads.map(median)]);
+{
+  // The API path: loadFineRouter starts the encoder (the pool's threads) while it reads and verifies the artifacts,
+  // in the precision the manifest records.
+  const how = [{ intraOpNumThreads: 1 }, { intraOpNumThreads: 2 }, { encoderWorkers: workers, intraOpNumThreads: 1 }];
+  const viaApi = configs.map(() => []);
+  for (let r = 0; r < 3; r++) {
+    for (const k of configs.keys()) {
+      const t = performance.now();
+      const router = await loadFineRouter(values.artifacts, { ...how[k], encoderCacheDir: cacheDir });
+      viaApi[k].push(performance.now() - t);
+      await router.dispose();
+    }
+  }
+  const manifest = JSON.parse(readFileSync(join(values.artifacts, 'manifest.json'), 'utf8'));
+  rows.push([
+    `load, warm, loadFineRouter(dir, { encoderWorkers }) (${manifest.encoder.id.endsWith('#int8') ? 'int8' : 'fp32'} per manifest), ms`,
+    ...viaApi.map(median),
+  ]);
+}
 
 const encoders = [];
 const routers = [];

@@ -57,6 +57,39 @@ async function listFiles(root: string, prefix = ''): Promise<string[]> {
   return out;
 }
 
+/** Reads every file the manifest lists (inside `dir` only) and checks its sha256. */
+async function readVerifiedFiles(dir: string, manifest: Manifest): Promise<Record<string, Uint8Array>> {
+  const root = await realpath(dir);
+  const bytes: Record<string, Uint8Array> = {};
+  for (const file of Object.keys(manifest.files)) {
+    let full: string;
+    try {
+      full = await realpath(join(dir, file));
+    } catch (cause) {
+      throw new FineRouterError(
+        'ARTIFACT_MISSING',
+        `loadFineRouter: ${file} cannot be resolved in ${dir} (${(cause as NodeJS.ErrnoException).code ?? String(cause)}; a dangling symlink?)`,
+        { cause },
+      );
+    }
+    const rel = relative(root, full);
+    if (rel.startsWith('..') || rel.split(sep).includes('..') || rel === '') {
+      throw new FineRouterError('ARTIFACT_PATH', `loadFineRouter: ${file} resolves outside ${dir} (to ${full})`);
+    }
+    try {
+      bytes[file] = new Uint8Array(await readFile(full));
+    } catch (cause) {
+      throw new FineRouterError(
+        'ARTIFACT_MISSING',
+        `loadFineRouter: cannot read ${full} (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`,
+        { cause },
+      );
+    }
+  }
+  await verifyArtifactChecksums(manifest, bytes, dir);
+  return bytes;
+}
+
 /**
  * Loads a trained FineRouter from an artifact directory.
  *
@@ -117,45 +150,14 @@ export async function loadFineRouter(dir: string, options: LoadFineRouterOptions
   const manifest = parseManifest(text, manifestPath);
   checkArtifactListing(manifest, present, dir);
 
-  const root = await realpath(dir);
-  const bytes: Record<string, Uint8Array> = {};
-  for (const file of Object.keys(manifest.files)) {
-    let full: string;
-    try {
-      full = await realpath(join(dir, file));
-    } catch (cause) {
-      throw new FineRouterError(
-        'ARTIFACT_MISSING',
-        `loadFineRouter: ${file} cannot be resolved in ${dir} (${(cause as NodeJS.ErrnoException).code ?? String(cause)}; a dangling symlink?)`,
-        { cause },
-      );
-    }
-    const rel = relative(root, full);
-    if (rel.startsWith('..') || rel.split(sep).includes('..') || rel === '') {
-      throw new FineRouterError('ARTIFACT_PATH', `loadFineRouter: ${file} resolves outside ${dir} (to ${full})`);
-    }
-    try {
-      bytes[file] = new Uint8Array(await readFile(full));
-    } catch (cause) {
-      throw new FineRouterError(
-        'ARTIFACT_MISSING',
-        `loadFineRouter: cannot read ${full} (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`,
-        { cause },
-      );
-    }
-  }
-  await verifyArtifactChecksums(manifest, bytes, dir);
-
   const runtimeOptions = {
     ...(options.executionProviders !== undefined ? { executionProviders: options.executionProviders } : {}),
     ...(options.intraOpNumThreads !== undefined ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
   };
   const runtime = options.runtime ?? createNodeRuntime(runtimeOptions);
-  let encoder: Encoder;
-  let ownsEncoder = false;
-  if (options.encoder) {
-    encoder = options.encoder;
-  } else {
+  // The default encoder (a worker pool: its threads start now) loads while the artifact files are read and verified.
+  let started: Promise<Encoder> | undefined;
+  if (!options.encoder) {
     // The default encoder runs in the precision the artifacts were trained with ('…#int8' ids → int8).
     const workers = options.encoderWorkers ?? 0;
     if (!Number.isInteger(workers) || workers < 0)
@@ -165,12 +167,21 @@ export async function loadFineRouter(dir: string, options: LoadFineRouterOptions
       );
     const precision = precisionOfEncoderId(manifest.encoder.id);
     const cacheDir = options.encoderCacheDir !== undefined ? { cacheDir: options.encoderCacheDir } : {};
-    encoder =
+    started =
       workers > 0
-        ? await createEncoderPool({ workers, encoder: { kind: 'minilm', precision, ...cacheDir } })
-        : await loadMiniLmEncoder({ runtime, ...runtimeOptions, precision, ...cacheDir });
-    ownsEncoder = true;
+        ? createEncoderPool({ workers, encoder: { kind: 'minilm', precision, ...cacheDir } })
+        : loadMiniLmEncoder({ runtime, ...runtimeOptions, precision, ...cacheDir });
+    started.catch(() => undefined); // awaited below; an early rejection is not unhandled
   }
+  let bytes: Record<string, Uint8Array>;
+  try {
+    bytes = await readVerifiedFiles(dir, manifest);
+  } catch (error) {
+    await started?.then((e) => e.dispose()).catch(() => undefined);
+    throw error;
+  }
+  const encoder = options.encoder ?? (await started!);
+  const ownsEncoder = options.encoder === undefined;
   return createFromVerified(manifest, bytes, runtime, encoder, ownsEncoder, options);
 }
 

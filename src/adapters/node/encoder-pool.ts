@@ -42,6 +42,7 @@ import type { FineRouterErrorCode } from '../../errors.js';
 import { planBatches } from '../../encoder/batch-plan.js';
 import { assertTexts, batchLimits } from '../../encoder/sentence-encoder.js';
 import type { EmbedOptions, Encoder } from '../../encoder/types.js';
+import { miniLmGraphBytes } from './minilm.js';
 import type { MiniLmEncoderOptions, OnnxSentenceEncoderOptions } from './minilm.js';
 import type { SerializedError, WorkerRequest } from './encoder-worker.js';
 
@@ -291,15 +292,22 @@ export async function createEncoderPool(options: EncoderPoolOptions = {}): Promi
     pump();
   };
 
+  // The embedded MiniLM's graph is built (or read from cacheDir) once, here, while the workers start; each worker
+  // gets it through one SharedArrayBuffer instead of reading and hashing the weights itself.
+  const graphFollows = spec.kind === 'minilm' && spec.graph === undefined;
+  const graph = graphFollows ? miniLmGraphBytes(spec) : undefined;
+  graph?.catch(() => undefined); // awaited below; a rejection before that is not unhandled
+  const workersStarted: Worker[] = [];
   // Start all workers; each answers 'ready' or 'failed' once.
-  const started = await Promise.allSettled(
+  const startedAll = Promise.allSettled(
     Array.from(
       { length: count },
       () =>
         new Promise<{ slot: Slot; id: string; dimension: number }>((resolve, reject) => {
           // Workers inherit the parent's node flags, except `--input-type` (only valid with -e/--eval).
           const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
-          const worker = new Worker(script, { workerData: { spec }, execArgv });
+          const worker = new Worker(script, { workerData: { spec, graphFollows }, execArgv });
+          workersStarted.push(worker);
           const slot: Slot = { worker, held: new Map(), alive: true };
           const early = (e: unknown): void =>
             reject(
@@ -318,6 +326,18 @@ export async function createEncoderPool(options: EncoderPoolOptions = {}): Promi
         }),
     ),
   );
+  if (graph !== undefined) {
+    try {
+      const bytes = await graph;
+      const shared = new Uint8Array(new SharedArrayBuffer(bytes.byteLength));
+      shared.set(bytes);
+      for (const worker of workersStarted) worker.postMessage({ type: 'graph', graph: shared });
+    } catch (error) {
+      await Promise.all(workersStarted.map((w) => w.terminate()));
+      throw error;
+    }
+  }
+  const started = await startedAll;
   const failure = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   const ok = started.filter(
     (s): s is PromiseFulfilledResult<{ slot: Slot; id: string; dimension: number }> => s.status === 'fulfilled',

@@ -10,7 +10,9 @@
  *   in:  { type: 'run', job, ids, lengths }        out: { type: 'done', job, vectors } (one padded batch, rows in order)
  *   in:  { type: 'embed', job, texts }             out: { type: 'done', job, vectors } (tokenize + one batch)
  *   any request may instead answer                 { type: 'error', job, error: { name, code, message } }
- *   at start (workerData = { spec }):              out: { type: 'ready', id, dimension } or { type: 'failed', error }
+ *   at start (workerData = { spec, graphFollows }): with graphFollows, in: { type: 'graph', graph } (the built MiniLM
+ *                                                  graph in a SharedArrayBuffer, sent once);
+ *                                                  out: { type: 'ready', id, dimension } or { type: 'failed', error }
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { asTokenEncoder } from '../../encoder/sentence-encoder.js';
@@ -80,10 +82,20 @@ async function answer(encoder: TokenEncoder, port: NonNullable<typeof parentPort
 async function main(): Promise<void> {
   const port = parentPort;
   if (isMainThread || port === null) return;
-  const { spec } = workerData as { spec: WorkerEncoderSpec };
+  const { spec, graphFollows } = workerData as { spec: WorkerEncoderSpec; graphFollows: boolean };
   let encoder: TokenEncoder;
   try {
-    encoder = await load(spec);
+    let graph: Uint8Array | undefined;
+    if (graphFollows) {
+      // The pool sends the built MiniLM graph (a SharedArrayBuffer) once it has it; meanwhile load onnxruntime.
+      const runtime = import('onnxruntime-node').catch(() => undefined);
+      const shared = await new Promise<Uint8Array>((resolve) =>
+        port.once('message', (m: { graph: Uint8Array }) => resolve(m.graph)),
+      );
+      graph = new Uint8Array(shared); // a private copy: onnxruntime-node does not take shared memory
+      await runtime;
+    }
+    encoder = await load(spec.kind === 'minilm' && graph !== undefined ? { ...spec, graph } : spec);
   } catch (e) {
     port.postMessage({ type: 'failed', error: serialize(e) });
     return;

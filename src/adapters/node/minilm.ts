@@ -90,6 +90,13 @@ export interface MiniLmEncoderOptions {
    * @defaultValue 256
    */
   maxTokens?: number;
+  /**
+   * The built graph itself (what {@link miniLmGraphBytes} returns for the same `precision`, `weightType` and model):
+   * the weights are then neither read nor hashed. The worker pool builds or reads the graph once and hands it to
+   * every worker this way.
+   * @defaultValue undefined (built here, or read from `cacheDir`)
+   */
+  graph?: Uint8Array;
 }
 
 /**
@@ -201,6 +208,77 @@ function sessionOptionsFrom(options: {
   };
 }
 
+/** The on-disk cache of built graphs: file name keyed by a SHA-256 of the weights, config, builder version and types. */
+function graphCache(
+  cacheDir: string | undefined,
+  weights: Uint8Array,
+  config: Uint8Array,
+  weightType: 'float16' | 'float32',
+  precision: EncoderPrecision,
+): { cached?: () => Promise<Uint8Array | undefined>; store?: (onnx: Uint8Array) => Promise<void> } {
+  if (cacheDir === undefined) return {};
+  const key = createHash('sha256')
+    .update(weights)
+    .update(config)
+    .update(`bert-onnx-v${BERT_ONNX_BUILDER_VERSION}-${weightType}-${precision}`)
+    .digest('hex')
+    .slice(0, 24);
+  const cachePath = join(cacheDir, `minilm-${key}.onnx`);
+  return {
+    cached: async () => (existsSync(cachePath) ? readModelFile(cachePath) : undefined),
+    store: async (onnx) => {
+      await mkdir(cacheDir, { recursive: true });
+      await writeFileAtomic(cachePath, onnx);
+    },
+  };
+}
+
+async function readMiniLmFiles(
+  dir: string,
+  withWeights: boolean,
+): Promise<{ weights: Uint8Array; config: Uint8Array; tokenizer: Uint8Array }> {
+  const weightsPath = existsSync(join(dir, 'model.fp16.safetensors'))
+    ? join(dir, 'model.fp16.safetensors')
+    : join(dir, 'model.safetensors');
+  const [weights, config, tokenizer] = await Promise.all([
+    withWeights ? readModelFile(weightsPath) : new Uint8Array(0),
+    readModelFile(join(dir, 'config.json')),
+    readTokenizerFile(join(dir, 'tokenizer.json')),
+  ]);
+  return { weights, config, tokenizer };
+}
+
+/**
+ * The graph bytes {@link loadMiniLmEncoder} runs for these options: read from `cacheDir` when built before, else
+ * built (and stored there when `cacheDir` is set). Pass them back as `graph` to load without the weights.
+ * @param options - `modelDir`, `weightType`, `precision`, `cacheDir` as for {@link loadMiniLmEncoder}.
+ * @returns ONNX ModelProto bytes.
+ * @throws FineRouterError MODEL_INVALID when the weights or config are missing or corrupt.
+ * @example
+ * const graph = await miniLmGraphBytes({ precision: 'int8', cacheDir });
+ * const encoder = await loadMiniLmEncoder({ precision: 'int8', graph });
+ */
+export async function miniLmGraphBytes(
+  options: Pick<MiniLmEncoderOptions, 'modelDir' | 'weightType' | 'precision' | 'cacheDir'> = {},
+): Promise<Uint8Array> {
+  const dir = options.modelDir ?? defaultMiniLmModelDir();
+  const weightType = options.weightType ?? MINILM_DEFAULTS.weightType;
+  const precision = checkPrecision('miniLmGraphBytes', options.precision ?? MINILM_DEFAULTS.precision);
+  const { weights, config } = await readMiniLmFiles(dir, true);
+  const cache = graphCache(options.cacheDir, weights, config, weightType, precision);
+  const cached = await cache.cached?.();
+  if (cached !== undefined) return cached;
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder().decode(config));
+  } catch (e) {
+    throw new FineRouterError('MODEL_INVALID', 'config.json is not valid JSON', { cause: e });
+  }
+  const onnx = buildBertOnnx(readBertConfig(json), parseSafetensors(weights).tensors, { weightType, precision });
+  await cache.store?.(onnx);
+  return onnx;
+}
+
 /**
  * Loads the embedded default encoder, all-MiniLM-L6-v2 (384 dims, L2-normalized, mean pooling,
  * 256-token truncation), entirely offline.
@@ -220,16 +298,12 @@ export async function loadMiniLmEncoder(options: MiniLmEncoderOptions = {}): Pro
   const dir = options.modelDir ?? defaultMiniLmModelDir();
   const weightType = options.weightType ?? MINILM_DEFAULTS.weightType;
   const precision = checkPrecision('loadMiniLmEncoder', options.precision ?? MINILM_DEFAULTS.precision);
-  const weightsPath = existsSync(join(dir, 'model.fp16.safetensors'))
-    ? join(dir, 'model.fp16.safetensors')
-    : join(dir, 'model.safetensors');
-  const [weights, config, tokenizer] = await Promise.all([
-    readModelFile(weightsPath),
-    readModelFile(join(dir, 'config.json')),
-    readTokenizerFile(join(dir, 'tokenizer.json')),
-  ]);
-  let cachePath: string | undefined;
-  const cacheDir = options.cacheDir;
+  const graph = options.graph;
+  const { weights, config, tokenizer } = await readMiniLmFiles(dir, graph === undefined);
+  const cache =
+    graph === undefined
+      ? graphCache(options.cacheDir, weights, config, weightType, precision)
+      : { cached: async () => graph };
   return assembleBertEncoder(
     { weights, config, tokenizer },
     {
@@ -239,28 +313,8 @@ export async function loadMiniLmEncoder(options: MiniLmEncoderOptions = {}): Pro
       sessionOptions: sessionOptionsFrom(options),
       weightType,
       precision,
-      cached:
-        cacheDir === undefined
-          ? undefined
-          : async () => {
-              const key = createHash('sha256')
-                .update(weights)
-                .update(config)
-                .update(`bert-onnx-v${BERT_ONNX_BUILDER_VERSION}-${weightType}-${precision}`)
-                .digest('hex')
-                .slice(0, 24);
-              cachePath = join(cacheDir, `minilm-${key}.onnx`);
-              if (!existsSync(cachePath)) return undefined;
-              return readModelFile(cachePath);
-            },
-      store:
-        cacheDir === undefined
-          ? undefined
-          : async (onnx) => {
-              if (cachePath === undefined) return;
-              await mkdir(cacheDir, { recursive: true });
-              await writeFileAtomic(cachePath, onnx);
-            },
+      cached: cache.cached,
+      store: cache.store,
     },
   );
 }
