@@ -1,8 +1,8 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadMiniLmEncoder } from '../../src/adapters/node/minilm.js';
+import { defaultMiniLmModelDir, loadMiniLmEncoder, miniLmGraphBytes } from '../../src/adapters/node/minilm.js';
 import type { Encoder } from '../../src/encoder/types.js';
 
 function cosine(a: Float32Array, b: Float32Array): number {
@@ -108,5 +108,27 @@ describe('disk cache', () => {
     expect(Array.from(b)).toEqual(Array.from(a));
     await first.dispose();
     await second.dispose();
+  });
+
+  it('miniLmGraphBytes returns the cached graph, and a given graph loads without the weights', async () => {
+    const graph = await miniLmGraphBytes({ cacheDir: dir });
+    const files = (await readdir(dir)).filter((f) => f.endsWith('.onnx'));
+    expect(files).toHaveLength(1);
+    expect(Buffer.from(graph).equals(await readFile(join(dir, files[0]!)))).toBe(true);
+    // A model directory with config.json and tokenizer.json only: the weights are neither read nor needed.
+    const bare = await mkdtemp(join(tmpdir(), 'finerouter-bare-'));
+    try {
+      for (const f of ['config.json', 'tokenizer.json'])
+        await copyFile(join(defaultMiniLmModelDir(), f), join(bare, f));
+      const given = await loadMiniLmEncoder({ modelDir: bare, graph, intraOpNumThreads: 1 });
+      const built = await loadMiniLmEncoder({ cacheDir: dir, intraOpNumThreads: 1 });
+      expect(given.id).toBe(built.id);
+      expect(Array.from(await given.embed(['cache me']))).toEqual(Array.from(await built.embed(['cache me'])));
+      await given.dispose();
+      await built.dispose();
+      await expect(loadMiniLmEncoder({ modelDir: bare })).rejects.toMatchObject({ code: 'MODEL_INVALID' });
+    } finally {
+      await rm(bare, { recursive: true, force: true });
+    }
   });
 });
