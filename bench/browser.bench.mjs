@@ -45,7 +45,7 @@ import {
   readShippedEmbeddings,
   writeArtifacts,
 } from '../dist/node.js';
-import { buildRouter } from '../dist/train.js';
+import { buildRouter, parsePrices } from '../dist/train.js';
 
 const { values } = parseArgs({
   options: {
@@ -112,7 +112,6 @@ const trainRows = records.flatMap((r, i) => (r.split !== 'test' ? [i] : [])).sli
 const trainRecords = trainRows.map((i) => records[i]);
 const testPrompts = records.filter((r) => r.split === 'test').map((r) => r.prompt);
 const prices = JSON.parse(readFileSync(join(root, 'examples/data/prices.json'), 'utf8'));
-const { parsePrices } = await import('../dist/train.js');
 const artifactsRoot = mkdtempSync(join(tmpdir(), 'finerouter-browser-bench-'));
 for (const signal of ['SIGINT', 'SIGTERM'])
   process.once(signal, () => {
