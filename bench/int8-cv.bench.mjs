@@ -37,12 +37,12 @@ const only = arg('--only')?.split(',');
 
 // id-hash sample fractions (`eval --sample`), sized for a shared 2-core machine:
 // routerdc-7model 0.12 (~2,500 prompts), mmlu-pro-29models 0.17 (~2,050), routellm-gpt4-mixtral 0.26 (~4,000),
-// llmrouter-dcrouter 0.5 (~3,000); routeprofile-test in full. --full runs every dataset in full.
+// llmrouter-dcrouter 0.35 (~2,100); routeprofile-test in full. --full runs every dataset in full.
 const DATASETS = [
   { name: 'routeprofile-test', sample: 1 },
   {
     name: 'llmrouter-dcrouter',
-    sample: 0.5,
+    sample: 0.35,
     prices: join(data, 'llmrouter-dcrouter/raw/example_data/llm_candidates/default_llm.json'),
   },
   { name: 'routerdc-7model', sample: 0.12 },
