@@ -14,7 +14,7 @@
 // containing 0). Outputs: <out>/<dataset>/crossval.{json,md}, <out>/int8-cv.json.
 //
 // Options: --only a,b  --out DIR (default bench/out/int8-cv)  --cache DIR (default /work/cache when it exists)
-//          --full (every dataset in full; default: id-hash samples of the four largest, see DATASETS)
+//          --full (every dataset in full; default: id-hash samples of the three largest, see DATASETS)
 //          --summarize (read <out>/<dataset>/crossval.json of an earlier run and print the table; runs nothing)
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -37,12 +37,12 @@ const only = arg('--only')?.split(',');
 
 // id-hash sample fractions (`eval --sample`), sized for a shared 2-core machine:
 // routerdc-7model 0.12 (~2,500 prompts), mmlu-pro-29models 0.17 (~2,050), routellm-gpt4-mixtral 0.26 (~4,000),
-// llmrouter-dcrouter 0.35 (~2,100); routeprofile-test in full. --full runs every dataset in full.
+// routeprofile-test and llmrouter-dcrouter in full. --full runs every dataset in full.
 const DATASETS = [
   { name: 'routeprofile-test', sample: 1 },
   {
     name: 'llmrouter-dcrouter',
-    sample: 0.35,
+    sample: 1,
     prices: join(data, 'llmrouter-dcrouter/raw/example_data/llm_candidates/default_llm.json'),
   },
   { name: 'routerdc-7model', sample: 0.12 },
