@@ -8,4 +8,4 @@ export { readQualityHeadOnnx, readClassifierOnnx } from './train/onnx-export.js'
 export { exactKnn, approximateKnn, knnRecall } from './discovery/knn.js';
 export { OnnxGraphBuilder } from './onnx/builder.js';
 export { batchingRoute } from './server/batching.js';
-export { planBatches } from './encoder/batch-plan.js';
+export { balancedBatchRows, planBatches } from './encoder/batch-plan.js';

@@ -61,9 +61,9 @@ export interface BatchPlan {
   readonly paddedTokens: number;
 }
 
-function positiveInteger(name: string, value: number): number {
+function positiveInteger(name: string, value: number, fn = 'planBatches'): number {
   if (!Number.isInteger(value) || value < 1)
-    throw new RangeError(`planBatches: expected ${name} as a positive integer, received ${String(value)}`);
+    throw new RangeError(`${fn}: expected ${name} as a positive integer, received ${String(value)}`);
   return value;
 }
 
@@ -119,4 +119,40 @@ export function planBatches(lengths: ArrayLike<number>, options: BatchPlanOption
     starts.push(cut[i]!);
   }
   return { order, starts: Int32Array.from(starts), tokens, paddedTokens };
+}
+
+/**
+ * Rows per batch for a call split over `workers` equal workers: at most `min(maxRows, ceil(n / workers))`, and
+ * lowered where the token budget would otherwise leave a batch count that is not a multiple of `workers` (32
+ * prompts of ~36 tokens under a 512-token budget plan 3 batches: one worker runs two of them while the other
+ * idles, so the call takes 1.4× its balanced time). The result depends only on the lengths and the options, so
+ * an in-thread encoder called with `batchSize` set to it plans exactly the batches a pool of `workers` runs.
+ *
+ * @param lengths - Token count of each text, as for {@link planBatches}.
+ * @param options - `maxRows` and `maxTokens` as in {@link BatchPlanOptions}, `workers` ≥ 1.
+ * @returns The `maxRows` to plan the call with.
+ * @throws RangeError on a bad length or option (see {@link planBatches}) or a `workers` that is not a positive
+ *   integer.
+ * @example
+ * balancedBatchRows(new Array(32).fill(36), { maxRows: 32, maxTokens: 512, workers: 2 }); // 8: four batches
+ */
+export function balancedBatchRows(
+  lengths: ArrayLike<number>,
+  options: { maxRows: number; maxTokens: number; workers: number },
+): number {
+  const workers = positiveInteger('workers', options.workers, 'balancedBatchRows');
+  const n = lengths.length;
+  const rows = Math.max(
+    1,
+    Math.min(positiveInteger('maxRows', options.maxRows, 'balancedBatchRows'), Math.ceil(n / workers)),
+  );
+  if (workers === 1 || n <= workers) return rows;
+  const batches = planBatches(lengths, { maxRows: rows, maxTokens: options.maxTokens }).starts.length - 1;
+  if (batches % workers === 0) return rows;
+  // Round the batch count up to a multiple of the workers by taking fewer rows per batch; keep that only if
+  // the re-plan really balances (long texts can still be cut by the token budget).
+  const fewer = Math.ceil(n / (Math.ceil(batches / workers) * workers));
+  if (fewer >= rows) return rows;
+  const again = planBatches(lengths, { maxRows: fewer, maxTokens: options.maxTokens }).starts.length - 1;
+  return again % workers === 0 ? fewer : rows;
 }

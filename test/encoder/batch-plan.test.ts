@@ -1,6 +1,6 @@
 // planBatches: exact small plans, optimality against brute force over every contiguous cut, caps, bad input.
 import { describe, expect, it } from 'vitest';
-import { BATCH_PLAN_DEFAULTS, planBatches } from '../../src/encoder/batch-plan.js';
+import { BATCH_PLAN_DEFAULTS, balancedBatchRows, planBatches } from '../../src/encoder/batch-plan.js';
 import type { BatchPlan } from '../../src/encoder/batch-plan.js';
 import { mulberry32 } from '../../src/random.js';
 
@@ -96,5 +96,52 @@ describe('planBatches', () => {
     expect(() => planBatches([3], { maxTokens: 2.5 })).toThrow(RangeError);
     expect(() => planBatches([3], { runOverheadTokens: -1 })).toThrow(RangeError);
     expect(BATCH_PLAN_DEFAULTS.maxRows).toBeGreaterThan(0);
+  });
+});
+
+describe('balancedBatchRows', () => {
+  const batchesOf = (lengths: number[], maxRows: number, maxTokens: number): number[] => {
+    const { starts } = planBatches(lengths, { maxRows, maxTokens });
+    return Array.from({ length: starts.length - 1 }, (_, k) => starts[k + 1]! - starts[k]!);
+  };
+
+  it('splits 32 short prompts into four batches of 8 for two workers instead of 14 + 14 + 4', () => {
+    const lengths = new Array<number>(32).fill(36);
+    expect(batchesOf(lengths, 16, 512)).toEqual([14, 14, 4]);
+    const rows = balancedBatchRows(lengths, { maxRows: 32, maxTokens: 512, workers: 2 });
+    expect(rows).toBe(8);
+    expect(batchesOf(lengths, rows, 512)).toEqual([8, 8, 8, 8]);
+  });
+
+  it('keeps ceil(n / workers) rows when the plan is already balanced, and maxRows when smaller', () => {
+    expect(balancedBatchRows(new Array<number>(32).fill(10), { maxRows: 32, maxTokens: 512, workers: 2 })).toBe(16);
+    expect(balancedBatchRows(new Array<number>(32).fill(10), { maxRows: 4, maxTokens: 512, workers: 2 })).toBe(4);
+    expect(balancedBatchRows(new Array<number>(5).fill(300), { maxRows: 32, maxTokens: 512, workers: 1 })).toBe(5);
+    expect(balancedBatchRows([7, 9], { maxRows: 32, maxTokens: 512, workers: 3 })).toBe(1);
+  });
+
+  it('never raises the rows, and a lowered value always gives a multiple of the workers (random lengths)', () => {
+    const rand = mulberry32(11);
+    for (let trial = 0; trial < 300; trial++) {
+      const n = 1 + Math.floor(rand() * 80);
+      const lengths = Array.from({ length: n }, () => 1 + Math.floor(rand() * 300));
+      const workers = 1 + Math.floor(rand() * 4);
+      const maxRows = 1 + Math.floor(rand() * 40);
+      const maxTokens = 64 + Math.floor(rand() * 2000);
+      const start = Math.min(maxRows, Math.ceil(n / workers));
+      const rows = balancedBatchRows(lengths, { maxRows, maxTokens, workers });
+      expect(rows).toBeGreaterThanOrEqual(1);
+      expect(rows).toBeLessThanOrEqual(start);
+      if (rows < start) expect(batchesOf(lengths, rows, maxTokens).length % workers).toBe(0);
+    }
+  });
+
+  it('rejects bad workers, rows and lengths with a RangeError', () => {
+    for (const workers of [0, 1.5, -1, Number.NaN])
+      expect(() => balancedBatchRows([5], { maxRows: 4, maxTokens: 512, workers })).toThrow(
+        /balancedBatchRows: expected workers/,
+      );
+    expect(() => balancedBatchRows([5, 5, 5], { maxRows: 0, maxTokens: 512, workers: 2 })).toThrow(RangeError);
+    expect(() => balancedBatchRows([5, 0, 5], { maxRows: 4, maxTokens: 512, workers: 2 })).toThrow(RangeError);
   });
 });

@@ -8,6 +8,8 @@ import { createEncoderPool } from '../../src/adapters/node/encoder-pool.js';
 import type { EncoderPool } from '../../src/adapters/node/encoder-pool.js';
 import { defaultMiniLmModelDir, loadMiniLmEncoder } from '../../src/adapters/node/minilm.js';
 import { loadTokenizerJson } from '../../src/adapters/tokenizer.js';
+import { balancedBatchRows } from '../../src/encoder/batch-plan.js';
+import { asTokenEncoder } from '../../src/encoder/sentence-encoder.js';
 import type { Encoder } from '../../src/encoder/types.js';
 import { FineRouterError } from '../../src/errors.js';
 import { OnnxGraphBuilder } from '../../src/onnx/builder.js';
@@ -149,9 +151,16 @@ describe('createEncoderPool batches exactly like the in-thread encoder (int8: ve
       // Mixed lengths, repeated lengths and one long text: several batches, some padded, some not.
       const texts = Array.from({ length: 70 }, (_, i) => `${TEXTS[i % TEXTS.length]} ${'and more '.repeat(i % 9)}`);
       texts.push('word '.repeat(400));
+      const lengths = asTokenEncoder(int8)!
+        .tokenize(texts)
+        .map((ids) => ids.length);
       for (const options of [{}, { batchSize: 4 }, { batchSize: 64, maxBatchTokens: 128 }]) {
         const pooled = await pool8.embed(texts, options);
-        const rows = Math.min(options.batchSize ?? 32, Math.ceil(texts.length / 2));
+        const rows = balancedBatchRows(lengths, {
+          maxRows: options.batchSize ?? 32,
+          maxTokens: options.maxBatchTokens ?? 512,
+          workers: 2,
+        });
         const inThread = await int8.embed(texts, { ...options, batchSize: rows });
         expect(Buffer.from(pooled.buffer).equals(Buffer.from(inThread.buffer))).toBe(true);
       }

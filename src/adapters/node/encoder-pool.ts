@@ -10,9 +10,10 @@
  *   workers, in parallel; the ids come back as one transferred Int32Array per slice.
  * - Plan: {@link planBatches} (src/encoder/batch-plan.ts) cuts the token lengths into padded batches (longest first,
  *   a token budget per batch, minimal padding plus per-run cost) with at most `min(batchSize, ceil(n / workers))`
- *   rows, so a single call of 32 prompts still keeps every worker busy. The plan depends only on the token lengths,
- *   `batchSize`, `maxBatchTokens` and the pool size, never on timing: an in-thread encoder called with
- *   `batchSize: min(batchSize, ceil(n / workers))` runs exactly the same batches and returns the same vectors.
+ *   rows, lowered by {@link balancedBatchRows} until the batch count is a multiple of the pool size, so a single
+ *   call of 32 prompts keeps every worker equally busy. The plan depends only on the token lengths, `batchSize`,
+ *   `maxBatchTokens` and the pool size, never on timing: an in-thread encoder called with `batchSize` set to
+ *   `balancedBatchRows(lengths, …)` runs exactly the same batches and returns the same vectors.
  * - Run: each batch goes to a worker as its token ids (transferred) and comes back as vectors (transferred); rows
  *   are written in input order. Batches of all calls wait in one FIFO queue; while the queue holds at least one
  *   batch per worker, each worker is sent its next batch before it answers the current one, so it never idles
@@ -39,7 +40,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { FineRouterError } from '../../errors.js';
 import type { FineRouterErrorCode } from '../../errors.js';
-import { planBatches } from '../../encoder/batch-plan.js';
+import { balancedBatchRows, planBatches } from '../../encoder/batch-plan.js';
 import { assertTexts, batchLimits } from '../../encoder/sentence-encoder.js';
 import type { EmbedOptions, Encoder } from '../../encoder/types.js';
 import { miniLmGraphBytes } from './minilm.js';
@@ -429,7 +430,8 @@ export async function createEncoderPool(options: EncoderPoolOptions = {}): Promi
               at += lengths[i]!;
             }
           }
-          const { order, starts } = planBatches(lengths, { maxRows, maxTokens: limits.maxTokens });
+          const rowsPerBatch = balancedBatchRows(lengths, { maxRows, maxTokens: limits.maxTokens, workers: count });
+          const { order, starts } = planBatches(lengths, { maxRows: rowsPerBatch, maxTokens: limits.maxTokens });
           call.remaining = starts.length - 1;
           for (let k = 0; k + 1 < starts.length; k++) {
             const rows = order.slice(starts[k]!, starts[k + 1]!);
