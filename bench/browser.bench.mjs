@@ -46,6 +46,7 @@ import {
   writeArtifacts,
 } from '../dist/node.js';
 import { buildRouter, parsePrices } from '../dist/train.js';
+import { syntheticPromptSource } from './synthetic-prompts.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -76,23 +77,8 @@ const modelDir = defaultMiniLmModelDir();
 const uptime = () => execFileSync('uptime', { encoding: 'utf8' }).trim();
 const quantile = (xs, q) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
 
-// Prompts: the generator of bench/int8.bench.mjs (same seed, same texts): 30 words ≈ 35 tokens, 112 ≈ 128.
-function mulberry32(seed) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const WORDS = (
-  'write a python function that returns the sum of two numbers explain why the sky looks blue during the day ' +
-  'translate this sentence into french summarize the following article about climate policy in three bullet points ' +
-  'solve the equation for x and show each step prove that the square root of two is irrational ' +
-  'what is the capital city of australia compare merge sort and quick sort in terms of memory usage'
-).split(' ');
-const rand = mulberry32(7);
-const textOf = (words) => Array.from({ length: words }, () => WORDS[Math.floor(rand() * WORDS.length)]).join(' ') + '?';
+// Prompts: bench/synthetic-prompts.mjs with the seed of bench/int8.bench.mjs (the same texts): 30 words ≈ 35 tokens, 112 ≈ 128.
+const { rand, textOf } = syntheticPromptSource(7);
 const short = Array.from({ length: 64 }, () => textOf(30));
 const long = Array.from({ length: 64 }, () => textOf(112));
 const batch = short.slice(0, 32);

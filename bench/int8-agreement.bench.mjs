@@ -20,6 +20,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { mulberry32 } from '../dist/internal.js';
 import { loadMiniLmEncoder, readRoutingJsonl } from '../dist/node.js';
 
 const { values } = parseArgs({
@@ -40,14 +41,6 @@ const limit = Number(values.limit);
 const seed = Number(values.seed);
 const threads = Number(values.threads);
 
-function mulberry32(s) {
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 function shuffled(n, rand) {
   const p = Int32Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) {

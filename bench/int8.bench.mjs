@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadFineRouter, loadMiniLmEncoder, writeFineRouterArtifacts } from '../dist/node.js';
 import { OnnxGraphBuilder, mulberry32 as seeded } from '../dist/internal.js';
+import { syntheticPromptSource } from './synthetic-prompts.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -25,22 +26,7 @@ const { values } = parseArgs({
 const threads = Number(values.threads);
 const iterations = Number(values.iterations);
 
-function mulberry32(seed) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const WORDS = (
-  'write a python function that returns the sum of two numbers explain why the sky looks blue during the day ' +
-  'translate this sentence into french summarize the following article about climate policy in three bullet points ' +
-  'solve the equation for x and show each step prove that the square root of two is irrational ' +
-  'what is the capital city of australia compare merge sort and quick sort in terms of memory usage'
-).split(' ');
-const rand = mulberry32(7);
-const textOf = (words) => Array.from({ length: words }, () => WORDS[Math.floor(rand() * WORDS.length)]).join(' ') + '?';
+const { rand, textOf } = syntheticPromptSource(7);
 // ~1.1 word pieces per word here, plus [CLS] [SEP]: 30 words ≈ 35 tokens, 112 words ≈ 128 tokens (checked below).
 const short = Array.from({ length: 64 }, () => textOf(30));
 const long = Array.from({ length: 64 }, () => textOf(112));

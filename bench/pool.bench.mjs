@@ -25,6 +25,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createEncoderPool, loadFineRouter, loadMiniLmEncoder } from '../dist/node.js';
 import { batchingRoute } from '../dist/internal.js';
+import { syntheticPromptSource } from './synthetic-prompts.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -49,23 +50,8 @@ const dataPrompts = existsSync(values.data)
       .map((l) => JSON.parse(l).prompt)
   : [];
 
-function mulberry32(seed) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const WORDS = (
-  'write a python function that returns the sum of two numbers explain why the sky looks blue during the day ' +
-  'translate this sentence into french summarize the following article about climate policy in three bullet points ' +
-  'solve the equation for x and show each step prove that the square root of two is irrational ' +
-  'what is the capital city of australia compare merge sort and quick sort in terms of memory usage'
-).split(' ');
-const rand = mulberry32(7);
-const textOf = (words) => Array.from({ length: words }, () => WORDS[Math.floor(rand() * WORDS.length)]).join(' ') + '?';
-// Same recipe as bench/int8.bench.mjs: 30 words ≈ 35 tokens.
+const { rand, textOf } = syntheticPromptSource(7);
+// bench/synthetic-prompts.mjs with the seed of bench/int8.bench.mjs (the same texts): 30 words ≈ 35 tokens.
 const short32 = Array.from({ length: 32 }, () => textOf(30));
 const sample32 =
   dataPrompts.length > 0 ? Array.from({ length: 32 }, () => dataPrompts[Math.floor(rand() * dataPrompts.length)]) : [];
