@@ -9,32 +9,15 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { evalCommand } from '../../src/cli/commands/eval.js';
-import { mulberry32 } from '../../src/eval/baselines.js';
-
-const TOPICS = [
-  { words: ['integral', 'derivative', 'equation', 'matrix', 'prime'], best: 'mathy' },
-  { words: ['poem', 'story', 'novel', 'metaphor', 'rhyme'], best: 'writer' },
-  { words: ['python', 'function', 'compile', 'loop', 'array'], best: 'coder' },
-];
+import { topicDatasetLines } from './topic-dataset.js';
 
 function dataset(path: string): void {
-  const rand = mulberry32(5);
-  const lines: string[] = [];
-  for (let i = 0; i < 150; i++) {
-    const t = TOPICS[i % 3]!;
-    const w = (): string => t.words[Math.floor(rand() * t.words.length)]!;
-    const scores: Record<string, number> = {};
-    for (const m of ['mathy', 'writer', 'coder']) scores[m] = rand() < (m === t.best ? 0.9 : 0.3) ? 1 : 0;
-    lines.push(
-      JSON.stringify({
-        id: `r${i}`,
-        prompt: `Question ${i} about the ${w()} and the ${w()}: explain the ${w()}.`,
-        scores,
-        source: t.best,
-        costs: { mathy: 1, writer: 2, coder: 3 },
-      }),
-    );
-  }
+  const lines = topicDatasetLines({
+    seed: 5,
+    count: 150,
+    prompt: (i, word) => `Question ${i} about the ${word()} and the ${word()}: explain the ${word()}.`,
+    extra: (best) => ({ source: best, costs: { mathy: 1, writer: 2, coder: 3 } }),
+  });
   lines.splice(7, 0, '{"id": "broken", "prompt": ');
   writeFileSync(path, `${lines.join('\n')}\n`);
 }

@@ -9,10 +9,10 @@ import { crossValidate } from '../../src/eval/crossval.js';
 import { summarizeCrossVal } from '../../src/eval/bootstrap.js';
 import { crossValMarkdown } from '../../src/eval/crossval-report.js';
 import { knnMethod, randomMethod } from '../../src/eval/methods/baselines.js';
-import { mulberry32 } from '../../src/eval/baselines.js';
 import { evalCommand } from '../../src/cli/commands/eval.js';
 import { UsageError } from '../../src/cli/options.js';
 import { D, synthetic } from './synthetic.js';
+import { topicDatasetLines } from './topic-dataset.js';
 
 describe('summarizeCrossVal: identical decisions against the reference', () => {
   const { records, embeddings } = synthetic(180, 11);
@@ -66,24 +66,12 @@ describe('summarizeCrossVal: identical decisions against the reference', () => {
   });
 });
 
-const TOPICS = [
-  { words: ['integral', 'derivative', 'equation', 'matrix', 'prime'], best: 'mathy' },
-  { words: ['poem', 'story', 'novel', 'metaphor', 'rhyme'], best: 'writer' },
-  { words: ['python', 'function', 'compile', 'loop', 'array'], best: 'coder' },
-];
-
 function dataset(path: string): void {
-  const rand = mulberry32(9);
-  const lines: string[] = [];
-  for (let i = 0; i < 120; i++) {
-    const t = TOPICS[i % 3]!;
-    const w = (): string => t.words[Math.floor(rand() * t.words.length)]!;
-    const scores: Record<string, number> = {};
-    for (const m of ['mathy', 'writer', 'coder']) scores[m] = rand() < (m === t.best ? 0.9 : 0.3) ? 1 : 0;
-    lines.push(
-      JSON.stringify({ id: `r${i}`, prompt: `Tell me about the ${w()}, the ${w()} and the ${w()} (${i}).`, scores }),
-    );
-  }
+  const lines = topicDatasetLines({
+    seed: 9,
+    count: 120,
+    prompt: (i, word) => `Tell me about the ${word()}, the ${word()} and the ${word()} (${i}).`,
+  });
   writeFileSync(path, `${lines.join('\n')}\n`);
 }
 
