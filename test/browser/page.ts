@@ -72,8 +72,8 @@ async function embedTexts(
 
 (globalThis as unknown as { embedTexts: typeof embedTexts }).embedTexts = embedTexts;
 
-/** What {@link routePrompts} did in the page. */
-interface RouteInPage {
+/** What {@link routePrompts} did in the page (test/browser/router.test.ts reads it). */
+export interface RouteInPage {
   crossOriginIsolated: boolean;
   /** onnxruntime-web's wasm thread count after its start-up (it drops to 1 without cross-origin isolation). */
   ortThreads: number;

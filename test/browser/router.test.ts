@@ -28,6 +28,7 @@ import type { FineRouter, RouteResult } from '../../src/router/router.js';
 import { parsePrices } from '../../src/train/train-router.js';
 import { bundlePage, hasChromium, inCi, launchChromium, openPage, startPageServer } from './harness.js';
 import type { PageServer } from './harness.js';
+import type { RouteInPage } from './page.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SAMPLE = join(here, '../../examples/data/routing-sample.jsonl');
@@ -40,20 +41,6 @@ const MIN_AGREEMENT = 0.95;
 const TRAIN = 500;
 /** A differing decision must be a near tie: Node's Eq. 5 score of the browser's pick within this of Node's best. */
 const NEAR_TIE = 0.05;
-
-interface RouteInPage {
-  crossOriginIsolated: boolean;
-  ortThreads: number;
-  encoderId: string;
-  providers: string[];
-  vectors: number[];
-  models: string[];
-  tasks: number[];
-  routed: string[];
-  givenModels: string[];
-  givenTasks: number[];
-  givenFinal: number[][];
-}
 
 const cosine = (a: ArrayLike<number>, ai: number, b: ArrayLike<number>, bi: number): number => {
   let dot = 0;
